@@ -1,0 +1,12 @@
+// Original file: node-image/proto/mdb/sidecar/v1/sidecar.proto
+
+
+export interface SlotRange {
+  'start'?: (number);
+  'end'?: (number);
+}
+
+export interface SlotRange__Output {
+  'start': (number);
+  'end': (number);
+}
