@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The kind path, for machines with a Docker engine: create a kind cluster with the topology labels,
+# build this project's images, load them into the nodes, install the chart (when the operator image
+# and chart are present in this checkout), and run the same e2e suites as on the proving ground.
+#   e2e/kind/run.sh            create (or reuse) the cluster, build, load, install, test
+#   e2e/kind/run.sh --delete   delete the kind cluster
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cluster=mdbcluster
+tag="${MDB_IMAGE_TAG:-dev}"
+
+need() { command -v "$1" >/dev/null || { echo "error: '$1' is not installed: $2" >&2; exit 1; }; }
+need docker "install Docker (the kind path needs a running Docker engine)"
+need kind "install kind (go install sigs.k8s.io/kind@latest)"
+need kubectl "install kubectl, or use the proving ground's: export PATH=~/.cache/mdbcluster/k8s-v1.36.3/bin:\$PATH"
+docker info >/dev/null 2>&1 || { echo "error: the Docker client cannot reach an engine; start Docker first" >&2; exit 1; }
+
+if [ "${1:-}" = "--delete" ]; then kind delete cluster --name "$cluster"; exit 0; fi
+
+if ! kind get clusters | grep -qx "$cluster"; then
+  kind create cluster --config "$root/e2e/kind/kind-config.yaml" --wait 120s
+fi
+export KUBECONFIG="${KUBECONFIG_KIND:-$HOME/.kube/kind-$cluster}"
+kind get kubeconfig --name "$cluster" > "$KUBECONFIG"
+# kind names hosts itself; the hostname label is set by the kubelet, the rest by kind-config.yaml.
+
+images=("mdbcluster/node:$tag=node-image/Dockerfile" "mdbcluster/test-http:1=e2e/kind/test-http.Dockerfile")
+[ -f "$root/operator/Dockerfile" ] && images+=("mdbcluster/operator:$tag=operator/Dockerfile")
+for spec in "${images[@]}"; do
+  image="${spec%%=*}"; dockerfile="${spec#*=}"
+  echo "building $image from $dockerfile"
+  docker build -t "$image" -f "$root/$dockerfile" "$root"
+  kind load docker-image "$image" --name "$cluster"
+done
+
+if [ -d "$root/charts/mdbcluster" ] && [ -f "$root/operator/Dockerfile" ]; then
+  need helm "install helm v3, or use the proving ground's build (e2e/local/toolchain/build.sh)"
+  helm upgrade --install mdbcluster "$root/charts/mdbcluster" --namespace mdbcluster-system --create-namespace \
+    --set image.tag="$tag" --wait --timeout 5m
+fi
+
+cd "$root"
+KUBECONFIG="$KUBECONFIG" MDB_E2E_PLATFORM=kind npm run test:e2e

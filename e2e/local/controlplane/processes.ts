@@ -1,0 +1,123 @@
+// Starting, finding and stopping the proving ground's long-running processes. Each is detached,
+// logs to a file and leaves a pid file; a pid is trusted only while /proc/<pid>/cmdline still shows
+// the program we started (pids are recycled), so we never signal someone else's process.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+export interface DaemonSpec {
+  name: string;            // pid file and log name, e.g. "kube-apiserver"
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export class ProcessTable {
+  constructor(readonly stateDir: string) {}
+
+  private pidFile(name: string) { return join(this.stateDir, "pids", `${name}.pid`); }
+  logFile(name: string) { return join(this.stateDir, "logs", `${name}.log`); }
+
+  start(spec: DaemonSpec): number {
+    mkdirSync(join(this.stateDir, "pids"), { recursive: true });
+    mkdirSync(join(this.stateDir, "logs"), { recursive: true });
+    const log = openSync(this.logFile(spec.name), "a");
+    try {
+      const child = spawn(spec.command, spec.args, {
+        detached: true, stdio: ["ignore", log, log], env: spec.env ?? process.env, cwd: spec.cwd,
+      });
+      if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
+      child.unref();
+      writeFileSync(this.pidFile(spec.name), JSON.stringify({ pid: child.pid, command: spec.command }));
+      return child.pid;
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  /** The pid of a running process we started under `name`, or undefined. */
+  running(name: string): number | undefined {
+    const file = this.pidFile(name);
+    if (!existsSync(file)) return undefined;
+    try {
+      const { pid, command } = JSON.parse(readFileSync(file, "utf8")) as { pid: number; command: string };
+      return isOurProcess(pid, command) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGTERM, wait up to `graceMs`, then SIGKILL the process group. Returns once it is gone. */
+  async stop(name: string, graceMs = 10_000): Promise<void> {
+    const pid = this.running(name);
+    if (pid !== undefined) {
+      signalGroup(pid, "SIGTERM");
+      const deadline = Date.now() + graceMs;
+      while (isAlive(pid) && Date.now() < deadline) await delay(100);
+      if (isAlive(pid)) {
+        signalGroup(pid, "SIGKILL");
+        while (isAlive(pid)) await delay(50);
+      }
+    }
+    rmSync(this.pidFile(name), { force: true });
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals) {
+  // Daemons are started detached, so each leads its own process group.
+  try { process.kill(-pid, signal); } catch { try { process.kill(pid, signal); } catch { /* already gone */ } }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat); // a zombie has exited
+  } catch {
+    return false;
+  }
+}
+
+function isOurProcess(pid: number, command: string): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return isAlive(pid) && cmdline.split("\0")[0] === command;
+  } catch {
+    return false;
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves when `check` returns true; rejects after `timeoutMs` naming `what` and the last error. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    }
+    await delay(intervalMs);
+  }
+}
+
+/** Throws a clear error when host:port cannot be bound (another process has it). */
+export async function assertPortFree(host: string, port: number, owner: string, envVar: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      reject(new Error(e.code === "EADDRINUSE"
+        ? `port ${port} on ${host} (for ${owner}) is in use by another process; stop that process (see \`ss -ltnp 'sport = :${port}'\`) or choose another port with ${envVar}=PORT`
+        : `cannot bind ${host}:${port} for ${owner}: ${e.message}`));
+    });
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}
