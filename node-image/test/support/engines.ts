@@ -1,0 +1,214 @@
+// Real redis-server processes for integration tests and benchmarks.
+//
+// Each engine binds its own loopback address (Linux routes all of 127.0.0.0/8 to lo), so every engine
+// uses the same port and the cluster looks like one engine per pod. Address ranges, so suites that run
+// at the same time never collide:
+//   127.0.1.x, 127.0.2.x   migration integration tests (node-image/test/migration)
+//   127.0.3.x – 127.0.5.x  sidecar integration tests (node-image/test/sidecar)
+//   127.0.9.x, 127.0.10.x  benchmark (e2e/bench/migration.ts)
+// The harness tracks the PIDs it spawns and kills exactly those (also on process exit).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { waitFor } from "./wait.ts";
+
+export { waitFor, type WaitForOptions } from "./wait.ts";
+export {
+  formCluster, redisCliClusterCheck, keyspaceChecksum, loadKeys, valueForKey, keyForIndex, keySlot,
+  clusterNodeId, waitForClusterConsistent, expectedChecksum, SLOT_COUNT, type FormClusterOptions, type KeyspaceChecksum,
+  type ClusterCheckResult, type LoadKeysOptions,
+} from "./cluster.ts";
+
+export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
+
+export interface StartEnginesOptions {
+  count: number;
+  /** First three octets, e.g. "127.0.3": engine i binds `${ipBase}.${i + 1}`. */
+  ipBase: string;
+  /** Same port on every engine (default 6379); the cluster bus is port + 10000. */
+  port?: number;
+  password?: string;
+  clusterEnabled?: boolean;
+  /** cluster-node-timeout in ms (default 5000). */
+  nodeTimeoutMs?: number;
+  /** e.g. "256mb". */
+  maxmemory?: string;
+  /** Further redis.conf directives, e.g. { appendonly: "yes", appendfsync: "always" }. */
+  extraConfig?: Record<string, string | number>;
+  /** Keep the temp dirs after stop() (for debugging a failed test). */
+  keepDirs?: boolean;
+}
+
+export interface EngineProcess {
+  readonly host: string;
+  readonly port: number;
+  /** PID of the running redis-server; changes after restart(). 0 while stopped. */
+  readonly pid: number;
+  /** Directory holding redis.conf, nodes.conf, the log and any persistence files. */
+  readonly dir: string;
+  readonly password?: string;
+  /** Sends `signal` to this engine's process and waits until it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the engine again with the same config and dir (nodes.conf keeps its node id). */
+  restart(): Promise<void>;
+  /** A fresh ioredis connection to this engine (the caller disconnects it). */
+  connect(): Redis;
+  /** Last lines of the engine log, for failure messages. */
+  logTail(lines?: number): string;
+}
+
+export interface Engines {
+  engines: EngineProcess[];
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort when a test crashes: kill exactly the processes this module spawned.
+  process.on("exit", () => {
+    for (const child of running) {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try { process.kill(child.pid, "SIGKILL"); } catch { /* already gone */ }
+      }
+    }
+  });
+}
+
+function renderConfig(host: string, port: number, dir: string, opts: StartEnginesOptions): string {
+  const lines: [string, string | number][] = [
+    ["bind", host],
+    ["port", port],
+    ["dir", dir],
+    ["logfile", join(dir, "redis.log")],
+    ["pidfile", join(dir, "redis.pid")],
+    ["daemonize", "no"],
+    ["protected-mode", "no"],
+    ["save", '""'],
+    ["appendonly", "no"],
+    ["loglevel", "notice"],
+    // Replicas of test clusters sync at once instead of waiting for more replicas to join.
+    ["repl-diskless-sync-delay", 0],
+  ];
+  if (opts.clusterEnabled ?? true) {
+    lines.push(
+      ["cluster-enabled", "yes"],
+      ["cluster-config-file", join(dir, "nodes.conf")],
+      ["cluster-node-timeout", opts.nodeTimeoutMs ?? 5000],
+      ["cluster-announce-ip", host],
+    );
+  }
+  if (opts.password) {
+    lines.push(["requirepass", quote(opts.password)], ["masterauth", quote(opts.password)]);
+  }
+  if (opts.maxmemory) lines.push(["maxmemory", opts.maxmemory]);
+  for (const [key, value] of Object.entries(opts.extraConfig ?? {})) lines.push([key, value]);
+  return lines.map(([k, v]) => `${k} ${v}`).join("\n") + "\n";
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+class LocalEngine implements EngineProcess {
+  private child: ChildProcess | undefined;
+  readonly configPath: string;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly dir: string,
+    readonly password: string | undefined,
+  ) {
+    this.configPath = join(dir, "redis.conf");
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(REDIS_SERVER_BIN, [this.configPath], { stdio: "ignore" });
+    this.child = child;
+    running.add(child);
+    let exited: string | undefined;
+    child.once("exit", (code, signal) => {
+      running.delete(child);
+      exited = `exit ${code ?? signal}`;
+    });
+    child.once("error", (err) => { exited = `spawn error: ${err.message}`; });
+    await waitFor(async () => {
+      if (exited) throw new Error(`redis-server ${this.host}:${this.port} stopped (${exited}); log:\n${this.logTail()}`);
+      const probe = new Redis({
+        host: this.host, port: this.port, password: this.password, lazyConnect: true,
+        retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000,
+      });
+      probe.on("error", () => { /* reported through the rejected ping */ });
+      try {
+        await probe.connect();
+        return (await probe.ping()) === "PONG";
+      } finally {
+        probe.disconnect();
+      }
+    }, { timeoutMs: 15_000, intervalMs: 30, what: `redis-server on ${this.host}:${this.port} to answer PING` });
+  }
+
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill(signal);
+    await gone;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill("SIGKILL");
+    await this.start();
+  }
+
+  connect(): Redis {
+    const client = new Redis({ host: this.host, port: this.port, password: this.password, maxRetriesPerRequest: 1 });
+    client.on("error", () => { /* surfaced through the failing command */ });
+    return client;
+  }
+
+  logTail(lines = 20): string {
+    const path = join(this.dir, "redis.log");
+    if (!existsSync(path)) return "(no log)";
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  }
+}
+
+export async function startEngines(opts: StartEnginesOptions): Promise<Engines> {
+  if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 250) {
+    throw new Error(`startEngines: count must be an integer 1..250, got ${opts.count}`);
+  }
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(opts.ipBase)) {
+    throw new Error(`startEngines: ipBase must be three loopback octets like "127.0.3", got "${opts.ipBase}"`);
+  }
+  installExitHook();
+  const port = opts.port ?? 6379;
+  const engines: LocalEngine[] = [];
+  for (let i = 0; i < opts.count; i++) {
+    const host = `${opts.ipBase}.${i + 1}`;
+    const dir = mkdtempSync(join(tmpdir(), `mdb-engine-${host}-`));
+    writeFileSync(join(dir, "redis.conf"), renderConfig(host, port, dir, opts));
+    engines.push(new LocalEngine(host, port, dir, opts.password));
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.all(engines.map((e) => e.kill("SIGKILL")));
+    if (!opts.keepDirs) for (const e of engines) rmSync(e.dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(engines.map((e) => e.start()));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { engines, stop };
+}
