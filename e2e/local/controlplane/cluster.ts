@@ -36,6 +36,13 @@ export interface UpOptions {
   evictionSeconds?: number;
 }
 
+export class DaemonExitedError extends Error {
+  readonly fatal = true; // stops waitFor at once
+  constructor(readonly daemon: string, readonly logFile: string) {
+    super(`${daemon} exited during start-up; its log is ${logFile}`);
+  }
+}
+
 export function stateDirFrom(dir?: string): string {
   return resolve(dir ?? process.env.MDB_LOCAL_DIR ?? join(REPO_ROOT, ".mdb-local"));
 }
@@ -61,8 +68,8 @@ const REQUIRED_TOOLS: [tool: string, pkg: string][] = [
   ["openssl", "openssl"], ["ip", "iproute2"], ["nsenter", "util-linux"], ["unshare", "util-linux"], ["go", "golang (Go ≥ 1.26)"],
 ];
 
-export function checkTools(): void {
-  const missing = REQUIRED_TOOLS.filter(([tool]) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0);
+export function checkTools(env: NodeJS.ProcessEnv = process.env): void {
+  const missing = REQUIRED_TOOLS.filter(([tool]) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { env }).status !== 0);
   if (missing.length > 0) {
     throw new Error(missing.map(([tool, pkg]) => `'${tool}' is not installed: install the Debian package ${pkg} (apt-get install -y ${pkg.split(" ")[0]})`).join("\n"));
   }
@@ -173,6 +180,11 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
   async function startAll(): Promise<ClusterInfo> {
     mkdirSync(stateDir, { recursive: true });
     const table = new ProcessTable(stateDir);
+    // A component that exits while we wait for it fails the start-up at once, naming it.
+    const alive = (name: string, check: () => Promise<boolean> | boolean) => (): Promise<boolean> | boolean => {
+      if (table.running(name) === undefined) throw new DaemonExitedError(name, table.logFile(name));
+      return check();
+    };
     ensureBridge();
     const pki = ensurePki(join(stateDir, "pki"), {
       ips: ["127.0.0.1", POD_NETWORK.gateway, "10.96.0.1"],
@@ -196,7 +208,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       "--unsafe-no-fsync", // test cluster: durability across host crashes is not needed, speed is
       "--quota-backend-bytes=2147483648", "--log-level=warn",
     ] });
-    await waitFor("etcd to answer /health", () => httpOk(`${etcdUrl}/health`), 30_000);
+    await waitFor("etcd to answer /health", alive("etcd", () => httpOk(`${etcdUrl}/health`)), 30_000);
     mark("etcd");
 
     const evictionSeconds = opts.evictionSeconds ?? envInt("MDB_EVICTION_SECONDS", 30);
@@ -212,7 +224,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       `--default-not-ready-toleration-seconds=${evictionSeconds}`, `--default-unreachable-toleration-seconds=${evictionSeconds}`,
       "--allow-privileged=true", "--profiling=false", "--v=1",
     ] });
-    await waitFor("kube-apiserver /readyz", async () => (await httpsGet(`${hostUrl}/readyz`, pki, true)).status === 200, 90_000, 300);
+    await waitFor("kube-apiserver /readyz", alive("kube-apiserver", async () => (await httpsGet(`${hostUrl}/readyz`, pki, true)).status === 200), 90_000, 300);
     mark("apiserver");
 
     const nodeGraceSeconds = opts.nodeGraceSeconds ?? envInt("MDB_NODE_GRACE_SECONDS", 20);
@@ -229,8 +241,8 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       `--kubeconfig=${schedConfig}`, `--authentication-kubeconfig=${schedConfig}`, `--authorization-kubeconfig=${schedConfig}`,
       "--bind-address=127.0.0.1", `--secure-port=${p.scheduler}`, "--leader-elect=false", "--v=1",
     ] });
-    await waitFor("kube-controller-manager /healthz", async () => (await httpsGet(`https://127.0.0.1:${p.controllerManager}/healthz`, pki, false)).status === 200, 60_000, 300);
-    await waitFor("kube-scheduler /healthz", async () => (await httpsGet(`https://127.0.0.1:${p.scheduler}/healthz`, pki, false)).status === 200, 60_000, 300);
+    await waitFor("kube-controller-manager /healthz", alive("kube-controller-manager", async () => (await httpsGet(`https://127.0.0.1:${p.controllerManager}/healthz`, pki, false)).status === 200), 60_000, 300);
+    await waitFor("kube-scheduler /healthz", alive("kube-scheduler", async () => (await httpsGet(`https://127.0.0.1:${p.scheduler}/healthz`, pki, false)).status === 200), 60_000, 300);
     mark("controllers");
 
     const info: ClusterInfo = {
@@ -244,12 +256,11 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     const kubectl = (...args: string[]) => execFileSync(join(binDir, "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     table.start({ name: "podrunner", command: process.execPath, args: ["--import", "tsx", join(REPO_ROOT, "e2e/local/podrunner/main.ts")],
       env: { ...process.env, MDB_LOCAL_DIR: stateDir, KUBECONFIG: kubeconfig }, cwd: REPO_ROOT });
-    await waitFor(`all ${nodes.length} Nodes to be registered and Ready (pod runner log: ${table.logFile("podrunner")})`, () => {
-      if (table.running("podrunner") === undefined) throw new Error(`the pod runner exited; see ${table.logFile("podrunner")}`);
+    await waitFor(`all ${nodes.length} Nodes to be registered and Ready (pod runner log: ${table.logFile("podrunner")})`, alive("podrunner", () => {
       const out = kubectl("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}");
       const ready = new Set(out.split("\n").filter((l) => l.endsWith("=True")).map((l) => l.split("=")[0]));
       return nodes.every((n) => ready.has(n.name));
-    }, 90_000, 500);
+    }), 90_000, 500);
     mark("nodesReady");
     // Pods can only be created once the ServiceAccount controller made the default account.
     await waitFor("the default ServiceAccount", () => kubectl("get", "serviceaccount", "default", "-o", "name").trim() !== "", 30_000, 300);
