@@ -1,0 +1,290 @@
+// Primary spread (DESIGN §5): choose which member of each shard is primary so that no host (then
+// rack, zone, region) holds two primaries when that is avoidable, and — given the roles observed
+// after a failover — the fewest switchovers that restore the spread.
+//
+// Cost at a level = Σ over its domains C(primaries in domain, 2), i.e. pairs of primaries sharing a
+// domain; it is 0 exactly when no domain holds two, and otherwise smallest when they are spread evenly.
+// 1. Host level, exactly: starting from the current primaries, follow augmenting paths
+//    (host A → shard with its primary on A → that shard's member on host B → …) to a host holding at
+//    least two fewer primaries than A; each path lowers the cost by moving one primary. No path left
+//    means the host cost is optimal (min-cost flow with convex costs).
+// 2. Then single switchovers that lower the cost vector (host, rack, zone, region) lexicographically
+//    — never raising the host cost — until none is left (best effort above the host level).
+// Only shards whose primary changed get a switchover, so a spread cluster gets an empty plan.
+
+import { planId, plural } from "./explain.ts";
+import type { ClusterMember } from "./placement.ts";
+import { PlannerInputError, resolveTopologyKeys, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel, type TopologyNode } from "./topology.ts";
+
+const LEVELS_BY_PRIORITY: TopologyLevel[] = ["host", "rack", "zone", "region"];
+
+export interface PrimaryInput {
+  nodes: readonly TopologyNode[];
+  topologyKeys?: Partial<TopologyKeys>;
+  members: readonly ClusterMember[];
+  /** Members that must not become primary now (e.g. a standby not yet in sync). */
+  notCandidates?: readonly string[];
+}
+
+export interface Switchover {
+  shard: number;
+  from: string;
+  to: string;
+  fromNode: string;
+  toNode: string;
+}
+
+/** Pairs of primaries sharing a domain, per level. */
+export type PrimaryCollisions = Record<TopologyLevel, number>;
+
+export interface PrimaryPlan {
+  id: string;
+  kind: "primaries";
+  primaries: { shard: number; member: string; node: string }[];
+  switchovers: Switchover[];
+  before: PrimaryCollisions;
+  after: PrimaryCollisions;
+  reasons: string[];
+}
+
+interface Candidate {
+  member: string;
+  node: string;
+  /** domain key per level, in LEVELS_BY_PRIORITY order */
+  domains: string[];
+}
+
+/** Who may be primary: members on Ready nodes in the snapshot, not draining, not excluded. */
+export function primaryCandidates(input: PrimaryInput): Map<number, Candidate[]> {
+  const keys = resolveTopologyKeys(input.topologyKeys);
+  const nodes = new Map(input.nodes.map((n) => [n.name, n]));
+  const excluded = new Set(input.notCandidates ?? []);
+  const byShard = new Map<number, Candidate[]>();
+  for (const m of [...input.members].sort((a, b) => a.shard - b.shard || (a.name < b.name ? -1 : 1))) {
+    if (!byShard.has(m.shard)) byShard.set(m.shard, []);
+    const node = nodes.get(m.node);
+    if (!node || !node.ready || node.storeState === "draining" || excluded.has(m.name)) continue;
+    byShard.get(m.shard)!.push({ member: m.name, node: m.node, domains: domainKeys(node, keys) });
+  }
+  return byShard;
+}
+
+function domainKeys(node: TopologyNode, keys: TopologyKeys): string[] {
+  // Domains are hierarchical: the rack "r1" of zone "a" is not the rack "r1" of zone "b".
+  const prefix: string[] = [];
+  const byLevel = new Map<TopologyLevel, string>();
+  for (const level of TOPOLOGY_LEVELS) {
+    prefix.push(node.labels[keys[level]] ?? "\u0000unlabelled");
+    byLevel.set(level, JSON.stringify(prefix));
+  }
+  return LEVELS_BY_PRIORITY.map((l) => byLevel.get(l)!);
+}
+
+class SpreadCounts {
+  readonly counts = LEVELS_BY_PRIORITY.map(() => new Map<string, number>());
+
+  add(c: Candidate, delta: number): void {
+    c.domains.forEach((d, i) => this.counts[i].set(d, (this.counts[i].get(d) ?? 0) + delta));
+  }
+
+  count(level: number, domain: string): number {
+    return this.counts[level].get(domain) ?? 0;
+  }
+
+  /** Change of the cost vector when one primary moves from `from` to `to`. */
+  delta(from: Candidate, to: Candidate): number[] {
+    return LEVELS_BY_PRIORITY.map((_, i) => (from.domains[i] === to.domains[i] ? 0 : this.count(i, to.domains[i]) - this.count(i, from.domains[i]) + 1));
+  }
+
+  collisions(): PrimaryCollisions {
+    const result = {} as PrimaryCollisions;
+    LEVELS_BY_PRIORITY.forEach((level, i) => {
+      let pairs = 0;
+      for (const c of this.counts[i].values()) pairs += (c * (c - 1)) / 2;
+      result[level] = pairs;
+    });
+    return result;
+  }
+}
+
+function lexNegative(delta: number[]): boolean {
+  for (const d of delta) if (d !== 0) return d < 0;
+  return false;
+}
+
+export function collisionsOf(primaries: readonly { node: string }[], nodes: readonly TopologyNode[], topologyKeys?: Partial<TopologyKeys>): PrimaryCollisions {
+  const keys = resolveTopologyKeys(topologyKeys);
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const counts = new SpreadCounts();
+  for (const p of primaries) {
+    const node = byName.get(p.node);
+    if (node) counts.add({ member: "", node: p.node, domains: domainKeys(node, keys) }, +1);
+  }
+  return counts.collisions();
+}
+
+export function planPrimaries(input: PrimaryInput): PrimaryPlan {
+  const candidates = primaryCandidates(input);
+  const keys = resolveTopologyKeys(input.topologyKeys);
+  const nodes = new Map(input.nodes.map((n) => [n.name, n]));
+  const reasons: string[] = [];
+  const current = new Map<number, ClusterMember>();
+  for (const m of input.members) {
+    if (m.role !== "primary") continue;
+    const other = current.get(m.shard);
+    if (other) throw new PlannerInputError(`shard ${m.shard} has two members with role primary (${other.name}, ${m.name}); resolve the split before planning primaries`);
+    current.set(m.shard, m);
+  }
+
+  // chosen[shard] = index into candidates, or -1 when the shard keeps a primary we cannot move
+  const shards = [...candidates.keys()].sort((a, b) => a - b);
+  const chosen = new Map<number, Candidate>();
+  const fixed = new Map<number, Candidate>(); // current primary that has no alternative; counts but never moves
+  const counts = new SpreadCounts();
+  const currentAsCandidate = (shard: number): Candidate | undefined => {
+    const m = current.get(shard);
+    if (!m) return undefined;
+    const node = nodes.get(m.node);
+    return node ? { member: m.name, node: m.node, domains: domainKeys(node, keys) } : undefined;
+  };
+  for (const shard of shards) {
+    const list = candidates.get(shard)!;
+    const now = current.get(shard);
+    const keep = now ? list.find((c) => c.member === now.name) : undefined;
+    if (keep) {
+      chosen.set(shard, keep);
+      counts.add(keep, +1);
+    } else if (list.length === 0) {
+      const stuck = currentAsCandidate(shard);
+      if (stuck) {
+        fixed.set(shard, stuck);
+        counts.add(stuck, +1);
+      }
+      reasons.push(`shard ${shard} has no member that can be primary (Ready node, not draining, in sync); it keeps ${now ? now.name : "no primary"}`);
+    }
+  }
+  // Shards without a usable primary get the candidate that adds the least cost, in shard order.
+  for (const shard of shards) {
+    const list = candidates.get(shard)!;
+    if (chosen.has(shard) || list.length === 0) continue;
+    let best = list[0];
+    for (const c of list.slice(1)) if (lexNegative(compareAdd(counts, c, best))) best = c;
+    chosen.set(shard, best);
+    counts.add(best, +1);
+  }
+  const before = collisionsOf([...current.values()], input.nodes, input.topologyKeys);
+
+  improveHostSpread(shards, candidates, chosen, counts);
+  // Local search on the full vector; each accepted switch strictly lowers it, so this ends.
+  for (let improved = true; improved;) {
+    improved = false;
+    for (const shard of shards) {
+      const from = chosen.get(shard);
+      if (!from) continue;
+      let best: Candidate | undefined;
+      let bestDelta: number[] | undefined;
+      for (const c of candidates.get(shard)!) {
+        if (c === from) continue;
+        const delta = counts.delta(from, c);
+        if (lexNegative(delta) && (!bestDelta || lexLess(delta, bestDelta))) {
+          best = c;
+          bestDelta = delta;
+        }
+      }
+      if (best) {
+        counts.add(from, -1);
+        counts.add(best, +1);
+        chosen.set(shard, best);
+        improved = true;
+      }
+    }
+  }
+
+  const primaries = shards.flatMap((shard) => {
+    const c = chosen.get(shard) ?? fixed.get(shard);
+    return c ? [{ shard, member: c.member, node: c.node }] : [];
+  });
+  const switchovers: Switchover[] = [];
+  for (const p of primaries) {
+    const now = current.get(p.shard);
+    if (!now) {
+      reasons.push(`shard ${p.shard} has no primary: promote ${p.member} on node ${p.node}`);
+      switchovers.push({ shard: p.shard, from: "", to: p.member, fromNode: "", toNode: p.node });
+    } else if (now.name !== p.member) {
+      switchovers.push({ shard: p.shard, from: now.name, to: p.member, fromNode: now.node, toNode: p.node });
+    }
+  }
+  const after = counts.collisions();
+  reasons.unshift(
+    switchovers.length === 0
+      ? `primaries are spread: pairs of primaries sharing a host ${after.host}, a rack ${after.rack}, a zone ${after.zone}`
+      : `${plural(switchovers.length, "switchover")} restore the primary spread: pairs sharing a host ${before.host} → ${after.host}, a rack ${before.rack} → ${after.rack}, a zone ${before.zone} → ${after.zone}`,
+  );
+  for (const s of switchovers) if (s.from) reasons.push(`shard ${s.shard}: switch over from ${s.from} (node ${s.fromNode}) to ${s.to} (node ${s.toNode})`);
+  const id = planId("primaries", { nodes: input.nodes, keys, members: input.members, notCandidates: input.notCandidates });
+  return { id, kind: "primaries", primaries, switchovers, before, after, reasons };
+}
+
+function compareAdd(counts: SpreadCounts, a: Candidate, b: Candidate): number[] {
+  // cost of adding a minus cost of adding b, per level
+  return a.domains.map((d, i) => counts.count(i, d) - counts.count(i, b.domains[i]));
+}
+
+function lexLess(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
+/** Augmenting paths at the host level (index 0 of the cost vector). */
+function improveHostSpread(shards: number[], candidates: Map<number, Candidate[]>, chosen: Map<number, Candidate>, counts: SpreadCounts): void {
+  const HOST = 0;
+  for (let improved = true; improved;) {
+    improved = false;
+    // primaries per host, to walk from a crowded host to the shards it holds
+    const shardsOnHost = new Map<string, number[]>();
+    for (const shard of shards) {
+      const c = chosen.get(shard);
+      if (!c) continue;
+      const list = shardsOnHost.get(c.domains[HOST]);
+      if (list) list.push(shard);
+      else shardsOnHost.set(c.domains[HOST], [shard]);
+    }
+    const crowded = [...shardsOnHost.entries()].filter(([, l]) => l.length >= 2).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
+    for (const [start, list] of crowded) {
+      const startCount = list.length;
+      // BFS over hosts; parent records (shard, candidate) that moves a primary into the host
+      const parent = new Map<string, { fromHost: string; shard: number; to: Candidate }>();
+      const visited = new Set([start]);
+      const queue = [start];
+      let end: string | undefined;
+      while (queue.length > 0 && end === undefined) {
+        const host = queue.shift()!;
+        for (const shard of shardsOnHost.get(host) ?? []) {
+          for (const c of candidates.get(shard)!) {
+            const h = c.domains[HOST];
+            if (visited.has(h)) continue;
+            visited.add(h);
+            parent.set(h, { fromHost: host, shard, to: c });
+            if (counts.count(HOST, h) <= startCount - 2) {
+              end = h;
+              break;
+            }
+            queue.push(h);
+          }
+          if (end !== undefined) break;
+        }
+      }
+      if (end === undefined) continue;
+      for (let h = end; h !== start;) {
+        const step = parent.get(h)!;
+        const from = chosen.get(step.shard)!;
+        counts.add(from, -1);
+        counts.add(step.to, +1);
+        chosen.set(step.shard, step.to);
+        h = step.fromHost;
+      }
+      improved = true;
+      break; // recompute the host index after each path
+    }
+  }
+}
