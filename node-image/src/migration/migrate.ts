@@ -1,0 +1,484 @@
+// The migration engine: moves slots from a source primary to a target primary (DESIGN §6), key by key
+// with the engine's own commands, or with the engine's atomic slot migration where it exists.
+//
+// Per slot (lossless move-then-switch, as redis-cli's clusterManagerMoveSlot does it):
+//   1. target CLUSTER SETSLOT s IMPORTING <source>; source CLUSTER SETSLOT s MIGRATING <target>
+//   2. CLUSTER GETKEYSINSLOT pages; each page is cut into MIGRATE … KEYS batches with up to `window`
+//      batches in flight; the next page is requested right behind the last batch on the same connection
+//      (the engine answers it after those MIGRATEs ran, so it lists what is left)
+//   3. CLUSTER SETSLOT s NODE <target> on the target, then the source, then the other primaries
+// Several slots run at once (`parallelSlots`), each on its own connection to the source.
+// A MIGRATE error other than BUSYKEY aborts that slot without claiming it: it stays MIGRATING/IMPORTING
+// and a resume (the same call again) continues it. A slot the target already owns is done.
+import { performance } from "node:perf_hooks";
+import { Redis, type RedisOptions } from "ioredis";
+import { parseClusterNodes, planSlot, type ClusterView } from "./clusterView.ts";
+import { MigrationRateLimiter } from "./rate.ts";
+import {
+  DEFAULTS, validateMigrateSlotsRequest, type EngineAddress, type MigrateOptions, type MigrateSlotsRequest,
+  type MigrationProgress, type MigrationResult,
+} from "./request.ts";
+
+/** A slot-level failure: the slot is left unclaimed (or claimed by the target only) and reported. */
+class SlotMigrationError extends Error {}
+
+/** Error raised before any slot was touched: the request cannot run against these engines. */
+export class MigrationPreconditionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MigrationPreconditionError";
+  }
+}
+
+interface Stream {
+  redis: Redis;
+  /** When this connection's previous reply arrived: a pipelined command's engine time starts there. */
+  lastReplyAt: number;
+}
+
+function connectionOptions(addr: EngineAddress, req: MigrateSlotsRequest, name: string): RedisOptions {
+  return {
+    host: addr.host, port: addr.port, username: req.username, password: req.password,
+    connectionName: name,
+    // Fail fast instead of replaying: a lost engine fails the slots in flight, and a resume continues them.
+    lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
+    retryStrategy: () => null, enableReadyCheck: false, connectTimeout: 5000,
+  };
+}
+
+async function open(addr: EngineAddress, req: MigrateSlotsRequest, name: string): Promise<Redis> {
+  const redis = new Redis(connectionOptions(addr, req, name));
+  redis.on("error", () => { /* reported through the failing command */ });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new MigrationPreconditionError(`cannot connect to ${addr.host}:${addr.port} (${errorText(err)}); check the address and password`);
+  }
+  return redis;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Whether the engine offers atomic slot migration (Valkey ≥ 9: CLUSTER MIGRATESLOTS). */
+export async function probeAtomicSlotMigration(redis: Redis): Promise<boolean> {
+  try {
+    const info = (await redis.call("COMMAND", "INFO", "CLUSTER|MIGRATESLOTS")) as unknown[];
+    return Array.isArray(info) && info.length > 0 && info[0] !== null;
+  } catch {
+    return false;
+  }
+}
+
+class ProgressTracker {
+  slotsDone = 0;
+  slotsFailed = 0;
+  keysMoved = 0;
+  bytesMoved = 0;
+  maxSourceBlockMs = 0;
+  readonly activeSlots = new Set<number>();
+  private lastSample = { at: performance.now(), keys: 0, bytes: 0 };
+  private keysPerSecond = 0;
+  private bytesPerSecond = 0;
+
+  constructor(readonly slotsTotal: number) {}
+
+  /** Rates since the previous snapshot (so each progress report carries the current speed). */
+  snapshot(): MigrationProgress {
+    const now = performance.now();
+    const elapsed = now - this.lastSample.at;
+    if (elapsed >= 100) {
+      this.keysPerSecond = ((this.keysMoved - this.lastSample.keys) * 1000) / elapsed;
+      this.bytesPerSecond = ((this.bytesMoved - this.lastSample.bytes) * 1000) / elapsed;
+      this.lastSample = { at: now, keys: this.keysMoved, bytes: this.bytesMoved };
+    }
+    return {
+      slotsTotal: this.slotsTotal, slotsDone: this.slotsDone, slotsFailed: this.slotsFailed,
+      keysMoved: this.keysMoved, bytesMoved: this.bytesMoved,
+      keysPerSecond: Math.round(this.keysPerSecond), bytesPerSecond: Math.round(this.bytesPerSecond),
+      activeSlots: [...this.activeSlots].sort((a, b) => a - b),
+      maxSourceBlockMs: Math.round(this.maxSourceBlockMs * 10) / 10,
+    };
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function contiguousRanges(slots: readonly number[]): [number, number][] {
+  const sorted = [...slots].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  for (const s of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] === s - 1) last[1] = s;
+    else ranges.push([s, s]);
+  }
+  return ranges;
+}
+
+export async function migrateSlots(input: MigrateSlotsRequest, opts: MigrateOptions = {}): Promise<MigrationResult> {
+  const req = validateMigrateSlotsRequest(input);
+  const run = new MigrationRun(req, opts);
+  try {
+    return await run.execute();
+  } finally {
+    run.close();
+  }
+}
+
+class MigrationRun {
+  private readonly batchKeys: number;
+  private readonly window: number;
+  private readonly parallelSlots: number;
+  private readonly migrateTimeoutMs: number;
+  private readonly clock: () => number;
+  private readonly progress: ProgressTracker;
+  private readonly limiter: MigrationRateLimiter;
+  private readonly failedSlots: { slot: number; error: string }[] = [];
+  private readonly connections: Redis[] = [];
+  private source!: Redis;
+  private target!: Redis;
+  private others: Redis[] = [];
+  private sourceView!: ClusterView;
+  private targetView!: ClusterView;
+  /** Set when the source or target connection is gone: no new slot is started. */
+  private fatal: string | undefined;
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly req: MigrateSlotsRequest, private readonly opts: MigrateOptions) {
+    this.batchKeys = req.batchKeys ?? DEFAULTS.batchKeys;
+    this.window = req.window ?? DEFAULTS.window;
+    this.parallelSlots = Math.min(req.parallelSlots ?? DEFAULTS.parallelSlots, req.slots.length);
+    this.migrateTimeoutMs = req.migrateTimeoutMs ?? DEFAULTS.migrateTimeoutMs;
+    this.clock = opts.clock ?? Date.now;
+    this.progress = new ProgressTracker(req.slots.length);
+    this.limiter = new MigrationRateLimiter(req.rate, req.schedule);
+  }
+
+  close(): void {
+    for (const c of this.connections) c.disconnect();
+  }
+
+  private async connect(addr: EngineAddress, name: string): Promise<Redis> {
+    const redis = await open(addr, this.req, name);
+    this.connections.push(redis);
+    return redis;
+  }
+
+  async execute(): Promise<MigrationResult> {
+    const { source, target } = this.req;
+    [this.source, this.target] = await Promise.all([
+      this.connect(source, "mdb-migration-source"), this.connect(target, "mdb-migration-target"),
+    ]);
+    this.others = await Promise.all((this.req.otherPrimaries ?? []).map((a) => this.connect(a, "mdb-migration-peer")));
+    await this.refreshViews();
+    this.checkMembership();
+
+    const timer = this.opts.onProgress
+      ? setInterval(() => this.opts.onProgress?.(this.progress.snapshot()), this.opts.progressIntervalMs ?? 1000)
+      : undefined;
+    let method: MigrationResult["method"] = "keys";
+    try {
+      const useAtomic = (this.req.atomicMigration ?? "auto") === "auto" && !this.limiter.limited &&
+        await probeAtomicSlotMigration(this.source);
+      if (useAtomic) {
+        method = "atomic";
+        await this.runAtomic();
+      } else {
+        await this.runKeyByKey();
+      }
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    const final = this.progress.snapshot();
+    this.opts.onProgress?.(final);
+    return {
+      ...final,
+      cancelled: Boolean(this.opts.signal?.aborted),
+      failedSlots: this.failedSlots.sort((a, b) => a.slot - b.slot),
+      elapsedMs: Math.round(performance.now() - this.startedAt),
+      method,
+    };
+  }
+
+  private async refreshViews(): Promise<void> {
+    const [s, t] = await Promise.all([this.source.call("CLUSTER", "NODES"), this.target.call("CLUSTER", "NODES")]);
+    this.sourceView = parseClusterNodes(String(s));
+    this.targetView = parseClusterNodes(String(t));
+  }
+
+  private checkMembership(): void {
+    const { source, target } = this.req;
+    const targetInSource = this.sourceView.nodes.get(this.targetView.myId);
+    if (!targetInSource) {
+      throw new MigrationPreconditionError(`target ${target.host}:${target.port} (node ${this.targetView.myId}) is not in the source's cluster; join it first (CLUSTER MEET)`);
+    }
+    for (const [view, addr, name] of [[this.sourceView, source, "source"], [this.targetView, target, "target"]] as const) {
+      const me = view.nodes.get(view.myId);
+      if (!me?.flags.includes("master")) {
+        throw new MigrationPreconditionError(`${name} ${addr.host}:${addr.port} is not a primary (flags ${me?.flags.join(",") ?? "unknown"}); migrate between primaries`);
+      }
+    }
+  }
+
+  private fail(slot: number, err: unknown): void {
+    this.progress.slotsFailed++;
+    this.failedSlots.push({ slot, error: errorText(err) });
+    if (!this.fatal) {
+      for (const [redis, name] of [[this.source, "source"], [this.target, "target"]] as const) {
+        if (redis.status === "end" || redis.status === "close") this.fatal = `the connection to the ${name} was lost`;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // key-by-key migration
+
+  private async runKeyByKey(): Promise<void> {
+    const queue = [...this.req.slots];
+    const streams: Stream[] = [];
+    for (let i = 0; i < this.parallelSlots; i++) {
+      streams.push({ redis: await this.connect(this.req.source, `mdb-migration-stream-${i}`), lastReplyAt: 0 });
+    }
+    const worker = async (stream: Stream): Promise<void> => {
+      for (;;) {
+        if (this.opts.signal?.aborted || this.fatal) return;
+        const slot = queue.shift();
+        if (slot === undefined) return;
+        this.progress.activeSlots.add(slot);
+        try {
+          await this.migrateSlot(slot, stream);
+          this.progress.slotsDone++;
+        } catch (err) {
+          this.fail(slot, err);
+        } finally {
+          this.progress.activeSlots.delete(slot);
+        }
+      }
+    };
+    await Promise.all(streams.map(worker));
+    if (this.fatal && !this.opts.signal?.aborted) {
+      for (const slot of queue) this.fail(slot, `not started: ${this.fatal}; resume the migration when it is back`);
+    }
+  }
+
+  private async migrateSlot(slot: number, stream: Stream): Promise<void> {
+    const plan = planSlot(slot, this.sourceView, this.targetView);
+    const sourceId = this.sourceView.myId;
+    const targetId = this.targetView.myId;
+    switch (plan.kind) {
+      case "done": return;
+      case "refuse": throw new SlotMigrationError(plan.reason);
+      case "finalize": return this.finalize(slot, stream, false);
+      case "migrate": break;
+    }
+    if (this.targetView.importing.get(slot) !== sourceId) {
+      await this.target.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceId);
+    }
+    if (this.sourceView.migrating.get(slot) !== targetId) {
+      await this.source.call("CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetId);
+    }
+    await this.moveKeys(slot, stream);
+    await this.finalize(slot, stream, true);
+  }
+
+  /** Step 3: the target claims the slot, then the source and the other primaries learn it. */
+  private async finalize(slot: number, stream: Stream, claimOnTarget: boolean): Promise<void> {
+    const targetId = this.targetView.myId;
+    if (claimOnTarget) await this.target.call("CLUSTER", "SETSLOT", String(slot), "NODE", targetId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.source.call("CLUSTER", "SETSLOT", String(slot), "NODE", targetId);
+        break;
+      } catch (err) {
+        // The source refuses while it still holds keys of the slot (e.g. a resume after the target
+        // had claimed it): move what is left, then try again.
+        if (!/still hold keys/i.test(errorText(err)) || attempt >= 3) {
+          throw new SlotMigrationError(`slot ${slot}: the target owns it but the source was not updated (${errorText(err)}); resume to finish`);
+        }
+        await this.moveKeys(slot, stream);
+      }
+    }
+    // Other primaries also learn the owner from gossip (the target bumped its epoch); telling them
+    // directly only makes clients' MOVED answers right sooner, so a failure here is not fatal.
+    await Promise.all(this.others.map((o) => o.call("CLUSTER", "SETSLOT", String(slot), "NODE", targetId).catch(() => undefined)));
+  }
+
+  private getKeys(slot: number, stream: Stream): Promise<Buffer[]> {
+    const pageSize = this.batchKeys * this.window;
+    return (stream.redis.callBuffer("CLUSTER", "GETKEYSINSLOT", String(slot), String(pageSize)) as Promise<Buffer[]>)
+      .then((keys) => { stream.lastReplyAt = performance.now(); return keys; });
+  }
+
+  private async moveKeys(slot: number, stream: Stream): Promise<void> {
+    let page = this.getKeys(slot, stream);
+    for (;;) {
+      const keys = await page;
+      if (keys.length === 0) return;
+      let error: unknown;
+      const inflight = new Set<Promise<void>>();
+      for (let start = 0; start < keys.length && error === undefined; start += this.batchKeys) {
+        while (inflight.size >= this.window) await Promise.race(inflight);
+        if (error !== undefined) break;
+        const batch = keys.slice(start, start + this.batchKeys);
+        const { waitMs, estimatedBytes } = this.limiter.reserve(batch.length, performance.now(), this.clock());
+        if (waitMs > 0) await delay(waitMs);
+        const task: Promise<void> = this.migrateBatch(slot, batch, stream, estimatedBytes)
+          .catch((err: unknown) => { error ??= err; })
+          .finally(() => { inflight.delete(task); });
+        inflight.add(task);
+      }
+      // Pipelined behind the batches: answered once they ran, so it lists the keys still here.
+      if (error === undefined) page = this.getKeys(slot, stream);
+      await Promise.all(inflight);
+      if (error !== undefined) {
+        page.catch(() => undefined);
+        throw error;
+      }
+    }
+  }
+
+  private migrateArgs(keys: Buffer[], replace: boolean): (string | Buffer)[] {
+    const { target, username, password } = this.req;
+    const args: (string | Buffer)[] = [target.host, String(target.port), "", "0", String(this.migrateTimeoutMs)];
+    if (replace) args.push("REPLACE");
+    if (username && password) args.push("AUTH2", username, password);
+    else if (password) args.push("AUTH", password);
+    args.push("KEYS", ...keys);
+    return args;
+  }
+
+  private async migrateBatch(slot: number, keys: Buffer[], stream: Stream, estimatedBytes: number): Promise<void> {
+    // MEMORY USAGE (sampled by the engine, O(1) for strings) measures the bytes for rate control and
+    // progress; it runs in the same pipeline right before the MIGRATE that moves those keys.
+    const pipeline = stream.redis.pipeline();
+    for (const key of keys) pipeline.call("MEMORY", "USAGE", key);
+    pipeline.call("MIGRATE", ...this.migrateArgs(keys, false));
+    const sentAt = performance.now();
+    const results = (await pipeline.exec()) ?? [];
+    const doneAt = performance.now();
+    const blockMs = doneAt - Math.max(sentAt, stream.lastReplyAt);
+    stream.lastReplyAt = doneAt;
+    if (blockMs > this.progress.maxSourceBlockMs) this.progress.maxSourceBlockMs = blockMs;
+
+    let bytes = 0;
+    let present = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const usage = results[i]?.[1];
+      if (typeof usage === "number") { bytes += usage; present++; }
+    }
+    const [migrateError] = results[keys.length] ?? [new Error("no reply to MIGRATE")];
+    if (migrateError) {
+      if (!/BUSYKEY/.test(migrateError.message)) {
+        throw new SlotMigrationError(`slot ${slot}: MIGRATE of ${keys.length} keys to ${this.req.target.host}:${this.req.target.port} failed: ${migrateError.message}`);
+      }
+      await this.resolveBusyKeys(slot, keys, stream);
+    }
+    this.progress.keysMoved += present;
+    this.progress.bytesMoved += bytes;
+    this.limiter.settle(keys.length, estimatedBytes, bytes, performance.now());
+  }
+
+  /**
+   * BUSYKEY: some keys already exist on the target — typically a resume after the source died
+   * between the target's RESTORE and its own DEL. As redis-cli does: when both copies are byte-equal
+   * (DUMP), MIGRATE again with REPLACE (it only drops the source's duplicate); when they differ, the
+   * slot fails and names the keys, because neither copy is provably the newer one.
+   */
+  private async resolveBusyKeys(slot: number, keys: Buffer[], stream: Stream): Promise<void> {
+    const sourceDumps = await this.dumpAll(stream.redis, keys, false);
+    const stillHere = keys.filter((_, i) => sourceDumps[i] !== null);
+    if (stillHere.length === 0) return;
+    const targetDumps = await this.dumpAll(this.target, stillHere, true);
+    const differing = stillHere.filter((_, i) => {
+      const onTarget = targetDumps[i];
+      const onSource = sourceDumps[keys.indexOf(stillHere[i])];
+      return onTarget !== null && onSource !== null && !onTarget.equals(onSource);
+    });
+    if (differing.length > 0) {
+      const names = differing.slice(0, 5).map((k) => k.toString()).join(", ");
+      throw new SlotMigrationError(`slot ${slot}: ${differing.length} key(s) exist on both source and target with different values (${names}${differing.length > 5 ? ", …" : ""}); keep the right copy, delete the other, then resume`);
+    }
+    const [[err]] = (await stream.redis.pipeline().call("MIGRATE", ...this.migrateArgs(stillHere, true)).exec()) ?? [[new Error("no reply")]];
+    if (err) throw new SlotMigrationError(`slot ${slot}: MIGRATE REPLACE of ${stillHere.length} duplicate keys failed: ${err.message}`);
+  }
+
+  private async dumpAll(redis: Redis, keys: Buffer[], asking: boolean): Promise<(Buffer | null)[]> {
+    const pipeline = redis.pipeline();
+    for (const key of keys) {
+      // The target serves keys of a slot it is importing only after ASKING.
+      if (asking) pipeline.call("ASKING");
+      pipeline.dumpBuffer(key);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const step = asking ? 2 : 1;
+    return keys.map((_, i) => {
+      const [err, value] = results[i * step + step - 1] ?? [];
+      if (err) throw new SlotMigrationError(`DUMP failed while checking BUSYKEY duplicates: ${err.message}`);
+      return Buffer.isBuffer(value) ? value : null;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // atomic slot migration (Valkey ≥ 9)
+
+  /**
+   * The source runs CLUSTER MIGRATESLOTS for the ranges it still owns; completion is judged from the
+   * target's view (it owns the slot), failures from CLUSTER GETSLOTMIGRATIONS. Cancel asks the source
+   * to CANCELSLOTMIGRATIONS; the engine keeps every slot with exactly one owner.
+   */
+  private async runAtomic(): Promise<void> {
+    const toMove: number[] = [];
+    for (const slot of this.req.slots) {
+      const plan = planSlot(slot, this.sourceView, this.targetView);
+      if (plan.kind === "done") this.progress.slotsDone++;
+      else if (plan.kind === "refuse") this.fail(slot, plan.reason);
+      else if (plan.kind === "finalize") {
+        try { await this.finalize(slot, { redis: this.source, lastReplyAt: 0 }, false); this.progress.slotsDone++; } catch (err) { this.fail(slot, err); }
+      } else toMove.push(slot);
+    }
+    if (toMove.length === 0) return;
+    const args: string[] = ["MIGRATESLOTS", "SLOTSRANGE"];
+    for (const [first, last] of contiguousRanges(toMove)) args.push(String(first), String(last));
+    args.push("NODE", this.targetView.myId);
+    await this.source.call("CLUSTER", ...args);
+    for (const s of toMove) this.progress.activeSlots.add(s);
+    let cancelSent = false;
+    const pending = new Set(toMove);
+    while (pending.size > 0) {
+      if (this.opts.signal?.aborted && !cancelSent) {
+        cancelSent = true;
+        await this.source.call("CLUSTER", "CANCELSLOTMIGRATIONS").catch(() => undefined);
+      }
+      await delay(100);
+      this.targetView = parseClusterNodes(String(await this.target.call("CLUSTER", "NODES")));
+      for (const s of [...pending]) {
+        if (this.targetView.owners[s] === this.targetView.myId) {
+          pending.delete(s);
+          this.progress.activeSlots.delete(s);
+          this.progress.slotsDone++;
+          this.progress.keysMoved += Number(await this.target.call("CLUSTER", "COUNTKEYSINSLOT", String(s)));
+        }
+      }
+      const jobs = (await this.source.call("CLUSTER", "GETSLOTMIGRATIONS")) as unknown[][];
+      const active = jobs.map(fieldsOf).filter((j) => !/success|fail|cancel/i.test(j.state ?? ""));
+      if (pending.size > 0 && active.length === 0) {
+        const ended = jobs.map(fieldsOf).find((j) => /fail|cancel/i.test(j.state ?? ""));
+        for (const s of pending) {
+          if (!(cancelSent && /cancel/i.test(ended?.state ?? ""))) this.fail(s, `atomic slot migration ended with ${ended?.state ?? "no active job"}${ended?.message ? `: ${ended.message}` : ""}; resume to retry`);
+          this.progress.activeSlots.delete(s);
+        }
+        return;
+      }
+    }
+  }
+}
+
+function fieldsOf(entry: unknown[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < entry.length; i += 2) out[String(entry[i])] = String(entry[i + 1]);
+  return out;
+}
