@@ -39,7 +39,7 @@ export interface UpOptions {
 export class DaemonExitedError extends Error {
   readonly fatal = true; // stops waitFor at once
   constructor(readonly daemon: string, readonly logFile: string) {
-    super(`${daemon} exited during start-up; its log is ${logFile}`);
+    super(`${daemon} exited during start-up (the end of its log ${logFile} is printed above)`);
   }
 }
 
@@ -168,11 +168,13 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     return await startAll();
   } catch (e) {
     log(`start-up failed: ${(e as Error).message}`);
-    log(`cleaning up the half-started proving ground (logs kept in ${join(stateDir, "logs")} until then):`);
-    for (const name of DAEMONS) {
+    // The state dir (and so the logs) is removed by the clean-up: show what explains the failure first.
+    const culprits = e instanceof DaemonExitedError ? [e.daemon] : [...DAEMONS];
+    for (const name of culprits) {
       const file = new ProcessTable(stateDir).logFile(name);
-      if (existsSync(file)) log(`--- last lines of ${name}.log ---\n${readFileSync(file, "utf8").split("\n").slice(-8).join("\n")}`);
+      if (existsSync(file)) log(`--- last lines of ${name}.log ---\n${readFileSync(file, "utf8").trimEnd().split("\n").slice(-12).join("\n")}`);
     }
+    log("cleaning up the half-started proving ground");
     await clusterDown({ stateDir, log });
     throw e;
   }
