@@ -1,0 +1,127 @@
+// npm run bench:planner — planner speed and plan quality at n and 10n (DESIGN §11: growth ≤ 15×).
+//   large: 1000 shards × 3 members over 3000 nodes (3 regions × 5 zones × 20 racks × 10 hosts),
+//          isolationLevel zone; slot plan 100 → 150 shards
+//   small: the same at 1/10: 100 shards × 3 over 300 nodes (3 × 5 × 4 × 5); slot plan 10 → 15
+// Each timing is the median of several runs after a JIT warm-up. Quality is checked independently of
+// the planner's own counters: isolation from the placed nodes' labels, moved slots by diffing slot
+// ownership before and after applying the moves. The last line is one JSON object.
+import { performance } from "node:perf_hooks";
+import {
+  applyMoves, bootstrapSlots, DEFAULT_TOPOLOGY_KEYS, ownershipTable, planBootstrap, planSlotScale, SLOT_COUNT,
+  type PlacementPolicy, type TopologyNode,
+} from "../../operator/src/planner/index.ts";
+
+const GiB = 2 ** 30;
+
+function topology(regions: number, zones: number, racks: number, hosts: number): TopologyNode[] {
+  const nodes: TopologyNode[] = [];
+  for (let r = 0; r < regions; r++) for (let z = 0; z < zones; z++) for (let k = 0; k < racks; k++) for (let h = 0; h < hosts; h++) {
+    const name = `node-${r}-${z}-${k}-${h}`;
+    nodes.push({
+      name,
+      labels: {
+        [DEFAULT_TOPOLOGY_KEYS.region]: `region-${r}`, [DEFAULT_TOPOLOGY_KEYS.zone]: `zone-${r}-${z}`,
+        [DEFAULT_TOPOLOGY_KEYS.rack]: `rack-${k}`, [DEFAULT_TOPOLOGY_KEYS.host]: name,
+      },
+      taints: [], unschedulable: false, ready: true, storeState: "enabled", problems: [],
+      allocatable: { memoryBytes: 64 * GiB, milliCpu: 32_000, pods: 110 },
+      // a little existing load that differs per node, so capacity is not uniform
+      requested: { memoryBytes: ((r * 7 + z * 5 + k * 3 + h) % 8) * GiB, milliCpu: 0, pods: 3 },
+    });
+  }
+  return nodes;
+}
+
+const policy: PlacementPolicy = { isolationLevel: "zone", maxMembersPerHost: 2, memberResources: { memoryBytes: 8 * GiB, milliCpu: 1000 } };
+
+interface Size { label: string; nodes: TopologyNode[]; shards: number; scaleFrom: number; scaleTo: number }
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timed<T>(fn: () => T, runs: number): { ms: number; result: T } {
+  let result = fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    result = fn();
+    times.push(performance.now() - start);
+  }
+  return { ms: median(times), result };
+}
+
+function measure(size: Size, runs: number) {
+  const placement = timed(() => planBootstrap({ nodes: size.nodes, policy, shards: size.shards, replicasPerShard: 2, namePrefix: "bench" }), runs);
+  const current = bootstrapSlots(size.scaleFrom);
+  const slots = timed(() => planSlotScale({ current, targetShards: size.scaleTo, maxConcurrent: 4 }), runs);
+
+  const plan = placement.result;
+  if (!plan.ok) throw new Error(`placement failed: ${plan.failure.message}`);
+  const nodeByName = new Map(size.nodes.map((n) => [n.name, n]));
+  const zoneOf = (node: string) => {
+    const labels = nodeByName.get(node)!.labels;
+    return `${labels[DEFAULT_TOPOLOGY_KEYS.region]}/${labels[DEFAULT_TOPOLOGY_KEYS.zone]}`;
+  };
+  const zonesByShard = new Map<number, string[]>();
+  for (const p of plan.placements) zonesByShard.set(p.shard, [...(zonesByShard.get(p.shard) ?? []), zoneOf(p.node)]);
+  let isolationViolations = 0;
+  for (const zones of zonesByShard.values()) isolationViolations += zones.length - new Set(zones).size;
+  const placedMembers = plan.placements.length;
+
+  const before = ownershipTable(current);
+  const after = ownershipTable(applyMoves(current, slots.result.moves));
+  let movedSlots = 0;
+  const counts = new Map<number, number>();
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    if (before[s] !== after[s]) movedSlots++;
+    counts.set(after[s], (counts.get(after[s]) ?? 0) + 1);
+  }
+  // lower bound from first principles: a balanced end state gives ⌊16384/M⌋ or ⌈16384/M⌉ to each of M
+  // shards; the existing shards own ⌊16384/N⌋/⌈…⌉ and must keep at most their target.
+  const owned = [...new Map([...before].reduce((m, o) => m.set(o, (m.get(o) ?? 0) + 1), new Map<number, number>())).values()].sort((a, b) => b - a);
+  const base = Math.floor(SLOT_COUNT / size.scaleTo);
+  const extra = SLOT_COUNT % size.scaleTo;
+  const movedLowerBound = owned.reduce((sum, o, i) => sum + Math.max(0, o - (base + (i < extra ? 1 : 0))), 0);
+  const finalCounts = [...counts.values()];
+  const imbalance = Math.max(...finalCounts) - Math.min(...finalCounts);
+  return {
+    placementMs: placement.ms, slotPlanMs: slots.ms, totalMs: placement.ms + slots.ms,
+    placedMembers, isolationViolations, movedSlots, movedLowerBound, imbalance, shardsAfter: counts.size, waves: slots.result.waves.length,
+  };
+}
+
+const small: Size = { label: "1/10", nodes: topology(3, 5, 4, 5), shards: 100, scaleFrom: 10, scaleTo: 15 };
+const large: Size = { label: "full", nodes: topology(3, 5, 20, 10), shards: 1000, scaleFrom: 100, scaleTo: 150 };
+
+// warm-up: let the JIT see both sizes before timing
+measure(small, 3);
+measure(large, 1);
+const baseline = measure(small, 9);
+const ours = measure(large, 5);
+
+const round = (x: number) => Math.round(x * 100) / 100;
+const ratio = round(ours.totalMs / baseline.totalMs);
+const placementGrowth = round(ours.placementMs / baseline.placementMs);
+const slotPlanGrowth = round(ours.slotPlanMs / baseline.slotPlanMs);
+const quality = (q: typeof ours) => q.isolationViolations === 0 && q.movedSlots === q.movedLowerBound && q.imbalance <= 1;
+const pass = ratio <= 15 && placementGrowth <= 15 && quality(ours) && quality(baseline) && ours.placedMembers === 3000 && baseline.placedMembers === 300;
+
+for (const [label, size, q] of [["1/10", small, baseline], ["full", large, ours]] as const) {
+  console.log(`${label}: place ${size.shards} shards × 3 over ${size.nodes.length} nodes in ${q.placementMs.toFixed(1)} ms (${q.isolationViolations} zone isolation violations); ` +
+    `slot plan ${size.scaleFrom} → ${size.scaleTo} in ${q.slotPlanMs.toFixed(2)} ms: ${q.movedSlots} slots moved (lower bound ${q.movedLowerBound}), imbalance ${q.imbalance}, ${q.waves} waves`);
+}
+console.log(`growth t(10n)/t(n): total ${ratio}×, placement ${placementGrowth}×, slot plan ${slotPlanGrowth}× (target ≤ 15×) — ${pass ? "PASS" : "FAIL"}`);
+console.log(JSON.stringify({
+  bench: "planner",
+  ours: { placementMs: round(ours.placementMs), slotPlanMs: round(ours.slotPlanMs), totalMs: round(ours.totalMs), nodes: large.nodes.length, shards: large.shards, members: ours.placedMembers },
+  baseline: { placementMs: round(baseline.placementMs), slotPlanMs: round(baseline.slotPlanMs), totalMs: round(baseline.totalMs), nodes: small.nodes.length, shards: small.shards, members: baseline.placedMembers },
+  ratio, placementGrowth, slotPlanGrowth, units: "ms",
+  isolationViolations: ours.isolationViolations + baseline.isolationViolations,
+  movedSlots: ours.movedSlots, movedLowerBound: ours.movedLowerBound, imbalance: ours.imbalance,
+  baselineQuality: { movedSlots: baseline.movedSlots, movedLowerBound: baseline.movedLowerBound, imbalance: baseline.imbalance },
+  target: { growth: 15, isolationViolations: 0, moved: "= lower bound", imbalance: 1 },
+  pass,
+}));
+if (!pass) process.exitCode = 1;
