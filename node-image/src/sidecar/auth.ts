@@ -1,0 +1,36 @@
+// Authentication of sidecar API calls: a bearer token compared in constant time, and/or mTLS with a CA
+// the operator owns (DESIGN §8).
+import { createHash, timingSafeEqual, randomBytes } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import type { SidecarSettings } from "./settings.ts";
+
+/** Constant-time comparison: both sides are hashed first so their lengths are equal. */
+export function secretsEqual(presented: string, expected: string): boolean {
+  const a = createHash("sha256").update(presented).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b) && presented.length === expected.length;
+}
+
+export function newFenceToken(): string {
+  return randomBytes(24).toString("hex");
+}
+
+/** undefined when the call is allowed, otherwise the reason it is refused (UNAUTHENTICATED). */
+export function checkBearer(metadata: grpc.Metadata, expectedToken: string | undefined): string | undefined {
+  if (expectedToken === undefined) return undefined;
+  const values = metadata.get("authorization");
+  if (values.length === 0) return "missing authorization metadata: send \"authorization: Bearer <token>\" with the token from the sidecar's Secret";
+  const header = String(values[0]);
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) return "authorization metadata must be \"Bearer <token>\"";
+  if (!secretsEqual(match[1], expectedToken)) return "the bearer token does not match the sidecar's Secret";
+  return undefined;
+}
+
+export function serverCredentials(auth: SidecarSettings["auth"]): grpc.ServerCredentials {
+  if (auth.tls) {
+    // checkClientCertificate = true: a client without a certificate signed by the CA cannot connect at all.
+    return grpc.ServerCredentials.createSsl(auth.tls.caPem, [{ cert_chain: auth.tls.certPem, private_key: auth.tls.keyPem }], true);
+  }
+  return grpc.ServerCredentials.createInsecure();
+}

@@ -1,0 +1,74 @@
+// mdb-sidecar entrypoint.
+//   mdb-sidecar serve                       run the sidecar (default)
+//   mdb-sidecar render-config --out PATH    write the engine's redis.conf from the pod's settings
+import { readFileSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseEngineSettings, renderEngineConfig, SettingsError, validatePassword } from "./engine-config.ts";
+import { parseSidecarSettings } from "./settings.ts";
+import { Member, consoleLogger } from "./member.ts";
+import { startGrpcServer } from "./server.ts";
+import { startHealthServer } from "./health-server.ts";
+
+export function renderConfigCommand(env: Record<string, string | undefined>, outPath: string): void {
+  const settings = parseEngineSettings(env);
+  const passwordFile = env.MDB_PASSWORD_FILE?.trim();
+  if (!passwordFile) throw new SettingsError("MDB_PASSWORD_FILE", "is required (path of the mounted engine password Secret)");
+  let passwordText: string;
+  try {
+    passwordText = readFileSync(passwordFile, "utf8");
+  } catch (err) {
+    throw new SettingsError("MDB_PASSWORD_FILE", `cannot read ${passwordFile} (${(err as NodeJS.ErrnoException).code}); mount the Secret there`);
+  }
+  const text = renderEngineConfig(settings, validatePassword(passwordText, "MDB_PASSWORD_FILE"));
+  mkdirSync(dirname(outPath), { recursive: true });
+  const temp = `${outPath}.tmp`;
+  writeFileSync(temp, text, { mode: 0o600 });
+  renameSync(temp, outPath);
+}
+
+export async function serve(env: Record<string, string | undefined>): Promise<() => Promise<void>> {
+  const settings = parseSidecarSettings(env, (p) => readFileSync(p));
+  const member = new Member(settings);
+  member.start();
+  const grpcServer = await startGrpcServer(member, settings);
+  const health = await startHealthServer(member, settings.listenHosts, settings.healthPort);
+  consoleLogger.info("mdb-sidecar serving", {
+    grpc: settings.listenHosts.map((h) => `${h}:${settings.sidecarPort}`), health: settings.healthPort,
+    engine: `${settings.podIp}:${settings.enginePort}`, auth: [settings.auth.bearerToken ? "bearer" : "", settings.auth.tls ? "mtls" : ""].filter(Boolean).join("+"),
+  });
+  return async () => {
+    await grpcServer.close();
+    await health.close();
+    await member.stop();
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = "serve", ...rest] = argv;
+  if (command === "render-config") {
+    const outIndex = rest.indexOf("--out");
+    const out = outIndex >= 0 ? rest[outIndex + 1] : process.env.MDB_ENGINE_CONFIG;
+    if (!out) throw new SettingsError("--out", "render-config needs --out PATH (or MDB_ENGINE_CONFIG)");
+    renderConfigCommand(process.env, out);
+    return;
+  }
+  if (command !== "serve") throw new Error(`unknown command "${command}": use serve or render-config --out PATH`);
+  const stop = await serve(process.env);
+  let stopping = false;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      consoleLogger.info(`${signal}: stopping (a running migration is cancelled cleanly)`);
+      stop().then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`mdb-sidecar: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

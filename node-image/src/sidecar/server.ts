@@ -1,0 +1,121 @@
+// The gRPC server: authenticates each call, validates and hands it to the Member, maps errors to
+// status codes. A refused or failed call never stops the server.
+import * as grpc from "@grpc/grpc-js";
+import type { SidecarHandlers } from "../generated/mdb/sidecar/v1/Sidecar.ts";
+import type { MemberStatus__Output } from "../generated/mdb/sidecar/v1/MemberStatus.ts";
+import { loadSidecarProto } from "./proto.ts";
+import { checkBearer, serverCredentials } from "./auth.ts";
+import { SidecarError } from "./errors.ts";
+import { InvalidTransitionError, WrongStateError } from "./state-machine.ts";
+import { validatePromoteMode } from "./requests.ts";
+import type { Member } from "./member.ts";
+import type { SidecarSettings } from "./settings.ts";
+
+const codeOf: Record<SidecarError["code"], grpc.status> = {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  DEADLINE_EXCEEDED: grpc.status.DEADLINE_EXCEEDED,
+  ABORTED: grpc.status.ABORTED,
+  ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
+  if (err instanceof SidecarError) return { code: codeOf[err.code], details: err.message };
+  if (err instanceof InvalidTransitionError || err instanceof WrongStateError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
+  return { code: grpc.status.INTERNAL, details: `internal error: ${(err as Error)?.message ?? String(err)}` };
+}
+
+type AnyCall = { metadata: grpc.Metadata; getPath?: () => string };
+
+export function buildHandlers(member: Member, settings: SidecarSettings): SidecarHandlers {
+  const token = settings.auth.bearerToken;
+  const authError = (call: AnyCall): Partial<grpc.ServiceError> | undefined => {
+    const reason = checkBearer(call.metadata, token);
+    return reason ? { code: grpc.status.UNAUTHENTICATED, details: reason } : undefined;
+  };
+
+  function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      const denied = authError(call);
+      if (denied) return callback(denied);
+      Promise.resolve()
+        .then(() => fn(call.request))
+        .then((res) => callback(null, res), (err) => callback(toServiceError(err)));
+    };
+  }
+
+  function stream<Req, Res>(fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
+    return (call) => {
+      const denied = authError(call);
+      if (denied) return call.destroy(Object.assign(new Error(denied.details), denied));
+      const controller = new AbortController();
+      call.on("cancelled", () => controller.abort());
+      fn(call.request, call, controller.signal).then(
+        () => call.end(),
+        (err) => { const e = toServiceError(err); call.destroy(Object.assign(new Error(e.details), e)); },
+      );
+    };
+  }
+
+  return {
+    GetStatus: unary(() => member.refresh()),
+
+    WatchStatus: stream<unknown, MemberStatus__Output>(async (_req, call, signal) => {
+      let lastSentMs = 0;
+      const send = (s: MemberStatus__Output) => { lastSentMs = Date.now(); call.write(s); };
+      send(member.currentStatus());
+      const unsubscribe = member.onChange(send);
+      // The heartbeat: at least one message a second even when nothing changed.
+      const heartbeat = setInterval(() => { if (Date.now() - lastSentMs >= 900) send(member.currentStatus()); }, 100);
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener("abort", () => resolve(), { once: true });
+        call.on("close", () => resolve());
+      });
+      clearInterval(heartbeat);
+      unsubscribe();
+    }),
+
+    JoinCluster: unary((req) => member.joinCluster(req.peers, req.timeoutMs)),
+    AssignSlots: unary(async (req) => ({ status: await member.assignSlots(req.slots) })),
+    ReplicateFrom: stream(async (req, call) => {
+      await member.replicateFrom(req.primaryNodeId, req.timeoutMs, (p) => call.write(p));
+    }),
+    PrepareTakeover: unary(() => member.prepareTakeover()),
+    Promote: unary((req) => member.promote(validatePromoteMode(req.mode), req.fenceToken ?? "", req.timeoutMs)),
+    MigrateSlots: stream(async (req, call, signal) => {
+      const final = await member.migrateSlots(req, signal, (p) => call.write(p));
+      call.write(final);
+    }),
+    CancelMigration: unary((req) => member.cancelMigration(req.migrationId ?? "")),
+    ForgetNode: unary(async (req) => { await member.forgetNode(req.nodeId); return {}; }),
+    LeaveCluster: unary(() => member.leaveCluster()),
+    Reset: unary(() => member.reset()),
+  };
+}
+
+export interface RunningServer { server: grpc.Server; ports: number[]; close(): Promise<void> }
+
+/** Binds the gRPC server on each listen host (the pod IP and, unless it is loopback itself, 127.0.0.1). */
+export async function startGrpcServer(member: Member, settings: SidecarSettings): Promise<RunningServer> {
+  const proto = loadSidecarProto();
+  const server = new grpc.Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
+  server.addService(proto.mdb.sidecar.v1.Sidecar.service, buildHandlers(member, settings));
+  const creds = serverCredentials(settings.auth);
+  const ports: number[] = [];
+  for (const host of settings.listenHosts) {
+    ports.push(await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${settings.sidecarPort}`, creds, (err, port) => (err ? reject(new Error(`cannot listen on ${host}:${settings.sidecarPort}: ${err.message}`)) : resolve(port)))));
+  }
+  return {
+    server, ports,
+    close: () => new Promise<void>((resolve) => {
+      const force = setTimeout(() => { server.forceShutdown(); resolve(); }, 5000);
+      server.tryShutdown(() => { clearTimeout(force); resolve(); });
+    }),
+  };
+}

@@ -1,0 +1,63 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { parseEngineSettings, quoteConfigValue, renderEngineConfig, SettingsError, validatePassword } from "../../src/sidecar/engine-config.ts";
+
+const baseEnv = { MDB_POD_IP: "10.1.2.3", MDB_ANNOUNCE_HOSTNAME: "m-0.mdb-demo.ns.svc", MDB_NODE_TIMEOUT_MS: "3000", MDB_MAXMEMORY: "512mb", MDB_DATA_DIR: "/data" };
+const password = "p4ssw0rd-0123456789";
+
+describe("renderEngineConfig", () => {
+  const conf = renderEngineConfig(parseEngineSettings(baseEnv), password);
+  const lines = conf.split("\n");
+  const cases: [string, string][] = [
+    ["binds the pod IP and loopback", "bind 10.1.2.3 127.0.0.1"],
+    ["protected mode on", "protected-mode yes"],
+    ["cluster mode", "cluster-enabled yes"],
+    ["cluster config file in the data dir", 'cluster-config-file "/data/nodes.conf"'],
+    ["announces the pod IP", "cluster-announce-ip 10.1.2.3"],
+    ["announces the stable hostname", "cluster-announce-hostname m-0.mdb-demo.ns.svc"],
+    ["node timeout", "cluster-node-timeout 3000"],
+    ["maxmemory", "maxmemory 512mb"],
+    ["appendonly by default", "appendonly yes"],
+    ["requirepass from the Secret", `requirepass "${password}"`],
+    ["masterauth from the Secret", `masterauth "${password}"`],
+    ["data dir", 'dir "/data"'],
+  ];
+  for (const [name, line] of cases) test(name, () => assert.ok(lines.includes(line), `missing line "${line}" in:\n${conf}`));
+  test("no announce-hostname line when none is given", () => {
+    const c = renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_ANNOUNCE_HOSTNAME: "" }), password);
+    assert.ok(!c.includes("cluster-announce-hostname"));
+  });
+  test("a loopback pod IP binds only itself", () => {
+    const c = renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_POD_IP: "127.0.5.9" }), password);
+    assert.ok(c.split("\n").includes("bind 127.0.5.9"));
+  });
+  test("appendonly no when persistence is off", () => {
+    assert.ok(renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_APPENDONLY: "no" }), password).includes("appendonly no\n"));
+  });
+});
+
+describe("parseEngineSettings refuses bad settings, naming the variable", () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ["missing pod IP", { MDB_POD_IP: "" }, "MDB_POD_IP"],
+    ["pod IP not an address", { MDB_POD_IP: "10.1.2" }, "MDB_POD_IP"],
+    ["node timeout not a number", { MDB_NODE_TIMEOUT_MS: "5s" }, "MDB_NODE_TIMEOUT_MS"],
+    ["node timeout too small", { MDB_NODE_TIMEOUT_MS: "10" }, "MDB_NODE_TIMEOUT_MS"],
+    ["maxmemory not a size", { MDB_MAXMEMORY: "lots" }, "MDB_MAXMEMORY"],
+    ["bad eviction policy", { MDB_MAXMEMORY_POLICY: "lru" }, "MDB_MAXMEMORY_POLICY"],
+    ["bad hostname", { MDB_ANNOUNCE_HOSTNAME: "not a host" }, "MDB_ANNOUNCE_HOSTNAME"],
+    ["relative data dir", { MDB_DATA_DIR: "data" }, "MDB_DATA_DIR"],
+    ["port out of range", { MDB_ENGINE_PORT: "60000" }, "MDB_ENGINE_PORT"],
+    ["appendonly not yes/no", { MDB_APPENDONLY: "true" }, "MDB_APPENDONLY"],
+  ];
+  for (const [name, patch, variable] of cases) {
+    test(name, () => assert.throws(() => parseEngineSettings({ ...baseEnv, ...patch }),
+      (err: unknown) => err instanceof SettingsError && err.variable === variable && err.message.startsWith(`${variable}: `)));
+  }
+});
+
+describe("password and quoting", () => {
+  test("a short password is refused", () => assert.throws(() => validatePassword("short", "MDB_PASSWORD_FILE"), /at least 16/));
+  test("a trailing newline from the Secret file is dropped", () => assert.equal(validatePassword(`${password}\n`, "f"), password));
+  test("a multi-line password is refused", () => assert.throws(() => validatePassword("aaaaaaaaaaaaaaaa\nbbbb", "f"), /single line/));
+  test("quotes and backslashes are escaped", () => assert.equal(quoteConfigValue('a"b\\c'), '"a\\"b\\\\c"'));
+});
