@@ -1,0 +1,41 @@
+// Entry point: `node --import tsx e2e/local/podrunner/main.ts` with MDB_LOCAL_DIR=<state>, started by
+// `npm run cluster:up`. SIGTERM/SIGINT stop every container and remove every sandbox before exiting.
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readClusterInfo } from "./cluster-info.ts";
+import { backoffFromEnv } from "./restarts.ts";
+import { PodRunner } from "./runner.ts";
+
+const repoDir = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const stateDir = resolve(process.env.MDB_LOCAL_DIR || join(repoDir, ".mdb-local"));
+const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
+
+async function main(): Promise<void> {
+  const runner = new PodRunner(readClusterInfo(stateDir), {
+    repoDir,
+    imagesFile: resolve(process.env.MDB_IMAGES_FILE || join(repoDir, "e2e/local/images.yaml")),
+    backoff: backoffFromEnv(process.env),
+    log,
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    log(`${signal}: stopping every container and removing sandboxes`);
+    stopping = runner.shutdown().then(() => {
+      log("pod runner stopped");
+      process.exit(0);
+    }, (e: Error) => {
+      log(`shutdown failed: ${e.message}`);
+      process.exit(1);
+    });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("unhandledRejection", (e) => log(`unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
+  await runner.start();
+}
+
+main().catch((e: Error) => {
+  log(`pod runner failed to start: ${e.stack ?? e.message}`);
+  process.exit(1);
+});
