@@ -159,6 +159,9 @@ export class PlacementEngine {
   private readonly freePods: Float64Array;
   private readonly membersOnNode: Int32Array;
   private readonly primariesOnNode: Int32Array;
+  /** maxMembersPerHost counts per host label value (a missing label is one shared "unknown" host) */
+  private readonly hostGroup: Int32Array;
+  private readonly hostGroupPositions: number[][] = [];
   private readonly membersOnHost: Int32Array;
   private readonly tree: MinSegmentTree;
   private readonly shards = new Map<number, ShardMemberRef[]>();
@@ -180,7 +183,8 @@ export class PlacementEngine {
       seen.add(node.name);
     }
     const withPath = nodes.map((node) => ({ node, path: TOPOLOGY_LEVELS.map((l) => node.labels[this.keys[l]] ?? null) }));
-    const keyOf = (p: (string | null)[]) => p.map((v) => (v === null ? "" : v));
+    // "0" sorts a missing label before every present value ("1" + value), keeping each domain contiguous.
+    const keyOf = (p: (string | null)[]) => p.map((v) => (v === null ? "0" : `1${v}`));
     withPath.sort((a, b) => {
       const ka = keyOf(a.path);
       const kb = keyOf(b.path);
@@ -226,7 +230,20 @@ export class PlacementEngine {
     this.freePods = Float64Array.from(this.sorted, (x) => x.allocatable.pods - x.requested.pods);
     this.membersOnNode = new Int32Array(n);
     this.primariesOnNode = new Int32Array(n);
-    this.membersOnHost = new Int32Array(this.domainStart[LEVEL_COUNT - 1].length);
+    this.hostGroup = new Int32Array(n);
+    const groupByHost = new Map<string | null, number>();
+    for (let pos = 0; pos < n; pos++) {
+      const host = this.paths[pos][LEVEL_COUNT - 1];
+      let group = groupByHost.get(host);
+      if (group === undefined) {
+        group = this.hostGroupPositions.length;
+        groupByHost.set(host, group);
+        this.hostGroupPositions.push([]);
+      }
+      this.hostGroup[pos] = group;
+      this.hostGroupPositions[group].push(pos);
+    }
+    this.membersOnHost = new Int32Array(this.hostGroupPositions.length);
 
     const leavingSet = new Set(leaving);
     for (const member of members) {
@@ -250,7 +267,7 @@ export class PlacementEngine {
   private count(pos: number, role: MemberRole, delta: number): void {
     this.membersOnNode[pos] += delta;
     if (role === "primary") this.primariesOnNode[pos] += delta;
-    this.membersOnHost[this.domainId[LEVEL_COUNT - 1][pos]] += delta;
+    this.membersOnHost[this.hostGroup[pos]] += delta;
   }
 
   private fits(pos: number): boolean {
@@ -259,7 +276,7 @@ export class PlacementEngine {
   }
 
   private hostFull(pos: number): boolean {
-    return this.maxPerHost > 0 && this.membersOnHost[this.domainId[LEVEL_COUNT - 1][pos]] >= this.maxPerHost;
+    return this.maxPerHost > 0 && this.membersOnHost[this.hostGroup[pos]] >= this.maxPerHost;
   }
 
   private refresh(pos: number): void {
@@ -363,8 +380,7 @@ export class PlacementEngine {
     this.freeCpu[pos] -= this.policy.memberResources.milliCpu;
     this.freePods[pos] -= 1;
     if (this.maxPerHost > 0) {
-      const host = this.domainId[LEVEL_COUNT - 1][pos];
-      for (let p = this.domainStart[LEVEL_COUNT - 1][host]; p < this.domainEnd[LEVEL_COUNT - 1][host]; p++) this.refresh(p);
+      for (const p of this.hostGroupPositions[this.hostGroup[pos]]) this.refresh(p);
     } else {
       this.refresh(pos);
     }

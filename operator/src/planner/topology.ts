@@ -108,7 +108,7 @@ export function parseQuantity(value: string | number, field: string): number {
 }
 
 export const memoryBytes = (value: string | number, field = "memory"): number => Math.ceil(parseQuantity(value, field));
-export const milliCpu = (value: string | number, field = "cpu"): number => Math.ceil(parseQuantity(value, field) * 1000 - 1e-9);
+export const milliCpu = (value: string | number, field = "cpu"): number => Math.ceil(Math.round(parseQuantity(value, field) * 1e9) / 1e6);
 
 // ---- conversion from a Kubernetes Node ---------------------------------------------------------
 
