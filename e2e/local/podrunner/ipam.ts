@@ -4,11 +4,15 @@
 
 export interface PodRange { first: string; last: string }
 
-/** Parses "10.244.1.0/24..10.244.255.254" (cluster.json's podRange) or "A..B". */
+/**
+ * Parses cluster.json's podRange: "A..B" or "A-B"; a first address given as a network
+ * ("10.244.1.0" or "10.244.1.0/24") starts at its .2, leaving .1 as a conventional gateway.
+ */
 export function parsePodRange(text: string): PodRange {
-  const [from, to] = text.split("..");
-  if (!from || !to) throw new Error(`network.podRange "${text}": expected "<first address>..<last address>"`);
-  const first = from.includes("/") ? intToIp(ipToInt(from.split("/")[0]) + 2) : from;
+  const [from, to, extra] = text.includes("..") ? text.split("..") : text.split("-");
+  if (!from || !to || extra !== undefined) throw new Error(`network.podRange "${text}": expected "<first address>..<last address>" or "<first>-<last>"`);
+  const base = from.split("/")[0];
+  const first = from.includes("/") || base.endsWith(".0") ? intToIp(ipToInt(base) + 2) : base;
   ipToInt(first);
   ipToInt(to);
   if (ipToInt(first) > ipToInt(to)) throw new Error(`network.podRange "${text}": the first address is after the last`);
@@ -44,7 +48,15 @@ export class IpAllocator {
     this.used.add(ipToInt(ip));
   }
 
-  allocate(): string {
+  /** Hands out `preferred` when it is free and in range (a pod keeps its IP across runner restarts). */
+  allocate(preferred?: string): string {
+    if (preferred) {
+      const n = ipToInt(preferred);
+      if (n >= this.first && n <= this.last && !this.used.has(n)) {
+        this.used.add(n);
+        return preferred;
+      }
+    }
     const size = this.last - this.first + 1;
     for (let step = 1; step <= size; step++) {
       const candidate = this.first + ((this.cursor - this.first + step) % size + size) % size;

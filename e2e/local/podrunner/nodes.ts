@@ -18,6 +18,19 @@ export function isApiStatus(e: unknown, code: number): boolean {
   return typeof e === "object" && e !== null && (e as { code?: number }).code === code;
 }
 
+/** The API server's own message from a client-node ApiException (its body), else the error text. */
+export function apiMessage(e: unknown): string {
+  const body = (e as { body?: unknown })?.body;
+  if (typeof body === "string") {
+    try {
+      const parsed = JSON.parse(body) as { message?: string };
+      if (parsed.message) return parsed.message;
+    } catch { /* not JSON */ }
+  }
+  const message = (e as Error)?.message ?? String(e);
+  return message.split("\n")[0];
+}
+
 /** The status a healthy kubelet reports; transition times come from when each node last became Ready. */
 export function nodeConditions(now: Date, readySince: Date): V1NodeCondition[] {
   const ok = (type: string, status: string, reason: string, message: string): V1NodeCondition => ({
@@ -122,7 +135,7 @@ export class NodeKeeper {
   /** Starts the heartbeat loops: leases every `leaseMs`, status every `statusMs`. */
   start(leaseMs = 5_000, statusMs = 10_000): void {
     const each = (fn: (n: ClusterNode) => Promise<void>, what: string) => () => {
-      for (const n of this.nodes) fn.call(this, n).catch((e: Error) => this.log(`node ${n.name}: ${what} failed: ${e.message}`));
+      for (const n of this.nodes) fn.call(this, n).catch((e: Error) => this.log(`node ${n.name}: ${what} failed: ${apiMessage(e)}`));
     };
     this.timers.push(setInterval(each(this.renewLease, "lease renewal"), leaseMs));
     this.timers.push(setInterval(each(this.postStatus, "status update"), statusMs));

@@ -10,12 +10,12 @@ import { ContainerConfigError, expandArgv, referencedObjects, resolveContainerEn
 import { renderHostsFile, podHostname, type HostsPeer } from "./hosts.ts";
 import { containerArgv, lookupImage, translatePath, unmappedImageMessage, type ImageEntry, type ImageMap } from "./images.ts";
 import type { IpAllocator } from "./ipam.ts";
-import { isApiStatus } from "./nodes.ts";
+import { apiMessage, isApiStatus } from "./nodes.ts";
 import { runProbe } from "./probe-runner.ts";
 import { initialProbeState, observeProbe, probeSettings, type ProbeKind, type ProbeSettings, type ProbeState } from "./probes.ts";
 import { nextConsecutiveExits, restartDelayMs, restartPolicyOf, shouldRestart, terminatedState, type BackoffSettings, type RestartPolicy } from "./restarts.ts";
 import { createSandbox, removeSandbox, setPartitioned, type SandboxStore } from "./sandbox.ts";
-import { computePodStatus, waiting, type ContainerView, type PodView } from "./status.ts";
+import { computePodStatus, statusPatch, waiting, type ContainerView, type PodView } from "./status.ts";
 import { containerMounts, launchScript, podDir, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir, type MountSpec } from "./volumes.ts";
 import type { MountpointTracker } from "./mountpoints.ts";
 
@@ -151,7 +151,7 @@ export class PodWorker {
     if (this.terminating || this.abandoned) return;
     try {
       if (!this.sandbox) {
-        const ip = this.ctx.ipam.allocate();
+        const ip = this.ctx.ipam.allocate(this.pod.status?.podIP);
         try {
           this.sandbox = await createSandbox(this.uid, ip, this.ctx.network);
         } catch (e) {
@@ -574,7 +574,7 @@ export class PodWorker {
       await this.ctx.core.deleteNamespacedPod({ name: this.name, namespace: this.namespace, gracePeriodSeconds: 0,
         body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } } });
     } catch (e) {
-      if (!isApiStatus(e, 404) && !isApiStatus(e, 409)) this.ctx.log(`pod ${this.key}: final delete failed: ${(e as Error).message}`);
+      if (!isApiStatus(e, 404) && !isApiStatus(e, 409)) this.ctx.log(`pod ${this.key}: final delete failed: ${apiMessage(e)}`);
     }
     this.ctx.log(`pod ${this.key}: deleted`);
     this.resolveDone();
@@ -676,12 +676,16 @@ export class PodWorker {
         const json = JSON.stringify(status, (k, v) => (k === "lastTransitionTime" ? undefined : v));
         if (json === this.lastStatusJson) continue;
         try {
-          await this.ctx.core.patchNamespacedPodStatus({ name: this.name, namespace: this.namespace, body: { status } },
+          await this.ctx.core.patchNamespacedPodStatus({ name: this.name, namespace: this.namespace, body: statusPatch(status) },
             setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch));
           this.lastStatusJson = json;
         } catch (e) {
           if (isApiStatus(e, 404)) return;
-          this.ctx.log(`pod ${this.key}: status update failed, retrying: ${(e as Error).message}`);
+          if (isApiStatus(e, 422)) {
+            this.ctx.log(`pod ${this.key}: status update refused: ${apiMessage(e)}`);
+            return;
+          }
+          this.ctx.log(`pod ${this.key}: status update failed, retrying: ${apiMessage(e)}`);
           this.statusDirty = true;
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }

@@ -13,7 +13,7 @@ import { controlSocketPath, parseControlRequest, splitPodRef, type ControlReply,
 import { parseImageMap, type ImageMap } from "./images.ts";
 import { IpAllocator, parsePodRange } from "./ipam.ts";
 import { MountpointTracker } from "./mountpoints.ts";
-import { isApiStatus, NodeKeeper } from "./nodes.ts";
+import { apiMessage, isApiStatus, NodeKeeper } from "./nodes.ts";
 import { PodWorker, type RunnerContext } from "./pod-worker.ts";
 import type { BackoffSettings } from "./restarts.ts";
 import { processInNetns, removeSandbox, SandboxStore } from "./sandbox.ts";
@@ -144,7 +144,7 @@ export class PodRunner {
       this.finished.add(uid);
       this.core.deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, gracePeriodSeconds: 0,
         body: { gracePeriodSeconds: 0, preconditions: { uid } } }).catch((e) => {
-        if (!isApiStatus(e, 404) && !isApiStatus(e, 409)) this.opts.log(`pod ${pod.metadata!.namespace}/${pod.metadata!.name}: delete failed: ${(e as Error).message}`);
+        if (!isApiStatus(e, 404) && !isApiStatus(e, 409)) this.opts.log(`pod ${pod.metadata!.namespace}/${pod.metadata!.name}: delete failed: ${apiMessage(e)}`);
       });
       return;
     }

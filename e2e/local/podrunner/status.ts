@@ -135,3 +135,26 @@ export function sameStatus(a: V1PodStatus | undefined, b: V1PodStatus): boolean 
 function normalize(s: V1PodStatus): unknown {
   return JSON.parse(JSON.stringify(s, (key, value) => (key === "lastProbeTime" ? undefined : value)));
 }
+
+/**
+ * The strategic-merge patch body for a status: merge patches keep fields the patch does not
+ * mention, so fields that must disappear (a condition's old reason, a container's previous state)
+ * are sent as explicit nulls.
+ */
+export function statusPatch(status: V1PodStatus): { status: Record<string, unknown> } {
+  const state = (s: V1ContainerState | undefined) => ({ waiting: s?.waiting ?? null, running: s?.running ?? null, terminated: s?.terminated ?? null });
+  const containers = (list: V1ContainerStatus[] | undefined) => list?.map((c) => ({ ...c, state: state(c.state), lastState: state(c.lastState) }));
+  return {
+    status: {
+      ...status,
+      reason: status.reason ?? null,
+      message: status.message ?? null,
+      // podIPs/hostIPs merge by ip: replace them so a changed address never leaves two of a family.
+      ...(status.podIPs ? { podIPs: [...status.podIPs, { $patch: "replace" }] } : {}),
+      ...(status.hostIPs ? { hostIPs: [...status.hostIPs, { $patch: "replace" }] } : {}),
+      conditions: status.conditions?.map((c) => ({ ...c, reason: c.reason ?? null, message: c.message ?? null })),
+      initContainerStatuses: containers(status.initContainerStatuses),
+      containerStatuses: containers(status.containerStatuses),
+    },
+  };
+}
