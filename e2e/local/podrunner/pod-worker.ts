@@ -486,7 +486,10 @@ export class PodWorker {
     if (c.pid !== pid || !c.probes.includes(p)) return;
     const before = p.state.result;
     p.state = observeProbe(p.state, outcome.ok, p.settings);
-    if (!outcome.ok) this.ctx.log(`pod ${this.key}: ${p.kind} probe of ${c.spec.name} failed: ${outcome.message}`);
+    // Log a failure when it starts a run of failures or decides the result, not on every period.
+    if (!outcome.ok && (p.state.consecutiveFailures === 1 || p.state.result !== before)) {
+      this.ctx.log(`pod ${this.key}: ${p.kind} probe of ${c.spec.name} failed (${p.state.consecutiveFailures} in a row): ${outcome.message}`);
+    }
     if (p.kind === "startup") {
       if (p.state.result === "success") {
         c.started = true;

@@ -1,0 +1,286 @@
+// The proving ground itself, end to end: a real control plane and pods as processes (issue 2, item 7).
+// Reuses a running proving ground when KUBECONFIG points at one (its cluster.json sits beside the
+// kubeconfig); otherwise brings one up in its own state directory and tears it down at the end.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { get } from "node:http";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
+import { clusterDown, clusterUp } from "../local/controlplane/cluster.ts";
+import { sendControl } from "../local/podrunner/control.ts";
+
+const NS = `pg-${Date.now().toString(36)}`;
+const TOLERATE_NODE_LOSS_SECONDS = 2;
+
+interface Ground { stateDir: string; kubeconfig: string; startedHere: boolean }
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+function httpGet(url: string, timeoutMs = 3_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(body));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+  });
+}
+
+function netnsList(): string[] {
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith("mdb-"));
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const testPod = (name: string, serviceAccountName: string, image: string): V1Pod => ({
+  metadata: { name, namespace: NS, labels: { app: name } },
+  spec: { serviceAccountName, terminationGracePeriodSeconds: 2, containers: [{ name: "main", image, ports: [{ containerPort: 8080 }],
+    readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] },
+});
+
+describe("proving ground", { timeout: 600_000 }, () => {
+  let ground: Ground;
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  let apps: AppsV1Api;
+  let rbac: RbacAuthorizationV1Api;
+  const seenNetns = new Set<string>();
+  const seenPids = new Set<number>();
+
+  /** Remembers every sandbox and process the runner reports, to prove they are gone at the end. */
+  async function recordRunnerState(): Promise<void> {
+    const reply = await sendControl(ground.stateDir, { action: "status" });
+    const pods = (reply.data as { pods: { pod: string; netns?: string; containers: { pid?: number }[] }[] }).pods;
+    for (const p of pods.filter((x) => x.pod.startsWith(`${NS}/`))) {
+      if (p.netns) seenNetns.add(p.netns);
+      for (const c of p.containers) if (c.pid) seenPids.add(c.pid);
+    }
+  }
+
+  const pods = async (selector: string) => (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
+
+  before(async () => {
+    const fromEnv = process.env.KUBECONFIG;
+    if (fromEnv && existsSync(join(dirname(fromEnv), "cluster.json"))) {
+      ground = { stateDir: dirname(fromEnv), kubeconfig: fromEnv, startedHere: false };
+    } else {
+      const stateDir = join(process.cwd(), ".mdb-local");
+      const alreadyUp = existsSync(join(stateDir, "cluster.json"));
+      const info = await clusterUp({ stateDir, log: (l) => console.log(`[cluster:up] ${l}`) });
+      ground = { stateDir: info.stateDir, kubeconfig: info.kubeconfig, startedHere: !alreadyUp };
+    }
+    kc = new KubeConfig();
+    kc.loadFromFile(ground.kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    apps = kc.makeApiClient(AppsV1Api);
+    rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    await waitFor("the namespace's default ServiceAccount", async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: NS })).metadata?.name, 30_000);
+  });
+
+  after(async () => {
+    if (!ground) return;
+    // Also when a test failed before the tear-down test: never leave a proving ground we started.
+    if (ground.startedHere) {
+      if (existsSync(join(ground.stateDir, "cluster.json"))) await clusterDown({ stateDir: ground.stateDir, log: (l) => console.log(`[cluster:down] ${l}`) });
+      return;
+    }
+    await core?.deleteNamespace({ name: NS }).catch(() => undefined);
+  });
+
+  test("a Deployment's pods run on distinct pod IPs, answer from the host and fill the Service's EndpointSlice", async () => {
+    const firstSeen = new Map<string, number>();
+    const runningAt = new Map<string, number>();
+    const watch = await new Watch(kc).watch(`/api/v1/namespaces/${NS}/pods`, { labelSelector: "app=web" }, (_type, pod: V1Pod) => {
+      const name = pod.metadata!.name!;
+      if (!firstSeen.has(name)) firstSeen.set(name, Date.now());
+      if (pod.status?.phase === "Running" && !runningAt.has(name)) runningAt.set(name, Date.now());
+    }, () => undefined);
+    const replicas = 3;
+    await apps.createNamespacedDeployment({ namespace: NS, body: {
+      metadata: { name: "web" },
+      spec: {
+        replicas, selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            // Short tolerations so the node lifecycle controller evicts quickly once a node stops.
+            tolerations: ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map((key) => ({
+              key, operator: "Exists", effect: "NoExecute", tolerationSeconds: TOLERATE_NODE_LOSS_SECONDS })),
+            containers: [{ name: "http", image: "mdbcluster/test-http:1", ports: [{ name: "http", containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 1 } }],
+          },
+        },
+      },
+    } });
+    await core.createNamespacedService({ namespace: NS, body: {
+      metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] },
+    } });
+
+    const ready = await waitFor("3 web pods Ready", async () => {
+      const list = await pods("app=web");
+      const ok = list.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      return ok.length === replicas ? ok : undefined;
+    }, 90_000);
+    watch.abort();
+    const ips = ready.map((p) => p.status!.podIP!);
+    assert.equal(new Set(ips).size, replicas, `pod IPs must be distinct: ${ips.join(", ")}`);
+    for (const ip of ips) assert.match(ip, /^10\.244\.\d+\.\d+$/, "pod IPs come from the pod network, not loopback");
+    for (const p of ready) {
+      assert.equal(await httpGet(`http://${p.status!.podIP}:8080/`), `${p.metadata!.name}\n`, "each pod answers with its own name");
+      assert.deepEqual(p.status!.podIPs?.map((x) => x.ip), [p.status!.podIP]);
+      assert.equal(p.status!.containerStatuses?.[0].ready, true);
+    }
+    const sliceIPs = await waitFor("the EndpointSlice to list all 3 pod IPs", async () => {
+      const slices = await kc.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: NS, labelSelector: "kubernetes.io/service-name=web" });
+      const addresses = slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses));
+      return addresses.length === replicas ? addresses : undefined;
+    }, 30_000);
+    assert.deepEqual([...sliceIPs].sort(), [...ips].sort());
+
+    const latencies = ready.map((p) => runningAt.get(p.metadata!.name!)! - firstSeen.get(p.metadata!.name!)!).filter(Number.isFinite).sort((a, b) => a - b);
+    assert.equal(latencies.length, replicas, "the watch saw every pod created and running");
+    console.log(`pod start latency p50=${percentile(latencies, 50)}ms max=${latencies[latencies.length - 1]}ms (created → Running, ${replicas} pods)`);
+    await recordRunnerState();
+  });
+
+  test("killing a container restarts it in place: restartCount 1, lastState terminated by SIGKILL", async () => {
+    const [victim] = await pods("app=web");
+    const name = victim.metadata!.name!;
+    const reply = await sendControl(ground.stateDir, { action: "kill", pod: `${NS}/${name}`, container: "http" });
+    assert.match(reply.message, /killed http/);
+    const restarted = await waitFor("restartCount 1 and Running again", async () => {
+      const p = await core.readNamespacedPod({ name, namespace: NS });
+      const s = p.status?.containerStatuses?.[0];
+      return s?.restartCount === 1 && s.state?.running ? p : undefined;
+    }, 30_000);
+    const status = restarted.status!.containerStatuses![0];
+    assert.equal(status.lastState?.terminated?.exitCode, 137);
+    assert.equal(status.lastState?.terminated?.reason, "Error");
+    assert.equal(restarted.status!.podIP, victim.status!.podIP, "a container restart keeps the pod's IP");
+    await waitFor("the restarted container to answer", async () => (await httpGet(`http://${victim.status!.podIP}:8080/`)) === `${name}\n`, 15_000);
+    await recordRunnerState();
+  });
+
+  test("an image missing from the image map leaves the container Waiting with ErrImagePull and says why", async () => {
+    await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "registry.invalid/nothing-here:1") });
+    const state = await waitFor("a Waiting reason", async () => {
+      const p = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
+      return p.status?.containerStatuses?.[0]?.state?.waiting;
+    }, 30_000);
+    assert.match(state.reason ?? "", /^(ErrImagePull|ImagePullBackOff)$/);
+    assert.match(state.message ?? "", /registry\.invalid\/nothing-here:1.*not in the proving ground's image map/);
+    const pod = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
+    assert.equal(pod.status?.phase, "Pending");
+  });
+
+  test("a pod whose ServiceAccount may list pods can, from inside the pod; one without the RoleBinding gets 403", async () => {
+    for (const sa of ["pod-reader", "nobody"]) await core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: sa } } });
+    await rbac.createNamespacedRole({ namespace: NS, body: { metadata: { name: "list-pods" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }] } });
+    await rbac.createNamespacedRoleBinding({ namespace: NS, body: {
+      metadata: { name: "pod-reader-lists-pods" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "list-pods" },
+      subjects: [{ kind: "ServiceAccount", name: "pod-reader", namespace: NS }],
+    } });
+    await core.createNamespacedPod({ namespace: NS, body: testPod("reader", "pod-reader", "mdbcluster/test-incluster:1") });
+    await core.createNamespacedPod({ namespace: NS, body: testPod("outsider", "nobody", "mdbcluster/test-incluster:1") });
+    const ipOf = (name: string) => waitFor(`${name} Ready`, async () => {
+      const p = await core.readNamespacedPod({ name, namespace: NS });
+      return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? p.status!.podIP : undefined;
+    }, 60_000);
+    const answer = async (name: string) => JSON.parse(await httpGet(`http://${await ipOf(name)}:8080/`, 10_000)) as { code: number; pods?: number; message?: string };
+    const reader = await answer("reader");
+    assert.equal(reader.code, 200, `in-cluster list as pod-reader: ${JSON.stringify(reader)}`);
+    assert.ok((reader.pods ?? 0) >= 3, "the reader sees the namespace's pods");
+    const outsider = await answer("outsider");
+    assert.equal(outsider.code, 403, `in-cluster list as nobody: ${JSON.stringify(outsider)}`);
+    await recordRunnerState();
+  });
+
+  test("a stopped node goes NotReady, its pods are evicted and replaced; back up, its evicted pods are removed", async () => {
+    const [victim] = await pods("app=web");
+    const node = victim.spec!.nodeName!;
+    const victimName = victim.metadata!.name!;
+    await sendControl(ground.stateDir, { action: "stop-node", node });
+    try {
+      await waitFor(`node ${node} NotReady`, async () => {
+        const n = await core.readNode({ name: node });
+        return n.status?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
+      }, 90_000, 500);
+      await waitFor(`pod ${victimName} evicted (marked for deletion)`, async () => {
+        const p = await core.readNamespacedPod({ name: victimName, namespace: NS });
+        return p.metadata?.deletionTimestamp !== undefined;
+      }, 60_000, 500);
+      await waitFor("a replacement web pod Ready on another node", async () => {
+        const list = await pods("app=web");
+        return list.filter((p) => !p.metadata?.deletionTimestamp && p.spec?.nodeName !== node
+          && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 3;
+      }, 60_000, 500);
+    } finally {
+      await sendControl(ground.stateDir, { action: "start-node", node });
+    }
+    await waitFor(`node ${node} Ready again`, async () => {
+      const n = await core.readNode({ name: node });
+      return n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+    }, 30_000, 500);
+    await waitFor(`evicted pod ${victimName} removed once its node is back`, async () => {
+      try {
+        await core.readNamespacedPod({ name: victimName, namespace: NS });
+        return false;
+      } catch (e) {
+        return (e as { code?: number }).code === 404;
+      }
+    }, 30_000, 500);
+    await recordRunnerState();
+  });
+
+  test("tear down leaves no process, mount or network namespace behind", async () => {
+    assert.ok(seenNetns.size >= 5 && seenPids.size >= 5, `recorded the runner's sandboxes (${seenNetns.size}) and processes (${seenPids.size})`);
+    if (ground.startedHere) {
+      const runnerPid = (JSON.parse(readFileSync(join(ground.stateDir, "pids", "podrunner.pid"), "utf8")) as { pid: number }).pid;
+      const createdMountpoints = JSON.parse(readFileSync(join(ground.stateDir, "podrunner", "mountpoints.json"), "utf8")) as string[];
+      // The runner alone first: it must clean up after itself, before cluster:down sweeps anything.
+      process.kill(runnerPid, "SIGTERM");
+      await waitFor("the pod runner to exit", async () => !alive(runnerPid), 45_000);
+      for (const path of createdMountpoints) assert.equal(existsSync(path), false, `mount point ${path} the runner created is removed`);
+      assert.deepEqual(netnsList(), [], "no mdb-* network namespace left");
+      await clusterDown({ stateDir: ground.stateDir, log: (l) => console.log(`[cluster:down] ${l}`) });
+      assert.equal(existsSync("/sys/class/net/mdb0"), false, "the bridge is removed");
+      assert.equal(existsSync(ground.stateDir), false, "the state directory is removed");
+    } else {
+      await core.deleteNamespace({ name: NS });
+      await waitFor("every sandbox of the namespace's pods to be removed", async () => netnsList().every((n) => !seenNetns.has(n)), 60_000, 500);
+    }
+    const leftPids = [...seenPids].filter(alive);
+    assert.deepEqual(leftPids, [], "no container process left");
+    assert.ok([...seenNetns].every((n) => !netnsList().includes(n)), "no pod network namespace left");
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8");
+    assert.equal(mounts.includes(ground.stateDir), false, "no mount under the state directory");
+    assert.equal(mounts.includes("/secrets/kubernetes.io/serviceaccount"), false, "no service-account mount in the host namespace");
+  });
+});
