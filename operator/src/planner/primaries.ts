@@ -50,13 +50,46 @@ export interface PrimaryPlan {
 interface Candidate {
   member: string;
   node: string;
-  /** domain key per level, in LEVELS_BY_PRIORITY order */
-  domains: string[];
+  /** domain id per level, in LEVELS_BY_PRIORITY order */
+  domains: number[];
+}
+
+/**
+ * Interned failure domains of the snapshot's nodes. Domains are hierarchical: rack "r1" of zone "a"
+ * is not rack "r1" of zone "b"; a missing label is one shared "unknown" value under its parent.
+ */
+class DomainIndex {
+  private readonly byNode = new Map<string, number[]>();
+  readonly sizes: number[];
+
+  constructor(nodes: readonly TopologyNode[], keys: TopologyKeys) {
+    const intern = LEVELS_BY_PRIORITY.map(() => new Map<string, number>());
+    const slot = TOPOLOGY_LEVELS.map((level) => LEVELS_BY_PRIORITY.indexOf(level));
+    for (const node of nodes) {
+      const ids = new Array<number>(LEVELS_BY_PRIORITY.length);
+      let parent = -1;
+      for (let depth = 0; depth < TOPOLOGY_LEVELS.length; depth++) {
+        const value = node.labels[keys[TOPOLOGY_LEVELS[depth]]];
+        // key = parent domain id + the value ("\u0000" alone = missing label)
+        const key = `${parent}\u0001${value === undefined ? "\u0000" : `=${value}`}`;
+        const table = intern[slot[depth]];
+        let id = table.get(key);
+        if (id === undefined) table.set(key, (id = table.size));
+        ids[slot[depth]] = id;
+        parent = id;
+      }
+      this.byNode.set(node.name, ids);
+    }
+    this.sizes = intern.map((m) => m.size);
+  }
+
+  of(node: string): number[] | undefined {
+    return this.byNode.get(node);
+  }
 }
 
 /** Who may be primary: members on Ready nodes in the snapshot, not draining, not excluded. */
-export function primaryCandidates(input: PrimaryInput): Map<number, Candidate[]> {
-  const keys = resolveTopologyKeys(input.topologyKeys);
+export function primaryCandidates(input: PrimaryInput, index = new DomainIndex(input.nodes, resolveTopologyKeys(input.topologyKeys))): Map<number, Candidate[]> {
   const nodes = new Map(input.nodes.map((n) => [n.name, n]));
   const excluded = new Set(input.notCandidates ?? []);
   const byShard = new Map<number, Candidate[]>();
@@ -64,31 +97,24 @@ export function primaryCandidates(input: PrimaryInput): Map<number, Candidate[]>
     if (!byShard.has(m.shard)) byShard.set(m.shard, []);
     const node = nodes.get(m.node);
     if (!node || !node.ready || node.storeState === "draining" || excluded.has(m.name)) continue;
-    byShard.get(m.shard)!.push({ member: m.name, node: m.node, domains: domainKeys(node, keys) });
+    byShard.get(m.shard)!.push({ member: m.name, node: m.node, domains: index.of(m.node)! });
   }
   return byShard;
 }
 
-function domainKeys(node: TopologyNode, keys: TopologyKeys): string[] {
-  // Domains are hierarchical: the rack "r1" of zone "a" is not the rack "r1" of zone "b".
-  const prefix: string[] = [];
-  const byLevel = new Map<TopologyLevel, string>();
-  for (const level of TOPOLOGY_LEVELS) {
-    prefix.push(node.labels[keys[level]] ?? "\u0000unlabelled");
-    byLevel.set(level, JSON.stringify(prefix));
-  }
-  return LEVELS_BY_PRIORITY.map((l) => byLevel.get(l)!);
-}
-
 class SpreadCounts {
-  readonly counts = LEVELS_BY_PRIORITY.map(() => new Map<string, number>());
+  readonly counts: Int32Array[];
+
+  constructor(sizes: number[]) {
+    this.counts = sizes.map((size) => new Int32Array(size));
+  }
 
   add(c: Candidate, delta: number): void {
-    c.domains.forEach((d, i) => this.counts[i].set(d, (this.counts[i].get(d) ?? 0) + delta));
+    for (let i = 0; i < c.domains.length; i++) this.counts[i][c.domains[i]] += delta;
   }
 
-  count(level: number, domain: string): number {
-    return this.counts[level].get(domain) ?? 0;
+  count(level: number, domain: number): number {
+    return this.counts[level][domain];
   }
 
   /** Change of the cost vector when one primary moves from `from` to `to`. */
@@ -100,7 +126,7 @@ class SpreadCounts {
     const result = {} as PrimaryCollisions;
     LEVELS_BY_PRIORITY.forEach((level, i) => {
       let pairs = 0;
-      for (const c of this.counts[i].values()) pairs += (c * (c - 1)) / 2;
+      for (const c of this.counts[i]) pairs += (c * (c - 1)) / 2;
       result[level] = pairs;
     });
     return result;
@@ -113,20 +139,19 @@ function lexNegative(delta: number[]): boolean {
 }
 
 export function collisionsOf(primaries: readonly { node: string }[], nodes: readonly TopologyNode[], topologyKeys?: Partial<TopologyKeys>): PrimaryCollisions {
-  const keys = resolveTopologyKeys(topologyKeys);
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const counts = new SpreadCounts();
+  const index = new DomainIndex(nodes, resolveTopologyKeys(topologyKeys));
+  const counts = new SpreadCounts(index.sizes);
   for (const p of primaries) {
-    const node = byName.get(p.node);
-    if (node) counts.add({ member: "", node: p.node, domains: domainKeys(node, keys) }, +1);
+    const domains = index.of(p.node);
+    if (domains) counts.add({ member: "", node: p.node, domains }, +1);
   }
   return counts.collisions();
 }
 
 export function planPrimaries(input: PrimaryInput): PrimaryPlan {
-  const candidates = primaryCandidates(input);
   const keys = resolveTopologyKeys(input.topologyKeys);
-  const nodes = new Map(input.nodes.map((n) => [n.name, n]));
+  const index = new DomainIndex(input.nodes, keys);
+  const candidates = primaryCandidates(input, index);
   const reasons: string[] = [];
   const current = new Map<number, ClusterMember>();
   for (const m of input.members) {
@@ -140,12 +165,11 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
   const shards = [...candidates.keys()].sort((a, b) => a - b);
   const chosen = new Map<number, Candidate>();
   const fixed = new Map<number, Candidate>(); // current primary that has no alternative; counts but never moves
-  const counts = new SpreadCounts();
+  const counts = new SpreadCounts(index.sizes);
   const currentAsCandidate = (shard: number): Candidate | undefined => {
     const m = current.get(shard);
-    if (!m) return undefined;
-    const node = nodes.get(m.node);
-    return node ? { member: m.name, node: m.node, domains: domainKeys(node, keys) } : undefined;
+    const domains = m ? index.of(m.node) : undefined;
+    return m && domains ? { member: m.name, node: m.node, domains } : undefined;
   };
   for (const shard of shards) {
     const list = candidates.get(shard)!;
@@ -172,7 +196,11 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
     chosen.set(shard, best);
     counts.add(best, +1);
   }
-  const before = collisionsOf([...current.values()], input.nodes, input.topologyKeys);
+  const beforeCounts = new SpreadCounts(index.sizes);
+  for (const m of current.values()) {
+    const domains = index.of(m.node);
+    if (domains) beforeCounts.add({ member: m.name, node: m.node, domains }, +1);
+  }
 
   improveHostSpread(shards, candidates, chosen, counts);
   // Local search on the full vector; each accepted switch strictly lowers it, so this ends.
@@ -215,6 +243,7 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
     }
   }
   const after = counts.collisions();
+  const before = beforeCounts.collisions();
   reasons.unshift(
     switchovers.length === 0
       ? `primaries are spread: pairs of primaries sharing a host ${after.host}, a rack ${after.rack}, a zone ${after.zone}`
@@ -241,7 +270,7 @@ function improveHostSpread(shards: number[], candidates: Map<number, Candidate[]
   for (let improved = true; improved;) {
     improved = false;
     // primaries per host, to walk from a crowded host to the shards it holds
-    const shardsOnHost = new Map<string, number[]>();
+    const shardsOnHost = new Map<number, number[]>();
     for (const shard of shards) {
       const c = chosen.get(shard);
       if (!c) continue;
@@ -249,14 +278,15 @@ function improveHostSpread(shards: number[], candidates: Map<number, Candidate[]
       if (list) list.push(shard);
       else shardsOnHost.set(c.domains[HOST], [shard]);
     }
-    const crowded = [...shardsOnHost.entries()].filter(([, l]) => l.length >= 2).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
-    for (const [start, list] of crowded) {
-      const startCount = list.length;
+    // fixed primaries (no alternative) count in `counts` but never move
+    const crowded = [...shardsOnHost.keys()].filter((h) => counts.count(HOST, h) >= 2).sort((a, b) => counts.count(HOST, b) - counts.count(HOST, a) || a - b);
+    for (const start of crowded) {
+      const startCount = counts.count(HOST, start);
       // BFS over hosts; parent records (shard, candidate) that moves a primary into the host
-      const parent = new Map<string, { fromHost: string; shard: number; to: Candidate }>();
+      const parent = new Map<number, { fromHost: number; shard: number; to: Candidate }>();
       const visited = new Set([start]);
       const queue = [start];
-      let end: string | undefined;
+      let end: number | undefined;
       while (queue.length > 0 && end === undefined) {
         const host = queue.shift()!;
         for (const shard of shardsOnHost.get(host) ?? []) {
