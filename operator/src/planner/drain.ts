@@ -107,6 +107,7 @@ export function planDrain(input: DrainInput): MaintenancePlan {
   reasons.push(
     `drain node ${input.node}: ${plural(onNode.length, "member")} to move, ${plural(early.length + late.length, "switchover")} (${late.length} after a replacement syncs), then ${plural(removes.length, "removal")}`,
     ...engine.notes,
+    ...[engine.filterSummary()].filter((x): x is string => x !== null),
     ...steps.map((s) => `${s.action} ${"member" in s ? s.member : `${s.from} → ${s.to}`}: ${s.reason}`),
   );
   return { ok: true, id, kind: "drain", steps, placements, reasons };

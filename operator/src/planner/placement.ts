@@ -258,6 +258,23 @@ export class PlacementEngine {
     for (let pos = 0; pos < n; pos++) this.refresh(pos);
   }
 
+  /** "3 of 40 nodes cannot take members: 2 × Cordoned (n3, n7), 1 × StoreDraining (n9)", or null when all can. */
+  filterSummary(): string | null {
+    const byCode = new Map<RejectionCode, string[]>();
+    for (let rank = 0; rank < this.n; rank++) {
+      const rejection = this.staticRejection[this.posByRank[rank]];
+      if (!rejection || rejection.code === "NodeSelectorMismatch") continue;
+      const list = byCode.get(rejection.code);
+      if (list) list.push(rejection.node);
+      else byCode.set(rejection.code, [rejection.node]);
+    }
+    if (byCode.size === 0) return null;
+    const total = [...byCode.values()].reduce((sum, l) => sum + l.length, 0);
+    const parts = [...byCode.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
+      .map(([code, nodes]) => `${nodes.length} × ${code} (${nodes.slice(0, 5).join(", ")}${nodes.length > 5 ? ", …" : ""})`);
+    return `${total} of ${this.n} nodes in the pool cannot take members: ${parts.join(", ")}`;
+  }
+
   private addShardMember(shard: number, ref: ShardMemberRef): void {
     const list = this.shards.get(shard);
     if (list) list.push(ref);
@@ -480,7 +497,8 @@ export function placeMembers(input: PlacementInput): PlacementPlan {
     }
     placements.push(outcome.placement);
   }
-  return { ok: true, id, kind: "placement", placements, reasons: [...engine.notes, ...placements.map((p) => explainPlacement(p))] };
+  const filtered = engine.filterSummary();
+  return { ok: true, id, kind: "placement", placements, reasons: [...engine.notes, ...(filtered ? [filtered] : []), ...placements.map((p) => explainPlacement(p))] };
 }
 
 /**

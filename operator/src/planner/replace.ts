@@ -64,6 +64,7 @@ export function planReplacement(input: ReplaceInput): MaintenancePlan {
   const reasons = [
     `replace ${plural(lost.length, "lost member")}: ${plural(steps.filter((s) => s.action === "failover").length, "failover")}, ${plural(placements.length, "new standby")}`,
     ...engine.notes,
+    ...[engine.filterSummary()].filter((x): x is string => x !== null),
     ...steps.map((s) => `${s.action} ${"member" in s ? s.member : `${s.from} → ${s.to}`}: ${s.reason}`),
   ];
   return { ok: true, id, kind: "replace", steps, placements, reasons };

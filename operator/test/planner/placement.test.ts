@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { placeMembers, PlannerInputError, type ClusterMember, type MemberRequest, type PlacementPolicy, type TopologyNode } from "../../src/planner/index.ts";
-import { makeNode, member, policy } from "./fixtures.ts";
+import { formatSlotRanges, placeMembers, planBootstrap, PlannerInputError, type ClusterMember, type MemberRequest, type PlacementPolicy, type TopologyNode } from "../../src/planner/index.ts";
+import { grid, makeNode, member, policy } from "./fixtures.ts";
 
 interface Case {
   name: string;
@@ -251,5 +251,42 @@ describe("placeMembers: input errors and plan identity", () => {
     const plan = placeMembers({ nodes, policy: policy(), members: [member("m0", 0, "a", "primary")], requests: [standby("m1")] });
     assert.ok(plan.ok);
     assert.deepEqual(plan.reasons, ["standby m1 of shard 0 → node b: differs from the shard's other members at least at zone level (isolation score 10000)"]);
+  });
+});
+
+describe("placeMembers: explanations", () => {
+  test("reasons name the nodes filtered out of the pool, by code", () => {
+    const nodes = [makeNode("a").obj(), makeNode("b").cordoned().obj(), makeNode("c").store("draining").obj(), makeNode("d").cordoned().obj()];
+    const plan = placeMembers({ nodes, policy: policy(), members: [], requests: [standby("m0")] });
+    assert.ok(plan.ok);
+    assert.equal(plan.reasons[0], "3 of 4 nodes in the pool cannot take members: 2 × Cordoned (b, d), 1 × StoreDraining (c)");
+  });
+});
+
+describe("planBootstrap", () => {
+  test("3 shards × 3 members over 3 zones × 2 hosts: one member per zone, primaries on distinct hosts, balanced slots", () => {
+    // zone isolation with 3 members needs 3 zones; 6 hosts for 9 members → every host holds 1 or 2.
+    const nodes = grid(1, 3, 1, 2);
+    const plan = planBootstrap({ nodes, policy: policy({ isolationLevel: "zone" }), shards: 3, replicasPerShard: 2, namePrefix: "demo" });
+    assert.ok(plan.ok, plan.ok ? "" : plan.failure.message);
+    const zoneOf = (node: string) => node.split("-")[1];
+    for (const shard of [0, 1, 2]) {
+      const zones = plan.placements.filter((p) => p.shard === shard).map((p) => zoneOf(p.node));
+      assert.deepEqual([...zones].sort(), ["0", "1", "2"], `shard ${shard} spans every zone`);
+    }
+    const primaries = plan.placements.filter((p) => p.role === "primary");
+    assert.equal(primaries.length, 3);
+    assert.equal(new Set(primaries.map((p) => p.node)).size, 3);
+    assert.deepEqual(plan.slots.map((s) => formatSlotRanges(s.slots)), ["0-5461", "5462-10922", "10923-16383"]);
+    assert.match(plan.id, /^bootstrap-[0-9a-f]{16}$/);
+  });
+
+  test("too few zones: the plan says so and places nothing", () => {
+    // 2 zones cannot hold 3 members that must differ by zone: the third member of shard 0 fails.
+    const plan = planBootstrap({ nodes: grid(1, 2, 1, 2), policy: policy({ isolationLevel: "zone" }), shards: 1, replicasPerShard: 2, namePrefix: "demo" });
+    assert.equal(plan.ok, false);
+    if (plan.ok) return;
+    assert.equal(plan.failure.member, "demo-0-2");
+    assert.deepEqual(plan.failure.counts, { HoldsShardMember: 2, IsolationViolated: 2 });
   });
 });
