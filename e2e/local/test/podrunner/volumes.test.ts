@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ContainerConfigError } from "../../podrunner/env.ts";
+import { containerMounts, launchScript, shellQuote, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir } from "../../podrunner/volumes.ts";
+import { makeContainer, makePod } from "./fixtures.ts";
+
+const facts = { podIP: "10.244.1.7", hostIP: "10.244.0.1", nodeAllocatable: {} };
+const lookups = {
+  secret: (n: string) => (n === "auth" ? { password: Buffer.from("pw"), user: Buffer.from("u") } : undefined),
+  configMap: (n: string) => (n === "kube-root-ca.crt" ? { "ca.crt": Buffer.from("CA") } : n === "cfg" ? { "engine.conf": Buffer.from("x 1") } : undefined),
+  token: (audience: string, seconds: number) => (audience === "" && seconds === 3607 ? "TOKEN" : undefined),
+};
+const files = (list: { path: string; content: string | Buffer; mode: number }[]) => list.map((f) => [f.path, f.content.toString(), f.mode.toString(8)]);
+
+describe("volumes", () => {
+  const pod = makePod().ns("db").uid("u-1").name("m-0")
+    .volume({ name: "auth", secret: { secretName: "auth", items: [{ key: "password", path: "pw/password", mode: 0o400 }] } })
+    .volume({ name: "cfg", configMap: { name: "cfg" } })
+    .volume({ name: "kube-api-access", projected: { defaultMode: 0o644, sources: [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+    ] } })
+    .volume({ name: "data", persistentVolumeClaim: { claimName: "data-m-0" } })
+    .volume({ name: "scratch", emptyDir: {} })
+    .obj();
+  const volume = (name: string) => pod.spec!.volumes!.find((v) => v.name === name)!;
+
+  test("Secret and ConfigMap volumes hold their keys (or the chosen items) as files", () => {
+    assert.deepEqual(files(volumeFiles(volume("auth"), pod, lookups, facts, [])), [["pw/password", "pw", "400"]]);
+    assert.deepEqual(files(volumeFiles(volume("cfg"), pod, lookups, facts, [])), [["engine.conf", "x 1", "644"]]);
+  });
+
+  test("the projected ServiceAccount volume has token, ca.crt and namespace, as loadFromCluster expects", () => {
+    assert.deepEqual(files(volumeFiles(volume("kube-api-access"), pod, lookups, facts, [])),
+      [["token", "TOKEN", "644"], ["ca.crt", "CA", "644"], ["namespace", "db", "644"]]);
+    assert.deepEqual(tokenRequestsOf(pod), [{ audience: "", expirationSeconds: 3607 }]);
+    assert.deepEqual(volumeObjects(pod), { secrets: ["auth"], configMaps: ["cfg", "kube-root-ca.crt"] });
+  });
+
+  test("missing sources are config errors naming the volume, unless optional", () => {
+    const missing = makePod().ns("db").volume({ name: "v", secret: { secretName: "gone" } }).obj();
+    assert.throws(() => volumeFiles(missing.spec!.volumes![0], missing, lookups, facts, []),
+      (e: Error) => e instanceof ContainerConfigError && /volume "v": secret "db\/gone" not found/.test(e.message));
+    assert.deepEqual(volumeFiles({ name: "v", secret: { secretName: "gone", optional: true } }, missing, lookups, facts, []), []);
+    assert.throws(() => volumeFiles({ name: "v", secret: { secretName: "auth", items: [{ key: "nokey", path: "x" }] } }, missing, lookups, facts, []),
+      /key "nokey" not found/);
+    assert.throws(() => volumeKind({ name: "v", nfs: { server: "s", path: "/" } }), /volume "v": type nfs is not supported by the proving ground/);
+  });
+
+  test("claims live per namespace and claim name (surviving the pod), other volumes per pod", () => {
+    assert.equal(volumeSourceDir(volume("data"), pod, "/state"), "/state/volumes/db/data-m-0");
+    assert.equal(volumeSourceDir(volume("scratch"), pod, "/state"), "/state/pods/u-1/volumes/scratch");
+  });
+
+  test("mounts: parents first, Secret-like volumes read-only, subPath inside the volume", () => {
+    const c = makeContainer("engine")
+      .mount({ name: "cfg", mountPath: "/data/conf" })
+      .mount({ name: "data", mountPath: "/data" })
+      .mount({ name: "scratch", mountPath: "/tmp/x", subPath: "engine", readOnly: true })
+      .obj();
+    assert.deepEqual(containerMounts(pod, c, "/state"), [
+      { source: "/state/volumes/db/data-m-0", target: "/data", readOnly: false },
+      { source: "/state/pods/u-1/volumes/scratch/engine", target: "/tmp/x", readOnly: true },
+      { source: "/state/pods/u-1/volumes/cfg", target: "/data/conf", readOnly: true },
+    ]);
+    assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "nope", mountPath: "/x" }).obj(), "/state"), /volumeMounts "nope" names no volume/);
+    assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "data", mountPath: "/x", subPath: "../escape" }).obj(), "/state"), /must be relative without "\.\."/);
+    assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "data", mountPath: "rel" }).obj(), "/state"), /mountPath "rel" must be absolute/);
+  });
+
+  test("the launch script binds the hosts file and volumes, quotes every path, then execs", () => {
+    const script = launchScript("/s/hosts", [{ source: "/s/it's", target: "/data", readOnly: true }], "/work dir");
+    assert.equal(script, [
+      "set -e",
+      "mount --bind '/s/hosts' /etc/hosts",
+      "mount --bind '/s/it'\\''s' '/data'",
+      "mount -o remount,bind,ro '/data'",
+      "cd '/work dir'",
+      'exec "$@"',
+    ].join("\n"));
+    assert.equal(shellQuote("a b"), "'a b'");
+  });
+});
