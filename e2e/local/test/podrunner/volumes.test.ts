@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ContainerConfigError } from "../../podrunner/env.ts";
-import { containerMounts, launchScript, shellQuote, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir } from "../../podrunner/volumes.ts";
+import { containerMounts, launchScript, shellQuote, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir, type VolumeLookups } from "../../podrunner/volumes.ts";
 import { makeContainer, makePod } from "./fixtures.ts";
 
 const facts = { podIP: "10.244.1.7", hostIP: "10.244.0.1", nodeAllocatable: {} };
-const lookups = {
-  secret: (n: string) => (n === "auth" ? { password: Buffer.from("pw"), user: Buffer.from("u") } : undefined),
-  configMap: (n: string) => (n === "kube-root-ca.crt" ? { "ca.crt": Buffer.from("CA") } : n === "cfg" ? { "engine.conf": Buffer.from("x 1") } : undefined),
+const configMaps: Record<string, Record<string, Buffer>> = { "kube-root-ca.crt": { "ca.crt": Buffer.from("CA") }, cfg: { "engine.conf": Buffer.from("x 1") } };
+const lookups: VolumeLookups = {
+  secret: (n: string) => (n === "auth" ? { password: Buffer.from("pw") } : undefined),
+  configMap: (n: string) => configMaps[n],
   token: (audience: string, seconds: number) => (audience === "" && seconds === 3607 ? "TOKEN" : undefined),
 };
 const files = (list: { path: string; content: string | Buffer; mode: number }[]) => list.map((f) => [f.path, f.content.toString(), f.mode.toString(8)]);
@@ -61,8 +62,8 @@ describe("volumes", () => {
       .obj();
     assert.deepEqual(containerMounts(pod, c, "/state"), [
       { source: "/state/volumes/db/data-m-0", target: "/data", readOnly: false },
-      { source: "/state/pods/u-1/volumes/scratch/engine", target: "/tmp/x", readOnly: true },
       { source: "/state/pods/u-1/volumes/cfg", target: "/data/conf", readOnly: true },
+      { source: "/state/pods/u-1/volumes/scratch/engine", target: "/tmp/x", readOnly: true },
     ]);
     assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "nope", mountPath: "/x" }).obj(), "/state"), /volumeMounts "nope" names no volume/);
     assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "data", mountPath: "/x", subPath: "../escape" }).obj(), "/state"), /must be relative without "\.\."/);
