@@ -2,11 +2,12 @@
 // it"): first switch its primaries over to standbys elsewhere, then place a replacement for each of
 // its members, switch over to a replacement where a shard had no standby elsewhere, then remove the
 // old members. With no downtime: a primary is only demoted once a synced member elsewhere exists.
+// The standby that takes over is the one whose host, then rack, zone, region holds the fewest primaries.
 // Replacement member names: "<name>-r1", then "-r2" … (a previous "-rK" suffix is bumped).
 
 import { planId, plural } from "./explain.ts";
 import { PlacementEngine, type ClusterMember, type MemberRequest, type PlacementFailure, type PlacementPolicy, type Placement } from "./placement.ts";
-import { primaryCandidates } from "./primaries.ts";
+import { PrimarySpread } from "./primaries.ts";
 import { PlannerInputError, type TopologyNode } from "./topology.ts";
 
 export type MaintenanceStep =
@@ -37,19 +38,6 @@ export function replacementName(name: string, taken: ReadonlySet<string>): strin
   return `${stem}-r${k}`;
 }
 
-/**
- * Pick the standby to promote for a shard: the candidate whose host, then rack, zone, region holds
- * the fewest primaries (counting the promotions already decided), then by name.
- */
-export function chooseStandby(
-  shard: number, avoidNodes: ReadonlySet<string>, candidates: Map<number, { member: string; node: string }[]>,
-  primariesPerNode: Map<string, number>,
-): { member: string; node: string } | undefined {
-  const options = (candidates.get(shard) ?? []).filter((c) => !avoidNodes.has(c.node));
-  options.sort((a, b) => (primariesPerNode.get(a.node) ?? 0) - (primariesPerNode.get(b.node) ?? 0) || (a.member < b.member ? -1 : 1));
-  return options[0];
-}
-
 export function planDrain(input: DrainInput): MaintenancePlan {
   const id = planId("drain", input);
   const target = input.nodes.find((n) => n.name === input.node);
@@ -60,18 +48,15 @@ export function planDrain(input: DrainInput): MaintenancePlan {
     return { ok: true, id, kind: "drain", steps: [], placements: [], reasons: [`node ${input.node} holds no member of this cluster: nothing to drain`] };
   }
   const avoid = new Set([input.node]);
-  const candidates = primaryCandidates({ nodes: input.nodes, topologyKeys: input.policy.topologyKeys, members: input.members, notCandidates: input.notCandidates });
-  const primariesPerNode = new Map<string, number>();
-  for (const m of input.members) if (m.role === "primary") primariesPerNode.set(m.node, (primariesPerNode.get(m.node) ?? 0) + 1);
+  const spread = new PrimarySpread({ nodes: input.nodes, topologyKeys: input.policy.topologyKeys, members: input.members, notCandidates: input.notCandidates });
 
   const early: MaintenanceStep[] = [];
   const primaryWithoutStandby = new Set<number>();
   for (const m of onNode.filter((x) => x.role === "primary")) {
-    const standby = chooseStandby(m.shard, avoid, candidates, primariesPerNode);
+    const standby = spread.chooseStandby(m.shard, avoid);
     if (standby) {
       early.push({ action: "switchover", shard: m.shard, from: m.name, to: standby.member, reason: `primary ${m.name} leaves draining node ${input.node}; standby ${standby.member} on node ${standby.node} takes over first` });
-      primariesPerNode.set(m.node, (primariesPerNode.get(m.node) ?? 1) - 1);
-      primariesPerNode.set(standby.node, (primariesPerNode.get(standby.node) ?? 0) + 1);
+      spread.recordSwitchover(m.node, standby);
     } else {
       primaryWithoutStandby.add(m.shard);
     }

@@ -5,7 +5,7 @@ export {
   type ClusterMember, type MemberRequest, type MemberRole, type Placement, type PlacementFailure, type PlacementInput,
   type PlacementPlan, type PlacementPolicy, type Rejection, type RejectionCode,
 } from "./placement.ts";
-export { collisionsOf, planPrimaries, type PrimaryCollisions, type PrimaryInput, type PrimaryPlan, type Switchover } from "./primaries.ts";
+export { collisionsOf, planPrimaries, PrimarySpread, type PrimaryCollisions, type PrimaryInput, type PrimaryPlan, type Switchover } from "./primaries.ts";
 export {
   applyMoves, bootstrapSlots, compactSlots, countSlots, formatSlotRanges, ownershipTable, parseSlotRanges, planSlotScale, SLOT_COUNT,
   type ShardSlots, type ShardTarget, type SlotMove, type SlotPlan, type SlotRange, type SlotScaleInput,

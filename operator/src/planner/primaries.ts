@@ -318,3 +318,45 @@ function improveHostSpread(shards: number[], candidates: Map<number, Candidate[]
     }
   }
 }
+
+/**
+ * Primary counts per host/rack/zone/region for choosing which standby takes over (drain, failover
+ * after a lost node): the candidate whose host, then rack, zone, region holds the fewest primaries,
+ * then by member name. Records each decision so the next choice sees it.
+ */
+export class PrimarySpread {
+  private readonly index: DomainIndex;
+  private readonly counts: SpreadCounts;
+  private readonly candidates: Map<number, Candidate[]>;
+
+  constructor(input: PrimaryInput) {
+    this.index = new DomainIndex(input.nodes, resolveTopologyKeys(input.topologyKeys));
+    this.candidates = primaryCandidates(input, this.index);
+    this.counts = new SpreadCounts(this.index.sizes);
+    for (const m of input.members) {
+      const domains = m.role === "primary" ? this.index.of(m.node) : undefined;
+      if (domains) this.counts.add({ member: m.name, node: m.node, domains }, +1);
+    }
+  }
+
+  chooseStandby(shard: number, avoidNodes: ReadonlySet<string>): { member: string; node: string } | undefined {
+    let best: Candidate | undefined;
+    for (const c of this.candidates.get(shard) ?? []) {
+      if (avoidNodes.has(c.node)) continue;
+      if (!best || lexLess(this.load(c), this.load(best)) || (!lexLess(this.load(best), this.load(c)) && c.member < best.member)) best = c;
+    }
+    return best && { member: best.member, node: best.node };
+  }
+
+  /** Record that the primary on `fromNode` (if it is in the snapshot) moved to `to`. */
+  recordSwitchover(fromNode: string, to: { member: string; node: string }): void {
+    const from = this.index.of(fromNode);
+    if (from) this.counts.add({ member: "", node: fromNode, domains: from }, -1);
+    const domains = this.index.of(to.node);
+    if (domains) this.counts.add({ member: to.member, node: to.node, domains }, +1);
+  }
+
+  private load(c: Candidate): number[] {
+    return c.domains.map((d, level) => this.counts.count(level, d));
+  }
+}

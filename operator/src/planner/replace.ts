@@ -3,10 +3,10 @@
 // member gets a new standby placed with isolation from the shard's survivors; then the lost member is
 // removed from the cluster's membership.
 
-import { chooseStandby, replacementName, type MaintenancePlan, type MaintenanceStep } from "./drain.ts";
+import { replacementName, type MaintenancePlan, type MaintenanceStep } from "./drain.ts";
 import { planId, plural } from "./explain.ts";
 import { PlacementEngine, type ClusterMember, type Placement, type PlacementPolicy } from "./placement.ts";
-import { primaryCandidates } from "./primaries.ts";
+import { PrimarySpread } from "./primaries.ts";
 import { PlannerInputError, type TopologyNode } from "./topology.ts";
 
 export interface ReplaceInput {
@@ -29,12 +29,10 @@ export function planReplacement(input: ReplaceInput): MaintenancePlan {
   const lostNames = new Set(lost.map((m) => m.name));
   const lostNodes = new Set(lost.map((m) => m.node));
 
-  const candidates = primaryCandidates({ nodes: input.nodes, topologyKeys: input.policy.topologyKeys, members: input.members.filter((m) => !lostNames.has(m.name)), notCandidates: input.notCandidates });
-  const primariesPerNode = new Map<string, number>();
-  for (const m of input.members) if (m.role === "primary" && !lostNames.has(m.name)) primariesPerNode.set(m.node, (primariesPerNode.get(m.node) ?? 0) + 1);
+  const spread = new PrimarySpread({ nodes: input.nodes, topologyKeys: input.policy.topologyKeys, members: input.members.filter((m) => !lostNames.has(m.name)), notCandidates: input.notCandidates });
   const steps: MaintenanceStep[] = [];
   for (const m of lost.filter((x) => x.role === "primary")) {
-    const standby = chooseStandby(m.shard, lostNodes, candidates, primariesPerNode);
+    const standby = spread.chooseStandby(m.shard, lostNodes);
     if (!standby) {
       const survivors = input.members.filter((x) => x.shard === m.shard && !lostNames.has(x.name));
       throw new PlannerInputError(
@@ -43,7 +41,7 @@ export function planReplacement(input: ReplaceInput): MaintenancePlan {
           : `shard ${m.shard} lost its primary ${m.name} and no surviving member can be promoted (${survivors.map((s) => s.name).join(", ")} are on nodes that are not Ready or are excluded); bring one back before replacing`,
       );
     }
-    primariesPerNode.set(standby.node, (primariesPerNode.get(standby.node) ?? 0) + 1);
+    spread.recordSwitchover("", standby); // the lost primary no longer counts anywhere
     steps.push({ action: "failover", shard: m.shard, from: m.name, to: standby.member, reason: `primary ${m.name} was lost with node ${m.node}; ${standby.member} on node ${standby.node} takes over` });
   }
 

@@ -271,7 +271,7 @@ describe("planBootstrap", () => {
     assert.ok(plan.ok, plan.ok ? "" : plan.failure.message);
     const zoneOf = (node: string) => node.split("-")[1];
     for (const shard of [0, 1, 2]) {
-      const zones = plan.placements.filter((p) => p.shard === shard).map((p) => zoneOf(p.node));
+      const zones: string[] = plan.placements.filter((p) => p.shard === shard).map((p) => zoneOf(p.node));
       assert.deepEqual([...zones].sort(), ["0", "1", "2"], `shard ${shard} spans every zone`);
     }
     const primaries = plan.placements.filter((p) => p.role === "primary");
