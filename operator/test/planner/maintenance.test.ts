@@ -32,6 +32,22 @@ describe("planDrain", () => {
     for (const shard of [0, 1, 2]) assert.equal(after.filter((m) => m.shard === shard && m.role === "primary").length, 1);
   });
 
+  test("the standby that takes over is the one whose host, then rack, holds the fewest primaries", () => {
+    // s0's primary on n0-0-0-0 leaves. Standbys: s0-1 on n0-1-0-0 (host already holds s1's primary)
+    // and s0-2 on n0-1-1-0 (no primary on host; rack k1 of z1 holds none either) → s0-2.
+    const m = [
+      member("s0-0", 0, "n0-0-0-0", "primary"), member("s0-1", 0, "n0-1-0-0"), member("s0-2", 0, "n0-1-1-0"),
+      member("s1-0", 1, "n0-1-0-0", "primary"), member("s1-1", 1, "n0-0-1-1"),
+    ];
+    const plan = planDrain({ nodes, policy: policy({ isolationLevel: "host" }), members: m, node: "n0-0-0-0" });
+    assert.ok(plan.ok);
+    assert.deepEqual(plan.steps[0], { action: "switchover", shard: 0, from: "s0-0", to: "s0-2", reason: "primary s0-0 leaves draining node n0-0-0-0; standby s0-2 on node n0-1-1-0 takes over first" });
+    // with s0-2 excluded from promotion (e.g. not in sync), s0-1 is the only choice
+    const pinned = planDrain({ nodes, policy: policy({ isolationLevel: "host" }), members: m, node: "n0-0-0-0", notCandidates: ["s0-2"] });
+    assert.ok(pinned.ok);
+    assert.equal(pinned.steps[0].action === "switchover" && pinned.steps[0].to, "s0-1");
+  });
+
   test("a node without members gives an empty plan", () => {
     const plan = planDrain({ nodes, policy: policy(), members, node: "n0-1-1-0" });
     assert.ok(plan.ok);
