@@ -11,6 +11,7 @@ const stateDir = resolve(process.env.MDB_LOCAL_DIR || join(repoDir, ".mdb-local"
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
 async function main(): Promise<void> {
+  log(`pod runner starting (pid ${process.pid}, state ${stateDir})`);
   const runner = new PodRunner(readClusterInfo(stateDir), {
     repoDir,
     imagesFile: resolve(process.env.MDB_IMAGES_FILE || join(repoDir, "e2e/local/images.yaml")),

@@ -63,6 +63,11 @@ class ContainerRun {
     this.restartCount = restartCount;
   }
 
+  /** An init container with restartPolicy Always: started in order, then kept running beside the others. */
+  get sidecar(): boolean {
+    return this.init && this.spec.restartPolicy === "Always";
+  }
+
   view(): ContainerView {
     return {
       name: this.spec.name, image: this.spec.image ?? "", imageID: `mdb-local://${this.spec.image ?? ""}`,
@@ -187,9 +192,15 @@ export class PodWorker {
   /** Starts the next init container, or all containers once init is done. */
   private advance(): void {
     if (this.terminating || this.abandoned || this.terminal) return;
-    const next = this.init.find((c) => !(c.state.terminated?.exitCode === 0));
-    if (next) {
-      if (!next.proc && !next.retryTimer) void this.startContainer(next);
+    for (const c of this.init) {
+      if (c.sidecar) {
+        // A sidecar (init container with restartPolicy Always) only has to be started, then keeps running.
+        if (!c.proc && !c.retryTimer) void this.startContainer(c);
+        if (!this.initialized && !(c.pid && c.started)) return;
+        continue;
+      }
+      if (c.state.terminated?.exitCode === 0 || this.initialized) continue;
+      if (!c.proc && !c.retryTimer) void this.startContainer(c);
       return;
     }
     if (!this.initialized) {
@@ -378,9 +389,10 @@ export class PodWorker {
       child.on("error", (err) => this.ctx.log(`pod ${this.key}: container ${c.spec.name}: ${err.message}`));
     });
     this.ctx.log(`pod ${this.key}: container ${c.spec.name} started pid ${pid}: ${argv.join(" ")}`);
-    if (!c.init) this.startProbes(c);
-    if (!c.init && !c.spec.readinessProbe && c.started) c.ready = true;
+    if (!c.init || c.sidecar) this.startProbes(c);
+    if ((!c.init || c.sidecar) && !c.spec.readinessProbe && c.started) c.ready = true;
     this.requestStatus();
+    if (c.sidecar && c.started) this.advance();
   }
 
   private onExit(c: ContainerRun, pid: number, code: number | null, signal: NodeJS.Signals | null): void {
@@ -403,8 +415,8 @@ export class PodWorker {
       return;
     }
     const ranForMs = Date.now() - (c.startedAt?.getTime() ?? Date.now());
-    const policy: RestartPolicy = c.init ? (this.policy === "Never" ? "Never" : "OnFailure") : this.policy;
-    if (c.init && finished.exitCode === 0) {
+    const policy: RestartPolicy = c.sidecar ? "Always" : c.init ? (this.policy === "Never" ? "Never" : "OnFailure") : this.policy;
+    if (c.init && !c.sidecar && finished.exitCode === 0) {
       c.state = { terminated: finished };
       this.requestStatus();
       this.advance();
@@ -498,6 +510,7 @@ export class PodWorker {
         for (const other of c.probes) this.scheduleProbe(c, other, other.settings.initialDelayMs);
         if (!c.spec.readinessProbe) c.ready = true;
         this.requestStatus();
+        if (c.sidecar) this.advance();
         return;
       }
       if (p.state.result === "failure") return this.killForProbe(c, pid, `Container ${c.spec.name} failed startup probe, will be restarted`);

@@ -81,9 +81,11 @@ export class PodRunner {
   }
 
   async start(): Promise<void> {
+    const t0 = Date.now();
     await this.cleanLeftovers();
     await this.listen();
     await this.keeper.registerAll();
+    this.opts.log(`nodes registered in ${Date.now() - t0} ms`);
     this.keeper.start();
     await this.provisioner.ensureStorageClass();
     this.podInformer = makeInformer<V1Pod>(this.kc, "/api/v1/pods", () => this.core.listPodForAllNamespaces());
@@ -102,7 +104,7 @@ export class PodRunner {
     this.watchRestarting(claims as unknown as Informer<KubernetesObject>, "persistentvolumeclaims");
     this.watchRestarting(volumes as unknown as Informer<KubernetesObject>, "persistentvolumes");
     await Promise.all(this.informers.map((i) => i.start()));
-    this.opts.log(`pod runner ready: ${this.cluster.nodes.length} nodes, control socket ${controlSocketPath(this.cluster.stateDir)}`);
+    this.opts.log(`pod runner ready in ${Date.now() - t0} ms: ${this.cluster.nodes.length} nodes, control socket ${controlSocketPath(this.cluster.stateDir)}`);
   }
 
   private watchRestarting(informer: Informer<KubernetesObject>, what: string): void {

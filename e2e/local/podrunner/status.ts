@@ -79,7 +79,7 @@ export function computePodStatus(pod: V1Pod, view: PodView, now: Date): V1PodSta
   const notReadyMessage = terminal ? undefined : unready.length > 0
     ? `containers with unready status: [${unready.join(" ")}]`
     : `corresponding condition of pod readiness gate "${failedGates[0]}" does not exist or is not True`;
-  const uninitialized = view.initContainers.filter((c) => !(c.state.terminated?.exitCode === 0)).map((c) => c.name);
+  const uninitialized = view.initContainers.filter((c) => !(c.state.terminated?.exitCode === 0) && !(c.state.running && c.started)).map((c) => c.name);
   const conditions: V1PodCondition[] = [
     condition("PodReadyToStartContainers", view.sandboxReady, now, previous),
     condition("Initialized", view.initialized, now, previous, "ContainersNotInitialized",
