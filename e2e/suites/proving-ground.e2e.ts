@@ -8,7 +8,7 @@ import { get } from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
-import { clusterDown, clusterUp } from "../local/controlplane/cluster.ts";
+import { clusterDown, clusterUp, stateDirFrom } from "../local/controlplane/cluster.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 
 const NS = `pg-${Date.now().toString(36)}`;
@@ -88,7 +88,7 @@ describe("proving ground", { timeout: 600_000 }, () => {
     if (fromEnv && existsSync(join(dirname(fromEnv), "cluster.json"))) {
       ground = { stateDir: dirname(fromEnv), kubeconfig: fromEnv, startedHere: false };
     } else {
-      const stateDir = join(process.cwd(), ".mdb-local");
+      const stateDir = stateDirFrom(); // $MDB_LOCAL_DIR or <repo>/.mdb-local
       const alreadyUp = existsSync(join(stateDir, "cluster.json"));
       const info = await clusterUp({ stateDir, log: (l) => console.log(`[cluster:up] ${l}`) });
       ground = { stateDir: info.stateDir, kubeconfig: info.kubeconfig, startedHere: !alreadyUp };
