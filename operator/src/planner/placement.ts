@@ -182,13 +182,14 @@ export class PlacementEngine {
       if (seen.has(node.name)) throw new PlannerInputError(`node "${node.name}" appears twice in the topology snapshot; pass each Node once`);
       seen.add(node.name);
     }
-    const withPath = nodes.map((node) => ({ node, path: TOPOLOGY_LEVELS.map((l) => node.labels[this.keys[l]] ?? null) }));
-    // "0" sorts a missing label before every present value ("1" + value), keeping each domain contiguous.
-    const keyOf = (p: (string | null)[]) => p.map((v) => (v === null ? "0" : `1${v}`));
+    // Sort key per level: "0" for a missing label sorts before every present value ("1" + value),
+    // keeping each domain contiguous.
+    const withPath = nodes.map((node) => {
+      const path = TOPOLOGY_LEVELS.map((l) => node.labels[this.keys[l]] ?? null);
+      return { node, path, key: path.map((v) => (v === null ? "0" : `1${v}`)) };
+    });
     withPath.sort((a, b) => {
-      const ka = keyOf(a.path);
-      const kb = keyOf(b.path);
-      for (let i = 0; i < LEVEL_COUNT; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+      for (let i = 0; i < LEVEL_COUNT; i++) if (a.key[i] !== b.key[i]) return a.key[i] < b.key[i] ? -1 : 1;
       return a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0;
     });
     this.sorted = withPath.map((x) => x.node);
