@@ -22,7 +22,8 @@ export function peerNames(peer: HostsPeer): string[] {
   return [`${base}.${peer.namespace}.svc.${CLUSTER_DOMAIN}`, `${base}.${peer.namespace}.svc`, `${base}.${peer.namespace}`, base];
 }
 
-export function renderHostsFile(self: HostsPeer, apiserverIP: string, peers: HostsPeer[]): string {
+/** `aliases` are the pod's spec.hostAliases, appended as the kubelet does. */
+export function renderHostsFile(self: HostsPeer, apiserverIP: string, peers: HostsPeer[], aliases: { ip?: string; hostnames?: string[] }[] = []): string {
   const lines = [
     "# Kubernetes-managed hosts file (written by the mdbcluster proving-ground pod runner).",
     "127.0.0.1\tlocalhost",
@@ -35,6 +36,11 @@ export function renderHostsFile(self: HostsPeer, apiserverIP: string, peers: Hos
     if (peer.ip === self.ip) continue;
     const names = peerNames(peer);
     if (names.length > 0) lines.push(`${peer.ip}\t${names.join(" ")}`);
+  }
+  const withNames = aliases.filter((a) => a.ip && (a.hostnames?.length ?? 0) > 0);
+  if (withNames.length > 0) {
+    lines.push("# Entries added by HostAliases.");
+    for (const a of withNames) lines.push(`${a.ip}\t${a.hostnames!.join("\t")}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -5,14 +5,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1ContainerState, type V1ContainerStatus, type V1Pod, type V1Probe } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1ContainerState, type V1ContainerStatus, type V1LifecycleHandler, type V1Pod, type V1Probe } from "@kubernetes/client-node";
 import { ContainerConfigError, expandArgv, referencedObjects, resolveContainerEnv, serviceEnv, type PodRuntimeFacts } from "./env.ts";
 import { renderHostsFile, podHostname, type HostsPeer } from "./hosts.ts";
 import { containerArgv, lookupImage, translatePath, unmappedImageMessage, type ImageEntry, type ImageMap } from "./images.ts";
 import type { IpAllocator } from "./ipam.ts";
 import { apiMessage, isApiStatus } from "./nodes.ts";
-import { runProbe } from "./probe-runner.ts";
-import { initialProbeState, observeProbe, probeSettings, type ProbeKind, type ProbeSettings, type ProbeState } from "./probes.ts";
+import { runProbe, type ProbeOutcome } from "./probe-runner.ts";
+import { initialProbeState, observeProbe, probeSettings, type HookKind, type ProbeKind, type ProbeSettings, type ProbeState } from "./probes.ts";
 import { nextConsecutiveExits, restartDelayMs, restartPolicyOf, shouldRestart, terminatedState, type BackoffSettings, type RestartPolicy } from "./restarts.ts";
 import { createSandbox, removeSandbox, setPartitioned, type SandboxStore } from "./sandbox.ts";
 import { computePodStatus, statusPatch, waiting, type ContainerView, type PodView } from "./status.ts";
@@ -296,7 +296,7 @@ export class PodWorker {
   writeHostsFile(): void {
     const self = this.hostsPeer();
     if (!self || this.abandoned) return;
-    const text = renderHostsFile(self, this.ctx.apiserver.podHost, this.ctx.peers());
+    const text = renderHostsFile(self, this.ctx.apiserver.podHost, this.ctx.peers(), this.pod.spec?.hostAliases ?? []);
     // Rewritten in place (same inode): the file is bind-mounted over each container's /etc/hosts.
     if (existsSync(this.hostsFile) && readFileSync(this.hostsFile, "utf8") === text) return;
     writeFileSync(this.hostsFile, text);
@@ -389,6 +389,18 @@ export class PodWorker {
       child.on("error", (err) => this.ctx.log(`pod ${this.key}: container ${c.spec.name}: ${err.message}`));
     });
     this.ctx.log(`pod ${this.key}: container ${c.spec.name} started pid ${pid}: ${argv.join(" ")}`);
+    const postStart = c.spec.lifecycle?.postStart;
+    if (postStart) {
+      // As the kubelet: probes wait for postStart; a failed hook kills the container (restart policy applies).
+      const outcome = await this.runHook(c, pid, "postStart", postStart, this.gracePeriodMs() || 30_000);
+      if (c.pid !== pid || this.terminating || this.abandoned) return;
+      if (!outcome.ok) {
+        c.killReason = `PostStartHookError: ${outcome.message}`;
+        this.ctx.log(`pod ${this.key}: container ${c.spec.name}: ${c.killReason}`);
+        signalGroup(pid, "SIGKILL");
+        return;
+      }
+    }
     if (!c.init || c.sidecar) this.startProbes(c);
     if ((!c.init || c.sidecar) && !c.spec.readinessProbe && c.started) c.ready = true;
     this.requestStatus();
@@ -490,10 +502,7 @@ export class PodWorker {
     // rather than restarting a container that is merely cut off from its peers.
     if (this.partitioned) return this.scheduleProbe(c, p, p.settings.periodMs);
     p.busy = true;
-    const outcome = await runProbe(p.probe, p.kind, {
-      podIP: this.podIP, pid, container: c.spec, env: c.env,
-      translateArgv: (argv) => (c.entry ? containerArgv(c.entry, { name: c.spec.name, command: argv }) : argv),
-    }, p.settings.timeoutMs);
+    const outcome = await runProbe(p.probe, p.kind, this.probeTarget(c, pid), p.settings.timeoutMs);
     p.busy = false;
     if (c.pid !== pid || !c.probes.includes(p)) return;
     const before = p.state.result;
@@ -531,7 +540,34 @@ export class PodWorker {
   }
 
   /** SIGTERM to the process group, SIGKILL after the grace period; resolves when the process is gone. */
+  /** Runs a postStart/preStop handler (exec, httpGet, tcpSocket or sleep) against the running container. */
+  private async runHook(c: ContainerRun, pid: number, kind: HookKind, handler: V1LifecycleHandler, timeoutMs: number): Promise<ProbeOutcome> {
+    if (handler.sleep) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(handler.sleep!.seconds * 1000, timeoutMs)));
+      return { ok: true, message: "slept" };
+    }
+    if (!this.podIP) return { ok: false, message: "the pod has no IP" };
+    const probe: V1Probe = { exec: handler.exec, httpGet: handler.httpGet, tcpSocket: handler.tcpSocket };
+    return runProbe(probe, kind, this.probeTarget(c, pid), timeoutMs);
+  }
+
+  private probeTarget(c: ContainerRun, pid: number) {
+    return {
+      podIP: this.podIP ?? "", pid, container: c.spec, env: c.env,
+      translateArgv: (argv: string[]) => (c.entry ? containerArgv(c.entry, { name: c.spec.name, command: argv }) : argv),
+    };
+  }
+
+  /** preStop hook, SIGTERM to the process group, SIGKILL after the grace period; resolves when it is gone. */
   private async stopProcess(pid: number, graceMs: number, c: ContainerRun): Promise<void> {
+    const preStop = c.spec.lifecycle?.preStop;
+    if (preStop && c.pid === pid) {
+      const started = Date.now();
+      const outcome = await this.runHook(c, pid, "preStop", preStop, graceMs);
+      if (!outcome.ok) this.ctx.log(`pod ${this.key}: container ${c.spec.name}: preStop hook failed: ${outcome.message}`);
+      // As the kubelet: the hook uses up the grace period, with at least 2 s left for SIGTERM.
+      graceMs = Math.max(2_000, graceMs - (Date.now() - started));
+    }
     signalGroup(pid, "SIGTERM");
     const exited = c.exited ?? Promise.resolve();
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs));

@@ -6,7 +6,7 @@ import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import type { V1Container, V1Probe } from "@kubernetes/client-node";
-import { probeHandler, resolveProbePort, type ProbeKind } from "./probes.ts";
+import { probeHandler, resolveProbePort, type HookKind, type ProbeKind } from "./probes.ts";
 
 export interface ProbeTarget {
   podIP: string;
@@ -19,7 +19,7 @@ export interface ProbeTarget {
 
 export interface ProbeOutcome { ok: boolean; message: string }
 
-export async function runProbe(probe: V1Probe, kind: ProbeKind, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+export async function runProbe(probe: V1Probe, kind: ProbeKind | HookKind, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
   const handler = probeHandler(probe, kind);
   const ports = target.container.ports ?? [];
   try {

@@ -3,6 +3,13 @@
 import type { V1Probe } from "@kubernetes/client-node";
 
 export type ProbeKind = "startup" | "readiness" | "liveness";
+/** Lifecycle hooks run through the same handlers as probes. */
+export type HookKind = "postStart" | "preStop";
+
+/** How a probe or hook is named in messages: `livenessProbe`, `lifecycle.preStop`. */
+export function handlerField(kind: ProbeKind | HookKind): string {
+  return kind === "postStart" || kind === "preStop" ? `lifecycle.${kind}` : `${kind}Probe`;
+}
 export type ProbeResult = "unknown" | "success" | "failure";
 
 export interface ProbeSettings {
@@ -56,19 +63,19 @@ export function observeProbe(state: ProbeState, succeeded: boolean, settings: Pr
 }
 
 /** Which handler a probe uses, or an error naming the probe when it has none or several. */
-export function probeHandler(probe: V1Probe, kind: ProbeKind): "exec" | "httpGet" | "tcpSocket" | "grpc" {
+export function probeHandler(probe: V1Probe, kind: ProbeKind | HookKind): "exec" | "httpGet" | "tcpSocket" | "grpc" {
   const handlers = (["exec", "httpGet", "tcpSocket", "grpc"] as const).filter((h) => probe[h] !== undefined);
   if (handlers.length !== 1) {
-    throw new Error(`${kind}Probe must set exactly one of exec, httpGet, tcpSocket, grpc (found ${handlers.join(", ") || "none"})`);
+    throw new Error(`${handlerField(kind)} must set exactly one of exec, httpGet, tcpSocket, grpc (found ${handlers.join(", ") || "none"})`);
   }
   return handlers[0];
 }
 
 /** Resolves a probe port (number or named container port) to a number. */
-export function resolveProbePort(port: number | string, containerPorts: { name?: string; containerPort: number }[], kind: ProbeKind): number {
+export function resolveProbePort(port: number | string, containerPorts: { name?: string; containerPort: number }[], kind: ProbeKind | HookKind): number {
   if (typeof port === "number") return port;
   if (/^[0-9]+$/.test(port)) return Number(port);
   const named = containerPorts.find((p) => p.name === port);
-  if (!named) throw new Error(`${kind}Probe port "${port}" names no port of the container; declare it under ports or use a number`);
+  if (!named) throw new Error(`${handlerField(kind)} port "${port}" names no port of the container; declare it under ports or use a number`);
   return named.containerPort;
 }

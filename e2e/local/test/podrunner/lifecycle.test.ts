@@ -38,6 +38,7 @@ describe("probes", () => {
     assert.equal(resolveProbePort("9000", ports, "readiness"), 9000);
     assert.equal(resolveProbePort(7, ports, "readiness"), 7);
     assert.throws(() => resolveProbePort("grpc", ports, "liveness"), /livenessProbe port "grpc" names no port/);
+    assert.throws(() => probeHandler({}, "preStop"), /lifecycle\.preStop must set exactly one of/);
   });
 
   test("grpc health messages encode and decode by hand", () => {

@@ -67,6 +67,8 @@ describe("sandbox names and hosts files", () => {
     assert.ok(!text.includes("web-x"), "a pod without subdomain has no DNS name to share");
     assert.equal(lines.filter((l) => l.startsWith("10.244.1.2")).length, 1, "the pod itself is listed once");
     assert.deepEqual(peerNames({ ip: "1", namespace: "n", hostname: "h" }), []);
+    const aliased = renderHostsFile(self, "10.244.0.1", [], [{ ip: "10.244.9.9", hostnames: ["a", "b"] }, { ip: "10.244.9.8" }]);
+    assert.ok(aliased.trim().endsWith("# Entries added by HostAliases.\n10.244.9.9\ta\tb"), "hostAliases are appended, empty ones skipped");
   });
 });
 
