@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import {
   applyMoves, applySteps, bootstrapSlots, collisionsOf, DEFAULT_TOPOLOGY_KEYS, firstUntoleratedTaint, groupIntoWaves, ownershipTable,
-  placeMembers, planDrain, planPrimaries, planSlotScale, SLOT_COUNT, TOPOLOGY_LEVELS,
+  placeMembers, planDrain, PlannerInputError, planPrimaries, planReplacement, planSlotScale, SLOT_COUNT, TOPOLOGY_LEVELS,
   type ClusterMember, type IsolationLevel, type MemberRequest, type PlacementPolicy, type ShardSlots, type TopologyNode,
 } from "../../src/planner/index.ts";
 import { makeNode } from "./fixtures.ts";
@@ -352,6 +352,12 @@ describe("primary and drain properties", () => {
         assert.equal(plan.failure.rejections.filter((r) => r.code === "Excluded").length, 1);
         return;
       }
+      // step by step: a member is never removed while it is primary (no downtime)
+      let state = members;
+      for (const step of plan.steps) {
+        if (step.action === "remove-member") assert.notEqual(state.find((m) => m.name === step.member)?.role, "primary", `${step.member} removed while primary`);
+        state = applySteps(state, [step]);
+      }
       const after = applySteps(members, plan.steps);
       assert.equal(after.filter((m) => m.node === node).length, 0, "drain empties the node");
       const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -366,6 +372,37 @@ describe("primary and drain properties", () => {
         for (const peer of peers) assert.ok(firstDiff(byName.get(p.node)!, peer) <= ISO[policy.isolationLevel], `replacement ${p.member} on ${p.node} violates isolationLevel ${policy.isolationLevel} with ${peer.name}`);
       }
       assert.equal(JSON.stringify(plan), JSON.stringify(planDrain({ nodes: structuredClone(nodes), policy, members: structuredClone(members), node })));
+    }), { seed: SEED, numRuns: 120 });
+  });
+
+  test("replacement of lost members keeps each shard's size and one primary, or refuses with the reason", () => {
+    check(fc.property(clusterArb, policyArb, fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), ({ nodes, members }, policy, picks) => {
+      const lost = [...new Set(picks.map((i) => members[i % members.length].name))];
+      let plan;
+      try {
+        plan = planReplacement({ nodes, policy, members, lost });
+      } catch (error) {
+        // only refusal: a shard whose primary is lost and has no promotable survivor
+        assert.ok(error instanceof PlannerInputError);
+        assert.match(error.message, /lost every member|no surviving member can be promoted/);
+        const shard = Number(/shard (\d+)/.exec(error.message)![1]);
+        assert.ok(members.some((m) => m.shard === shard && m.role === "primary" && lost.includes(m.name)));
+        return;
+      }
+      if (!plan.ok) {
+        assert.equal(plan.failure.rejections.length, nodes.length);
+        return;
+      }
+      const after = applySteps(members, plan.steps);
+      for (const name of lost) assert.ok(!after.some((m) => m.name === name));
+      for (const shard of new Set(members.map((m) => m.shard))) {
+        assert.equal(after.filter((m) => m.shard === shard).length, members.filter((m) => m.shard === shard).length);
+        if (members.some((m) => m.shard === shard && m.role === "primary")) {
+          const primary = after.filter((m) => m.shard === shard && m.role === "primary");
+          assert.equal(primary.length, 1);
+          assert.ok(!plan.placements.some((p) => p.member === primary[0].name), "a new, unsynced member is never made primary");
+        }
+      }
     }), { seed: SEED, numRuns: 120 });
   });
 });
