@@ -34,6 +34,27 @@ interface Stream {
   redis: Redis;
   /** When this connection's previous reply arrived: a pipelined command's engine time starts there. */
   lastReplyAt: number;
+  /** MIGRATE batches this stream may have in flight (the window). */
+  permits: Permits;
+}
+
+class Permits {
+  private readonly waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
 }
 
 function connectionOptions(addr: EngineAddress, req: MigrateSlotsRequest, name: string): RedisOptions {
@@ -49,9 +70,14 @@ function connectionOptions(addr: EngineAddress, req: MigrateSlotsRequest, name: 
 async function open(addr: EngineAddress, req: MigrateSlotsRequest, name: string): Promise<Redis> {
   const redis = new Redis(connectionOptions(addr, req, name));
   redis.on("error", () => { /* reported through the failing command */ });
+  let authError: unknown;
+  redis.once("error", (err) => { authError ??= err; });
   try {
     await redis.connect();
+    // A wrong password surfaces only after connect (the AUTH reply); ask once to find out.
+    await redis.ping();
   } catch (err) {
+    err = authError ?? err;
     redis.disconnect();
     throw new MigrationPreconditionError(`cannot connect to ${addr.host}:${addr.port} (${errorText(err)}); check the address and password`);
   }
@@ -133,6 +159,7 @@ class MigrationRun {
   private readonly batchKeys: number;
   private readonly window: number;
   private readonly parallelSlots: number;
+  private readonly slotsPerRound: number;
   private readonly migrateTimeoutMs: number;
   private readonly clock: () => number;
   private readonly progress: ProgressTracker;
@@ -153,6 +180,7 @@ class MigrationRun {
     this.window = req.window ?? DEFAULTS.window;
     this.parallelSlots = Math.min(req.parallelSlots ?? DEFAULTS.parallelSlots, req.slots.length);
     this.migrateTimeoutMs = req.migrateTimeoutMs ?? DEFAULTS.migrateTimeoutMs;
+    this.slotsPerRound = req.slotsPerRound ?? DEFAULTS.slotsPerRound;
     this.clock = opts.clock ?? Date.now;
     this.progress = new ProgressTracker(req.slots.length);
     this.limiter = new MigrationRateLimiter(req.rate, req.schedule);
@@ -176,6 +204,11 @@ class MigrationRun {
     this.others = await Promise.all((this.req.otherPrimaries ?? []).map((a) => this.connect(a, "mdb-migration-peer")));
     await this.refreshViews();
     this.checkMembership();
+    const targetInfo = String(await this.target.call("CLUSTER", "INFO"));
+    if (!targetInfo.includes("cluster_state:ok")) {
+      // The target answers CLUSTERDOWN to every RESTORE until it has learned the whole slot map.
+      throw new MigrationPreconditionError(`target ${target.host}:${target.port} reports ${/cluster_state:\w+/.exec(targetInfo)?.[0] ?? "no cluster_state"}; wait until it has joined the cluster (cluster_state:ok), then retry`);
+    }
 
     const timer = this.opts.onProgress
       ? setInterval(() => this.opts.onProgress?.(this.progress.snapshot()), this.opts.progressIntervalMs ?? 1000)
@@ -241,21 +274,19 @@ class MigrationRun {
     const queue = [...this.req.slots];
     const streams: Stream[] = [];
     for (let i = 0; i < this.parallelSlots; i++) {
-      streams.push({ redis: await this.connect(this.req.source, `mdb-migration-stream-${i}`), lastReplyAt: 0 });
+      const redis = await this.connect(this.req.source, `mdb-migration-stream-${i}`);
+      streams.push({ redis, lastReplyAt: 0, permits: new Permits(this.window) });
     }
     const worker = async (stream: Stream): Promise<void> => {
       for (;;) {
         if (this.opts.signal?.aborted || this.fatal) return;
-        const slot = queue.shift();
-        if (slot === undefined) return;
-        this.progress.activeSlots.add(slot);
+        const round = queue.splice(0, this.slotsPerRound);
+        if (round.length === 0) return;
+        for (const s of round) this.progress.activeSlots.add(s);
         try {
-          await this.migrateSlot(slot, stream);
-          this.progress.slotsDone++;
-        } catch (err) {
-          this.fail(slot, err);
+          await this.migrateRound(round, stream);
         } finally {
-          this.progress.activeSlots.delete(slot);
+          for (const s of round) this.progress.activeSlots.delete(s);
         }
       }
     };
@@ -265,46 +296,84 @@ class MigrationRun {
     }
   }
 
-  private async migrateSlot(slot: number, stream: Stream): Promise<void> {
-    const plan = planSlot(slot, this.sourceView, this.targetView);
-    const sourceId = this.sourceView.myId;
-    const targetId = this.targetView.myId;
-    switch (plan.kind) {
-      case "done": return;
-      case "refuse": throw new SlotMigrationError(plan.reason);
-      case "finalize": return this.finalize(slot, stream, false);
-      case "migrate": break;
+  /**
+   * Sends one CLUSTER SETSLOT per slot in a single pipeline. Every SETSLOT makes the engine rewrite
+   * and fsync nodes.conf before it answers; a pipeline pays that once per round, not once per slot.
+   * Returns the slots whose command succeeded; the others are failed with the engine's answer.
+   */
+  private async setSlots(redis: Redis, engine: string, slots: readonly number[], state: string, nodeId: string, failQuietly = false): Promise<number[]> {
+    if (slots.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const s of slots) pipeline.call("CLUSTER", "SETSLOT", String(s), state, nodeId);
+    let results: [Error | null, unknown][];
+    try {
+      results = (await pipeline.exec()) ?? [];
+    } catch (err) {
+      results = slots.map(() => [err instanceof Error ? err : new Error(String(err)), null]);
     }
-    if (this.targetView.importing.get(slot) !== sourceId) {
-      await this.target.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceId);
-    }
-    if (this.sourceView.migrating.get(slot) !== targetId) {
-      await this.source.call("CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetId);
-    }
-    await this.moveKeys(slot, stream);
-    await this.finalize(slot, stream, true);
+    const ok: number[] = [];
+    slots.forEach((s, i) => {
+      const err = results[i]?.[0];
+      if (!err) ok.push(s);
+      else if (!failQuietly) this.fail(s, `slot ${s}: CLUSTER SETSLOT ${state} on the ${engine} failed: ${err.message}`);
+    });
+    return ok;
   }
 
-  /** Step 3: the target claims the slot, then the source and the other primaries learn it. */
-  private async finalize(slot: number, stream: Stream, claimOnTarget: boolean): Promise<void> {
+  private async migrateRound(slots: readonly number[], stream: Stream): Promise<void> {
+    const sourceId = this.sourceView.myId;
     const targetId = this.targetView.myId;
-    if (claimOnTarget) await this.target.call("CLUSTER", "SETSLOT", String(slot), "NODE", targetId);
-    for (let attempt = 0; ; attempt++) {
+    const toMove: number[] = [];
+    const claimed: number[] = [];
+    for (const slot of slots) {
+      const plan = planSlot(slot, this.sourceView, this.targetView);
+      if (plan.kind === "done") this.progress.slotsDone++;
+      else if (plan.kind === "refuse") this.fail(slot, plan.reason);
+      else if (plan.kind === "finalize") claimed.push(slot);
+      else toMove.push(slot);
+    }
+    // Step 1: IMPORTING on the target first, so an ASK from the source always finds it ready.
+    const importing = [
+      ...toMove.filter((s) => this.targetView.importing.get(s) === sourceId),
+      ...await this.setSlots(this.target, "target", toMove.filter((s) => this.targetView.importing.get(s) !== sourceId), "IMPORTING", sourceId),
+    ];
+    const migrating = [
+      ...importing.filter((s) => this.sourceView.migrating.get(s) === targetId),
+      ...await this.setSlots(this.source, "source", importing.filter((s) => this.sourceView.migrating.get(s) !== targetId), "MIGRATING", targetId),
+    ];
+    // Step 2: the keys of every slot of the round, sharing the stream's window of batches.
+    const moved = await Promise.all(migrating.map((s) => this.moveKeys(s, stream).then(() => s, (err: unknown) => { this.fail(s, err); return undefined; })));
+    // Step 3: the target claims the slots, then the source and the other primaries learn it.
+    claimed.push(...await this.setSlots(this.target, "target", moved.filter((s): s is number => s !== undefined), "NODE", targetId));
+    await this.finalize(claimed, stream);
+  }
+
+  private async finalize(slots: readonly number[], stream: Stream): Promise<void> {
+    const targetId = this.targetView.myId;
+    const updated = await this.setSlots(this.source, "source", slots, "NODE", targetId, true);
+    const retry = slots.filter((s) => !updated.includes(s));
+    for (const slot of retry) {
+      // The source refuses while it still holds keys of the slot (e.g. a resume after the target had
+      // claimed it, or a key resurrected by a crash): move what is left, then try again.
       try {
-        await this.source.call("CLUSTER", "SETSLOT", String(slot), "NODE", targetId);
-        break;
-      } catch (err) {
-        // The source refuses while it still holds keys of the slot (e.g. a resume after the target
-        // had claimed it): move what is left, then try again.
-        if (!/still hold keys/i.test(errorText(err)) || attempt >= 3) {
-          throw new SlotMigrationError(`slot ${slot}: the target owns it but the source was not updated (${errorText(err)}); resume to finish`);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await this.source.call("CLUSTER", "SETSLOT", String(slot), "NODE", targetId);
+            break;
+          } catch (err) {
+            if (!/still hold keys/i.test(errorText(err)) || attempt >= 3) throw err;
+            await this.moveKeys(slot, stream);
+          }
         }
-        await this.moveKeys(slot, stream);
+        updated.push(slot);
+      } catch (err) {
+        this.fail(slot, `slot ${slot}: the target owns it but the source was not updated (${errorText(err)}); resume to finish`);
       }
     }
     // Other primaries also learn the owner from gossip (the target bumped its epoch); telling them
-    // directly only makes clients' MOVED answers right sooner, so a failure here is not fatal.
-    await Promise.all(this.others.map((o) => o.call("CLUSTER", "SETSLOT", String(slot), "NODE", targetId).catch(() => undefined)));
+    // directly only makes their MOVED answers right sooner, so a failure there is not a slot failure.
+    await Promise.all(this.others.map((o) => this.setSlots(o, "peer", updated, "NODE", targetId, true)));
+    this.progress.slotsDone += updated.length;
   }
 
   private getKeys(slot: number, stream: Stream): Promise<Buffer[]> {
@@ -319,21 +388,23 @@ class MigrationRun {
       const keys = await page;
       if (keys.length === 0) return;
       let error: unknown;
-      const inflight = new Set<Promise<void>>();
+      const tasks: Promise<void>[] = [];
       for (let start = 0; start < keys.length && error === undefined; start += this.batchKeys) {
-        while (inflight.size >= this.window) await Promise.race(inflight);
-        if (error !== undefined) break;
+        await stream.permits.acquire();
+        if (error !== undefined) {
+          stream.permits.release();
+          break;
+        }
         const batch = keys.slice(start, start + this.batchKeys);
         const { waitMs, estimatedBytes } = this.limiter.reserve(batch.length, performance.now(), this.clock());
         if (waitMs > 0) await delay(waitMs);
-        const task: Promise<void> = this.migrateBatch(slot, batch, stream, estimatedBytes)
+        tasks.push(this.migrateBatch(slot, batch, stream, estimatedBytes)
           .catch((err: unknown) => { error ??= err; })
-          .finally(() => { inflight.delete(task); });
-        inflight.add(task);
+          .finally(() => stream.permits.release()));
       }
       // Pipelined behind the batches: answered once they ran, so it lists the keys still here.
       if (error === undefined) page = this.getKeys(slot, stream);
-      await Promise.all(inflight);
+      await Promise.all(tasks);
       if (error !== undefined) {
         page.catch(() => undefined);
         throw error;
@@ -437,7 +508,7 @@ class MigrationRun {
       if (plan.kind === "done") this.progress.slotsDone++;
       else if (plan.kind === "refuse") this.fail(slot, plan.reason);
       else if (plan.kind === "finalize") {
-        try { await this.finalize(slot, { redis: this.source, lastReplyAt: 0 }, false); this.progress.slotsDone++; } catch (err) { this.fail(slot, err); }
+        await this.finalize([slot], { redis: this.source, lastReplyAt: 0, permits: new Permits(this.window) });
       } else toMove.push(slot);
     }
     if (toMove.length === 0) return;

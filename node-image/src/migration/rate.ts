@@ -32,8 +32,10 @@ export class TokenBucket {
     if (nowMs !== undefined) this.refill(nowMs);
     const perSlice = ratePerSecond > 0 ? (ratePerSecond * SLICE_MS) / 1000 : 0;
     if (perSlice === this.perSlice) return;
+    const wasUnlimited = this.perSlice === 0;
     this.perSlice = perSlice;
     if (perSlice === 0) this.tokens = 0;
+    else if (wasUnlimited) this.tokens = perSlice; // a limit that begins now starts with one slice
     else this.tokens = Math.min(this.tokens, perSlice);
   }
 

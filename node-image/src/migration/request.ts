@@ -22,8 +22,13 @@ export interface MigrateSlotsRequest {
   batchKeys?: number;
   /** MIGRATE batches in flight per slot stream (default 8) */
   window?: number;
-  /** slots migrated concurrently (default 4) */
+  /** slots migrated concurrently (default 4): parallel slot streams, each its own connection to the source */
   parallelSlots?: number;
+  /**
+   * Slots a stream takes per round (default 16): their SETSLOT commands go out in one pipeline per
+   * engine, so the engine's nodes.conf fsync is paid once per round instead of once per slot.
+   */
+  slotsPerRound?: number;
   /** default rate */
   rate?: RateLimit;
   /** time-of-day windows overriding rate */
@@ -66,6 +71,7 @@ export const DEFAULTS = {
   window: 8,
   parallelSlots: 4,
   migrateTimeoutMs: 10_000,
+  slotsPerRound: 16,
 } as const;
 
 export class MigrationRequestError extends Error {
@@ -163,7 +169,7 @@ function checkSchedule(value: unknown): ScheduleWindow[] | undefined {
 
 const KNOWN_FIELDS = new Set([
   "source", "target", "slots", "otherPrimaries", "username", "password", "batchKeys", "window",
-  "parallelSlots", "rate", "schedule", "migrateTimeoutMs", "atomicMigration",
+  "parallelSlots", "slotsPerRound", "rate", "schedule", "migrateTimeoutMs", "atomicMigration",
 ]);
 
 export function validateMigrateSlotsRequest(req: unknown): MigrateSlotsRequest {
@@ -226,10 +232,12 @@ export function validateMigrateSlotsRequest(req: unknown): MigrateSlotsRequest {
   const batchKeys = optionalInteger(req.batchKeys, "batchKeys", 1, 10_000, "it is the number of keys per MIGRATE");
   const window = optionalInteger(req.window, "window", 1, 256, "it is the number of MIGRATE batches in flight per slot");
   const parallelSlots = optionalInteger(req.parallelSlots, "parallelSlots", 1, 256, "it is the number of slots migrated at once");
+  const slotsPerRound = optionalInteger(req.slotsPerRound, "slotsPerRound", 1, 1024, "it is the number of slots whose SETSLOT commands are pipelined together");
   const migrateTimeoutMs = optionalInteger(req.migrateTimeoutMs, "migrateTimeoutMs", 100, 600_000, "it is MIGRATE's idle timeout");
   if (batchKeys !== undefined) request.batchKeys = batchKeys;
   if (window !== undefined) request.window = window;
   if (parallelSlots !== undefined) request.parallelSlots = parallelSlots;
+  if (slotsPerRound !== undefined) request.slotsPerRound = slotsPerRound;
   if (migrateTimeoutMs !== undefined) request.migrateTimeoutMs = migrateTimeoutMs;
   if (req.rate !== undefined && req.rate !== null) request.rate = checkRate(req.rate, "rate");
   const schedule = checkSchedule(req.schedule);

@@ -121,6 +121,27 @@ export async function formCluster(engines: readonly EngineProcess[], opts: FormC
   }
 }
 
+/** MEETs `added` engines (empty, cluster mode) into the cluster of `existing` and waits until every engine knows every other. */
+export async function addEmptyPrimaries(existing: readonly EngineProcess[], added: readonly EngineProcess[], { timeoutMs = 30_000 } = {}): Promise<string[]> {
+  const all = [...existing, ...added];
+  const conns = all.map(connectTo);
+  try {
+    const ids = await Promise.all(conns.slice(existing.length).map(clusterNodeId));
+    for (let i = existing.length; i < all.length; i++) await conns[i].call("CLUSTER", "MEET", existing[0].host, String(existing[0].port));
+    await waitFor(async () => {
+      for (const c of conns) {
+        const lines = nodesLines(String(await c.call("CLUSTER", "NODES")));
+        if (lines.length < all.length || lines.some((l) => /handshake|noaddr/.test(l[2]))) return false;
+      }
+      return true;
+    }, { timeoutMs, what: `all ${all.length} engines to know the ${added.length} new primaries` });
+    await waitForClusterConsistent(all, { timeoutMs });
+    return ids;
+  } finally {
+    for (const c of conns) c.disconnect();
+  }
+}
+
 /** [id, addr, flags, master, pingSent, pongRecv, epoch, linkState, ...slots] per CLUSTER NODES line. */
 function nodesLines(nodes: string): string[][] {
   return nodes.trim().split("\n").filter(Boolean).map((l) => l.split(" "));

@@ -17,7 +17,7 @@ import { waitFor } from "./wait.ts";
 export { waitFor, type WaitForOptions } from "./wait.ts";
 export {
   formCluster, redisCliClusterCheck, keyspaceChecksum, loadKeys, valueForKey, keyForIndex, keySlot,
-  clusterNodeId, waitForClusterConsistent, expectedChecksum, SLOT_COUNT, type FormClusterOptions, type KeyspaceChecksum,
+  clusterNodeId, waitForClusterConsistent, addEmptyPrimaries, expectedChecksum, SLOT_COUNT, type FormClusterOptions, type KeyspaceChecksum,
   type ClusterCheckResult, type LoadKeysOptions,
 } from "./cluster.ts";
 
@@ -71,13 +71,21 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Last resort when a test crashes: kill exactly the processes this module spawned.
-  process.on("exit", () => {
+  const killAll = (): void => {
     for (const child of running) {
       if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
         try { process.kill(child.pid, "SIGKILL"); } catch { /* already gone */ }
       }
     }
-  });
+  };
+  process.on("exit", killAll);
+  // On SIGINT/SIGTERM node exits without running "exit" handlers: clean up, then die of the signal.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 function renderConfig(host: string, port: number, dir: string, opts: StartEnginesOptions): string {
@@ -151,7 +159,13 @@ class LocalEngine implements EngineProcess {
       probe.on("error", () => { /* reported through the rejected ping */ });
       try {
         await probe.connect();
-        return (await probe.ping()) === "PONG";
+        // Make sure the engine answering is the one just spawned, not a leftover on the same address.
+        const info = String(await probe.info("server"));
+        const pid = /process_id:(\d+)/.exec(info)?.[1];
+        if (pid !== String(child.pid)) {
+          throw new Error(`${this.host}:${this.port} is answered by another redis-server (pid ${pid}), not ours (pid ${child.pid}); stop it or pick another address`);
+        }
+        return true;
       } finally {
         probe.disconnect();
       }

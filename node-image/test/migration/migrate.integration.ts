@@ -1,0 +1,240 @@
+// The migration engine against real redis-server processes (127.0.1.x). Each scenario ends with the
+// key space checksum equal to the generator's and `redis-cli --cluster check` passing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { waitFor, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, keySlot, waitForClusterConsistent, type EngineProcess } from "../support/engines.ts";
+import { startTraffic, verifyAcknowledgedWrites, percentile } from "../support/traffic.ts";
+import { migrateSlots, probeAtomicSlotMigration, type MigrateSlotsRequest, type MigrationProgress } from "../../src/migration/index.ts";
+import {
+  PASSWORD, startMigrationCluster, address, ownedSlots, everyNthSlot, viewOf, readyCluster,
+} from "./fixtures.ts";
+
+async function assertHealthy(engines: readonly EngineProcess[]): Promise<void> {
+  await waitForClusterConsistent(engines);
+  const check = await redisCliClusterCheck(engines[0].host, engines[0].port, PASSWORD);
+  assert.ok(check.ok, `redis-cli --cluster check failed:\n${check.output}`);
+}
+
+async function assertNoOpenSlots(engines: readonly EngineProcess[]): Promise<void> {
+  for (const e of engines) {
+    const view = await viewOf(e);
+    assert.deepEqual([...view.migrating.keys(), ...view.importing.keys()], [], `${e.host} has open (migrating/importing) slots`);
+  }
+}
+
+test("migrates a quarter of every primary's slots to a new primary under client traffic; no key lost, values byte-equal", async (t) => {
+  const keys = 200_000;
+  const c = await startMigrationCluster({ port: 6379, keys });
+  t.after(c.stop);
+  const [newPrimary] = c.empty;
+  const cluster = await readyCluster(c.all);
+  t.after(() => cluster.disconnect());
+  const traffic = startTraffic(cluster, { opsPerSecond: 1000, loadedKeys: keys, valueBytes: 100 });
+
+  const plans = await Promise.all(c.primaries.map(async (source) => ({ source, slots: await everyNthSlot(source, 4) })));
+  const results = await Promise.all(plans.map(({ source, slots }) => migrateSlots({
+    source: address(source), target: address(newPrimary), slots, password: PASSWORD,
+    otherPrimaries: c.primaries.filter((p) => p !== source).map(address),
+  })));
+  const report = await traffic.stop();
+
+  for (const r of results) {
+    assert.deepEqual(r.failedSlots, []);
+    assert.equal(r.cancelled, false);
+    assert.equal(r.method, "keys");
+    assert.equal(r.slotsDone, r.slotsTotal);
+  }
+  const slotsMoved = plans.reduce((n, p) => n + p.slots.length, 0);
+  assert.equal((await ownedSlots(newPrimary)).length, slotsMoved);
+  const keysMoved = results.reduce((n, r) => n + r.keysMoved, 0);
+  // The moved slots hold about a quarter of the keys (plus the client's own writes there).
+  assert.ok(keysMoved > keys * 0.2 && keysMoved < keys * 0.3 + 10_000, `keysMoved ${keysMoved}`);
+  assert.deepEqual(await keyspaceChecksum(c.all, { match: "key:*", password: PASSWORD }), expectedChecksum(keys, 100));
+  assert.equal(report.errors, 0, report.errorSamples.join("; "));
+  assert.equal(report.readMismatches, 0);
+  assert.ok(report.ops > 0);
+  assert.deepEqual(await verifyAcknowledgedWrites(cluster, report.acknowledged), []);
+  t.diagnostic(`moved ${keysMoved} keys in ${Math.max(...results.map((r) => r.elapsedMs))} ms; client ops ${report.ops}, p99 ${percentile(report.latenciesMs, 99).toFixed(2)} ms; max source block ${Math.max(...results.map((r) => r.maxSourceBlockMs))} ms`);
+  await assertNoOpenSlots(c.all);
+  await assertHealthy(c.all);
+});
+
+test("a second identical call is an idempotent no-op: every slot already owned by the target is done", async (t) => {
+  const c = await startMigrationCluster({ port: 6380, keys: 20_000 });
+  t.after(c.stop);
+  const [source] = c.primaries;
+  const request: MigrateSlotsRequest = {
+    source: address(source), target: address(c.empty[0]), slots: await everyNthSlot(source, 8), password: PASSWORD,
+    otherPrimaries: c.primaries.slice(1).map(address),
+  };
+  const first = await migrateSlots(request);
+  assert.deepEqual(first.failedSlots, []);
+  assert.ok(first.keysMoved > 0);
+  const second = await migrateSlots(request);
+  assert.deepEqual(second.failedSlots, []);
+  assert.equal(second.slotsDone, request.slots.length);
+  assert.equal(second.keysMoved, 0);
+  const probe = source.connect();
+  try {
+    assert.equal(await probeAtomicSlotMigration(probe), false, "redis 7 has no CLUSTER MIGRATESLOTS");
+  } finally {
+    probe.disconnect();
+  }
+  assert.deepEqual(await keyspaceChecksum(c.all, { password: PASSWORD }), expectedChecksum(20_000, 100));
+  await assertHealthy(c.all);
+});
+
+test("kill the source engine mid-migration, restart it, resume: every slot moves, no key lost", async (t) => {
+  const keys = 40_000;
+  // The source must keep its data across the kill: AOF fsynced before MIGRATE's reply.
+  const c = await startMigrationCluster({ port: 6381, keys, extraConfig: { appendonly: "yes", appendfsync: "always" } });
+  t.after(c.stop);
+  const [source] = c.primaries;
+  const request: MigrateSlotsRequest = {
+    source: address(source), target: address(c.empty[0]), slots: await everyNthSlot(source, 2), password: PASSWORD,
+    otherPrimaries: c.primaries.slice(1).map(address),
+    rate: { keysPerSecond: 15_000 }, // slow enough to be killed in the middle
+  };
+  let killed: Promise<void> | undefined;
+  const first = await migrateSlots(request, {
+    progressIntervalMs: 50,
+    onProgress: (p) => { if (!killed && p.keysMoved >= 3000) killed = source.kill("SIGKILL"); },
+  });
+  await killed;
+  assert.ok(killed, "the source was killed during the migration");
+  assert.ok(first.slotsDone > 0 && first.slotsFailed > 0, `mid-migration: done ${first.slotsDone}, failed ${first.slotsFailed}`);
+  assert.equal(first.slotsDone + first.slotsFailed, request.slots.length);
+
+  await source.restart();
+  await waitForClusterConsistent(c.all);
+  const resumed = await migrateSlots({ ...request, rate: undefined });
+  assert.deepEqual(resumed.failedSlots, []);
+  assert.equal(resumed.slotsDone, request.slots.length);
+  assert.deepEqual((await ownedSlots(c.empty[0])).sort((a, b) => a - b), [...request.slots].sort((a, b) => a - b));
+  assert.deepEqual(await keyspaceChecksum(c.all, { password: PASSWORD }), expectedChecksum(keys, 100));
+  await assertNoOpenSlots(c.all);
+  await assertHealthy(c.all);
+});
+
+test("cancel mid-migration: in-flight slots finish, every slot has exactly one owner, nothing lost", async (t) => {
+  const keys = 40_000;
+  const c = await startMigrationCluster({ port: 6382, keys });
+  t.after(c.stop);
+  const [source] = c.primaries;
+  const target = c.empty[0];
+  const slots = await everyNthSlot(source, 2);
+  const controller = new AbortController();
+  const progress: MigrationProgress[] = [];
+  const result = await migrateSlots({
+    source: address(source), target: address(target), slots, password: PASSWORD,
+    otherPrimaries: c.primaries.slice(1).map(address), rate: { keysPerSecond: 20_000 },
+  }, {
+    signal: controller.signal, progressIntervalMs: 50,
+    onProgress: (p) => { progress.push(p); if (p.keysMoved >= 5000) controller.abort(); },
+  });
+  assert.equal(result.cancelled, true);
+  assert.deepEqual(result.failedSlots, []);
+  assert.ok(result.slotsDone > 0 && result.slotsDone < slots.length, `done ${result.slotsDone} of ${slots.length}`);
+  assert.ok(progress.some((p) => p.activeSlots.length > 0), "progress reported active slots");
+  const onTarget = new Set(await ownedSlots(target));
+  const onSource = new Set(await ownedSlots(source));
+  assert.equal(onTarget.size, result.slotsDone);
+  for (const s of slots) assert.ok(onTarget.has(s) !== onSource.has(s), `slot ${s} has exactly one owner`);
+  await assertNoOpenSlots(c.all);
+  assert.deepEqual(await keyspaceChecksum(c.all, { password: PASSWORD }), expectedChecksum(keys, 100));
+  await assertHealthy(c.all);
+});
+
+test("a 50 MB hash moves intact and its source block time is reported", async (t) => {
+  const c = await startMigrationCluster({ port: 6383, keys: 5_000 });
+  t.after(c.stop);
+  const bigKey = "big:{hash}";
+  const slot = keySlot(bigKey);
+  const owner = (await Promise.all(c.primaries.map(async (p) => ((await ownedSlots(p)).includes(slot) ? p : undefined)))).find(Boolean);
+  assert.ok(owner);
+  const conn = owner.connect();
+  t.after(() => conn.disconnect());
+  const fields = 500_000;
+  for (let start = 0; start < fields; start += 5000) {
+    const args: string[] = [];
+    for (let f = start; f < start + 5000; f++) args.push(`f${f}`, `${f}:`.padEnd(100, "x"));
+    await conn.hset(bigKey, ...args);
+  }
+  const usage = Number(await conn.call("MEMORY", "USAGE", bigKey));
+  assert.ok(usage >= 50_000_000, `the hash uses ${usage} bytes`);
+  const before = await keyspaceChecksum(c.all, { password: PASSWORD });
+
+  const result = await migrateSlots({
+    source: address(owner), target: address(c.empty[0]), slots: [slot], password: PASSWORD,
+    otherPrimaries: c.primaries.filter((p) => p !== owner).map(address),
+  });
+  assert.deepEqual(result.failedSlots, []);
+  assert.ok(result.bytesMoved >= 50_000_000, `bytesMoved ${result.bytesMoved}`);
+  assert.ok(result.maxSourceBlockMs > 0);
+  t.diagnostic(`50 MB hash: source blocked ${result.maxSourceBlockMs} ms (longest MIGRATE), ${result.elapsedMs} ms total`);
+  assert.deepEqual(await ownedSlots(c.empty[0]), [slot]);
+  assert.deepEqual(await keyspaceChecksum(c.all, { password: PASSWORD }), before);
+  await assertHealthy(c.all);
+});
+
+test("BUSYKEY: an equal copy on the target is replaced; a different copy fails the slot without claiming it", async (t) => {
+  const c = await startMigrationCluster({ port: 6384, keys: 0 });
+  t.after(c.stop);
+  const [source] = c.primaries;
+  const target = c.empty[0];
+  const [equalSlot, differentSlot] = await everyNthSlot(source, 100, 2);
+  const keyIn = (slot: number, tag: string): string => {
+    for (let i = 0; ; i++) if (keySlot(`${tag}${i}`) === slot) return `${tag}${i}`;
+  };
+  const equalKey = keyIn(equalSlot, "eq");
+  const differentKey = keyIn(differentSlot, "df");
+  const src = source.connect();
+  const tgt = target.connect();
+  t.after(() => { src.disconnect(); tgt.disconnect(); });
+  const sourceId = String(await src.call("CLUSTER", "MYID"));
+  await src.set(equalKey, "same");
+  await src.set(differentKey, "source copy");
+  // Leftovers of an interrupted move: the target imports the slots and already holds copies.
+  for (const [slot, key, value] of [[equalSlot, equalKey, "same"], [differentSlot, differentKey, "target copy"]] as const) {
+    await tgt.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceId);
+    await tgt.pipeline().call("ASKING").set(key, value).exec();
+  }
+
+  const result = await migrateSlots({
+    source: address(source), target: address(target), slots: [equalSlot, differentSlot], password: PASSWORD,
+    otherPrimaries: c.primaries.slice(1).map(address),
+  });
+  assert.equal(result.slotsDone, 1);
+  assert.equal(result.failedSlots.length, 1);
+  assert.equal(result.failedSlots[0].slot, differentSlot);
+  assert.match(result.failedSlots[0].error, new RegExp(`different values \\(${differentKey}\\)`));
+  assert.deepEqual(await ownedSlots(target), [equalSlot]);
+  assert.equal(await src.get(differentKey), "source copy", "the source keeps its copy of the failed slot");
+  assert.equal(Number(await src.call("CLUSTER", "COUNTKEYSINSLOT", String(equalSlot))), 0, "the source's duplicate was dropped");
+  assert.equal(await tgt.get(equalKey), "same");
+  const sourceView = await viewOf(source);
+  assert.equal(sourceView.migrating.has(differentSlot), true, "the failed slot stays MIGRATING so a resume continues it");
+
+  // The operator resolves the conflict (drops the target's copy) and resumes.
+  await tgt.pipeline().call("ASKING").del(differentKey).exec();
+  const resumed = await migrateSlots({ source: address(source), target: address(target), slots: [equalSlot, differentSlot], password: PASSWORD, otherPrimaries: c.primaries.slice(1).map(address) });
+  assert.deepEqual(resumed.failedSlots, []);
+  await waitFor(async () => (await ownedSlots(target)).length === 2, { what: "the target to own both slots" });
+  await assertNoOpenSlots(c.all);
+  await assertHealthy(c.all);
+});
+
+test("refuses engines that cannot take part before touching any slot", async (t) => {
+  const c = await startMigrationCluster({ port: 6385, keys: 0, emptyPrimaries: 1 });
+  t.after(c.stop);
+  const [a, b] = c.primaries;
+  const slotOfB = (await ownedSlots(b))[0];
+  const result = await migrateSlots({ source: address(a), target: address(c.empty[0]), slots: [slotOfB], password: PASSWORD });
+  assert.equal(result.failedSlots.length, 1);
+  assert.match(result.failedSlots[0].error, /is owned by node [0-9a-f]+, not by the source/);
+  await assert.rejects(
+    migrateSlots({ source: address(a), target: address(c.empty[0]), slots: [0], password: "wrong" }),
+    /cannot connect to 127\.0\.1\.1:6385 .*check the address and password/,
+  );
+  await assertHealthy(c.all);
+});
