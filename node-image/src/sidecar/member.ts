@@ -17,7 +17,7 @@ import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
 import { newFenceToken, secretsEqual } from "./auth.ts";
 import { validateAddress, validateNodeId, validateSlotRanges, validateTimeoutMs, type Address, type PromoteModeName } from "./requests.ts";
 import { buildStatus, engineRole, observationOf, readinessInputOf, significantPart, type MemberStatus } from "./status.ts";
-import { checkTransition, reconciledState, requireState, restoredState, type MemberStateName } from "./state-machine.ts";
+import { checkTransition, InvalidTransitionError, reconciledState, requireState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
 import { readMemberState, stateFilePath, writeMemberState, type PersistedMemberState } from "./state-store.ts";
 import type { SidecarSettings } from "./settings.ts";
 
@@ -119,6 +119,8 @@ export class Member {
       }
       if (snapshot.nodeId && (this.state === "ONLINE" || this.state === "RECOVERED") && this.persisted?.engineNodeId !== snapshot.nodeId) {
         this.persist("engine node id changed while holding no data");
+      } else if (this.persisted && this.persisted.engineHadKeys !== observationOf(snapshot).keys > 0) {
+        this.persist(observationOf(snapshot).keys > 0 ? "engine now holds keys" : "engine now holds no keys");
       }
     }
     this.lastTickMs = Date.now();
@@ -128,7 +130,7 @@ export class Member {
   /** The engine (re)started, or the sidecar did: decide where this member belongs (DESIGN §4). */
   private restoreAfterStart(snapshot: EngineSnapshot): void {
     const before = this.state;
-    const next = restoredState(this.persisted ? { state: this.persisted.state, engineNodeId: this.persisted.engineNodeId } : undefined, observationOf(snapshot));
+    const next = restoredState(this.persisted, observationOf(snapshot));
     const why = this.persisted
       ? `engine started (node ${snapshot.nodeId}); persisted ${this.persisted.state} for node ${this.persisted.engineNodeId || "(none)"}`
       : `engine started (node ${snapshot.nodeId}); no persisted state`;
@@ -139,7 +141,11 @@ export class Member {
   }
 
   private persist(reason: string): void {
-    const value: PersistedMemberState = { state: this.state, engineNodeId: this.snapshot.nodeId || this.persisted?.engineNodeId || "", updatedAtMs: Date.now(), reason };
+    const value: PersistedMemberState = {
+      state: this.state, engineNodeId: this.snapshot.nodeId || this.persisted?.engineNodeId || "",
+      engineHadKeys: this.snapshot.up ? observationOf(this.snapshot).keys > 0 : (this.persisted?.engineHadKeys ?? false),
+      updatedAtMs: Date.now(), reason,
+    };
     writeMemberState(this.statePath, value);
     this.persisted = value;
   }
@@ -201,7 +207,11 @@ export class Member {
       this.requireEngine(action);
       return await fn();
     } catch (err) {
-      if (err instanceof SidecarError && err.code !== "INVALID_ARGUMENT" && err.code !== "FAILED_PRECONDITION") this.lastError = `${action}: ${err.message}`;
+      const refusal = err instanceof SidecarError ? err.code === "INVALID_ARGUMENT" || err.code === "FAILED_PRECONDITION" || err.code === "ABORTED" : err instanceof InvalidTransitionError || err instanceof WrongStateError;
+      if (!refusal) {
+        this.lastError = `${action}: ${(err as Error).message}`;
+        this.log.warn(`${action} failed`, { error: (err as Error).message });
+      }
       throw err;
     } finally {
       this.busy = undefined;
@@ -237,6 +247,13 @@ export class Member {
         const missing = others.filter((p) => !nodes.some((n) => n.host === p.host && n.port === p.port && !n.flags.includes("handshake") && !n.flags.includes("noaddr")));
         return missing.length === 0 ? s : undefined;
       }, timeoutMs, () => `every peer to complete the cluster handshake (${others.map((p) => `${p.host}:${p.port}`).join(", ")})`);
+      // Joining a cluster that already serves slots: return once this engine has learned the slot map
+      // (cluster_state ok), so the next command (MigrateSlots, ReplicateFrom) sees the whole cluster.
+      await pollUntil(async () => {
+        await this.refresh();
+        const servesSlots = this.snapshot.nodes.some((n) => n.slots.length > 0);
+        return !servesSlots || this.snapshot.clusterInfo.get("cluster_state") === "ok" ? true : undefined;
+      }, timeoutMs, () => `cluster_state ok after joining (now ${this.snapshot.clusterInfo.get("cluster_state")})`);
       return { knownNodes: this.status.clusterKnownNodes };
     });
   }

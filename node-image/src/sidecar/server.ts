@@ -51,12 +51,13 @@ export function buildHandlers(member: Member, settings: SidecarSettings): Sideca
   function stream<Req, Res>(fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
     return (call) => {
       const denied = authError(call);
-      if (denied) return call.destroy(Object.assign(new Error(denied.details), denied));
+      // emit("error") (not destroy) so grpc-js still sends the status to the client.
+      if (denied) { call.emit("error", Object.assign(new Error(denied.details), denied)); return; }
       const controller = new AbortController();
       call.on("cancelled", () => controller.abort());
       fn(call.request, call, controller.signal).then(
         () => call.end(),
-        (err) => { const e = toServiceError(err); call.destroy(Object.assign(new Error(e.details), e)); },
+        (err) => { const e = toServiceError(err); call.emit("error", Object.assign(new Error(e.details), e)); },
       );
     };
   }

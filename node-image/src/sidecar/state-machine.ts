@@ -75,15 +75,17 @@ export interface EngineObservation {
 /**
  * The state to come back in after the sidecar (or its engine) restarted. A member whose persisted
  * state says it held data (ACTIVE, MIGRATING, STANDBY) but whose engine has a new node id or forgot the
- * cluster lost its data: it comes back RECOVERED and must resync (DESIGN §4, "enters at the middle state").
+ * cluster, or that held keys and now has none, lost its data: it comes back RECOVERED and must resync (DESIGN §4, "enters at the middle state").
  */
-export function restoredState(persisted: { state: MemberStateName; engineNodeId: string } | undefined, engine: EngineObservation): MemberStateName {
+export function restoredState(persisted: { state: MemberStateName; engineNodeId: string; engineHadKeys?: boolean } | undefined, engine: EngineObservation): MemberStateName {
   if (!persisted) return "ONLINE";
   const heldData = persisted.state === "ACTIVE" || persisted.state === "MIGRATING" || persisted.state === "STANDBY";
   const lostIdentity = persisted.engineNodeId !== "" && persisted.engineNodeId !== engine.nodeId;
   const forgotCluster = engine.knownPeers === 0 && engine.slotsOwned === 0;
+  // e.g. persistence off: nodes.conf survived on the volume but the dataset did not.
+  const lostKeys = persisted.engineHadKeys === true && engine.keys === 0;
   if (persisted.state === "RECOVERED") return "RECOVERED";
-  if (heldData && (lostIdentity || forgotCluster)) return "RECOVERED";
+  if (heldData && (lostIdentity || forgotCluster || lostKeys)) return "RECOVERED";
   if (persisted.state === "OFFLINE") return "ONLINE";
   return reconciledState(persisted.state, engine, false) ?? persisted.state;
 }

@@ -8,6 +8,8 @@ export interface PersistedMemberState {
   state: MemberStateName;
   /** The engine node id this state belongs to; a different id after restart means the engine lost its data. */
   engineNodeId: string;
+  /** Whether the engine held keys when last observed; an engine that restarts empty after holding keys lost its data. */
+  engineHadKeys: boolean;
   updatedAtMs: number;
   /** Why the last transition happened, for humans reading the file. */
   reason: string;
@@ -60,6 +62,7 @@ export function parsePersistedMemberState(text: string, source: string): Persist
   return {
     state: obj.state,
     engineNodeId: typeof obj.engineNodeId === "string" ? obj.engineNodeId : "",
+    engineHadKeys: obj.engineHadKeys === true,
     updatedAtMs: typeof obj.updatedAtMs === "number" ? obj.updatedAtMs : 0,
     reason: typeof obj.reason === "string" ? obj.reason : "",
   };

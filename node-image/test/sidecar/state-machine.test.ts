@@ -56,7 +56,9 @@ describe("error messages name current, requested and allowed states", () => {
 });
 
 describe("restoredState: where a restarted member comes back", () => {
-  const cases: { name: string; persisted: { state: MemberStateName; engineNodeId: string } | undefined; engine: EngineObservation; want: MemberStateName }[] = [
+  const cases: { name: string; persisted: { state: MemberStateName; engineNodeId: string; engineHadKeys?: boolean } | undefined; engine: EngineObservation; want: MemberStateName }[] = [
+    { name: "ACTIVE, same node id but the dataset is gone (persistence off)", persisted: { state: "ACTIVE", engineNodeId: "n1", engineHadKeys: true }, engine: engine().slots(5461).obj(), want: "RECOVERED" },
+    { name: "ACTIVE, same node id, was empty before and is empty now", persisted: { state: "ACTIVE", engineNodeId: "n1", engineHadKeys: false }, engine: engine().slots(5461).obj(), want: "ACTIVE" },
     { name: "first start", persisted: undefined, engine: engine().alone().obj(), want: "ONLINE" },
     { name: "ACTIVE, engine kept its data", persisted: { state: "ACTIVE", engineNodeId: "n1" }, engine: engine().slots(5461).obj(), want: "ACTIVE" },
     { name: "ACTIVE, engine has a new node id (nodes.conf lost)", persisted: { state: "ACTIVE", engineNodeId: "n1" }, engine: engine().nodeId("n9").alone().obj(), want: "RECOVERED" },

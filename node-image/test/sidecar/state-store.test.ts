@@ -10,9 +10,9 @@ test("member state round-trips through the data dir, leaving no temp file", () =
   try {
     const path = stateFilePath(dir);
     assert.equal(readMemberState(path), undefined);
-    writeMemberState(path, { state: "ACTIVE", engineNodeId: "a".repeat(40), updatedAtMs: 1, reason: "test" });
-    writeMemberState(path, { state: "STANDBY", engineNodeId: "a".repeat(40), updatedAtMs: 2, reason: "switchover" });
-    assert.deepEqual(readMemberState(path), { state: "STANDBY", engineNodeId: "a".repeat(40), updatedAtMs: 2, reason: "switchover" });
+    writeMemberState(path, { state: "ACTIVE", engineNodeId: "a".repeat(40), engineHadKeys: true, updatedAtMs: 1, reason: "test" });
+    writeMemberState(path, { state: "STANDBY", engineNodeId: "a".repeat(40), engineHadKeys: true, updatedAtMs: 2, reason: "switchover" });
+    assert.deepEqual(readMemberState(path), { state: "STANDBY", engineNodeId: "a".repeat(40), engineHadKeys: true, updatedAtMs: 2, reason: "switchover" });
     assert.deepEqual(readdirSync(dir), ["mdb-member-state.json"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,8 +15,8 @@ export interface GrpcSidecarClientOptions {
   /** "host:port" of the sidecar. */
   address: string;
   bearerToken?: string;
-  /** mTLS: the CA that signed the sidecar's certificate, and this client's certificate and key. */
-  tls?: { caPem: Buffer; certPem: Buffer; keyPem: Buffer; serverName?: string };
+  /** TLS: the CA that signed the sidecar's certificate, and this client's certificate and key (required by a sidecar with mTLS). */
+  tls?: { caPem: Buffer; certPem?: Buffer; keyPem?: Buffer; serverName?: string };
   /** Deadline of unary calls (default 30 s). */
   callTimeoutMs?: number;
 }
@@ -37,7 +37,7 @@ export class GrpcSidecarClient implements SidecarClient {
   constructor(opts: GrpcSidecarClientOptions) {
     const proto = loadSidecarProto();
     const channelCreds = opts.tls
-      ? grpc.credentials.createSsl(opts.tls.caPem, opts.tls.keyPem, opts.tls.certPem)
+      ? grpc.credentials.createSsl(opts.tls.caPem, opts.tls.keyPem ?? null, opts.tls.certPem ?? null)
       : grpc.credentials.createInsecure();
     const channelOptions: grpc.ChannelOptions = opts.tls?.serverName ? { "grpc.ssl_target_name_override": opts.tls.serverName } : {};
     this.stub = new proto.mdb.sidecar.v1.Sidecar(opts.address, channelCreds, channelOptions);
