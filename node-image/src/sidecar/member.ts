@@ -10,7 +10,7 @@ import type { MigrationSummary__Output } from "../generated/mdb/sidecar/v1/Migra
 import type { MigrateSlotsRequest__Output } from "../generated/mdb/sidecar/v1/MigrateSlotsRequest.ts";
 import type { MigrationProgress__Output } from "../generated/mdb/sidecar/v1/MigrationProgress.ts";
 import type { ReplicationProgress__Output } from "../generated/mdb/sidecar/v1/ReplicationProgress.ts";
-import { countSlots, formatRanges, rangesToSlots, slotsToRanges, type SlotRange } from "./cluster-nodes.ts";
+import { countSlots, formatRanges, parseInfo, rangesToSlots, slotsToRanges, type SlotRange } from "./cluster-nodes.ts";
 import { EngineDriver, downSnapshot, type EngineSnapshot } from "./engine.ts";
 import { InvalidArgumentError, SidecarError, failedPrecondition } from "./errors.ts";
 import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
@@ -249,11 +249,17 @@ export class Member {
       }, timeoutMs, () => `every peer to complete the cluster handshake (${others.map((p) => `${p.host}:${p.port}`).join(", ")})`);
       // Joining a cluster that already serves slots: return once this engine has learned the slot map
       // (cluster_state ok), so the next command (MigrateSlots, ReplicateFrom) sees the whole cluster.
-      await pollUntil(async () => {
-        await this.refresh();
-        const servesSlots = this.snapshot.nodes.some((n) => n.slots.length > 0);
-        return !servesSlots || this.snapshot.clusterInfo.get("cluster_state") === "ok" ? true : undefined;
-      }, timeoutMs, () => `cluster_state ok after joining (now ${this.snapshot.clusterInfo.get("cluster_state")})`);
+      const peerView = others.length > 0 ? await clusterInfoOf(this.engine.connectPeer(others[0].host, others[0].port)) : undefined;
+      const peerSlots = Number(peerView?.get("cluster_slots_assigned") ?? 0);
+      if (peerSlots > 0) {
+        await pollUntil(async () => {
+          await this.refresh();
+          const info = this.snapshot.clusterInfo;
+          const caughtUp = Number(info.get("cluster_slots_assigned") ?? 0) >= peerSlots;
+          const stateMatches = peerView?.get("cluster_state") !== "ok" || info.get("cluster_state") === "ok";
+          return caughtUp && stateMatches ? true : undefined;
+        }, timeoutMs, () => `this engine to learn the cluster's ${peerSlots} assigned slots (knows ${this.snapshot.clusterInfo.get("cluster_slots_assigned")}, cluster_state ${this.snapshot.clusterInfo.get("cluster_state")})`);
+      }
       return { knownNodes: this.status.clusterKnownNodes };
     });
   }
@@ -510,12 +516,26 @@ export class Member {
         }
       }
       // Within the engines' 60 s forget ban, reset so this engine stops gossiping the old cluster.
-      await this.engine.call("FLUSHALL");
-      await this.engine.call("CLUSTER", "RESET", "HARD");
+      await this.wipeEngine();
       await this.refresh();
       this.persist("LeaveCluster: engine reset with a new node id");
       return { forgottenBy };
     });
+  }
+
+  /**
+   * FLUSHALL + CLUSTER RESET HARD (new node id, no cluster). A replica refuses FLUSHALL (READONLY) but
+   * RESET turns it into an empty primary; a primary refuses RESET while it holds keys: so the order
+   * depends on the role.
+   */
+  private async wipeEngine(): Promise<void> {
+    if (engineRole(this.snapshot) === "replica") {
+      await this.engine.call("CLUSTER", "RESET", "HARD");
+      await this.engine.call("FLUSHALL");
+    } else {
+      await this.engine.call("FLUSHALL");
+      await this.engine.call("CLUSTER", "RESET", "HARD");
+    }
   }
 
   async reset(): Promise<{ newNodeId: string }> {
@@ -523,12 +543,21 @@ export class Member {
       requireState(this.state, ["ONLINE", "RECOVERED"], "Reset", this.state === "ACTIVE" ? "migrate its slots away and LeaveCluster first" : "");
       const me = this.myself();
       if (me.slots.length > 0) throw failedPrecondition(`Reset: this member still owns slots ${formatRanges(me.slots)}; migrate them away first`);
-      await this.engine.call("FLUSHALL");
-      await this.engine.call("CLUSTER", "RESET", "HARD");
+      await this.wipeEngine();
       await this.refresh();
       this.persist("Reset: engine flushed and reset");
       return { newNodeId: this.snapshot.nodeId };
     });
+  }
+}
+
+async function clusterInfoOf(peer: Redis): Promise<Map<string, string> | undefined> {
+  try {
+    return parseInfo(String(await peer.call("CLUSTER", "INFO")));
+  } catch {
+    return undefined;
+  } finally {
+    peer.disconnect();
   }
 }
 
