@@ -17,6 +17,11 @@ export interface ImageEntry {
   workingDir?: string;
   /** Environment the image sets (ENV lines). */
   env: Record<string, string>;
+  /**
+   * The image's VOLUME paths: each container gets a private, initially empty directory there (as an
+   * anonymous volume), unless the pod mounts a volume at that path. /tmp is always private.
+   */
+  volumes: string[];
 }
 
 export type ImageMap = Map<string, ImageEntry>;
@@ -35,7 +40,7 @@ function substitute(value: string, vars: ImageMapVars): string {
   return value.replaceAll("{repo}", vars.repo).replaceAll("{tsx}", vars.tsx).replaceAll("{node}", vars.node);
 }
 
-/** Parses images.yaml: `images: { <repo name>: { entrypoint, cmd, commands, paths, workingDir, env } }`. */
+/** Parses images.yaml: `images: { <repo name>: { entrypoint, cmd, commands, paths, workingDir, env, volumes } }`. */
 export function parseImageMap(text: string, vars: ImageMapVars, file = "images.yaml"): ImageMap {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
@@ -60,8 +65,8 @@ export function parseImageMap(text: string, vars: ImageMapVars, file = "images.y
     if (!isRecord(raw)) fail("", "expected a mapping with 'entrypoint' (list of strings)");
     const entry = raw as Record<string, unknown>;
     for (const key of Object.keys(entry)) {
-      if (!["entrypoint", "cmd", "commands", "paths", "workingDir", "env"].includes(key)) {
-        fail(key, "unknown field; expected entrypoint, cmd, commands, paths, workingDir or env", [key]);
+      if (!["entrypoint", "cmd", "commands", "paths", "workingDir", "env", "volumes"].includes(key)) {
+        fail(key, "unknown field; expected entrypoint, cmd, commands, paths, workingDir, env or volumes", [key]);
       }
     }
     const strings = (value: unknown, field: string): string[] => {
@@ -94,6 +99,10 @@ export function parseImageMap(text: string, vars: ImageMapVars, file = "images.y
       paths: stringMap(entry.paths, "paths"),
       workingDir: typeof entry.workingDir === "string" ? substitute(entry.workingDir, vars) : undefined,
       env: stringMap(entry.env, "env"),
+      volumes: strings(entry.volumes, "volumes").map((path, i) => {
+        if (!path.startsWith("/")) fail(`volumes[${i}]`, `"${path}" must be an absolute path`, ["volumes", i]);
+        return path;
+      }),
     });
   }
   return map;
@@ -117,6 +126,15 @@ export function lookupImage(map: ImageMap, image: string): ImageEntry | undefine
   }
   const dockerHub = repo.replace(/^(docker\.io\/)?(library\/)?/, "");
   return map.get(dockerHub);
+}
+
+/** Paths every container gets privately, like the writable layer of a container's root file system. */
+export const PRIVATE_PATHS = ["/tmp"];
+
+/** Image volumes (plus /tmp) the pod does not mount over: each becomes a private per-container directory. */
+export function anonymousVolumes(entry: ImageEntry, mountTargets: string[]): string[] {
+  const taken = new Set(mountTargets.map((t) => t.replace(/\/+$/, "")));
+  return [...new Set([...PRIVATE_PATHS, ...entry.volumes])].filter((p) => !taken.has(p.replace(/\/+$/, "")));
 }
 
 export function unmappedImageMessage(image: string, file: string): string {

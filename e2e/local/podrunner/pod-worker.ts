@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1ContainerState, type V1ContainerStatus, type V1LifecycleHandler, type V1Pod, type V1Probe } from "@kubernetes/client-node";
 import { ContainerConfigError, expandArgv, referencedObjects, resolveContainerEnv, serviceEnv, type PodRuntimeFacts } from "./env.ts";
 import { renderHostsFile, podHostname, type HostsPeer } from "./hosts.ts";
-import { containerArgv, lookupImage, translatePath, unmappedImageMessage, type ImageEntry, type ImageMap } from "./images.ts";
+import { anonymousVolumes, containerArgv, lookupImage, translatePath, unmappedImageMessage, type ImageEntry, type ImageMap } from "./images.ts";
 import type { IpAllocator } from "./ipam.ts";
 import { apiMessage, isApiStatus } from "./nodes.ts";
 import { runProbe, type ProbeOutcome } from "./probe-runner.ts";
@@ -132,7 +132,7 @@ export class PodWorker {
   get name(): string { return this.pod.metadata!.name!; }
 
   hostsPeer(): HostsPeer | undefined {
-    return this.podIP ? { ip: this.podIP, namespace: this.namespace, hostname: podHostname(this.pod), subdomain: this.pod.spec?.subdomain } : undefined;
+    return this.podIP && this.sandbox ? { ip: this.podIP, namespace: this.namespace, hostname: podHostname(this.pod), subdomain: this.pod.spec?.subdomain } : undefined;
   }
 
   /** A new version of the pod object arrived from the watch. */
@@ -341,7 +341,12 @@ export class PodWorker {
         ...declared,
       };
       argv = expandArgv(containerArgv(entry, c.spec), c.env);
-      mounts = containerMounts(this.pod, c.spec, this.ctx.stateDir);
+      const podMounts = containerMounts(this.pod, c.spec, this.ctx.stateDir);
+      // Private /tmp and image VOLUMEs first, so the pod's own mounts (even nested ones) land on top.
+      const anonymous = anonymousVolumes(entry, podMounts.map((m) => m.target)).map((target) => ({
+        source: join(podDir(this.ctx.stateDir, this.uid), "containers", c.spec.name, target.replaceAll("/", "_")), target, readOnly: false,
+      }));
+      mounts = [...anonymous, ...podMounts];
     } catch (e) {
       if (!(e instanceof ContainerConfigError) && !(e instanceof Error && /no command/.test(e.message))) {
         this.retry(c, waiting("ContainerCreating", (e as Error).message), 5_000, () => void this.startContainer(c));
@@ -365,7 +370,7 @@ export class PodWorker {
     const fd = openSync(logFile, "a");
     let child: ChildProcess;
     try {
-      child = spawn("ip", ["netns", "exec", this.sandbox.netns, "/bin/sh", "-c", launchScript(this.hostsFile, mounts, workingDir), "mdb-launch", ...argv], {
+      child = spawn("ip", ["netns", "exec", this.sandbox.netns, "/bin/bash", "-c", launchScript(this.hostsFile, mounts, workingDir), "mdb-launch", ...argv], {
         detached: true, stdio: ["ignore", fd, fd], env: c.env, cwd: this.ctx.stateDir,
       });
     } finally {

@@ -197,16 +197,21 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * The script run inside `ip netns exec` (which already gave the process a private, slave mount
+ * The bash script run inside `ip netns exec` (which already gave the process a private, slave mount
  * namespace): bind the pod's hosts file and volumes, enter the working directory, exec the program.
+ * Every source is opened before the first mount, so a mount that covers a source's path (a private
+ * /tmp over a state directory in /tmp) cannot hide it; the descriptors are closed before the exec.
  * The mounts vanish with the namespace when the container's last process exits.
  */
 export function launchScript(hostsFile: string, mounts: MountSpec[], workingDir: string | undefined): string {
-  const lines = ["set -e", `mount --bind ${shellQuote(hostsFile)} /etc/hosts`];
-  for (const m of mounts) {
-    lines.push(`mount --bind ${shellQuote(m.source)} ${shellQuote(m.target)}`);
+  const lines = ["set -e", `exec {src_hosts}<${shellQuote(hostsFile)}`];
+  mounts.forEach((m, i) => lines.push(`exec {src_${i}}<${shellQuote(m.source)}`));
+  lines.push("mount --bind /proc/self/fd/$src_hosts /etc/hosts");
+  mounts.forEach((m, i) => {
+    lines.push(`mount --bind /proc/self/fd/$src_${i} ${shellQuote(m.target)}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${shellQuote(m.target)}`);
-  }
+  });
+  lines.push(["exec {src_hosts}<&-", ...mounts.map((_m, i) => `{src_${i}}<&-`)].join(" "));
   if (workingDir) lines.push(`cd ${shellQuote(workingDir)}`);
   lines.push(`exec "$@"`);
   return lines.join("\n");

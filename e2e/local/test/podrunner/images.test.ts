@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { containerArgv, imageRepository, lookupImage, parseImageMap, translatePath } from "../../podrunner/images.ts";
+import { anonymousVolumes, containerArgv, imageRepository, lookupImage, parseImageMap, translatePath } from "../../podrunner/images.ts";
 
 const vars = { repo: "/repo", tsx: "file:///repo/node_modules/tsx/dist/loader.mjs", node: "/usr/bin/node" };
 const MAP = `images:
@@ -55,8 +55,16 @@ describe("image map", () => {
       ["images:\n  a/b:\n    entrypoint: [x]\n    entrypiont: [y]\n", /images\.yaml:4: images\.a\/b\.entrypiont: unknown field/],
       ["images:\n  a/b:\n    commands:\n      sh: []\n", /images\.a\/b\.commands\.sh: expected a non-empty list/],
       ["images: [\n", /images\.yaml:\d+: \(document\): not valid YAML/],
+      ["images:\n  a/b:\n    volumes: [data]\n", /images\.yaml:3: images\.a\/b\.volumes\[0\]: "data" must be an absolute path/],
     ];
     for (const [text, want] of cases) assert.throws(() => parseImageMap(text, vars), want, text);
+  });
+
+  test("every container gets a private /tmp and the image's VOLUMEs, unless the pod mounts there", () => {
+    const entry = parseImageMap("images:\n  a/b:\n    entrypoint: [x]\n    volumes: [/data, /tmp]\n", vars).get("a/b")!;
+    assert.deepEqual(anonymousVolumes(entry, []), ["/tmp", "/data"]);
+    assert.deepEqual(anonymousVolumes(entry, ["/data/", "/etc/x"]), ["/tmp"]);
+    assert.deepEqual(anonymousVolumes(entry, ["/tmp"]), ["/data"]);
   });
 
   test("translatePath prefers the longest prefix and leaves lookalikes alone", () => {

@@ -70,13 +70,16 @@ describe("volumes", () => {
     assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "data", mountPath: "rel" }).obj(), "/state"), /mountPath "rel" must be absolute/);
   });
 
-  test("the launch script binds the hosts file and volumes, quotes every path, then execs", () => {
+  test("the launch script opens every source before mounting, quotes every path, closes them, then execs", () => {
     const script = launchScript("/s/hosts", [{ source: "/s/it's", target: "/data", readOnly: true }], "/work dir");
     assert.equal(script, [
       "set -e",
-      "mount --bind '/s/hosts' /etc/hosts",
-      "mount --bind '/s/it'\\''s' '/data'",
+      "exec {src_hosts}<'/s/hosts'",
+      "exec {src_0}<'/s/it'\\''s'",
+      "mount --bind /proc/self/fd/$src_hosts /etc/hosts",
+      "mount --bind /proc/self/fd/$src_0 '/data'",
       "mount -o remount,bind,ro '/data'",
+      "exec {src_hosts}<&- {src_0}<&-",
       "cd '/work dir'",
       'exec "$@"',
     ].join("\n"));
