@@ -1,0 +1,119 @@
+// The gRPC layer in-process, with a fake member: authentication on unary and streaming calls, error
+// mapping to status codes, stream errors reaching the client, and the operator's GrpcSidecarClient.
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { buildHandlers } from "../../src/sidecar/server.ts";
+import { loadSidecarProto } from "../../src/sidecar/proto.ts";
+import { InvalidArgumentError, SidecarError } from "../../src/sidecar/errors.ts";
+import { checkTransition } from "../../src/sidecar/state-machine.ts";
+import type { Member } from "../../src/sidecar/member.ts";
+import type { SidecarSettings } from "../../src/sidecar/settings.ts";
+import type { MemberStatus } from "../../src/sidecar/status.ts";
+import { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
+import { SidecarCallError } from "../../../operator/src/sidecar/client.ts";
+import type { MigrationProgress__Output } from "../../src/generated/mdb/sidecar/v1/MigrationProgress.ts";
+
+const TOKEN = "unit-test-token-".padEnd(40, "x");
+
+function status(state: MemberStatus["state"]): MemberStatus {
+  return {
+    state, role: "PRIMARY", nodeId: "a".repeat(40), slots: [{ start: 0, end: 10 }], importing: [], migrating: [], replication: null,
+    memoryUsedBytes: 1, memoryMaxBytes: 0, keys: 3, opsPerSecond: 0, engineUp: true, clusterState: "ok", clusterKnownNodes: 3,
+    slotsOwned: 11, migration: null, ready: true, notReadyReason: "", observedAtMs: 1, lastError: "",
+  };
+}
+
+const progress = (slotsDone: number, done: boolean): MigrationProgress__Output => ({
+  migrationId: "m-1", slotsTotal: 2, slotsDone, slotsFailed: 0, keysMoved: slotsDone * 10, bytesMoved: 0, keysPerSecond: 0,
+  bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0, done, cancelled: false, failedSlots: [], elapsedMs: 0,
+});
+
+/** Only what the handlers under test call. */
+const fakeMember = {
+  refresh: async () => status("ACTIVE"),
+  currentStatus: () => status("ACTIVE"),
+  onChange: () => () => undefined,
+  reset: async () => { checkTransition("ACTIVE", "ONLINE", "Reset"); return { newNodeId: "" }; },
+  forgetNode: async (id: string) => { throw new InvalidArgumentError("nodeId", `"${id}" is not an engine node id`); },
+  leaveCluster: async () => { throw new SidecarError("UNAVAILABLE", "engine down"); },
+  prepareTakeover: () => { throw new Error("boom"); },
+  migrateSlots: async (req: { slots?: unknown[] }, _signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void) => {
+    if (!req.slots?.length) throw new InvalidArgumentError("slots", "must name at least one slot range");
+    onProgress(progress(1, false));
+    return progress(2, true);
+  },
+} as unknown as Member;
+
+const settings = { auth: { bearerToken: TOKEN } } as unknown as SidecarSettings;
+
+describe("sidecar gRPC server (in-process, fake member)", () => {
+  let server: grpc.Server;
+  let address: string;
+  const clients: GrpcSidecarClient[] = [];
+  const client = (token?: string) => {
+    const c = new GrpcSidecarClient({ address, bearerToken: token, callTimeoutMs: 5000 });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    server = new grpc.Server();
+    server.addService(loadSidecarProto().mdb.sidecar.v1.Sidecar.service, buildHandlers(fakeMember, settings));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    address = `127.0.0.1:${port}`;
+  });
+  after(() => {
+    for (const c of clients) c.close();
+    server.forceShutdown();
+  });
+
+  async function callError(fn: () => Promise<unknown>): Promise<SidecarCallError> {
+    try {
+      await fn();
+    } catch (err) {
+      assert.ok(err instanceof SidecarCallError, String(err));
+      return err;
+    }
+    assert.fail("the call succeeded");
+  }
+  const drain = async <T>(it: AsyncIterable<T>) => { const out: T[] = []; for await (const x of it) out.push(x); return out; };
+
+  test("an authenticated unary call is served", async () => assert.equal((await client(TOKEN).status()).state, "ACTIVE"));
+
+  const unauthenticated: [string, string | undefined, RegExp][] = [["no token", undefined, /missing authorization/], ["wrong token", "y".repeat(40), /does not match/]];
+  for (const [name, token, pattern] of unauthenticated) {
+    test(`unary call with ${name} → UNAUTHENTICATED`, async () => {
+      const err = await callError(() => client(token).status());
+      assert.equal(err.code, "UNAUTHENTICATED");
+      assert.match(err.details, pattern);
+    });
+    test(`streaming call with ${name} → UNAUTHENTICATED`, async () => {
+      const err = await callError(() => drain(client(token).migrateSlots({ slots: [{ start: 1, end: 1 }] })));
+      assert.equal(err.code, "UNAUTHENTICATED");
+    });
+  }
+
+  const mapped: [string, (c: GrpcSidecarClient) => Promise<unknown>, string, RegExp][] = [
+    ["invalid transition → FAILED_PRECONDITION", (c) => c.reset(), "FAILED_PRECONDITION", /ACTIVE → ONLINE.*may go to MIGRATING, STANDBY, RECOVERED/],
+    ["bad field → INVALID_ARGUMENT naming it", (c) => c.forget("zz"), "INVALID_ARGUMENT", /^nodeId: "zz"/],
+    ["engine down → UNAVAILABLE", (c) => c.leave(), "UNAVAILABLE", /engine down/],
+    ["unexpected error → INTERNAL", (c) => c.prepareTakeover(), "INTERNAL", /internal error: boom/],
+    ["stream error reaches the client", (c) => drain(c.migrateSlots({})), "INVALID_ARGUMENT", /^slots: must name/],
+  ];
+  for (const [name, call, code, pattern] of mapped) {
+    test(name, async () => {
+      const err = await callError(() => call(client(TOKEN)));
+      assert.equal(err.code, code);
+      assert.match(err.details, pattern);
+    });
+  }
+
+  test("a migration streams progress, then the final message", async () => {
+    const messages = await drain(client(TOKEN).migrateSlots({ slots: [{ start: 1, end: 2 }] }));
+    assert.deepEqual(messages.map((p) => [p.slotsDone, p.done]), [[1, false], [2, true]]);
+  });
+
+  test("the server keeps serving after refusals", async () => assert.equal((await client(TOKEN).status()).ready, true));
+});
