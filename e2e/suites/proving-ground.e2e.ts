@@ -187,6 +187,45 @@ describe("proving ground", { timeout: 600_000 }, () => {
     await recordRunnerState();
   });
 
+  test("partition cuts a pod off while its process keeps running; heal restores it", async () => {
+    const [pod] = await pods("app=web");
+    const name = pod.metadata!.name!;
+    const url = `http://${pod.status!.podIP}:8080/`;
+    const pidBefore = (await core.readNamespacedPod({ name, namespace: NS })).status!.containerStatuses![0].containerID;
+    await sendControl(ground.stateDir, { action: "partition", pod: `${NS}/${name}` });
+    try {
+      await assert.rejects(httpGet(url, 1_000), "a partitioned pod cannot be reached");
+    } finally {
+      await sendControl(ground.stateDir, { action: "heal", pod: `${NS}/${name}` });
+    }
+    assert.equal(await waitFor("the healed pod to answer", async () => httpGet(url, 1_000), 15_000), `${name}\n`);
+    const after = (await core.readNamespacedPod({ name, namespace: NS })).status!.containerStatuses![0];
+    assert.equal(after.containerID, pidBefore, "the same process served before and after the partition");
+  });
+
+  test("a PersistentVolumeClaim is a directory that outlives its pod", async () => {
+    await core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: {
+      metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    } });
+    const writer = (name: string, script: string): V1Pod => ({
+      metadata: { name, namespace: NS },
+      spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1,
+        containers: [{ name: "main", image: "busybox", command: ["/bin/sh", "-c", script], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
+    });
+    const phaseOf = (name: string, want: string) => waitFor(`${name} ${want}`, async () => {
+      const p = await core.readNamespacedPod({ name, namespace: NS });
+      return p.status?.phase === want ? p : undefined;
+    }, 60_000);
+    await core.createNamespacedPod({ namespace: NS, body: writer("first", "echo kept > /data/marker") });
+    await phaseOf("first", "Succeeded");
+    await core.deleteNamespacedPod({ name: "first", namespace: NS });
+    await core.createNamespacedPod({ namespace: NS, body: writer("second", "test \"$(cat /data/marker)\" = kept") });
+    const second = await phaseOf("second", "Succeeded");
+    assert.equal(second.status!.containerStatuses![0].state?.terminated?.exitCode, 0, "the second pod read what the first wrote");
+    assert.equal(readFileSync(join(ground.stateDir, "volumes", NS, "data", "marker"), "utf8"), "kept\n");
+  });
+
   test("an image missing from the image map leaves the container Waiting with ErrImagePull and says why", async () => {
     await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "registry.invalid/nothing-here:1") });
     const state = await waitFor("a Waiting reason", async () => {
