@@ -79,7 +79,12 @@ export class Member {
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
-      await this.refresh();
+      // A failing tick (e.g. the state file cannot be written) keeps being retried, but does not move
+      // lastTickMs, so /livez fails after MDB_LIVENESS_STALE_MS and the kubelet restarts the sidecar.
+      await this.refresh().catch((err: unknown) => {
+        this.lastError = `observe: ${(err as Error).message}`;
+        this.log.warn("observe tick failed", { error: (err as Error).message });
+      });
       if (!this.stopped) this.timer = setTimeout(loop, this.settings.observeIntervalMs);
     };
     void loop();
@@ -444,8 +449,9 @@ export class Member {
       const toProto = (p: LibProgress): MigrationProgress__Output => ({
         migrationId: running.id, slotsTotal: p.slotsTotal, slotsDone: p.slotsDone, slotsFailed: p.slotsFailed,
         keysMoved: p.keysMoved, bytesMoved: p.bytesMoved, keysPerSecond: p.keysPerSecond, bytesPerSecond: p.bytesPerSecond,
-        activeSlots: p.activeSlots, maxSourceBlockMs: p.maxSourceBlockMs, done: false, cancelled: false, failedSlots: [], elapsedMs: 0,
+        activeSlots: p.activeSlots, maxSourceBlockMs: p.maxSourceBlockMs, done: false, cancelled: false, failedSlots: [], elapsedMs: Date.now() - startedAtMs,
       });
+      const startedAtMs = Date.now();
       this.log.info("migration started", { id: running.id, source: `${source.host}:${source.port}`, slots: formatRanges(slotsToRanges(running.slots)) });
       let result: MigrationResult;
       try {
