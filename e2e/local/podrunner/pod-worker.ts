@@ -18,6 +18,7 @@ import { createSandbox, removeSandbox, setPartitioned, type SandboxStore } from 
 import { computePodStatus, statusPatch, waiting, type ContainerView, type PodView } from "./status.ts";
 import { containerMounts, launchScript, podDir, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir, type MountSpec } from "./volumes.ts";
 import type { MountpointTracker } from "./mountpoints.ts";
+import type { EventRecorder, EventType } from "./events.ts";
 
 export interface RunnerContext {
   stateDir: string;
@@ -31,6 +32,7 @@ export interface RunnerContext {
   ipam: IpAllocator;
   sandboxes: SandboxStore;
   mountpoints: MountpointTracker;
+  events: EventRecorder;
   backoff: BackoffSettings;
   hostIP: string;
   nodeAllocatable(node: string): Record<string, string>;
@@ -128,6 +130,10 @@ export class PodWorker {
   }
 
   get nodeName(): string { return this.pod.spec?.nodeName ?? ""; }
+
+  private event(type: EventType, reason: string, message: string, container?: string): void {
+    this.ctx.events.record(this.pod, { type, reason, message, container });
+  }
   get namespace(): string { return this.pod.metadata!.namespace!; }
   get name(): string { return this.pod.metadata!.name!; }
 
@@ -180,6 +186,7 @@ export class PodWorker {
     } catch (e) {
       const message = (e as Error).message;
       this.ctx.log(`pod ${this.key}: setup failed, retrying in 5 s: ${message}`);
+      this.event("Warning", this.sandbox ? "FailedMount" : "FailedCreatePodSandBox", message);
       for (const c of [...this.init, ...this.containers]) c.state = waiting("ContainerCreating", message);
       this.requestStatus();
       this.setupTimer = setTimeout(() => void this.setup(), 5_000);
@@ -317,6 +324,8 @@ export class PodWorker {
     if (!entry) {
       const pulledBefore = c.state.waiting?.reason === "ErrImagePull" || c.state.waiting?.reason === "ImagePullBackOff";
       const message = unmappedImageMessage(image, this.ctx.imagesFile);
+      if (pulledBefore) this.event("Normal", "BackOff", `Back-off pulling image "${image}"`, c.spec.name);
+      else this.event("Warning", "Failed", `Failed to pull image "${image}": ${message}`, c.spec.name);
       this.retry(c, waiting(pulledBefore ? "ImagePullBackOff" : "ErrImagePull", pulledBefore ? `Back-off pulling image "${image}": ${message}` : message),
         10_000, () => void this.startContainer(c));
       return;
@@ -352,6 +361,7 @@ export class PodWorker {
         this.retry(c, waiting("ContainerCreating", (e as Error).message), 5_000, () => void this.startContainer(c));
         return;
       }
+      this.event("Warning", "Failed", `Error: ${(e as Error).message}`, c.spec.name);
       this.retry(c, waiting("CreateContainerConfigError", (e as Error).message), 5_000, () => void this.startContainer(c));
       return;
     }
@@ -394,6 +404,9 @@ export class PodWorker {
       child.on("error", (err) => this.ctx.log(`pod ${this.key}: container ${c.spec.name}: ${err.message}`));
     });
     this.ctx.log(`pod ${this.key}: container ${c.spec.name} started pid ${pid}: ${argv.join(" ")}`);
+    this.event("Normal", "Pulled", `Container image "${image}" already present on machine`, c.spec.name);
+    this.event("Normal", "Created", `Created container: ${c.spec.name}`, c.spec.name);
+    this.event("Normal", "Started", `Started container ${c.spec.name}`, c.spec.name);
     const postStart = c.spec.lifecycle?.postStart;
     if (postStart) {
       // As the kubelet: probes wait for postStart; a failed hook kills the container (restart policy applies).
@@ -401,6 +414,7 @@ export class PodWorker {
       if (c.pid !== pid || this.terminating || this.abandoned) return;
       if (!outcome.ok) {
         c.killReason = `PostStartHookError: ${outcome.message}`;
+        this.event("Warning", "FailedPostStartHook", c.killReason, c.spec.name);
         this.ctx.log(`pod ${this.key}: container ${c.spec.name}: ${c.killReason}`);
         signalGroup(pid, "SIGKILL");
         return;
@@ -458,6 +472,7 @@ export class PodWorker {
       c.retryTimer = setTimeout(() => { c.retryTimer = undefined; restart(); }, 0);
       this.requestStatus();
     } else {
+      this.event("Warning", "BackOff", `Back-off restarting failed container ${c.spec.name} in pod ${this.name}_${this.namespace}(${this.uid})`, c.spec.name);
       this.retry(c, waiting("CrashLoopBackOff", `back-off ${Math.round(delayMs / 1000)}s restarting failed container=${c.spec.name} pod=${this.name}_${this.namespace}(${this.uid})`),
         delayMs, restart);
     }
@@ -516,6 +531,7 @@ export class PodWorker {
     if (!outcome.ok && (p.state.consecutiveFailures === 1 || p.state.result !== before)) {
       this.ctx.log(`pod ${this.key}: ${p.kind} probe of ${c.spec.name} failed (${p.state.consecutiveFailures} in a row): ${outcome.message}`);
     }
+    if (!outcome.ok) this.event("Warning", "Unhealthy", `${p.kind[0].toUpperCase()}${p.kind.slice(1)} probe failed: ${outcome.message}`, c.spec.name);
     if (p.kind === "startup") {
       if (p.state.result === "success") {
         c.started = true;
@@ -539,6 +555,7 @@ export class PodWorker {
 
   private killForProbe(c: ContainerRun, pid: number, reason: string): void {
     this.ctx.log(`pod ${this.key}: ${reason}`);
+    this.event("Normal", "Killing", reason, c.spec.name);
     c.killReason = reason;
     this.stopProbes(c);
     void this.stopProcess(pid, this.gracePeriodMs(), c);
@@ -621,8 +638,10 @@ export class PodWorker {
       clearTimeout(c.retryTimer);
       c.retryTimer = undefined;
       this.stopProbes(c);
-      if (c.pid) await this.stopProcess(c.pid, graceMs, c);
-      else if (!c.state.terminated) c.state = { terminated: { exitCode: 0, reason: "ContainerStatusUnknown", message: "The container was never started" } };
+      if (c.pid) {
+        this.event("Normal", "Killing", `Stopping container ${c.spec.name}`, c.spec.name);
+        await this.stopProcess(c.pid, graceMs, c);
+      } else if (!c.state.terminated) c.state = { terminated: { exitCode: 0, reason: "ContainerStatusUnknown", message: "The container was never started" } };
     }));
     if (this.abandoned) return;
     await this.flushStatus().catch(() => undefined);

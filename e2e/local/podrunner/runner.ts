@@ -18,6 +18,7 @@ import { PodWorker, type RunnerContext } from "./pod-worker.ts";
 import type { BackoffSettings } from "./restarts.ts";
 import { processInNetns, removeSandbox, SandboxStore } from "./sandbox.ts";
 import { LocalProvisioner } from "./storage.ts";
+import { EventRecorder } from "./events.ts";
 
 export interface RunnerOptions {
   repoDir: string;
@@ -60,7 +61,7 @@ export class PodRunner {
       images: () => this.images(), imagesFile: opts.imagesFile,
       network: { bridge: cluster.network.bridge, prefixLength: cluster.network.prefixLength, gateway: cluster.network.gateway },
       apiserver: cluster.apiserver, caFile: cluster.caFile, ipam: this.ipam, sandboxes: this.sandboxes,
-      mountpoints: this.mountpoints, backoff: opts.backoff, hostIP: cluster.network.gateway,
+      mountpoints: this.mountpoints, events: new EventRecorder(this.core, opts.log), backoff: opts.backoff, hostIP: cluster.network.gateway,
       nodeAllocatable: (node) => cluster.nodes.find((n) => n.name === node)?.capacity ?? {},
       peers: () => [...this.workers.values()].flatMap((w) => w.hostsPeer() ?? []),
       onPodIPChanged: () => this.rewriteHostsFiles(),
@@ -151,7 +152,14 @@ export class PodRunner {
       return;
     }
     if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
-    const worker = new PodWorker(pod, this.ctx);
+    let worker: PodWorker;
+    try {
+      worker = new PodWorker(pod, this.ctx);
+    } catch (e) {
+      this.opts.log(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}: cannot run it: ${(e as Error).message}`);
+      this.finished.add(uid);
+      return;
+    }
     this.workers.set(uid, worker);
     void worker.done.then(() => {
       if (this.workers.get(uid) === worker) this.workers.delete(uid);

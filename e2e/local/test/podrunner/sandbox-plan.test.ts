@@ -139,3 +139,17 @@ describe("cluster.json and nodes", () => {
     assert.equal(volumeForClaim(claim(ours, { status: { phase: "Bound" } }), "/state", new Set(["n1"])), undefined, "already bound");
   });
 });
+
+describe("events", () => {
+  test("a pod event points at the pod (and container) and names the node as the kubelet source", async () => {
+    const { podEventObject } = await import("../../podrunner/events.ts");
+    const now = new Date("2026-01-01T00:00:00Z");
+    const pod = { metadata: { name: "m-0", namespace: "db", uid: "u-1" }, spec: { nodeName: "n1", containers: [] } };
+    const e = podEventObject(pod, { type: "Warning", reason: "Unhealthy", message: "Readiness probe failed: x", container: "engine" }, now);
+    assert.equal(e.metadata!.namespace, "db");
+    assert.match(e.metadata!.name!, /^m-0\./);
+    assert.deepEqual(e.involvedObject, { apiVersion: "v1", kind: "Pod", name: "m-0", namespace: "db", uid: "u-1", fieldPath: "spec.containers{engine}" });
+    assert.deepEqual([e.type, e.reason, e.count, e.source?.component, e.source?.host], ["Warning", "Unhealthy", 1, "kubelet", "n1"]);
+    assert.equal(podEventObject(pod, { type: "Normal", reason: "Killing", message: "m" }, now).involvedObject.fieldPath, undefined);
+  });
+});
