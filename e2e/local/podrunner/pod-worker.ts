@@ -163,12 +163,20 @@ export class PodWorker {
     try {
       if (!this.sandbox) {
         const ip = this.ctx.ipam.allocate(this.pod.status?.podIP);
+        let sandbox: { netns: string; hostVeth: string };
         try {
-          this.sandbox = await createSandbox(this.uid, ip, this.ctx.network);
+          sandbox = await createSandbox(this.uid, ip, this.ctx.network);
         } catch (e) {
           this.ctx.ipam.release(ip);
           throw e;
         }
+        if (this.terminating || this.abandoned) {
+          // Deleted or abandoned while the namespace was being made: undo it rather than leak it.
+          await removeSandbox(sandbox.netns, sandbox.hostVeth).catch(() => undefined);
+          this.ctx.ipam.release(ip);
+          return;
+        }
+        this.sandbox = sandbox;
         this.podIP = ip;
         this.saveRecord();
         mkdirSync(podDir(this.ctx.stateDir, this.uid), { recursive: true });
@@ -561,7 +569,6 @@ export class PodWorker {
     void this.stopProcess(pid, this.gracePeriodMs(), c);
   }
 
-  /** SIGTERM to the process group, SIGKILL after the grace period; resolves when the process is gone. */
   /** Runs a postStart/preStop handler (exec, httpGet, tcpSocket or sleep) against the running container. */
   private async runHook(c: ContainerRun, pid: number, kind: HookKind, handler: V1LifecycleHandler, timeoutMs: number): Promise<ProbeOutcome> {
     if (handler.sleep) {
