@@ -178,7 +178,7 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
     assert.ok(s.keys > KEYS / 4, `m0 reports ${s.keys} keys`);
   });
 
-  test("MigrateSlots moves slots to a new primary while a cluster client writes and reads: no key lost", { timeout: 120_000 }, async () => {
+  test("MigrateSlots moves slots to a new primary while a cluster client writes and reads: no key lost", { timeout: 120_000 }, async (t) => {
     await m[3].join([addr(0)]);
     for (let i = 0; i < 4; i++) await waitForMember(i, "to know 4 nodes", (s) => s.clusterKnownNodes === 4);
     const traffic = startTraffic("mig");
@@ -196,6 +196,7 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
         assert.ok(last.keysMoved > 3000 && last.bytesMoved > last.keysMoved * VALUE_BYTES, `keys ${last.keysMoved} bytes ${last.bytesMoved}`);
         assert.ok(progress.every((p, j) => j === 0 || p.slotsDone >= progress[j - 1].slotsDone), "slotsDone never goes back");
         assert.ok(progress.every((p) => p.migrationId === last.migrationId && p.migrationId !== ""));
+        t.diagnostic(`m${move.source} → m3: ${last.slotsDone} slots, ${last.keysMoved} keys, ${last.bytesMoved} bytes in ${last.elapsedMs} ms, ${progress.length} progress messages`);
       }
       // Let the client keep going over the new layout for a moment.
       if (verbose) console.log(new Date().toISOString(), "migrations done", JSON.stringify(traffic.stats));
@@ -211,6 +212,7 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
       assert.equal(traffic.stats.mismatches, 0, "reads returned a wrong value");
       assert.equal(traffic.stats.errors, 0, `client errors (last: ${traffic.stats.lastError})`);
       assert.ok(traffic.stats.writes > 100, `only ${traffic.stats.writes} writes`);
+      t.diagnostic(`client during the moves: ${traffic.stats.writes} writes, ${traffic.stats.reads} reads, ${traffic.stats.errors} errors`);
     } finally {
       traffic.close();
     }
@@ -315,7 +317,7 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
     for (let i = 1; i < received.length; i++) assert.ok(received[i] - received[i - 1] < 1500, `gap ${received[i] - received[i - 1]} ms`);
   });
 
-  test("a graceful switchover loses no acknowledged write", { timeout: 120_000 }, async () => {
+  test("a graceful switchover loses no acknowledged write", { timeout: 120_000 }, async (t) => {
     const traffic = startTraffic("sw");
     let pauseMs = 0;
     try {
@@ -338,6 +340,7 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
     await waitForMember(4, "ACTIVE and ready", (s) => s.state === "ACTIVE" && s.ready && s.slotsOwned === 4096);
     await waitForMember(0, "STANDBY of m4 (switched over)", (s) => s.state === "STANDBY" && s.replication?.primaryNodeId === nodeIds[4] && s.ready);
     assert.ok(pauseMs < 20_000, `switchover took ${pauseMs} ms`);
+    t.diagnostic(`switchover: ${pauseMs} ms from CLUSTER FAILOVER to primary; ${traffic.acked.length} acknowledged writes, all readable`);
     await clusterCheck(4);
   });
 
