@@ -251,6 +251,22 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
     await clusterCheck(0);
   });
 
+  test("closing the MigrateSlots stream cancels the migration as well", { timeout: 120_000 }, async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    for await (const p of m[3].migrateSlots({ source: addr(2), slots: [{ start: 12288, end: 13000 }], rate: { keysPerSecond: 300 }, progressIntervalMs: 100 }, { signal: controller.signal })) {
+      seen++;
+      if (p.keysMoved > 0) controller.abort();
+    }
+    assert.ok(seen >= 1);
+    const s = await waitForMember(3, "ACTIVE with no migration left", (x) => x.state === "ACTIVE" && x.migration === null && x.importing.length === 0);
+    assert.ok(!s.slots.some((r) => r.end >= 12288 && r.start <= 13000 && r.end - r.start >= 700), "the cancelled range was not claimed whole");
+    await waitForMember(2, "no slot left MIGRATING", (x) => x.migrating.length === 0);
+    const primaries = [0, 1, 2, 3].map((i) => ({ ...addr(i), password: PASSWORD }));
+    assert.deepEqual(await keyspaceChecksum(primaries, { match: "key:*" }), expectedChecksum(KEYS, VALUE_BYTES));
+    await clusterCheck(0);
+  });
+
   test("standbys reach STANDBY after a full sync, with progress", { timeout: 120_000 }, async () => {
     for (const [standby, primary] of [[4, 0], [5, 1], [6, 2]] as const) {
       await m[standby].join([addr(0)]);
