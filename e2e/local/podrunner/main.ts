@@ -10,12 +10,20 @@ const repoDir = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const stateDir = resolve(process.env.MDB_LOCAL_DIR || join(repoDir, ".mdb-local"));
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
+function kubeletPortFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 10250;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`MDB_KUBELET_PORT=${raw}: expected a TCP port number`);
+  return port;
+}
+
 async function main(): Promise<void> {
   log(`pod runner starting (pid ${process.pid}, state ${stateDir})`);
   const runner = new PodRunner(readClusterInfo(stateDir), {
     repoDir,
     imagesFile: resolve(process.env.MDB_IMAGES_FILE || join(repoDir, "e2e/local/images.yaml")),
     backoff: backoffFromEnv(process.env),
+    kubeletPort: kubeletPortFromEnv(process.env.MDB_KUBELET_PORT),
     log,
   });
   let stopping: Promise<void> | undefined;

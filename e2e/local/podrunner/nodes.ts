@@ -56,6 +56,7 @@ export class NodeKeeper {
     readonly nodes: ClusterNode[],
     private readonly hostIP: string,
     private readonly log: (msg: string) => void,
+    private readonly kubeletPort = 10250,
   ) {}
 
   has(name: string): boolean { return this.nodes.some((n) => n.name === name); }
@@ -92,8 +93,10 @@ export class NodeKeeper {
         capacity: node.capacity,
         allocatable: node.capacity,
         conditions: nodeConditions(now, this.readySince.get(node.name)!),
-        addresses: [{ type: "InternalIP", address: this.hostIP }, { type: "Hostname", address: node.name }],
-        daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+        // Only the InternalIP: the API server dials the first address type it prefers, and a Hostname
+        // address (the node name) resolves nowhere here.
+        addresses: [{ type: "InternalIP", address: this.hostIP }],
+        daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
         nodeInfo: {
           machineID: node.name, systemUUID: node.name, bootID: this.readySince.get(node.name)!.toISOString(),
           kernelVersion: "proving-ground", osImage: "mdbcluster proving ground", containerRuntimeVersion: "mdb-podrunner://0.1.0",

@@ -19,11 +19,14 @@ import type { BackoffSettings } from "./restarts.ts";
 import { processInNetns, removeSandbox, SandboxStore } from "./sandbox.ts";
 import { LocalProvisioner } from "./storage.ts";
 import { EventRecorder } from "./events.ts";
+import { KubeletLogServer } from "./kubelet-api.ts";
 
 export interface RunnerOptions {
   repoDir: string;
   imagesFile: string;
   backoff: BackoffSettings;
+  /** Port of the kubelet log API on the gateway address (`kubectl logs`). */
+  kubeletPort: number;
   log: (msg: string) => void;
 }
 
@@ -37,6 +40,7 @@ export class PodRunner {
   private readonly mountpoints: MountpointTracker;
   private readonly ipam: IpAllocator;
   private readonly provisioner: LocalProvisioner;
+  private readonly kubeletApi: KubeletLogServer;
   private readonly ctx: RunnerContext;
   private informers: Informer<KubernetesObject>[] = [];
   private podInformer?: Informer<V1Pod> & ObjectCache<V1Pod>;
@@ -52,7 +56,8 @@ export class PodRunner {
     this.sandboxes = new SandboxStore(join(runnerDir, "sandboxes"));
     this.mountpoints = new MountpointTracker(join(runnerDir, "mountpoints.json"));
     this.ipam = new IpAllocator(parsePodRange(cluster.network.podRange));
-    this.keeper = new NodeKeeper(this.core, this.kc.makeApiClient(CoordinationV1Api), cluster.nodes, cluster.network.gateway, opts.log);
+    this.kubeletApi = new KubeletLogServer(cluster.stateDir, cluster.network.gateway, opts.kubeletPort, opts.log);
+    this.keeper = new NodeKeeper(this.core, this.kc.makeApiClient(CoordinationV1Api), cluster.nodes, cluster.network.gateway, opts.log, opts.kubeletPort);
     this.provisioner = new LocalProvisioner(this.core, this.kc.makeApiClient(StorageV1Api), cluster.stateDir,
       new Set(cluster.nodes.map((n) => n.name)), opts.log);
     this.images(); // fail at start on a broken image map
@@ -85,6 +90,7 @@ export class PodRunner {
     const t0 = Date.now();
     await this.cleanLeftovers();
     await this.listen();
+    await this.kubeletApi.start();
     await this.keeper.registerAll();
     this.opts.log(`nodes registered in ${Date.now() - t0} ms`);
     this.keeper.start();
@@ -258,6 +264,7 @@ export class PodRunner {
     this.keeper.shutdown();
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
     this.server?.close();
+    this.kubeletApi.stop();
     await Promise.all([...this.workers.values()].map((w) => w.shutdown(maxGraceMs)));
     this.workers.clear();
     await this.cleanLeftovers();
