@@ -312,7 +312,9 @@ export class Member {
       if (!primary) throw failedPrecondition(`ReplicateFrom: node ${primaryId} is not known to this engine; call JoinCluster with its address first`);
       if (!primary.primary) throw failedPrecondition(`ReplicateFrom: node ${primaryId} is a replica, not a primary; name its primary ${primary.primaryId}`);
       const keys = observationOf(this.snapshot).keys;
-      if (keys > 0 && me.primaryId !== primaryId) {
+      // A replica may switch primaries with its data (the new primary's full sync replaces it); a
+      // primary must be empty before the engine lets it become a replica.
+      if (keys > 0 && me.primaryId !== primaryId && engineRole(this.snapshot) === "primary") {
         if (this.state !== "RECOVERED") throw failedPrecondition(`ReplicateFrom: the engine holds ${keys} keys and the member is ${this.state}; call Reset first (a standby starts empty)`);
         // A RECOVERED member's data is stale by definition; the full sync replaces it.
         await this.engine.call("FLUSHALL");
