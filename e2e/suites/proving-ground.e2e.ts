@@ -183,6 +183,14 @@ describe("proving ground", { timeout: 600_000 }, () => {
     assert.equal(status.lastState?.terminated?.exitCode, 137);
     assert.equal(status.lastState?.terminated?.reason, "Error");
     assert.equal(restarted.status!.podIP, victim.status!.podIP, "a container restart keeps the pod's IP");
+    // `kubectl logs [--previous]` goes through the API server to the runner's kubelet log endpoint.
+    const logOf = (previous: boolean) => core.readNamespacedPodLog({ name, namespace: NS, container: "http", previous });
+    const current = await waitFor("the new instance's log", async () => {
+      const text = await logOf(false);
+      return text.includes("listening") ? text : undefined;
+    }, 10_000);
+    assert.match(current, /test-http listening on 8080/);
+    assert.match(await logOf(true), /test-http listening on 8080/, "the killed instance's log is kept as --previous");
     await waitFor("the restarted container to answer", async () => (await httpGet(`http://${victim.status!.podIP}:8080/`)) === `${name}\n`, 15_000);
     await recordRunnerState();
   });
