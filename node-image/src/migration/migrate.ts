@@ -130,6 +130,11 @@ class ProgressTracker {
   }
 }
 
+/** Sum and count of MEMORY USAGE over the keys in ARGV (missing keys are skipped). */
+const BATCH_BYTES_SCRIPT =
+  "local bytes, present = 0, 0 for _, key in ipairs(ARGV) do local used = redis.call('MEMORY', 'USAGE', key) " +
+  "if used then bytes = bytes + used present = present + 1 end end return { bytes, present }";
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -402,13 +407,18 @@ class MigrationRun {
           .catch((err: unknown) => { error ??= err; })
           .finally(() => stream.permits.release()));
       }
-      // Pipelined behind the batches: answered once they ran, so it lists the keys still here.
-      if (error === undefined) page = this.getKeys(slot, stream);
+      // A short page held every key of the slot; in MIGRATING state the source creates no new keys
+      // there (a write to a missing key is sent to the target with ASK), so the slot is empty now.
+      // (If not, the source refuses SETSLOT NODE and finalize() moves the rest.)
+      const complete = keys.length < this.batchKeys * this.window;
+      // Otherwise the next page is pipelined behind the batches: answered once they ran, it lists the keys still here.
+      if (error === undefined && !complete) page = this.getKeys(slot, stream);
       await Promise.all(tasks);
       if (error !== undefined) {
         page.catch(() => undefined);
         throw error;
       }
+      if (complete) return;
     }
   }
 
@@ -423,10 +433,10 @@ class MigrationRun {
   }
 
   private async migrateBatch(slot: number, keys: Buffer[], stream: Stream, estimatedBytes: number): Promise<void> {
-    // MEMORY USAGE (sampled by the engine, O(1) for strings) measures the bytes for rate control and
-    // progress; it runs in the same pipeline right before the MIGRATE that moves those keys.
+    // One script per batch sums MEMORY USAGE (sampled by the engine, O(1) for strings) of the keys
+    // for rate control and progress; it runs in the same pipeline right before the MIGRATE.
     const pipeline = stream.redis.pipeline();
-    for (const key of keys) pipeline.call("MEMORY", "USAGE", key);
+    pipeline.call("EVAL", BATCH_BYTES_SCRIPT, "0", ...keys);
     pipeline.call("MIGRATE", ...this.migrateArgs(keys, false));
     const sentAt = performance.now();
     const results = (await pipeline.exec()) ?? [];
@@ -435,13 +445,13 @@ class MigrationRun {
     stream.lastReplyAt = doneAt;
     if (blockMs > this.progress.maxSourceBlockMs) this.progress.maxSourceBlockMs = blockMs;
 
-    let bytes = 0;
-    let present = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const usage = results[i]?.[1];
-      if (typeof usage === "number") { bytes += usage; present++; }
-    }
-    const [migrateError] = results[keys.length] ?? [new Error("no reply to MIGRATE")];
+    const [sizeError, size] = results[0] ?? [new Error("no reply")];
+    // The script cannot see a key a client deleted meanwhile (the engine answers ASK inside it);
+    // then the batch is counted from the running average instead.
+    const [bytes, present] = !sizeError && Array.isArray(size)
+      ? [Number(size[0]), Number(size[1])]
+      : [estimatedBytes, keys.length];
+    const [migrateError] = results[1] ?? [new Error("no reply to MIGRATE")];
     if (migrateError) {
       if (!/BUSYKEY/.test(migrateError.message)) {
         throw new SlotMigrationError(`slot ${slot}: MIGRATE of ${keys.length} keys to ${this.req.target.host}:${this.req.target.port} failed: ${migrateError.message}`);

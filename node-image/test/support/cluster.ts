@@ -241,10 +241,17 @@ export async function loadKeys(cluster: KeyspaceSource, n: number, valueBytes: n
     const conn = connectTo(addr);
     try {
       for (let start = 0; start < indexes.length; start += pipelineSize) {
+        // SETs in batches of a script each: one command per 1000 keys instead of 1000 (the keys are all
+        // in slots this primary owns, so the script may touch them without declaring them).
         const pipeline = conn.pipeline();
-        for (const i of indexes.slice(start, start + pipelineSize)) {
-          const key = keyForIndex(i, prefix);
-          pipeline.set(key, valueForKey(key, valueBytes));
+        const chunk = indexes.slice(start, start + pipelineSize);
+        for (let c = 0; c < chunk.length; c += 1000) {
+          const args: (string | Buffer)[] = [];
+          for (const i of chunk.slice(c, c + 1000)) {
+            const key = keyForIndex(i, prefix);
+            args.push(key, valueForKey(key, valueBytes));
+          }
+          pipeline.call("EVAL", LOAD_SCRIPT, "0", ...args);
         }
         const results = (await pipeline.exec()) ?? [];
         const failed = results.find(([err]) => err);
@@ -258,6 +265,11 @@ export async function loadKeys(cluster: KeyspaceSource, n: number, valueBytes: n
 
 // ---------------------------------------------------------------------------------------------------
 // checksum over the key space
+
+const LOAD_SCRIPT = "for i = 1, #ARGV, 2 do redis.call('SET', ARGV[i], ARGV[i + 1]) end return #ARGV / 2";
+const READ_SCRIPT =
+  "local out = {} for i, key in ipairs(ARGV) do local t = redis.call('TYPE', key)['ok'] out[2 * i - 1] = t " +
+  "if t == 'string' then out[2 * i] = redis.call('GET', key) else out[2 * i] = false end end return out";
 
 export interface KeyspaceChecksum {
   keys: number;
@@ -301,24 +313,29 @@ export async function keyspaceChecksum(source: KeyspaceSource, opts: KeyspaceChe
         const [next, batch] = (await conn.callBuffer("SCAN", ...args)) as [Buffer, Buffer[]];
         cursor = next.toString();
         if (batch.length === 0) continue;
-        const typePipe = conn.pipeline();
-        for (const key of batch) typePipe.type(key);
-        const types = ((await typePipe.exec()) ?? []).map(([err, t]) => { if (err) throw err; return String(t); });
+        // One script reads type and (for strings) value of the whole batch; other types per key below.
+        const flat = (await conn.callBuffer("EVAL", READ_SCRIPT, "0", ...batch)) as (Buffer | null)[];
+        const types = batch.map((_, i) => String(flat[2 * i]));
+        const strings = batch.map((_, i) => flat[2 * i + 1]);
+        const others = batch.map((_, i) => i).filter((i) => types[i] !== "string" && types[i] !== "none");
         const valuePipe = conn.pipeline();
-        batch.forEach((key, i) => {
+        for (const i of others) {
+          const key = batch[i];
           switch (types[i]) {
-            case "string": valuePipe.getBuffer(key); break;
             case "hash": valuePipe.hgetallBuffer(key); break;
             case "set": valuePipe.smembersBuffer(key); break;
             case "list": valuePipe.lrangeBuffer(key, 0, -1); break;
             case "zset": valuePipe.zrangeBuffer(key, 0, -1, "WITHSCORES"); break;
             default: valuePipe.dumpBuffer(key); break;
           }
-        });
-        const values = await valuePipe.exec() ?? [];
+        }
+        const otherValues = others.length > 0 ? (await valuePipe.exec()) ?? [] : [];
+        const fetchedByIndex = new Map(others.map((i, n) => [i, otherValues[n]] as const));
         batch.forEach((key, i) => {
-          const [err, value] = values[i];
+          if (types[i] === "none") return; // deleted between SCAN and read
+          const [err, fetched] = fetchedByIndex.get(i) ?? [null, null];
           if (err) throw err;
+          const value = types[i] === "string" ? strings[i] : fetched;
           if (value === null) return; // expired or deleted between SCAN and read
           const h = createHash("sha256");
           h.update(`${key.length}:`).update(key).update(`|${types[i]}|`);

@@ -37,6 +37,8 @@ export interface StartEnginesOptions {
   maxmemory?: string;
   /** Further redis.conf directives, e.g. { appendonly: "yes", appendfsync: "always" }. */
   extraConfig?: Record<string, string | number>;
+  /** Where the engines' temp dirs go (default os.tmpdir()); e.g. "/dev/shm" to take disk fsyncs out of a benchmark. */
+  baseDir?: string;
   /** Keep the temp dirs after stop() (for debugging a failed test). */
   keepDirs?: boolean;
 }
@@ -210,7 +212,7 @@ export async function startEngines(opts: StartEnginesOptions): Promise<Engines> 
   const engines: LocalEngine[] = [];
   for (let i = 0; i < opts.count; i++) {
     const host = `${opts.ipBase}.${i + 1}`;
-    const dir = mkdtempSync(join(tmpdir(), `mdb-engine-${host}-`));
+    const dir = mkdtempSync(join(opts.baseDir ?? tmpdir(), `mdb-engine-${host}-`));
     writeFileSync(join(dir, "redis.conf"), renderConfig(host, port, dir, opts));
     engines.push(new LocalEngine(host, port, dir, opts.password));
   }

@@ -1,0 +1,191 @@
+// npm run bench:migration — slot migration speed, 3 → 6 primaries, ours vs redis-cli, in one run.
+//
+// Twice, each time on fresh engines loaded with the same 1,000,000 keys × 100 B (key:N → valueForKey):
+//   baseline: `redis-cli --cluster rebalance <host:port> --cluster-use-empty-masters` (its defaults)
+//   ours:     a driver playing the operator: the same equal-share plan (each old primary gives its
+//             surplus to one new primary), the three source→target moves run in parallel with migrateSlots
+// While each move runs, an ioredis Cluster client does mixed reads/writes at a fixed rate; its p99 is
+// recorded idle (before the move) and during the move. Afterwards every loaded key must be present and
+// byte-equal (checksum against the generator) and every acknowledged write must read back.
+// The last line of output is one JSON object. Engines: 127.0.9.x (baseline), 127.0.10.x (ours).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import {
+  startEngines, formCluster, addEmptyPrimaries, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck,
+  waitForClusterConsistent, SLOT_COUNT, type EngineProcess, type KeyspaceChecksum,
+} from "../../node-image/test/support/engines.ts";
+import { percentile } from "../../node-image/test/support/traffic.ts";
+import { startTrafficProcess } from "./support/traffic-process.ts";
+import { migrateSlots, parseClusterNodes, type MigrationResult } from "../../node-image/src/migration/index.ts";
+
+const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
+const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 100);
+const OPS_PER_SECOND = Number(process.env.BENCH_OPS ?? 2000);
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+const PASSWORD = "bench-migration-pw";
+const ONLY = process.env.BENCH_ONLY; // "ours" | "baseline" while tuning; the JSON then says pass: false
+// The engines' files (nodes.conf is fsynced on every CLUSTER SETSLOT) go to memory so a shared disk's
+// stalls do not decide the result; both runs use the same place.
+const BASE_DIR = existsSync("/dev/shm") ? "/dev/shm" : undefined;
+
+interface RunReport {
+  seconds: number;
+  keysMoved: number;
+  keysLost: number;
+  clientErrors: number;
+  p99IdleMs: number;
+  p99MoveMs: number;
+  valuesEqual: boolean;
+  readMismatches: number;
+  clusterCheckOk: boolean;
+  clientOps: number;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench:migration] ${message}\n`);
+}
+
+function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+async function ownedSlots(e: EngineProcess): Promise<number[]> {
+  const conn = e.connect();
+  try {
+    const view = parseClusterNodes(String(await conn.call("CLUSTER", "NODES")));
+    const out: number[] = [];
+    view.owners.forEach((owner, slot) => { if (owner === view.myId) out.push(slot); });
+    return out;
+  } finally {
+    conn.disconnect();
+  }
+}
+
+async function dbsize(e: EngineProcess): Promise<number> {
+  const conn = e.connect();
+  try {
+    return await conn.dbsize();
+  } finally {
+    conn.disconnect();
+  }
+}
+
+function runRedisCliRebalance(seed: EngineProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("redis-cli", ["--cluster", "rebalance", `${seed.host}:${seed.port}`, "--cluster-use-empty-masters"], {
+      env: { ...process.env, REDISCLI_AUTH: PASSWORD }, // same as -a, without the password in ps
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let tail = "";
+    const keep = (d: Buffer): void => { tail = (tail + d.toString()).slice(-4000); };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli rebalance exited ${code}:\n${tail}`))));
+  });
+}
+
+/** The operator's part: equal shares over 6 primaries; old primary i gives its surplus to new primary i. */
+async function runOurs(primaries: EngineProcess[], added: EngineProcess[]): Promise<MigrationResult[]> {
+  const all = [...primaries, ...added];
+  const share = (i: number): number => Math.floor(SLOT_COUNT / all.length) + (i < SLOT_COUNT % all.length ? 1 : 0);
+  const moves = await Promise.all(primaries.map(async (source, i) => {
+    const owned = await ownedSlots(source);
+    return { source, target: added[i], slots: owned.slice(share(i)) };
+  }));
+  const tuning = {
+    batchKeys: process.env.BENCH_BATCH_KEYS ? Number(process.env.BENCH_BATCH_KEYS) : undefined,
+    window: process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined,
+    parallelSlots: process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : undefined,
+    slotsPerRound: process.env.BENCH_ROUND ? Number(process.env.BENCH_ROUND) : undefined,
+  };
+  return Promise.all(moves.map(({ source, target, slots }) => migrateSlots({
+    source: { host: source.host, port: source.port }, target: { host: target.host, port: target.port }, slots,
+    password: PASSWORD,
+    otherPrimaries: all.filter((e) => e !== source && e !== target).map((e) => ({ host: e.host, port: e.port })),
+    ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
+  })));
+}
+
+async function measure(name: "baseline" | "ours", ipBase: string, expected: KeyspaceChecksum): Promise<RunReport> {
+  const { engines, stop } = await startEngines({ count: 6, ipBase, password: PASSWORD, baseDir: BASE_DIR });
+  try {
+    const primaries = engines.slice(0, 3);
+    const added = engines.slice(3);
+    await formCluster(primaries, { primaries: 3 });
+    let t = performance.now();
+    await loadKeys(primaries, KEYS, VALUE_BYTES);
+    log(`${name}: loaded ${KEYS} keys × ${VALUE_BYTES} B in ${round((performance.now() - t) / 1000)} s`);
+    await addEmptyPrimaries(primaries, added);
+
+    // The client runs in its own process, as redis-cli does: latencies measure the engines.
+    const traffic = await startTrafficProcess(primaries.map((e) => ({ host: e.host, port: e.port })), PASSWORD,
+      { opsPerSecond: OPS_PER_SECOND, loadedKeys: KEYS, valueBytes: VALUE_BYTES });
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS)); // the idle phase is a fixed duration
+    const idle = await traffic.nextPhase();
+
+    t = performance.now();
+    let oursResults: MigrationResult[] = [];
+    if (name === "baseline") await runRedisCliRebalance(primaries[0]);
+    else oursResults = await runOurs(primaries, added);
+    const seconds = (performance.now() - t) / 1000;
+    const during = await traffic.nextPhase();
+    const report = await traffic.stop();
+    const failed = oursResults.flatMap((r) => r.failedSlots);
+    if (failed.length > 0) log(`ours: ${failed.length} failed slots, e.g. ${JSON.stringify(failed.slice(0, 3))}`);
+    if (oursResults.length > 0) {
+      log(`ours: per move ${oursResults.map((r) => `${r.slotsDone}/${r.slotsTotal} slots, ${r.keysMoved} keys, ${r.elapsedMs} ms, max source block ${r.maxSourceBlockMs} ms`).join("; ")}`);
+    }
+    log(`${name}: moved in ${round(seconds)} s; client p99 idle ${round(percentile(idle, 99))} ms, during ${round(percentile(during, 99))} ms (${during.length} ops); errors ${report.errors} ${report.errorSamples.slice(0, 3).join(" | ")}`);
+
+    await waitForClusterConsistent(engines, { timeoutMs: 60_000 });
+    t = performance.now();
+    const actual = await keyspaceChecksum(engines, { match: "key:*", password: PASSWORD });
+    log(`${name}: verified ${actual.keys} keys in ${round((performance.now() - t) / 1000)} s (digest ${actual.digest === expected.digest ? "equal" : "DIFFERENT"}), ${report.lostWrites} of ${report.acknowledgedWrites} acknowledged writes lost`);
+    const check = await redisCliClusterCheck(primaries[0].host, primaries[0].port, PASSWORD);
+    if (!check.ok) log(`${name}: redis-cli --cluster check failed:\n${check.output.slice(-2000)}`);
+    const keysMoved = (await Promise.all(added.map(dbsize))).reduce((a, b) => a + b, 0);
+    return {
+      seconds: round(seconds, 3),
+      keysMoved,
+      keysLost: Math.max(0, expected.keys - actual.keys) + report.lostWrites,
+      clientErrors: report.errors,
+      p99IdleMs: round(percentile(idle, 99), 3),
+      p99MoveMs: round(percentile(during, 99), 3),
+      valuesEqual: actual.digest === expected.digest,
+      readMismatches: report.readMismatches,
+      clusterCheckOk: check.ok && failed.length === 0,
+      clientOps: report.ops,
+    };
+  } finally {
+    await stop();
+  }
+}
+
+async function main(): Promise<void> {
+  let t = performance.now();
+  const expected = expectedChecksum(KEYS, VALUE_BYTES);
+  log(`expected checksum of ${KEYS} keys computed in ${round((performance.now() - t) / 1000)} s`);
+  t = performance.now();
+  const baseline = ONLY === "ours" ? undefined : await measure("baseline", "127.0.9", expected);
+  const ours = ONLY === "baseline" ? undefined : await measure("ours", "127.0.10", expected);
+  log(`total ${round((performance.now() - t) / 1000)} s`);
+
+  const ratio = ours && baseline ? round(ours.seconds / baseline.seconds, 4) : null;
+  const healthy = (r: RunReport | undefined): boolean =>
+    Boolean(r && r.keysLost === 0 && r.clientErrors === 0 && r.valuesEqual && r.readMismatches === 0 && r.clusterCheckOk);
+  const pass = Boolean(ratio !== null && ratio <= 0.2 && healthy(ours) && healthy(baseline) &&
+    ours && ours.p99MoveMs <= 2 * ours.p99IdleMs);
+  console.log(JSON.stringify({
+    bench: "migration",
+    keys: KEYS, valueBytes: VALUE_BYTES, clientOpsPerSecond: OPS_PER_SECOND,
+    ours, baseline, ratio, units: "s", target: { ratio: 0.2, p99Factor: 2 }, pass,
+  }));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,106 @@
+// Client traffic in its own process, so the benchmark's client latencies measure the engines, not the
+// event loop of the process that also drives the migration (redis-cli runs in its own process too).
+//
+// Parent side: startTrafficProcess(); child side: this file run with fork() (messages over IPC).
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Cluster } from "ioredis";
+import { startTraffic, verifyAcknowledgedWrites, type TrafficOptions } from "../../../node-image/test/support/traffic.ts";
+
+interface StartMessage { kind: "start"; nodes: { host: string; port: number }[]; password: string; traffic: TrafficOptions }
+type Request = StartMessage | { kind: "phase" } | { kind: "stop" };
+
+export interface TrafficProcessReport {
+  ops: number;
+  errors: number;
+  errorSamples: string[];
+  readMismatches: number;
+  /** acknowledged writes that no longer read back their last value */
+  lostWrites: number;
+  acknowledgedWrites: number;
+}
+
+type Reply =
+  | { kind: "ready" }
+  | { kind: "phase"; latenciesMs: number[] }
+  | { kind: "stopped"; report: TrafficProcessReport }
+  | { kind: "error"; message: string };
+
+export interface TrafficProcess {
+  /** Ends the current phase and returns its latencies (ms). */
+  nextPhase(): Promise<number[]>;
+  /** Stops the traffic, verifies every acknowledged write reads back, and ends the process. */
+  stop(): Promise<TrafficProcessReport>;
+}
+
+export async function startTrafficProcess(nodes: { host: string; port: number }[], password: string, traffic: TrafficOptions): Promise<TrafficProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const pending: ((reply: Reply) => void)[] = [];
+  child.on("message", (reply: Reply) => pending.shift()?.(reply));
+  child.once("exit", (code) => {
+    for (const waiter of pending.splice(0)) waiter({ kind: "error", message: `traffic process exited ${code}` });
+  });
+  const ask = (request: Request): Promise<Reply> => new Promise((resolve) => {
+    pending.push(resolve);
+    child.send(request);
+  });
+  const expect = <K extends Reply["kind"]>(reply: Reply, kind: K): Extract<Reply, { kind: K }> => {
+    if (reply.kind === "error") throw new Error(`traffic process: ${reply.message}`);
+    if (reply.kind !== kind) throw new Error(`traffic process answered ${reply.kind}, expected ${kind}`);
+    return reply as Extract<Reply, { kind: K }>;
+  };
+  expect(await ask({ kind: "start", nodes, password, traffic }), "ready");
+  return {
+    async nextPhase() {
+      return expect(await ask({ kind: "phase" }), "phase").latenciesMs;
+    },
+    async stop() {
+      const { report } = expect(await ask({ kind: "stop" }), "stopped");
+      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+      return report;
+    },
+  };
+}
+
+// ----------------------------------------------------------------------------------------------------
+// child side
+
+async function serve(): Promise<void> {
+  let cluster: Cluster | undefined;
+  let traffic: ReturnType<typeof startTraffic> | undefined;
+  const reply = (message: Reply): void => { process.send?.(message); };
+  // The benchmark is gone (or done): never outlive it.
+  process.once("disconnect", () => process.exit(0));
+  process.on("message", (request: Request) => {
+    void (async () => {
+      try {
+        if (request.kind === "start") {
+          const client = new Cluster(request.nodes, { redisOptions: { password: request.password }, maxRedirections: 16, retryDelayOnMoved: 0 });
+          cluster = client;
+          client.on("error", () => { /* counted through failing commands */ });
+          await new Promise<void>((resolve, reject) => {
+            client.once("ready", () => resolve());
+            client.once("end", () => reject(new Error("cluster client ended before ready")));
+          });
+          traffic = startTraffic(client, request.traffic);
+          reply({ kind: "ready" });
+        } else if (request.kind === "phase") {
+          reply({ kind: "phase", latenciesMs: traffic?.nextPhase() ?? [] });
+        } else {
+          const report = await traffic!.stop();
+          const lost = await verifyAcknowledgedWrites(cluster!, report.acknowledged);
+          reply({ kind: "stopped", report: {
+            ops: report.ops, errors: report.errors, errorSamples: report.errorSamples, readMismatches: report.readMismatches,
+            lostWrites: lost.length, acknowledgedWrites: report.acknowledged.size,
+          } });
+          cluster?.disconnect();
+          process.disconnect?.();
+        }
+      } catch (err) {
+        reply({ kind: "error", message: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+  });
+}
+
+if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) void serve();
