@@ -383,6 +383,7 @@ export class Member {
         this.fence = undefined; // single use
         args = ["CLUSTER", "FAILOVER", "TAKEOVER"];
       }
+      if (mode === "GRACEFUL") await this.waitUntilCaughtUp(me.primaryId, 5000);
       const started = Date.now();
       await this.engine.call(...args);
       // For GRACEFUL the engine's manual failover pauses writers on the primary and waits until this
@@ -396,6 +397,28 @@ export class Member {
       this.transition("ACTIVE", `Promote ${mode}`);
       return { status: this.status, offsetAtSwitch: Number(this.snapshot.info.get("master_repl_offset") ?? 0), pauseMs };
     });
+  }
+
+  /**
+   * Before a switchover, let the replica catch up (lag ≤ 64 KiB) so the engine's manual failover, which
+   * pauses writers on the primary until the offsets match, pauses them only briefly. Best effort: the
+   * engine's own check is what guarantees no acknowledged write is lost.
+   */
+  private async waitUntilCaughtUp(primaryId: string, maxWaitMs: number): Promise<void> {
+    const primary = this.snapshot.nodes.find((n) => n.id === primaryId);
+    if (!primary) return;
+    const peer = this.engine.connectPeer(primary.host, primary.port);
+    try {
+      const deadline = Date.now() + maxWaitMs;
+      while (Date.now() < deadline) {
+        const [primaryOffset, info] = await Promise.all([primaryReplOffset(peer), this.engine.callString("INFO", "replication")]);
+        const mine = Number(parseInfo(info).get("slave_repl_offset") ?? 0);
+        if (primaryOffset === 0 || primaryOffset - mine <= 64 * 1024) return;
+        await sleep(20);
+      }
+    } finally {
+      peer.disconnect();
+    }
   }
 
   async migrateSlots(req: MigrateSlotsRequest__Output, signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void): Promise<MigrationProgress__Output> {
