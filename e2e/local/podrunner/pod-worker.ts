@@ -94,7 +94,7 @@ export class PodWorker {
   private readonly init: ContainerRun[];
   private readonly containers: ContainerRun[];
   private readonly policy: RestartPolicy;
-  private readonly startTime = new Date();
+  private readonly startTime: Date;
   private initialized = false;
   private terminal?: PodView["terminal"];
   private terminating = false;
@@ -118,6 +118,8 @@ export class PodWorker {
     this.uid = pod.metadata!.uid!;
     this.key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
     this.policy = restartPolicyOf(pod.spec?.restartPolicy);
+    // A pod taken up again (runner or node restart) keeps the start time it already had.
+    this.startTime = pod.status?.startTime ? new Date(pod.status.startTime) : new Date();
     // A pod that ran before (runner or node restart) keeps its restart counts, as after a kubelet restart.
     const prior = (name: string, list: V1ContainerStatus[] | undefined) => {
       const s = (list ?? []).find((c) => c.name === name);
