@@ -15,7 +15,7 @@ import { runProbe, type ProbeOutcome } from "./probe-runner.ts";
 import { initialProbeState, observeProbe, probeSettings, type HookKind, type ProbeKind, type ProbeSettings, type ProbeState } from "./probes.ts";
 import { nextConsecutiveExits, restartDelayMs, restartPolicyOf, shouldRestart, terminatedState, type BackoffSettings, type RestartPolicy } from "./restarts.ts";
 import { createSandbox, removeSandbox, setPartitioned, type SandboxStore } from "./sandbox.ts";
-import { computePodStatus, statusPatch, waiting, type ContainerView, type PodView } from "./status.ts";
+import { computePodStatus, statusFingerprint, statusPatch, waiting, type ContainerView, type PodView } from "./status.ts";
 import { containerMounts, launchScript, podDir, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir, type MountSpec } from "./volumes.ts";
 import type { MountpointTracker } from "./mountpoints.ts";
 import type { EventRecorder, EventType } from "./events.ts";
@@ -758,7 +758,7 @@ export class PodWorker {
       while (this.statusDirty && !this.abandoned) {
         this.statusDirty = false;
         const status = computePodStatus(this.pod, this.view(), new Date());
-        const json = JSON.stringify(status, (k, v) => (k === "lastTransitionTime" ? undefined : v));
+        const json = statusFingerprint(status);
         if (json === this.lastStatusJson) continue;
         try {
           await this.ctx.core.patchNamespacedPodStatus({ name: this.name, namespace: this.namespace, body: statusPatch(status) },

@@ -127,13 +127,12 @@ export function waiting(reason: string, message?: string): V1ContainerState {
   return { waiting: message ? { reason, message } : { reason } };
 }
 
-/** Structural comparison that ignores the heartbeat-like fields, to skip no-op status writes. */
-export function sameStatus(a: V1PodStatus | undefined, b: V1PodStatus): boolean {
-  return a !== undefined && JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
-}
-
-function normalize(s: V1PodStatus): unknown {
-  return JSON.parse(JSON.stringify(s, (key, value) => (key === "lastProbeTime" ? undefined : value)));
+/**
+ * What decides whether a status write is needed: the status without transition times (they only
+ * move when a condition flips, which the rest of the status already shows).
+ */
+export function statusFingerprint(status: V1PodStatus): string {
+  return JSON.stringify(status, (key, value) => (key === "lastTransitionTime" || key === "lastProbeTime" ? undefined : value));
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { computePodStatus, podPhase, sameStatus, statusPatch } from "../../podrunner/status.ts";
+import { computePodStatus, podPhase, statusFingerprint, statusPatch } from "../../podrunner/status.ts";
 import { makePod, makeView, running, terminated, waitingState } from "./fixtures.ts";
 
 const NOW = new Date("2026-01-01T00:05:00Z");
@@ -79,11 +79,12 @@ describe("pod status", () => {
     assert.deepEqual(patch.podIPs, [{ ip: "10.244.1.2" }, { $patch: "replace" }]);
   });
 
-  test("sameStatus ignores nothing that matters", () => {
-    const a = computePodStatus(makePod().obj(), makeView().container("a", running(), true).obj(), NOW);
-    const b = computePodStatus(makePod().obj(), makeView().container("a", running(), false).obj(), NOW);
-    assert.equal(sameStatus(a, a), true);
-    assert.equal(sameStatus(a, b), false);
-    assert.equal(sameStatus(undefined, a), false);
+  test("the fingerprint changes with what matters and not with transition times alone", () => {
+    const view = (ready: boolean) => makeView().container("a", running(), ready).obj();
+    const a = computePodStatus(makePod().obj(), view(true), NOW);
+    const later = computePodStatus(makePod().obj(), view(true), new Date("2026-01-01T01:00:00Z"));
+    const unready = computePodStatus(makePod().obj(), view(false), NOW);
+    assert.equal(statusFingerprint(a), statusFingerprint(later), "same status at another time: no write");
+    assert.notEqual(statusFingerprint(a), statusFingerprint(unready), "readiness changed: write");
   });
 });
