@@ -3,6 +3,7 @@
 // then in-image programs and paths are translated to their local counterparts.
 import { parseDocument, LineCounter } from "yaml";
 import type { V1Container } from "@kubernetes/client-node";
+import { ContainerConfigError } from "./env.ts";
 
 export interface ImageEntry {
   /** The image's ENTRYPOINT, already translated to local paths. */
@@ -149,7 +150,7 @@ export function containerArgv(entry: ImageEntry, container: Pick<V1Container, "n
   const tail = container.args !== undefined && container.args.length > 0 ? container.args : hasCommand ? [] : entry.cmd;
   const argv = [...head, ...tail];
   if (argv.length === 0) {
-    throw new Error(`container "${container.name}": no command: the pod sets no command and the image map entry has no entrypoint`);
+    throw new ContainerConfigError(`container "${container.name}": no command: the pod sets no command and the image map entry has no entrypoint or cmd`);
   }
   const program = argv[0];
   const translated = entry.commands[program] ?? entry.commands[program.split("/").pop() ?? program];

@@ -367,7 +367,7 @@ export class PodWorker {
       }));
       mounts = [...anonymous, ...podMounts];
     } catch (e) {
-      if (!(e instanceof ContainerConfigError) && !(e instanceof Error && /no command/.test(e.message))) {
+      if (!(e instanceof ContainerConfigError)) {
         this.retry(c, waiting("ContainerCreating", (e as Error).message), 5_000, () => void this.startContainer(c));
         return;
       }
