@@ -33,7 +33,9 @@ async function main(argv: string[]): Promise<void> {
     case "status": {
       const info = readClusterInfo();
       if (!info) { console.log(`no proving ground in ${stateDirFrom()}; start one with npm run cluster:up`); return; }
-      console.log(`state: ${info.stateDir}\nnodes: ${info.nodes.map((n) => n.name).join(" ")}\nexport KUBECONFIG=${info.kubeconfig}`);
+      console.log(`state: ${info.stateDir}\nexport KUBECONFIG=${info.kubeconfig}`);
+      const { sendControl } = await import("./podrunner/control.ts");
+      console.log(JSON.stringify(await sendControl(info.stateDir, { action: "status" }), null, 2));
       return;
     }
     case "logs":

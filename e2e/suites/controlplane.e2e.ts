@@ -2,7 +2,7 @@
 // half-started control plane cleaned up. Runs only on the proving ground (it starts and stops it).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clusterDown, clusterUp, DaemonExitedError, ensureBinaries, stateDirFrom, type ClusterInfo } from "../local/controlplane/cluster.ts";
@@ -78,7 +78,11 @@ describe("proving ground control plane", { skip: onProvingGround ? false : "KUBE
     assert.equal(kubeVersion.serverVersion.gitVersion, "v1.36.3");
     assert.match(execFileSync(join(info.binDir, "helm"), ["version", "--short"], { encoding: "utf8" }), /^v3\.22\.0/);
     // RBAC is on: an identity without bindings is refused.
-    assert.match(kubectl("auth", "can-i", "list", "pods", "--as", "system:serviceaccount:default:nobody"), /^no/);
+    // (`kubectl auth can-i` answers "no" with exit code 1.)
+    const canI = spawnSync(join(info.binDir, "kubectl"), ["--kubeconfig", info.kubeconfig, "auth", "can-i", "list", "pods", "--as", "system:serviceaccount:default:nobody"], { encoding: "utf8" });
+    assert.equal(canI.stdout.trim(), "no");
+    assert.equal(canI.status, 1);
+    assert.equal(kubectl("auth", "can-i", "list", "pods").trim(), "yes");
     // The kubernetes Service points at the advertise address pods can reach.
     assert.match(kubectl("get", "endpointslice", "-l", "kubernetes.io/service-name=kubernetes", "-o", "jsonpath={.items[0].endpoints[0].addresses[0]}"), /^10\.244\.0\.1$/);
   });

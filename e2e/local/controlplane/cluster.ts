@@ -60,12 +60,14 @@ function envInt(name: string, fallback: number): number {
 function ports() {
   const apiserver = envInt("MDB_APISERVER_PORT", 6443);
   const etcd = envInt("MDB_ETCD_PORT", 2379);
-  return { apiserver, etcdClient: etcd, etcdPeer: etcd + 1, controllerManager: envInt("MDB_KCM_PORT", 10257), scheduler: envInt("MDB_SCHEDULER_PORT", 10259) };
+  return { apiserver, etcdClient: etcd, etcdPeer: etcd + 1, controllerManager: envInt("MDB_KCM_PORT", 10257), scheduler: envInt("MDB_SCHEDULER_PORT", 10259),
+    kubelet: envInt("MDB_KUBELET_PORT", 10250) };
 }
 
 /** Tools the proving ground needs, each with the Debian package that provides it. */
 const REQUIRED_TOOLS: [tool: string, pkg: string][] = [
-  ["openssl", "openssl"], ["ip", "iproute2"], ["nsenter", "util-linux"], ["unshare", "util-linux"], ["go", "golang (Go ≥ 1.26)"],
+  ["openssl", "openssl"], ["ip", "iproute2"], ["nsenter", "util-linux"], ["unshare", "util-linux"], ["mount", "mount"],
+  ["bash", "bash"], ["go", "golang (Go ≥ 1.26)"],
 ];
 
 export function checkTools(env: NodeJS.ProcessEnv = process.env): void {
@@ -163,6 +165,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
   await assertPortFree("127.0.0.1", p.etcdPeer, "etcd (peer)", "MDB_ETCD_PORT");
   await assertPortFree("127.0.0.1", p.controllerManager, "kube-controller-manager", "MDB_KCM_PORT");
   await assertPortFree("127.0.0.1", p.scheduler, "kube-scheduler", "MDB_SCHEDULER_PORT");
+  await assertPortFree("0.0.0.0", p.kubelet, "the pod runner's kubelet API (kubectl logs)", "MDB_KUBELET_PORT");
 
   try {
     return await startAll();
@@ -224,6 +227,8 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       "--authorization-mode=Node,RBAC",
       "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,NodeRestriction,PodSecurity,Priority,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy",
       `--default-not-ready-toleration-seconds=${evictionSeconds}`, `--default-unreachable-toleration-seconds=${evictionSeconds}`,
+      // No kube-proxy here: the API server reaches webhook and aggregated-API Services through their endpoints.
+      "--enable-aggregator-routing=true",
       "--allow-privileged=true", "--profiling=false", "--v=1",
     ] });
     await waitFor("kube-apiserver /readyz", alive("kube-apiserver", async () => (await httpsGet(`${hostUrl}/readyz`, pki, true)).status === 200), 90_000, 300);

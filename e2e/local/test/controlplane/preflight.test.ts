@@ -13,7 +13,7 @@ describe("pre-flight checks", () => {
     // A PATH holding every required tool except openssl.
     const dir = mkdtempSync(join(tmpdir(), "mdb-path-"));
     try {
-      for (const tool of ["ip", "nsenter", "unshare", "go"]) {
+      for (const tool of ["ip", "nsenter", "unshare", "mount", "bash", "go"]) {
         symlinkSync(execFileSync("/bin/sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim(), join(dir, tool));
       }
       assert.doesNotThrow(() => checkTools(process.env));
