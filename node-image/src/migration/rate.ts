@@ -111,6 +111,11 @@ export class MigrationRateLimiter {
       this.schedule?.some((w) => w.rate.keysPerSecond || w.rate.bytesPerSecond));
   }
 
+  /** Whether any bytes/s limit is configured (then every batch's bytes are measured). */
+  get bytesLimited(): boolean {
+    return Boolean(this.defaultRate?.bytesPerSecond || this.schedule?.some((w) => w.rate.bytesPerSecond));
+  }
+
   /** Reserves `keyCount` keys; returns the wait in ms and the bytes estimate to settle later. */
   reserve(keyCount: number, nowMs: number, epochMs: number): { waitMs: number; estimatedBytes: number } {
     const rate = rateAt(this.defaultRate, this.schedule, epochMs);

@@ -25,7 +25,7 @@ export interface MigrateSlotsRequest {
   /** slots migrated concurrently (default 4): parallel slot streams, each its own connection to the source */
   parallelSlots?: number;
   /**
-   * Slots a stream takes per round (default 16): their SETSLOT commands go out in one pipeline per
+   * Slots a stream takes per round (default 64): their SETSLOT commands go out in one pipeline per
    * engine, so the engine's nodes.conf fsync is paid once per round instead of once per slot.
    */
   slotsPerRound?: number;
@@ -71,7 +71,7 @@ export const DEFAULTS = {
   window: 8,
   parallelSlots: 4,
   migrateTimeoutMs: 10_000,
-  slotsPerRound: 16,
+  slotsPerRound: 64,
 } as const;
 
 export class MigrationRequestError extends Error {
