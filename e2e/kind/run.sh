@@ -24,7 +24,8 @@ export KUBECONFIG="${KUBECONFIG_KIND:-$HOME/.kube/kind-$cluster}"
 kind get kubeconfig --name "$cluster" > "$KUBECONFIG"
 # kind names hosts itself; the hostname label is set by the kubelet, the rest by kind-config.yaml.
 
-images=("mdbcluster/node:$tag=node-image/Dockerfile" "mdbcluster/test-http:1=e2e/kind/test-http.Dockerfile")
+images=("mdbcluster/node:$tag=node-image/Dockerfile" "mdbcluster/test-http:1=e2e/kind/test-http.Dockerfile"
+        "mdbcluster/test-incluster:1=e2e/kind/test-incluster.Dockerfile")
 [ -f "$root/operator/Dockerfile" ] && images+=("mdbcluster/operator:$tag=operator/Dockerfile")
 for spec in "${images[@]}"; do
   image="${spec%%=*}"; dockerfile="${spec#*=}"
