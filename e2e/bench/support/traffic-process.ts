@@ -69,6 +69,11 @@ async function serve(): Promise<void> {
   let cluster: Cluster | undefined;
   let traffic: ReturnType<typeof startTraffic> | undefined;
   const reply = (message: Reply): void => { process.send?.(message); };
+  // Every operation of the traffic has its own handler; an unhandled rejection comes from the client's
+  // internals (e.g. a pooled connection dropped while it refreshes the slot map) and is no failed op.
+  process.on("unhandledRejection", (reason) => {
+    process.stderr.write(`[traffic] client-internal rejection (not an op): ${reason instanceof Error ? reason.message : String(reason)}\n`);
+  });
   // The benchmark is gone (or done): never outlive it.
   process.once("disconnect", () => process.exit(0));
   process.on("message", (request: Request) => {
