@@ -40,6 +40,9 @@ interface RunReport {
   readMismatches: number;
   clusterCheckOk: boolean;
   clientOps: number;
+  /** p99 of the client process's own event-loop delay: how late the client itself got the CPU */
+  clientLoopDelayP99IdleMs: number;
+  clientLoopDelayP99MoveMs: number;
 }
 
 function log(message: string): void {
@@ -124,21 +127,23 @@ async function measure(name: "baseline" | "ours", ipBase: string, expected: Keys
     const traffic = await startTrafficProcess(primaries.map((e) => ({ host: e.host, port: e.port })), PASSWORD,
       { opsPerSecond: OPS_PER_SECOND, loadedKeys: KEYS, valueBytes: VALUE_BYTES });
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS)); // the idle phase is a fixed duration
-    const idle = await traffic.nextPhase();
+    const idlePhase = await traffic.nextPhase();
+    const idle = idlePhase.latenciesMs;
 
     t = performance.now();
     let oursResults: MigrationResult[] = [];
     if (name === "baseline") await runRedisCliRebalance(primaries[0]);
     else oursResults = await runOurs(primaries, added);
     const seconds = (performance.now() - t) / 1000;
-    const during = await traffic.nextPhase();
+    const duringPhase = await traffic.nextPhase();
+    const during = duringPhase.latenciesMs;
     const report = await traffic.stop();
     const failed = oursResults.flatMap((r) => r.failedSlots);
     if (failed.length > 0) log(`ours: ${failed.length} failed slots, e.g. ${JSON.stringify(failed.slice(0, 3))}`);
     if (oursResults.length > 0) {
       log(`ours: per move ${oursResults.map((r) => `${r.slotsDone}/${r.slotsTotal} slots, ${r.keysMoved} keys, ${r.elapsedMs} ms, max source block ${r.maxSourceBlockMs} ms`).join("; ")}`);
     }
-    log(`${name}: moved in ${round(seconds)} s; client p99 idle ${round(percentile(idle, 99))} ms, during ${round(percentile(during, 99))} ms (${during.length} ops); errors ${report.errors} ${report.errorSamples.slice(0, 3).join(" | ")}`);
+    log(`${name}: moved in ${round(seconds)} s; client p99 idle ${round(percentile(idle, 99))} ms, during ${round(percentile(during, 99))} ms (${during.length} ops); client event-loop delay p99 idle ${round(idlePhase.eventLoopDelayP99Ms)} ms, during ${round(duringPhase.eventLoopDelayP99Ms)} ms; errors ${report.errors} ${report.errorSamples.slice(0, 3).join(" | ")}`);
 
     await waitForClusterConsistent(engines, { timeoutMs: 60_000 });
     t = performance.now();
@@ -158,6 +163,8 @@ async function measure(name: "baseline" | "ours", ipBase: string, expected: Keys
       readMismatches: report.readMismatches,
       clusterCheckOk: check.ok && failed.length === 0,
       clientOps: report.ops,
+      clientLoopDelayP99IdleMs: round(idlePhase.eventLoopDelayP99Ms, 3),
+      clientLoopDelayP99MoveMs: round(duringPhase.eventLoopDelayP99Ms, 3),
     };
   } finally {
     await stop();

@@ -4,6 +4,7 @@
 // Parent side: startTrafficProcess(); child side: this file run with fork() (messages over IPC).
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { Cluster } from "ioredis";
 import { startTraffic, verifyAcknowledgedWrites, type TrafficOptions } from "../../../node-image/test/support/traffic.ts";
 
@@ -22,13 +23,16 @@ export interface TrafficProcessReport {
 
 type Reply =
   | { kind: "ready" }
-  | { kind: "phase"; latenciesMs: number[] }
+  | { kind: "phase"; latenciesMs: number[]; eventLoopDelayP99Ms: number }
   | { kind: "stopped"; report: TrafficProcessReport }
   | { kind: "error"; message: string };
 
 export interface TrafficProcess {
-  /** Ends the current phase and returns its latencies (ms). */
-  nextPhase(): Promise<number[]>;
+  /**
+   * Ends the current phase: its latencies (ms), and the p99 of the client process's own event-loop
+   * delay (how late the client itself was scheduled: CPU starvation, not the engines).
+   */
+  nextPhase(): Promise<{ latenciesMs: number[]; eventLoopDelayP99Ms: number }>;
   /** Stops the traffic, verifies every acknowledged write reads back, and ends the process. */
   stop(): Promise<TrafficProcessReport>;
 }
@@ -52,7 +56,8 @@ export async function startTrafficProcess(nodes: { host: string; port: number }[
   expect(await ask({ kind: "start", nodes, password, traffic }), "ready");
   return {
     async nextPhase() {
-      return expect(await ask({ kind: "phase" }), "phase").latenciesMs;
+      const { latenciesMs, eventLoopDelayP99Ms } = expect(await ask({ kind: "phase" }), "phase");
+      return { latenciesMs, eventLoopDelayP99Ms };
     },
     async stop() {
       const { report } = expect(await ask({ kind: "stop" }), "stopped");
@@ -68,6 +73,7 @@ export async function startTrafficProcess(nodes: { host: string; port: number }[
 async function serve(): Promise<void> {
   let cluster: Cluster | undefined;
   let traffic: ReturnType<typeof startTraffic> | undefined;
+  let loopDelay: IntervalHistogram | undefined;
   const reply = (message: Reply): void => { process.send?.(message); };
   // Every operation of the traffic has its own handler; an unhandled rejection comes from the client's
   // internals (e.g. a pooled connection dropped while it refreshes the slot map) and is no failed op.
@@ -88,9 +94,13 @@ async function serve(): Promise<void> {
             client.once("end", () => reject(new Error("cluster client ended before ready")));
           });
           traffic = startTraffic(client, request.traffic);
+          loopDelay = monitorEventLoopDelay({ resolution: 1 });
+          loopDelay.enable();
           reply({ kind: "ready" });
         } else if (request.kind === "phase") {
-          reply({ kind: "phase", latenciesMs: traffic?.nextPhase() ?? [] });
+          const eventLoopDelayP99Ms = (loopDelay?.percentile(99) ?? 0) / 1e6;
+          loopDelay?.reset();
+          reply({ kind: "phase", latenciesMs: traffic?.nextPhase() ?? [], eventLoopDelayP99Ms });
         } else {
           const report = await traffic!.stop();
           const lost = await verifyAcknowledgedWrites(cluster!, report.acknowledged);
