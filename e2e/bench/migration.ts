@@ -43,6 +43,8 @@ interface RunReport {
   /** p99 of the client process's own event-loop delay: how late the client itself got the CPU */
   clientLoopDelayP99IdleMs: number;
   clientLoopDelayP99MoveMs: number;
+  p99MoveStayingSlotsMs: number;
+  p99MoveMovingSlotsMs: number;
 }
 
 function log(message: string): void {
@@ -137,6 +139,16 @@ async function measure(name: "baseline" | "ours", ipBase: string, expected: Keys
     const seconds = (performance.now() - t) / 1000;
     const duringPhase = await traffic.nextPhase();
     const during = duringPhase.latenciesMs;
+    // Diagnostics: p99 of ops on slots that never move (planned: the first share of each old primary)
+    // against ops on slots that move, to tell engine-wide effects from redirect handling.
+    const staying = new Set<number>();
+    for (let i = 0; i < primaries.length; i++) {
+      const first = Math.floor((i * SLOT_COUNT) / 3);
+      for (let s = first; s < first + Math.floor(SLOT_COUNT / 6) - 1; s++) staying.add(s);
+    }
+    const onStaying = during.filter((_, n) => staying.has(duringPhase.slots[n]));
+    const onMoving = during.filter((_, n) => !staying.has(duringPhase.slots[n]));
+    log(`${name}: during the move, p99 on slots that stay ${round(percentile(onStaying, 99))} ms (${onStaying.length} ops), on slots that move ${round(percentile(onMoving, 99))} ms (${onMoving.length} ops)`);
     const report = await traffic.stop();
     const failed = oursResults.flatMap((r) => r.failedSlots);
     if (failed.length > 0) log(`ours: ${failed.length} failed slots, e.g. ${JSON.stringify(failed.slice(0, 3))}`);
@@ -165,6 +177,8 @@ async function measure(name: "baseline" | "ours", ipBase: string, expected: Keys
       clientOps: report.ops,
       clientLoopDelayP99IdleMs: round(idlePhase.eventLoopDelayP99Ms, 3),
       clientLoopDelayP99MoveMs: round(duringPhase.eventLoopDelayP99Ms, 3),
+      p99MoveStayingSlotsMs: round(percentile(onStaying, 99), 3),
+      p99MoveMovingSlotsMs: round(percentile(onMoving, 99), 3),
     };
   } finally {
     await stop();

@@ -23,7 +23,7 @@ export interface TrafficProcessReport {
 
 type Reply =
   | { kind: "ready" }
-  | { kind: "phase"; latenciesMs: number[]; eventLoopDelayP99Ms: number }
+  | { kind: "phase"; latenciesMs: number[]; slots: number[]; eventLoopDelayP99Ms: number }
   | { kind: "stopped"; report: TrafficProcessReport }
   | { kind: "error"; message: string };
 
@@ -32,7 +32,7 @@ export interface TrafficProcess {
    * Ends the current phase: its latencies (ms), and the p99 of the client process's own event-loop
    * delay (how late the client itself was scheduled: CPU starvation, not the engines).
    */
-  nextPhase(): Promise<{ latenciesMs: number[]; eventLoopDelayP99Ms: number }>;
+  nextPhase(): Promise<{ latenciesMs: number[]; slots: number[]; eventLoopDelayP99Ms: number }>;
   /** Stops the traffic, verifies every acknowledged write reads back, and ends the process. */
   stop(): Promise<TrafficProcessReport>;
 }
@@ -56,8 +56,8 @@ export async function startTrafficProcess(nodes: { host: string; port: number }[
   expect(await ask({ kind: "start", nodes, password, traffic }), "ready");
   return {
     async nextPhase() {
-      const { latenciesMs, eventLoopDelayP99Ms } = expect(await ask({ kind: "phase" }), "phase");
-      return { latenciesMs, eventLoopDelayP99Ms };
+      const { latenciesMs, slots, eventLoopDelayP99Ms } = expect(await ask({ kind: "phase" }), "phase");
+      return { latenciesMs, slots, eventLoopDelayP99Ms };
     },
     async stop() {
       const { report } = expect(await ask({ kind: "stop" }), "stopped");
@@ -100,7 +100,8 @@ async function serve(): Promise<void> {
         } else if (request.kind === "phase") {
           const eventLoopDelayP99Ms = (loopDelay?.percentile(99) ?? 0) / 1e6;
           loopDelay?.reset();
-          reply({ kind: "phase", latenciesMs: traffic?.nextPhase() ?? [], eventLoopDelayP99Ms });
+          const latenciesMs = traffic?.nextPhase() ?? [];
+          reply({ kind: "phase", latenciesMs, slots: traffic?.lastPhaseSlots() ?? [], eventLoopDelayP99Ms });
         } else {
           const report = await traffic!.stop();
           const lost = await verifyAcknowledgedWrites(cluster!, report.acknowledged);

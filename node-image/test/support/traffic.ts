@@ -2,7 +2,7 @@
 // (open-loop) rate, recording every latency and checking every answer.
 import { performance } from "node:perf_hooks";
 import type { Cluster } from "ioredis";
-import { keyForIndex, valueForKey } from "./cluster.ts";
+import { keyForIndex, keySlot, valueForKey } from "./cluster.ts";
 
 export interface TrafficOptions {
   opsPerSecond: number;
@@ -31,6 +31,8 @@ export interface TrafficReport {
 export interface Traffic {
   /** Latencies recorded from now on go to a new phase; returns the previous phase's latencies. */
   nextPhase(): number[];
+  /** The key slot of each latency of the phase nextPhase() just returned (same order). */
+  lastPhaseSlots(): number[];
   stop(): Promise<TrafficReport>;
 }
 
@@ -46,6 +48,8 @@ export function startTraffic(cluster: Cluster, opts: TrafficOptions): Traffic {
   const writeKeys = opts.writeKeys ?? 10_000;
   const report: TrafficReport = { ops: 0, errors: 0, errorSamples: [], readMismatches: 0, latenciesMs: [], acknowledged: new Map() };
   let phase: number[] = [];
+  let phaseSlots: number[] = [];
+  let previousSlots: number[] = [];
   const inflight = new Set<Promise<void>>();
   const startedAt = performance.now();
   let issued = 0;
@@ -61,10 +65,12 @@ export function startTraffic(cluster: Cluster, opts: TrafficOptions): Traffic {
   const issueOne = (): void => {
     const t0 = performance.now();
     let op: Promise<void>;
+    let slot = 0;
     if ((issued * 7919) % 1000 < readFraction * 1000) {
       // A deterministic spread over the loaded keys (no Math.random: runs are repeatable).
       const i = (readSeq++ * 104_729) % opts.loadedKeys;
       const key = keyForIndex(i, opts.loadedPrefix);
+      slot = keySlot(key);
       op = cluster.getBuffer(key).then((value) => {
         if (!value || !value.equals(valueForKey(key, opts.valueBytes))) report.readMismatches++;
       });
@@ -72,11 +78,12 @@ export function startTraffic(cluster: Cluster, opts: TrafficOptions): Traffic {
       const seq = writeSeq++;
       const key = `${writePrefix}${seq % writeKeys}`;
       const value = `v${seq}`;
+      slot = keySlot(key);
       op = cluster.set(key, value).then(() => { report.acknowledged.set(key, value); });
     }
     issued++;
     const tracked: Promise<void> = op
-      .then(() => { const ms = performance.now() - t0; report.latenciesMs.push(ms); phase.push(ms); report.ops++; }, fail)
+      .then(() => { const ms = performance.now() - t0; report.latenciesMs.push(ms); phase.push(ms); phaseSlots.push(slot); report.ops++; }, fail)
       .finally(() => inflight.delete(tracked));
     inflight.add(tracked);
   };
@@ -90,8 +97,13 @@ export function startTraffic(cluster: Cluster, opts: TrafficOptions): Traffic {
   return {
     nextPhase() {
       const previous = phase;
+      previousSlots = phaseSlots;
       phase = [];
+      phaseSlots = [];
       return previous;
+    },
+    lastPhaseSlots() {
+      return previousSlots;
     },
     async stop() {
       stopped = true;
