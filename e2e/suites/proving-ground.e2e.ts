@@ -9,27 +9,13 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
 import { clusterDown, clusterUp, stateDirFrom } from "../local/controlplane/cluster.ts";
+import { waitFor } from "../local/controlplane/processes.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 
 const NS = `pg-${Date.now().toString(36)}`;
 const TOLERATE_NODE_LOSS_SECONDS = 2;
 
 interface Ground { stateDir: string; kubeconfig: string; startedHere: boolean }
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 function httpGet(url: string, timeoutMs = 3_000): Promise<string> {
   return new Promise((resolve, reject) => {

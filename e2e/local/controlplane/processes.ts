@@ -92,19 +92,23 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resolves when `check` returns true; rejects after `timeoutMs` naming `what` and the last error. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 200): Promise<void> {
+/**
+ * Polls `probe` until it returns something other than undefined/false and resolves with that value;
+ * rejects after `timeoutMs` naming `what` and the last error. An error with `fatal: true` stops at once.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      if (await check()) return;
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
     } catch (e) {
       if ((e as { fatal?: boolean }).fatal) throw e;
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
     }
     await delay(intervalMs);
   }
