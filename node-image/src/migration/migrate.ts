@@ -237,9 +237,14 @@ class MigrationRun {
 
   async execute(): Promise<MigrationResult> {
     const { source, target } = this.req;
-    [this.source, this.target] = await Promise.all([
+    // Both at once, but a refusal names the source first when both are refused (e.g. a wrong
+    // password), whichever answered first: the message is then the same on every run.
+    const [s, t] = await Promise.allSettled([
       this.connect(source, "mdb-migration-source"), this.connect(target, "mdb-migration-target"),
     ]);
+    if (s.status === "rejected") throw s.reason;
+    if (t.status === "rejected") throw t.reason;
+    [this.source, this.target] = [s.value, t.value];
     this.others = await Promise.all((this.req.otherPrimaries ?? []).map((a) => this.connect(a, "mdb-migration-peer")));
     await this.refreshViews();
     this.checkMembership();
@@ -424,7 +429,9 @@ class MigrationRun {
   }
 
   private async moveKeys(slot: number, stream: Stream): Promise<void> {
-    if (this.batchKeys <= MAX_SCRIPTED_BATCH_KEYS && !this.scriptUnavailable) {
+    // Under a rate limit the batch must be sized before it is sent (the token bucket charges it), so
+    // the driver lists the keys; otherwise the engine lists and moves them in one step.
+    if (!this.limiter.limited && this.batchKeys <= MAX_SCRIPTED_BATCH_KEYS && !this.scriptUnavailable) {
       try {
         await this.moveKeysInEngine(slot, stream);
         return;
@@ -436,7 +443,7 @@ class MigrationRun {
     await this.moveKeysThroughDriver(slot, stream);
   }
 
-  /** Batches of the slot moved by MIGRATE_BATCH_SCRIPT, `window` of them in flight, until the slot is empty. */
+  /** Batches of the slot moved by MIGRATE_BATCH_SCRIPT, `window` of them in flight, until the slot is empty (no rate limit). */
   private async moveKeysInEngine(slot: number, stream: Stream): Promise<void> {
     const { target, username, password } = this.req;
     const auth = username && password ? ["AUTH2", username, password] : password ? ["AUTH", password] : [];
@@ -446,9 +453,7 @@ class MigrationRun {
       let error: unknown;
       for (let i = 0; i < this.window; i++) {
         await stream.permits.acquire();
-        const { waitMs, estimatedBytes } = this.limiter.reserve(this.batchKeys, performance.now(), this.clock());
-        if (waitMs > 0) await delay(waitMs);
-        const measure = this.limiter.bytesLimited || this.batchesSent++ % 16 === 0;
+        const measure = this.batchesSent++ % 16 === 0;
         const sentAt = performance.now();
         batches.push((stream.redis.eval(MIGRATE_BATCH_SCRIPT, 0, String(slot), String(this.batchKeys), measure ? "1" : "0",
           target.host, String(target.port), String(this.migrateTimeoutMs), ...auth) as Promise<[number, number]>)
@@ -461,7 +466,6 @@ class MigrationRun {
             const bytes = measure ? measuredBytes : Math.round(moved * this.bytesPerKey());
             this.progress.keysMoved += moved;
             this.progress.bytesMoved += bytes;
-            this.limiter.settle(this.batchKeys, estimatedBytes, bytes, doneAt);
           }, (err: unknown) => { error ??= err; })
           .finally(() => stream.permits.release()));
       }
