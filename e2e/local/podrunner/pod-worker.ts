@@ -362,7 +362,7 @@ export class PodWorker {
       argv = expandArgv(containerArgv(entry, c.spec), c.env);
       const podMounts = containerMounts(this.pod, c.spec, this.ctx.stateDir);
       // Private /tmp and image VOLUMEs first, so the pod's own mounts (even nested ones) land on top.
-      const anonymous = anonymousVolumes(entry, podMounts.map((m) => m.target)).map((target) => ({
+      const anonymous = anonymousVolumes(entry, podMounts.map((m) => m.target), [this.ctx.repoDir, this.ctx.stateDir]).map((target) => ({
         source: join(podDir(this.ctx.stateDir, this.uid), "containers", c.spec.name, target.replaceAll("/", "_")), target, readOnly: false,
       }));
       mounts = [...anonymous, ...podMounts];
