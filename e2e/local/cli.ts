@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
       }
       const info = await clusterUp({ topologyFile });
       console.log(`export KUBECONFIG=${info.kubeconfig}`);
-      console.log(`export PATH=${info.binDir}:$PATH   # kubectl and helm ${""}of the pinned build`);
+      console.log(`export PATH=${info.binDir}:$PATH   # kubectl and helm of the pinned build`);
       return;
     }
     case "down":

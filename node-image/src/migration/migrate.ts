@@ -462,10 +462,7 @@ class MigrationRun {
             this.noteBlock(doneAt - Math.max(sentAt, stream.lastReplyAt));
             stream.lastReplyAt = doneAt;
             if (moved < this.batchKeys) drained = true;
-            if (measure && moved > 0) { this.sampledKeys += moved; this.sampledBytes += measuredBytes; }
-            const bytes = measure ? measuredBytes : Math.round(moved * this.bytesPerKey());
-            this.progress.keysMoved += moved;
-            this.progress.bytesMoved += bytes;
+            this.countMoved(moved, measure ? measuredBytes : undefined);
           }, (err: unknown) => { error ??= err; })
           .finally(() => stream.permits.release()));
       }
@@ -521,6 +518,15 @@ class MigrationRun {
     }
   }
 
+  /** Counts a moved batch in the progress; `measuredBytes` also feeds the bytes-per-key average. Returns its bytes. */
+  private countMoved(keys: number, measuredBytes: number | undefined): number {
+    if (measuredBytes !== undefined && keys > 0) { this.sampledKeys += keys; this.sampledBytes += measuredBytes; }
+    const bytes = measuredBytes ?? Math.round(keys * this.bytesPerKey());
+    this.progress.keysMoved += keys;
+    this.progress.bytesMoved += bytes;
+    return bytes;
+  }
+
   private bytesPerKey(): number {
     return this.sampledKeys > 0 ? this.sampledBytes / this.sampledKeys : 0;
   }
@@ -553,12 +559,6 @@ class MigrationRun {
     stream.lastReplyAt = doneAt;
 
     const [sizeError, size] = results[0] ?? [new Error("no reply")];
-    // Not sampled, or the script could not see a key a client deleted meanwhile (the engine answers
-    // ASK inside it): the batch is counted from the running average.
-    const [bytes, present] = !sizeError && Array.isArray(size)
-      ? [Number(size[0]), Number(size[1])]
-      : [Math.round(keys.length * this.bytesPerKey()), keys.length];
-    if (!sizeError) { this.sampledKeys += present; this.sampledBytes += bytes; }
     const [migrateError] = results[1] ?? [new Error("no reply to MIGRATE")];
     if (migrateError) {
       if (!/BUSYKEY/.test(migrateError.message)) {
@@ -566,8 +566,10 @@ class MigrationRun {
       }
       await this.resolveBusyKeys(slot, keys, stream);
     }
-    this.progress.keysMoved += present;
-    this.progress.bytesMoved += bytes;
+    // Not sampled, or the script could not see a key a client deleted meanwhile (the engine answers
+    // ASK inside it): the batch is counted from the running average.
+    const sized = !sizeError && Array.isArray(size) ? size : undefined;
+    const bytes = this.countMoved(sized ? Number(sized[1]) : keys.length, sized ? Number(sized[0]) : undefined);
     this.limiter.settle(keys.length, estimatedBytes, bytes, performance.now());
   }
 
