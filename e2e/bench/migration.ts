@@ -97,6 +97,32 @@ function runRedisCliRebalance(seed: EngineProcess): Promise<void> {
 
 const TOOL_NICE = 19;
 
+/**
+ * BENCH_DIAG=1: every engine records commands slower than 1 ms (wall time, so a command whose engine
+ * lost its core shows up too) and latency events; they are logged per engine after the move.
+ */
+const DIAG = Boolean(process.env.BENCH_DIAG);
+
+async function logSlowCommands(engines: readonly EngineProcess[]): Promise<void> {
+  for (const e of engines) {
+    const conn = e.connect();
+    try {
+      const slow = (await conn.call("SLOWLOG", "GET", "1000")) as unknown[][];
+      const byCommand = new Map<string, { count: number; maxUs: number }>();
+      for (const entry of slow) {
+        const name = (entry[3] as string[]).slice(0, 2).join(" ").replace(/ key:.*/, "").slice(0, 30);
+        const agg = byCommand.get(name) ?? { count: 0, maxUs: 0 };
+        agg.count++;
+        agg.maxUs = Math.max(agg.maxUs, Number(entry[2]));
+        byCommand.set(name, agg);
+      }
+      log(`diag ${e.host}: commands over 1 ms ${JSON.stringify(Object.fromEntries(byCommand))}; latency events ${JSON.stringify(await conn.call("LATENCY", "LATEST"))}`);
+    } finally {
+      conn.disconnect();
+    }
+  }
+}
+
 /** The operator's part: equal shares over 6 primaries; old primary i gives its surplus to new primary i. */
 async function runOurs(primaries: EngineProcess[], added: EngineProcess[]): Promise<MigrationResult[]> {
   const all = [...primaries, ...added];
@@ -126,7 +152,7 @@ async function runOurs(primaries: EngineProcess[], added: EngineProcess[]): Prom
 }
 
 async function measure(name: "baseline" | "ours", ipBase: string, expected: KeyspaceChecksum): Promise<RunReport> {
-  const { engines, stop } = await startEngines({ count: 6, ipBase, password: PASSWORD, baseDir: BASE_DIR });
+  const { engines, stop } = await startEngines({ count: 6, ipBase, password: PASSWORD, baseDir: BASE_DIR, extraConfig: DIAG ? { "slowlog-log-slower-than": 1000, "latency-monitor-threshold": 1 } : {} });
   try {
     const primaries = engines.slice(0, 3);
     const added = engines.slice(3);
@@ -143,12 +169,14 @@ async function measure(name: "baseline" | "ours", ipBase: string, expected: Keys
     const idlePhase = await traffic.nextPhase();
     const idle = idlePhase.latenciesMs;
 
+    log(`${name}: idle phase done (client p99 ${round(percentile(idle, 99))} ms); moving`);
     t = performance.now();
     let oursResults: MigrationResult[] = [];
     if (name === "baseline") await runRedisCliRebalance(primaries[0]);
     else oursResults = await runOurs(primaries, added);
     const seconds = (performance.now() - t) / 1000;
     const duringPhase = await traffic.nextPhase();
+    if (DIAG) await logSlowCommands(engines);
     const during = duringPhase.latenciesMs;
     // Diagnostics: p99 of ops on slots that never move (planned: the first share of each old primary)
     // against ops on slots that move, to tell engine-wide effects from redirect handling.

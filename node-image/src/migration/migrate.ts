@@ -388,8 +388,45 @@ class MigrationRun {
     // Step 2: the keys of every slot of the round, sharing the stream's window of batches.
     const moved = await Promise.all(migrating.map((s) => this.moveKeys(s, stream).then(() => s, (err: unknown) => { this.fail(s, err); return undefined; })));
     // Step 3: the target claims the slots, then the source and the other primaries learn it.
-    claimed.push(...await this.setSlots(this.target, "target", moved.filter((s): s is number => s !== undefined), "NODE", targetId));
+    claimed.push(...await this.claimOnTarget(moved.filter((s): s is number => s !== undefined)));
     await this.finalize(claimed, stream);
+  }
+
+  /**
+   * The target takes ownership of a round's emptied slots in one transaction: per slot STABLE then
+   * NODE <target>, then one CLUSTER BUMPEPOCH. (SETSLOT NODE on a slot still IMPORTING would bump the
+   * epoch and broadcast a PONG to every node for each slot: thousands of broadcasts whose receivers each
+   * scan all 16384 slots, which cost the engines more CPU than the keys did.) The epoch is bumped for the
+   * round as the engine bumps it per slot, so the target's claim wins over the source's older one; the
+   * source and the other primaries are told directly right after (finalize). Inside MULTI no client
+   * command runs between STABLE and NODE, so an ASK never meets a slot the target neither imports nor owns.
+   */
+  private async claimOnTarget(slots: readonly number[]): Promise<number[]> {
+    if (slots.length === 0) return [];
+    const targetId = this.targetView.myId;
+    const tx = this.target.multi();
+    for (const s of slots) tx.call("CLUSTER", "SETSLOT", String(s), "STABLE").call("CLUSTER", "SETSLOT", String(s), "NODE", targetId);
+    tx.call("CLUSTER", "BUMPEPOCH");
+    let results: [Error | null, unknown][];
+    try {
+      results = (await tx.exec()) ?? [];
+    } catch (err) {
+      for (const s of slots) this.fail(s, `slot ${s}: claiming it on the target failed: ${errorText(err)}; resume to finish`);
+      return [];
+    }
+    const claimed: number[] = [];
+    const repair: number[] = [];
+    slots.forEach((s, i) => {
+      const err = results[2 * i]?.[0] ?? results[2 * i + 1]?.[0] ?? (results.length === 0 ? new Error("no reply") : null);
+      if (!err) claimed.push(s);
+      else {
+        repair.push(s);
+        this.fail(s, `slot ${s}: CLUSTER SETSLOT NODE on the target failed: ${err.message}; resume to finish`);
+      }
+    });
+    // A slot whose NODE failed after its STABLE went through is put back to IMPORTING, as it was.
+    await this.setSlots(this.target, "target", repair, "IMPORTING", this.sourceView.myId, true);
+    return claimed;
   }
 
   private async finalize(slots: readonly number[], stream: Stream): Promise<void> {
