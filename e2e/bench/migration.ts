@@ -10,7 +10,7 @@
 // The last line of output is one JSON object. Engines: 127.0.9.x (baseline), 127.0.10.x (ours).
 import { spawn } from "node:child_process";
 import { setPriority } from "node:os";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import {
   startEngines, formCluster, addEmptyPrimaries, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck,
@@ -44,12 +44,25 @@ interface RunReport {
   /** p99 of the client process's own event-loop delay: how late the client itself got the CPU */
   clientLoopDelayP99IdleMs: number;
   clientLoopDelayP99MoveMs: number;
+  /** share of both cores busy (all processes) while the move ran, from /proc/stat */
+  machineCpuBusyPercent: number | null;
   p99MoveStayingSlotsMs: number;
   p99MoveMovingSlotsMs: number;
 }
 
 function log(message: string): void {
   process.stderr.write(`[bench:migration] ${message}\n`);
+}
+
+/** Jiffies since boot over all cores: busy (not idle or iowait) and total; undefined off Linux. */
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - fields[3] - (fields[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
 }
 
 function round(n: number, digits = 2): number {
@@ -170,11 +183,13 @@ async function measure(name: "baseline" | "ours", ipBase: string, expected: Keys
     const idle = idlePhase.latenciesMs;
 
     log(`${name}: idle phase done (client p99 ${round(percentile(idle, 99))} ms); moving`);
+    const cpuBefore = machineCpu();
     t = performance.now();
     let oursResults: MigrationResult[] = [];
     if (name === "baseline") await runRedisCliRebalance(primaries[0]);
     else oursResults = await runOurs(primaries, added);
     const seconds = (performance.now() - t) / 1000;
+    const cpuAfter = machineCpu();
     const duringPhase = await traffic.nextPhase();
     if (DIAG) await logSlowCommands(engines);
     const during = duringPhase.latenciesMs;
@@ -216,6 +231,7 @@ async function measure(name: "baseline" | "ours", ipBase: string, expected: Keys
       clientOps: report.ops,
       clientLoopDelayP99IdleMs: round(idlePhase.eventLoopDelayP99Ms, 3),
       clientLoopDelayP99MoveMs: round(duringPhase.eventLoopDelayP99Ms, 3),
+      machineCpuBusyPercent: cpuBefore && cpuAfter ? round((100 * (cpuAfter.busy - cpuBefore.busy)) / Math.max(1, cpuAfter.total - cpuBefore.total), 1) : null,
       p99MoveStayingSlotsMs: round(percentile(onStaying, 99), 3),
       p99MoveMovingSlotsMs: round(percentile(onMoving, 99), 3),
     };

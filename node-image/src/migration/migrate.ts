@@ -10,6 +10,7 @@
 // Several slots run at once (`parallelSlots`), each on its own connection to the source.
 // A MIGRATE error other than BUSYKEY aborts that slot without claiming it: it stays MIGRATING/IMPORTING
 // and a resume (the same call again) continues it. A slot the target already owns is done.
+import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Redis, type RedisOptions } from "ioredis";
 import { parseClusterNodes, planSlot, type ClusterView } from "./clusterView.ts";
@@ -160,6 +161,37 @@ args[#args + 1] = 'KEYS'
 for _, key in ipairs(keys) do args[#args + 1] = key end
 redis.call('MIGRATE', unpack(args))
 return {#keys, bytes}`;
+
+/**
+ * CLUSTER SETSLOT for many slots in one run. ARGV: mode, a, b, slots. "state": SETSLOT <slot> <a> <b>
+ * (a = IMPORTING | MIGRATING | NODE, b = node id). "claim": SETSLOT <slot> STABLE, then NODE <a>; if NODE
+ * is refused, IMPORTING <b> again; after all slots one CLUSTER BUMPEPOCH. Returns per slot 1 or the error.
+ */
+const SETSLOTS_SCRIPT = `
+local mode, a, b = ARGV[1], ARGV[2], ARGV[3]
+local function failed(r) return type(r) == 'table' and r.err end
+local out = {}
+for i = 4, #ARGV do
+  local slot, r = ARGV[i], nil
+  if mode == 'claim' then
+    r = redis.pcall('CLUSTER', 'SETSLOT', slot, 'STABLE')
+    if not failed(r) then
+      r = redis.pcall('CLUSTER', 'SETSLOT', slot, 'NODE', a)
+      if failed(r) then redis.pcall('CLUSTER', 'SETSLOT', slot, 'IMPORTING', b) end
+    end
+  else
+    r = redis.pcall('CLUSTER', 'SETSLOT', slot, a, b)
+  end
+  out[#out + 1] = failed(r) or 1
+end
+if mode == 'claim' then redis.pcall('CLUSTER', 'BUMPEPOCH') end
+return out`;
+
+/** The engine's answer when scripting is unavailable (disabled, or denied to this user). */
+const SCRIPTING_OFF = /NOSCRIPT|unknown command|not allowed|disabled|NOPERM/i;
+
+/** EVALSHA saves sending the script's text with every batch; EVAL loads it when the engine lacks it. */
+const MIGRATE_BATCH_SHA = createHash("sha1").update(MIGRATE_BATCH_SCRIPT).digest("hex");
 
 /** Lua's unpack() takes at most ~8000 values: larger batches go through the driver. */
 const MAX_SCRIPTED_BATCH_KEYS = 5000;
@@ -341,27 +373,57 @@ class MigrationRun {
   }
 
   /**
-   * Sends one CLUSTER SETSLOT per slot in a single pipeline. Every SETSLOT makes the engine rewrite
-   * and fsync nodes.conf before it answers; a pipeline pays that once per round, not once per slot.
+   * CLUSTER SETSLOT <slot> <state> <nodeId> for every slot, in one script run (SETSLOTS_SCRIPT) or, where
+   * scripting is off, one pipeline. Every SETSLOT makes the engine rewrite and fsync nodes.conf before
+   * it next waits for clients; done together, that is paid once per round instead of once per slot.
    * Returns the slots whose command succeeded; the others are failed with the engine's answer.
    */
   private async setSlots(redis: Redis, engine: string, slots: readonly number[], state: string, nodeId: string, failQuietly = false): Promise<number[]> {
+    const errors = await this.runSetSlots(redis, "state", slots, state, nodeId);
+    const ok: number[] = [];
+    slots.forEach((s, i) => {
+      const err = errors[i];
+      if (err === null) ok.push(s);
+      else if (!failQuietly) this.fail(s, `slot ${s}: CLUSTER SETSLOT ${state} on the ${engine} failed: ${err}`);
+    });
+    return ok;
+  }
+
+  /** Per slot the engine's error, or null; "claim" runs STABLE + NODE <a> per slot (IMPORTING <b> again if NODE fails), then BUMPEPOCH. */
+  private async runSetSlots(redis: Redis, mode: "state" | "claim", slots: readonly number[], a: string, b: string): Promise<(string | null)[]> {
     if (slots.length === 0) return [];
+    if (!this.scriptUnavailable) {
+      try {
+        const replies = (await redis.eval(SETSLOTS_SCRIPT, 0, mode, a, b, ...slots.map(String))) as unknown[];
+        return slots.map((_, i) => (replies[i] === 1 ? null : String(replies[i] ?? "no reply")));
+      } catch (err) {
+        if (!SCRIPTING_OFF.test(errorText(err))) return slots.map(() => errorText(err));
+        this.scriptUnavailable = true;
+      }
+    }
     const pipeline = redis.pipeline();
-    for (const s of slots) pipeline.call("CLUSTER", "SETSLOT", String(s), state, nodeId);
+    for (const s of slots) {
+      if (mode === "state") pipeline.call("CLUSTER", "SETSLOT", String(s), a, b);
+      else pipeline.call("CLUSTER", "SETSLOT", String(s), "STABLE").call("CLUSTER", "SETSLOT", String(s), "NODE", a);
+    }
+    if (mode === "claim") pipeline.call("CLUSTER", "BUMPEPOCH");
     let results: [Error | null, unknown][];
     try {
       results = (await pipeline.exec()) ?? [];
     } catch (err) {
-      results = slots.map(() => [err instanceof Error ? err : new Error(String(err)), null]);
+      return slots.map(() => errorText(err));
     }
-    const ok: number[] = [];
-    slots.forEach((s, i) => {
-      const err = results[i]?.[0];
-      if (!err) ok.push(s);
-      else if (!failQuietly) this.fail(s, `slot ${s}: CLUSTER SETSLOT ${state} on the ${engine} failed: ${err.message}`);
+    const perSlot = mode === "state" ? 1 : 2;
+    const errors = slots.map((_, i) => {
+      const failed = results.slice(i * perSlot, (i + 1) * perSlot).find(([err]) => err)?.[0] ?? (results.length === 0 ? new Error("no reply") : null);
+      return failed ? failed.message : null;
     });
-    return ok;
+    if (mode === "claim") {
+      // Without a script the claim is not atomic; a slot whose NODE failed is put back to IMPORTING.
+      const back = slots.filter((_, i) => errors[i] !== null);
+      if (back.length > 0) await this.runSetSlots(redis, "state", back, "IMPORTING", b);
+    }
+    return errors;
   }
 
   private async migrateRound(slots: readonly number[], stream: Stream): Promise<void> {
@@ -393,40 +455,22 @@ class MigrationRun {
   }
 
   /**
-   * The target takes ownership of a round's emptied slots in one transaction: per slot STABLE then
+   * The target takes ownership of a round's emptied slots in one script run: per slot STABLE then
    * NODE <target>, then one CLUSTER BUMPEPOCH. (SETSLOT NODE on a slot still IMPORTING would bump the
-   * epoch and broadcast a PONG to every node for each slot: thousands of broadcasts whose receivers each
-   * scan all 16384 slots, which cost the engines more CPU than the keys did.) The epoch is bumped for the
-   * round as the engine bumps it per slot, so the target's claim wins over the source's older one; the
-   * source and the other primaries are told directly right after (finalize). Inside MULTI no client
-   * command runs between STABLE and NODE, so an ASK never meets a slot the target neither imports nor owns.
+   * epoch and broadcast a PONG to every node for each slot: thousands of broadcasts whose receivers
+   * each scan all 16384 slots, which cost the engines more CPU than the keys did.) The epoch is bumped
+   * once for the round, as the engine would per slot, so the target's claim wins over the source's
+   * older one; the source and the other primaries are told directly right after (finalize). A script
+   * is atomic: no client command runs between STABLE and NODE, so an ASK never meets a slot the target
+   * neither imports nor owns. A slot whose NODE is refused goes back to IMPORTING.
    */
   private async claimOnTarget(slots: readonly number[]): Promise<number[]> {
-    if (slots.length === 0) return [];
-    const targetId = this.targetView.myId;
-    const tx = this.target.multi();
-    for (const s of slots) tx.call("CLUSTER", "SETSLOT", String(s), "STABLE").call("CLUSTER", "SETSLOT", String(s), "NODE", targetId);
-    tx.call("CLUSTER", "BUMPEPOCH");
-    let results: [Error | null, unknown][];
-    try {
-      results = (await tx.exec()) ?? [];
-    } catch (err) {
-      for (const s of slots) this.fail(s, `slot ${s}: claiming it on the target failed: ${errorText(err)}; resume to finish`);
-      return [];
-    }
-    const claimed: number[] = [];
-    const repair: number[] = [];
-    slots.forEach((s, i) => {
-      const err = results[2 * i]?.[0] ?? results[2 * i + 1]?.[0] ?? (results.length === 0 ? new Error("no reply") : null);
-      if (!err) claimed.push(s);
-      else {
-        repair.push(s);
-        this.fail(s, `slot ${s}: CLUSTER SETSLOT NODE on the target failed: ${err.message}; resume to finish`);
-      }
+    const errors = await this.runSetSlots(this.target, "claim", slots, this.targetView.myId, this.sourceView.myId);
+    return slots.filter((s, i) => {
+      if (errors[i] === null) return true;
+      this.fail(s, `slot ${s}: CLUSTER SETSLOT NODE on the target failed: ${errors[i]}; resume to finish`);
+      return false;
     });
-    // A slot whose NODE failed after its STABLE went through is put back to IMPORTING, as it was.
-    await this.setSlots(this.target, "target", repair, "IMPORTING", this.sourceView.myId, true);
-    return claimed;
   }
 
   private async finalize(slots: readonly number[], stream: Stream): Promise<void> {
@@ -492,8 +536,9 @@ class MigrationRun {
         await stream.permits.acquire();
         const measure = this.batchesSent++ % 16 === 0;
         const sentAt = performance.now();
-        batches.push((stream.redis.eval(MIGRATE_BATCH_SCRIPT, 0, String(slot), String(this.batchKeys), measure ? "1" : "0",
-          target.host, String(target.port), String(this.migrateTimeoutMs), ...auth) as Promise<[number, number]>)
+        const args = [String(slot), String(this.batchKeys), measure ? "1" : "0", target.host, String(target.port), String(this.migrateTimeoutMs), ...auth];
+        batches.push((stream.redis.evalsha(MIGRATE_BATCH_SHA, 0, ...args)
+          .catch((err: unknown) => (/NOSCRIPT/.test(errorText(err)) ? stream.redis.eval(MIGRATE_BATCH_SCRIPT, 0, ...args) : Promise.reject(err))) as Promise<[number, number]>)
           .then(([moved, measuredBytes]) => {
             const doneAt = performance.now();
             this.noteBlock(doneAt - Math.max(sentAt, stream.lastReplyAt));
@@ -505,7 +550,7 @@ class MigrationRun {
       }
       await Promise.all(batches);
       if (error !== undefined) {
-        if (/NOSCRIPT|unknown command|not allowed from script/i.test(errorText(error))) {
+        if (SCRIPTING_OFF.test(errorText(error))) {
           this.scriptUnavailable = true;
           return this.moveKeysThroughDriver(slot, stream);
         }

@@ -238,3 +238,71 @@ test("refuses engines that cannot take part before touching any slot", async (t)
   );
   await assertHealthy(c.all);
 });
+
+/** A field of CLUSTER INFO as a number. */
+async function clusterInfoNumber(e: EngineProcess, field: string): Promise<number> {
+  const conn = e.connect();
+  try {
+    const info = String(await conn.call("CLUSTER", "INFO"));
+    return Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? NaN);
+  } finally {
+    conn.disconnect();
+  }
+}
+
+/** Config epoch per node id, as `e` sees them (CLUSTER NODES, 7th field). */
+async function configEpochs(e: EngineProcess): Promise<Map<string, number>> {
+  const conn = e.connect();
+  try {
+    const lines = String(await conn.call("CLUSTER", "NODES")).trim().split("\n");
+    return new Map(lines.map((l) => { const f = l.split(" "); return [f[0], Number(f[6])] as [string, number]; }));
+  } finally {
+    conn.disconnect();
+  }
+}
+
+test("the target claims its new slots without a PONG broadcast per slot, and ends with the highest config epoch", async (t) => {
+  const c = await startMigrationCluster({ port: 6386, keys: 5_000 });
+  t.after(c.stop);
+  const [source] = c.primaries;
+  const target = c.empty[0];
+  const slots = await everyNthSlot(source, 4); // ~1365 slots
+  const pongsBefore = await clusterInfoNumber(target, "cluster_stats_messages_pong_sent");
+  const result = await migrateSlots({
+    source: address(source), target: address(target), slots, password: PASSWORD, otherPrimaries: c.primaries.slice(1).map(address),
+  });
+  assert.deepEqual(result.failedSlots, []);
+  const pongs = (await clusterInfoNumber(target, "cluster_stats_messages_pong_sent")) - pongsBefore;
+  // SETSLOT NODE on a slot still IMPORTING broadcasts to all 4 other nodes: that would be > 5000 here.
+  assert.ok(pongs < slots.length / 4, `the target sent ${pongs} PONGs while claiming ${slots.length} slots`);
+  const targetView = await viewOf(target);
+  const epochs = await configEpochs(target);
+  const mine = epochs.get(targetView.myId) ?? -1;
+  for (const [id, epoch] of epochs) if (id !== targetView.myId) assert.ok(mine > epoch, `target epoch ${mine} is not above ${id}'s ${epoch}`);
+  for (const s of slots) assert.equal(targetView.owners[s], targetView.myId, `slot ${s} is not owned by the target`);
+  assert.deepEqual(await keyspaceChecksum(c.all, { password: PASSWORD }), expectedChecksum(5_000, 100));
+  await assertNoOpenSlots(c.all);
+  await assertHealthy(c.all);
+});
+
+test("a user without scripting rights still migrates: SETSLOTs and batches go through pipelines instead", async (t) => {
+  const c = await startMigrationCluster({ port: 6387, keys: 5_000 });
+  t.after(c.stop);
+  for (const e of c.all) {
+    const conn = e.connect();
+    await conn.call("ACL", "SETUSER", "mover", "on", ">mover-pw", "~*", "&*", "+@all", "-@scripting");
+    conn.disconnect();
+  }
+  const [source] = c.primaries;
+  const slots = await everyNthSlot(source, 16);
+  const result = await migrateSlots({
+    source: address(source), target: address(c.empty[0]), slots, username: "mover", password: "mover-pw",
+    otherPrimaries: c.primaries.slice(1).map(address),
+  });
+  assert.deepEqual(result.failedSlots, []);
+  assert.equal(result.slotsDone, slots.length);
+  assert.ok(result.keysMoved > 0);
+  assert.deepEqual(await keyspaceChecksum(c.all, { password: PASSWORD }), expectedChecksum(5_000, 100));
+  await assertNoOpenSlots(c.all);
+  await assertHealthy(c.all);
+});
