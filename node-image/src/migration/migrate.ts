@@ -6,7 +6,8 @@
 //   2. CLUSTER GETKEYSINSLOT pages; each page is cut into MIGRATE … KEYS batches with up to `window`
 //      batches in flight; the next page is requested right behind the last batch on the same connection
 //      (the engine answers it after those MIGRATEs ran, so it lists what is left)
-//   3. CLUSTER SETSLOT s NODE <target> on the target, then the source, then the other primaries
+//   3. the target claims it (SETSLOT s STABLE + NODE <target>, one BUMPEPOCH per round: claimOnTarget),
+//      then CLUSTER SETSLOT s NODE <target> on the source, then on the other primaries
 // Several slots run at once (`parallelSlots`), each on its own connection to the source.
 // A MIGRATE error other than BUSYKEY aborts that slot without claiming it: it stays MIGRATING/IMPORTING
 // and a resume (the same call again) continues it. A slot the target already owns is done.
