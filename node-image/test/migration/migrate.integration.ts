@@ -293,6 +293,14 @@ test("a user without scripting rights still migrates: SETSLOTs and batches go th
     await conn.call("ACL", "SETUSER", "mover", "on", ">mover-pw", "~*", "&*", "+@all", "-@scripting");
     conn.disconnect();
   }
+  // The user really cannot run scripts: otherwise this test would not reach the pipeline fallbacks.
+  const denied = c.primaries[0].connect();
+  try {
+    await denied.call("AUTH", "mover", "mover-pw");
+    await assert.rejects(denied.call("EVAL", "return 1", "0"), /NOPERM/);
+  } finally {
+    denied.disconnect();
+  }
   const [source] = c.primaries;
   const slots = await everyNthSlot(source, 16);
   const result = await migrateSlots({
