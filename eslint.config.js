@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["operator/src/planner/**/*.ts"],
+    files: ["operator/src/planner/**/*.ts", "common/slots.ts", "common/labels.ts", "common/engine-replies.ts"],
     rules: {
       "no-restricted-imports": ["error", { paths: ioModules.map((name) => ({ name, message: "operator/src/planner is pure: pass data in, no I/O" })),
         patterns: [{ group: ["**/runtime/**", "**/sidecar/**", "**/executor/**", "**/controller/**"], message: "operator/src/planner is pure: it may not import the shell" }] }],

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
 import { clusterDown, clusterUp, stateDirFrom } from "../local/controlplane/cluster.ts";
-import { waitFor } from "../local/controlplane/processes.ts";
+import { waitFor } from "../../common/wait.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 
 const NS = `pg-${Date.now().toString(36)}`;
@@ -89,7 +89,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     apps = kc.makeApiClient(AppsV1Api);
     rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     await core.createNamespace({ body: { metadata: { name: NS } } });
-    await waitFor("the namespace's default ServiceAccount", async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: NS })).metadata?.name, 30_000);
+    await waitFor(async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: NS })).metadata?.name, { what: "the namespace's default ServiceAccount", timeoutMs: 30_000 });
   });
 
   after(async () => {
@@ -132,11 +132,11 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
       metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] },
     } });
 
-    const ready = await waitFor("3 web pods Ready", async () => {
+    const ready = await waitFor(async () => {
       const list = await pods("app=web");
       const ok = list.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
       return ok.length === replicas ? ok : undefined;
-    }, 90_000);
+    }, { what: "3 web pods Ready", timeoutMs: 90_000 });
     watch.abort();
     const ips = ready.map((p) => p.status!.podIP!);
     assert.equal(new Set(ips).size, replicas, `pod IPs must be distinct: ${ips.join(", ")}`);
@@ -146,11 +146,11 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
       assert.deepEqual(p.status!.podIPs?.map((x) => x.ip), [p.status!.podIP]);
       assert.equal(p.status!.containerStatuses?.[0].ready, true);
     }
-    const sliceIPs = await waitFor("the EndpointSlice to list all 3 pod IPs", async () => {
+    const sliceIPs = await waitFor(async () => {
       const slices = await kc.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: NS, labelSelector: "kubernetes.io/service-name=web" });
       const addresses = slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses));
       return addresses.length === replicas ? addresses : undefined;
-    }, 30_000);
+    }, { what: "the EndpointSlice to list all 3 pod IPs", timeoutMs: 30_000 });
     assert.deepEqual([...sliceIPs].sort(), [...ips].sort());
 
     const latencies = ready.map((p) => runningAt.get(p.metadata!.name!)! - firstSeen.get(p.metadata!.name!)!).filter(Number.isFinite).sort((a, b) => a - b);
@@ -164,24 +164,24 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     const name = victim.metadata!.name!;
     const reply = await sendControl(ground.stateDir, { action: "kill", pod: `${NS}/${name}`, container: "http" });
     assert.match(reply.message, /killed http/);
-    const restarted = await waitFor("restartCount 1 and Running again", async () => {
+    const restarted = await waitFor(async () => {
       const p = await core.readNamespacedPod({ name, namespace: NS });
       const s = p.status?.containerStatuses?.[0];
       return s?.restartCount === 1 && s.state?.running ? p : undefined;
-    }, 30_000);
+    }, { what: "restartCount 1 and Running again", timeoutMs: 30_000 });
     const status = restarted.status!.containerStatuses![0];
     assert.equal(status.lastState?.terminated?.exitCode, 137);
     assert.equal(status.lastState?.terminated?.reason, "Error");
     assert.equal(restarted.status!.podIP, victim.status!.podIP, "a container restart keeps the pod's IP");
     // `kubectl logs [--previous]` goes through the API server to the runner's kubelet log endpoint.
     const logOf = (previous: boolean) => core.readNamespacedPodLog({ name, namespace: NS, container: "http", previous });
-    const current = await waitFor("the new instance's log", async () => {
+    const current = await waitFor(async () => {
       const text = await logOf(false);
       return text.includes("listening") ? text : undefined;
-    }, 10_000);
+    }, { what: "the new instance's log", timeoutMs: 10_000 });
     assert.match(current, /test-http listening on 8080/);
     assert.match(await logOf(true), /test-http listening on 8080/, "the killed instance's log is kept as --previous");
-    await waitFor("the restarted container to answer", async () => (await httpGet(`http://${victim.status!.podIP}:8080/`)) === `${name}\n`, 15_000);
+    await waitFor(async () => (await httpGet(`http://${victim.status!.podIP}:8080/`)) === `${name}\n`, { what: "the restarted container to answer", timeoutMs: 15_000 });
     await recordRunnerState();
   });
 
@@ -196,7 +196,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     } finally {
       await sendControl(ground.stateDir, { action: "heal", pod: `${NS}/${name}` });
     }
-    assert.equal(await waitFor("the healed pod to answer", async () => httpGet(url, 1_000), 15_000), `${name}\n`);
+    assert.equal(await waitFor(async () => httpGet(url, 1_000), { what: "the healed pod to answer", timeoutMs: 15_000 }), `${name}\n`);
     const after = (await core.readNamespacedPod({ name, namespace: NS })).status!.containerStatuses![0];
     assert.equal(after.containerID, pidBefore, "the same process served before and after the partition");
   });
@@ -211,10 +211,10 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
         containers: [{ name: "main", image: "busybox", command: ["/bin/sh", "-c", script], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
         volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
     });
-    const phaseOf = (name: string, want: string) => waitFor(`${name} ${want}`, async () => {
+    const phaseOf = (name: string, want: string) => waitFor(async () => {
       const p = await core.readNamespacedPod({ name, namespace: NS });
       return p.status?.phase === want ? p : undefined;
-    }, 60_000);
+    }, { what: `${name} ${want}`, timeoutMs: 60_000 });
     await core.createNamespacedPod({ namespace: NS, body: writer("first", "echo kept > /data/marker") });
     await phaseOf("first", "Succeeded");
     await core.deleteNamespacedPod({ name: "first", namespace: NS });
@@ -226,10 +226,10 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
 
   test("an image missing from the image map leaves the container Waiting with ErrImagePull and says why", async () => {
     await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "registry.invalid/nothing-here:1") });
-    const state = await waitFor("a Waiting reason", async () => {
+    const state = await waitFor(async () => {
       const p = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
       return p.status?.containerStatuses?.[0]?.state?.waiting;
-    }, 30_000);
+    }, { what: "a Waiting reason", timeoutMs: 30_000 });
     assert.match(state.reason ?? "", /^(ErrImagePull|ImagePullBackOff)$/);
     assert.match(state.message ?? "", /registry\.invalid\/nothing-here:1.*not in the proving ground's image map/);
     const pod = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
@@ -246,10 +246,10 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     } });
     await core.createNamespacedPod({ namespace: NS, body: testPod("reader", "pod-reader", "mdbcluster/test-incluster:1") });
     await core.createNamespacedPod({ namespace: NS, body: testPod("outsider", "nobody", "mdbcluster/test-incluster:1") });
-    const ipOf = (name: string) => waitFor(`${name} Ready`, async () => {
+    const ipOf = (name: string) => waitFor(async () => {
       const p = await core.readNamespacedPod({ name, namespace: NS });
       return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? p.status!.podIP : undefined;
-    }, 60_000);
+    }, { what: `${name} Ready`, timeoutMs: 60_000 });
     const answer = async (name: string) => JSON.parse(await httpGet(`http://${await ipOf(name)}:8080/`, 10_000)) as { code: number; pods?: number; message?: string };
     const reader = await answer("reader");
     assert.equal(reader.code, 200, `in-cluster list as pod-reader: ${JSON.stringify(reader)}`);
@@ -265,34 +265,34 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     const victimName = victim.metadata!.name!;
     await sendControl(ground.stateDir, { action: "stop-node", node });
     try {
-      await waitFor(`node ${node} NotReady`, async () => {
+      await waitFor(async () => {
         const n = await core.readNode({ name: node });
         return n.status?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
-      }, 90_000, 500);
-      await waitFor(`pod ${victimName} evicted (marked for deletion)`, async () => {
+      }, { what: `node ${node} NotReady`, timeoutMs: 90_000, intervalMs: 500 });
+      await waitFor(async () => {
         const p = await core.readNamespacedPod({ name: victimName, namespace: NS });
         return p.metadata?.deletionTimestamp !== undefined;
-      }, 60_000, 500);
-      await waitFor("a replacement web pod Ready on another node", async () => {
+      }, { what: `pod ${victimName} evicted (marked for deletion)`, timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor(async () => {
         const list = await pods("app=web");
         return list.filter((p) => !p.metadata?.deletionTimestamp && p.spec?.nodeName !== node
           && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 3;
-      }, 60_000, 500);
+      }, { what: "a replacement web pod Ready on another node", timeoutMs: 60_000, intervalMs: 500 });
     } finally {
       await sendControl(ground.stateDir, { action: "start-node", node });
     }
-    await waitFor(`node ${node} Ready again`, async () => {
+    await waitFor(async () => {
       const n = await core.readNode({ name: node });
       return n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
-    }, 30_000, 500);
-    await waitFor(`evicted pod ${victimName} removed once its node is back`, async () => {
+    }, { what: `node ${node} Ready again`, timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(async () => {
       try {
         await core.readNamespacedPod({ name: victimName, namespace: NS });
         return false;
       } catch (e) {
         return (e as { code?: number }).code === 404;
       }
-    }, 30_000, 500);
+    }, { what: `evicted pod ${victimName} removed once its node is back`, timeoutMs: 30_000, intervalMs: 500 });
     await recordRunnerState();
   });
 
@@ -303,7 +303,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
       const createdMountpoints = JSON.parse(readFileSync(join(ground.stateDir, "podrunner", "mountpoints.json"), "utf8")) as string[];
       // The runner alone first: it must clean up after itself, before cluster:down sweeps anything.
       process.kill(runnerPid, "SIGTERM");
-      await waitFor("the pod runner to exit", async () => !alive(runnerPid), 45_000);
+      await waitFor(async () => !alive(runnerPid), { what: "the pod runner to exit", timeoutMs: 45_000 });
       for (const path of createdMountpoints) assert.equal(existsSync(path), false, `mount point ${path} the runner created is removed`);
       assert.deepEqual(netnsList(), [], "no mdb-* network namespace left");
       await clusterDown({ stateDir: ground.stateDir, log: (l) => console.log(`[cluster:down] ${l}`) });
@@ -311,7 +311,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
       assert.equal(existsSync(ground.stateDir), false, "the state directory is removed");
     } else {
       await core.deleteNamespace({ name: NS });
-      await waitFor("every sandbox of the namespace's pods to be removed", async () => netnsList().every((n) => !seenNetns.has(n)), 60_000, 500);
+      await waitFor(async () => netnsList().every((n) => !seenNetns.has(n)), { what: "every sandbox of the namespace's pods to be removed", timeoutMs: 60_000, intervalMs: 500 });
     }
     const leftPids = [...seenPids].filter(alive);
     assert.deepEqual(leftPids, [], "no container process left");

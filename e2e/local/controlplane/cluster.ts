@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { request } from "node:https";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertPortFree, delay, ProcessTable, waitFor } from "./processes.ts";
+import { assertPortFree, ProcessTable } from "./processes.ts";
+import { sleep, waitFor } from "../../../common/wait.ts";
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
 import { ensureBridge, POD_NETWORK, removePodNetwork } from "./network.ts";
 import { parseTopology, TopologyError, type LocalNode } from "./topology.ts";
@@ -213,7 +214,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       "--unsafe-no-fsync", // test cluster: durability across host crashes is not needed, speed is
       "--quota-backend-bytes=2147483648", "--log-level=warn",
     ] });
-    await waitFor("etcd to answer /health", alive("etcd", () => httpOk(`${etcdUrl}/health`)), 30_000);
+    await waitFor(alive("etcd", () => httpOk(`${etcdUrl}/health`)), { what: "etcd to answer /health", timeoutMs: 30_000 });
     mark("etcd");
 
     const evictionSeconds = opts.evictionSeconds ?? envInt("MDB_EVICTION_SECONDS", 30);
@@ -231,7 +232,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       "--enable-aggregator-routing=true",
       "--allow-privileged=true", "--profiling=false", "--v=1",
     ] });
-    await waitFor("kube-apiserver /readyz", alive("kube-apiserver", async () => (await httpsGet(`${hostUrl}/readyz`, pki, true)).status === 200), 90_000, 300);
+    await waitFor(alive("kube-apiserver", async () => (await httpsGet(`${hostUrl}/readyz`, pki, true)).status === 200), { what: "kube-apiserver /readyz", timeoutMs: 90_000, intervalMs: 300 });
     mark("apiserver");
 
     const nodeGraceSeconds = opts.nodeGraceSeconds ?? envInt("MDB_NODE_GRACE_SECONDS", 20);
@@ -248,8 +249,8 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       `--kubeconfig=${schedConfig}`, `--authentication-kubeconfig=${schedConfig}`, `--authorization-kubeconfig=${schedConfig}`,
       "--bind-address=127.0.0.1", `--secure-port=${p.scheduler}`, "--leader-elect=false", "--v=1",
     ] });
-    await waitFor("kube-controller-manager /healthz", alive("kube-controller-manager", async () => (await httpsGet(`https://127.0.0.1:${p.controllerManager}/healthz`, pki, false)).status === 200), 60_000, 300);
-    await waitFor("kube-scheduler /healthz", alive("kube-scheduler", async () => (await httpsGet(`https://127.0.0.1:${p.scheduler}/healthz`, pki, false)).status === 200), 60_000, 300);
+    await waitFor(alive("kube-controller-manager", async () => (await httpsGet(`https://127.0.0.1:${p.controllerManager}/healthz`, pki, false)).status === 200), { what: "kube-controller-manager /healthz", timeoutMs: 60_000, intervalMs: 300 });
+    await waitFor(alive("kube-scheduler", async () => (await httpsGet(`https://127.0.0.1:${p.scheduler}/healthz`, pki, false)).status === 200), { what: "kube-scheduler /healthz", timeoutMs: 60_000, intervalMs: 300 });
     mark("controllers");
 
     const info: ClusterInfo = {
@@ -263,14 +264,14 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     const kubectl = (...args: string[]) => execFileSync(join(binDir, "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     table.start({ name: "podrunner", command: process.execPath, args: ["--import", "tsx", join(REPO_ROOT, "e2e/local/podrunner/main.ts")],
       env: { ...process.env, MDB_LOCAL_DIR: stateDir, KUBECONFIG: kubeconfig }, cwd: REPO_ROOT });
-    await waitFor(`all ${nodes.length} Nodes to be registered and Ready (pod runner log: ${table.logFile("podrunner")})`, alive("podrunner", () => {
+    await waitFor(alive("podrunner", () => {
       const out = kubectl("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}");
       const ready = new Set(out.split("\n").filter((l) => l.endsWith("=True")).map((l) => l.split("=")[0]));
       return nodes.every((n) => ready.has(n.name));
-    }), 90_000, 500);
+    }), { what: `all ${nodes.length} Nodes to be registered and Ready (pod runner log: ${table.logFile("podrunner")})`, timeoutMs: 90_000, intervalMs: 500 });
     mark("nodesReady");
     // Pods can only be created once the ServiceAccount controller made the default account.
-    await waitFor("the default ServiceAccount", () => kubectl("get", "serviceaccount", "default", "-o", "name").trim() !== "", 30_000, 300);
+    await waitFor(() => kubectl("get", "serviceaccount", "default", "-o", "name").trim() !== "", { what: "the default ServiceAccount", timeoutMs: 30_000, intervalMs: 300 });
     mark("ready");
     writeFileSync(join(stateDir, "cluster.json"), JSON.stringify(info, null, 2));
     log(`proving ground up in ${(timings.ready / 1000).toFixed(1)}s (binaries ${(timings.binaries / 1000).toFixed(1)}s, all ${nodes.length} Nodes Ready at ${(timings.nodesReady / 1000).toFixed(1)}s)`);
@@ -292,7 +293,7 @@ export async function clusterDown(opts: { stateDir?: string; log?: (line: string
   if (existsSync(stateDir)) {
     // etcd may still be closing its files for a moment after exit.
     for (let i = 0; ; i++) {
-      try { rmSync(stateDir, { recursive: true, force: true }); break; } catch (e) { if (i > 20) throw e; await delay(100); }
+      try { rmSync(stateDir, { recursive: true, force: true }); break; } catch (e) { if (i > 20) throw e; await sleep(100); }
     }
   }
   log(`proving ground stopped; removed ${stateDir}`);

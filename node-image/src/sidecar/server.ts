@@ -1,9 +1,8 @@
 // The gRPC server: authenticates each call, validates and hands it to the Member, maps errors to
 // status codes. A refused or failed call never stops the server.
 import * as grpc from "@grpc/grpc-js";
-import type { SidecarHandlers } from "../generated/mdb/sidecar/v1/Sidecar.ts";
-import type { MemberStatus__Output } from "../generated/mdb/sidecar/v1/MemberStatus.ts";
-import { loadSidecarProto } from "./proto.ts";
+import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
+import { loadSidecarProto } from "../../../proto/index.ts";
 import { checkBearer, serverCredentials } from "./auth.ts";
 import { SidecarError } from "./errors.ts";
 import { InvalidTransitionError, WrongStateError } from "./state-machine.ts";

@@ -13,14 +13,9 @@
 import { planId, plural } from "./explain.ts";
 import { PlannerInputError } from "./topology.ts";
 import { groupIntoWaves, wavesLowerBound } from "./waves.ts";
+import { compactSlots, countSlots, formatSlotRanges, isSlotRange, parseSlotRanges as parseRanges, SLOT_COUNT, SlotRangeError, type SlotRange } from "../../../common/slots.ts";
 
-export const SLOT_COUNT = 16384;
-
-/** Inclusive range of slots. */
-export interface SlotRange {
-  start: number;
-  end: number;
-}
+export { compactSlots, countSlots, formatSlotRanges, SLOT_COUNT, type SlotRange };
 
 export interface ShardSlots {
   shard: number;
@@ -68,48 +63,14 @@ export interface SlotScaleInput {
   maxConcurrent: number;
 }
 
-export function countSlots(ranges: readonly SlotRange[]): number {
-  let total = 0;
-  for (const r of ranges) total += r.end - r.start + 1;
-  return total;
-}
-
-/** "0-5460,5462" */
-export function formatSlotRanges(ranges: readonly SlotRange[]): string {
-  return ranges.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`)).join(",");
-}
-
-/** Parse "0-5460,5462" (spaces allowed, empty = no slots); `field` names the input in errors. */
+/** Parse "0-5460,5462" from planner input; a bad text is a PlannerInputError naming `field`. */
 export function parseSlotRanges(text: string, field = "slots"): SlotRange[] {
-  const ranges: SlotRange[] = [];
-  if (text.trim() === "") return ranges;
-  for (const part of text.split(",")) {
-    const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!match) throw new PlannerInputError(`${field}: "${part.trim()}" is not a slot or a slot range; write e.g. "0-5460,5462"`);
-    const start = Number(match[1]);
-    const end = match[2] === undefined ? start : Number(match[2]);
-    checkRange({ start, end }, field);
-    ranges.push({ start, end });
+  try {
+    return parseRanges(text, field);
+  } catch (err) {
+    if (err instanceof SlotRangeError) throw new PlannerInputError(err.message);
+    throw err;
   }
-  return ranges;
-}
-
-function checkRange(r: SlotRange, field: string): void {
-  if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end >= SLOT_COUNT || r.start > r.end) {
-    throw new PlannerInputError(`${field}: ${r.start}-${r.end} is not a slot range within 0-${SLOT_COUNT - 1} with start ≤ end`);
-  }
-}
-
-/** Sorted slot numbers (duplicates allowed) → the fewest ranges covering them. */
-export function compactSlots(slots: readonly number[]): SlotRange[] {
-  const sorted = [...slots].sort((a, b) => a - b);
-  const ranges: SlotRange[] = [];
-  for (const slot of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last && slot <= last.end + 1) last.end = Math.max(last.end, slot);
-    else ranges.push({ start: slot, end: slot });
-  }
-  return ranges;
 }
 
 /** Balanced contiguous ranges: shard i of n gets ⌊16384/n⌋ slots, the first 16384 mod n one more. */
@@ -140,7 +101,7 @@ export function ownershipTable(current: readonly ShardSlots[]): Int32Array {
     const field = `shard ${entry.shard} slots`;
     const ranges = typeof entry.slots === "string" ? parseSlotRanges(entry.slots, field) : entry.slots;
     for (const r of ranges) {
-      checkRange(r, field);
+      if (!isSlotRange(r)) throw new PlannerInputError(`${field}: ${r.start}-${r.end} is not a slot range within 0-${SLOT_COUNT - 1} with start ≤ end`);
       for (let s = r.start; s <= r.end; s++) {
         if (owner[s] >= 0 && owner[s] !== entry.shard) throw new PlannerInputError(`slot ${s} is owned by both shard ${owner[s]} and shard ${entry.shard}; every slot must have exactly one owner — fix the cluster before planning`);
         if (owner[s] === entry.shard) throw new PlannerInputError(`${field} list slot ${s} twice`);

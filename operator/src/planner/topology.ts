@@ -1,21 +1,11 @@
 // Topology model: Kubernetes Nodes turned into plain data the planner can reason about
 // (DESIGN §5, seed 003's Region → Zone → Rack → Host, seed 001's store state).
 
-export const TOPOLOGY_LEVELS = ["region", "zone", "rack", "host"] as const;
-export type TopologyLevel = (typeof TOPOLOGY_LEVELS)[number];
+import { DEFAULT_TOPOLOGY_KEYS, STORE_STATE_LABEL, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel } from "../../../common/labels.ts";
+
+export { DEFAULT_TOPOLOGY_KEYS, STORE_STATE_LABEL, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel };
 export type IsolationLevel = TopologyLevel | "none";
 
-/** Label key that names each failure-domain level; configurable per cluster (spec.placement.topologyKeys). */
-export type TopologyKeys = Record<TopologyLevel, string>;
-
-export const DEFAULT_TOPOLOGY_KEYS: Readonly<TopologyKeys> = Object.freeze({
-  region: "topology.kubernetes.io/region",
-  zone: "topology.kubernetes.io/zone",
-  rack: "topology.mdbcluster.io/rack",
-  host: "kubernetes.io/hostname",
-});
-
-export const STORE_STATE_LABEL = "mdbcluster.io/store-state";
 export type StoreState = "enabled" | "disabled" | "draining";
 
 export interface Resources {

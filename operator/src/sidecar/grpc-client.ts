@@ -1,11 +1,9 @@
 // SidecarClient over gRPC, with per-call deadlines and the bearer token and/or mTLS credentials.
 import * as grpc from "@grpc/grpc-js";
-import { loadSidecarProto } from "../../../node-image/src/sidecar/proto.ts";
-import type { SidecarClient as GeneratedClient } from "../../../node-image/src/generated/mdb/sidecar/v1/Sidecar.ts";
-import type { AssignSlotsResponse__Output } from "../../../node-image/src/generated/mdb/sidecar/v1/AssignSlotsResponse.ts";
-import type { AssignSlotsRequest } from "../../../node-image/src/generated/mdb/sidecar/v1/AssignSlotsRequest.ts";
-import type { PromoteRequest } from "../../../node-image/src/generated/mdb/sidecar/v1/PromoteRequest.ts";
-import type { PromoteResponse__Output } from "../../../node-image/src/generated/mdb/sidecar/v1/PromoteResponse.ts";
+import {
+  loadSidecarProto, type AssignSlotsRequest, type AssignSlotsResponse__Output, type PromoteRequest, type PromoteResponse__Output,
+  type SidecarStub as GeneratedClient,
+} from "../../../proto/index.ts";
 import {
   SidecarCallError, type EngineAddress, type FenceGrant, type MemberStatus, type MigrateSlotsParams, type MigrationProgress,
   type PromoteMode, type PromoteResult, type ReplicationProgress, type SidecarClient, type SlotRange,
