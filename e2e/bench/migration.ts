@@ -18,7 +18,7 @@ import {
 } from "../../node-image/test/support/engines.ts";
 import { percentile } from "../../node-image/test/support/traffic.ts";
 import { startTrafficProcess } from "./support/traffic-process.ts";
-import { migrateSlots, clusterViewOf, type MigrationResult } from "../../node-image/src/migration/index.ts";
+import { migrateSlots, validateMigrateSlotsRequest, clusterViewOf, type MigrationResult } from "../../node-image/src/migration/index.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 100);
@@ -153,12 +153,12 @@ async function runOurs(primaries: EngineProcess[], added: EngineProcess[]): Prom
   // Rebalancing is background work: the driver runs at the lowest CPU priority, as redis-cli does.
   setPriority(TOOL_NICE);
   try {
-    return await Promise.all(moves.map(({ source, target, slots }) => migrateSlots({
+    return await Promise.all(moves.map(({ source, target, slots }) => migrateSlots(validateMigrateSlotsRequest({
     source: { host: source.host, port: source.port }, target: { host: target.host, port: target.port }, slots,
     password: PASSWORD,
     otherPrimaries: all.filter((e) => e !== source && e !== target).map((e) => ({ host: e.host, port: e.port })),
     ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
-    })));
+    }))));
   } finally {
     setPriority(0);
   }

@@ -10,8 +10,10 @@ import type { FailedSlot as _mdb_sidecar_v1_FailedSlot, FailedSlot__Output as _m
 import type { ForgetNodeRequest as _mdb_sidecar_v1_ForgetNodeRequest, ForgetNodeRequest__Output as _mdb_sidecar_v1_ForgetNodeRequest__Output } from './mdb/sidecar/v1/ForgetNodeRequest.ts';
 import type { ForgetNodeResponse as _mdb_sidecar_v1_ForgetNodeResponse, ForgetNodeResponse__Output as _mdb_sidecar_v1_ForgetNodeResponse__Output } from './mdb/sidecar/v1/ForgetNodeResponse.ts';
 import type { GetStatusRequest as _mdb_sidecar_v1_GetStatusRequest, GetStatusRequest__Output as _mdb_sidecar_v1_GetStatusRequest__Output } from './mdb/sidecar/v1/GetStatusRequest.ts';
+import type { GuardStatus as _mdb_sidecar_v1_GuardStatus, GuardStatus__Output as _mdb_sidecar_v1_GuardStatus__Output } from './mdb/sidecar/v1/GuardStatus.ts';
 import type { JoinClusterRequest as _mdb_sidecar_v1_JoinClusterRequest, JoinClusterRequest__Output as _mdb_sidecar_v1_JoinClusterRequest__Output } from './mdb/sidecar/v1/JoinClusterRequest.ts';
 import type { JoinClusterResponse as _mdb_sidecar_v1_JoinClusterResponse, JoinClusterResponse__Output as _mdb_sidecar_v1_JoinClusterResponse__Output } from './mdb/sidecar/v1/JoinClusterResponse.ts';
+import type { LatencyGuard as _mdb_sidecar_v1_LatencyGuard, LatencyGuard__Output as _mdb_sidecar_v1_LatencyGuard__Output } from './mdb/sidecar/v1/LatencyGuard.ts';
 import type { LeaveClusterRequest as _mdb_sidecar_v1_LeaveClusterRequest, LeaveClusterRequest__Output as _mdb_sidecar_v1_LeaveClusterRequest__Output } from './mdb/sidecar/v1/LeaveClusterRequest.ts';
 import type { LeaveClusterResponse as _mdb_sidecar_v1_LeaveClusterResponse, LeaveClusterResponse__Output as _mdb_sidecar_v1_LeaveClusterResponse__Output } from './mdb/sidecar/v1/LeaveClusterResponse.ts';
 import type { MemberStatus as _mdb_sidecar_v1_MemberStatus, MemberStatus__Output as _mdb_sidecar_v1_MemberStatus__Output } from './mdb/sidecar/v1/MemberStatus.ts';
@@ -52,8 +54,10 @@ export interface ProtoGrpcType {
         ForgetNodeRequest: MessageTypeDefinition<_mdb_sidecar_v1_ForgetNodeRequest, _mdb_sidecar_v1_ForgetNodeRequest__Output>
         ForgetNodeResponse: MessageTypeDefinition<_mdb_sidecar_v1_ForgetNodeResponse, _mdb_sidecar_v1_ForgetNodeResponse__Output>
         GetStatusRequest: MessageTypeDefinition<_mdb_sidecar_v1_GetStatusRequest, _mdb_sidecar_v1_GetStatusRequest__Output>
+        GuardStatus: MessageTypeDefinition<_mdb_sidecar_v1_GuardStatus, _mdb_sidecar_v1_GuardStatus__Output>
         JoinClusterRequest: MessageTypeDefinition<_mdb_sidecar_v1_JoinClusterRequest, _mdb_sidecar_v1_JoinClusterRequest__Output>
         JoinClusterResponse: MessageTypeDefinition<_mdb_sidecar_v1_JoinClusterResponse, _mdb_sidecar_v1_JoinClusterResponse__Output>
+        LatencyGuard: MessageTypeDefinition<_mdb_sidecar_v1_LatencyGuard, _mdb_sidecar_v1_LatencyGuard__Output>
         LeaveClusterRequest: MessageTypeDefinition<_mdb_sidecar_v1_LeaveClusterRequest, _mdb_sidecar_v1_LeaveClusterRequest__Output>
         LeaveClusterResponse: MessageTypeDefinition<_mdb_sidecar_v1_LeaveClusterResponse, _mdb_sidecar_v1_LeaveClusterResponse__Output>
         MemberState: EnumTypeDefinition

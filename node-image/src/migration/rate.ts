@@ -4,7 +4,8 @@
 // slice's worth of tokens, so the rate is smooth rather than a burst at the start of every second
 // (the TcaplusDB seed: "smoothed in 10 ms slices"). A reservation larger than one slice goes into debt
 // and the caller waits until the debt is paid off, so later reservations queue behind it.
-import { parseTimeOfDay, type RateLimit, type ScheduleWindow } from "./request.ts";
+import type { RateLimit, ScheduleWindow } from "./request.ts";
+import { parseTimeOfDay } from "./validate.ts";
 
 export const SLICE_MS = 10;
 

@@ -3,16 +3,17 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import {
-  migrateSlots as runMigration, validateMigrateSlotsRequest, MigrationRequestError, MigrationPreconditionError,
-  type MigrateSlotsRequest as LibMigrateSlotsRequest, type MigrationProgress as LibProgress, type MigrationResult,
+  migrateSlots as runMigration, withOtherPrimaries, MigrationPreconditionError, type MigrationProgress as LibProgress, type MigrationResult,
 } from "../migration/index.ts";
-import type { MigrationSummary__Output, MigrateSlotsRequest__Output, MigrationProgress__Output, ReplicationProgress__Output } from "../../../proto/index.ts";
+import type { MigrationSummary__Output, MigrationProgress__Output, ReplicationProgress__Output } from "../../../proto/index.ts";
+import type { CheckedMigrateSlots } from "./migrate-request.ts";
 import { parseInfo } from "../../../common/engine-replies.ts";
 import { compactSlots, countSlots, formatSlotRanges, rangesToSlots, type SlotRange } from "../../../common/slots.ts";
 import { EngineDriver, downSnapshot, type EngineSnapshot } from "./engine.ts";
 import { InvalidArgumentError, SidecarError, failedPrecondition } from "./errors.ts";
 import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
-import { newFenceToken, secretsEqual } from "./auth.ts";
+import { FenceTokens } from "./fence.ts";
+import { systemClock, type Clock } from "../../../common/clock.ts";
 import { validateAddress, validateNodeId, validateSlotRanges, validateTimeoutMs, type Address, type PromoteModeName } from "./requests.ts";
 import { buildStatus, engineRole, observationOf, readinessInputOf, significantPart, type MemberStatus } from "./status.ts";
 import { checkTransition, InvalidTransitionError, reconciledState, requireState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
@@ -34,8 +35,6 @@ interface RunningMigration {
   controller: AbortController;
   progress: LibProgress | undefined;
 }
-
-interface FenceGrant { token: string; primaryNodeId: string; expiresAtMs: number }
 
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
@@ -62,12 +61,13 @@ export class Member {
   private stopped = false;
   private busy: string | undefined;
   private migration: RunningMigration | undefined;
-  private fence: FenceGrant | undefined;
+  private readonly fence: FenceTokens;
   private readonly listeners = new Set<(s: MemberStatus) => void>();
   private readonly statePath: string;
   readonly engine: EngineDriver;
 
-  constructor(readonly settings: SidecarSettings, private readonly log: Logger = consoleLogger) {
+  constructor(readonly settings: SidecarSettings, private readonly log: Logger = consoleLogger, private readonly clock: Clock = systemClock) {
+    this.fence = new FenceTokens(settings.fenceTokenTtlMs, clock);
     this.statePath = stateFilePath(settings.dataDir);
     this.persisted = readMemberState(this.statePath);
     this.engine = new EngineDriver(settings.podIp, settings.enginePort, settings.enginePassword);
@@ -109,7 +109,7 @@ export class Member {
   }
 
   private async tick(): Promise<void> {
-    const snapshot = await this.engine.observe(Date.now());
+    const snapshot = await this.engine.observe(this.clock.nowMs());
     this.snapshot = snapshot;
     if (snapshot.up) {
       const engineRestarted = snapshot.runId !== this.lastRunId;
@@ -126,7 +126,7 @@ export class Member {
         this.persist(observationOf(snapshot).keys > 0 ? "engine now holds keys" : "engine now holds no keys");
       }
     }
-    this.lastTickMs = Date.now();
+    this.lastTickMs = this.clock.nowMs();
     this.publish();
   }
 
@@ -147,7 +147,7 @@ export class Member {
     const value: PersistedMemberState = {
       state: this.state, engineNodeId: this.snapshot.nodeId || this.persisted?.engineNodeId || "",
       engineHadKeys: this.snapshot.up ? observationOf(this.snapshot).keys > 0 : (this.persisted?.engineHadKeys ?? false),
-      updatedAtMs: Date.now(), reason,
+      updatedAtMs: this.clock.nowMs(), reason,
     };
     writeMemberState(this.statePath, value);
     this.persisted = value;
@@ -350,9 +350,9 @@ export class Member {
     requireState(this.state, ["STANDBY"], "PrepareTakeover");
     const me = this.snapshot.myself;
     if (!me || !me.primaryId) throw failedPrecondition("PrepareTakeover: the engine follows no primary");
-    this.fence = { token: newFenceToken(), primaryNodeId: me.primaryId, expiresAtMs: Date.now() + this.settings.fenceTokenTtlMs };
-    this.log.warn("fence token issued for TAKEOVER", { primaryNodeId: me.primaryId, expiresAtMs: this.fence.expiresAtMs });
-    return { fenceToken: this.fence.token, primaryNodeId: this.fence.primaryNodeId, expiresAtMs: this.fence.expiresAtMs };
+    const grant = this.fence.issue(me.primaryId);
+    this.log.warn("fence token issued for TAKEOVER", { primaryNodeId: me.primaryId, expiresAtMs: grant.expiresAtMs });
+    return { fenceToken: grant.token, primaryNodeId: grant.primaryNodeId, expiresAtMs: grant.expiresAtMs };
   }
 
   async promote(mode: PromoteModeName, fenceToken: string, timeoutInput: number | undefined): Promise<{ status: MemberStatus; offsetAtSwitch: number; pauseMs: number }> {
@@ -373,16 +373,12 @@ export class Member {
         if (linkUp) throw failedPrecondition(`Promote FORCE: primary ${me.primaryId} is reachable (replication link up); use GRACEFUL so no acknowledged write is lost`);
         args = ["CLUSTER", "FAILOVER", "FORCE"];
       } else {
-        const grant = this.fence;
-        if (!fenceToken) throw failedPrecondition("Promote TAKEOVER needs fenceToken: call PrepareTakeover on this member, fence the old primary (delete its pod or prove it is cut off), then Promote with that token");
-        if (!grant || !secretsEqual(fenceToken, grant.token)) throw failedPrecondition("Promote TAKEOVER: fenceToken does not match the token this member issued with PrepareTakeover; call PrepareTakeover again");
-        if (Date.now() > grant.expiresAtMs) throw failedPrecondition("Promote TAKEOVER: the fence token expired; call PrepareTakeover again after fencing");
-        if (grant.primaryNodeId !== me.primaryId) throw failedPrecondition(`Promote TAKEOVER: the token fences primary ${grant.primaryNodeId} but this member now follows ${me.primaryId}; call PrepareTakeover again`);
-        this.fence = undefined; // single use
+        const refused = this.fence.redeem(fenceToken, me.primaryId);
+        if (refused) throw failedPrecondition(refused);
         args = ["CLUSTER", "FAILOVER", "TAKEOVER"];
       }
       if (mode === "GRACEFUL") await this.waitUntilCaughtUp(me.primaryId, 5000);
-      const started = Date.now();
+      const started = this.clock.nowMs();
       await this.engine.call(...args);
       // For GRACEFUL the engine's manual failover pauses writers on the primary and waits until this
       // replica's offset equals the primary's before it switches, so no acknowledged write is lost.
@@ -391,7 +387,7 @@ export class Member {
         const nowMe = this.snapshot.myself;
         return engineRole(this.snapshot) === "primary" && nowMe && countSlots(nowMe.slots) > 0 ? true : undefined;
       }, timeoutMs, () => `the engine to become primary after ${args.join(" ")} (still ${engineRole(this.snapshot)})`, 50);
-      const pauseMs = Date.now() - started;
+      const pauseMs = this.clock.nowMs() - started;
       this.transition("ACTIVE", `Promote ${mode}`);
       return { status: this.status, offsetAtSwitch: Number(this.snapshot.info.get("master_repl_offset") ?? 0), pauseMs };
     });
@@ -419,37 +415,11 @@ export class Member {
     }
   }
 
-  async migrateSlots(req: MigrateSlotsRequest__Output, signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void): Promise<MigrationProgress__Output> {
-    const source = validateAddress(req.source, "source");
-    const ranges = validateSlotRanges(req.slots, "slots");
-    const otherPrimariesGiven = (req.otherPrimaries ?? []).map((a, i) => validateAddress(a, `otherPrimaries[${i}]`));
-    const progressIntervalMs = validateTimeoutMs(req.progressIntervalMs, "progressIntervalMs", 500, 60_000);
-    if (source.host === this.settings.podIp && source.port === this.settings.enginePort) {
-      throw new InvalidArgumentError("source", `is this member's own engine (${source.host}:${source.port}); call MigrateSlots on the target member with the source's address`);
-    }
-    const opt = (v: number | undefined) => (v ? v : undefined);
-    const rate = (r: { keysPerSecond?: number; bytesPerSecond?: number } | null | undefined) => {
-      if (!r || !(r.keysPerSecond || r.bytesPerSecond)) return undefined;
-      return { ...(r.keysPerSecond ? { keysPerSecond: r.keysPerSecond } : {}), ...(r.bytesPerSecond ? { bytesPerSecond: r.bytesPerSecond } : {}) };
-    };
-    const draft = {
-      source: { host: source.host, port: source.port },
-      target: { host: this.settings.podIp, port: this.settings.enginePort },
-      slots: rangesToSlots(ranges),
-      otherPrimaries: otherPrimariesGiven.map((a) => ({ host: a.host, port: a.port })),
-      password: this.settings.enginePassword,
-      batchKeys: opt(req.batchKeys), window: opt(req.window), parallelSlots: opt(req.parallelSlots),
-      rate: rate(req.rate),
-      schedule: req.schedule?.length ? req.schedule.map((w) => ({ start: w.start, end: w.end, rate: rate(w.rate) ?? {} })) : undefined,
-      migrateTimeoutMs: opt(req.migrateTimeoutMs),
-    };
-    let libRequest: LibMigrateSlotsRequest;
-    try {
-      libRequest = validateMigrateSlotsRequest(draft);
-    } catch (err) {
-      if (err instanceof MigrationRequestError) throw new InvalidArgumentError(err.field, err.message);
-      throw err;
-    }
+  /** MigrateSlots on this member (the target), with the request checked at the gRPC edge (migrate-request.ts). */
+  async migrateSlots(checked: CheckedMigrateSlots, signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void): Promise<MigrationProgress__Output> {
+    let libRequest = checked.request;
+    const { progressIntervalMs } = checked;
+    const source = { ...libRequest.source, busPort: libRequest.source.busPort ?? libRequest.source.port + 10000 };
     if (this.migration) throw new SidecarError("ALREADY_EXISTS", `MigrateSlots: migration ${this.migration.id} is running on this member; wait for it or CancelMigration`);
     return this.exclusive("MigrateSlots", async () => {
       requireState(this.state, ["ONLINE", "ACTIVE", "MIGRATING"], "MigrateSlots", "the target must be an empty or active primary");
@@ -457,13 +427,13 @@ export class Member {
       const me = this.myself();
       const sourceNode = this.snapshot.nodes.find((n) => n.host === source.host && n.port === source.port);
       if (!sourceNode) throw failedPrecondition(`MigrateSlots: source ${source.host}:${source.port} is not in this engine's cluster; JoinCluster first`);
-      if (libRequest.otherPrimaries === undefined || libRequest.otherPrimaries.length === 0) {
+      if (libRequest.otherPrimaries === undefined) {
         // Default: every other primary with slots learns the new owner (step 3 of DESIGN §6).
-        libRequest = { ...libRequest, otherPrimaries: this.snapshot.nodes
+        libRequest = withOtherPrimaries(libRequest, this.snapshot.nodes
           .filter((n) => n.primary && !n.failed && n.id !== me.id && n.id !== sourceNode.id && n.slots.length > 0)
-          .map((n) => ({ host: n.host, port: n.port })) };
+          .map((n) => ({ host: n.host, port: n.port })));
       }
-      const running: RunningMigration = { id: randomUUID(), source, slots: libRequest.slots, controller: new AbortController(), progress: undefined };
+      const running: RunningMigration = { id: randomUUID(), source, slots: [...libRequest.slots], controller: new AbortController(), progress: undefined };
       const abortFromCaller = () => running.controller.abort();
       if (signal.aborted) throw new SidecarError("ABORTED", "MigrateSlots: the caller cancelled before the migration started");
       signal.addEventListener("abort", abortFromCaller, { once: true });
@@ -472,13 +442,14 @@ export class Member {
       const toProto = (p: LibProgress): MigrationProgress__Output => ({
         migrationId: running.id, slotsTotal: p.slotsTotal, slotsDone: p.slotsDone, slotsFailed: p.slotsFailed,
         keysMoved: p.keysMoved, bytesMoved: p.bytesMoved, keysPerSecond: p.keysPerSecond, bytesPerSecond: p.bytesPerSecond,
-        activeSlots: p.activeSlots, maxSourceBlockMs: p.maxSourceBlockMs, done: false, cancelled: false, failedSlots: [], elapsedMs: Date.now() - startedAtMs,
+        activeSlots: p.activeSlots, maxSourceBlockMs: p.maxSourceBlockMs, guard: p.guard, done: false, cancelled: false, failedSlots: [],
+        elapsedMs: this.clock.nowMs() - startedAtMs,
       });
-      const startedAtMs = Date.now();
+      const startedAtMs = this.clock.nowMs();
       this.log.info("migration started", { id: running.id, source: `${source.host}:${source.port}`, slots: formatSlotRanges(compactSlots(running.slots)) });
       let result: MigrationResult;
       try {
-        onProgress(toProto({ slotsTotal: running.slots.length, slotsDone: 0, slotsFailed: 0, keysMoved: 0, bytesMoved: 0, keysPerSecond: 0, bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0 }));
+        onProgress(toProto({ slotsTotal: running.slots.length, slotsDone: 0, slotsFailed: 0, keysMoved: 0, bytesMoved: 0, keysPerSecond: 0, bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0, guard: null }));
         result = await runMigration(libRequest, {
           signal: running.controller.signal,
           progressIntervalMs,

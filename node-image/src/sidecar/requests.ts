@@ -1,23 +1,21 @@
 // Validates API requests (pure). Every refusal names the field, what was expected and what was given.
 import { InvalidArgumentError } from "./errors.ts";
 import { SLOT_COUNT, type SlotRange } from "../../../common/slots.ts";
+import { hostProblem, portProblem } from "../../../common/address.ts";
 
 export interface AddressInput { host?: string; port?: number; busPort?: number }
 export interface Address { host: string; port: number; busPort: number }
 
-const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const dnsName = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const nodeIdPattern = /^[0-9a-f]{40}$/;
 
 export function validateAddress(input: AddressInput | null | undefined, field: string): Address {
   if (!input) throw new InvalidArgumentError(field, "is required (host and port of an engine)");
   const host = (input.host ?? "").trim();
-  if (!host) throw new InvalidArgumentError(`${field}.host`, "is required (an IPv4 address or DNS name)");
-  if (!ipv4.test(host) && !(dnsName.test(host) && /[a-z]/i.test(host))) {
-    throw new InvalidArgumentError(`${field}.host`, `"${host}" is not an IPv4 address or DNS name`);
-  }
+  const badHost = hostProblem(host);
+  if (badHost) throw new InvalidArgumentError(`${field}.host`, badHost);
   const port = input.port ?? 0;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`${field}.port`, `${port} is not a port in 1..65535`);
+  const badPort = portProblem(port);
+  if (badPort) throw new InvalidArgumentError(`${field}.port`, badPort);
   const busPort = input.busPort ?? 0;
   if (!Number.isInteger(busPort) || busPort < 0 || busPort > 65535) throw new InvalidArgumentError(`${field}.busPort`, `${busPort} is not a port in 0..65535 (0 = port + 10000)`);
   if (busPort === 0 && port + 10000 > 65535) throw new InvalidArgumentError(`${field}.busPort`, `is required when port + 10000 exceeds 65535 (port ${port})`);

@@ -7,6 +7,7 @@ import { checkBearer, serverCredentials } from "./auth.ts";
 import { SidecarError } from "./errors.ts";
 import { InvalidTransitionError, WrongStateError } from "./state-machine.ts";
 import { validatePromoteMode } from "./requests.ts";
+import { checkMigrateSlotsRequest } from "./migrate-request.ts";
 import type { Member } from "./member.ts";
 import type { SidecarSettings } from "./settings.ts";
 
@@ -88,7 +89,7 @@ export function buildHandlers(member: Member, settings: SidecarSettings): Sideca
     PrepareTakeover: unary(() => member.prepareTakeover()),
     Promote: unary((req) => member.promote(validatePromoteMode(req.mode), req.fenceToken ?? "", req.timeoutMs)),
     MigrateSlots: stream(async (req, call, signal) => {
-      const final = await member.migrateSlots(req, signal, (p) => call.write(p));
+      const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => call.write(p));
       call.write(final);
     }),
     CancelMigration: unary((req) => member.cancelMigration(req.migrationId ?? "")),

@@ -4,7 +4,10 @@ import { Cluster } from "ioredis";
 import {
   startEngines, formCluster, addEmptyPrimaries, loadKeys, type EngineProcess, type StartEnginesOptions,
 } from "../support/engines.ts";
-import { clusterViewOf, type ClusterView, type EngineAddress } from "../../src/migration/index.ts";
+import {
+  clusterViewOf, migrateSlots, validateMigrateSlotsRequest, type ClusterView, type EngineAddress, type MigrateOptions, type MigrateSlotsInput,
+  type MigrationResult,
+} from "../../src/migration/index.ts";
 
 export const PASSWORD = "migration-test-pw";
 
@@ -89,4 +92,9 @@ export async function readyCluster(engines: readonly EngineProcess[]): Promise<C
     cluster.once("end", () => reject(new Error("cluster client ended before ready")));
   });
   return cluster;
+}
+
+/** A move as a caller makes one: the request is checked first (the engine takes only checked requests). */
+export function move(input: MigrateSlotsInput, opts?: MigrateOptions): Promise<MigrationResult> {
+  return migrateSlots(validateMigrateSlotsRequest(input), opts);
 }

@@ -4,9 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { waitFor, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, keySlot, waitForClusterConsistent, type EngineProcess } from "../support/engines.ts";
 import { startTraffic, verifyAcknowledgedWrites, percentile } from "../support/traffic.ts";
-import { migrateSlots, probeAtomicSlotMigration, type MigrateSlotsRequest, type MigrationProgress } from "../../src/migration/index.ts";
+import { probeAtomicSlotMigration, type MigrateSlotsInput, type MigrationProgress } from "../../src/migration/index.ts";
 import {
-  PASSWORD, startMigrationCluster, address, ownedSlots, everyNthSlot, viewOf, readyCluster,
+  PASSWORD, startMigrationCluster, address, ownedSlots, everyNthSlot, viewOf, readyCluster, move,
 } from "./fixtures.ts";
 
 async function assertHealthy(engines: readonly EngineProcess[]): Promise<void> {
@@ -32,7 +32,7 @@ test("migrates a quarter of every primary's slots to a new primary under client 
   const traffic = startTraffic(cluster, { opsPerSecond: 1000, loadedKeys: keys, valueBytes: 100 });
 
   const plans = await Promise.all(c.primaries.map(async (source) => ({ source, slots: await everyNthSlot(source, 4) })));
-  const results = await Promise.all(plans.map(({ source, slots }) => migrateSlots({
+  const results = await Promise.all(plans.map(({ source, slots }) => move({
     source: address(source), target: address(newPrimary), slots, password: PASSWORD,
     otherPrimaries: c.primaries.filter((p) => p !== source).map(address),
   })));
@@ -63,14 +63,14 @@ test("a second identical call is an idempotent no-op: every slot already owned b
   const c = await startMigrationCluster({ port: 6380, keys: 20_000 });
   t.after(c.stop);
   const [source] = c.primaries;
-  const request: MigrateSlotsRequest = {
+  const request: MigrateSlotsInput = {
     source: address(source), target: address(c.empty[0]), slots: await everyNthSlot(source, 8), password: PASSWORD,
     otherPrimaries: c.primaries.slice(1).map(address),
   };
-  const first = await migrateSlots(request);
+  const first = await move(request);
   assert.deepEqual(first.failedSlots, []);
   assert.ok(first.keysMoved > 0);
-  const second = await migrateSlots(request);
+  const second = await move(request);
   assert.deepEqual(second.failedSlots, []);
   assert.equal(second.slotsDone, request.slots.length);
   assert.equal(second.keysMoved, 0);
@@ -90,13 +90,13 @@ test("kill the source engine mid-migration, restart it, resume: every slot moves
   const c = await startMigrationCluster({ port: 6381, keys, extraConfig: { appendonly: "yes", appendfsync: "always" } });
   t.after(c.stop);
   const [source] = c.primaries;
-  const request: MigrateSlotsRequest = {
+  const request: MigrateSlotsInput = {
     source: address(source), target: address(c.empty[0]), slots: await everyNthSlot(source, 2), password: PASSWORD,
     otherPrimaries: c.primaries.slice(1).map(address),
     rate: { keysPerSecond: 15_000 }, // slow enough to be killed in the middle
   };
   let killed: Promise<void> | undefined;
-  const first = await migrateSlots(request, {
+  const first = await move(request, {
     progressIntervalMs: 50,
     onProgress: (p) => { if (!killed && p.keysMoved >= 3000) killed = source.kill("SIGKILL"); },
   });
@@ -107,10 +107,10 @@ test("kill the source engine mid-migration, restart it, resume: every slot moves
 
   await source.restart();
   await waitForClusterConsistent(c.all);
-  const resumed = await migrateSlots({ ...request, rate: undefined });
+  const resumed = await move({ ...request, rate: undefined });
   assert.deepEqual(resumed.failedSlots, []);
   assert.equal(resumed.slotsDone, request.slots.length);
-  assert.deepEqual((await ownedSlots(c.empty[0])).sort((a, b) => a - b), [...request.slots].sort((a, b) => a - b));
+  assert.deepEqual((await ownedSlots(c.empty[0])).sort((a, b) => a - b), [...request.slots as number[]].sort((a, b) => a - b));
   assert.deepEqual(await keyspaceChecksum(c.all, { password: PASSWORD }), expectedChecksum(keys, 100));
   await assertNoOpenSlots(c.all);
   await assertHealthy(c.all);
@@ -125,7 +125,7 @@ test("cancel mid-migration: in-flight slots finish, every slot has exactly one o
   const slots = await everyNthSlot(source, 2);
   const controller = new AbortController();
   const progress: MigrationProgress[] = [];
-  const result = await migrateSlots({
+  const result = await move({
     source: address(source), target: address(target), slots, password: PASSWORD,
     otherPrimaries: c.primaries.slice(1).map(address), rate: { keysPerSecond: 20_000 },
   }, {
@@ -164,7 +164,7 @@ test("a 50 MB hash moves intact and its source block time is reported", async (t
   assert.ok(usage >= 50_000_000, `the hash uses ${usage} bytes`);
   const before = await keyspaceChecksum(c.all, { password: PASSWORD });
 
-  const result = await migrateSlots({
+  const result = await move({
     source: address(owner), target: address(c.empty[0]), slots: [slot], password: PASSWORD,
     otherPrimaries: c.primaries.filter((p) => p !== owner).map(address),
   });
@@ -200,7 +200,7 @@ test("BUSYKEY: an equal copy on the target is replaced; a different copy fails t
     await tgt.pipeline().call("ASKING").set(key, value).exec();
   }
 
-  const result = await migrateSlots({
+  const result = await move({
     source: address(source), target: address(target), slots: [equalSlot, differentSlot], password: PASSWORD,
     otherPrimaries: c.primaries.slice(1).map(address),
   });
@@ -217,7 +217,7 @@ test("BUSYKEY: an equal copy on the target is replaced; a different copy fails t
 
   // The operator resolves the conflict (drops the target's copy) and resumes.
   await tgt.pipeline().call("ASKING").del(differentKey).exec();
-  const resumed = await migrateSlots({ source: address(source), target: address(target), slots: [equalSlot, differentSlot], password: PASSWORD, otherPrimaries: c.primaries.slice(1).map(address) });
+  const resumed = await move({ source: address(source), target: address(target), slots: [equalSlot, differentSlot], password: PASSWORD, otherPrimaries: c.primaries.slice(1).map(address) });
   assert.deepEqual(resumed.failedSlots, []);
   await waitFor(async () => (await ownedSlots(target)).length === 2, { what: "the target to own both slots" });
   await assertNoOpenSlots(c.all);
@@ -229,11 +229,11 @@ test("refuses engines that cannot take part before touching any slot", async (t)
   t.after(c.stop);
   const [a, b] = c.primaries;
   const slotOfB = (await ownedSlots(b))[0];
-  const result = await migrateSlots({ source: address(a), target: address(c.empty[0]), slots: [slotOfB], password: PASSWORD });
+  const result = await move({ source: address(a), target: address(c.empty[0]), slots: [slotOfB], password: PASSWORD });
   assert.equal(result.failedSlots.length, 1);
   assert.match(result.failedSlots[0].error, /is owned by node [0-9a-f]+, not by the source/);
   await assert.rejects(
-    migrateSlots({ source: address(a), target: address(c.empty[0]), slots: [0], password: "wrong" }),
+    move({ source: address(a), target: address(c.empty[0]), slots: [0], password: "wrong" }),
     /cannot connect to 127\.0\.1\.1:6385 .*check the address and password/,
   );
   await assertHealthy(c.all);
@@ -268,7 +268,7 @@ test("the target claims its new slots without a PONG broadcast per slot, and end
   const target = c.empty[0];
   const slots = await everyNthSlot(source, 4); // ~1365 slots
   const pongsBefore = await clusterInfoNumber(target, "cluster_stats_messages_pong_sent");
-  const result = await migrateSlots({
+  const result = await move({
     source: address(source), target: address(target), slots, password: PASSWORD, otherPrimaries: c.primaries.slice(1).map(address),
   });
   assert.deepEqual(result.failedSlots, []);
@@ -303,7 +303,7 @@ test("a user without scripting rights still migrates: SETSLOTs and batches go th
   }
   const [source] = c.primaries;
   const slots = await everyNthSlot(source, 16);
-  const result = await migrateSlots({
+  const result = await move({
     source: address(source), target: address(c.empty[0]), slots, username: "mover", password: "mover-pw",
     otherPrimaries: c.primaries.slice(1).map(address),
   });

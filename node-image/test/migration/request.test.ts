@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { validateMigrateSlotsRequest, MigrationRequestError, clusterViewOf, planSlot } from "../../src/migration/index.ts";
+import { validateMigrateSlotsRequest, withOtherPrimaries, MigrationRequestError, MIGRATION_DEFAULTS, clusterViewOf, planSlot } from "../../src/migration/index.ts";
 
 /** Fluent builder of a valid request; each case breaks one thing. */
 class RequestBuilder {
@@ -22,24 +22,62 @@ class RequestBuilder {
 const makeRequest = (): RequestBuilder => new RequestBuilder();
 
 describe("validateMigrateSlotsRequest", () => {
-  test("accepts a minimal request and keeps optional fields it was given", () => {
+  test("accepts a minimal request and fills in every default", () => {
+    const req = validateMigrateSlotsRequest(makeRequest().obj());
+    assert.deepEqual(req.slots, [0, 1, 2]);
+    assert.equal(req.batchKeys, MIGRATION_DEFAULTS.batchKeys);
+    assert.equal(req.window, MIGRATION_DEFAULTS.window);
+    assert.equal(req.parallelSlots, MIGRATION_DEFAULTS.parallelSlots);
+    assert.equal(req.otherPrimaries, undefined, "unset: the sidecar fills in the cluster's other primaries");
+    assert.equal(req.atomicMigration, "auto");
+    assert.deepEqual(req.guard, { enabled: true, budgetFactor: 0, budgetMs: 0, floorKeysPerSecond: 2000 }, "the guard is on by default");
+  });
+
+  test("keeps optional fields it was given", () => {
     const req = validateMigrateSlotsRequest(makeRequest()
       .set("password", "pw").set("batchKeys", 500).set("rate", { keysPerSecond: 0, bytesPerSecond: 10 })
-      .set("schedule", [{ start: "23:00", end: "07:00", rate: { keysPerSecond: 100 } }]).obj());
-    assert.deepEqual(req.slots, [0, 1, 2]);
+      .set("schedule", [{ start: "23:00", end: "07:00", rate: { keysPerSecond: 100 } }])
+      .set("guard", { disabled: true, budgetFactor: 3, budgetMs: 4.5, floorKeysPerSecond: 100 }).obj());
     assert.equal(req.batchKeys, 500);
     assert.deepEqual(req.rate, { bytesPerSecond: 10 }, "0 means unlimited and is dropped");
     assert.equal(req.schedule?.[0].start, "23:00");
+    assert.deepEqual(req.guard, { enabled: false, budgetFactor: 3, budgetMs: 4.5, floorKeysPerSecond: 100 });
+  });
+
+  test("slots may be numbers and { start, end } ranges, expanded in order", () => {
+    assert.deepEqual(validateMigrateSlotsRequest(makeRequest().set("slots", [7, { start: 1, end: 3 }]).obj()).slots, [7, 1, 2, 3]);
+  });
+
+  test("0 for a guard number means its default, as an unset proto3 field", () => {
+    assert.deepEqual(validateMigrateSlotsRequest(makeRequest().set("guard", { budgetFactor: 0, budgetMs: 0, floorKeysPerSecond: 0 }).obj()).guard,
+      { enabled: true, budgetFactor: 0, budgetMs: 0, floorKeysPerSecond: 2000 });
+  });
+
+  test("withOtherPrimaries keeps the check: the source and target are never told as peers", () => {
+    const req = validateMigrateSlotsRequest(makeRequest().obj());
+    const filled = withOtherPrimaries(req, [{ host: "127.0.1.1", port: 6379 }, { host: "127.0.1.2", port: 6379 }]);
+    assert.deepEqual(filled.otherPrimaries, [{ host: "127.0.1.2", port: 6379 }]);
   });
 
   const bad: [string, unknown, string, RegExp][] = [
     ["not an object", "x", "request", /expected an object/],
     ["unknown field", makeRequest().set("slot", 3).obj(), "slot", /unknown field/],
-    ["source missing", makeRequest().set("source", undefined).obj(), "source", /expected \{ host, port \}/],
-    ["empty host", makeRequest().set("target", { host: "", port: 1 }).obj(), "target.host", /non-empty host/],
+    ["source missing", makeRequest().set("source", undefined).obj(), "source", /is required \(the \{ host, port \}/],
+    ["empty host", makeRequest().set("target", { host: "", port: 1 }).obj(), "target.host", /is required \(an IPv4 address or DNS name\)/],
+    ["malformed IP", makeRequest().set("target", { host: "999.1.1.1", port: 1 }).obj(), "target.host", /"999\.1\.1\.1" is not an IPv4 address or DNS name/],
     ["port out of range", makeRequest().set("source", { host: "a", port: 70000 }).obj(), "source.port", /1\.\.65535/],
-    ["source is target", makeRequest().set("target", { host: "127.0.1.1", port: 6379 }).obj(), "target", /same engine as source/],
-    ["no slots", makeRequest().set("slots", []).obj(), "slots", /non-empty array/],
+    ["bus port out of range", makeRequest().set("source", { host: "a", port: 7000, busPort: 70000 }).obj(), "source.busPort", /1\.\.65535/],
+    ["source is target", makeRequest().set("target", { host: "127.0.1.1", port: 6379 }).obj(), "source", /same engine as the target/],
+    ["no slots", makeRequest().set("slots", []).obj(), "slots", /must name at least one slot/],
+    ["range end before start", makeRequest().set("slots", [{ start: 5, end: 4 }]).obj(), "slots[0]", /end 4 is before start 5/],
+    ["range edge out of range", makeRequest().set("slots", [{ start: 0, end: 16384 }]).obj(), "slots[0].end", /0\.\.16383/],
+    ["overlapping ranges", makeRequest().set("slots", [{ start: 0, end: 5 }, { start: 5, end: 6 }]).obj(), "slots[1]", /slot 5 is listed twice/],
+    ["guard not an object", makeRequest().set("guard", true).obj(), "guard", /expected \{ disabled\?/],
+    ["guard unknown field", makeRequest().set("guard", { budget: 2 }).obj(), "guard.budget", /unknown field/],
+    ["guard disabled not a boolean", makeRequest().set("guard", { disabled: "yes" }).obj(), "guard.disabled", /true or false/],
+    ["guard factor below 1.1", makeRequest().set("guard", { budgetFactor: 1 }).obj(), "guard.budgetFactor", /1\.1\.\.100.*idle p99/],
+    ["guard budget negative", makeRequest().set("guard", { budgetMs: -1 }).obj(), "guard.budgetMs", /0\.1\.\.10000/],
+    ["guard floor fractional", makeRequest().set("guard", { floorKeysPerSecond: 1.5 }).obj(), "guard.floorKeysPerSecond", /integer 1\.\.10000000, got number 1\.5; the guard never paces below it/],
     ["slot too big", makeRequest().set("slots", [1, 16384]).obj(), "slots[1]", /0\.\.16383/],
     ["fractional slot", makeRequest().set("slots", [1.5]).obj(), "slots[0]", /slot number/],
     ["duplicate slot", makeRequest().set("slots", [4, 4]).obj(), "slots[1]", /listed twice/],

@@ -13,6 +13,8 @@ import type { MemberStatus } from "../../src/sidecar/status.ts";
 import { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
 import { SidecarCallError, type MigrateSlotsParams } from "../../../operator/src/sidecar/client.ts";
 import type { MigrationProgress__Output } from "../../../proto/index.ts";
+import type { CheckedMigrateSlots } from "../../src/sidecar/migrate-request.ts";
+import { MIGRATION_DEFAULTS } from "../../src/migration/index.ts";
 
 /** A request the operator would never send: the sidecar must refuse it by itself. */
 const incomplete = (req: Partial<MigrateSlotsParams>) => req as MigrateSlotsParams;
@@ -29,8 +31,11 @@ function status(state: MemberStatus["state"]): MemberStatus {
 
 const progress = (slotsDone: number, done: boolean): MigrationProgress__Output => ({
   migrationId: "m-1", slotsTotal: 2, slotsDone, slotsFailed: 0, keysMoved: slotsDone * 10, bytesMoved: 0, keysPerSecond: 0,
-  bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0, done, cancelled: false, failedSlots: [], elapsedMs: 0,
+  bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0, done, cancelled: false, failedSlots: [], elapsedMs: 0, guard: null,
 });
+
+/** What the fake member's MigrateSlots was handed (after the edge's check). */
+const received: CheckedMigrateSlots[] = [];
 
 /** Only what the handlers under test call. */
 const fakeMember = {
@@ -41,14 +46,15 @@ const fakeMember = {
   forgetNode: async (id: string) => { throw new InvalidArgumentError("nodeId", `"${id}" is not an engine node id`); },
   leaveCluster: async () => { throw new SidecarError("UNAVAILABLE", "engine down"); },
   prepareTakeover: () => { throw new Error("boom"); },
-  migrateSlots: async (req: { slots?: unknown[] }, _signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void) => {
-    if (!req.slots?.length) throw new InvalidArgumentError("slots", "must name at least one slot range");
+  migrateSlots: async (checked: CheckedMigrateSlots, _signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void) => {
+    received.push(checked);
     onProgress(progress(1, false));
     return progress(2, true);
   },
 } as unknown as Member;
 
-const settings = { auth: { bearerToken: TOKEN } } as unknown as SidecarSettings;
+const settings = { auth: { bearerToken: TOKEN }, podIp: "127.0.0.1", enginePort: 7000, enginePassword: "pw" } as unknown as SidecarSettings;
+const SOURCE = { host: "127.0.0.2", port: 7000 };
 
 describe("sidecar gRPC server (in-process, fake member)", () => {
   let server: grpc.Server;
@@ -103,7 +109,9 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
     ["bad field → INVALID_ARGUMENT naming it", (c) => c.forget("zz"), "INVALID_ARGUMENT", /^nodeId: "zz"/],
     ["engine down → UNAVAILABLE", (c) => c.leave(), "UNAVAILABLE", /engine down/],
     ["unexpected error → INTERNAL", (c) => c.prepareTakeover(), "INTERNAL", /internal error: boom/],
-    ["stream error reaches the client", (c) => drain(c.migrateSlots(incomplete({}))), "INVALID_ARGUMENT", /^slots: must name/],
+    ["stream error reaches the client", (c) => drain(c.migrateSlots(incomplete({ source: SOURCE }))), "INVALID_ARGUMENT", /^slots: must name/],
+    ["MigrateSlots from this member's own engine", (c) => drain(c.migrateSlots({ source: { host: "127.0.0.1", port: 7000 }, slots: [{ start: 1, end: 1 }] })), "INVALID_ARGUMENT", /^source: is the same engine as the target \(127\.0\.0\.1:7000\)/],
+    ["a guard knob out of range, named", (c) => drain(c.migrateSlots({ source: SOURCE, slots: [{ start: 1, end: 1 }], guard: { budgetFactor: 0.5 } })), "INVALID_ARGUMENT", /^guard\.budgetFactor: expected a number 1\.1\.\.100/],
   ];
   for (const [name, call, code, pattern] of mapped) {
     test(name, async () => {
@@ -114,8 +122,28 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
   }
 
   test("a migration streams progress, then the final message", async () => {
-    const messages = await drain(client(TOKEN).migrateSlots(incomplete({ slots: [{ start: 1, end: 2 }] })));
+    const messages = await drain(client(TOKEN).migrateSlots({ source: SOURCE, slots: [{ start: 1, end: 2 }] }));
     assert.deepEqual(messages.map((p) => [p.slotsDone, p.done]), [[1, false], [2, true]]);
+  });
+
+  test("the request is checked once at the edge: the member gets this engine as target, the defaults and the guard knobs", async () => {
+    received.length = 0;
+    await drain(client(TOKEN).migrateSlots({ source: SOURCE, slots: [{ start: 1, end: 2 }, { start: 9, end: 9 }], batchKeys: 50, guard: { budgetMs: 3, floorKeysPerSecond: 500 } }));
+    const [{ request, progressIntervalMs }] = received;
+    assert.deepEqual(request.target, { host: "127.0.0.1", port: 7000 });
+    assert.deepEqual(request.slots, [1, 2, 9]);
+    assert.equal(request.batchKeys, 50);
+    assert.equal(request.window, MIGRATION_DEFAULTS.window, "0 on the wire is the default");
+    assert.equal(request.password, "pw");
+    assert.equal(request.otherPrimaries, undefined, "none given: the member fills them in");
+    assert.deepEqual(request.guard, { enabled: true, budgetFactor: 0, budgetMs: 3, floorKeysPerSecond: 500 });
+    assert.equal(progressIntervalMs, 500);
+  });
+
+  test("guard.disabled reaches the member as a guard that is off", async () => {
+    received.length = 0;
+    await drain(client(TOKEN).migrateSlots({ source: SOURCE, slots: [{ start: 1, end: 1 }], guard: { disabled: true } }));
+    assert.equal(received[0].request.guard.enabled, false);
   });
 
   test("the server keeps serving after refusals", async () => assert.equal((await client(TOKEN).status()).ready, true));

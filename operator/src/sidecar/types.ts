@@ -78,6 +78,42 @@ export interface MigrationProgress {
   cancelled: boolean;
   failedSlots: { slot: number; error: string }[];
   elapsedMs: number;
+  /** The latency guard's last decision; null when the guard is off. */
+  guard: GuardStatus | null;
+}
+
+/** What the latency guard is doing (streamed with every MigrationProgress). */
+export interface GuardStatus {
+  enabled: boolean;
+  /** p99 of the probes before the move, ms */
+  baselineP99Ms: number;
+  budgetMs: number;
+  /** p99 of the probes over the last 500 ms */
+  observedP99Ms: number;
+  /** the pace the guard allows now; explicit limits may cap it further */
+  keysPerSecond: number;
+  batchKeys: number;
+  window: number;
+  parallelSlots: number;
+  /** "start" | "increase" | "hold" | "decrease" | "floor" */
+  lastAction: string;
+  increases: number;
+  decreases: number;
+}
+
+/**
+ * The latency guard of a move (on unless disabled): the target probes source and target every 10 ms
+ * and paces the move so the probes' p99 stays within the budget. Unset numbers take the defaults.
+ */
+export interface LatencyGuardParams {
+  /** true: no guard, the move runs at the configured pace ("fastest") */
+  disabled?: boolean;
+  /** budget = factor × the probes' idle p99 before the move (1.1..100, default 2) */
+  budgetFactor?: number;
+  /** absolute p99 ceiling in ms (0.1..10000); with budgetFactor too, the smaller wins */
+  budgetMs?: number;
+  /** never pace below this many keys/s (default 2000) */
+  floorKeysPerSecond?: number;
 }
 
 export interface RateLimit { keysPerSecond?: number; bytesPerSecond?: number }
@@ -95,6 +131,8 @@ export interface MigrateSlotsParams {
   schedule?: ScheduleWindow[];
   migrateTimeoutMs?: number;
   progressIntervalMs?: number;
+  /** Explicit rate and schedule still cap the pace; the tighter of them and the guard wins. */
+  guard?: LatencyGuardParams;
 }
 
 export interface PromoteResult { status: MemberStatus; offsetAtSwitch: number; pauseMs: number }

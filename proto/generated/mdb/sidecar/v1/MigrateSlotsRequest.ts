@@ -4,6 +4,7 @@ import type { EngineAddress as _mdb_sidecar_v1_EngineAddress, EngineAddress__Out
 import type { SlotRange as _mdb_sidecar_v1_SlotRange, SlotRange__Output as _mdb_sidecar_v1_SlotRange__Output } from '../../../mdb/sidecar/v1/SlotRange.ts';
 import type { RateLimit as _mdb_sidecar_v1_RateLimit, RateLimit__Output as _mdb_sidecar_v1_RateLimit__Output } from '../../../mdb/sidecar/v1/RateLimit.ts';
 import type { ScheduleWindow as _mdb_sidecar_v1_ScheduleWindow, ScheduleWindow__Output as _mdb_sidecar_v1_ScheduleWindow__Output } from '../../../mdb/sidecar/v1/ScheduleWindow.ts';
+import type { LatencyGuard as _mdb_sidecar_v1_LatencyGuard, LatencyGuard__Output as _mdb_sidecar_v1_LatencyGuard__Output } from '../../../mdb/sidecar/v1/LatencyGuard.ts';
 
 export interface MigrateSlotsRequest {
   'source'?: (_mdb_sidecar_v1_EngineAddress | null);
@@ -16,6 +17,7 @@ export interface MigrateSlotsRequest {
   'schedule'?: (_mdb_sidecar_v1_ScheduleWindow)[];
   'migrateTimeoutMs'?: (number);
   'progressIntervalMs'?: (number);
+  'guard'?: (_mdb_sidecar_v1_LatencyGuard | null);
 }
 
 export interface MigrateSlotsRequest__Output {
@@ -29,4 +31,5 @@ export interface MigrateSlotsRequest__Output {
   'schedule': (_mdb_sidecar_v1_ScheduleWindow__Output)[];
   'migrateTimeoutMs': (number);
   'progressIntervalMs': (number);
+  'guard': (_mdb_sidecar_v1_LatencyGuard__Output | null);
 }

@@ -1,6 +1,7 @@
 // Original file: proto/mdb/sidecar/v1/sidecar.proto
 
 import type { FailedSlot as _mdb_sidecar_v1_FailedSlot, FailedSlot__Output as _mdb_sidecar_v1_FailedSlot__Output } from '../../../mdb/sidecar/v1/FailedSlot.ts';
+import type { GuardStatus as _mdb_sidecar_v1_GuardStatus, GuardStatus__Output as _mdb_sidecar_v1_GuardStatus__Output } from '../../../mdb/sidecar/v1/GuardStatus.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface MigrationProgress {
@@ -18,6 +19,7 @@ export interface MigrationProgress {
   'cancelled'?: (boolean);
   'failedSlots'?: (_mdb_sidecar_v1_FailedSlot)[];
   'elapsedMs'?: (number | string | Long);
+  'guard'?: (_mdb_sidecar_v1_GuardStatus | null);
 }
 
 export interface MigrationProgress__Output {
@@ -35,4 +37,5 @@ export interface MigrationProgress__Output {
   'cancelled': (boolean);
   'failedSlots': (_mdb_sidecar_v1_FailedSlot__Output)[];
   'elapsedMs': (number);
+  'guard': (_mdb_sidecar_v1_GuardStatus__Output | null);
 }

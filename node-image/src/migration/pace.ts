@@ -1,0 +1,122 @@
+// The pace of a key-by-key move: batch size, batches in flight per stream, parallel slot streams and
+// a keys/s token bucket. Explicit limits (rate, schedule: MigrationRateLimiter) and the latency guard's
+// decisions (guard.ts) both apply; a batch waits for both, so the tighter one wins.
+import type { Clock } from "../../../common/clock.ts";
+import { sleep } from "../../../common/wait.ts";
+import { MigrationRateLimiter, TokenBucket } from "./rate.ts";
+import type { MigrationRequest } from "./request.ts";
+
+export interface PaceSetting {
+  /** keys/s the guard allows; 0 = unlimited */
+  keysPerSecond: number;
+  batchKeys: number;
+  window: number;
+  parallelSlots: number;
+}
+
+/** Permits whose capacity may change while held (the guard narrows or widens the window). */
+export class Permits {
+  private inUse = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(private readonly capacity: () => number) {}
+
+  acquire(): Promise<void> {
+    if (this.inUse < this.capacity()) {
+      this.inUse++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    this.inUse--;
+    this.wake();
+  }
+
+  /** Lets waiters in while there is room (after a release, or when the capacity grew). */
+  wake(): void {
+    while (this.waiters.length > 0 && this.inUse < this.capacity()) {
+      this.inUse++;
+      this.waiters.shift()?.();
+    }
+  }
+}
+
+export class Pace {
+  readonly limiter: MigrationRateLimiter;
+  private current: PaceSetting;
+  private readonly guardBucket = new TokenBucket();
+  private readonly permits = new Set<Permits>();
+  private readonly listeners = new Set<() => void>();
+  /** Smoothed time from sending a batch to its reply (ms): the guard sizes the window from it. */
+  batchMs = 0;
+
+  constructor(private readonly req: MigrationRequest, private readonly clock: Clock) {
+    this.limiter = new MigrationRateLimiter(req.rate, req.schedule);
+    this.current = { keysPerSecond: 0, batchKeys: req.batchKeys, window: req.window, parallelSlots: req.parallelSlots };
+  }
+
+  get setting(): PaceSetting {
+    return this.current;
+  }
+
+  /** The guard's decision; a narrower window or fewer streams take effect as batches and rounds end. */
+  set(next: PaceSetting): void {
+    this.current = {
+      keysPerSecond: next.keysPerSecond,
+      batchKeys: Math.min(next.batchKeys, this.req.batchKeys),
+      window: Math.min(next.window, this.req.window),
+      parallelSlots: Math.max(1, Math.min(next.parallelSlots, this.req.parallelSlots)),
+    };
+    this.guardBucket.setRate(next.keysPerSecond, this.clock.monotonicMs());
+    this.wake();
+  }
+
+  /** A stream's window of batches in flight, following the current setting. */
+  windowFor(): Permits {
+    const permits = new Permits(() => this.current.window);
+    this.permits.add(permits);
+    return permits;
+  }
+
+  /** Whether stream `index` may start another round of slots now. */
+  streamActive(index: number): boolean {
+    return index < this.current.parallelSlots;
+  }
+
+  /** Resolves on the next change of pace (or wake()). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => {
+      const once = () => { this.listeners.delete(once); resolve(); };
+      this.listeners.add(once);
+    });
+  }
+
+  wake(): void {
+    for (const p of this.permits) p.wake();
+    for (const l of [...this.listeners]) l();
+  }
+
+  /**
+   * Charges `keys` to the guard's bucket and the explicit keys/s limit, and waits until both allow
+   * them; returns the bytes estimate the explicit limiter wants settled afterwards.
+   */
+  async reserve(keys: number): Promise<number> {
+    const now = this.clock.monotonicMs();
+    const { waitMs, estimatedBytes } = this.limiter.reserve(keys, now, this.clock.nowMs());
+    const guardWaitMs = this.guardBucket.reserve(keys, now);
+    const wait = Math.max(waitMs, guardWaitMs);
+    if (wait > 0) await sleep(wait);
+    return estimatedBytes;
+  }
+
+  noteBatch(ms: number): void {
+    this.batchMs = this.batchMs === 0 ? ms : this.batchMs * 0.8 + ms * 0.2;
+  }
+
+  /** A batch moved fewer keys than it reserved (the slot ran out): give the rest back. */
+  refund(keys: number): void {
+    if (keys > 0) this.guardBucket.adjust(-keys, this.clock.monotonicMs());
+  }
+}
