@@ -86,7 +86,6 @@ async function migrateBatch(ctx: MigrationContext, slot: number, keys: Buffer[],
   const results = await Promise.all([measured, migrated]);
   const doneAt = ctx.clock.monotonicMs();
   ctx.progress.noteBlock(doneAt - Math.max(sentAt, stream.lastReplyAt));
-  ctx.pace.noteBatch(doneAt - sentAt);
   stream.lastReplyAt = doneAt;
 
   const [sizeError, size] = results[0] ?? [new Error("no reply")];

@@ -60,7 +60,6 @@ export async function moveKeysInEngine(ctx: MigrationContext, slot: number, stre
       .then(([moved, measuredBytes]) => {
         const doneAt = ctx.clock.monotonicMs();
         ctx.progress.noteBlock(doneAt - Math.max(sentAt, stream.lastReplyAt));
-        ctx.pace.noteBatch(doneAt - sentAt);
         stream.lastReplyAt = doneAt;
         // A short batch emptied the slot: in MIGRATING state the source creates no new keys there.
         if (moved < batchKeys) drained = true;

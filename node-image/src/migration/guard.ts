@@ -3,17 +3,18 @@
 // While a move runs, the target's sidecar probes the source and the target every 10 ms (probe.ts) —
 // a PING waits behind whatever the engine is doing, so its round trip is what a client feels. Every
 // 100 ms the guard compares the p99 of the probes of the last 500 ms with the budget (a factor of the
-// idle p99 measured just before the move, or an absolute ceiling) and sets the pace, AIMD as TCP does:
-//   above the budget      → the keys/s rate is halved (never below the floor), and the sample window
-//                           restarts, so one spike costs one halving, not one per decision;
+// idle p99 measured just before the move, or an absolute ceiling) and moves one number, the pace
+// level (1 = the configured pace, "fastest"), AIMD as TCP does with its window:
+//   above the budget      → the level is halved, and the sample window restarts, so one spike costs
+//                           one halving, not one per decision;
 //   above 80 % of budget  → hold;
-//   below                 → grow: doubling until the first halving (slow start), then +10 % of the
-//                           rate that halving left per decision; never beyond twice what really moved
-//                           (a rate the move cannot use would take many halvings to bite).
-// The other knobs follow the rate: a batch holds one 10 ms slice of it (seed 002: "spread each
-// second's quota over 100 slices of 10 ms"), so the source never blocks longer than a slice's worth
-// of keys, and batches in flight (parallel slot streams × window) are what Little's law needs for
-// the rate given the measured batch time, with 2× headroom.
+//   below                 → grow: doubling (slow start, from 1/4) up to half the level the last
+//                           overload began at, then +1/16 per decision, up to 1.
+// Every knob follows the level: batch keys, parallel slot streams and batches in flight per stream
+// are the configured ones scaled by it (a smaller batch blocks the source for less time, fewer in
+// flight queue less in front of clients), and below 1 a keys/s token bucket in 10 ms slices (seed
+// 002) holds the move to level × the rate it reached at full pace, so batches are spread evenly
+// rather than sent in bursts. That rate never goes below the floor, so the move always progresses.
 import { SLICE_MS } from "./rate.ts";
 import type { GuardStatus, LatencyGuardSettings } from "./request.ts";
 import type { PaceSetting } from "./pace.ts";
@@ -25,7 +26,9 @@ export const SAMPLE_WINDOW_MS = 500;
 const MIN_SAMPLES = 10;
 const DECREASE_FACTOR = 0.5;
 const HOLD_ABOVE = 0.8;
-const ADDITIVE_SHARE = 0.1;
+const START_LEVEL = 1 / 4;
+const ADDITIVE_STEP = 1 / 16;
+const MIN_LEVEL = 1 / 64;
 const MIN_BATCH_KEYS = 10;
 /**
  * A budget below this is below what a PING's round trip varies by on a loaded machine when nothing
@@ -36,7 +39,7 @@ export const DEFAULT_BUDGET_FACTOR = 2;
 
 export interface GuardLimits { batchKeys: number; window: number; parallelSlots: number }
 
-export interface GuardDecision extends PaceSetting { action: GuardStatus["lastAction"]; observedP99Ms: number }
+export interface GuardDecision extends PaceSetting { action: GuardStatus["lastAction"]; observedP99Ms: number; level: number }
 
 /** p-th percentile (0..100) of `values` by nearest rank; 0 for none. */
 export function percentile(values: readonly number[], p: number): number {
@@ -54,9 +57,13 @@ export function budgetFor(settings: LatencyGuardSettings, baselineP99Ms: number)
 
 export class LatencyGuard {
   readonly budgetMs: number;
-  private keysPerSecond: number;
-  /** The rate the last halving left (Infinity before the first: slow start). */
+  private level = START_LEVEL;
+  /** Half the level an overload began at (Infinity before the first): below it growth doubles, above it adds. */
   private threshold = Infinity;
+  /** Halved since the last increase: the same overload. */
+  private overloaded = false;
+  /** The highest rate the move reached at level 1 (keys/s): what level × scales below 1. */
+  private fullPaceKeysPerSecond = 0;
   /** Samples before this time are ignored (the window restarts at each decrease). */
   private windowStart = -Infinity;
   private samples: { at: number; ms: number }[] = [];
@@ -66,8 +73,7 @@ export class LatencyGuard {
 
   constructor(private readonly settings: LatencyGuardSettings, readonly baselineP99Ms: number, private readonly limits: GuardLimits) {
     this.budgetMs = budgetFor(settings, baselineP99Ms);
-    this.keysPerSecond = settings.floorKeysPerSecond;
-    this.current = { ...this.knobs(0), action: "start", observedP99Ms: 0 };
+    this.current = { ...this.knobs(), action: "start", observedP99Ms: 0, level: this.level };
   }
 
   record(atMs: number, latencyMs: number): void {
@@ -75,52 +81,49 @@ export class LatencyGuard {
   }
 
   /**
-   * One decision at `nowMs`. `achievedKeysPerSecond`: what the move really did lately; `batchMs`: the
-   * smoothed time of a batch; `pendingAgesMs`: probes still unanswered (a probe stuck behind a long
-   * command counts with its age so far).
+   * One decision at `nowMs`. `achievedKeysPerSecond`: what the move really did lately;
+   * `pendingAgesMs`: probes still unanswered (a probe stuck behind a long command counts with its age so far).
    */
-  decide(nowMs: number, achievedKeysPerSecond: number, batchMs: number, pendingAgesMs: readonly number[] = []): GuardDecision {
+  decide(nowMs: number, achievedKeysPerSecond: number, pendingAgesMs: readonly number[] = []): GuardDecision {
+    if (this.level >= 1) this.fullPaceKeysPerSecond = Math.max(this.fullPaceKeysPerSecond, achievedKeysPerSecond);
     const since = Math.max(nowMs - SAMPLE_WINDOW_MS, this.windowStart);
     this.samples = this.samples.filter((s) => s.at >= nowMs - SAMPLE_WINDOW_MS);
     const recent = [...this.samples.filter((s) => s.at >= since).map((s) => s.ms), ...pendingAgesMs];
     const p99 = percentile(recent, 99);
-    const floor = this.settings.floorKeysPerSecond;
     let action: GuardStatus["lastAction"];
     if (recent.length < MIN_SAMPLES) {
       action = "hold";
     } else if (p99 > this.budgetMs) {
-      // Halve what the move really does when that is lower than the allowance (app-limited).
-      const basis = achievedKeysPerSecond > 0 ? Math.min(this.keysPerSecond, achievedKeysPerSecond) : this.keysPerSecond;
-      this.keysPerSecond = Math.max(floor, basis * DECREASE_FACTOR);
-      this.threshold = this.keysPerSecond;
+      // The first halving of an overload sets where recovery turns from doubling to additive; the
+      // further halvings of the same overload do not lower it, so recovery is quick once it is over.
+      if (!this.overloaded) this.threshold = Math.max(MIN_LEVEL, this.level * DECREASE_FACTOR);
+      this.overloaded = true;
+      this.level = Math.max(MIN_LEVEL, this.level * DECREASE_FACTOR);
       this.windowStart = nowMs;
       this.decreases++;
-      action = this.keysPerSecond === floor ? "floor" : "decrease";
-    } else if (p99 > HOLD_ABOVE * this.budgetMs) {
+      action = this.level === MIN_LEVEL ? "floor" : "decrease";
+    } else if (p99 > HOLD_ABOVE * this.budgetMs || this.level >= 1) {
       action = "hold";
     } else {
-      const grown = this.threshold === Infinity
-        ? this.keysPerSecond * 2
-        : this.keysPerSecond + ADDITIVE_SHARE * Math.max(floor, this.threshold);
-      const cap = Math.max(2 * achievedKeysPerSecond, 2 * floor);
-      const next = Math.max(this.keysPerSecond, Math.min(grown, cap));
-      action = next > this.keysPerSecond ? "increase" : "hold";
-      if (action === "increase") this.increases++;
-      this.keysPerSecond = next;
+      this.level = Math.min(1, this.level < this.threshold ? Math.min(this.level * 2, this.threshold) : this.level + ADDITIVE_STEP);
+      this.overloaded = false;
+      this.increases++;
+      action = "increase";
     }
-    this.current = { ...this.knobs(batchMs), action, observedP99Ms: p99 };
+    this.current = { ...this.knobs(), action, observedP99Ms: p99, level: this.level };
     return this.current;
   }
 
-  /** Batch size, window and streams that let `keysPerSecond` through without queueing more at the source. */
-  private knobs(batchMs: number): PaceSetting {
-    const rate = this.keysPerSecond;
-    const batchKeys = Math.max(1, Math.min(this.limits.batchKeys, Math.max(MIN_BATCH_KEYS, Math.round((rate * SLICE_MS) / 1000))));
-    const maxInFlight = this.limits.parallelSlots * this.limits.window;
-    const inFlight = batchMs > 0 ? Math.min(maxInFlight, Math.max(1, Math.ceil((2 * rate * batchMs) / 1000 / batchKeys))) : 1;
-    const parallelSlots = Math.min(this.limits.parallelSlots, inFlight);
-    const window = Math.min(this.limits.window, Math.ceil(inFlight / parallelSlots));
-    return { keysPerSecond: Math.round(rate), batchKeys, window, parallelSlots };
+  /** The configured knobs scaled by the level; below 1, a keys/s rate scaled from the full pace. */
+  private knobs(): PaceSetting {
+    const { level, limits } = this;
+    const scaled = (max: number, min: number) => Math.max(Math.min(min, max), Math.min(max, Math.ceil(max * level)));
+    const keysPerSecond = level >= 1 || this.fullPaceKeysPerSecond === 0
+      ? 0
+      : Math.round(Math.max(this.settings.floorKeysPerSecond, level * this.fullPaceKeysPerSecond));
+    return {
+      keysPerSecond, batchKeys: scaled(limits.batchKeys, MIN_BATCH_KEYS), window: scaled(limits.window, 1), parallelSlots: scaled(limits.parallelSlots, 1),
+    };
   }
 
   status(): GuardStatus {
@@ -128,7 +131,7 @@ export class LatencyGuard {
     const r2 = (n: number) => Math.round(n * 100) / 100;
     return {
       enabled: true, baselineP99Ms: r2(this.baselineP99Ms), budgetMs: r2(this.budgetMs), observedP99Ms: r2(c.observedP99Ms),
-      keysPerSecond: c.keysPerSecond, batchKeys: c.batchKeys, window: c.window, parallelSlots: c.parallelSlots,
+      level: r2(c.level), keysPerSecond: c.keysPerSecond, batchKeys: c.batchKeys, window: c.window, parallelSlots: c.parallelSlots,
       lastAction: c.action, increases: this.increases, decreases: this.decreases,
     };
   }

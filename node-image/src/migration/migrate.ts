@@ -134,10 +134,10 @@ class MigrationRun implements MigrationContext {
       if (history.length > 4) history.shift();
       const oldest = history[0];
       const achieved = now > oldest.at ? ((this.progress.keysMoved - oldest.keys) * 1000) / (now - oldest.at) : 0;
-      this.pace.set(guard.decide(now, achieved, this.pace.batchMs, probe.pendingAges()));
+      this.pace.set(guard.decide(now, achieved, probe.pendingAges()));
       this.progress.guard = guard.status();
     };
-    this.pace.set(guard.decide(this.clock.monotonicMs(), 0, 0));
+    this.pace.set(guard.decide(this.clock.monotonicMs(), 0));
     this.progress.guard = guard.status();
     probe.start((at, ms) => guard.record(at, ms));
     const timer = setInterval(decide, DECISION_INTERVAL_MS);

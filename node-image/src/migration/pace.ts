@@ -49,8 +49,6 @@ export class Pace {
   private readonly guardBucket = new TokenBucket();
   private readonly permits = new Set<Permits>();
   private readonly listeners = new Set<() => void>();
-  /** Smoothed time from sending a batch to its reply (ms): the guard sizes the window from it. */
-  batchMs = 0;
 
   constructor(private readonly req: MigrationRequest, private readonly clock: Clock) {
     this.limiter = new MigrationRateLimiter(req.rate, req.schedule);
@@ -109,10 +107,6 @@ export class Pace {
     const wait = Math.max(waitMs, guardWaitMs);
     if (wait > 0) await sleep(wait);
     return estimatedBytes;
-  }
-
-  noteBatch(ms: number): void {
-    this.batchMs = this.batchMs === 0 ? ms : this.batchMs * 0.8 + ms * 0.2;
   }
 
   /** A batch moved fewer keys than it reserved (the slot ran out): give the rest back. */

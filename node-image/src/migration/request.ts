@@ -103,7 +103,9 @@ export interface GuardStatus {
   budgetMs: number;
   /** p99 of the probes over the last sliding window (ms) */
   observedP99Ms: number;
-  /** the pace the guard allows now (keys/s; explicit limits may cap it further) */
+  /** the pace level: 1 = the configured pace; the knobs below are scaled by it */
+  level: number;
+  /** the keys/s the guard allows now (0 = no rate limit from the guard; explicit limits may cap it further) */
   keysPerSecond: number;
   batchKeys: number;
   window: number;

@@ -90,7 +90,9 @@ export interface GuardStatus {
   budgetMs: number;
   /** p99 of the probes over the last 500 ms */
   observedP99Ms: number;
-  /** the pace the guard allows now; explicit limits may cap it further */
+  /** the pace level the knobs are scaled by: 1 = the configured pace, down to 1/64 */
+  level: number;
+  /** keys/s the guard allows now; 0 = no rate from the guard (explicit limits may cap it further) */
   keysPerSecond: number;
   batchKeys: number;
   window: number;

@@ -13,6 +13,7 @@ export interface GuardStatus {
   'lastAction'?: (string);
   'increases'?: (number);
   'decreases'?: (number);
+  'level'?: (number | string);
 }
 
 export interface GuardStatus__Output {
@@ -27,4 +28,5 @@ export interface GuardStatus__Output {
   'lastAction': (string);
   'increases': (number);
   'decreases': (number);
+  'level': (number);
 }
