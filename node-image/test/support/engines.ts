@@ -5,7 +5,7 @@
 // at the same time never collide:
 //   127.0.1.x, 127.0.2.x   migration integration tests (node-image/test/migration)
 //   127.0.3.x – 127.0.5.x  sidecar integration tests (node-image/test/sidecar)
-//   127.0.9.x, 127.0.10.x  benchmark (e2e/bench/migration.ts)
+//   127.0.9.x – 127.0.15.x benchmark (e2e/bench/migration.ts)
 // The harness tracks the PIDs it spawns and kills exactly those (also on process exit).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
