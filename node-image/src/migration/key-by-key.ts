@@ -69,6 +69,7 @@ export class KeyByKeyMove {
       else if (plan.kind === "finalize") claimed.push(slot);
       else toMove.push(slot);
     }
+    await ctx.pace.reserveSlots(toMove.length + claimed.length);
     const open = await openSlots(ctx, toMove);
     // The keys of every slot of the round, sharing the stream's window of batches.
     const moved = await Promise.all(open.map((s) => this.moveKeys(s, stream).then(() => s, (err: unknown) => { ctx.fail(s, err); return undefined; })));

@@ -11,7 +11,7 @@ import { systemClock, type Clock } from "../../../common/clock.ts";
 import { clusterViewOf, type ClusterView } from "./clusterView.ts";
 import type { MigrationContext } from "./context.ts";
 import { MigrationPreconditionError, errorText, openEngine, probeAtomicSlotMigration } from "./connection.ts";
-import { DECISION_INTERVAL_MS, LatencyGuard, percentile } from "./guard.ts";
+import { DECISION_INTERVAL_MS, LatencyGuard, SLOT_WORK_KEYS, percentile } from "./guard.ts";
 import { KeyByKeyMove } from "./key-by-key.ts";
 import { runAtomicMove } from "./atomic.ts";
 import { Pace } from "./pace.ts";
@@ -127,13 +127,15 @@ class MigrationRun implements MigrationContext {
     ], this.clock);
     const baseline = percentile(await probe.sample(BASELINE_MS), 99);
     const guard = new LatencyGuard(this.req.guard, baseline, this.req);
-    const history: { at: number; keys: number }[] = [{ at: this.clock.monotonicMs(), keys: 0 }];
+    // Work done (keys moved, slots charged SLOT_WORK_KEYS) at the last decisions: the achieved rate over ~300 ms.
+    const history: { at: number; work: number }[] = [{ at: this.clock.monotonicMs(), work: 0 }];
     const decide = () => {
       const now = this.clock.monotonicMs();
-      history.push({ at: now, keys: this.progress.keysMoved });
+      const work = this.progress.keysMoved + SLOT_WORK_KEYS * (this.progress.slotsDone + this.progress.slotsFailed);
+      history.push({ at: now, work });
       if (history.length > 4) history.shift();
       const oldest = history[0];
-      const achieved = now > oldest.at ? ((this.progress.keysMoved - oldest.keys) * 1000) / (now - oldest.at) : 0;
+      const achieved = now > oldest.at ? ((work - oldest.work) * 1000) / (now - oldest.at) : 0;
       this.pace.set(guard.decide(now, achieved, probe.pendingAges()));
       this.progress.guard = guard.status();
     };

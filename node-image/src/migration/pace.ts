@@ -5,6 +5,7 @@ import type { Clock } from "../../../common/clock.ts";
 import { sleep } from "../../../common/wait.ts";
 import { MigrationRateLimiter, TokenBucket } from "./rate.ts";
 import type { MigrationRequest } from "./request.ts";
+import { SLOT_WORK_KEYS } from "./guard.ts";
 
 export interface PaceSetting {
   /** keys/s the guard allows; 0 = unlimited */
@@ -107,6 +108,12 @@ export class Pace {
     const wait = Math.max(waitMs, guardWaitMs);
     if (wait > 0) await sleep(wait);
     return estimatedBytes;
+  }
+
+  /** Charges a round's slots to the guard's bucket (their SETSLOTs cost the engines work too) and waits. */
+  async reserveSlots(slots: number): Promise<void> {
+    const waitMs = this.guardBucket.reserve(slots * SLOT_WORK_KEYS, this.clock.monotonicMs());
+    if (waitMs > 0) await sleep(waitMs);
   }
 
   /** A batch moved fewer keys than it reserved (the slot ran out): give the rest back. */

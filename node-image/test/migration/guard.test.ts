@@ -103,11 +103,17 @@ describe("knobs follow the level", () => {
     assert.deepEqual(knobs(8), { level: 1 / 64, batchKeys: 10, window: 1, parallelSlots: 1 });
   });
 
-  test("no guard rate at full pace; below it, level × the rate reached at full pace, never below the floor", () => {
-    const d = new GuardDriver({ floorKeysPerSecond: 1000 });
-    d.step(0.5, 5000); // 0.5
+  test("no guard rate at full pace", () => {
+    const d = new GuardDriver();
+    d.step(0.5, 5000); // 1/2
     assert.equal(d.step(0.5, 9000).keysPerSecond, 0, "level 1: unlimited");
-    d.step(0.5, 40_000); // at level 1 the move reached 40000 keys/s
+  });
+
+  test("below full pace: level × the estimated full-pace rate (achieved ÷ level), never below the floor", () => {
+    const d = new GuardDriver({ floorKeysPerSecond: 1000 });
+    d.step(0.5, 5000); // at 1/4, 5000 keys/s: an estimated 20000 at full pace; level 1/2
+    d.step(0.5, 9000); // at 1/2: 18000 estimated, the 20000 stays; level 1
+    d.step(0.5, 40_000); // at full pace the move did 40000
     assert.equal(d.step(8, 40_000).keysPerSecond, 20_000, "level 1/2 → 20000 keys/s");
     d.levels(8, 6, 1000);
     assert.equal(d.guard.status().keysPerSecond, 1000, "1/64 × 40000 = 625 is below the floor: 1000");

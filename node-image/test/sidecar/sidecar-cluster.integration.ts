@@ -184,9 +184,13 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
     const traffic = startTraffic("mig");
     if (verbose) console.log(new Date().toISOString(), "traffic started");
     try {
-      const moves = [{ source: 0, slots: { start: 0, end: 1364 } }, { source: 1, slots: { start: 5461, end: 6825 } }];
+      // The first move runs with the latency guard's defaults, the second with the guard off.
+      const moves = [{ source: 0, slots: { start: 0, end: 1364 }, guardOff: false }, { source: 1, slots: { start: 5461, end: 6825 }, guardOff: true }];
       for (const move of moves) {
-        const progress = await drainLogged(m[3].migrateSlots({ source: addr(move.source), slots: [move.slots], batchKeys: 100, window: 4, parallelSlots: 4, progressIntervalMs: 100 }));
+        const progress = await drainLogged(m[3].migrateSlots({
+          source: addr(move.source), slots: [move.slots], batchKeys: 100, window: 4, parallelSlots: 4, progressIntervalMs: 100,
+          ...(move.guardOff ? { guard: { disabled: true } } : {}),
+        }));
         const last = progress[progress.length - 1];
         assert.ok(progress.length >= 2, `expected progress messages, got ${progress.length}`);
         assert.equal(last.done, true);
@@ -196,6 +200,13 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
         assert.ok(last.keysMoved > 3000 && last.bytesMoved > last.keysMoved * VALUE_BYTES, `keys ${last.keysMoved} bytes ${last.bytesMoved}`);
         assert.ok(progress.every((p, j) => j === 0 || p.slotsDone >= progress[j - 1].slotsDone), "slotsDone never goes back");
         assert.ok(progress.every((p) => p.migrationId === last.migrationId && p.migrationId !== ""));
+        if (move.guardOff) {
+          assert.ok(progress.every((p) => p.guard === null), "no guard decisions with the guard off");
+        } else {
+          const g = last.guard;
+          assert.ok(g?.enabled && g.budgetMs >= g.baselineP99Ms && g.budgetMs > 0 && g.level > 0 && g.batchKeys > 0, `guard status streamed: ${JSON.stringify(g)}`);
+          t.diagnostic(`guard: ${JSON.stringify(g)}`);
+        }
         t.diagnostic(`m${move.source} → m3: ${last.slotsDone} slots, ${last.keysMoved} keys, ${last.bytesMoved} bytes in ${last.elapsedMs} ms, ${progress.length} progress messages`);
       }
       // Let the client keep going over the new layout for a moment.
