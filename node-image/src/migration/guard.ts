@@ -2,7 +2,7 @@
 //
 // While a move runs, the target's sidecar probes the source and the target every 10 ms (probe.ts) —
 // a PING waits behind whatever the engine is doing, so its round trip is what a client feels. Every
-// 100 ms the guard compares the p99 of the probes of the last 500 ms with the budget (a factor of the
+// 100 ms the guard compares the p99 of the probes of the last second with the budget (a factor of the
 // idle p99 measured just before the move, or an absolute ceiling) and moves one number, the pace
 // level (1 = the configured pace, "fastest"), AIMD as TCP does with its window:
 //   above the budget      → the level is halved, and the sample window restarts, so one spike costs
@@ -23,9 +23,9 @@ import type { PaceSetting } from "./pace.ts";
 
 export const PROBE_INTERVAL_MS = SLICE_MS;
 export const DECISION_INTERVAL_MS = 100;
-export const SAMPLE_WINDOW_MS = 500;
+export const SAMPLE_WINDOW_MS = 1000;
 /** Fewer samples than this say nothing about a p99: hold. */
-const MIN_SAMPLES = 10;
+const MIN_SAMPLES = 20;
 const DECREASE_FACTOR = 0.5;
 const HOLD_ABOVE = 0.8;
 const START_LEVEL = 1 / 4;

@@ -19,8 +19,8 @@ import { LatencyProbe } from "./probe.ts";
 import { ProgressTracker } from "./progress.ts";
 import type { EngineAddress, MigrateOptions, MigrationRequest, MigrationResult } from "./request.ts";
 
-/** How long the probes watch the idle engines before the move, for the baseline (50 PINGs each). */
-export const BASELINE_MS = 500;
+/** How long the probes watch the idle engines before the move: a p99 of 200 samples (half a second missed the spikes a shared machine has every few seconds). */
+export const BASELINE_MS = 1000;
 
 /** Moves `req.slots` (a request checked by validateMigrateSlotsRequest) from source to target. */
 export async function migrateSlots(req: MigrationRequest, opts: MigrateOptions = {}): Promise<MigrationResult> {

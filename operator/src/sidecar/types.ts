@@ -88,7 +88,7 @@ export interface GuardStatus {
   /** p99 of the probes before the move, ms */
   baselineP99Ms: number;
   budgetMs: number;
-  /** p99 of the probes over the last 500 ms */
+  /** p99 of the probes over the last second (the window restarts at each decrease) */
   observedP99Ms: number;
   /** the pace level the knobs are scaled by: 1 = the configured pace, down to 1/64 */
   level: number;
