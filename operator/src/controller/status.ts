@@ -149,3 +149,24 @@ function normalize(v: unknown): unknown {
   }
   return v;
 }
+
+export interface StatusEvent { type: "Normal" | "Warning"; reason: string; message: string }
+
+/** What changed between two statuses that a user should read in `kubectl describe` (pure). */
+export function statusEvents(before: MdbClusterStatus | undefined, after: MdbClusterStatus): StatusEvent[] {
+  const events: StatusEvent[] = [];
+  if (after.plan?.id && (before?.plan?.id !== after.plan.id || before?.plan?.phase !== after.plan.phase)) {
+    const p = after.plan;
+    if (p.phase === "Running") events.push({ type: "Normal", reason: "PlanStarted", message: `${p.kind} plan ${p.id}: ${p.steps?.length ?? 0} steps` });
+    if (p.phase === "Succeeded") events.push({ type: "Normal", reason: "PlanSucceeded", message: `${p.kind} plan ${p.id} finished` });
+    if (p.phase === "Failed") events.push({ type: "Warning", reason: "PlanFailed", message: `${p.kind} plan ${p.id}: ${p.steps?.find((s) => s.state === "failed")?.message ?? "a step failed"}` });
+  }
+  for (const c of after.conditions ?? []) {
+    const prior = before?.conditions?.find((x) => x.type === c.type);
+    if (prior && prior.status === c.status && prior.reason === c.reason) continue;
+    if (!prior && c.status === "False" && c.type !== "Available") continue;
+    const warning = (c.type === "Degraded" && c.status === "True") || (c.type === "Available" && c.status === "False" && prior?.status === "True");
+    events.push({ type: warning ? "Warning" : "Normal", reason: c.reason, message: `${c.type}=${c.status}: ${c.message}` });
+  }
+  return events;
+}

@@ -83,3 +83,17 @@ describe("teardown order", () => {
     assert.deepEqual(decide(sim.observe(), undefined, FINALIZER), { kind: "remove-finalizer" });
   });
 });
+
+describe("status events", () => {
+  const cond = (type: string, status: "True" | "False", reason: string) => ({ type, status, reason, message: "m", lastTransitionTime: "t" });
+  test("a plan starting and finishing, and conditions flipping, each make one event; an unchanged status makes none", async () => {
+    const { statusEvents } = await import("../../src/controller/status.ts");
+    const running = { plan: { id: "p1", kind: "bootstrap", phase: "Running" as const, steps: [] }, conditions: [cond("Available", "False", "Bootstrapping")] };
+    const ready = { plan: { id: "p1", kind: "bootstrap", phase: "Succeeded" as const, steps: [] }, conditions: [cond("Available", "True", "AllSlotsServed")] };
+    assert.deepEqual(statusEvents(undefined, running).map((e) => e.reason), ["PlanStarted", "Bootstrapping"]);
+    assert.deepEqual(statusEvents(running, ready).map((e) => `${e.type} ${e.reason}`), ["Normal PlanSucceeded", "Normal AllSlotsServed"]);
+    assert.deepEqual(statusEvents(ready, ready), []);
+    const lost = { ...ready, conditions: [cond("Available", "False", "SlotsNotServed"), cond("Degraded", "True", "MembersNotReady")] };
+    assert.deepEqual(statusEvents(ready, lost).map((e) => `${e.type} ${e.reason}`), ["Warning SlotsNotServed", "Warning MembersNotReady"]);
+  });
+});
