@@ -14,4 +14,5 @@ export { groupIntoWaves, wavesLowerBound, type WaveItem } from "./waves.ts";
 export { applySteps, planDrain, replacementName, type DrainInput, type MaintenancePlan, type MaintenanceStep } from "./drain.ts";
 export { planReplacement, type ReplaceInput } from "./replace.ts";
 export { planBootstrap, type BootstrapInput, type BootstrapPlan } from "./bootstrap.ts";
-export { canonicalJson, digest, digestValue, planId, type PlanKind } from "./explain.ts";
+export { canonicalJson, digest, digestValue, planId, type PlanKind as LegacyPlanKind } from "./explain.ts";
+export * from "./plan.ts";
