@@ -318,7 +318,6 @@ export interface MdbCluster {
   apiVersion?: string;
   /** Kind of this object (MdbCluster). */
   kind?: string;
-  /** Standard object metadata. */
   metadata?: ObjectMeta;
   /** The cluster the user wants. */
   spec: MdbClusterSpec;
