@@ -34,10 +34,12 @@ for spec in "${images[@]}"; do
   kind load docker-image "$image" --name "$cluster"
 done
 
-if [ -d "$root/charts/mdbcluster" ] && [ -f "$root/operator/Dockerfile" ]; then
+if [ -d "$root/charts/mdb-operator" ] && [ -f "$root/operator/Dockerfile" ]; then
   need helm "install helm v3, or use the proving ground's build (e2e/local/toolchain/build.sh)"
-  helm upgrade --install mdbcluster "$root/charts/mdbcluster" --namespace mdbcluster-system --create-namespace \
-    --set image.tag="$tag" --wait --timeout 5m
+  # helm never upgrades a CRD it installed: apply the current one first.
+  kubectl apply --server-side --force-conflicts -f "$root/charts/mdb-operator/crds/mdbcluster.yaml"
+  helm upgrade --install mdb-operator "$root/charts/mdb-operator" --namespace mdb-system --create-namespace \
+    --set image.tag="$tag" --set memberImage.tag="$tag" --wait --timeout 5m
 fi
 
 cd "$root"

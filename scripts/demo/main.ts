@@ -13,9 +13,12 @@ import type { MdbCluster } from "../../operator/src/api/generated/mdbcluster.ts"
 import { DemoError, Kube } from "./kube.ts";
 import { formatTable, isReady, placement, progressLine, type NodeLabels } from "./report.ts";
 
-const RELEASE = "mdb-operator";
-const OPERATOR_NS = "mdb-system";
-const CLUSTER_NS = "default";
+// Overridable to run beside another installation on the same cluster (e.g. a second operator that
+// watches only its own namespace: MDB_DEMO_HELM_SET=watchNamespace=NS).
+const RELEASE = process.env.MDB_DEMO_RELEASE || "mdb-operator";
+const OPERATOR_NS = process.env.MDB_DEMO_OPERATOR_NAMESPACE || "mdb-system";
+const CLUSTER_NS = process.env.MDB_DEMO_NAMESPACE || "default";
+const HELM_SET = (process.env.MDB_DEMO_HELM_SET ?? "").split(",").filter(Boolean).flatMap((kv) => ["--set", kv]);
 const EXAMPLE = join(REPO_ROOT, "examples/mdbcluster.yaml");
 const CHART = join(REPO_ROOT, "charts/mdb-operator");
 const KEYS = 1000;
@@ -60,7 +63,7 @@ async function installOperator(kube: Kube): Promise<void> {
   // helm installs a chart's CRDs only once and never upgrades them: apply the current one first.
   console.log(`  ${kube.kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(CHART, "crds/mdbcluster.yaml")]).trim()}`);
   kube.kubectl(["wait", "--for=condition=Established", "crd/mdbclusters.mdbcluster.io", "--timeout=60s"]);
-  const out = kube.must("helm", ["upgrade", "--install", RELEASE, CHART, "--namespace", OPERATOR_NS, "--create-namespace"],
+  const out = kube.must("helm", ["upgrade", "--install", RELEASE, CHART, "--namespace", OPERATOR_NS, "--create-namespace", ...HELM_SET],
     `fix the chart (helm lint ${CHART}) or remove a broken release: helm uninstall ${RELEASE} -n ${OPERATOR_NS}`);
   for (const line of out.split("\n")) { if (line.startsWith("NOTES:")) break; if (line.trim()) console.log(`  ${line}`); }
 
@@ -91,6 +94,7 @@ async function installOperator(kube: Kube): Promise<void> {
 /** Applies the example and prints each change of its status until Ready: phase, members by state, plan. */
 async function applyAndWait(kube: Kube): Promise<MdbCluster> {
   step(`MdbCluster: kubectl apply -n ${CLUSTER_NS} -f examples/mdbcluster.yaml`);
+  if (!kube.getJson(["namespace", CLUSTER_NS])) kube.kubectl(["create", "namespace", CLUSTER_NS]);
   console.log(`  ${kube.kubectl(["apply", "-n", CLUSTER_NS, "-f", EXAMPLE]).trim()}`);
   const name = /^\s+name:\s*(\S+)/m.exec(readFileSync(EXAMPLE, "utf8"))?.[1] ?? "demo";
   const started = Date.now();
@@ -179,12 +183,13 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
   step("What to try next");
   const primary = c.status?.members?.find((m) => m.role === "primary");
   const bin = kube.binDir ? ` PATH=${kube.binDir}:$PATH` : "";
+  const n = ns === "default" ? "" : ` -n ${ns}`;
   console.log([
     `  export KUBECONFIG=${kube.kubeconfig}${bin}`,
-    `  kubectl describe mdb ${name}                 # members, shards, conditions, the plan`,
-    `  kubectl scale mdb ${name} --replicas=4       # a 4th shard: slots move online (kubectl get mdb -w)`,
-    `  kubectl get pods -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`,
-    `  redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`,
+    `  kubectl describe mdb ${name}${n}                 # members, shards, conditions, the plan`,
+    `  kubectl scale mdb ${name}${n} --replicas=4       # a 4th shard: slots move online (kubectl get mdb -w)`,
+    `  kubectl get pods${n} -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`,
+    `  redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret${n} ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`,
     ...(provingGround ? [
       `  npm run cluster:fault -- kill ${ns}/${primary?.name ?? "<primary pod>"}    # a primary dies: its standby takes over`,
       `  npm run cluster:fault -- stop-node ${primary?.node ?? "<node>"}             # a whole node goes away`,
