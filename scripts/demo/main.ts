@@ -60,6 +60,8 @@ async function cluster(): Promise<Target> {
 /** helm upgrade --install, then the Deployment's rollout, pod by pod, until every replica is ready. */
 async function installOperator(kube: Kube): Promise<void> {
   step(`Operator: helm upgrade --install ${RELEASE} charts/mdb-operator -n ${OPERATOR_NS}`);
+  // The cluster's namespace first: with MDB_DEMO_HELM_SET=watchNamespace=… the chart puts a Role there.
+  if (!kube.getJson(["namespace", CLUSTER_NS])) kube.kubectl(["create", "namespace", CLUSTER_NS]);
   // helm installs a chart's CRDs only once and never upgrades them: apply the current one first.
   console.log(`  ${kube.kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(CHART, "crds/mdbcluster.yaml")]).trim()}`);
   kube.kubectl(["wait", "--for=condition=Established", "crd/mdbclusters.mdbcluster.io", "--timeout=60s"]);
@@ -68,33 +70,43 @@ async function installOperator(kube: Kube): Promise<void> {
   for (const line of out.split("\n")) { if (line.startsWith("NOTES:")) break; if (line.trim()) console.log(`  ${line}`); }
 
   const deadline = Date.now() + seconds("MDB_DEMO_OPERATOR_TIMEOUT_SECONDS", 240) * 1000;
+  const selector = `app.kubernetes.io/instance=${RELEASE}`;
+  type Deployment = { metadata: { name: string; generation: number }; spec: { replicas: number; template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+    status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number } };
   let last = "";
+  let lastPrinted = 0;
   for (;;) {
-    const d = kube.getJson<{ metadata: { generation: number }; spec: { replicas: number }; status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number } }>(["deployment", RELEASE, "-n", OPERATOR_NS]);
-    const pods = kube.getJson<{ items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number; state: { waiting?: { reason: string; message?: string } } }[] } }[] }>(["pods", "-n", OPERATOR_NS, "-l", `app.kubernetes.io/instance=${RELEASE}`]);
+    // Found by the release's label: the Deployment's name is the chart's full name, not the release's.
+    const d = kube.getJson<{ items: Deployment[] }>(["deployments", "-n", OPERATOR_NS, "-l", selector])?.items[0];
+    const pods = kube.getJson<{ items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number; state: { waiting?: { reason: string; message?: string } } }[] } }[] }>(["pods", "-n", OPERATOR_NS, "-l", selector]);
     const line = (pods?.items ?? []).map((p) => {
       const c = p.status.containerStatuses?.[0];
       const waiting = c?.state.waiting ? ` ${c.state.waiting.reason}${c.state.waiting.message ? `: ${c.state.waiting.message}` : ""}` : "";
       return `${p.metadata.name} ${p.metadata.deletionTimestamp ? "Terminating" : p.status.phase}${c?.ready ? " ready" : " not ready"}${c?.restartCount ? ` (restarts ${c.restartCount})` : ""}${waiting}`;
     }).join("; ");
-    if (line !== last) console.log(`  pods: ${line || "none yet"}`);
-    last = line;
+    if (line !== last || Date.now() - lastPrinted > 30_000) {
+      console.log(`  pods: ${line || "none yet"}`);
+      last = line;
+      lastPrinted = Date.now();
+    }
     const s = d?.status;
-    if (d && s && (s.observedGeneration ?? 0) >= d.metadata.generation && s.updatedReplicas === d.spec.replicas && s.readyReplicas === d.spec.replicas && s.replicas === d.spec.replicas) break;
+    if (d && s && (s.observedGeneration ?? 0) >= d.metadata.generation && s.updatedReplicas === d.spec.replicas && s.readyReplicas === d.spec.replicas && s.replicas === d.spec.replicas) {
+      const leaseName = d.spec.template.spec.containers[0]?.env?.find((e) => e.name === "MDB_LEASE_NAME")?.value ?? d.metadata.name;
+      const leader = kube.run("kubectl", ["get", "lease", leaseName, "-n", OPERATOR_NS, "-o", "jsonpath={.spec.holderIdentity}"]);
+      console.log(`  operator ready (deployment/${d.metadata.name})${leader.ok && leader.stdout ? `; leader: ${leader.stdout}` : ""}`);
+      return;
+    }
     if (Date.now() > deadline) {
       throw new DemoError("the operator did not become ready", line || "no pods",
-        `look at its log: kubectl -n ${OPERATOR_NS} logs -l app.kubernetes.io/instance=${RELEASE} --tail=50 (or npm run cluster:logs -- ${OPERATOR_NS}/POD), and kubectl -n ${OPERATOR_NS} describe pods`);
+        `look at its log: kubectl -n ${OPERATOR_NS} logs -l ${selector} --tail=50 (or npm run cluster:logs -- ${OPERATOR_NS}/POD), and kubectl -n ${OPERATOR_NS} describe pods`);
     }
     await sleep(2000);
   }
-  const leader = kube.run("kubectl", ["get", "lease", RELEASE, "-n", OPERATOR_NS, "-o", "jsonpath={.spec.holderIdentity}"]);
-  console.log(`  operator ready${leader.ok && leader.stdout ? `; leader: ${leader.stdout}` : ""}`);
 }
 
 /** Applies the example and prints each change of its status until Ready: phase, members by state, plan. */
 async function applyAndWait(kube: Kube): Promise<MdbCluster> {
   step(`MdbCluster: kubectl apply -n ${CLUSTER_NS} -f examples/mdbcluster.yaml`);
-  if (!kube.getJson(["namespace", CLUSTER_NS])) kube.kubectl(["create", "namespace", CLUSTER_NS]);
   console.log(`  ${kube.kubectl(["apply", "-n", CLUSTER_NS, "-f", EXAMPLE]).trim()}`);
   const name = /^\s+name:\s*(\S+)/m.exec(readFileSync(EXAMPLE, "utf8"))?.[1] ?? "demo";
   const started = Date.now();
