@@ -3,16 +3,14 @@
 import { randomBytes } from "node:crypto";
 import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
-import type { ExecutorContext, KubeWrites, StepResult } from "../executor/context.ts";
+import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
 import { createOwned, teardown } from "../executor/owned-objects.ts";
-import { advanceStep } from "../executor/steps.ts";
-import { stepFinished, type PlannedStep } from "../planner/index.ts";
+import { runPlanSteps } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarPool } from "../sidecar/pool.ts";
 import { decide, type Action } from "./decide.ts";
-import { toObservedCluster } from "./members.ts";
 import { observe, type Caches } from "./observe.ts";
 import { isResolved, type Observation } from "./observation.ts";
 import { planFromStatus, type StoredPlan } from "./plan-status.ts";
@@ -74,7 +72,7 @@ export class Reconciler {
           requeueAfterMs = 0;
           break;
         case "run-steps":
-          stored = await this.runSteps(o, stored!, action.steps);
+          stored = await runPlanSteps(stored!, action.steps, this.context(o));
           requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
           break;
         case "finish-plan":
@@ -101,22 +99,6 @@ export class Reconciler {
   private context(o: Observation): ExecutorContext {
     if (!isResolved(o.spec)) throw new Error("executor called without a resolved spec");
     return { observation: o, spec: o.spec, kube: this.d.writes, sidecar: (m) => this.d.pool.client(o.key, m), randomBytes, log: this.d.log };
-  }
-
-  /** Advance the current group of steps concurrently; each result is recorded in the plan. */
-  private async runSteps(o: Observation, stored: StoredPlan, group: PlannedStep[]): Promise<StoredPlan> {
-    const ctx = this.context(o);
-    const results = new Map<string, StepResult>();
-    await Promise.all(group.map(async (step) => results.set(step.id, await advanceStep(step, ctx, stored.plan.steps))));
-    const observed = toObservedCluster(o.members, stored.plan, ctx.spec.shards * (ctx.spec.replicasPerShard + 1));
-    const steps = stored.plan.steps.map((s): PlannedStep => {
-      const r = results.get(s.id);
-      if (r) return { ...s, state: r.state, message: r.message };
-      return stepFinished(s, observed) ? { ...s, state: "done", message: undefined } : s;
-    });
-    const failed = steps.find((s) => s.state === "failed");
-    if (failed) this.d.log.warn("plan step failed", { cluster: o.key, step: failed.id, message: failed.message });
-    return { ...stored, phase: failed ? "Failed" : "Running", plan: { ...stored.plan, steps } };
   }
 
   private syncSidecars(key: string, cluster: MdbCluster): void {

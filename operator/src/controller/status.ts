@@ -85,6 +85,9 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   else if (running) phase = "Scaling";
   else if (input.plan?.phase === "Failed") phase = "Failed";
   else if (available && readyMembers === wanted) phase = "Ready";
+  // A new cluster whose bootstrap plan is done but whose members are not all serving yet is still
+  // bootstrapping, not degraded: it has never been Ready.
+  else if (input.plan?.plan.kind === "bootstrap" && (previous?.phase === undefined || previous.phase === "Creating" || previous.phase === "Bootstrapping" || previous.phase === "Pending")) phase = "Bootstrapping";
   else if (available || servingShards > 0) phase = "Degraded";
   else phase = "Creating";
 
