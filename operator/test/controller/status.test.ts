@@ -72,7 +72,7 @@ describe("teardown order", () => {
     await sim.writes.createPod({ metadata: { name: "demo-0-0", namespace: "ns", labels: { "mdbcluster.io/cluster": "demo" } }, spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "In", values: ["a1-h1"] }] }] } } } } });
     await sim.writes.createPod({ metadata: { name: "demo-0-1", namespace: "ns", labels: { "mdbcluster.io/cluster": "demo" } }, spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "In", values: ["b1-h1"] }] }] } } } } });
     sim.members.engine("demo-0-1").status = { ...sim.members.engine("demo-0-1").status, role: "REPLICA", state: "STANDBY" };
-    sim.owned.set("Service/demo", { kind: "Service", metadata: { name: "demo", ownerReferences: [{ uid: "uid-1" }] } });
+    sim.owned.set("Service/demo", { kind: "Service", metadata: { name: "demo", ownerReferences: [{ apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", name: "demo", uid: "uid-1" }] } });
     const first = decide(sim.observe(), undefined, FINALIZER);
     assert.deepEqual(first, { kind: "teardown", pods: ["demo-0-1"], pvcs: [], owned: [] });
     sim.pods.delete("demo-0-1");
