@@ -11,7 +11,7 @@ import { pinnedBinDir } from "../../e2e/local/toolchain/paths.ts";
 import { sleep } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/generated/mdbcluster.ts";
 import { DemoError, Kube } from "./kube.ts";
-import { formatTable, isReady, placement, progressLine, type NodeLabels } from "./report.ts";
+import { formatTable, isReady, placement, progressLine, stepsWaiting, type NodeLabels } from "./report.ts";
 
 // Overridable to run beside another installation on the same cluster (e.g. a second operator that
 // watches only its own namespace: MDB_DEMO_HELM_SET=watchNamespace=NS).
@@ -131,7 +131,7 @@ async function applyAndWait(kube: Kube): Promise<MdbCluster> {
       console.log(`  no status after 60 s: is the operator reconciling? kubectl -n ${OPERATOR_NS} logs -l app.kubernetes.io/instance=${RELEASE} --tail=20`);
     }
     if (Date.now() > deadline) {
-      throw new DemoError(`MdbCluster ${CLUSTER_NS}/${name} did not become Ready`, line,
+      throw new DemoError(`MdbCluster ${CLUSTER_NS}/${name} did not become Ready`, [line, ...stepsWaiting(c)].join("\n"),
         `kubectl describe mdb ${name} -n ${CLUSTER_NS} shows its conditions and plan; the operator's log: kubectl -n ${OPERATOR_NS} logs -l app.kubernetes.io/instance=${RELEASE}; wait longer with MDB_DEMO_READY_TIMEOUT_SECONDS`);
     }
     await sleep(2000);
