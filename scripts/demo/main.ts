@@ -196,19 +196,21 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
   const primary = c.status?.members?.find((m) => m.role === "primary");
   const bin = kube.binDir ? ` PATH=${kube.binDir}:$PATH` : "";
   const n = ns === "default" ? "" : ` -n ${ns}`;
-  console.log([
-    `  export KUBECONFIG=${kube.kubeconfig}${bin}`,
-    `  kubectl describe mdb ${name}${n}                 # members, shards, conditions, the plan`,
-    `  kubectl scale mdb ${name}${n} --replicas=4       # a 4th shard: slots move online (kubectl get mdb -w)`,
-    `  kubectl get pods${n} -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`,
-    `  redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret${n} ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`,
+  const tries: [command: string, why: string][] = [
+    [`kubectl describe mdb ${name}${n}`, "members, shards, conditions, the plan"],
+    [`kubectl scale mdb ${name}${n} --replicas=4`, "a 4th shard: slots move online (kubectl get mdb -w)"],
+    [`kubectl get pods${n} -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`, "the member pods"],
+    [`redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret${n} ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`, "a shell on the cluster"],
     ...(provingGround ? [
-      `  npm run cluster:fault -- kill ${ns}/${primary?.name ?? "<primary pod>"}    # a primary dies: its standby takes over`,
-      `  npm run cluster:fault -- stop-node ${primary?.node ?? "<node>"}             # a whole node goes away`,
-    ] : []),
-    "  npm test                                    # every check: unit, integration, e2e",
-    `  helm uninstall ${RELEASE} -n ${OPERATOR_NS}${provingGround ? "; npm run cluster:down" : ""}   # clean up (delete the MdbCluster first)`,
-  ].join("\n"));
+      [`npm run cluster:fault -- kill ${ns}/${primary?.name ?? "<primary pod>"}`, "a primary dies: its standby takes over"],
+      [`npm run cluster:fault -- stop-node ${primary?.node ?? "<node>"}`, "a whole node goes away"],
+    ] as [string, string][] : []),
+    ["npm test", "every check: unit, integration, e2e"],
+    [`kubectl delete mdb ${name}${n}; helm uninstall ${RELEASE} -n ${OPERATOR_NS}${provingGround ? "; npm run cluster:down" : ""}`, "clean up"],
+  ];
+  const width = Math.min(72, Math.max(...tries.map(([cmd]) => cmd.length)));
+  console.log(`  export KUBECONFIG=${kube.kubeconfig}${bin}`);
+  for (const [cmd, why] of tries) console.log(`  ${cmd.padEnd(width)}  # ${why}`);
 }
 
 async function main(): Promise<void> {
