@@ -14,7 +14,8 @@ import { decide, type Action } from "./decide.ts";
 import { observe, type Caches } from "./observe.ts";
 import { isResolved, type Observation } from "./observation.ts";
 import { planFromStatus, type StoredPlan } from "./plan-status.ts";
-import { computeStatus, statusEqual } from "./status.ts";
+import { computeStatus, statusEqual, statusEvents } from "./status.ts";
+import type { EventSink } from "../runtime/events.ts";
 
 export interface ReconcileResult { requeueAfterMs?: number }
 
@@ -23,6 +24,7 @@ export interface ReconcilerDeps {
   kube: KubeClients;
   writes: KubeWrites;
   pool: SidecarPool;
+  events: EventSink;
   log: Logger;
   defaultImage: string;
   now?: () => number;
@@ -145,6 +147,7 @@ export class Reconciler {
         group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!,
         body: { ...cluster, status },
       });
+      for (const e of statusEvents(cluster.status, status)) this.d.events.record(cluster, e.type, e.reason, e.message);
     } catch (err) {
       // A conflict means the cache was behind; the update event brings the object back.
       if (!isConflict(err) && !isNotFound(err)) throw err;

@@ -72,7 +72,7 @@ describe("teardown order", () => {
     await sim.writes.createPod({ metadata: { name: "demo-0-0", namespace: "ns", labels: { "mdbcluster.io/cluster": "demo" } }, spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "In", values: ["a1-h1"] }] }] } } } } });
     await sim.writes.createPod({ metadata: { name: "demo-0-1", namespace: "ns", labels: { "mdbcluster.io/cluster": "demo" } }, spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "In", values: ["b1-h1"] }] }] } } } } });
     sim.members.engine("demo-0-1").status = { ...sim.members.engine("demo-0-1").status, role: "REPLICA", state: "STANDBY" };
-    sim.owned.set("Service/demo", { kind: "Service", metadata: { name: "demo", ownerReferences: [{ apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", name: "demo", uid: "uid-1" }] } });
+    sim.owned.set("Service/demo", { kind: "Service", metadata: { name: "demo", ownerReferences: [{ uid: "uid-1" }] } } as never);
     const first = decide(sim.observe(), undefined, FINALIZER);
     assert.deepEqual(first, { kind: "teardown", pods: ["demo-0-1"], pvcs: [], owned: [] });
     sim.pods.delete("demo-0-1");
@@ -81,5 +81,19 @@ describe("teardown order", () => {
     assert.deepEqual(decide(sim.observe(), undefined, FINALIZER), { kind: "teardown", pods: [], pvcs: [], owned: ["client-service"] });
     sim.owned.clear();
     assert.deepEqual(decide(sim.observe(), undefined, FINALIZER), { kind: "remove-finalizer" });
+  });
+});
+
+describe("status events", () => {
+  const cond = (type: string, status: "True" | "False", reason: string) => ({ type, status, reason, message: "m", lastTransitionTime: "t" });
+  test("a plan starting and finishing, and conditions flipping, each make one event; an unchanged status makes none", async () => {
+    const { statusEvents } = await import("../../src/controller/status.ts");
+    const running = { plan: { id: "p1", kind: "bootstrap", phase: "Running" as const, steps: [] }, conditions: [cond("Available", "False", "Bootstrapping")] };
+    const ready = { plan: { id: "p1", kind: "bootstrap", phase: "Succeeded" as const, steps: [] }, conditions: [cond("Available", "True", "AllSlotsServed")] };
+    assert.deepEqual(statusEvents(undefined, running).map((e) => e.reason), ["PlanStarted", "Bootstrapping"]);
+    assert.deepEqual(statusEvents(running, ready).map((e) => `${e.type} ${e.reason}`), ["Normal PlanSucceeded", "Normal AllSlotsServed"]);
+    assert.deepEqual(statusEvents(ready, ready), []);
+    const lost = { ...ready, conditions: [cond("Available", "False", "SlotsNotServed"), cond("Degraded", "True", "MembersNotReady")] };
+    assert.deepEqual(statusEvents(ready, lost).map((e) => `${e.type} ${e.reason}`), ["Warning SlotsNotServed", "Warning MembersNotReady"]);
   });
 });
