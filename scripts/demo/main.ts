@@ -40,7 +40,10 @@ async function cluster(): Promise<Target> {
   const given = process.env.KUBECONFIG;
   if (!given || resolve(given) === local) {
     step("Proving ground (a real control plane, pods as local processes)");
-    const info = await clusterUp({ log: (line) => console.log(`  ${line}`) });
+    const info = await clusterUp({ log: (line) => console.log(`  ${line}`) }).catch((err: Error) => {
+      throw new DemoError("starting the proving ground", err.message,
+        `fix what it names and run npm run demo again; component logs are in ${join(stateDirFrom(), "logs")}, and npm run cluster:down clears a half-started one`);
+    });
     return { kube: new Kube(info.binDir, info.kubeconfig), provingGround: true };
   }
   step(`Cluster from KUBECONFIG=${given}`);
