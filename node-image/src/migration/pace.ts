@@ -98,21 +98,30 @@ export class Pace {
   }
 
   /**
-   * Charges `keys` to the guard's bucket and the explicit keys/s limit, and waits until both allow
-   * them; returns the bytes estimate the explicit limiter wants settled afterwards.
+   * Charges `keys` to the guard's bucket and the explicit keys/s (and bytes/s) limit; returns how long
+   * to wait before sending them (the longer wait: the tighter limit wins) and the bytes estimate the
+   * explicit limiter wants settled afterwards.
    */
-  async reserve(keys: number): Promise<number> {
+  charge(keys: number): { waitMs: number; estimatedBytes: number } {
     const now = this.clock.monotonicMs();
     const { waitMs, estimatedBytes } = this.limiter.reserve(keys, now, this.clock.nowMs());
-    const guardWaitMs = this.guardBucket.reserve(keys, now);
-    const wait = Math.max(waitMs, guardWaitMs);
-    if (wait > 0) await sleep(wait);
+    return { waitMs: Math.max(waitMs, this.guardBucket.reserve(keys, now)), estimatedBytes };
+  }
+
+  /** charge(), then wait as long as it says. */
+  async reserve(keys: number): Promise<number> {
+    const { waitMs, estimatedBytes } = this.charge(keys);
+    if (waitMs > 0) await sleep(waitMs);
     return estimatedBytes;
   }
 
-  /** Charges a round's slots to the guard's bucket (their SETSLOTs cost the engines work too) and waits. */
+  /** Charges a round's slots to the guard's bucket (their SETSLOTs cost the engines work too); returns the wait. */
+  chargeSlots(slots: number): number {
+    return this.guardBucket.reserve(slots * SLOT_WORK_KEYS, this.clock.monotonicMs());
+  }
+
   async reserveSlots(slots: number): Promise<void> {
-    const waitMs = this.guardBucket.reserve(slots * SLOT_WORK_KEYS, this.clock.monotonicMs());
+    const waitMs = this.chargeSlots(slots);
     if (waitMs > 0) await sleep(waitMs);
   }
 
