@@ -70,11 +70,12 @@ describe("AIMD on the probes' p99", () => {
     assert.deepEqual(d.levels(0.5, 8), [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 9 / 16, 10 / 16, 11 / 16]);
   });
 
-  test("between 80 % and 100 % of the budget it holds", () => {
+  test("between 60 % and 80 % of the budget it holds; above 80 % it cuts", () => {
     const d = new GuardDriver();
-    const held = d.step(1.8); // budget 2 ms: 1.8 is in the hold band
+    assert.equal(d.step(1.7).action, "decrease", "budget 2 ms: 1.7 ms is above 80 %");
+    const held = d.step(1.4); // 1.4 ms is in the hold band (1.2..1.6)
     assert.equal(held.action, "hold");
-    assert.equal(held.level, 0.25);
+    assert.equal(held.level, 0.125);
   });
 
   test("too few samples say nothing: hold", () => {
