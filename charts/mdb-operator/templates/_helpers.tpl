@@ -72,7 +72,17 @@ ClusterRole, or a Role in watchNamespace when the operator watches one namespace
   verbs: ["create", "patch"]
 {{- end -}}
 
-{{/* Placement reads the topology labels of every Node; Nodes are cluster-scoped. */}}
+{{/*
+Read-only, cluster-wide even when the operator watches one namespace: placement reads every Node's
+topology labels, and every Pod bound to a node (other tenants' requests count against its capacity).
+*/}}
+{{- define "mdb-operator.clusterReadRules" -}}
+- apiGroups: [""]
+  resources: ["nodes", "pods"]
+  verbs: ["get", "list", "watch"]
+{{- end -}}
+
+{{/* Nodes, in the ClusterRole of an operator that watches every namespace. */}}
 {{- define "mdb-operator.nodeRules" -}}
 - apiGroups: [""]
   resources: ["nodes"]
