@@ -22,8 +22,10 @@ import { Redis } from "ioredis";
 import { sleep, waitFor } from "../../common/wait.ts";
 import { resolveSpec } from "../../operator/src/api/defaults.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
+import { randomBytes } from "node:crypto";
+import { buildAuthSecret, buildSidecarSecret } from "../../operator/src/resources/cluster-objects.ts";
 import { buildMemberPod } from "../../operator/src/resources/member-pod.ts";
-import { authSecretName, HEALTH_PORT, LABELS, sidecarSecretName } from "../../operator/src/resources/names.ts";
+import { HEALTH_PORT, LABELS, memberName } from "../../operator/src/resources/names.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
 import {
@@ -78,13 +80,24 @@ async function knownNodes(ip: string, password: string): Promise<number> {
   }
 }
 
-interface OperatorRun { ms: number; phasesMs: Record<PhaseName, number>; nodes: string[]; image: string }
+/** Where each member ran, by "<shard>-<index>", so the floor pins the same member to the same node. */
+type Placement = Map<string, string>;
+
+interface OperatorRun {
+  ms: number;
+  phasesMs: Record<PhaseName, number>;
+  /** When the first member's sidecar answered: the operator starts joining members before all answer. */
+  firstSidecarMs: number;
+  placement: Placement;
+  image: string;
+}
 
 /** apply → Ready, with the time each phase was first seen complete. */
 async function runOperator(kube: Kube, name: string): Promise<OperatorRun> {
   const selector = `${LABELS.cluster}=${name}`;
   const seen: Partial<Record<PhaseName, number>> = {};
   let password = "";
+  let firstSidecarMs: number | undefined;
   const t0 = performance.now();
   await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(name, SHAPE));
   let cluster: MdbCluster | undefined;
@@ -97,6 +110,7 @@ async function runOperator(kube: Kube, name: string): Promise<OperatorRun> {
       const states = members.map((m) => m.state);
       mark("podsCreated", pods.length === MEMBERS);
       mark("podsRunning", allStarted(pods, MEMBERS));
+      if (firstSidecarMs === undefined && states.some((st) => st !== undefined && st !== "Pending")) firstSidecarMs = performance.now() - t0;
       mark("sidecarsAnswering", members.length === MEMBERS && states.every((s) => s !== "Pending" && s !== undefined));
       if (seen.joined === undefined && seen.sidecarsAnswering !== undefined) {
         if (!password) password = await kube.core.readNamespacedSecret({ name: cluster!.status!.secretName!, namespace: NS })
@@ -116,7 +130,8 @@ async function runOperator(kube: Kube, name: string): Promise<OperatorRun> {
   const phasesMs = {} as Record<PhaseName, number>;
   let next = seen.ready!;
   for (const p of [...PHASES].reverse()) next = phasesMs[p] = round(Math.min(seen[p] ?? next, next), 0);
-  return { ms: seen.ready!, phasesMs, nodes: pods.map((p) => p.spec!.nodeName!).sort(), image: pods[0].spec!.containers[0].image! };
+  const placement: Placement = new Map(pods.map((p) => [`${p.metadata!.labels![LABELS.shard]}-${p.metadata!.name!.split("-").pop()}`, p.spec!.nodeName!]));
+  return { ms: seen.ready!, phasesMs, firstSidecarMs: round(firstSidecarMs ?? seen.sidecarsAnswering!, 0), placement, image: pods[0].spec!.containers[0].image! };
 }
 
 async function deleteCluster(kube: Kube, name: string): Promise<void> {
@@ -125,28 +140,27 @@ async function deleteCluster(kube: Kube, name: string): Promise<void> {
   await waitFor(async () => (await kube.pods(NS, `${LABELS.cluster}=${name}`)).length === 0, { what: `the pods of ${name} gone`, timeoutMs: 120_000, intervalMs: 250 });
 }
 
-/** The same member pods as the operator makes, created directly, each pinned to the given node. */
-async function runFloor(kube: Kube, name: string, image: string, nodes: string[]): Promise<number> {
+/** The same member pods (and Secrets) as the operator makes, created directly, each pinned to its member's node. */
+async function runFloor(kube: Kube, name: string, image: string, placement: Placement): Promise<number> {
   const cluster = { apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", metadata: { name, namespace: FLOOR_NS, uid: "bench-floor" },
     spec: { ...SHAPE, engine: { maxMemory: "64mb", image }, resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "128Mi" } } } } as MdbCluster;
   const spec = resolveSpec(cluster.spec, image);
   const hostKey = spec.placement.topologyKeys.host;
-  const hostValues = await Promise.all(nodes.map(async (n) => (await kube.core.readNode({ name: n })).metadata?.labels?.[hostKey] ?? n));
   const pods: V1Pod[] = [];
-  let i = 0;
   for (let shard = 0; shard < SHAPE.shards; shard++) {
-    for (let r = 0; r <= SHAPE.replicasPerShard; r++, i++) {
-      const pod = buildMemberPod({ cluster, spec, member: `${name}-${shard}-${r}`, shard, node: nodes[i], hostLabelValue: hostValues[i] });
-      delete pod.metadata!.ownerReferences; // no MdbCluster owns them: the garbage collector would take them
-      pods.push(pod);
+    for (let r = 0; r <= SHAPE.replicasPerShard; r++) {
+      const node = placement.get(`${shard}-${r}`);
+      if (!node) throw new Error(`no node recorded for member ${shard}-${r} of the operator's run: ${JSON.stringify([...placement])}`);
+      const hostLabelValue = (await kube.core.readNode({ name: node })).metadata?.labels?.[hostKey] ?? node;
+      pods.push(buildMemberPod({ cluster, spec, member: memberName(name, shard, r), shard, node, hostLabelValue }));
     }
   }
+  const secrets = [buildAuthSecret(cluster, randomBytes(24).toString("base64url")), buildSidecarSecret(cluster, randomBytes(32).toString("base64url"))];
+  // No MdbCluster owns them: the garbage collector would delete objects whose owner does not exist.
+  for (const o of [...pods, ...secrets]) delete o.metadata!.ownerReferences;
   const selector = `${LABELS.cluster}=${name}`;
   const t0 = performance.now();
-  await Promise.all([
-    kube.core.createNamespacedSecret({ namespace: FLOOR_NS, body: { metadata: { name: authSecretName(cluster), labels: { [LABELS.cluster]: name } }, stringData: { password: `floor-${RUN}-password` } } }),
-    kube.core.createNamespacedSecret({ namespace: FLOOR_NS, body: { metadata: { name: sidecarSecretName(name), labels: { [LABELS.cluster]: name } }, stringData: { token: `floor-${RUN}-token` } } }),
-  ]);
+  await Promise.all(secrets.map((body) => kube.core.createNamespacedSecret({ namespace: FLOOR_NS, body })));
   await Promise.all(pods.map((body) => kube.core.createNamespacedPod({ namespace: FLOOR_NS, body })));
   let seen: V1Pod[] = [];
   try {
@@ -213,12 +227,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const run = await runOperator(kube, `conv-${i}`);
       ours.push(run);
-      log(`ours #${i + 1}: Ready in ${round(run.ms / 1000)} s; phases (ms since apply): ${PHASES.map((p) => `${p} ${run.phasesMs[p]}`).join(", ")}`);
+      log(`ours #${i + 1}: Ready in ${round(run.ms / 1000)} s; phases (ms since apply): ${PHASES.map((p) => `${p} ${run.phasesMs[p]}`).join(", ")}; first sidecar answered ${run.firstSidecarMs}`);
       if (i === RUNS - 1) rssOne = await leaderRssMiB(kube, ground);
       await deleteCluster(kube, `conv-${i}`);
-      const ms = await runFloor(kube, `floor-${i}`, run.image, run.nodes);
+      const ms = await runFloor(kube, `floor-${i}`, run.image, run.placement);
       floor.push(ms);
-      log(`floor #${i + 1}: ${MEMBERS} pods started and live in ${round(ms / 1000)} s (nodes ${run.nodes.join(" ")})`);
+      log(`floor #${i + 1}: ${MEMBERS} pods started and live in ${round(ms / 1000)} s (members on the nodes of ours #${i + 1}: ${[...run.placement].map(([m, n]) => `${m}@${n}`).join(" ")})`);
     }
 
     // Memory with 1 and with TINY_CLUSTERS clusters of 1 shard × 0 standbys.
@@ -248,7 +262,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({
       bench: "converge",
       shape: SHAPE, runs: RUNS,
-      ours: { readySeconds: round(oursMs / 1000, 3), runsSeconds: ours.map((r) => round(r.ms / 1000, 3)), phasesMsSinceApply: phases },
+      ours: { readySeconds: round(oursMs / 1000, 3), runsSeconds: ours.map((r) => round(r.ms / 1000, 3)), phasesMsSinceApply: phases,
+        firstSidecarAnsweredMs: median(ours.map((r) => r.firstSidecarMs)) },
       baseline: { what: "same member pods created directly: Running, containers started, sidecar /livez 200", startedSeconds: round(floorMs / 1000, 3), runsSeconds: floor.map((ms) => round(ms / 1000, 3)) },
       ratio, units: "s", target: { ratio: 1.5 },
       operatorRssMiB: { measured: "VmRSS of the leader operator pod's process tree (pod runner pid)", noCluster: rssIdle, oneCluster3x1: rssOne,

@@ -271,7 +271,7 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     log(`cluster and everything it made removed in ${Date.now() - t0} ms`);
   });
 
-  test("helm uninstall leaves nothing of the release behind; the CRD stays (Helm never deletes a chart's crds/)", async () => {
+  test("helm uninstall removes the Deployment, its pods, the ServiceAccount and all RBAC; the CRD stays (Helm never deletes a chart's crds/)", async () => {
     const instance = `app.kubernetes.io/instance=${OPERATOR.release}`;
     const named: [namespace: string | undefined, kind: string, names: string[]][] = [
       [OPERATOR.namespace, "deployments", [FULLNAME]],
@@ -279,7 +279,6 @@ describe("operator: helm install → Ready cluster → failover of the operator 
       [OPERATOR.namespace, "poddisruptionbudgets", [FULLNAME]],
       [OPERATOR.namespace, "roles", [`${FULLNAME}-leader-election`]],
       [OPERATOR.namespace, "rolebindings", [`${FULLNAME}-leader-election`]],
-      [OPERATOR.namespace, "leases", [FULLNAME]],
       [NS, "roles", [FULLNAME]],
       [NS, "rolebindings", [FULLNAME]],
       [undefined, "clusterroles", [FULLNAME]],
@@ -288,11 +287,12 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     const present = async () => (await Promise.all(named.map(([ns, kind, names]) => stillThere(ns, kind, names)))).flat();
     const beforeUninstall = await present();
     assert.equal(beforeUninstall.length, named.length, `every object of the release exists before uninstall: ${beforeUninstall.join(", ")}`);
+    assert.equal((await stillThere(OPERATOR.namespace, "leases", [FULLNAME])).length, 1, `the release's Lease ${FULLNAME} exists before uninstall`);
 
     await kube.must("helm", ["uninstall", OPERATOR.release, "-n", OPERATOR.namespace]);
     helmInstalled = false;
     await waitFor(async () => {
-      const rest = [...await present(), ...await byLabel(OPERATOR.namespace, "pods,deployments,replicasets,serviceaccounts,roles,rolebindings,leases", instance),
+      const rest = [...await present(), ...await byLabel(OPERATOR.namespace, "pods,deployments,replicasets,serviceaccounts,roles,rolebindings", instance),
         ...await byLabel(NS, "roles,rolebindings", instance),
         ...(await kubectl("get", "clusterroles,clusterrolebindings", "-l", instance, "-o", "name")).split("\n").filter(Boolean)];
       if (rest.length === 0) return true;
@@ -302,5 +302,17 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     // By Helm's design the CRD of a chart's crds/ directory is installed once and never deleted, so
     // that uninstalling an operator cannot delete every user's MdbCluster with it.
     assert.equal((await stillThere(undefined, "customresourcedefinitions", [CRD])).length, 1, "the CRD stays after helm uninstall");
+  });
+
+  test("helm uninstall leaves no leader-election Lease behind", async () => {
+    // The operator creates the Lease itself (it is no chart template), so only an owner reference or
+    // the operator's own clean-up can remove it; the garbage collector needs a few seconds at most.
+    const lease = await waitFor(async () => {
+      const left = await stillThere(OPERATOR.namespace, "leases", [FULLNAME]);
+      if (left.length === 0) return true;
+      const l = await readLease();
+      throw new Error(`Lease ${OPERATOR.namespace}/${FULLNAME} still there: holder "${l.spec?.holderIdentity ?? ""}", ownerReferences ${JSON.stringify(l.metadata?.ownerReferences ?? [])}`);
+    }, { what: `the Lease ${OPERATOR.namespace}/${FULLNAME} of the uninstalled release to be removed`, timeoutMs: 20_000, intervalMs: 500 });
+    assert.equal(lease, true);
   });
 });
