@@ -140,10 +140,15 @@ export interface OperatorRelease { release: string; namespace: string; watchName
 /** The release's full name, as the chart's "mdb-operator.fullname" computes it. */
 export const releaseFullname = (release: string) => (release.includes(CHART_NAME) ? release : `${release}-${CHART_NAME}`).slice(0, 63).replace(/-+$/, "");
 
-/** helm install of the chart watching one namespace (both namespaces must exist). */
+/**
+ * helm install of the chart watching one namespace (both namespaces must exist). MDB_IMAGE_TAG (the
+ * kind path builds and loads the images with it) sets the operator's and the members' image tag; the
+ * proving ground maps any tag, so there it may stay unset.
+ */
 export async function installOperator(kube: Kube, r: OperatorRelease, extraSet: string[] = []): Promise<string> {
-  return kube.must("helm", ["install", r.release, CHART, "--namespace", r.namespace, "--set", `watchNamespace=${r.watchNamespace}`,
-    "--set", `replicaCount=${r.replicas}`, ...extraSet.flatMap((s) => ["--set", s])]);
+  const tag = process.env.MDB_IMAGE_TAG;
+  const sets = [`watchNamespace=${r.watchNamespace}`, `replicaCount=${r.replicas}`, ...(tag ? [`image.tag=${tag}`, `memberImage.tag=${tag}`] : []), ...extraSet];
+  return kube.must("helm", ["install", r.release, CHART, "--namespace", r.namespace, ...sets.flatMap((s) => ["--set", s])]);
 }
 
 /** Waits until the release's Deployment has all its replicas ready; returns the pods. */

@@ -72,17 +72,7 @@ ClusterRole, or a Role in watchNamespace when the operator watches one namespace
   verbs: ["create", "patch"]
 {{- end -}}
 
-{{/*
-Read-only, cluster-wide even when the operator watches one namespace: placement reads every Node's
-topology labels, and every Pod bound to a node (other tenants' requests count against its capacity).
-*/}}
-{{- define "mdb-operator.clusterReadRules" -}}
-- apiGroups: [""]
-  resources: ["nodes", "pods"]
-  verbs: ["get", "list", "watch"]
-{{- end -}}
-
-{{/* Nodes, in the ClusterRole of an operator that watches every namespace. */}}
+{{/* Placement reads the topology labels of every Node; Nodes are cluster-scoped. */}}
 {{- define "mdb-operator.nodeRules" -}}
 - apiGroups: [""]
   resources: ["nodes"]

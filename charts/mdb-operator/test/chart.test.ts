@@ -74,8 +74,6 @@ const NAMESPACED_GRANTS = {
   "events.k8s.io/events": "create,patch",
 };
 const NODE_GRANTS = { "core/nodes": "get,list,watch" };
-// Watching one namespace, placement still reads every Node and every Pod bound to a node.
-const CLUSTER_READ_GRANTS = { "core/nodes": "get,list,watch", "core/pods": "get,list,watch" };
 const LEASE_GRANTS = { "coordination.k8s.io/leases": "create,get,list,patch,update,watch" };
 
 describe("charts/mdb-operator", () => {
@@ -122,9 +120,9 @@ describe("charts/mdb-operator", () => {
     assert.equal(pod.serviceAccountName, sa.metadata.name);
   });
 
-  test("RBAC watching one namespace: namespaced rights only there, Nodes and Pods read-only cluster-wide", () => {
+  test("RBAC watching one namespace: namespaced rights only there, Nodes read-only cluster-wide", () => {
     const objs = render(["watchNamespace=apps"]);
-    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), CLUSTER_READ_GRANTS);
+    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), { ...NODE_GRANTS, "core/pods": "get,list,watch" });
     const roles = objs.filter((o) => o.kind === "Role");
     assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ["apps", NS]);
     assert.deepEqual(grants(roles.find((r) => r.metadata.namespace === "apps")!.rules as Rule[]), NAMESPACED_GRANTS);

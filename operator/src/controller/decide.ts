@@ -58,18 +58,27 @@ function missingOwned(o: Observation, spec: ResolvedSpec): OwnedKind[] {
   return out;
 }
 
-/** The steps to advance now: the first unfinished step and the unfinished steps of its group. */
-export function currentGroup(plan: Plan, finished: (s: PlannedStep) => boolean): PlannedStep[] {
-  const first = plan.steps.find((s) => !finished(s));
-  if (!first) return [];
-  const sameGroup = (s: PlannedStep) => s.kind === first.kind && (s.kind !== "move-slots" || first.kind !== "move-slots" || s.wave === first.wave);
-  const start = plan.steps.indexOf(first);
-  const group: PlannedStep[] = [];
-  for (const s of plan.steps.slice(start)) {
-    if (!sameGroup(s)) break;
-    if (!finished(s)) group.push(s);
+/**
+ * Steps that may advance now: every unfinished step whose unfinished predecessors it may overlap.
+ * Members are placed together; a shard's slots are assigned once every primary has joined, while
+ * standbys still sync; moves of one wave run together; anything else waits for all before it.
+ */
+export function runnableSteps(plan: Plan, finished: (s: PlannedStep) => boolean): PlannedStep[] {
+  const out: PlannedStep[] = [];
+  const pending: PlannedStep[] = [];
+  for (const step of plan.steps) {
+    if (finished(step)) continue;
+    if (pending.every((before) => mayOverlap(before, step))) out.push(step);
+    pending.push(step);
   }
-  return group;
+  return out;
+}
+
+function mayOverlap(before: PlannedStep, step: PlannedStep): boolean {
+  if (before.kind === "place-member" && step.kind === "place-member") return true;
+  if (before.kind === "place-member" && before.role === "standby" && step.kind === "assign-slots") return true;
+  if (before.kind === "assign-slots" && step.kind === "assign-slots") return true;
+  return before.kind === "move-slots" && step.kind === "move-slots" && before.wave === step.wave;
 }
 
 export function decide(o: Observation, stored: StoredPlan | undefined, finalizer: string): Action {
@@ -85,8 +94,8 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   if (stored && stored.phase === "Running") {
     const observed = toObservedCluster(o.members, stored.plan, total);
     const finished = (s: PlannedStep) => stepFinished(s, observed);
-    const group = currentGroup(stored.plan, finished);
-    return group.length === 0 ? { kind: "finish-plan" } : { kind: "run-steps", steps: group };
+    const runnable = runnableSteps(stored.plan, finished);
+    return runnable.length === 0 ? { kind: "finish-plan" } : { kind: "run-steps", steps: runnable };
   }
 
   const ownsSlots = o.members.some((m) => (m.status?.slotsOwned ?? 0) > 0);

@@ -53,6 +53,8 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
   if (!primary?.status?.nodeId) return running(`${m.name} waits for its primary to come up`);
   if (primary.status.role !== "PRIMARY") return running(`${m.name} waits: ${primary.name} is not a primary yet`);
   if (status.state !== "ONLINE" && status.state !== "RECOVERED") return running(`${m.name} is ${status.state}; it can follow a primary from ONLINE or RECOVERED`);
+  // Gossip may not have introduced the primary yet; meeting a known node again is a no-op.
+  await client.join([address(primary)], { timeoutMs: 10_000 });
   let last;
   for await (const p of client.replicateFrom(primary.status.nodeId, { timeoutMs: 60_000 })) last = p;
   return last?.done ? { state: "done", message: `${m.name} follows ${primary.name}` } : running(`${m.name} is syncing from ${primary.name} (${last?.phase ?? "starting"})`);
