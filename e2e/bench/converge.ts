@@ -213,6 +213,14 @@ async function main(): Promise<void> {
   const kube = new Kube(ground);
   const tStart = performance.now();
   let installed = false;
+  let cleaning = false;
+  // Ctrl-C cleans up too: the proving ground is shared, a half-run benchmark must not stay on it.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
   try {
     for (const ns of [OPERATOR.namespace, NS, FLOOR_NS]) await createNamespace(kube, ns);
     await installOperator(kube, OPERATOR);
@@ -271,6 +279,13 @@ async function main(): Promise<void> {
       pass: ratio <= 1.5,
     }));
   } finally {
+    await cleanUp();
+  }
+
+  /** Leaves nothing of the run behind: clusters (while the operator can run their finalizers), the release, the namespaces. */
+  async function cleanUp(): Promise<void> {
+    if (cleaning) return;
+    cleaning = true;
     if (installed) {
       const left = JSON.parse(await kube.must("kubectl", ["get", "mdb", "-n", NS, "-o", "json"])) as { items: MdbCluster[] };
       for (const c of left.items) await kube.run("kubectl", ["delete", "mdb", c.metadata!.name!, "-n", NS, "--wait=false"]);
