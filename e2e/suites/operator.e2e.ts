@@ -305,8 +305,8 @@ describe("operator: helm install → Ready cluster → failover of the operator 
   });
 
   test("helm uninstall leaves no leader-election Lease behind", async () => {
-    // The operator creates the Lease itself (it is no chart template), so only an owner reference or
-    // the operator's own clean-up can remove it; the garbage collector needs a few seconds at most.
+    // The chart renders the Lease (metadata only), so helm uninstall deletes it. This runs after the
+    // test above saw every operator pod gone, so a replica still terminating cannot have made it anew.
     const lease = await waitFor(async () => {
       const left = await stillThere(OPERATOR.namespace, "leases", [FULLNAME]);
       if (left.length === 0) return true;
