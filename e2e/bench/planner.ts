@@ -55,21 +55,21 @@ function runOnce(size: Size, timings: Timings) {
 }
 
 function quality(size: Size, { placement, current, slots }: ReturnType<typeof runOnce>) {
-  const plan = placement;
-  if (!plan.ok) throw new Error(`placement failed: ${plan.failure.message}`);
+  if (!placement.ok) throw new Error(`placement failed: ${placement.refusal.message}`);
+  const placements = placement.plan.steps.filter((s) => s.kind === "place-member");
   const nodeByName = new Map(size.nodes.map((n) => [n.name, n]));
   const zoneOf = (node: string) => {
     const labels = nodeByName.get(node)!.labels;
     return `${labels[DEFAULT_TOPOLOGY_KEYS.region]}/${labels[DEFAULT_TOPOLOGY_KEYS.zone]}`;
   };
   const zonesByShard = new Map<number, string[]>();
-  for (const p of plan.placements) zonesByShard.set(p.shard, [...(zonesByShard.get(p.shard) ?? []), zoneOf(p.node)]);
+  for (const p of placements) zonesByShard.set(p.shard, [...(zonesByShard.get(p.shard) ?? []), zoneOf(p.node)]);
   let isolationViolations = 0;
   for (const zones of zonesByShard.values()) isolationViolations += zones.length - new Set(zones).size;
-  const placedMembers = plan.placements.length;
+  const placedMembers = placements.length;
 
   const before = ownershipTable(current);
-  const after = ownershipTable(applyMoves(current, slots.moves));
+  const after = ownershipTable(applyMoves(current, slots.plan.steps));
   let movedSlots = 0;
   const counts = new Map<number, number>();
   for (let s = 0; s < SLOT_COUNT; s++) {
@@ -84,7 +84,7 @@ function quality(size: Size, { placement, current, slots }: ReturnType<typeof ru
   const movedLowerBound = owned.reduce((sum, o, i) => sum + Math.max(0, o - (base + (i < extra ? 1 : 0))), 0);
   const finalCounts = [...counts.values()];
   const imbalance = Math.max(...finalCounts) - Math.min(...finalCounts);
-  return { placedMembers, isolationViolations, movedSlots, movedLowerBound, imbalance, shardsAfter: counts.size, waves: slots.waves.length };
+  return { placedMembers, isolationViolations, movedSlots, movedLowerBound, imbalance, shardsAfter: counts.size, waves: slots.waves };
 }
 
 /** Interleave the two sizes so a change in machine load hits both; report medians. */

@@ -10,41 +10,38 @@
 //    means the host cost is optimal (min-cost flow with convex costs).
 // 2. Then single switchovers that lower the cost vector (host, rack, zone, region) lexicographically
 //    — never raising the host cost — until none is left (best effort above the host level).
-// Only shards whose primary changed get a switchover, so a spread cluster gets an empty plan.
+// Only shards whose primary changed get a switchover, so a spread cluster gets a plan without steps.
+// A shard with no primary at all gets no step here: promoting a member of a shard whose primary is
+// gone is a forced failover, which planReplacement plans; `primaries` still names the best member.
 
-import { planId, plural } from "./explain.ts";
-import type { ClusterMember } from "./placement.ts";
-import { PlannerInputError, resolveTopologyKeys, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel, type TopologyNode } from "./topology.ts";
+import { DomainIndex } from "./domains.ts";
+import { plural, reason } from "./explain.ts";
+import { canonicalNodes, planId, sortedByName, sortedNames } from "./identity.ts";
+import { PlannerInputError, requireMembers, requireNames } from "./input.ts";
+import { planned, type Plan, type Reason, type SwitchoverStep } from "./plan.ts";
+import type { ExistingMember } from "./placement-model.ts";
+import { checkNodes, resolveTopologyKeys, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel, type TopologyNode } from "./topology.ts";
 
 const LEVELS_BY_PRIORITY: TopologyLevel[] = ["host", "rack", "zone", "region"];
 
 export interface PrimaryInput {
   nodes: readonly TopologyNode[];
   topologyKeys?: Partial<TopologyKeys>;
-  members: readonly ClusterMember[];
+  members: readonly ExistingMember[];
   /** Members that must not become primary now (e.g. a standby not yet in sync). */
   notCandidates?: readonly string[];
-}
-
-export interface Switchover {
-  shard: number;
-  from: string;
-  to: string;
-  fromNode: string;
-  toNode: string;
 }
 
 /** Pairs of primaries sharing a domain, per level. */
 export type PrimaryCollisions = Record<TopologyLevel, number>;
 
 export interface PrimaryPlan {
-  id: string;
-  kind: "primaries";
+  /** Kind "switchover": one step per shard whose primary should move; no steps when spread. */
+  plan: Plan<SwitchoverStep>;
+  /** The chosen primary of every shard that has a member able to be primary (or keeps one). */
   primaries: { shard: number; member: string; node: string }[];
-  switchovers: Switchover[];
   before: PrimaryCollisions;
   after: PrimaryCollisions;
-  reasons: string[];
 }
 
 interface Candidate {
@@ -54,42 +51,24 @@ interface Candidate {
   domains: number[];
 }
 
-/**
- * Interned failure domains of the snapshot's nodes. Domains are hierarchical: rack "r1" of zone "a"
- * is not rack "r1" of zone "b"; a missing label is one shared "unknown" value under its parent.
- */
-class DomainIndex {
-  private readonly byNode = new Map<string, number[]>();
+/** A node's domain ids in LEVELS_BY_PRIORITY order (host first), from the shared index. */
+class PriorityDomains {
+  readonly index: DomainIndex;
   readonly sizes: number[];
 
-  constructor(nodes: readonly TopologyNode[], keys: TopologyKeys) {
-    const intern = LEVELS_BY_PRIORITY.map(() => new Map<string, number>());
-    const slot = TOPOLOGY_LEVELS.map((level) => LEVELS_BY_PRIORITY.indexOf(level));
-    for (const node of nodes) {
-      const ids = new Array<number>(LEVELS_BY_PRIORITY.length);
-      let parent = -1;
-      for (let depth = 0; depth < TOPOLOGY_LEVELS.length; depth++) {
-        const value = node.labels[keys[TOPOLOGY_LEVELS[depth]]];
-        // key = parent domain id + the value ("\u0000" alone = missing label)
-        const key = `${parent}\u0001${value === undefined ? "\u0000" : `=${value}`}`;
-        const table = intern[slot[depth]];
-        let id = table.get(key);
-        if (id === undefined) table.set(key, (id = table.size));
-        ids[slot[depth]] = id;
-        parent = id;
-      }
-      this.byNode.set(node.name, ids);
-    }
-    this.sizes = intern.map((m) => m.size);
+  constructor(nodes: readonly TopologyNode[], keys?: Partial<TopologyKeys>) {
+    this.index = new DomainIndex(nodes, keys);
+    this.sizes = LEVELS_BY_PRIORITY.map((l) => this.index.sizes[TOPOLOGY_LEVELS.indexOf(l)]);
   }
 
   of(node: string): number[] | undefined {
-    return this.byNode.get(node);
+    const ids = this.index.domainsOf(node);
+    return ids && LEVELS_BY_PRIORITY.map((l) => ids[TOPOLOGY_LEVELS.indexOf(l)]);
   }
 }
 
 /** Who may be primary: members on Ready nodes in the snapshot, not draining, not excluded. */
-export function primaryCandidates(input: PrimaryInput, index = new DomainIndex(input.nodes, resolveTopologyKeys(input.topologyKeys))): Map<number, Candidate[]> {
+export function primaryCandidates(input: PrimaryInput, index = new PriorityDomains(input.nodes, input.topologyKeys)): Map<number, Candidate[]> {
   const nodes = new Map(input.nodes.map((n) => [n.name, n]));
   const excluded = new Set(input.notCandidates ?? []);
   const byShard = new Map<number, Candidate[]>();
@@ -139,7 +118,7 @@ function lexNegative(delta: number[]): boolean {
 }
 
 export function collisionsOf(primaries: readonly { node: string }[], nodes: readonly TopologyNode[], topologyKeys?: Partial<TopologyKeys>): PrimaryCollisions {
-  const index = new DomainIndex(nodes, resolveTopologyKeys(topologyKeys));
+  const index = new PriorityDomains(nodes, topologyKeys);
   const counts = new SpreadCounts(index.sizes);
   for (const p of primaries) {
     const domains = index.of(p.node);
@@ -149,15 +128,26 @@ export function collisionsOf(primaries: readonly { node: string }[], nodes: read
 }
 
 export function planPrimaries(input: PrimaryInput): PrimaryPlan {
+  checkNodes(input.nodes);
+  requireMembers(input.members, "members");
+  if (input.notCandidates !== undefined) requireNames(input.notCandidates, "notCandidates");
   const keys = resolveTopologyKeys(input.topologyKeys);
-  const index = new DomainIndex(input.nodes, keys);
+  const { steps, reasons, primaries, before, after } = choosePrimaries(input);
+  const id = planId("switchover", { nodes: canonicalNodes(input.nodes), keys, members: sortedByName(input.members), notCandidates: sortedNames(input.notCandidates) });
+  return { plan: { id, kind: "switchover", steps: steps.map((s) => planned(s)), reasons }, primaries, before, after };
+}
+
+/** planPrimaries without the plan id, for planners that use the choice (bootstrap); input already checked. */
+export function choosePrimaries(input: PrimaryInput): Omit<PrimaryPlan, "plan"> & { steps: SwitchoverStep[]; reasons: Reason[] } {
+  const keys = resolveTopologyKeys(input.topologyKeys);
+  const index = new PriorityDomains(input.nodes, keys);
   const candidates = primaryCandidates(input, index);
-  const reasons: string[] = [];
-  const current = new Map<number, ClusterMember>();
-  for (const m of input.members) {
+  const reasons: Reason[] = [];
+  const current = new Map<number, ExistingMember>();
+  for (const m of sortedByName(input.members)) {
     if (m.role !== "primary") continue;
     const other = current.get(m.shard);
-    if (other) throw new PlannerInputError(`shard ${m.shard} has two members with role primary (${other.name}, ${m.name}); resolve the split before planning primaries`);
+    if (other) throw new PlannerInputError("members", `shard ${m.shard} has two members with role primary (${other.name}, ${m.name}); resolve the split before planning primaries`);
     current.set(m.shard, m);
   }
 
@@ -184,7 +174,7 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
         fixed.set(shard, stuck);
         counts.add(stuck, +1);
       }
-      reasons.push(`shard ${shard} has no member that can be primary (Ready node, not draining, in sync); it keeps ${now ? now.name : "no primary"}`);
+      reasons.push(reason("PrimaryLost", `shard ${shard} has no member that can be primary (Ready node, not draining, in sync); it keeps ${now ? now.name : "no primary"}`));
     }
   }
   // Shards without a usable primary get the candidate that adds the least cost, in shard order.
@@ -232,26 +222,23 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
     const c = chosen.get(shard) ?? fixed.get(shard);
     return c ? [{ shard, member: c.member, node: c.node }] : [];
   });
-  const switchovers: Switchover[] = [];
+  const steps: SwitchoverStep[] = [];
+  const moves: Reason[] = [];
   for (const p of primaries) {
     const now = current.get(p.shard);
     if (!now) {
-      reasons.push(`shard ${p.shard} has no primary: promote ${p.member} on node ${p.node}`);
-      switchovers.push({ shard: p.shard, from: "", to: p.member, fromNode: "", toNode: p.node });
+      reasons.push(reason("PrimaryLost", `shard ${p.shard} has no primary: ${p.member} on node ${p.node} is the best member to promote (a forced failover: planReplacement)`));
     } else if (now.name !== p.member) {
-      switchovers.push({ shard: p.shard, from: now.name, to: p.member, fromNode: now.node, toNode: p.node });
+      steps.push({ kind: "switchover", shard: p.shard, from: now.name, to: p.member });
+      moves.push(reason("PrimarySpread", `shard ${p.shard}: switch over from ${now.name} (node ${now.node}) to ${p.member} (node ${p.node})`));
     }
   }
   const after = counts.collisions();
   const before = beforeCounts.collisions();
-  reasons.unshift(
-    switchovers.length === 0
-      ? `primaries are spread: pairs of primaries sharing a host ${after.host}, a rack ${after.rack}, a zone ${after.zone}`
-      : `${plural(switchovers.length, "switchover")} restore the primary spread: pairs sharing a host ${before.host} → ${after.host}, a rack ${before.rack} → ${after.rack}, a zone ${before.zone} → ${after.zone}`,
-  );
-  for (const s of switchovers) if (s.from) reasons.push(`shard ${s.shard}: switch over from ${s.from} (node ${s.fromNode}) to ${s.to} (node ${s.toNode})`);
-  const id = planId("primaries", { nodes: input.nodes, keys, members: input.members, notCandidates: input.notCandidates });
-  return { id, kind: "primaries", primaries, switchovers, before, after, reasons };
+  const summary = steps.length === 0
+    ? `primaries are spread: pairs of primaries sharing a host ${after.host}, a rack ${after.rack}, a zone ${after.zone}`
+    : `${plural(steps.length, "switchover")} restore the primary spread: pairs sharing a host ${before.host} → ${after.host}, a rack ${before.rack} → ${after.rack}, a zone ${before.zone} → ${after.zone}`;
+  return { steps, reasons: [reason("PrimarySpread", summary), ...reasons, ...moves], primaries, before, after };
 }
 
 function compareAdd(counts: SpreadCounts, a: Candidate, b: Candidate): number[] {
@@ -325,12 +312,12 @@ function improveHostSpread(shards: number[], candidates: Map<number, Candidate[]
  * then by member name. Records each decision so the next choice sees it.
  */
 export class PrimarySpread {
-  private readonly index: DomainIndex;
+  private readonly index: PriorityDomains;
   private readonly counts: SpreadCounts;
   private readonly candidates: Map<number, Candidate[]>;
 
   constructor(input: PrimaryInput) {
-    this.index = new DomainIndex(input.nodes, resolveTopologyKeys(input.topologyKeys));
+    this.index = new PriorityDomains(input.nodes, input.topologyKeys);
     this.candidates = primaryCandidates(input, this.index);
     this.counts = new SpreadCounts(this.index.sizes);
     for (const m of input.members) {
