@@ -12,3 +12,7 @@ export type { MigrationSummary__Output } from "./generated/mdb/sidecar/v1/Migrat
 export type { PromoteRequest } from "./generated/mdb/sidecar/v1/PromoteRequest.ts";
 export type { PromoteResponse__Output } from "./generated/mdb/sidecar/v1/PromoteResponse.ts";
 export type { ReplicationProgress__Output } from "./generated/mdb/sidecar/v1/ReplicationProgress.ts";
+
+/** gRPC metadata the operator leader sends with every call (DESIGN §7: a deposed leader is refused). */
+export const LEADER_IDENTITY_HEADER = "x-mdb-leader";
+export const LEADER_EPOCH_HEADER = "x-mdb-leader-epoch";

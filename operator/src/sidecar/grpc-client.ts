@@ -1,7 +1,7 @@
 // SidecarClient over gRPC, with per-call deadlines and the bearer token and/or mTLS credentials.
 import * as grpc from "@grpc/grpc-js";
 import {
-  loadSidecarProto, type AssignSlotsRequest, type AssignSlotsResponse__Output, type PromoteRequest, type PromoteResponse__Output,
+  LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER, loadSidecarProto, type AssignSlotsRequest, type AssignSlotsResponse__Output, type PromoteRequest, type PromoteResponse__Output,
   type SidecarStub as GeneratedClient,
 } from "../../../proto/index.ts";
 import {
@@ -17,6 +17,8 @@ export interface GrpcSidecarClientOptions {
   tls?: { caPem: Buffer; certPem?: Buffer; keyPem?: Buffer; serverName?: string };
   /** Deadline of unary calls (default 30 s). */
   callTimeoutMs?: number;
+  /** The operator leader's identity and lease epoch, sent with every call so a deposed leader is refused. */
+  leadership?: () => { identity: string; epoch: number } | undefined;
 }
 
 type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
@@ -31,6 +33,7 @@ export class GrpcSidecarClient implements SidecarClient {
   private readonly stub: GeneratedClient;
   private readonly callTimeoutMs: number;
   private readonly bearer: string | undefined;
+  private readonly leadership: GrpcSidecarClientOptions["leadership"];
 
   constructor(opts: GrpcSidecarClientOptions) {
     const proto = loadSidecarProto();
@@ -41,11 +44,17 @@ export class GrpcSidecarClient implements SidecarClient {
     this.stub = new proto.mdb.sidecar.v1.Sidecar(opts.address, channelCreds, channelOptions);
     this.callTimeoutMs = opts.callTimeoutMs ?? 30_000;
     this.bearer = opts.bearerToken;
+    this.leadership = opts.leadership;
   }
 
   private metadata(): grpc.Metadata {
     const md = new grpc.Metadata();
     if (this.bearer) md.set("authorization", `Bearer ${this.bearer}`);
+    const leader = this.leadership?.();
+    if (leader) {
+      md.set(LEADER_IDENTITY_HEADER, leader.identity);
+      md.set(LEADER_EPOCH_HEADER, String(leader.epoch));
+    }
     return md;
   }
 

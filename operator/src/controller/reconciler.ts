@@ -1,0 +1,171 @@
+// The one reconcile shape (STYLE.md): read from cache → finalizer → observe → decide (pure) →
+// execute one bounded step → write status once (skipped when unchanged) → { requeueAfterMs }.
+import { randomBytes } from "node:crypto";
+import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
+import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
+import type { ExecutorContext, KubeWrites, StepResult } from "../executor/context.ts";
+import { createOwned, teardown } from "../executor/owned-objects.ts";
+import { advanceStep } from "../executor/steps.ts";
+import { stepFinished, type PlannedStep } from "../planner/index.ts";
+import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
+import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
+import type { Logger } from "../runtime/log.ts";
+import type { SidecarPool } from "../sidecar/pool.ts";
+import { decide, type Action } from "./decide.ts";
+import { toObservedCluster } from "./members.ts";
+import { observe, type Caches } from "./observe.ts";
+import { isResolved, type Observation } from "./observation.ts";
+import { planFromStatus, type StoredPlan } from "./plan-status.ts";
+import { computeStatus, statusEqual } from "./status.ts";
+
+export interface ReconcileResult { requeueAfterMs?: number }
+
+export interface ReconcilerDeps {
+  caches: Caches;
+  kube: KubeClients;
+  writes: KubeWrites;
+  pool: SidecarPool;
+  log: Logger;
+  defaultImage: string;
+  now?: () => number;
+  resyncMs: number;
+}
+
+const WAIT_MS = 1_000;
+const BLOCKED_MS = 10_000;
+
+export class Reconciler {
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = key.split("/");
+    const cluster = this.d.caches.clusters.get(name, namespace);
+    if (!cluster) {
+      this.d.pool.closeCluster(key);
+      return {};
+    }
+    const now = this.d.now?.() ?? Date.now();
+    this.syncSidecars(key, cluster);
+    const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.defaultImage, now, await this.userSecretProblem(cluster));
+    let stored = planFromStatus(cluster.status?.plan);
+    const action = decide(o, stored, FINALIZER);
+    let error: string | undefined;
+    let requeueAfterMs: number | undefined;
+    try {
+      switch (action.kind) {
+        case "add-finalizer":
+          await this.setFinalizer(cluster, true);
+          return { requeueAfterMs: 0 };
+        case "remove-finalizer":
+          this.d.pool.closeCluster(key);
+          await this.setFinalizer(cluster, false);
+          return {};
+        case "teardown":
+          await teardown(action, this.context(o));
+          requeueAfterMs = WAIT_MS;
+          break;
+        case "ensure-objects":
+          await createOwned(action.missing, this.context(o));
+          requeueAfterMs = 0;
+          break;
+        case "start-plan":
+          stored = { plan: action.plan, phase: "Running", startedAt: new Date(now).toISOString() };
+          this.d.log.info("plan written", { cluster: key, plan: action.plan.id, kind: action.plan.kind, steps: action.plan.steps.length });
+          requeueAfterMs = 0;
+          break;
+        case "run-steps":
+          stored = await this.runSteps(o, stored!, action.steps);
+          requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
+          break;
+        case "finish-plan":
+          stored = { ...stored!, phase: "Succeeded", finishedAt: new Date(now).toISOString(), plan: { ...stored!.plan, steps: stored!.plan.steps.map((s) => ({ ...s, state: "done" as const, message: undefined })) } };
+          this.d.log.info("plan finished", { cluster: key, plan: stored.plan.id });
+          requeueAfterMs = 0;
+          break;
+        case "blocked":
+          requeueAfterMs = BLOCKED_MS;
+          break;
+        case "idle":
+          requeueAfterMs = this.d.resyncMs;
+          break;
+      }
+    } catch (err) {
+      error = `${action.kind}: ${apiMessage(err)}`;
+      this.d.log.warn("reconcile step failed", { cluster: key, action: action.kind, error });
+    }
+    await this.writeStatus(cluster, o, action, stored, error);
+    if (error) throw new Error(error);
+    return { requeueAfterMs };
+  }
+
+  private context(o: Observation): ExecutorContext {
+    if (!isResolved(o.spec)) throw new Error("executor called without a resolved spec");
+    return { observation: o, spec: o.spec, kube: this.d.writes, sidecar: (m) => this.d.pool.client(o.key, m), randomBytes, log: this.d.log };
+  }
+
+  /** Advance the current group of steps concurrently; each result is recorded in the plan. */
+  private async runSteps(o: Observation, stored: StoredPlan, group: PlannedStep[]): Promise<StoredPlan> {
+    const ctx = this.context(o);
+    const results = new Map<string, StepResult>();
+    await Promise.all(group.map(async (step) => results.set(step.id, await advanceStep(step, ctx, stored.plan.steps))));
+    const observed = toObservedCluster(o.members, stored.plan, ctx.spec.shards * (ctx.spec.replicasPerShard + 1));
+    const steps = stored.plan.steps.map((s): PlannedStep => {
+      const r = results.get(s.id);
+      if (r) return { ...s, state: r.state, message: r.message };
+      return stepFinished(s, observed) ? { ...s, state: "done", message: undefined } : s;
+    });
+    const failed = steps.find((s) => s.state === "failed");
+    if (failed) this.d.log.warn("plan step failed", { cluster: o.key, step: failed.id, message: failed.message });
+    return { ...stored, phase: failed ? "Failed" : "Running", plan: { ...stored.plan, steps } };
+  }
+
+  private syncSidecars(key: string, cluster: MdbCluster): void {
+    const ns = cluster.metadata!.namespace!;
+    const secret = this.d.caches.secrets.get(sidecarSecretName(cluster.metadata!.name!), ns);
+    const tokenB64 = secret?.data?.token;
+    if (!tokenB64) return;
+    const token = Buffer.from(tokenB64, "base64").toString("utf8");
+    const pods = this.d.caches.pods.list(ns).filter((p) => p.metadata?.labels?.["mdbcluster.io/cluster"] === cluster.metadata!.name && p.status?.podIP && !p.metadata?.deletionTimestamp);
+    this.d.pool.sync(key, pods.map((p) => ({ member: p.metadata!.name!, address: `${p.status!.podIP}:${SIDECAR_PORT}`, token })));
+  }
+
+  private async userSecretProblem(cluster: MdbCluster): Promise<string | undefined> {
+    const secretName = cluster.spec?.auth?.secretName;
+    if (!secretName) return undefined;
+    try {
+      const s = await this.d.kube.core.readNamespacedSecret({ name: secretName, namespace: cluster.metadata!.namespace! });
+      if (!s.data?.password) return `spec.auth.secretName: Secret ${secretName} has no key "password"; add it (at least 16 characters)`;
+      if (Buffer.from(s.data.password, "base64").length < 16) return `spec.auth.secretName: the password in Secret ${secretName} is shorter than 16 characters`;
+      return undefined;
+    } catch (err) {
+      if (isNotFound(err)) return `spec.auth.secretName: Secret ${secretName} does not exist in namespace ${cluster.metadata!.namespace}; create it with a key "password" or remove spec.auth.secretName to have one generated`;
+      throw err;
+    }
+  }
+
+  private async setFinalizer(cluster: MdbCluster, present: boolean): Promise<void> {
+    const finalizers = (cluster.metadata?.finalizers ?? []).filter((f) => f !== FINALIZER);
+    if (present) finalizers.push(FINALIZER);
+    const body = { ...cluster, metadata: { ...cluster.metadata, finalizers } };
+    try {
+      await this.d.kube.custom.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!, body });
+    } catch (err) {
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+
+  private async writeStatus(cluster: MdbCluster, o: Observation, action: Action, plan: StoredPlan | undefined, error: string | undefined): Promise<void> {
+    const keys = isResolved(o.spec) ? o.spec.placement.topologyKeys : { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
+    const status: MdbClusterStatus = computeStatus({ observation: o, action, ...(plan ? { plan } : {}), ...(error ? { error } : {}), topologyKeys: keys });
+    if (statusEqual(cluster.status, status)) return;
+    try {
+      await this.d.kube.custom.replaceNamespacedCustomObjectStatus({
+        group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!,
+        body: { ...cluster, status },
+      });
+    } catch (err) {
+      // A conflict means the cache was behind; the update event brings the object back.
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+}
