@@ -11,7 +11,7 @@ import { canonicalNodes, canonicalTolerations, planId, sortedByName, sortedNames
 import { PlannerInputError, requireMembers, requireName, requireNames } from "./input.ts";
 import { planned, type PlaceMemberStep, type Plan, type PlanOutcome, type Reason, type RemoveMemberStep, type SwitchoverStep } from "./plan.ts";
 import { solvePlacement, type ExistingMember, type MemberRequest, type PlacementPolicy } from "./placement.ts";
-import { PrimarySpread } from "./primaries.ts";
+import { PrimarySpread } from "./primary-spread.ts";
 import { checkNodes, type TopologyNode } from "./topology.ts";
 
 export type MaintenanceStep = PlaceMemberStep | SwitchoverStep | RemoveMemberStep;

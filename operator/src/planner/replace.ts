@@ -9,7 +9,7 @@ import { planId, sortedByName } from "./identity.ts";
 import { PlannerInputError, requireNames } from "./input.ts";
 import { planned, type PlaceMemberStep, type PlanOutcome, type Reason, type SwitchoverStep } from "./plan.ts";
 import { solvePlacement, type ExistingMember, type PlacementPolicy } from "./placement.ts";
-import { PrimarySpread } from "./primaries.ts";
+import { PrimarySpread } from "./primary-spread.ts";
 import type { TopologyNode } from "./topology.ts";
 
 export interface ReplaceInput {
