@@ -145,9 +145,8 @@ export function nodeRejection(ctx: NodeContext): Rejection | null {
   return null;
 }
 
-/** How many more members of this plan the node can take (room stage); 0 when a node filter rejects it. */
+/** How many more members of this plan the node can take (room stage), node filters aside. */
 export function nodeRoom(ctx: NodeContext): number {
-  if (nodeRejection(ctx)) return 0;
   let room = Infinity;
   for (const f of ROOM_FILTERS) room = Math.min(room, f.room(ctx));
   return room;

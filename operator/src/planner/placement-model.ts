@@ -4,7 +4,7 @@
 import { LEVEL_COUNT, type DomainIndex } from "./domains.ts";
 import type { NodeContext, PlacementPolicy } from "./filters.ts";
 import type { MinCostFlow } from "./flow.ts";
-import type { MemberRole, Refusal } from "./plan.ts";
+import type { MemberRole, Refusal, Rejection } from "./plan.ts";
 import type { Resources } from "./topology.ts";
 
 /** A member that exists now, as the planner sees it (status.members): where it is and its role. */
@@ -33,6 +33,8 @@ export interface PlacementModel {
   policy: PlacementPolicy;
   isolationIndex: number;
   excluded: Readonly<Record<string, string>>;
+  /** The node-stage rejection of each node position, null when it may take members. */
+  rejections: (Rejection | null)[];
   /** Free resources per node position before this plan. */
   free: Resources[];
   membersOnNode: Int32Array;

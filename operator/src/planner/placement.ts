@@ -90,7 +90,7 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
   const reasons: Reason[] = [];
   for (const node of domains.nodes) for (const problem of node.problems) reasons.push(reason("TopologyProblem", problem));
   const model: PlacementModel = {
-    domains, policy, isolationIndex: ISOLATION_INDEX[policy.isolationLevel], excluded: input.excludedNodes ?? {},
+    domains, policy, isolationIndex: ISOLATION_INDEX[policy.isolationLevel], excluded: input.excludedNodes ?? {}, rejections: [],
     free: domains.nodes.map((x) => ({ memoryBytes: x.allocatable.memoryBytes - x.requested.memoryBytes, milliCpu: x.allocatable.milliCpu - x.requested.milliCpu, pods: x.allocatable.pods - x.requested.pods })),
     membersOnNode: new Int32Array(n), primariesOnNode: new Int32Array(n), hostMembers: new Int32Array(domains.sizes[LEVEL_COUNT - 1]),
   };
@@ -117,7 +117,8 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
   }
   for (const r of sortedByName(input.requests)) shardOf(r.shard).requests.push(r);
 
-  const rooms = domains.nodes.map((_, pos) => nodeRoom(nodeContext(model, pos)));
+  model.rejections = domains.nodes.map((_, pos) => nodeRejection(nodeContext(model, pos)));
+  const rooms = domains.nodes.map((_, pos) => (model.rejections[pos] ? 0 : nodeRoom(nodeContext(model, pos))));
   const filtered = filterSummary(model);
   if (filtered) reasons.push(reason("NodesFiltered", filtered));
   const wanted = input.requests.length;
@@ -139,7 +140,6 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
 
 function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[], wanted: number): FlowEdges {
   const { domains, isolationIndex } = model;
-  const allowed = domains.nodes.map((_, pos) => nodeRejection(nodeContext(model, pos)) === null);
   const graph = new MinCostFlow();
   const source = graph.addVertex();
   const sink = graph.addVertex();
@@ -186,7 +186,7 @@ function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[],
     let previous = -1;
     let lastAllowed = -1;
     for (let pos = 0; pos < domains.length; pos++) {
-      if (!allowed[pos]) continue;
+      if (model.rejections[pos]) continue;
       ctx.pos = pos;
       if (!shardAllows(ctx)) continue;
       const isolationDomain = isolationIndex >= LEVEL_COUNT ? pos : domains.ids[isolationIndex][pos];
@@ -270,7 +270,7 @@ function filterSummary(model: PlacementModel): string | null {
   const byCode = new Map<RejectionCode, string[]>();
   const names = model.domains.nodes.map((_, pos) => pos).sort((a, b) => (model.domains.nodes[a].name < model.domains.nodes[b].name ? -1 : 1));
   for (const pos of names) {
-    const rejection = nodeRejection(nodeContext(model, pos));
+    const rejection = model.rejections[pos];
     if (!rejection || rejection.code === "NodeSelectorMismatch") continue;
     byCode.set(rejection.code, [...(byCode.get(rejection.code) ?? []), rejection.node]);
   }
