@@ -119,4 +119,20 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
   });
 
   test("the server keeps serving after refusals", async () => assert.equal((await client(TOKEN).status()).ready, true));
+
+  test("a deposed operator leader's command is refused; reads stay open to it", async () => {
+    const leader = (identity: string, epoch: number) => {
+      const c = new GrpcSidecarClient({ address, bearerToken: TOKEN, callTimeoutMs: 5000, leadership: () => ({ identity, epoch }) });
+      clients.push(c);
+      return c;
+    };
+    const newer = leader("op-b", 5);
+    const older = leader("op-a", 4);
+    // The newer leader's command reaches the member (whose fake refuses the argument).
+    assert.equal((await callError(() => newer.forget("x"))).code, "INVALID_ARGUMENT");
+    const refused = await callError(() => older.forget("x"));
+    assert.equal(refused.code, "FAILED_PRECONDITION");
+    assert.match(refused.details, /op-b has led epoch 5/);
+    assert.equal((await older.status()).state, "ACTIVE");
+  });
 });

@@ -3,20 +3,19 @@
 import { randomBytes } from "node:crypto";
 import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
-import type { ExecutorContext, KubeWrites, StepResult } from "../executor/context.ts";
+import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
 import { createOwned, teardown } from "../executor/owned-objects.ts";
-import { advanceStep } from "../executor/steps.ts";
-import { stepFinished, type PlannedStep } from "../planner/index.ts";
+import { runPlanSteps } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarPool } from "../sidecar/pool.ts";
 import { decide, type Action } from "./decide.ts";
-import { toObservedCluster } from "./members.ts";
 import { observe, type Caches } from "./observe.ts";
 import { isResolved, type Observation } from "./observation.ts";
 import { planFromStatus, type StoredPlan } from "./plan-status.ts";
-import { computeStatus, statusEqual } from "./status.ts";
+import { computeStatus, statusEqual, statusEvents } from "./status.ts";
+import type { EventSink } from "../runtime/events.ts";
 
 export interface ReconcileResult { requeueAfterMs?: number }
 
@@ -25,6 +24,7 @@ export interface ReconcilerDeps {
   kube: KubeClients;
   writes: KubeWrites;
   pool: SidecarPool;
+  events: EventSink;
   log: Logger;
   defaultImage: string;
   now?: () => number;
@@ -74,7 +74,7 @@ export class Reconciler {
           requeueAfterMs = 0;
           break;
         case "run-steps":
-          stored = await this.runSteps(o, stored!, action.steps);
+          stored = await runPlanSteps(stored!, action.steps, this.context(o));
           requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
           break;
         case "finish-plan":
@@ -101,22 +101,6 @@ export class Reconciler {
   private context(o: Observation): ExecutorContext {
     if (!isResolved(o.spec)) throw new Error("executor called without a resolved spec");
     return { observation: o, spec: o.spec, kube: this.d.writes, sidecar: (m) => this.d.pool.client(o.key, m), randomBytes, log: this.d.log };
-  }
-
-  /** Advance the current group of steps concurrently; each result is recorded in the plan. */
-  private async runSteps(o: Observation, stored: StoredPlan, group: PlannedStep[]): Promise<StoredPlan> {
-    const ctx = this.context(o);
-    const results = new Map<string, StepResult>();
-    await Promise.all(group.map(async (step) => results.set(step.id, await advanceStep(step, ctx, stored.plan.steps))));
-    const observed = toObservedCluster(o.members, stored.plan, ctx.spec.shards * (ctx.spec.replicasPerShard + 1));
-    const steps = stored.plan.steps.map((s): PlannedStep => {
-      const r = results.get(s.id);
-      if (r) return { ...s, state: r.state, message: r.message };
-      return stepFinished(s, observed) ? { ...s, state: "done", message: undefined } : s;
-    });
-    const failed = steps.find((s) => s.state === "failed");
-    if (failed) this.d.log.warn("plan step failed", { cluster: o.key, step: failed.id, message: failed.message });
-    return { ...stored, phase: failed ? "Failed" : "Running", plan: { ...stored.plan, steps } };
   }
 
   private syncSidecars(key: string, cluster: MdbCluster): void {
@@ -163,6 +147,7 @@ export class Reconciler {
         group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!,
         body: { ...cluster, status },
       });
+      for (const e of statusEvents(cluster.status, status)) this.d.events.record(cluster, e.type, e.reason, e.message);
     } catch (err) {
       // A conflict means the cache was behind; the update event brings the object back.
       if (!isConflict(err) && !isNotFound(err)) throw err;

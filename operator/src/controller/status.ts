@@ -85,6 +85,9 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   else if (running) phase = "Scaling";
   else if (input.plan?.phase === "Failed") phase = "Failed";
   else if (available && readyMembers === wanted) phase = "Ready";
+  // A new cluster whose bootstrap plan is done but whose members are not all serving yet is still
+  // bootstrapping, not degraded: it has never been Ready.
+  else if (input.plan?.plan.kind === "bootstrap" && (previous?.phase === undefined || previous.phase === "Creating" || previous.phase === "Bootstrapping" || previous.phase === "Pending")) phase = "Bootstrapping";
   else if (available || servingShards > 0) phase = "Degraded";
   else phase = "Creating";
 
@@ -145,4 +148,25 @@ function normalize(v: unknown): unknown {
     return Object.fromEntries(Object.keys(v as object).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, normalize((v as Record<string, unknown>)[k])]));
   }
   return v;
+}
+
+export interface StatusEvent { type: "Normal" | "Warning"; reason: string; message: string }
+
+/** What changed between two statuses that a user should read in `kubectl describe` (pure). */
+export function statusEvents(before: MdbClusterStatus | undefined, after: MdbClusterStatus): StatusEvent[] {
+  const events: StatusEvent[] = [];
+  if (after.plan?.id && (before?.plan?.id !== after.plan.id || before?.plan?.phase !== after.plan.phase)) {
+    const p = after.plan;
+    if (p.phase === "Running") events.push({ type: "Normal", reason: "PlanStarted", message: `${p.kind} plan ${p.id}: ${p.steps?.length ?? 0} steps` });
+    if (p.phase === "Succeeded") events.push({ type: "Normal", reason: "PlanSucceeded", message: `${p.kind} plan ${p.id} finished` });
+    if (p.phase === "Failed") events.push({ type: "Warning", reason: "PlanFailed", message: `${p.kind} plan ${p.id}: ${p.steps?.find((s) => s.state === "failed")?.message ?? "a step failed"}` });
+  }
+  for (const c of after.conditions ?? []) {
+    const prior = before?.conditions?.find((x) => x.type === c.type);
+    if (prior && prior.status === c.status && prior.reason === c.reason) continue;
+    if (!prior && c.status === "False" && c.type !== "Available") continue;
+    const warning = (c.type === "Degraded" && c.status === "True") || (c.type === "Available" && c.status === "False" && prior?.status === "True");
+    events.push({ type: warning ? "Warning" : "Normal", reason: c.reason, message: `${c.type}=${c.status}: ${c.message}` });
+  }
+  return events;
 }

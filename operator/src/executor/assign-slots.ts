@@ -4,8 +4,10 @@ import { countSlots, formatSlotRanges } from "../../../common/slots.ts";
 import type { AssignSlotsStep, PlannedStep } from "../planner/index.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
 
-export async function advanceAssignSlots(step: PlannedStep<AssignSlotsStep>, ctx: ExecutorContext): Promise<StepResult> {
-  const primary = ctx.observation.members.find((m) => m.shard === step.shard && m.status?.role === "PRIMARY" && !m.terminating);
+export async function advanceAssignSlots(step: PlannedStep<AssignSlotsStep>, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
+  // The member placed as primary: until its standbys follow it, they are empty primaries too.
+  const intended = plan.find((s) => s.kind === "place-member" && s.shard === step.shard && s.role === "primary");
+  const primary = ctx.observation.members.find((m) => m.name === (intended?.kind === "place-member" ? intended.member : "") && m.status?.role === "PRIMARY" && !m.terminating);
   if (!primary) return { state: "running", message: `shard ${step.shard} has no primary yet` };
   const client = ctx.sidecar(primary.name);
   if (!client) return { state: "running", message: `no connection to ${primary.name}'s sidecar yet` };

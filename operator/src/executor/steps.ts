@@ -9,7 +9,7 @@ export async function advanceStep(step: PlannedStep, ctx: ExecutorContext, plan:
   try {
     switch (step.kind) {
       case "place-member": return await advancePlaceMember(step, ctx, plan);
-      case "assign-slots": return await advanceAssignSlots(step, ctx);
+      case "assign-slots": return await advanceAssignSlots(step, ctx, plan);
       default: return { state: "failed", message: `this operator version cannot execute ${step.kind} steps` };
     }
   } catch (err) {

@@ -151,21 +151,18 @@ function owns(member: ObservedMember, ranges: readonly SlotRange[]): boolean {
 /** True when what the step asks for is already what is observed. */
 export function stepFinished(step: Step, observed: ObservedCluster): boolean {
   const member = (name: string) => observed.members.find((m) => m.name === name);
-  const primaryOf = (shard: number) => observed.members.find((m) => m.shard === shard && m.role === "primary");
+  // Before standbys follow, every engine of a shard is an empty primary: the one that counts owns slots.
+  const primaryOwning = (shard: number, ranges: readonly SlotRange[]) => observed.members.some((m) => m.shard === shard && m.role === "primary" && owns(m, ranges));
   switch (step.kind) {
     case "place-member": {
       const m = member(step.member);
       return m !== undefined && m.node === step.node && m.settled;
     }
-    case "assign-slots": {
-      const p = primaryOf(step.shard);
-      return p !== undefined && owns(p, step.slots);
-    }
+    case "assign-slots":
+      return primaryOwning(step.shard, step.slots);
     case "move-slots": {
-      const to = primaryOf(step.to);
-      const from = primaryOf(step.from);
-      const fromStillOwns = from !== undefined && from.slots.some((o) => step.slots.some((r) => o.start <= r.end && r.start <= o.end));
-      return to !== undefined && owns(to, step.slots) && !fromStillOwns;
+      const fromStillOwns = observed.members.some((m) => m.shard === step.from && m.slots.some((o) => step.slots.some((r) => o.start <= r.end && r.start <= o.end)));
+      return primaryOwning(step.to, step.slots) && !fromStillOwns;
     }
     case "switchover":
       return member(step.to)?.role === "primary";

@@ -9,6 +9,7 @@ import { Reconciler } from "../controller/reconciler.ts";
 import { LABELS, MANAGED_BY } from "../resources/names.ts";
 import { GrpcSidecarClient } from "../sidecar/grpc-client.ts";
 import { SidecarPool } from "../sidecar/pool.ts";
+import { kubeEvents } from "./events.ts";
 import { startHealthServer } from "./health.ts";
 import { WatchedCollection } from "./informer.ts";
 import type { KubeClients } from "./kube.ts";
@@ -77,7 +78,7 @@ export class Manager {
       (key) => this.queue.add(key),
       log,
     );
-    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, log, defaultImage: config.memberImage, resyncMs: config.resyncMs });
+    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), log, defaultImage: config.memberImage, resyncMs: config.resyncMs });
 
     clusters.onChange((o) => this.queue.add(`${o.metadata!.namespace}/${o.metadata!.name}`));
     const byLabel = (o: KubernetesObject) => {
