@@ -54,7 +54,7 @@ export function planBootstrap(input: BootstrapInput): PlanOutcome<BootstrapPlan>
   const assign: AssignSlotsStep[] = slots.map((s) => ({ kind: "assign-slots", shard: s.shard, slots: s.slots }));
   const reasons = [
     reason("Bootstrap", `bootstrap ${plural(shards, "shard")} × ${replicas + 1} members at isolationLevel ${input.policy.isolationLevel}`),
-    ...placement.reasons.filter((r) => r.code !== "Placement"),
+    ...placement.reasons,
     ...[...first, ...rest].map((s) => reason("Placement", `${s.role} ${s.member} of shard ${s.shard} → node ${s.node}`)),
     reason("PrimarySpread", `primary spread: pairs of primaries sharing a host ${primaries.after.host}, a rack ${primaries.after.rack}, a zone ${primaries.after.zone}`),
     ...slots.map((s) => reason("SlotsOwned", `shard ${s.shard} owns slots ${formatSlotRanges(s.slots)}`)),

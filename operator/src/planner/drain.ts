@@ -10,7 +10,7 @@ import { validatePolicy } from "./filters.ts";
 import { canonicalNodes, canonicalTolerations, planId, sortedByName, sortedNames } from "./identity.ts";
 import { PlannerInputError, requireMembers, requireName, requireNames } from "./input.ts";
 import { planned, type PlaceMemberStep, type Plan, type PlanOutcome, type Reason, type RemoveMemberStep, type SwitchoverStep } from "./plan.ts";
-import { solvePlacement, type ExistingMember, type MemberRequest, type PlacementPolicy } from "./placement.ts";
+import { explainPlacement, solvePlacement, type ExistingMember, type MemberRequest, type PlacementPolicy } from "./placement.ts";
 import { PrimarySpread } from "./primary-spread.ts";
 import { checkNodes, type TopologyNode } from "./topology.ts";
 
@@ -104,7 +104,7 @@ export function planDrain(input: DrainInput): PlanOutcome<MaintenancePlan> {
       id, kind: "drain", steps: steps.map((s) => planned(s)),
       reasons: [
         reason("NodeDraining", `drain node ${drained}: ${plural(onNode.length, "member")} to move, ${plural(early.length + late.length, "switchover")} (${late.length} after a replacement syncs), then ${plural(removes.length, "removal")}`),
-        ...reasons, ...placement.reasons,
+        ...reasons, ...placement.reasons, ...placement.placements.map((p) => reason("Placement", explainPlacement(p))),
       ],
     },
   };

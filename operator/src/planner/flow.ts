@@ -182,9 +182,15 @@ class PairHeap {
   }
 
   private swap(i: number, j: number): void {
-    [this.a[i], this.a[j]] = [this.a[j], this.a[i]];
-    [this.b[i], this.b[j]] = [this.b[j], this.b[i]];
-    [this.v[i], this.v[j]] = [this.v[j], this.v[i]];
+    const a = this.a[i];
+    this.a[i] = this.a[j];
+    this.a[j] = a;
+    const b = this.b[i];
+    this.b[i] = this.b[j];
+    this.b[j] = b;
+    const v = this.v[i];
+    this.v[i] = this.v[j];
+    this.v[j] = v;
   }
 
   push(a: number, b: number, value: number): void {

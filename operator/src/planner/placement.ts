@@ -59,6 +59,7 @@ export interface Placement {
   isolation: IsolationLevel | null;
 }
 
+/** `reasons` say what was filtered or odd in the snapshot; each placement explains itself (explainPlacement). */
 export type PlacementResult =
   | { ok: true; placements: Placement[]; reasons: Reason[] }
   | { ok: false; failure: PlacementFailure; reasons: Reason[] };
@@ -133,9 +134,7 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
   }
   const placements = assign(model, dealt, shards);
   const byName = new Map(placements.map((p) => [p.member, p]));
-  const ordered = input.requests.map((r) => byName.get(r.name)!);
-  for (const p of ordered) reasons.push(reason("Placement", explainPlacement(p)));
-  return { ok: true, placements: ordered, reasons };
+  return { ok: true, placements: input.requests.map((r) => byName.get(r.name)!), reasons };
 }
 
 function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[], wanted: number): FlowEdges {
@@ -260,7 +259,7 @@ function assign(model: PlacementModel, dealt: Map<number, number[]>, shards: Map
   return placements;
 }
 
-function explainPlacement(p: Placement): string {
+export function explainPlacement(p: Placement): string {
   const where = p.isolation === null ? "the shard's only member" : `differs from the shard's other members at least at ${p.isolation} level (isolation score ${p.score})`;
   return `${p.role} ${p.member} of shard ${p.shard} → node ${p.node}: ${where}`;
 }
@@ -299,6 +298,6 @@ export function placeMembers(input: PlacementInput, kind: PlanKind = "scale-out"
   if (!result.ok) return { ok: false, refusal: { id, kind, ...result.failure, reasons: result.reasons } };
   if (result.placements.length === 0) return { ok: false, refusal: { id, kind, code: "NothingToDo", message: "no member to place", reasons: result.reasons } };
   const steps = result.placements.map((p) => planned<PlaceMemberStep>({ kind: "place-member", member: p.member, shard: p.shard, role: p.role, node: p.node }));
-  return { ok: true, plan: { id, kind, steps, reasons: result.reasons } };
+  return { ok: true, plan: { id, kind, steps, reasons: [...result.reasons, ...result.placements.map((p) => reason("Placement", explainPlacement(p)))] } };
 }
 

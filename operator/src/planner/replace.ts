@@ -8,7 +8,7 @@ import { maintenanceIdentity, replacementName, type MaintenancePlan, type Mainte
 import { planId, sortedByName } from "./identity.ts";
 import { PlannerInputError, requireNames } from "./input.ts";
 import { planned, type PlaceMemberStep, type PlanOutcome, type Reason, type SwitchoverStep } from "./plan.ts";
-import { solvePlacement, type ExistingMember, type PlacementPolicy } from "./placement.ts";
+import { explainPlacement, solvePlacement, type ExistingMember, type PlacementPolicy } from "./placement.ts";
 import { PrimarySpread } from "./primary-spread.ts";
 import type { TopologyNode } from "./topology.ts";
 
@@ -62,7 +62,7 @@ export function planReplacement(input: ReplaceInput): PlanOutcome<MaintenancePla
     return { ok: false, refusal: { id, kind: "replace", ...f, message: `cannot replace ${plural(lost.length, "lost member")}: ${f.message}`, reasons: placement.reasons } };
   }
   const adds: PlaceMemberStep[] = placement.placements.map((p) => ({ kind: "place-member", member: p.member, shard: p.shard, role: "standby", node: p.node }));
-  adds.forEach((a, i) => reasons.push(reason("MemberLost", `${a.member} on node ${a.node} replaces ${lost[i].name}, lost with node ${lost[i].node}`)));
+  adds.forEach((a, i) => reasons.push(reason("MemberLost", `${a.member} replaces ${lost[i].name}, lost with node ${lost[i].node}: ${explainPlacement(placement.placements[i])}`)));
   const steps: MaintenanceStep[] = [...failovers, ...adds, ...lost.map((m) => ({ kind: "remove-member" as const, member: m.name, shard: m.shard }))];
   return {
     ok: true,
