@@ -3,20 +3,15 @@
 // its members, switch over to a replacement where a shard had no standby elsewhere, then remove the
 // old members. With no downtime: a primary is only demoted once a synced member elsewhere exists.
 // The standby that takes over is the one whose host, then rack, zone, region holds the fewest primaries.
-// Replacement member names: "<name>-r1", then "-r2" … (a previous "-rK" suffix is bumped).
 
 import { plural, reason } from "./explain.ts";
-import { validatePolicy } from "./filters.ts";
-import { canonicalNodes, canonicalTolerations, planId, sortedByName, sortedNames } from "./identity.ts";
-import { PlannerInputError, requireMembers, requireName, requireNames } from "./input.ts";
-import { planned, type PlaceMemberStep, type Plan, type PlanOutcome, type Reason, type RemoveMemberStep, type SwitchoverStep } from "./plan.ts";
+import { planId, sortedByName } from "./identity.ts";
+import { PlannerInputError, requireName } from "./input.ts";
+import { maintenanceIdentity, replacementName, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
+import { planned, type PlaceMemberStep, type PlanOutcome, type Reason, type RemoveMemberStep, type SwitchoverStep } from "./plan.ts";
 import { explainPlacement, solvePlacement, type ExistingMember, type MemberRequest, type PlacementPolicy } from "./placement.ts";
 import { PrimarySpread } from "./primary-spread.ts";
-import { checkNodes, type TopologyNode } from "./topology.ts";
-
-export type MaintenanceStep = PlaceMemberStep | SwitchoverStep | RemoveMemberStep;
-/** Kind drain or replace: switchovers, new members, switchovers onto them, removals — in that order. */
-export type MaintenancePlan = Plan<MaintenanceStep>;
+import type { TopologyNode } from "./topology.ts";
 
 export interface DrainInput {
   nodes: readonly TopologyNode[];
@@ -26,26 +21,6 @@ export interface DrainInput {
   node: string;
   /** Standbys that must not be promoted (e.g. not in sync). */
   notCandidates?: readonly string[];
-}
-
-export function replacementName(name: string, taken: ReadonlySet<string>): string {
-  const match = /^(.*)-r(\d+)$/.exec(name);
-  const stem = match ? match[1] : name;
-  let k = match ? Number(match[2]) + 1 : 1;
-  while (taken.has(`${stem}-r${k}`)) k++;
-  return `${stem}-r${k}`;
-}
-
-/** The input every maintenance plan is checked against, and its order-free identity. */
-export function maintenanceIdentity(input: { nodes: readonly TopologyNode[]; policy: PlacementPolicy; members: readonly ExistingMember[]; notCandidates?: readonly string[] }): object {
-  checkNodes(input.nodes);
-  validatePolicy(input.policy);
-  requireMembers(input.members, "members");
-  if (input.notCandidates !== undefined) requireNames(input.notCandidates, "notCandidates");
-  return {
-    nodes: canonicalNodes(input.nodes), policy: { ...input.policy, tolerations: canonicalTolerations(input.policy.tolerations) },
-    members: sortedByName(input.members), notCandidates: sortedNames(input.notCandidates),
-  };
 }
 
 export function planDrain(input: DrainInput): PlanOutcome<MaintenancePlan> {
@@ -108,23 +83,4 @@ export function planDrain(input: DrainInput): PlanOutcome<MaintenancePlan> {
       ],
     },
   };
-}
-
-/** The members once a maintenance plan's steps are done (what the cluster looks like afterwards). */
-export function applySteps(members: readonly ExistingMember[], steps: readonly MaintenanceStep[]): ExistingMember[] {
-  const result = new Map(members.map((m) => [m.name, { ...m }]));
-  for (const step of steps) {
-    if (step.kind === "place-member") {
-      result.set(step.member, { name: step.member, shard: step.shard, node: step.node, role: step.role });
-    } else if (step.kind === "remove-member") {
-      result.delete(step.member);
-    } else {
-      const from = result.get(step.from);
-      const to = result.get(step.to);
-      if (!to) throw new PlannerInputError("steps", `switchover names member ${step.to}, which does not exist at that point of the plan`);
-      if (from) from.role = "standby";
-      to.role = "primary";
-    }
-  }
-  return [...result.values()];
 }

@@ -4,7 +4,7 @@
 // shard's survivors; then the lost member is removed from the cluster's membership.
 
 import { plural, reason } from "./explain.ts";
-import { maintenanceIdentity, replacementName, type MaintenancePlan, type MaintenanceStep } from "./drain.ts";
+import { maintenanceIdentity, replacementName, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
 import { planId, sortedByName } from "./identity.ts";
 import { PlannerInputError, requireNames } from "./input.ts";
 import { planned, type PlaceMemberStep, type PlanOutcome, type Reason, type SwitchoverStep } from "./plan.ts";
