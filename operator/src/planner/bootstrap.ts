@@ -38,7 +38,7 @@ export function planBootstrap(input: BootstrapInput): PlanOutcome<BootstrapPlan>
   if (!placement.ok) return { ok: false, refusal: { id, kind: "bootstrap", ...placement.failure, reasons: placement.reasons } };
 
   const placed = placement.placements.map((p) => ({ name: p.member, shard: p.shard, node: p.node, role: "standby" as const }));
-  const primaries = choosePrimaries({ nodes: input.nodes, topologyKeys: input.policy.topologyKeys, members: placed });
+  const primaries = choosePrimaries({ nodes: input.nodes, topologyKeys: input.policy.topologyKeys, members: placed }, placement.domains);
   const primaryNode = new Map(primaries.primaries.map((p) => [p.shard, p.node]));
   const byShard = new Map<number, string[]>();
   for (const p of placement.placements) byShard.set(p.shard, [...(byShard.get(p.shard) ?? []), p.node]);

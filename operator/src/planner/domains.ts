@@ -45,13 +45,14 @@ export class DomainIndex {
 
   constructor(nodes: readonly TopologyNode[], topologyKeys?: Partial<TopologyKeys>) {
     this.keys = resolveTopologyKeys(topologyKeys);
-    // "0" sorts a missing label before every present value ("1" + value), keeping domains contiguous.
-    const withPath = nodes.map((node) => {
-      const path = TOPOLOGY_LEVELS.map((l) => node.labels[this.keys[l]] ?? null);
-      return { node, path, key: path.map((v) => (v === null ? "0" : `1${v}`)) };
-    });
+    // A missing label sorts before every present value, keeping each domain contiguous.
+    const withPath = nodes.map((node) => ({ node, path: TOPOLOGY_LEVELS.map((l) => node.labels[this.keys[l]] ?? null) }));
     withPath.sort((a, b) => {
-      for (let i = 0; i < LEVEL_COUNT; i++) if (a.key[i] !== b.key[i]) return a.key[i] < b.key[i] ? -1 : 1;
+      for (let i = 0; i < LEVEL_COUNT; i++) {
+        const x = a.path[i];
+        const y = b.path[i];
+        if (x !== y) return x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+      }
       return a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0;
     });
     this.nodes = withPath.map((x) => x.node);

@@ -23,6 +23,13 @@ class Digest64 {
     this.length += text.length;
   }
 
+  /** A tag character and a length, without building a string (the hot path of a large snapshot). */
+  tagged(tag: number, n: number): void {
+    this.h1 = Math.imul(Math.imul(this.h1 ^ tag, 2654435761) ^ n, 2654435761);
+    this.h2 = Math.imul(Math.imul(this.h2 ^ tag, 1597334677) ^ n, 1597334677);
+    this.length += 2;
+  }
+
   hex(): string {
     let h1 = this.h1 ^ this.length;
     let h2 = this.h2 ^ this.length;
@@ -31,6 +38,8 @@ class Digest64 {
     return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
   }
 }
+
+const STRING_TAG = 0x73; // "s"
 
 /**
  * Digest of a value's canonical form (keys sorted, undefined fields dropped, Maps as objects, Sets
@@ -43,7 +52,7 @@ export function digestValue(value: unknown): string {
     if (v === null || v === undefined) return d.update("z");
     switch (typeof v) {
       case "string":
-        d.update(`s${v.length}:`);
+        d.tagged(STRING_TAG, v.length);
         return d.update(v);
       case "number":
         return d.update(Number.isFinite(v) ? `n${v};` : "z");
@@ -69,7 +78,7 @@ export function digestValue(value: unknown): string {
     d.update("{");
     for (const key of keys) {
       if (record[key] === undefined) continue;
-      d.update(`s${key.length}:`);
+      d.tagged(STRING_TAG, key.length);
       d.update(key);
       feed(record[key]);
     }
@@ -97,7 +106,8 @@ function sortedTaints(taints: readonly Taint[]): Taint[] {
 
 /** Nodes in name order, each with its taints and problems sorted: their order means nothing. */
 export function canonicalNodes(nodes: readonly TopologyNode[]): TopologyNode[] {
-  return sortedByName(nodes).map((n) => ({ ...n, taints: sortedTaints(n.taints), problems: [...n.problems].sort(byText) }));
+  // Copies only where there is something to sort: most nodes have at most one taint and no problem.
+  return sortedByName(nodes).map((n) => (n.taints.length < 2 && n.problems.length < 2 ? n : { ...n, taints: sortedTaints(n.taints), problems: [...n.problems].sort(byText) }));
 }
 
 export function canonicalTolerations(tolerations: readonly Toleration[] | undefined): Toleration[] | undefined {

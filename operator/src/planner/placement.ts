@@ -61,7 +61,7 @@ export interface Placement {
 
 /** `reasons` say what was filtered or odd in the snapshot; each placement explains itself (explainPlacement). */
 export type PlacementResult =
-  | { ok: true; placements: Placement[]; reasons: Reason[] }
+  | { ok: true; placements: Placement[]; reasons: Reason[]; domains: DomainIndex }
   | { ok: false; failure: PlacementFailure; reasons: Reason[] };
 
 function checkInput(input: PlacementInput): void {
@@ -118,12 +118,16 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
   }
   for (const r of sortedByName(input.requests)) shardOf(r.shard).requests.push(r);
 
-  model.rejections = domains.nodes.map((_, pos) => nodeRejection(nodeContext(model, pos)));
-  const rooms = domains.nodes.map((_, pos) => (model.rejections[pos] ? 0 : nodeRoom(nodeContext(model, pos))));
+  const rooms = domains.nodes.map((_, pos) => {
+    const ctx = nodeContext(model, pos);
+    const rejection = nodeRejection(ctx);
+    model.rejections.push(rejection);
+    return rejection ? 0 : nodeRoom(ctx);
+  });
   const filtered = filterSummary(model);
   if (filtered) reasons.push(reason("NodesFiltered", filtered));
   const wanted = input.requests.length;
-  if (wanted === 0) return { ok: true, placements: [], reasons };
+  if (wanted === 0) return { ok: true, placements: [], reasons, domains };
 
   const flow = buildFlow(model, [...shards.values()].filter((s) => s.requests.length > 0).sort((a, b) => a.shard - b.shard), rooms, wanted);
   const fit = flow.graph.solve(flow.source, flow.sink, wanted);
@@ -134,7 +138,7 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
   }
   const placements = assign(model, dealt, shards);
   const byName = new Map(placements.map((p) => [p.member, p]));
-  return { ok: true, placements: input.requests.map((r) => byName.get(r.name)!), reasons };
+  return { ok: true, placements: input.requests.map((r) => byName.get(r.name)!), reasons, domains };
 }
 
 function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[], wanted: number): FlowEdges {

@@ -14,6 +14,7 @@
 // A shard with no primary at all gets no step here: promoting a member of a shard whose primary is
 // gone is a forced failover, which planReplacement plans; `primaries` still names the best member.
 
+import type { DomainIndex } from "./domains.ts";
 import { plural, reason } from "./explain.ts";
 import { canonicalNodes, planId, sortedByName, sortedNames } from "./identity.ts";
 import { PlannerInputError, requireMembers, requireNames } from "./input.ts";
@@ -45,10 +46,13 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
   return { plan: { id, kind: "switchover", steps: steps.map((s) => planned(s)), reasons }, primaries, before, after };
 }
 
-/** planPrimaries without the plan id, for planners that use the choice (bootstrap); input already checked. */
-export function choosePrimaries(input: PrimaryInput): Omit<PrimaryPlan, "plan"> & { steps: SwitchoverStep[]; reasons: Reason[] } {
+/**
+ * planPrimaries without the plan id, for planners that use the choice (bootstrap); input already
+ * checked; `domains`, when given, is the index of these nodes and keys.
+ */
+export function choosePrimaries(input: PrimaryInput, domains?: DomainIndex): Omit<PrimaryPlan, "plan"> & { steps: SwitchoverStep[]; reasons: Reason[] } {
   const keys = resolveTopologyKeys(input.topologyKeys);
-  const index = new PriorityDomains(input.nodes, keys);
+  const index = new PriorityDomains(input.nodes, keys, domains);
   const candidates = primaryCandidates(input, index);
   const reasons: Reason[] = [];
   const current = new Map<number, ExistingMember>();

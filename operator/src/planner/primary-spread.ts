@@ -30,8 +30,8 @@ export class PriorityDomains {
   readonly index: DomainIndex;
   readonly sizes: number[];
 
-  constructor(nodes: readonly TopologyNode[], keys?: Partial<TopologyKeys>) {
-    this.index = new DomainIndex(nodes, keys);
+  constructor(nodes: readonly TopologyNode[], keys?: Partial<TopologyKeys>, index?: DomainIndex) {
+    this.index = index ?? new DomainIndex(nodes, keys);
     this.sizes = LEVELS_BY_PRIORITY.map((l) => this.index.sizes[TOPOLOGY_LEVELS.indexOf(l)]);
   }
 
