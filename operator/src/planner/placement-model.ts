@@ -59,7 +59,7 @@ export interface FlowEdges {
     /** One member per shard per domain at the isolation level (per node at "none"). */
     isolationEdges: { level: number; domain: number; edge: number }[];
   }[];
-  /** Unit edges node → host, one per member the node can take. */
+  /** Edges node → host whose capacities add up to the members the node can take. */
   nodeEdges: Map<number, number[]>;
   /** Host domain → sink, capacity = room under maxMembersPerHost. */
   hostEdges: Map<number, number>;

@@ -11,7 +11,8 @@
 //     · at the isolation level: m units (one member per shard per domain)
 //   → each node the shard filters allow (m: one member per shard per node) → node → its host → sink
 //     · node → host: unit edges costing (members on the node + j, then primaries on it) — the
-//       compare step (fewest members, then fewest primaries) — up to the node's room (filters.ts)
+//       compare step (fewest members, then fewest primaries) — up to the node's room (filters.ts;
+//       beyond 8 new members on one node the cost stops rising: BALANCED_UNITS)
 //     · host → sink: the host's room under maxMembersPerHost.
 // A class's flow is dealt to its shards in domain order, round robin, so every shard gets k nodes
 // and every domain's units split as evenly as possible over the shards: the class cost is exactly
@@ -141,6 +142,13 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
   return { ok: true, placements: input.requests.map((r) => byName.get(r.name)!), reasons, domains };
 }
 
+/**
+ * New members per node whose balance cost rises one by one; any further member costs the same as the
+ * last. So the plan puts a 9th member of this plan on a node only when every other choice is worse
+ * on isolation or full, and then does not mind which such node.
+ */
+const BALANCED_UNITS = 8;
+
 function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[], wanted: number): FlowEdges {
   const { domains, isolationIndex } = model;
   const graph = new MinCostFlow();
@@ -170,9 +178,13 @@ function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[],
       hostVertex.set(host, h);
       if (maxPerHost > 0) edges.hostEdges.set(host, graph.addEdge(h, sink, Math.max(0, maxPerHost - model.hostMembers[host])));
     }
+    // One unit edge per member up to BALANCED_UNITS, then one edge for the rest of the room: the
+    // compare step stays exact where it matters and a roomy node does not cost a hundred edges.
     const units = Math.min(rooms[pos], wanted);
     const ids: number[] = [];
-    for (let j = 0; j < units; j++) ids.push(graph.addEdge(v, h, 1, 0, (model.membersOnNode[pos] + j) * PRIMARY_SPAN + model.primariesOnNode[pos]));
+    const cost = (j: number) => (model.membersOnNode[pos] + j) * PRIMARY_SPAN + model.primariesOnNode[pos];
+    for (let j = 0; j < Math.min(units, BALANCED_UNITS); j++) ids.push(graph.addEdge(v, h, 1, 0, cost(j)));
+    if (units > BALANCED_UNITS) ids.push(graph.addEdge(v, h, units - BALANCED_UNITS, 0, cost(BALANCED_UNITS)));
     edges.nodeEdges.set(pos, ids);
     return v;
   };
