@@ -11,11 +11,14 @@ import { pinnedBinDir } from "../../e2e/local/toolchain/paths.ts";
 import { sleep } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/generated/mdbcluster.ts";
 import { DemoError, Kube } from "./kube.ts";
-import { formatTable, isReady, placement, progressLine, type NodeLabels } from "./report.ts";
+import { formatTable, isReady, placement, progressLine, stepsWaiting, type NodeLabels } from "./report.ts";
 
-const RELEASE = "mdb-operator";
-const OPERATOR_NS = "mdb-system";
-const CLUSTER_NS = "default";
+// Overridable to run beside another installation on the same cluster (e.g. a second operator that
+// watches only its own namespace: MDB_DEMO_HELM_SET=watchNamespace=NS).
+const RELEASE = process.env.MDB_DEMO_RELEASE || "mdb-operator";
+const OPERATOR_NS = process.env.MDB_DEMO_OPERATOR_NAMESPACE || "mdb-system";
+const CLUSTER_NS = process.env.MDB_DEMO_NAMESPACE || "default";
+const HELM_SET = (process.env.MDB_DEMO_HELM_SET ?? "").split(",").filter(Boolean).flatMap((kv) => ["--set", kv]);
 const EXAMPLE = join(REPO_ROOT, "examples/mdbcluster.yaml");
 const CHART = join(REPO_ROOT, "charts/mdb-operator");
 const KEYS = 1000;
@@ -37,7 +40,10 @@ async function cluster(): Promise<Target> {
   const given = process.env.KUBECONFIG;
   if (!given || resolve(given) === local) {
     step("Proving ground (a real control plane, pods as local processes)");
-    const info = await clusterUp({ log: (line) => console.log(`  ${line}`) });
+    const info = await clusterUp({ log: (line) => console.log(`  ${line}`) }).catch((err: Error) => {
+      throw new DemoError("starting the proving ground", err.message,
+        `fix what it names and run npm run demo again; component logs are in ${join(stateDirFrom(), "logs")}, and npm run cluster:down clears a half-started one`);
+    });
     return { kube: new Kube(info.binDir, info.kubeconfig), provingGround: true };
   }
   step(`Cluster from KUBECONFIG=${given}`);
@@ -57,35 +63,48 @@ async function cluster(): Promise<Target> {
 /** helm upgrade --install, then the Deployment's rollout, pod by pod, until every replica is ready. */
 async function installOperator(kube: Kube): Promise<void> {
   step(`Operator: helm upgrade --install ${RELEASE} charts/mdb-operator -n ${OPERATOR_NS}`);
+  // The cluster's namespace first: with MDB_DEMO_HELM_SET=watchNamespace=… the chart puts a Role there.
+  if (!kube.getJson(["namespace", CLUSTER_NS])) kube.kubectl(["create", "namespace", CLUSTER_NS]);
   // helm installs a chart's CRDs only once and never upgrades them: apply the current one first.
   console.log(`  ${kube.kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(CHART, "crds/mdbcluster.yaml")]).trim()}`);
   kube.kubectl(["wait", "--for=condition=Established", "crd/mdbclusters.mdbcluster.io", "--timeout=60s"]);
-  const out = kube.must("helm", ["upgrade", "--install", RELEASE, CHART, "--namespace", OPERATOR_NS, "--create-namespace"],
+  const out = kube.must("helm", ["upgrade", "--install", RELEASE, CHART, "--namespace", OPERATOR_NS, "--create-namespace", ...HELM_SET],
     `fix the chart (helm lint ${CHART}) or remove a broken release: helm uninstall ${RELEASE} -n ${OPERATOR_NS}`);
   for (const line of out.split("\n")) { if (line.startsWith("NOTES:")) break; if (line.trim()) console.log(`  ${line}`); }
 
   const deadline = Date.now() + seconds("MDB_DEMO_OPERATOR_TIMEOUT_SECONDS", 240) * 1000;
+  const selector = `app.kubernetes.io/instance=${RELEASE}`;
+  type Deployment = { metadata: { name: string; generation: number }; spec: { replicas: number; template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+    status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number } };
   let last = "";
+  let lastPrinted = 0;
   for (;;) {
-    const d = kube.getJson<{ metadata: { generation: number }; spec: { replicas: number }; status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number } }>(["deployment", RELEASE, "-n", OPERATOR_NS]);
-    const pods = kube.getJson<{ items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number; state: { waiting?: { reason: string; message?: string } } }[] } }[] }>(["pods", "-n", OPERATOR_NS, "-l", `app.kubernetes.io/instance=${RELEASE}`]);
+    // Found by the release's label: the Deployment's name is the chart's full name, not the release's.
+    const d = kube.getJson<{ items: Deployment[] }>(["deployments", "-n", OPERATOR_NS, "-l", selector])?.items[0];
+    const pods = kube.getJson<{ items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number; state: { waiting?: { reason: string; message?: string } } }[] } }[] }>(["pods", "-n", OPERATOR_NS, "-l", selector]);
     const line = (pods?.items ?? []).map((p) => {
       const c = p.status.containerStatuses?.[0];
       const waiting = c?.state.waiting ? ` ${c.state.waiting.reason}${c.state.waiting.message ? `: ${c.state.waiting.message}` : ""}` : "";
       return `${p.metadata.name} ${p.metadata.deletionTimestamp ? "Terminating" : p.status.phase}${c?.ready ? " ready" : " not ready"}${c?.restartCount ? ` (restarts ${c.restartCount})` : ""}${waiting}`;
     }).join("; ");
-    if (line !== last) console.log(`  pods: ${line || "none yet"}`);
-    last = line;
+    if (line !== last || Date.now() - lastPrinted > 30_000) {
+      console.log(`  pods: ${line || "none yet"}`);
+      last = line;
+      lastPrinted = Date.now();
+    }
     const s = d?.status;
-    if (d && s && (s.observedGeneration ?? 0) >= d.metadata.generation && s.updatedReplicas === d.spec.replicas && s.readyReplicas === d.spec.replicas && s.replicas === d.spec.replicas) break;
+    if (d && s && (s.observedGeneration ?? 0) >= d.metadata.generation && s.updatedReplicas === d.spec.replicas && s.readyReplicas === d.spec.replicas && s.replicas === d.spec.replicas) {
+      const leaseName = d.spec.template.spec.containers[0]?.env?.find((e) => e.name === "MDB_LEASE_NAME")?.value ?? d.metadata.name;
+      const leader = kube.run("kubectl", ["get", "lease", leaseName, "-n", OPERATOR_NS, "-o", "jsonpath={.spec.holderIdentity}"]);
+      console.log(`  operator ready (deployment/${d.metadata.name})${leader.ok && leader.stdout ? `; leader: ${leader.stdout}` : ""}`);
+      return;
+    }
     if (Date.now() > deadline) {
       throw new DemoError("the operator did not become ready", line || "no pods",
-        `look at its log: kubectl -n ${OPERATOR_NS} logs -l app.kubernetes.io/instance=${RELEASE} --tail=50 (or npm run cluster:logs -- ${OPERATOR_NS}/POD), and kubectl -n ${OPERATOR_NS} describe pods`);
+        `look at its log: kubectl -n ${OPERATOR_NS} logs -l ${selector} --tail=50 (or npm run cluster:logs -- ${OPERATOR_NS}/POD), and kubectl -n ${OPERATOR_NS} describe pods`);
     }
     await sleep(2000);
   }
-  const leader = kube.run("kubectl", ["get", "lease", RELEASE, "-n", OPERATOR_NS, "-o", "jsonpath={.spec.holderIdentity}"]);
-  console.log(`  operator ready${leader.ok && leader.stdout ? `; leader: ${leader.stdout}` : ""}`);
 }
 
 /** Applies the example and prints each change of its status until Ready: phase, members by state, plan. */
@@ -115,7 +134,7 @@ async function applyAndWait(kube: Kube): Promise<MdbCluster> {
       console.log(`  no status after 60 s: is the operator reconciling? kubectl -n ${OPERATOR_NS} logs -l app.kubernetes.io/instance=${RELEASE} --tail=20`);
     }
     if (Date.now() > deadline) {
-      throw new DemoError(`MdbCluster ${CLUSTER_NS}/${name} did not become Ready`, line,
+      throw new DemoError(`MdbCluster ${CLUSTER_NS}/${name} did not become Ready`, [line, ...stepsWaiting(c)].join("\n"),
         `kubectl describe mdb ${name} -n ${CLUSTER_NS} shows its conditions and plan; the operator's log: kubectl -n ${OPERATOR_NS} logs -l app.kubernetes.io/instance=${RELEASE}; wait longer with MDB_DEMO_READY_TIMEOUT_SECONDS`);
     }
     await sleep(2000);
@@ -179,19 +198,22 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
   step("What to try next");
   const primary = c.status?.members?.find((m) => m.role === "primary");
   const bin = kube.binDir ? ` PATH=${kube.binDir}:$PATH` : "";
-  console.log([
-    `  export KUBECONFIG=${kube.kubeconfig}${bin}`,
-    `  kubectl describe mdb ${name}                 # members, shards, conditions, the plan`,
-    `  kubectl scale mdb ${name} --replicas=4       # a 4th shard: slots move online (kubectl get mdb -w)`,
-    `  kubectl get pods -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`,
-    `  redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`,
+  const n = ns === "default" ? "" : ` -n ${ns}`;
+  const tries: [command: string, why: string][] = [
+    [`kubectl describe mdb ${name}${n}`, "members, shards, conditions, the plan"],
+    [`kubectl scale mdb ${name}${n} --replicas=4`, "a 4th shard: slots move online (kubectl get mdb -w)"],
+    [`kubectl get pods${n} -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`, "the member pods"],
+    [`redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret${n} ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`, "a shell on the cluster"],
     ...(provingGround ? [
-      `  npm run cluster:fault -- kill ${ns}/${primary?.name ?? "<primary pod>"}    # a primary dies: its standby takes over`,
-      `  npm run cluster:fault -- stop-node ${primary?.node ?? "<node>"}             # a whole node goes away`,
-    ] : []),
-    "  npm test                                    # every check: unit, integration, e2e",
-    `  helm uninstall ${RELEASE} -n ${OPERATOR_NS}${provingGround ? "; npm run cluster:down" : ""}   # clean up (delete the MdbCluster first)`,
-  ].join("\n"));
+      [`npm run cluster:fault -- kill ${ns}/${primary?.name ?? "<primary pod>"}`, "a primary dies: its standby takes over"],
+      [`npm run cluster:fault -- stop-node ${primary?.node ?? "<node>"}`, "a whole node goes away"],
+    ] as [string, string][] : []),
+    ["npm test", "every check: unit, integration, e2e"],
+    [`kubectl delete mdb ${name}${n}; helm uninstall ${RELEASE} -n ${OPERATOR_NS}${provingGround ? "; npm run cluster:down" : ""}`, "clean up"],
+  ];
+  const width = Math.min(72, Math.max(...tries.map(([cmd]) => cmd.length)));
+  console.log(`  export KUBECONFIG=${kube.kubeconfig}${bin}`);
+  for (const [cmd, why] of tries) console.log(`  ${cmd.padEnd(width)}  # ${why}`);
 }
 
 async function main(): Promise<void> {

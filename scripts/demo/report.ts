@@ -43,6 +43,13 @@ export function progressLine(c: MdbCluster): string {
   return parts.join(" · ");
 }
 
+/** The plan's steps that are running or failed with a message: where a stuck cluster waits, and why. */
+export function stepsWaiting(c: MdbCluster, limit = 3): string[] {
+  const steps = (c.status?.plan?.steps ?? []).filter((s) => (s.state === "running" || s.state === "failed") && s.message);
+  const lines = steps.slice(0, limit).map((s) => `${s.id ?? s.kind} (${s.state}): ${s.message}`);
+  return steps.length > limit ? [...lines, `… and ${steps.length - limit} more (kubectl get mdb -o yaml)`] : lines;
+}
+
 export interface NodeLabels { name: string; labels: Record<string, string> }
 
 /**

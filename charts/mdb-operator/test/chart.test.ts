@@ -149,7 +149,7 @@ describe("charts/mdb-operator", () => {
       POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", MDB_WATCH_NAMESPACE: "",
       MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
       MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_HEALTH_PORT: "8081", MDB_LOG_LEVEL: "info",
-      MDB_RESYNC_SECONDS: "60",
+      MDB_RESYNC_SECONDS: "60", MDB_WORKERS: "4",
     });
     assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, "requests and a memory limit are set");
   });

@@ -92,7 +92,8 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   else phase = "Creating";
 
   const blocked = action.kind === "blocked" ? action : undefined;
-  const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : readyMembers < wanted && !running && servingShards > 0 ? "MembersNotReady" : "");
+  const starting = phase === "Creating" || phase === "Bootstrapping";
+  const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
   const degradedMessage = blocked?.message ?? input.error ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : "");
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running ? "Bootstrapping" : "SlotsNotServed",

@@ -19,11 +19,19 @@ export class WatchedCollection<T extends KubernetesObject> implements Cache<T> {
 
   constructor(kc: KubeConfig, readonly what: string, path: string, list: () => Promise<KubernetesListObject<T>>, private readonly log: Logger, labelSelector?: string) {
     this.synced = new Promise((resolve) => (this.syncedResolve = resolve));
-    this.informer = makeInformer<T>(kc, path, list, labelSelector);
+    // client-node emits "connect" before it lists and swallows a failed list, so neither "connect" nor
+    // start() means synced: a list that returned does. The cache is filled right after it returns,
+    // in the same turn, so `synced` resolves on the next one.
+    const listed = async () => {
+      const result = await list();
+      this.restartMs = 200; // back-off grows over failed lists and watches, and starts over once one works
+      setImmediate(() => this.syncedResolve());
+      return result;
+    };
+    this.informer = makeInformer<T>(kc, path, listed, labelSelector);
     for (const verb of ["add", "update", "delete"] as const) {
       this.informer.on(verb, (obj) => { for (const h of this.handlers) h(obj, verb); });
     }
-    this.informer.on("connect", () => { this.restartMs = 200; this.syncedResolve(); });
     this.informer.on("error", (err) => {
       if (this.stopped) return;
       this.log.warn("watch ended; restarting", { what, error: (err as Error)?.message ?? String(err), retryInMs: this.restartMs });

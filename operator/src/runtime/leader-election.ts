@@ -2,7 +2,10 @@
 // retry period; a candidate takes the lease over only when it has seen no renewal for a whole lease
 // duration *by its own clock* (so clock skew between replicas does not matter); a holder that cannot
 // renew within the renew deadline steps down. The lease's `leaseTransitions` is the leader's epoch:
-// it travels with every sidecar command so a deposed leader's late command is refused.
+// it travels with every sidecar command so a deposed leader's late command is refused. Members
+// remember the highest epoch they obeyed, so the epoch must never go backwards, even when the Lease
+// is deleted and made anew (helm uninstall, then install): a new leader's epoch is at least the
+// seconds since 2025-01-01 by its clock, and always above the previous holder's.
 import { systemClock, type Clock } from "./clock.ts";
 
 export interface LeaseRecord {
@@ -30,6 +33,14 @@ export interface LeaderElectionConfig {
 }
 
 export interface Leadership { identity: string; epoch: number }
+
+const EPOCH_ORIGIN_MS = Date.UTC(2025, 0, 1);
+
+/** The epoch a new leader takes: above the last one, and above any epoch of a Lease deleted before now. */
+export function nextEpoch(previous: number | undefined, nowMs: number): number {
+  const floor = Math.max(0, Math.floor((nowMs - EPOCH_ORIGIN_MS) / 1000));
+  return Math.max(previous === undefined ? 0 : previous + 1, floor);
+}
 
 export class LeaderElector {
   private observed?: { record: LeaseRecord; atMs: number; key: string };
@@ -99,7 +110,7 @@ export class LeaderElector {
     const durationSeconds = Math.ceil(this.config.leaseDurationMs / 1000);
     const current = await this.store.get();
     if (!current) {
-      const created = await this.store.create({ holderIdentity: this.config.identity, leaseDurationSeconds: durationSeconds, acquireTime: nowIso, renewTime: nowIso, leaseTransitions: 0 });
+      const created = await this.store.create({ holderIdentity: this.config.identity, leaseDurationSeconds: durationSeconds, acquireTime: nowIso, renewTime: nowIso, leaseTransitions: nextEpoch(undefined, now) });
       this.remember(created, now);
       this.epoch = created.leaseTransitions;
       return true;
@@ -112,7 +123,7 @@ export class LeaderElector {
     if (heldByOther && !expired) return false;
     const next: LeaseRecord = mine
       ? { ...current, renewTime: nowIso, leaseDurationSeconds: durationSeconds }
-      : { ...current, holderIdentity: this.config.identity, acquireTime: nowIso, renewTime: nowIso, leaseDurationSeconds: durationSeconds, leaseTransitions: current.leaseTransitions + 1 };
+      : { ...current, holderIdentity: this.config.identity, acquireTime: nowIso, renewTime: nowIso, leaseDurationSeconds: durationSeconds, leaseTransitions: nextEpoch(current.leaseTransitions, now) };
     const written = await this.store.update(next);
     this.remember(written, now);
     this.epoch = written.leaseTransitions;

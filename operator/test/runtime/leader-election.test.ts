@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ManualClock } from "../../src/runtime/clock.ts";
-import { LeaderElector, type LeaseRecord, type LeaseStore } from "../../src/runtime/leader-election.ts";
+import { LeaderElector, nextEpoch, type LeaseRecord, type LeaseStore } from "../../src/runtime/leader-election.ts";
 
 /** One Lease with optimistic concurrency, as the API server keeps it. */
 class MemoryLease implements LeaseStore {
@@ -128,5 +128,14 @@ describe("LeaderElector", () => {
   test("refuses timings that cannot work", () => {
     assert.throws(() => new LeaderElector(new MemoryLease(), { identity: "a", leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }, { onStartedLeading() {}, onStoppedLeading() {} }), /renew deadline/);
     assert.throws(() => new LeaderElector(new MemoryLease(), { identity: "a", leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 10_000 }, { onStartedLeading() {}, onStoppedLeading() {} }), /retry period/);
+  });
+
+  test("the epoch never goes backwards, even on a Lease made anew", () => {
+    const t2026 = Date.UTC(2026, 10, 30);
+    assert.equal(nextEpoch(undefined, Date.UTC(2025, 0, 1)), 0);
+    const fresh = nextEpoch(undefined, t2026);
+    assert.ok(fresh > 60_000_000 && fresh < 2 ** 31 - 1, "a fresh Lease starts at the seconds since 2025 (fits leaseTransitions, an int32)");
+    assert.equal(nextEpoch(fresh, t2026), fresh + 1, "a takeover in the same second still raises it");
+    assert.ok(nextEpoch(undefined, t2026 + 60_000) > nextEpoch(fresh + 5, t2026), "a Lease deleted and made anew a minute later is above five fast takeovers");
   });
 });

@@ -2,7 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { MdbCluster, MdbClusterStatusMembersItem } from "../../../operator/src/api/generated/mdbcluster.ts";
-import { formatTable, isReady, membersByState, placement, progressLine, type NodeLabels } from "../report.ts";
+import { formatTable, isReady, membersByState, placement, progressLine, stepsWaiting, type NodeLabels } from "../report.ts";
 
 const member = (name: string, shard: number, role: string, state: string, node: string): MdbClusterStatusMembersItem => ({ name, shard, role, state, node, ip: `10.244.1.${shard * 2 + (role === "primary" ? 2 : 3)}` });
 const cond = (type: string, status: "True" | "False", message = "") => ({ type, status, reason: "R", message, lastTransitionTime: "2026-11-30T00:00:00Z" });
@@ -46,6 +46,16 @@ describe("progress", () => {
     assert.match(progressLine(cluster({ phase: "Creating", observedGeneration: 1 })), /ready 0\/6/);
     assert.match(progressLine(cluster({ phase: "Ready", observedGeneration: 1 }, 2)), /status is for an older spec/);
   });
+});
+
+test("a stuck cluster names the steps that wait, with their messages, at most three", () => {
+  const step = (id: string, state: "pending" | "running" | "done" | "failed", message?: string) => ({ id, kind: "place-member", state, message });
+  const c = cluster({ plan: { kind: "bootstrap", phase: "Running", steps: [
+    step("place-member/demo-0-0", "done"), step("place-member/demo-1-1", "running", "ReplicateFrom: node x is not known"),
+    step("assign-slots/0", "pending"), step("a", "running", "m1"), step("b", "failed", "m2"), step("c", "running", "m3"), step("d", "running"),
+  ] } });
+  assert.deepEqual(stepsWaiting(c), ["place-member/demo-1-1 (running): ReplicateFrom: node x is not known", "a (running): m1", "b (failed): m2", "… and 1 more (kubectl get mdb -o yaml)"]);
+  assert.deepEqual(stepsWaiting(cluster(undefined)), []);
 });
 
 describe("placement", () => {
