@@ -99,7 +99,7 @@ describe("charts/mdb-operator", () => {
 
   test("renders the expected kinds, every namespaced one in the release namespace", () => {
     const objs = render();
-    assert.deepEqual(objs.map((o) => o.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Deployment", "PodDisruptionBudget", "Role", "RoleBinding", "ServiceAccount"]);
+    assert.deepEqual(objs.map((o) => o.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Deployment", "Lease", "PodDisruptionBudget", "Role", "RoleBinding", "ServiceAccount"]);
     for (const o of objs) if (!o.kind.startsWith("Cluster")) assert.equal(o.metadata.namespace, NS, `${o.kind}/${o.metadata.name}`);
     const withCrd = render([], ["--include-crds"]);
     assert.equal(find(withCrd, "CustomResourceDefinition").metadata.name, "mdbclusters.mdbcluster.io");
@@ -133,9 +133,17 @@ describe("charts/mdb-operator", () => {
     assert.equal(env.find((e) => e.name === "MDB_WATCH_NAMESPACE")?.value, "apps");
   });
 
-  test("without leader election (one replica): no Lease rights, no PodDisruptionBudget", () => {
+  test("the Lease is the release's (helm uninstall removes it), named as the operator is told, spec left to the operator", () => {
+    const objs = render();
+    const lease = find(objs, "Lease") as K8sObject & { spec: unknown };
+    const env = (find(objs, "Deployment").spec as { template: { spec: PodSpec } }).template.spec.containers[0].env;
+    assert.equal(lease.metadata.name, env.find((e) => e.name === "MDB_LEASE_NAME")?.value);
+    assert.deepEqual(lease.spec, {});
+  });
+
+  test("without leader election (one replica): no Lease, no Lease rights, no PodDisruptionBudget", () => {
     const objs = render(["replicaCount=1", "leaderElection.enabled=false"]);
-    assert.equal(objs.filter((o) => o.kind === "Role" || o.kind === "RoleBinding" || o.kind === "PodDisruptionBudget").length, 0);
+    assert.equal(objs.filter((o) => o.kind === "Role" || o.kind === "RoleBinding" || o.kind === "PodDisruptionBudget" || o.kind === "Lease").length, 0);
     const env = (find(objs, "Deployment").spec as { template: { spec: PodSpec } }).template.spec.containers[0].env;
     assert.equal(env.find((e) => e.name === "MDB_LEADER_ELECT")?.value, "false");
   });

@@ -35,6 +35,9 @@ const WAIT_MS = 1_000;
 const BLOCKED_MS = 10_000;
 
 export class Reconciler {
+  /** key → the resourceVersion our last write replaced: while the cache still shows it, it is stale. */
+  private readonly wroteOver = new Map<string, string>();
+
   constructor(private readonly d: ReconcilerDeps) {}
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -42,8 +45,13 @@ export class Reconciler {
     const cluster = this.d.caches.clusters.get(name, namespace);
     if (!cluster) {
       this.d.pool.closeCluster(key);
+      this.wroteOver.delete(key);
       return {};
     }
+    // Deciding from a cache that has not seen our own last write would redo it (e.g. write the same
+    // plan again); the watch event for our write enqueues the key once the cache has it.
+    if (this.wroteOver.get(key) === cluster.metadata?.resourceVersion) return { requeueAfterMs: 200 };
+    this.wroteOver.delete(key);
     const now = this.d.now?.() ?? Date.now();
     this.syncSidecars(key, cluster);
     const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.defaultImage, now, await this.userSecretProblem(cluster));
@@ -133,6 +141,7 @@ export class Reconciler {
     const body = { ...cluster, metadata: { ...cluster.metadata, finalizers } };
     try {
       await this.d.kube.custom.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!, body });
+      this.wroteOver.set(`${cluster.metadata!.namespace}/${cluster.metadata!.name}`, cluster.metadata!.resourceVersion!);
     } catch (err) {
       if (!isConflict(err) && !isNotFound(err)) throw err;
     }
@@ -147,6 +156,7 @@ export class Reconciler {
         group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!,
         body: { ...cluster, status },
       });
+      this.wroteOver.set(`${cluster.metadata!.namespace}/${cluster.metadata!.name}`, cluster.metadata!.resourceVersion!);
       for (const e of statusEvents(cluster.status, status)) this.d.events.record(cluster, e.type, e.reason, e.message);
     } catch (err) {
       // A conflict means the cache was behind; the update event brings the object back.
