@@ -50,9 +50,8 @@ const find = (objs: K8sObject[], kind: string, name?: string) => {
 function grants(rules: Rule[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of rules) {
-    assert.equal(r.resourceNames, undefined);
     for (const g of r.apiGroups) for (const res of r.resources) {
-      const key = `${g || "core"}/${res}`;
+      const key = `${g || "core"}/${res}${r.resourceNames ? `[${r.resourceNames.join(",")}]` : ""}`;
       assert.ok(!(key in out), `${key} is granted by two rules`);
       out[key] = [...r.verbs].sort().join(",");
     }
@@ -74,7 +73,7 @@ const NAMESPACED_GRANTS = {
   "events.k8s.io/events": "create,patch",
 };
 const NODE_GRANTS = { "core/nodes": "get,list,watch" };
-const LEASE_GRANTS = { "coordination.k8s.io/leases": "create,get,list,patch,update,watch" };
+const LEASE_GRANTS = { "coordination.k8s.io/leases[t-mdb-operator]": "get,update" };
 
 describe("charts/mdb-operator", () => {
   test("helm lint --strict passes, watching all namespaces or one", () => {
@@ -155,7 +154,7 @@ describe("charts/mdb-operator", () => {
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? `fieldRef:${e.valueFrom?.fieldRef?.fieldPath}`]));
     assert.deepEqual(env, {
       POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", MDB_WATCH_NAMESPACE: "",
-      MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
+      MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_CREATE: "false", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
       MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_HEALTH_PORT: "8081", MDB_LOG_LEVEL: "info",
       MDB_RESYNC_SECONDS: "60", MDB_WORKERS: "4",
     });

@@ -3,7 +3,7 @@
 import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
 import type { ResolvedSpec } from "../api/types.ts";
-import { planBootstrap, planned, stepFinished, type BootstrapInput, type Plan, type PlannedStep, type PlanOutcome } from "../planner/index.ts";
+import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "./members.ts";
 import { isResolved, type Observation } from "./observation.ts";
 import type { StoredPlan } from "./plan-status.ts";
@@ -100,7 +100,7 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
 
   const ownsSlots = o.members.some((m) => (m.status?.slotsOwned ?? 0) > 0);
   if (!ownsSlots && !stored) {
-    const outcome = bootstrapPlan({ nodes: o.nodes, policy: placementPolicy(spec), shards: spec.shards, replicasPerShard: spec.replicasPerShard, namePrefix: o.cluster.metadata!.name! });
+    const outcome = planBootstrap({ nodes: o.nodes, policy: placementPolicy(spec), shards: spec.shards, replicasPerShard: spec.replicasPerShard, namePrefix: o.cluster.metadata!.name! });
     if (!outcome.ok) return { kind: "blocked", reason: "Unplaceable", message: outcome.refusal.message };
     return { kind: "start-plan", plan: adoptExistingPods(outcome.plan, o) };
   }
@@ -133,23 +133,5 @@ function adoptExistingPods(plan: Plan, o: Observation): Plan {
       const existing = o.members.find((m) => m.name === s.member && m.pod && m.node);
       return existing && existing.node !== s.node ? { ...s, node: existing.node } : s;
     }),
-  };
-}
-
-/** The bootstrap planner's result in the common plan shape: members first (primaries, then standbys), then slots. */
-export function bootstrapPlan(input: BootstrapInput): PlanOutcome {
-  const r = planBootstrap(input);
-  if (!r.ok) return { ok: false, refusal: { id: r.id, kind: "bootstrap", code: "Unplaceable", message: r.failure.message, reasons: r.reasons.map((message) => ({ code: "Placement", message })) } };
-  const byRole = [...r.placements].sort((a, b) => (a.role === b.role ? 0 : a.role === "primary" ? -1 : 1));
-  return {
-    ok: true,
-    plan: {
-      id: r.id, kind: "bootstrap",
-      steps: [
-        ...byRole.map((p) => planned({ kind: "place-member", member: p.member, shard: p.shard, role: p.role, node: p.node })),
-        ...r.slots.map((s) => planned({ kind: "assign-slots", shard: s.shard, slots: s.slots })),
-      ],
-      reasons: r.reasons.map((message) => ({ code: "Bootstrap", message })),
-    },
   };
 }

@@ -25,6 +25,7 @@ export interface ManagerConfig {
   watchNamespace: string;
   leaderElect: boolean;
   leaseName: string;
+  createLease: boolean;
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
@@ -111,7 +112,7 @@ export class Manager {
     }
     this.elector = new LeaderElector(
       kubeLeaseStore(this.kube.coordination, this.config.podNamespace, this.config.leaseName),
-      { identity: this.config.identity, leaseDurationMs: this.config.leaseDurationMs, renewDeadlineMs: this.config.renewDeadlineMs, retryPeriodMs: this.config.retryPeriodMs },
+      { identity: this.config.identity, createLease: this.config.createLease, leaseName: this.config.leaseName, leaseDurationMs: this.config.leaseDurationMs, renewDeadlineMs: this.config.renewDeadlineMs, retryPeriodMs: this.config.retryPeriodMs },
       {
         onStartedLeading: (l) => this.startLeading(l),
         onStoppedLeading: () => {
