@@ -78,4 +78,14 @@ describe("bootstrap, pass by pass", () => {
     assert.equal(action.kind === "blocked" && action.reason, "Unplaceable");
     assert.equal(sim.pods.size, 0);
   });
+
+  test("members that start at different times still form one cluster, never islands", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    // Shard 2's members start first and meet each other; the other four start together later. Meeting
+    // "whoever is up" made two clusters here ({shard 2} and {shards 0, 1}); one seed for all does not.
+    for (const [name, passes] of [["demo-0-0", 6], ["demo-0-1", 6], ["demo-1-0", 6], ["demo-1-1", 6], ["demo-2-0", 1], ["demo-2-1", 1]] as const) sim.startsAfter.set(name, passes);
+    const { stored } = await reconcileUntilIdle(sim, 60);
+    assert.equal(stored?.phase, "Succeeded");
+    for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, `${name} knows every member`);
+  });
 });
