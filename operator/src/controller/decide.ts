@@ -18,6 +18,7 @@ export type Action =
   | { kind: "start-plan"; plan: Plan }
   | { kind: "run-steps"; steps: PlannedStep[] }
   | { kind: "finish-plan" }
+  | { kind: "meet"; members: string[]; seed: string }
   | { kind: "blocked"; reason: string; message: string }
   | { kind: "idle"; message: string };
 
@@ -111,6 +112,15 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   }
   const absent = expectedMembers(spec, o.cluster.metadata!.name!).filter((name) => !o.members.some((m) => m.name === name && m.pod));
   if (absent.length > 0) return { kind: "blocked", reason: "MembersMissing", message: `member pods ${absent.join(", ")} are missing; replacing lost members comes with failover handling (not in this version)` };
+  // A member whose engine knows fewer engines than are up has lost the cluster (a restart with a new
+  // IP, a partition that healed into islands): it meets the best-connected member again.
+  const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating);
+  const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length);
+  if (up.length > 1 && lonely.length > 0) {
+    const seed = [...up].sort((a, b) => b.status!.clusterKnownNodes - a.status!.clusterKnownNodes || a.name.localeCompare(b.name))[0];
+    const members = lonely.filter((m) => m !== seed).map((m) => m.name);
+    if (members.length > 0) return { kind: "meet", members, seed: seed.name };
+  }
   const shardsText = [...serving].sort((a, b) => a - b).map((s) => {
     const p = o.members.find((m) => m.shard === s && m.status?.role === "PRIMARY");
     return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;

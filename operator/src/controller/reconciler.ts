@@ -5,6 +5,7 @@ import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
 import { createOwned, teardown } from "../executor/owned-objects.ts";
+import { meetSeed } from "../executor/meet.ts";
 import { runPlanSteps } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
@@ -89,6 +90,10 @@ export class Reconciler {
           stored = { ...stored!, phase: "Succeeded", finishedAt: new Date(now).toISOString(), plan: { ...stored!.plan, steps: stored!.plan.steps.map((s) => ({ ...s, state: "done" as const, message: undefined })) } };
           this.d.log.info("plan finished", { cluster: key, plan: stored.plan.id });
           requeueAfterMs = 0;
+          break;
+        case "meet":
+          await meetSeed(action.members, action.seed, this.context(o));
+          requeueAfterMs = WAIT_MS;
           break;
         case "blocked":
           requeueAfterMs = BLOCKED_MS;

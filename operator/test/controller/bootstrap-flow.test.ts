@@ -88,4 +88,27 @@ describe("bootstrap, pass by pass", () => {
     assert.equal(stored?.phase, "Succeeded");
     for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, `${name} knows every member`);
   });
+
+  test("a Ready cluster split into islands is joined again", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored } = await reconcileUntilIdle(sim);
+    const island = new Set(["demo-2-0", "demo-2-1"]);
+    for (const name of sim.pods.keys()) {
+      const e = sim.members.engine(name);
+      e.known = new Set([...e.known].filter((n) => island.has(n) === island.has(name)));
+      sim.members.update(e, {});
+    }
+    const action = decide(sim.observe(), stored, FINALIZER);
+    assert.equal(action.kind, "meet");
+    if (action.kind !== "meet") return;
+    // Counts cannot tell islands apart: every member that knows too few meets the best-connected one.
+    assert.equal(action.seed, "demo-0-0");
+    assert.deepEqual(action.members.sort(), ["demo-0-1", "demo-1-0", "demo-1-1", "demo-2-0", "demo-2-1"]);
+    const { meetSeed } = await import("../../src/executor/meet.ts");
+    const o = sim.observe();
+    await meetSeed(action.members, action.seed, sim.context(o));
+    sim.observe(); sim.observe();
+    for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, name);
+    assert.equal(decide(sim.observe(), stored, FINALIZER).kind, "idle");
+  });
 });
