@@ -35,14 +35,18 @@ export class Kube {
     const path = tool !== "redis-cli" && this.ground.binDir ? join(this.ground.binDir, tool) : tool;
     const fullArgs = tool === "redis-cli" ? args : ["--kubeconfig", this.ground.kubeconfig, ...args];
     return new Promise((resolve, reject) => {
-      const child = spawn(path, fullArgs, { stdio: ["pipe", "pipe", "pipe"] });
+      // stdin only when there is input: a pipe nobody reads fails with EPIPE once the tool has exited.
+      const child = spawn(path, fullArgs, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
       child.on("error", (err) => reject(new Error(`${tool} could not run (${path}): ${err.message}`)));
       child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(input ?? "");
+      if (input !== undefined) {
+        child.stdin!.on("error", (err) => reject(new Error(`${tool} ${args.join(" ")}: writing its input failed: ${err.message}`)));
+        child.stdin!.end(input);
+      }
     });
   }
 
