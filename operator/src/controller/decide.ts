@@ -2,6 +2,7 @@
 // do next. The reconciler carries it out; the next reconcile observes the result.
 import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
+import { pdbMinAvailable } from "../resources/cluster-objects.ts";
 import type { ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "./members.ts";
@@ -15,6 +16,7 @@ export type Action =
   | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[] }
   | { kind: "remove-finalizer" }
   | { kind: "ensure-objects"; missing: OwnedKind[] }
+  | { kind: "update-pdb"; minAvailable: number }
   | { kind: "start-plan"; plan: Plan }
   | { kind: "run-steps"; steps: PlannedStep[] }
   | { kind: "finish-plan" }
@@ -90,6 +92,8 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   if (o.userSecretProblem) return { kind: "blocked", reason: "SecretMissing", message: o.userSecretProblem };
   const missing = missingOwned(o, spec);
   if (missing.length > 0) return { kind: "ensure-objects", missing };
+  const minAvailable = pdbMinAvailable(spec.shards * (spec.replicasPerShard + 1));
+  if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable };
 
   const total = spec.shards * (spec.replicasPerShard + 1);
   if (stored && stored.phase === "Running") {

@@ -4,9 +4,9 @@ import { randomBytes } from "node:crypto";
 import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
-import { createOwned, teardown } from "../executor/owned-objects.ts";
+import { createOwned, teardown, updatePdb } from "../executor/owned-objects.ts";
 import { meetSeed } from "../executor/meet.ts";
-import { runPlanSteps } from "../executor/run-plan.ts";
+import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -26,6 +26,8 @@ export interface ReconcilerDeps {
   writes: KubeWrites;
   pool: SidecarPool;
   events: EventSink;
+  /** Reconcile this key again soon (a step that outlived its pass ended). */
+  requeue: (key: string) => void;
   log: Logger;
   defaultImage: string;
   now?: () => number;
@@ -33,11 +35,14 @@ export interface ReconcilerDeps {
 }
 
 const WAIT_MS = 1_000;
+/** How long one pass waits for its steps before writing status (slow steps go on in the background). */
+const PASS_BUDGET_MS = 500;
 const BLOCKED_MS = 10_000;
 
 export class Reconciler {
   /** key → the resourceVersion our last write replaced: while the cache still shows it, it is stale. */
   private readonly wroteOver = new Map<string, string>();
+  private readonly inFlight = new StepsInFlight();
 
   constructor(private readonly d: ReconcilerDeps) {}
 
@@ -47,6 +52,7 @@ export class Reconciler {
     if (!cluster) {
       this.d.pool.closeCluster(key);
       this.wroteOver.delete(key);
+      this.inFlight.dropCluster(key);
       return {};
     }
     // Deciding from a cache that has not seen our own last write would redo it (e.g. write the same
@@ -77,13 +83,17 @@ export class Reconciler {
           await createOwned(action.missing, this.context(o));
           requeueAfterMs = 0;
           break;
+        case "update-pdb":
+          await updatePdb(this.context(o));
+          requeueAfterMs = 0;
+          break;
         case "start-plan":
           stored = { plan: action.plan, phase: "Running", startedAt: new Date(now).toISOString() };
           this.d.log.info("plan written", { cluster: key, plan: action.plan.id, kind: action.plan.kind, steps: action.plan.steps.length });
           requeueAfterMs = 0;
           break;
         case "run-steps":
-          stored = await runPlanSteps(stored!, action.steps, this.context(o));
+          stored = await runPlanSteps(stored!, action.steps, this.context(o), { inFlight: this.inFlight, budgetMs: PASS_BUDGET_MS, onSettled: () => this.d.requeue(key) });
           requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
           break;
         case "finish-plan":

@@ -7,13 +7,14 @@ import { decide } from "../../src/controller/decide.ts";
 import type { StoredPlan } from "../../src/controller/plan-status.ts";
 import { computeStatus } from "../../src/controller/status.ts";
 import { createOwned } from "../../src/executor/owned-objects.ts";
-import { runPlanSteps } from "../../src/executor/run-plan.ts";
+import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
 
 const keys = { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
 
 async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
   let stored: StoredPlan | undefined;
+  const inFlight = new StepsInFlight();
   const actions: string[] = [];
   for (let pass = 0; pass < maxPasses; pass++) {
     const o = sim.observe(pass);
@@ -22,7 +23,7 @@ async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
     switch (action.kind) {
       case "ensure-objects": await createOwned(action.missing, sim.context(o)); break;
       case "start-plan": stored = { plan: action.plan, phase: "Running" }; break;
-      case "run-steps": stored = await runPlanSteps(stored!, action.steps, sim.context(o)); break;
+      case "run-steps": stored = await runPlanSteps(stored!, action.steps, sim.context(o), { inFlight, onSettled: () => {} }); break;
       case "finish-plan": stored = { ...stored!, phase: "Succeeded" }; break;
       case "idle": return { stored, actions, status: computeStatus({ observation: sim.observe(pass + 1), action, plan: stored, topologyKeys: keys }) };
       default: throw new Error(`unexpected action ${JSON.stringify(action)}`);
@@ -110,5 +111,13 @@ describe("bootstrap, pass by pass", () => {
     sim.observe(); sim.observe();
     for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, name);
     assert.equal(decide(sim.observe(), stored, FINALIZER).kind, "idle");
+  });
+
+  test("the disruption budget follows the member count: at most one member down by choice", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored } = await reconcileUntilIdle(sim);
+    assert.equal((sim.owned.get("PodDisruptionBudget/demo") as { spec: { minAvailable: number } }).spec.minAvailable, 5);
+    sim.cluster.spec.replicasPerShard = 2;
+    assert.deepEqual(decide(sim.observe(), stored, FINALIZER), { kind: "update-pdb", minAvailable: 8 });
   });
 });

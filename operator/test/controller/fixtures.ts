@@ -51,6 +51,7 @@ export class SimulatedCluster {
     },
     createPvc: async () => {},
     createOwned: async (obj) => { this.owned.set(`${obj.kind}/${obj.metadata!.name}`, obj); },
+    replaceOwned: async (obj) => { this.owned.set(`${obj.kind}/${obj.metadata!.name}`, obj); },
     deletePod: async (_ns, name) => { this.pods.delete(name); },
     deletePvc: async () => {},
     deleteOwned: async (kind, _ns, name) => { this.owned.delete(`${kind}/${name}`); },
