@@ -5,10 +5,11 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { get } from "node:http";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
-import { clusterDown, clusterUp, stateDirFrom } from "../local/controlplane/cluster.ts";
+import { clusterDown } from "../local/controlplane/cluster.ts";
+import { acquireGround, kubeconfigNamesAnotherCluster, releaseGround } from "../support/ground.ts";
 import { waitFor } from "../../common/wait.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 
@@ -50,8 +51,7 @@ const testPod = (name: string, serviceAccountName: string, image: string): V1Pod
 
 // With KUBECONFIG pointing at another cluster (the kind path) there is no pod runner to test: this
 // suite is about the proving ground itself, like controlplane.e2e.ts.
-const kubeconfigFromEnv = process.env.KUBECONFIG;
-const elsewhere = kubeconfigFromEnv !== undefined && kubeconfigFromEnv !== "" && !existsSync(join(dirname(kubeconfigFromEnv), "cluster.json"));
+const elsewhere = kubeconfigNamesAnotherCluster();
 
 describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG names a cluster that is not a proving ground" : false }, () => {
   let ground: Ground;
@@ -75,14 +75,8 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
   const pods = async (selector: string) => (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
 
   before(async () => {
-    if (kubeconfigFromEnv) {
-      ground = { stateDir: dirname(kubeconfigFromEnv), kubeconfig: kubeconfigFromEnv, startedHere: false };
-    } else {
-      const stateDir = stateDirFrom(); // $MDB_LOCAL_DIR or <repo>/.mdb-local
-      const alreadyUp = existsSync(join(stateDir, "cluster.json"));
-      const info = await clusterUp({ stateDir, log: (l) => console.log(`[cluster:up] ${l}`) });
-      ground = { stateDir: info.stateDir, kubeconfig: info.kubeconfig, startedHere: !alreadyUp };
-    }
+    const acquired = await acquireGround();
+    ground = { stateDir: acquired.stateDir!, kubeconfig: acquired.kubeconfig, startedHere: acquired.startedHere };
     kc = new KubeConfig();
     kc.loadFromFile(ground.kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
@@ -96,7 +90,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     if (!ground) return;
     // Also when a test failed before the tear-down test: never leave a proving ground we started.
     if (ground.startedHere) {
-      if (existsSync(join(ground.stateDir, "cluster.json"))) await clusterDown({ stateDir: ground.stateDir, log: (l) => console.log(`[cluster:down] ${l}`) });
+      await releaseGround(ground);
       return;
     }
     await core?.deleteNamespace({ name: NS }).catch(() => undefined);

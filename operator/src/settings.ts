@@ -41,6 +41,7 @@ export function parseOperatorSettings(env: Env, host: string): ManagerConfig {
     watchNamespace: env.MDB_WATCH_NAMESPACE?.trim() ?? "",
     leaderElect: flag(env, "MDB_LEADER_ELECT", true),
     leaseName: env.MDB_LEASE_NAME?.trim() || "mdb-operator",
+    createLease: flag(env, "MDB_LEASE_CREATE", true),
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,

@@ -50,9 +50,8 @@ const find = (objs: K8sObject[], kind: string, name?: string) => {
 function grants(rules: Rule[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of rules) {
-    assert.equal(r.resourceNames, undefined);
     for (const g of r.apiGroups) for (const res of r.resources) {
-      const key = `${g || "core"}/${res}`;
+      const key = `${g || "core"}/${res}${r.resourceNames ? `[${r.resourceNames.join(",")}]` : ""}`;
       assert.ok(!(key in out), `${key} is granted by two rules`);
       out[key] = [...r.verbs].sort().join(",");
     }
@@ -74,7 +73,7 @@ const NAMESPACED_GRANTS = {
   "events.k8s.io/events": "create,patch",
 };
 const NODE_GRANTS = { "core/nodes": "get,list,watch" };
-const LEASE_GRANTS = { "coordination.k8s.io/leases": "create,get,list,patch,update,watch" };
+const LEASE_GRANTS = { "coordination.k8s.io/leases[t-mdb-operator]": "get,update" };
 
 describe("charts/mdb-operator", () => {
   test("helm lint --strict passes, watching all namespaces or one", () => {
@@ -99,7 +98,7 @@ describe("charts/mdb-operator", () => {
 
   test("renders the expected kinds, every namespaced one in the release namespace", () => {
     const objs = render();
-    assert.deepEqual(objs.map((o) => o.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Deployment", "PodDisruptionBudget", "Role", "RoleBinding", "ServiceAccount"]);
+    assert.deepEqual(objs.map((o) => o.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Deployment", "Lease", "PodDisruptionBudget", "Role", "RoleBinding", "ServiceAccount"]);
     for (const o of objs) if (!o.kind.startsWith("Cluster")) assert.equal(o.metadata.namespace, NS, `${o.kind}/${o.metadata.name}`);
     const withCrd = render([], ["--include-crds"]);
     assert.equal(find(withCrd, "CustomResourceDefinition").metadata.name, "mdbclusters.mdbcluster.io");
@@ -133,9 +132,17 @@ describe("charts/mdb-operator", () => {
     assert.equal(env.find((e) => e.name === "MDB_WATCH_NAMESPACE")?.value, "apps");
   });
 
-  test("without leader election (one replica): no Lease rights, no PodDisruptionBudget", () => {
+  test("the Lease is the release's (helm uninstall removes it), named as the operator is told, spec left to the operator", () => {
+    const objs = render();
+    const lease = find(objs, "Lease") as K8sObject & { spec: unknown };
+    const env = (find(objs, "Deployment").spec as { template: { spec: PodSpec } }).template.spec.containers[0].env;
+    assert.equal(lease.metadata.name, env.find((e) => e.name === "MDB_LEASE_NAME")?.value);
+    assert.deepEqual(lease.spec, {});
+  });
+
+  test("without leader election (one replica): no Lease, no Lease rights, no PodDisruptionBudget", () => {
     const objs = render(["replicaCount=1", "leaderElection.enabled=false"]);
-    assert.equal(objs.filter((o) => o.kind === "Role" || o.kind === "RoleBinding" || o.kind === "PodDisruptionBudget").length, 0);
+    assert.equal(objs.filter((o) => o.kind === "Role" || o.kind === "RoleBinding" || o.kind === "PodDisruptionBudget" || o.kind === "Lease").length, 0);
     const env = (find(objs, "Deployment").spec as { template: { spec: PodSpec } }).template.spec.containers[0].env;
     assert.equal(env.find((e) => e.name === "MDB_LEADER_ELECT")?.value, "false");
   });
@@ -147,7 +154,7 @@ describe("charts/mdb-operator", () => {
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? `fieldRef:${e.valueFrom?.fieldRef?.fieldPath}`]));
     assert.deepEqual(env, {
       POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", MDB_WATCH_NAMESPACE: "",
-      MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
+      MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_CREATE: "false", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
       MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_HEALTH_PORT: "8081", MDB_LOG_LEVEL: "info",
       MDB_RESYNC_SECONDS: "60", MDB_WORKERS: "4",
     });

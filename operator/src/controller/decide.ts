@@ -2,8 +2,9 @@
 // do next. The reconciler carries it out; the next reconcile observes the result.
 import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
+import { pdbMinAvailable } from "../resources/cluster-objects.ts";
 import type { ResolvedSpec } from "../api/types.ts";
-import { planBootstrap, planned, stepFinished, type BootstrapInput, type Plan, type PlannedStep, type PlanOutcome } from "../planner/index.ts";
+import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "./members.ts";
 import { isResolved, type Observation } from "./observation.ts";
 import type { StoredPlan } from "./plan-status.ts";
@@ -15,9 +16,11 @@ export type Action =
   | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[] }
   | { kind: "remove-finalizer" }
   | { kind: "ensure-objects"; missing: OwnedKind[] }
+  | { kind: "update-pdb"; minAvailable: number }
   | { kind: "start-plan"; plan: Plan }
   | { kind: "run-steps"; steps: PlannedStep[] }
   | { kind: "finish-plan" }
+  | { kind: "meet"; members: string[]; seed: string }
   | { kind: "blocked"; reason: string; message: string }
   | { kind: "idle"; message: string };
 
@@ -89,6 +92,8 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   if (o.userSecretProblem) return { kind: "blocked", reason: "SecretMissing", message: o.userSecretProblem };
   const missing = missingOwned(o, spec);
   if (missing.length > 0) return { kind: "ensure-objects", missing };
+  const minAvailable = pdbMinAvailable(spec.shards * (spec.replicasPerShard + 1));
+  if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable };
 
   const total = spec.shards * (spec.replicasPerShard + 1);
   if (stored && stored.phase === "Running") {
@@ -100,7 +105,7 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
 
   const ownsSlots = o.members.some((m) => (m.status?.slotsOwned ?? 0) > 0);
   if (!ownsSlots && !stored) {
-    const outcome = bootstrapPlan({ nodes: o.nodes, policy: placementPolicy(spec), shards: spec.shards, replicasPerShard: spec.replicasPerShard, namePrefix: o.cluster.metadata!.name! });
+    const outcome = planBootstrap({ nodes: o.nodes, policy: placementPolicy(spec), shards: spec.shards, replicasPerShard: spec.replicasPerShard, namePrefix: o.cluster.metadata!.name! });
     if (!outcome.ok) return { kind: "blocked", reason: "Unplaceable", message: outcome.refusal.message };
     return { kind: "start-plan", plan: adoptExistingPods(outcome.plan, o) };
   }
@@ -111,6 +116,15 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   }
   const absent = expectedMembers(spec, o.cluster.metadata!.name!).filter((name) => !o.members.some((m) => m.name === name && m.pod));
   if (absent.length > 0) return { kind: "blocked", reason: "MembersMissing", message: `member pods ${absent.join(", ")} are missing; replacing lost members comes with failover handling (not in this version)` };
+  // A member whose engine knows fewer engines than are up has lost the cluster (a restart with a new
+  // IP, a partition that healed into islands): it meets the best-connected member again.
+  const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating);
+  const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length);
+  if (up.length > 1 && lonely.length > 0) {
+    const seed = [...up].sort((a, b) => b.status!.clusterKnownNodes - a.status!.clusterKnownNodes || a.name.localeCompare(b.name))[0];
+    const members = lonely.filter((m) => m !== seed).map((m) => m.name);
+    if (members.length > 0) return { kind: "meet", members, seed: seed.name };
+  }
   const shardsText = [...serving].sort((a, b) => a - b).map((s) => {
     const p = o.members.find((m) => m.shard === s && m.status?.role === "PRIMARY");
     return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;
@@ -133,23 +147,5 @@ function adoptExistingPods(plan: Plan, o: Observation): Plan {
       const existing = o.members.find((m) => m.name === s.member && m.pod && m.node);
       return existing && existing.node !== s.node ? { ...s, node: existing.node } : s;
     }),
-  };
-}
-
-/** The bootstrap planner's result in the common plan shape: members first (primaries, then standbys), then slots. */
-export function bootstrapPlan(input: BootstrapInput): PlanOutcome {
-  const r = planBootstrap(input);
-  if (!r.ok) return { ok: false, refusal: { id: r.id, kind: "bootstrap", code: "Unplaceable", message: r.failure.message, reasons: r.reasons.map((message) => ({ code: "Placement", message })) } };
-  const byRole = [...r.placements].sort((a, b) => (a.role === b.role ? 0 : a.role === "primary" ? -1 : 1));
-  return {
-    ok: true,
-    plan: {
-      id: r.id, kind: "bootstrap",
-      steps: [
-        ...byRole.map((p) => planned({ kind: "place-member", member: p.member, shard: p.shard, role: p.role, node: p.node })),
-        ...r.slots.map((s) => planned({ kind: "assign-slots", shard: s.shard, slots: s.slots })),
-      ],
-      reasons: r.reasons.map((message) => ({ code: "Bootstrap", message })),
-    },
   };
 }

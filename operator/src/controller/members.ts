@@ -10,14 +10,15 @@ export function intendedRoles(plan: Plan | undefined): Map<string, "primary" | "
 }
 
 /**
- * A member is settled in its place when its engine serves the role it was placed for: a primary has
- * joined the cluster (it knows another engine, or it is the only member); a standby replicates.
+ * A member is settled in its place when its engine serves the role it was placed for: a primary
+ * knows every member of the cluster (one cluster, no islands, before slots are assigned); a standby
+ * replicates.
  */
 export function isSettled(m: MemberView, role: "primary" | "standby" | undefined, totalMembers: number): boolean {
   const s = m.status;
   if (!s || !s.engineUp || m.terminating) return false;
   if (role === "standby") return s.state === "STANDBY";
-  const joined = s.clusterKnownNodes >= 2 || totalMembers === 1;
+  const joined = s.clusterKnownNodes >= totalMembers;
   return joined && (s.state === "ONLINE" || s.state === "ACTIVE");
 }
 

@@ -4,8 +4,9 @@ import { randomBytes } from "node:crypto";
 import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
-import { createOwned, teardown } from "../executor/owned-objects.ts";
-import { runPlanSteps } from "../executor/run-plan.ts";
+import { createOwned, teardown, updatePdb } from "../executor/owned-objects.ts";
+import { meetSeed } from "../executor/meet.ts";
+import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -25,6 +26,8 @@ export interface ReconcilerDeps {
   writes: KubeWrites;
   pool: SidecarPool;
   events: EventSink;
+  /** Reconcile this key again soon (a step that outlived its pass ended). */
+  requeue: (key: string) => void;
   log: Logger;
   defaultImage: string;
   now?: () => number;
@@ -32,9 +35,15 @@ export interface ReconcilerDeps {
 }
 
 const WAIT_MS = 1_000;
+/** How long one pass waits for its steps before writing status (slow steps go on in the background). */
+const PASS_BUDGET_MS = 500;
 const BLOCKED_MS = 10_000;
 
 export class Reconciler {
+  /** key → the resourceVersion our last write replaced: while the cache still shows it, it is stale. */
+  private readonly wroteOver = new Map<string, string>();
+  private readonly inFlight = new StepsInFlight();
+
   constructor(private readonly d: ReconcilerDeps) {}
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -42,8 +51,14 @@ export class Reconciler {
     const cluster = this.d.caches.clusters.get(name, namespace);
     if (!cluster) {
       this.d.pool.closeCluster(key);
+      this.wroteOver.delete(key);
+      this.inFlight.dropCluster(key);
       return {};
     }
+    // Deciding from a cache that has not seen our own last write would redo it (e.g. write the same
+    // plan again); the watch event for our write enqueues the key once the cache has it.
+    if (this.wroteOver.get(key) === cluster.metadata?.resourceVersion) return { requeueAfterMs: 200 };
+    this.wroteOver.delete(key);
     const now = this.d.now?.() ?? Date.now();
     this.syncSidecars(key, cluster);
     const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.defaultImage, now, await this.userSecretProblem(cluster));
@@ -68,19 +83,27 @@ export class Reconciler {
           await createOwned(action.missing, this.context(o));
           requeueAfterMs = 0;
           break;
+        case "update-pdb":
+          await updatePdb(this.context(o));
+          requeueAfterMs = 0;
+          break;
         case "start-plan":
           stored = { plan: action.plan, phase: "Running", startedAt: new Date(now).toISOString() };
           this.d.log.info("plan written", { cluster: key, plan: action.plan.id, kind: action.plan.kind, steps: action.plan.steps.length });
           requeueAfterMs = 0;
           break;
         case "run-steps":
-          stored = await runPlanSteps(stored!, action.steps, this.context(o));
+          stored = await runPlanSteps(stored!, action.steps, this.context(o), { inFlight: this.inFlight, budgetMs: PASS_BUDGET_MS, onSettled: () => this.d.requeue(key) });
           requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
           break;
         case "finish-plan":
           stored = { ...stored!, phase: "Succeeded", finishedAt: new Date(now).toISOString(), plan: { ...stored!.plan, steps: stored!.plan.steps.map((s) => ({ ...s, state: "done" as const, message: undefined })) } };
           this.d.log.info("plan finished", { cluster: key, plan: stored.plan.id });
           requeueAfterMs = 0;
+          break;
+        case "meet":
+          await meetSeed(action.members, action.seed, this.context(o));
+          requeueAfterMs = WAIT_MS;
           break;
         case "blocked":
           requeueAfterMs = BLOCKED_MS;
@@ -133,6 +156,7 @@ export class Reconciler {
     const body = { ...cluster, metadata: { ...cluster.metadata, finalizers } };
     try {
       await this.d.kube.custom.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!, body });
+      this.wroteOver.set(`${cluster.metadata!.namespace}/${cluster.metadata!.name}`, cluster.metadata!.resourceVersion!);
     } catch (err) {
       if (!isConflict(err) && !isNotFound(err)) throw err;
     }
@@ -147,6 +171,7 @@ export class Reconciler {
         group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!,
         body: { ...cluster, status },
       });
+      this.wroteOver.set(`${cluster.metadata!.namespace}/${cluster.metadata!.name}`, cluster.metadata!.resourceVersion!);
       for (const e of statusEvents(cluster.status, status)) this.d.events.record(cluster, e.type, e.reason, e.message);
     } catch (err) {
       // A conflict means the cache was behind; the update event brings the object back.

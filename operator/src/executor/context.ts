@@ -14,6 +14,8 @@ export interface KubeWrites {
   createPod(pod: V1Pod): Promise<void>;
   createPvc(pvc: V1PersistentVolumeClaim): Promise<void>;
   createOwned(obj: OwnedObject): Promise<void>;
+  /** Replace an owned object's spec (it keeps its identity). */
+  replaceOwned(obj: OwnedObject): Promise<void>;
   deletePod(namespace: string, name: string): Promise<void>;
   deletePvc(namespace: string, name: string): Promise<void>;
   deleteOwned(kind: OwnedObjectKind, namespace: string, name: string): Promise<void>;

@@ -13,9 +13,14 @@ export async function createOwned(kinds: readonly OwnedKind[], ctx: ExecutorCont
     "sidecar-secret": () => buildSidecarSecret(cluster, ctx.randomBytes(32).toString("hex")),
     "headless-service": () => buildHeadlessService(cluster),
     "client-service": () => buildClientService(cluster),
-    pdb: () => buildPodDisruptionBudget(cluster),
+    pdb: () => buildPodDisruptionBudget(cluster, ctx.spec.shards * (ctx.spec.replicasPerShard + 1)),
   };
   for (const kind of kinds) await ctx.kube.createOwned(build[kind]());
+}
+
+/** The PDB follows the member count when shards or standbys change. */
+export async function updatePdb(ctx: ExecutorContext): Promise<void> {
+  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, ctx.spec.shards * (ctx.spec.replicasPerShard + 1)));
 }
 
 export function ownedRef(kind: OwnedKind, cluster: string): { kind: OwnedObjectKind; name: string } {

@@ -34,19 +34,23 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
   const client = ctx.sidecar(m.name);
   if (!client) return running(`no connection to ${m.name}'s sidecar yet`);
 
-  // Meet the cluster through a seed: the first member in plan order whose engine is up. Gossip
-  // spreads the rest; a standby also meets its primary directly so it can follow it at once.
+  // One seed for everyone — the first member of the plan — so the engines form one cluster and never
+  // islands (two members that only met each other). A member that knows fewer engines than are up
+  // meets the seed again (a no-op once met); gossip brings the rest. A standby also meets its primary
+  // directly so it can follow it at once.
   const planned = plan.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member");
   const up = planned.map((s) => o.members.find((x) => x.name === s.member)).filter((x): x is MemberView => !!x?.status?.engineUp && !!x.ip && !x.terminating);
   const primary = step.role === "standby" ? up.find((x) => x.shard === step.shard && planned.some((s) => s.member === x.name && s.role === "primary")) : undefined;
-  const seed = up.find((x) => x.name !== m.name);
-  if (planned.length > 1 && status.clusterKnownNodes < 2) {
-    if (!seed) return running(`${m.name} waits for another member to meet`);
+  const seedName = planned[0]?.member;
+  if (seedName !== m.name && status.clusterKnownNodes < up.length) {
+    const seed = up.find((x) => x.name === seedName);
+    if (!seed) return running(`${m.name} waits for the seed member ${seedName} to come up`);
     const peers = [address(seed), ...(primary && primary !== seed ? [address(primary)] : [])];
     await client.join(peers, { timeoutMs: 10_000 });
     return running(`${m.name} met ${peers.map((p) => p.host).join(", ")}`);
   }
   if (step.role === "primary") {
+    if (status.clusterKnownNodes < planned.length) return running(`${m.name} knows ${status.clusterKnownNodes} of ${planned.length} members`);
     return status.state === "ONLINE" || status.state === "ACTIVE" ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);
   }
   if (status.state === "STANDBY") return { state: "done", message: `${m.name} replicates its primary` };

@@ -3,7 +3,9 @@
 // observed state alone whether it is finished (`stepFinished`), so the executor can re-run any step
 // after a crash or a change of leader without doing it twice.
 import { countSlots, type SlotRange } from "../../../common/slots.ts";
-import type { MemberRole } from "./placement.ts";
+import type { IsolationLevel } from "./topology.ts";
+
+export type MemberRole = "primary" | "standby";
 
 export type PlanKind = "bootstrap" | "scale-out" | "scale-in" | "rebalance" | "drain" | "replace" | "failover" | "switchover";
 export type StepState = "pending" | "running" | "done" | "failed";
@@ -14,8 +16,12 @@ export interface PlaceMemberStep { kind: "place-member"; member: string; shard: 
 export interface AssignSlotsStep { kind: "assign-slots"; shard: number; slots: SlotRange[] }
 /** Slots move from one shard's primary to another's, keys first, then ownership (DESIGN §6). */
 export interface MoveSlotsStep { kind: "move-slots"; slots: SlotRange[]; from: number; to: number; wave: number }
-/** A shard's primary role moves to another member (CLUSTER FAILOVER, no acknowledged write lost). */
-export interface SwitchoverStep { kind: "switchover"; shard: number; from: string; to: string }
+/**
+ * A shard's primary role moves to another member (CLUSTER FAILOVER, no acknowledged write lost).
+ * `forced`: the old primary is gone for good (planReplacement), so the standby takes over without
+ * its consent (CLUSTER FAILOVER FORCE); writes it had not replicated are lost with it.
+ */
+export interface SwitchoverStep { kind: "switchover"; shard: number; from: string; to: string; forced?: true }
 /** A member that holds no slots leaves the cluster and its pod is deleted. */
 export interface RemoveMemberStep { kind: "remove-member"; member: string; shard: number }
 
@@ -27,20 +33,62 @@ export type PlannedStep<S extends Step = Step> = S & { id: string; state: StepSt
 
 export type ReasonCode =
   | "Bootstrap" | "ShardsChanged" | "Imbalanced" | "NodeDraining" | "MemberLost" | "PrimaryLost" | "PrimarySpread"
-  | "SlotsOwned" | "Placement" | "Waves";
+  | "SlotsOwned" | "Placement" | "Waves"
+  /** Nodes of the pool that cannot take members (cordoned, NotReady, …), or problems reading them. */
+  | "NodesFiltered" | "TopologyProblem"
+  /** A placement refusal's binding constraint or a node's rejection, repeated as a reason for Events. */
+  | "Binding";
 
 /** Why the plan exists or looks the way it does; `message` is for humans (Events, kubectl describe). */
 export interface Reason { code: ReasonCode; message: string }
 
 export interface Plan<S extends Step = Step> {
-  /** Depends only on the inputs that determine the plan; status.plan is matched against it on resume. */
+  /**
+   * `<kind>-<digest>` of the inputs that determine the plan, in canonical form: lists are sorted by
+   * name (nodes, members, requests, tolerations, taints) and object keys ordered, so the order in
+   * which the shell lists things never changes it (identity.ts). The operator writes the plan,
+   * id included, to status.plan before its first step; on resume (a restart or a new leader) it
+   * reads status.plan and continues the steps stored there — the id is what it matches a plan
+   * against (Events, a freshly computed plan for the same snapshot); it never re-plans to find it.
+   */
   id: string;
   kind: PlanKind;
   steps: PlannedStep<S>[];
   reasons: Reason[];
 }
 
-export type RefusalCode = "Unplaceable" | "InsufficientCapacity" | "IsolationUnreachable" | "NothingToDo";
+/**
+ * Unplaceable: no node of the pool passes the node filters at all. InsufficientCapacity: node room
+ * or maxMembersPerHost binds. IsolationUnreachable: one member per shard per failure domain binds.
+ * NoPromotableMember / ShardLost: a lost primary has no member left to take over (replacement).
+ * NothingToDo: the plan would have no step (e.g. a drain of a node that holds no member).
+ */
+export type RefusalCode =
+  | "Unplaceable" | "InsufficientCapacity" | "IsolationUnreachable" | "NoPromotableMember" | "ShardLost" | "NothingToDo";
+
+export type RejectionCode =
+  | "NodeSelectorMismatch" | "Excluded" | "NotReady" | "Cordoned" | "StoreDraining" | "StoreDisabled" | "UntoleratedTaint"
+  | "HoldsShardMember" | "MaxMembersPerHost" | "InsufficientMemory" | "InsufficientCpu" | "TooManyPods" | "IsolationViolated";
+
+/** Why one node cannot take one more member (Kubernetes scheduler framework: a filter's status). */
+export interface Rejection { node: string; code: RejectionCode; message: string }
+
+/**
+ * One failure domain whose limits cap the placement (a min cut of the placement flow): the domain
+ * can take `room` more members of this plan, limited by `limit`.
+ */
+export interface BindingConstraint {
+  level: IsolationLevel;
+  /**
+   * The domain's label path, e.g. "region-1/zone-2" ("<unlabelled>" for a missing label); "*" when
+   * what binds is how many domains some shards may use at all (`shards` names them).
+   */
+  domain: string;
+  shards?: number[];
+  room: number;
+  limit: "OneMemberPerShard" | "NodeRoom" | "MaxMembersPerHost";
+  message: string;
+}
 
 /** A plan that cannot be made from these inputs (not malformed input: that is a PlannerInputError). */
 export interface Refusal {
@@ -50,6 +98,13 @@ export interface Refusal {
   /** What binds and what to do, for the user. */
   message: string;
   reasons: Reason[];
+  /** Placement refusals: how many members were asked for and how many fit at most. */
+  members?: { wanted: number; fit: number };
+  /** Placement refusals: the binding constraints per failure domain, with numbers. */
+  constraints?: BindingConstraint[];
+  /** Placement refusals: for `member`, a member that no assignment can place, why each node (name order) cannot take it. */
+  member?: { name: string; shard: number };
+  rejections?: Rejection[];
 }
 
 export type PlanOutcome<P extends Plan = Plan> = { ok: true; plan: P } | { ok: false; refusal: Refusal };

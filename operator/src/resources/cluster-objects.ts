@@ -43,12 +43,20 @@ export function buildClientService(cluster: MdbCluster): V1Service {
   };
 }
 
-/** At most one member down by choice (drain, eviction) at a time. */
-export function buildPodDisruptionBudget(cluster: MdbCluster): V1PodDisruptionBudget {
+/**
+ * At most one member down by choice (drain, eviction) at a time; a cluster of one member is never
+ * evicted. An integer minAvailable, not maxUnavailable: the disruption controller would read the
+ * expected pod count from the MdbCluster's scale subresource, which counts shards, not members.
+ */
+export function pdbMinAvailable(members: number): number {
+  return Math.max(1, members - 1);
+}
+
+export function buildPodDisruptionBudget(cluster: MdbCluster, members: number): V1PodDisruptionBudget {
   return {
     apiVersion: "policy/v1", kind: "PodDisruptionBudget",
     metadata: meta(cluster, pdbName(cluster.metadata!.name!)),
-    spec: { maxUnavailable: 1, selector: { matchLabels: memberSelector(cluster) } },
+    spec: { minAvailable: pdbMinAvailable(members), selector: { matchLabels: memberSelector(cluster) } },
   };
 }
 

@@ -61,7 +61,9 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
       requests: { ...spec.resources.requests },
       ...(spec.resources.limits.cpu || spec.resources.limits.memory ? { limits: { ...spec.resources.limits } } : {}),
     },
-    livenessProbe: { tcpSocket: { port: ENGINE_PORT }, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 3 },
+    // Liveness starts only once the engine has answered (a loaded node may need many seconds).
+    startupProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 1, failureThreshold: 120 },
+    livenessProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 10, failureThreshold: 3 },
     volumeMounts: mounts,
     securityContext,
   };

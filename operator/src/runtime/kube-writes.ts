@@ -25,6 +25,14 @@ export function kubeWrites(k: KubeClients): KubeWrites {
         default: throw new Error(`cannot create a ${obj.kind}`);
       }
     }),
+    replaceOwned: async (obj: OwnedObject) => {
+      const namespace = obj.metadata!.namespace!;
+      const name = obj.metadata!.name!;
+      if (obj.kind !== "PodDisruptionBudget") throw new Error(`cannot replace a ${obj.kind}`);
+      const current = await k.policy.readNamespacedPodDisruptionBudget({ name, namespace });
+      const body = { ...(obj as V1PodDisruptionBudget), metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } };
+      await k.policy.replaceNamespacedPodDisruptionBudget({ name, namespace, body });
+    },
     deletePod: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPod({ namespace, name })),
     deletePvc: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPersistentVolumeClaim({ namespace, name })),
     deleteOwned: (kind: OwnedObjectKind, namespace, name) => ignore(isNotFound, () => {

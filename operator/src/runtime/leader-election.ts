@@ -27,6 +27,9 @@ export interface LeaseStore {
 
 export interface LeaderElectionConfig {
   identity: string;
+  /** false when the Lease is someone else's to create (the chart's, so helm uninstall removes it). */
+  createLease?: boolean;
+  leaseName?: string;
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
@@ -110,6 +113,9 @@ export class LeaderElector {
     const durationSeconds = Math.ceil(this.config.leaseDurationMs / 1000);
     const current = await this.store.get();
     if (!current) {
+      if (this.config.createLease === false) {
+        throw new Error(`the Lease ${this.config.leaseName ?? ""} does not exist and this operator does not create it (MDB_LEASE_CREATE=false): it comes with the Helm release; run helm upgrade --install again`);
+      }
       const created = await this.store.create({ holderIdentity: this.config.identity, leaseDurationSeconds: durationSeconds, acquireTime: nowIso, renewTime: nowIso, leaseTransitions: nextEpoch(undefined, now) });
       this.remember(created, now);
       this.epoch = created.leaseTransitions;

@@ -25,6 +25,7 @@ export interface ManagerConfig {
   watchNamespace: string;
   leaderElect: boolean;
   leaseName: string;
+  createLease: boolean;
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
@@ -78,7 +79,7 @@ export class Manager {
       (key) => this.queue.add(key),
       log,
     );
-    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), log, defaultImage: config.memberImage, resyncMs: config.resyncMs });
+    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, defaultImage: config.memberImage, resyncMs: config.resyncMs });
 
     clusters.onChange((o) => this.queue.add(`${o.metadata!.namespace}/${o.metadata!.name}`));
     const byLabel = (o: KubernetesObject) => {
@@ -111,7 +112,7 @@ export class Manager {
     }
     this.elector = new LeaderElector(
       kubeLeaseStore(this.kube.coordination, this.config.podNamespace, this.config.leaseName),
-      { identity: this.config.identity, leaseDurationMs: this.config.leaseDurationMs, renewDeadlineMs: this.config.renewDeadlineMs, retryPeriodMs: this.config.retryPeriodMs },
+      { identity: this.config.identity, createLease: this.config.createLease, leaseName: this.config.leaseName, leaseDurationMs: this.config.leaseDurationMs, renewDeadlineMs: this.config.renewDeadlineMs, retryPeriodMs: this.config.retryPeriodMs },
       {
         onStartedLeading: (l) => this.startLeading(l),
         onStoppedLeading: () => {

@@ -40,6 +40,16 @@ export class FakeMembers {
     return e;
   }
 
+  /** One gossip round: every engine learns the engines its known peers know. */
+  gossip(): void {
+    const before = new Map([...this.engines.values()].map((e) => [e.name, new Set(e.known)]));
+    for (const e of this.engines.values()) {
+      const size = e.known.size;
+      for (const peer of before.get(e.name)!) for (const n of before.get(peer) ?? []) e.known.add(n);
+      if (e.known.size !== size) this.update(e, {});
+    }
+  }
+
   status(name: string): MemberStatus {
     return structuredClone(this.engine(name).status);
   }
@@ -91,13 +101,11 @@ function fakeClient(members: FakeMembers, name: string): SidecarClient {
         for (const p of peers) {
           const other = members.byIp(p.host);
           if (!other) fail("JoinCluster", `timed out meeting ${p.host}:${p.port}`);
-          // A meet is mutual, and each side learns what the other knows (gossip, at once here).
-          const all = new Set([...e().known, ...other!.known]);
-          for (const n of all) {
-            const x = members.engine(n);
-            for (const m of all) x.known.add(m);
-            members.update(x, {});
-          }
+          // A meet is mutual; what else each side knows spreads later, one gossip round at a time.
+          e().known.add(other!.name);
+          other!.known.add(name);
+          members.update(e(), {});
+          members.update(other!, {});
         }
         return { knownNodes: e().known.size };
       },

@@ -7,13 +7,14 @@ import { decide } from "../../src/controller/decide.ts";
 import type { StoredPlan } from "../../src/controller/plan-status.ts";
 import { computeStatus } from "../../src/controller/status.ts";
 import { createOwned } from "../../src/executor/owned-objects.ts";
-import { runPlanSteps } from "../../src/executor/run-plan.ts";
+import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
 
 const keys = { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
 
 async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
   let stored: StoredPlan | undefined;
+  const inFlight = new StepsInFlight();
   const actions: string[] = [];
   for (let pass = 0; pass < maxPasses; pass++) {
     const o = sim.observe(pass);
@@ -22,7 +23,7 @@ async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
     switch (action.kind) {
       case "ensure-objects": await createOwned(action.missing, sim.context(o)); break;
       case "start-plan": stored = { plan: action.plan, phase: "Running" }; break;
-      case "run-steps": stored = await runPlanSteps(stored!, action.steps, sim.context(o)); break;
+      case "run-steps": stored = await runPlanSteps(stored!, action.steps, sim.context(o), { inFlight, onSettled: () => {} }); break;
       case "finish-plan": stored = { ...stored!, phase: "Succeeded" }; break;
       case "idle": return { stored, actions, status: computeStatus({ observation: sim.observe(pass + 1), action, plan: stored, topologyKeys: keys }) };
       default: throw new Error(`unexpected action ${JSON.stringify(action)}`);
@@ -77,5 +78,46 @@ describe("bootstrap, pass by pass", () => {
     assert.equal(action.kind, "blocked");
     assert.equal(action.kind === "blocked" && action.reason, "Unplaceable");
     assert.equal(sim.pods.size, 0);
+  });
+
+  test("members that start at different times still form one cluster, never islands", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    // Shard 2's members start first and meet each other; the other four start together later. Meeting
+    // "whoever is up" made two clusters here ({shard 2} and {shards 0, 1}); one seed for all does not.
+    for (const [name, passes] of [["demo-0-0", 6], ["demo-0-1", 6], ["demo-1-0", 6], ["demo-1-1", 6], ["demo-2-0", 1], ["demo-2-1", 1]] as const) sim.startsAfter.set(name, passes);
+    const { stored } = await reconcileUntilIdle(sim, 60);
+    assert.equal(stored?.phase, "Succeeded");
+    for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, `${name} knows every member`);
+  });
+
+  test("a Ready cluster split into islands is joined again", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored } = await reconcileUntilIdle(sim);
+    const island = new Set(["demo-2-0", "demo-2-1"]);
+    for (const name of sim.pods.keys()) {
+      const e = sim.members.engine(name);
+      e.known = new Set([...e.known].filter((n) => island.has(n) === island.has(name)));
+      sim.members.update(e, {});
+    }
+    const action = decide(sim.observe(), stored, FINALIZER);
+    assert.equal(action.kind, "meet");
+    if (action.kind !== "meet") return;
+    // Counts cannot tell islands apart: every member that knows too few meets the best-connected one.
+    assert.equal(action.seed, "demo-0-0");
+    assert.deepEqual(action.members.sort(), ["demo-0-1", "demo-1-0", "demo-1-1", "demo-2-0", "demo-2-1"]);
+    const { meetSeed } = await import("../../src/executor/meet.ts");
+    const o = sim.observe();
+    await meetSeed(action.members, action.seed, sim.context(o));
+    sim.observe(); sim.observe();
+    for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, name);
+    assert.equal(decide(sim.observe(), stored, FINALIZER).kind, "idle");
+  });
+
+  test("the disruption budget follows the member count: at most one member down by choice", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored } = await reconcileUntilIdle(sim);
+    assert.equal((sim.owned.get("PodDisruptionBudget/demo") as { spec: { minAvailable: number } }).spec.minAvailable, 5);
+    sim.cluster.spec.replicasPerShard = 2;
+    assert.deepEqual(decide(sim.observe(), stored, FINALIZER), { kind: "update-pdb", minAvailable: 8 });
   });
 });

@@ -37,6 +37,8 @@ export class SimulatedCluster {
   readonly owned = new Map<string, OwnedObject>();
   readonly members = new FakeMembers();
   private nextIp = 2;
+  /** Pods whose engine starts only after this many more observations (staggered starts). */
+  readonly startsAfter = new Map<string, number>();
   readonly writes: KubeWrites = {
     createPod: async (pod) => {
       const name = pod.metadata!.name!;
@@ -45,9 +47,11 @@ export class SimulatedCluster {
       const ip = `10.244.1.${this.nextIp++}`;
       this.pods.set(name, { ...pod, spec: { ...pod.spec!, nodeName: node }, status: { phase: "Running", podIP: ip, conditions: [] } });
       this.members.add(name, ip);
+      if ((this.startsAfter.get(name) ?? 0) > 0) this.members.engine(name).status.engineUp = false;
     },
     createPvc: async () => {},
     createOwned: async (obj) => { this.owned.set(`${obj.kind}/${obj.metadata!.name}`, obj); },
+    replaceOwned: async (obj) => { this.owned.set(`${obj.kind}/${obj.metadata!.name}`, obj); },
     deletePod: async (_ns, name) => { this.pods.delete(name); },
     deletePvc: async () => {},
     deleteOwned: async (kind, _ns, name) => { this.owned.delete(`${kind}/${name}`); },
@@ -56,6 +60,12 @@ export class SimulatedCluster {
   constructor(readonly cluster: MdbCluster, readonly nodes: V1Node[]) {}
 
   observe(nowMs = 0): Observation {
+    this.members.gossip();
+    for (const [name, left] of this.startsAfter) {
+      if (!this.pods.has(name)) continue;
+      if (left <= 1) { this.startsAfter.delete(name); this.members.update(this.members.engine(name), { engineUp: true }); }
+      else this.startsAfter.set(name, left - 1);
+    }
     const spec = resolveSpec(this.cluster.spec, "mdbcluster/node:test");
     // A pod is ready when its sidecar says the member serves its role (the sidecar's /readyz).
     for (const [name, pod] of this.pods) {

@@ -57,7 +57,7 @@ describe("status.plan round trip", () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
     for (const k of ["Service/demo", "Service/demo-members", "PodDisruptionBudget/demo", "Secret/demo-auth", "Secret/demo-sidecar"]) {
       const [kind, name] = k.split("/");
-      sim.owned.set(k, { kind, metadata: { name, ownerReferences: [{ uid: "uid-1" }] } } as never);
+      sim.owned.set(k, { kind, metadata: { name, ownerReferences: [{ uid: "uid-1" }] }, ...(kind === "PodDisruptionBudget" ? { spec: { minAvailable: 5 } } : {}) } as never);
     }
     const stored = { plan: { id: "bootstrap-from-an-earlier-leader", kind: "bootstrap" as const, reasons: [], steps: [planned({ kind: "place-member", member: "demo-0-0", shard: 0, role: "primary", node: "a2-h2" })] }, phase: "Running" as const };
     const action = decide(sim.observe(), stored, FINALIZER);

@@ -73,7 +73,9 @@ describe("cluster objects", () => {
   });
   test("client Service and PDB select the members", () => {
     assert.deepEqual(buildClientService(cluster).spec!.selector, { "mdbcluster.io/cluster": "demo", "app.kubernetes.io/component": "member" });
-    assert.equal(buildPodDisruptionBudget(cluster).spec!.maxUnavailable, 1);
+    // minAvailable, not maxUnavailable: the disruption controller would count shards (the scale subresource), not pods.
+    assert.deepEqual([6, 2, 1].map((n) => buildPodDisruptionBudget(cluster, n).spec!.minAvailable), [5, 1, 1]);
+    assert.equal(buildPodDisruptionBudget(cluster, 6).spec!.maxUnavailable, undefined);
   });
   test("member names parse back; other names do not", () => {
     assert.deepEqual(parseMemberName("demo", "demo-12-3"), { shard: 12, index: 3 });
