@@ -222,8 +222,10 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "registry.invalid/nothing-here:1") });
     const state = await waitFor(async () => {
       const p = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
-      return p.status?.containerStatuses?.[0]?.state?.waiting;
-    }, { what: "a Waiting reason", timeoutMs: 30_000 });
+      // ContainerCreating comes first while the sandbox is made; the pull's verdict follows.
+      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+      return waiting && waiting.reason !== "ContainerCreating" ? waiting : undefined;
+    }, { what: "a Waiting reason other than ContainerCreating", timeoutMs: 30_000 });
     assert.match(state.reason ?? "", /^(ErrImagePull|ImagePullBackOff)$/);
     assert.match(state.message ?? "", /registry\.invalid\/nothing-here:1.*not in the proving ground's image map/);
     const pod = await core.readNamespacedPod({ name: "unmapped", namespace: NS });

@@ -63,8 +63,10 @@ function missingOwned(o: Observation, spec: ResolvedSpec): OwnedKind[] {
 
 /**
  * Steps that may advance now: every unfinished step whose unfinished predecessors it may overlap.
- * Members are placed together; a shard's slots are assigned once every primary has joined, while
- * standbys still sync; moves of one wave run together; anything else waits for all before it.
+ * Members are placed together; a shard's slots are assigned as soon as its primary's engine is up,
+ * before the engines meet (as redis-cli --cluster create does: the slots are disjoint, so the
+ * configurations merge) — an engine answers only node-timeout after it first sees slots anywhere,
+ * so the sooner the better; moves of one wave run together; anything else waits for all before it.
  */
 export function runnableSteps(plan: Plan, finished: (s: PlannedStep) => boolean): PlannedStep[] {
   const out: PlannedStep[] = [];
@@ -79,7 +81,7 @@ export function runnableSteps(plan: Plan, finished: (s: PlannedStep) => boolean)
 
 function mayOverlap(before: PlannedStep, step: PlannedStep): boolean {
   if (before.kind === "place-member" && step.kind === "place-member") return true;
-  if (before.kind === "place-member" && before.role === "standby" && step.kind === "assign-slots") return true;
+  if (before.kind === "place-member" && step.kind === "assign-slots") return true;
   if (before.kind === "assign-slots" && step.kind === "assign-slots") return true;
   return before.kind === "move-slots" && step.kind === "move-slots" && before.wave === step.wave;
 }

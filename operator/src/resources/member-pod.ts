@@ -55,6 +55,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
       { name: "MDB_MAXMEMORY", value: spec.engine.maxMemory },
       { name: "MDB_MAXMEMORY_POLICY", value: spec.engine.maxMemoryPolicy },
       { name: "MDB_APPENDONLY", value: spec.engine.appendOnly ? "yes" : "no" },
+      { name: "MDB_REPLICAS", value: String(spec.replicasPerShard) },
     ],
     ports: [{ name: "engine", containerPort: ENGINE_PORT }, { name: "bus", containerPort: BUS_PORT }],
     resources: {
