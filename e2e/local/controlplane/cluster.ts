@@ -8,11 +8,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertPortFree, delay, ProcessTable, waitFor } from "./processes.ts";
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
-import { ensureBridge, POD_NETWORK, removePodNetwork } from "./network.ts";
+import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } from "./network.ts";
 import { parseTopology, TopologyError, type LocalNode } from "./topology.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const TOOLCHAIN_BUILD = join(REPO_ROOT, "e2e/local/toolchain/build.sh");
+const NODE_TOOLCHAIN_BUILD = join(REPO_ROOT, "e2e/local/toolchain/build-node.sh");
 export const DEFAULT_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology.yaml");
 
 export interface ClusterInfo {
@@ -20,7 +21,9 @@ export interface ClusterInfo {
   binDir: string;
   kubeconfig: string;
   apiserver: { hostUrl: string; podHost: string; port: number };
-  network: { bridge: string; cidr: string; gateway: string; podRange: string };
+  network: { bridge: string; cidr: string; gateway: string; prefixLength: number; podRange: string; netnsPrefix: string; serviceCidr: string; dnsServiceIP: string };
+  /** Who runs the pods: the pod runner (processes) or real kubelets with containerd (MDB_NODES=real). */
+  nodesMode: NodesMode;
   caFile: string;
   nodes: LocalNode[];
   timings: Record<string, number>;
@@ -43,11 +46,25 @@ export class DaemonExitedError extends Error {
   }
 }
 
+export type NodesMode = "podrunner" | "real";
+
+export function nodesModeFromEnv(env: NodeJS.ProcessEnv = process.env): NodesMode {
+  const raw = env.MDB_NODES || "podrunner";
+  if (raw !== "podrunner" && raw !== "real") throw new Error(`MDB_NODES=${raw}: expected 'real' (kubelets with containerd) or 'podrunner' (pods as processes)`);
+  return raw;
+}
+
 export function stateDirFrom(dir?: string): string {
   return resolve(dir ?? process.env.MDB_LOCAL_DIR ?? join(REPO_ROOT, ".mdb-local"));
 }
 
-const DAEMONS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "podrunner"] as const;
+const CONTROL_PLANE = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
+
+/** The long-running processes a complete proving ground has, by the names its process table uses. */
+function daemonsOf(mode: NodesMode, nodes: { name: string }[]): string[] {
+  return mode === "podrunner" ? [...CONTROL_PLANE, "podrunner"]
+    : [...CONTROL_PLANE, "registry", "kube-proxy", "nodeagent", ...nodes.flatMap((n) => [`containerd-${n.name}`, `kubelet-${n.name}`])];
+}
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -61,7 +78,7 @@ function ports() {
   const apiserver = envInt("MDB_APISERVER_PORT", 6443);
   const etcd = envInt("MDB_ETCD_PORT", 2379);
   return { apiserver, etcdClient: etcd, etcdPeer: etcd + 1, controllerManager: envInt("MDB_KCM_PORT", 10257), scheduler: envInt("MDB_SCHEDULER_PORT", 10259),
-    kubelet: envInt("MDB_KUBELET_PORT", 10250) };
+    kubelet: envInt("MDB_KUBELET_PORT", 10250), registry: envInt("MDB_REGISTRY_PORT", 5000) };
 }
 
 /** Tools the proving ground needs, each with the Debian package that provides it. */
@@ -121,7 +138,7 @@ async function httpOk(url: string): Promise<boolean> {
 async function isHealthy(stateDir: string): Promise<boolean> {
   const table = new ProcessTable(stateDir);
   const info = readClusterInfo(stateDir);
-  if (!info || DAEMONS.some((d) => table.running(d) === undefined)) return false;
+  if (!info || daemonsOf(info.nodesMode ?? "podrunner", info.nodes).some((d) => table.running(d) === undefined)) return false;
   try {
     const pki = pkiPaths(join(stateDir, "pki"));
     return (await httpsGet(`${info.apiserver.hostUrl}/readyz`, pki, true)).status === 200;
@@ -132,7 +149,7 @@ async function isHealthy(stateDir: string): Promise<boolean> {
 
 function anyRunning(stateDir: string): boolean {
   const table = new ProcessTable(stateDir);
-  return DAEMONS.some((d) => table.running(d) !== undefined);
+  return table.names().some((d) => table.running(d) !== undefined);
 }
 
 export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
@@ -143,6 +160,9 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
   const mark = (name: string) => (timings[name] = Date.now() - t0);
 
   checkTools();
+  const net = podNetworkFromEnv();
+  const nodesMode = nodesModeFromEnv();
+  if (nodesMode === "real") checkRealNodeTools();
   const topologyFile = resolve(opts.topologyFile ?? DEFAULT_TOPOLOGY);
   if (!existsSync(topologyFile)) throw new Error(`topology file ${topologyFile} does not exist; pass --topology FILE (see e2e/local/topology.yaml)`);
   const nodes = parseTopology(readFileSync(topologyFile, "utf8"), topologyFile);
@@ -158,6 +178,11 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
   }
 
   const binDir = ensureBinaries(log);
+  const nodeBinDir = nodesMode === "real" ? ensureNodeBinaries(log) : "";
+  if (nodesMode === "real") {
+    const { buildImages } = await import("../imagebuild/main.ts");
+    buildImages({ log: (l) => log(`images: ${l}`) });
+  }
   mark("binaries");
   const p = ports();
   await assertPortFree("0.0.0.0", p.apiserver, "kube-apiserver", "MDB_APISERVER_PORT");
@@ -165,14 +190,18 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
   await assertPortFree("127.0.0.1", p.etcdPeer, "etcd (peer)", "MDB_ETCD_PORT");
   await assertPortFree("127.0.0.1", p.controllerManager, "kube-controller-manager", "MDB_KCM_PORT");
   await assertPortFree("127.0.0.1", p.scheduler, "kube-scheduler", "MDB_SCHEDULER_PORT");
-  await assertPortFree("0.0.0.0", p.kubelet, "the pod runner's kubelet API (kubectl logs)", "MDB_KUBELET_PORT");
+  if (nodesMode === "podrunner") await assertPortFree("0.0.0.0", p.kubelet, "the pod runner's kubelet API (kubectl logs)", "MDB_KUBELET_PORT");
+  else {
+    await assertPortFree("127.0.0.1", p.registry, "the image registry", "MDB_REGISTRY_PORT");
+    assertNoOtherKubeProxy();
+  }
 
   try {
     return await startAll();
   } catch (e) {
     log(`start-up failed: ${(e as Error).message}`);
     // The state dir (and so the logs) is removed by the clean-up: show what explains the failure first.
-    const culprits = e instanceof DaemonExitedError ? [e.daemon] : [...DAEMONS];
+    const culprits = e instanceof DaemonExitedError ? [e.daemon] : new ProcessTable(stateDir).names();
     for (const name of culprits) {
       const file = new ProcessTable(stateDir).logFile(name);
       if (existsSync(file)) log(`--- last lines of ${name}.log ---\n${readFileSync(file, "utf8").trimEnd().split("\n").slice(-12).join("\n")}`);
@@ -190,9 +219,9 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       if (table.running(name) === undefined) throw new DaemonExitedError(name, table.logFile(name));
       return check();
     };
-    ensureBridge();
+    ensureBridge(net);
     const pki = ensurePki(join(stateDir, "pki"), {
-      ips: ["127.0.0.1", POD_NETWORK.gateway, "10.96.0.1"],
+      ips: ["127.0.0.1", net.gateway, net.kubernetesServiceIP],
       dnsNames: ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
     });
     mark("pki");
@@ -219,11 +248,14 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     const evictionSeconds = opts.evictionSeconds ?? envInt("MDB_EVICTION_SECONDS", 30);
     table.start({ name: "kube-apiserver", command: join(binDir, "kube-apiserver"), args: [
       `--etcd-servers=${etcdUrl}`,
-      "--bind-address=0.0.0.0", `--secure-port=${p.apiserver}`, `--advertise-address=${POD_NETWORK.gateway}`,
+      "--bind-address=0.0.0.0", `--secure-port=${p.apiserver}`, `--advertise-address=${net.gateway}`,
       `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`, `--client-ca-file=${pki.caCert}`,
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
-      "--service-cluster-ip-range=10.96.0.0/16",
+      `--service-cluster-ip-range=${net.serviceCidr}`,
+      // logs/exec/port-forward: reach a kubelet at its node IP (node names resolve nowhere) as an admin.
+      "--kubelet-preferred-address-types=InternalIP,Hostname",
+      `--kubelet-client-certificate=${pki.clients.admin.cert}`, `--kubelet-client-key=${pki.clients.admin.key}`,
       "--authorization-mode=Node,RBAC",
       "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,NodeRestriction,PodSecurity,Priority,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy",
       `--default-not-ready-toleration-seconds=${evictionSeconds}`, `--default-unreachable-toleration-seconds=${evictionSeconds}`,
@@ -254,20 +286,33 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
 
     const info: ClusterInfo = {
       stateDir, binDir, kubeconfig,
-      apiserver: { hostUrl, podHost: POD_NETWORK.gateway, port: p.apiserver },
-      network: { bridge: POD_NETWORK.bridge, cidr: POD_NETWORK.cidr, gateway: POD_NETWORK.gateway, podRange: "10.244.1.0-10.244.255.254" },
-      caFile: pki.caCert, nodes, timings,
+      apiserver: { hostUrl, podHost: net.gateway, port: p.apiserver },
+      network: { bridge: net.bridge, cidr: net.cidr, gateway: net.gateway, prefixLength: net.prefixLength, podRange: podRunnerRange(net),
+        netnsPrefix: net.netnsPrefix, serviceCidr: net.serviceCidr, dnsServiceIP: net.dnsServiceIP },
+      nodesMode, caFile: pki.caCert, nodes, timings,
     };
     writeFileSync(join(stateDir, "cluster.json"), JSON.stringify(info, null, 2));
 
     const kubectl = (...args: string[]) => execFileSync(join(binDir, "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    table.start({ name: "podrunner", command: process.execPath, args: ["--import", "tsx", join(REPO_ROOT, "e2e/local/podrunner/main.ts")],
-      env: { ...process.env, MDB_LOCAL_DIR: stateDir, KUBECONFIG: kubeconfig }, cwd: REPO_ROOT });
-    await waitFor(`all ${nodes.length} Nodes to be registered and Ready (pod runner log: ${table.logFile("podrunner")})`, alive("podrunner", () => {
+    let nodeLogs = table.logFile("podrunner");
+    let nodesAlive = (check: () => boolean) => alive("podrunner", check);
+    if (nodesMode === "podrunner") {
+      table.start({ name: "podrunner", command: process.execPath, args: ["--import", "tsx", join(REPO_ROOT, "e2e/local/podrunner/main.ts")],
+        env: { ...process.env, MDB_LOCAL_DIR: stateDir, KUBECONFIG: kubeconfig }, cwd: REPO_ROOT });
+    } else {
+      const { startRealNodes } = await import("../nodes/start.ts");
+      const real = await startRealNodes(nodes, { stateDir, nodeBinDir, network: net, pki, apiserverUrl: hostUrl, kubeletPort: p.kubelet, registryPort: p.registry, table, log });
+      nodeLogs = `${join(stateDir, "logs")}/kubelet-<node>.log`;
+      nodesAlive = (check) => () => {
+        for (const n of real.nodes) for (const d of [`containerd-${n.name}`, `kubelet-${n.name}`]) if (table.running(d) === undefined) throw new DaemonExitedError(d, table.logFile(d));
+        return check();
+      };
+    }
+    await waitFor(`all ${nodes.length} Nodes to be registered and Ready (logs: ${nodeLogs})`, nodesAlive(() => {
       const out = kubectl("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}");
       const ready = new Set(out.split("\n").filter((l) => l.endsWith("=True")).map((l) => l.split("=")[0]));
       return nodes.every((n) => ready.has(n.name));
-    }), 90_000, 500);
+    }), 120_000, 500);
     mark("nodesReady");
     // Pods can only be created once the ServiceAccount controller made the default account.
     await waitFor("the default ServiceAccount", () => kubectl("get", "serviceaccount", "default", "-o", "name").trim() !== "", 30_000, 300);
@@ -282,13 +327,24 @@ export async function clusterDown(opts: { stateDir?: string; log?: (line: string
   const log = opts.log ?? ((line: string) => console.error(`[cluster:down] ${line}`));
   const stateDir = stateDirFrom(opts.stateDir);
   const table = new ProcessTable(stateDir);
+  // The network this proving ground was started with (cluster.json), else the one the environment names.
+  const recorded = readClusterInfo(stateDir)?.network;
+  const net: PodNetwork = recorded?.netnsPrefix ? { ...podNetworkFromEnv(), ...recorded } : podNetworkFromEnv();
+  const { readRealNodesInfo } = await import("../nodes/start.ts");
+  const real = readRealNodesInfo(stateDir);
+  if (real) {
+    log(`stopping ${real.nodes.length} real nodes`);
+    const { stopRealNodes } = await import("../nodes/stop.ts");
+    await stopRealNodes(real, table, log);
+  }
   // The pod runner first: it stops every container it started and removes its namespaces.
   for (const name of ["podrunner", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"] as const) {
     if (table.running(name) !== undefined) log(`stopping ${name}`);
     await table.stop(name, name === "podrunner" ? 45_000 : 10_000);
   }
+  for (const name of table.names()) await table.stop(name, 5_000); // anything else this state dir started
   unmountUnder(stateDir);
-  removePodNetwork();
+  removePodNetwork(net);
   if (existsSync(stateDir)) {
     // etcd may still be closing its files for a moment after exit.
     for (let i = 0; ; i++) {
@@ -296,6 +352,37 @@ export async function clusterDown(opts: { stateDir?: string; log?: (line: string
     }
   }
   log(`proving ground stopped; removed ${stateDir}`);
+}
+
+/** The pod runner's address range: everything in the pod network above its first /24 (the gateway's). */
+function podRunnerRange(net: PodNetwork): string {
+  const [a, b] = net.gateway.split(".");
+  return net.prefixLength <= 16 ? `${a}.${b}.1.2-${a}.${b}.255.254` : `${net.gateway.replace(/\.1$/, ".2")}-${net.gateway.replace(/\.1$/, ".254")}`;
+}
+
+const REAL_NODE_TOOLS: [tool: string, pkg: string][] = [
+  ["containerd", "containerd"], ["ctr", "containerd"], ["runc", "runc"], ["nft", "nftables"], ["buildah", "buildah"], ["debootstrap", "debootstrap"],
+];
+
+function checkRealNodeTools(): void {
+  const missing = REAL_NODE_TOOLS.filter(([tool]) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status !== 0);
+  if (!existsSync("/usr/lib/cni/bridge")) missing.push(["/usr/lib/cni/bridge", "containernetworking-plugins"]);
+  if (missing.length > 0) throw new Error(`MDB_NODES=real needs: ${missing.map(([tool, pkg]) => `'${tool}' (apt-get install -y ${pkg})`).join(", ")}`);
+}
+
+/** kube-proxy's nftables tables are machine-wide: two real-node proving grounds cannot share them. */
+function assertNoOtherKubeProxy(): void {
+  const r = spawnSync("nft", ["list", "table", "ip", "kube-proxy"], { stdio: "ignore" });
+  if (r.status === 0) throw new Error("the nftables table 'ip kube-proxy' exists: another real-node proving ground (or a kube-proxy) runs on this machine; stop it first (npm run cluster:down with its MDB_LOCAL_DIR), or use MDB_NODES=podrunner");
+}
+
+/** kubelet and kube-proxy from the pinned modules (cold: about a minute with the control plane's build cache). */
+export function ensureNodeBinaries(log: (line: string) => void): string {
+  const r = spawnSync("bash", [NODE_TOOLCHAIN_BUILD], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error(`building kubelet and kube-proxy failed (exit ${r.status}); see the output above`);
+  const bin = r.stdout.trim().split("\n").pop() ?? "";
+  log(`node binaries ready: ${bin}`);
+  return bin;
 }
 
 /** Mounts the pod runner left under the state dir in the host's namespace (none when it cleaned up). */

@@ -1,0 +1,94 @@
+// `npm run images:build`: builds the base images, then every Dockerfile of e2e/local/image-builds.yaml
+// unmodified, with buildah, and publishes each into the proving ground's loopback registry store.
+// Cached by content hash: an image is rebuilt only when its Dockerfile, the context files it copies
+// or its base images changed. Prints one line per image and the total time.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { parseCatalog, splitImageName, type ImageCatalog } from "./catalog.ts";
+import { Buildah, registryDir } from "./buildah.ts";
+import { baseKey, buildBase } from "./bases.ts";
+import { buildInputsHash, readDockerfile } from "./inputs.ts";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+export const CATALOG_FILE = join(REPO_ROOT, "e2e/local/image-builds.yaml");
+
+export function loadCatalog(file = CATALOG_FILE): ImageCatalog {
+  return parseCatalog(readFileSync(file, "utf8"), file);
+}
+
+const TOOLS: [string, string][] = [["buildah", "buildah"], ["debootstrap", "debootstrap"], ["npm", "npm"], ["tar", "tar"]];
+
+function stampFile(cache: string, name: string): string {
+  return join(cache, "stamps", `${name.replace(/[^A-Za-z0-9._-]+/g, "_")}.hash`);
+}
+
+function isPublished(name: string, cache: string): boolean {
+  const { host, repository, tag } = splitImageName(name);
+  const index = join(registryDir(cache), host, repository, "index.json");
+  if (!existsSync(index)) return false;
+  const manifests = (JSON.parse(readFileSync(index, "utf8")) as { manifests?: { annotations?: Record<string, string> }[] }).manifests ?? [];
+  return manifests.some((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
+}
+
+export function buildImages(opts: { only?: string[]; log?: (line: string) => void } = {}): { built: string[]; cached: string[]; seconds: number } {
+  const log = opts.log ?? ((line: string) => console.error(`[images] ${line}`));
+  const t0 = Date.now();
+  const missing = TOOLS.filter(([tool]) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status !== 0);
+  if (missing.length) throw new Error(missing.map(([tool, pkg]) => `'${tool}' is not installed: apt-get install -y ${pkg}`).join("\n"));
+  const catalog = loadCatalog();
+  const buildah = new Buildah(undefined, log);
+  const cache = buildah.cache;
+  mkdirSync(join(cache, "stamps"), { recursive: true });
+  const built: string[] = [];
+  const cached: string[] = [];
+  const upToDate = (name: string, key: string) =>
+    existsSync(stampFile(cache, name)) && readFileSync(stampFile(cache, name), "utf8") === key && buildah.imageId(name) !== undefined;
+
+  for (const base of catalog.bases) {
+    const parentId = base.kind === "node" ? buildah.imageId(base.from) ?? "" : "";
+    const key = `${baseKey(base)}:${parentId}`;
+    if (upToDate(base.name, key)) { cached.push(base.name); continue; }
+    const t = Date.now();
+    buildBase(base, buildah, join(cache, "work", "base"), log);
+    writeFileSync(stampFile(cache, base.name), key);
+    built.push(base.name);
+    log(`built base ${base.name} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  }
+
+  for (const image of catalog.images) {
+    const [primary, ...aliases] = image.names;
+    if (opts.only && !image.names.some((n) => opts.only!.includes(n))) continue;
+    const dockerfile = resolve(REPO_ROOT, image.dockerfile);
+    const context = resolve(REPO_ROOT, image.context);
+    if (!existsSync(dockerfile)) throw new Error(`${CATALOG_FILE}: ${primary}: Dockerfile ${image.dockerfile} does not exist`);
+    const baseIds = readDockerfile(readFileSync(dockerfile, "utf8")).bases.map((b) => {
+      const id = buildah.imageId(b);
+      if (!id) throw new Error(`${image.dockerfile} builds FROM ${b}, which is neither a base in ${CATALOG_FILE} nor an image built before it: add it there`);
+      return `${b}=${id}`;
+    });
+    const key = buildInputsHash(dockerfile, context, [...baseIds, ...image.names]);
+    if (upToDate(primary, key) && image.names.every((n) => isPublished(n, cache))) { cached.push(primary); continue; }
+    const t = Date.now();
+    buildah.bud({ name: primary, dockerfile, context });
+    for (const alias of aliases) buildah.tag(primary, alias);
+    for (const name of image.names) buildah.publish(name);
+    writeFileSync(stampFile(cache, primary), key);
+    built.push(primary);
+    log(`built ${primary} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  log(`images ready in ${seconds.toFixed(1)}s: built ${built.length} (${built.join(", ") || "none"}), cached ${cached.length}; store ${registryDir(cache)}`);
+  return { built, cached, seconds };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    buildImages({ only: process.argv.slice(2).length ? process.argv.slice(2) : undefined });
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+}
