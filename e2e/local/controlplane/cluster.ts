@@ -316,6 +316,12 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     mark("nodesReady");
     // Pods can only be created once the ServiceAccount controller made the default account.
     await waitFor("the default ServiceAccount", () => kubectl("get", "serviceaccount", "default", "-o", "name").trim() !== "", 30_000, 300);
+    if (nodesMode === "real") {
+      const { corednsManifests } = await import("../nodes/coredns.ts");
+      execFileSync(join(binDir, "kubectl"), ["--kubeconfig", kubeconfig, "apply", "-f", "-"], { input: corednsManifests(net.dnsServiceIP), stdio: ["pipe", "ignore", "pipe"] });
+      await waitFor("cluster DNS (CoreDNS in kube-system) to be ready", () => kubectl("get", "deployment", "-n", "kube-system", "coredns", "-o", "jsonpath={.status.readyReplicas}").trim() === "1", 90_000, 300);
+      mark("dns");
+    }
     mark("ready");
     writeFileSync(join(stateDir, "cluster.json"), JSON.stringify(info, null, 2));
     log(`proving ground up in ${(timings.ready / 1000).toFixed(1)}s (binaries ${(timings.binaries / 1000).toFixed(1)}s, all ${nodes.length} Nodes Ready at ${(timings.nodesReady / 1000).toFixed(1)}s)`);

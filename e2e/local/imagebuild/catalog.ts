@@ -13,6 +13,8 @@ export interface ImageBuild {
   dockerfile: string;
   /** Build context, relative to the repository root. */
   context: string;
+  /** Programs from the node toolchain's bin directory (build-node.sh) copied into the context before the build. */
+  binaries: string[];
 }
 
 export interface ImageCatalog { bases: BaseImage[]; images: ImageBuild[] }
@@ -73,7 +75,7 @@ export function parseCatalog(text: string, file = "image-builds.yaml"): ImageCat
     const at = ["images", i];
     if (!isRecord(raw)) fail(at, "expected { names: [NAME…], dockerfile: PATH, context: DIR }");
     const entry = raw as Record<string, unknown>;
-    for (const key of Object.keys(entry)) if (!["names", "dockerfile", "context"].includes(key)) fail([...at, key], "unknown field; expected names, dockerfile or context");
+    for (const key of Object.keys(entry)) if (!["names", "dockerfile", "context", "binaries"].includes(key)) fail([...at, key], "unknown field; expected names, dockerfile, context or binaries");
     const names = entry.names;
     if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string")) fail([...at, "names"], "expected a non-empty list of image names");
     (names as string[]).forEach((n, j) => {
@@ -84,7 +86,9 @@ export function parseCatalog(text: string, file = "image-builds.yaml"): ImageCat
     if (typeof entry.dockerfile !== "string" || entry.dockerfile === "") fail([...at, "dockerfile"], "expected the Dockerfile's path from the repository root");
     const context = entry.context ?? ".";
     if (typeof context !== "string") fail([...at, "context"], "expected a directory from the repository root");
-    images.push({ names: names as string[], dockerfile: entry.dockerfile as string, context: context as string });
+    const binaries = entry.binaries ?? [];
+    if (!Array.isArray(binaries) || !binaries.every((b) => typeof b === "string" && /^[a-z0-9-]+$/.test(b))) fail([...at, "binaries"], "expected a list of program names built by e2e/local/toolchain/build-node.sh, e.g. [coredns]");
+    images.push({ names: names as string[], dockerfile: entry.dockerfile as string, context: context as string, binaries: binaries as string[] });
   });
   return { bases, images };
 }

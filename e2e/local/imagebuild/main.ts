@@ -2,7 +2,7 @@
 // unmodified, with buildah, and publishes each into the proving ground's loopback registry store.
 // Cached by content hash: an image is rebuilt only when its Dockerfile, the context files it copies
 // or its base images changed. Prints one line per image and the total time.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseCatalog, splitImageName, type ImageCatalog } from "./catalog.ts";
@@ -31,6 +31,20 @@ function isPublished(name: string, cache: string): boolean {
   if (!existsSync(index)) return false;
   const manifests = (JSON.parse(readFileSync(index, "utf8")) as { manifests?: { annotations?: Record<string, string> }[] }).manifests ?? [];
   return manifests.some((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
+}
+
+/** A copy of `dir` with the node toolchain's `binaries` added (built first when missing). */
+function stageContext(dir: string, binaries: string[], staged: string): string {
+  const r = spawnSync("bash", [join(REPO_ROOT, "e2e/local/toolchain/build-node.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error(`building the node toolchain failed (exit ${r.status}); see the output above`);
+  const binDir = r.stdout.trim().split("\n").pop() ?? "";
+  rmSync(staged, { recursive: true, force: true });
+  cpSync(dir, staged, { recursive: true });
+  for (const b of binaries) {
+    if (!existsSync(join(binDir, b))) throw new Error(`${b} is not in ${binDir}: add it to e2e/local/toolchain/build-node.sh`);
+    cpSync(join(binDir, b), join(staged, b));
+  }
+  return staged;
 }
 
 export function buildImages(opts: { only?: string[]; log?: (line: string) => void } = {}): { built: string[]; cached: string[]; seconds: number } {
@@ -62,7 +76,7 @@ export function buildImages(opts: { only?: string[]; log?: (line: string) => voi
     const [primary, ...aliases] = image.names;
     if (opts.only && !image.names.some((n) => opts.only!.includes(n))) continue;
     const dockerfile = resolve(REPO_ROOT, image.dockerfile);
-    const context = resolve(REPO_ROOT, image.context);
+    const context = image.binaries.length ? stageContext(resolve(REPO_ROOT, image.context), image.binaries, join(cache, "work", "context")) : resolve(REPO_ROOT, image.context);
     if (!existsSync(dockerfile)) throw new Error(`${CATALOG_FILE}: ${primary}: Dockerfile ${image.dockerfile} does not exist`);
     const baseIds = readDockerfile(readFileSync(dockerfile, "utf8")).bases.map((b) => {
       const id = buildah.imageId(b);

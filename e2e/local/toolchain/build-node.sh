@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the node components of the real-node proving ground (kubelet, kube-proxy) from the same
-# pinned Kubernetes module as the control plane (kubernetes/go.mod beside this script), into
+# pinned Kubernetes module as the control plane (kubernetes/go.mod beside this script), and the
+# cluster DNS (CoreDNS, pinned in coredns/go.mod), into
 #   ${MDB_CACHE:-~/.cache/mdbcluster}/k8s-<version>/node-bin
 # with its own hash stamp, so it never invalidates or rebuilds the control plane's cache (build.sh).
 # The kubelet needs a few modules the control plane does not (e.g. k8s.io/cri-streaming); go resolves
@@ -12,8 +13,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 K8S_VERSION=v1.36.3
 cache="${MDB_CACHE:-$HOME/.cache/mdbcluster}/k8s-${K8S_VERSION}"
 bin="$cache/node-bin"
-stamp="$(cat "$here"/kubernetes/go.sum "$here"/kubernetes/go.mod "$0" | sha256sum | cut -c1-16)"
-binaries=(kubelet kube-proxy)
+stamp="$(cat "$here"/kubernetes/go.sum "$here"/kubernetes/go.mod "$here"/coredns/go.sum "$here"/coredns/go.mod "$0" | sha256sum | cut -c1-16)"
+binaries=(kubelet kube-proxy coredns)
 
 complete() {
   [ "$(cat "$bin/stamp" 2>/dev/null)" = "$stamp" ] || return 1
@@ -36,13 +37,17 @@ ldflags="-s -w $(kver k8s.io/component-base/version) $(kver k8s.io/client-go/pkg
 module="$cache/node-module"
 mkdir -p "$module"
 cp "$here/kubernetes/go.mod" "$here/kubernetes/go.sum" "$module/"
-for b in "${binaries[@]}"; do
-  t0=$(date +%s)
-  echo "[node-components] building $b (k8s.io/kubernetes/cmd/$b) ..." >&2
-  ( cd "$module" && go build -trimpath -ldflags "$ldflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b" ) >&2
-  mv "$bin/$b.tmp" "$bin/$b"
-  echo "[node-components] built $b in $(( $(date +%s) - t0 ))s" >&2
-done
+# build DIR OUTPUT PACKAGE LDFLAGS
+build() {
+  local dir=$1 out=$2 pkg=$3 flags=$4 t0=$(date +%s)
+  echo "[node-components] building $out ($pkg) ..." >&2
+  ( cd "$dir" && go build -trimpath -ldflags "$flags" -o "$bin/$out.tmp" "$pkg" ) >&2
+  mv "$bin/$out.tmp" "$bin/$out"
+  echo "[node-components] built $out in $(( $(date +%s) - t0 ))s" >&2
+}
+build "$module" kubelet k8s.io/kubernetes/cmd/kubelet "$ldflags"
+build "$module" kube-proxy k8s.io/kubernetes/cmd/kube-proxy "$ldflags"
+build "$here/coredns" coredns github.com/coredns/coredns "-s -w"
 echo "$stamp" > "$bin/stamp"
 echo "[node-components] build took $(( $(date +%s) - start ))s" >&2
 echo "$bin"
