@@ -1,14 +1,19 @@
-// The proving ground itself, end to end: a real control plane and pods as processes (issue 2, item 7).
+// The proving ground itself, end to end: a real control plane with real nodes (kubelet + containerd,
+// MDB_NODES=real) or the pod runner (pods as processes). The same faults, the same expectations.
 // Reuses a running proving ground when KUBECONFIG points at one (its cluster.json sits beside the
-// kubeconfig); with KUBECONFIG unset it brings one up ($MDB_LOCAL_DIR) and tears it down at the end.
+// kubeconfig); with KUBECONFIG unset it brings one up ($MDB_LOCAL_DIR) and tears it down at the end,
+// and then proves the machine is as it was before (processes, mounts, namespaces, interfaces,
+// netfilter rules, kernel settings, cgroups).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { get } from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
-import { clusterDown, clusterUp, stateDirFrom } from "../local/controlplane/cluster.ts";
+import { clusterDown, clusterUp, readClusterInfo, stateDirFrom, type ClusterInfo } from "../local/controlplane/cluster.ts";
+import { hostState, type HostState } from "../local/controlplane/host-state.ts";
+import { podNetworkFromEnv } from "../local/controlplane/network.ts";
 import { waitFor } from "../local/controlplane/processes.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 
@@ -30,8 +35,17 @@ function httpGet(url: string, timeoutMs = 3_000): Promise<string> {
   });
 }
 
-function netnsList(): string[] {
-  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith("mdb-"));
+function netnsList(prefix: string): string[] {
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(prefix));
+}
+
+/** Network namespaces (by identity, `net:[inode]`) that some process still has. */
+function liveNetns(): Set<string> {
+  const found = new Set<string>();
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try { found.add(readlinkSync(`/proc/${pid}/ns/net`)); } catch { /* exited */ }
+  }
+  return found;
 }
 
 function alive(pid: number): boolean {
@@ -55,6 +69,8 @@ const elsewhere = kubeconfigFromEnv !== undefined && kubeconfigFromEnv !== "" &&
 
 describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG names a cluster that is not a proving ground" : false }, () => {
   let ground: Ground;
+  let info: ClusterInfo;
+  let before_: HostState | undefined;
   let kc: KubeConfig;
   let core: CoreV1Api;
   let apps: AppsV1Api;
@@ -80,9 +96,15 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     } else {
       const stateDir = stateDirFrom(); // $MDB_LOCAL_DIR or <repo>/.mdb-local
       const alreadyUp = existsSync(join(stateDir, "cluster.json"));
-      const info = await clusterUp({ stateDir, log: (l) => console.log(`[cluster:up] ${l}`) });
-      ground = { stateDir: info.stateDir, kubeconfig: info.kubeconfig, startedHere: !alreadyUp };
+      if (!alreadyUp) {
+        const net = podNetworkFromEnv();
+        before_ = hostState({ stateDir, bridge: net.bridge, netnsPrefix: net.netnsPrefix });
+      }
+      const up = await clusterUp({ stateDir, log: (l) => console.log(`[cluster:up] ${l}`) });
+      ground = { stateDir: up.stateDir, kubeconfig: up.kubeconfig, startedHere: !alreadyUp };
     }
+    info = readClusterInfo(ground.stateDir)!;
+    console.log(`proving ground with ${info.nodesMode === "real" ? "real nodes (kubelet + containerd)" : "the pod runner"}, ${info.nodes.length} nodes`);
     kc = new KubeConfig();
     kc.loadFromFile(ground.kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
@@ -140,7 +162,8 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     watch.abort();
     const ips = ready.map((p) => p.status!.podIP!);
     assert.equal(new Set(ips).size, replicas, `pod IPs must be distinct: ${ips.join(", ")}`);
-    for (const ip of ips) assert.match(ip, /^10\.244\.\d+\.\d+$/, "pod IPs come from the pod network, not loopback");
+    const network = info.network.gateway.split(".").slice(0, 2).join(".");
+    for (const ip of ips) assert.ok(ip.startsWith(`${network}.`), `pod IP ${ip} comes from the pod network ${info.network.cidr}, not loopback`);
     for (const p of ready) {
       assert.equal(await httpGet(`http://${p.status!.podIP}:8080/`), `${p.metadata!.name}\n`, "each pod answers with its own name");
       assert.deepEqual(p.status!.podIPs?.map((x) => x.ip), [p.status!.podIP]);
@@ -224,14 +247,18 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     assert.equal(readFileSync(join(ground.stateDir, "volumes", NS, "data", "marker"), "utf8"), "kept\n");
   });
 
-  test("an image missing from the image map leaves the container Waiting with ErrImagePull and says why", async () => {
-    await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "registry.invalid/nothing-here:1") });
+  test("an image that was never built leaves the container Waiting with ErrImagePull and says why", async () => {
+    await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "mdbcluster/not-built:1") });
     const state = await waitFor("a Waiting reason", async () => {
       const p = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
-      return p.status?.containerStatuses?.[0]?.state?.waiting;
+      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+      // A kubelet shows ContainerCreating while it sets up the sandbox and tries the pull.
+      return waiting?.reason === "ContainerCreating" ? undefined : waiting;
     }, 30_000);
     assert.match(state.reason ?? "", /^(ErrImagePull|ImagePullBackOff)$/);
-    assert.match(state.message ?? "", /registry\.invalid\/nothing-here:1.*not in the proving ground's image map/);
+    assert.match(state.message ?? "", info.nodesMode === "real"
+      ? /mdbcluster\/not-built:1.*not found/ // the loopback registry has no such image
+      : /mdbcluster\/not-built:1.*not in the proving ground's image map/);
     const pod = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
     assert.equal(pod.status?.phase, "Pending");
   });
@@ -296,26 +323,34 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     await recordRunnerState();
   });
 
-  test("tear down leaves no process, mount or network namespace behind", async () => {
-    assert.ok(seenNetns.size >= 5 && seenPids.size >= 5, `recorded the runner's sandboxes (${seenNetns.size}) and processes (${seenPids.size})`);
+  test("tear down leaves no process, mount or network namespace behind, and the machine as it was", async () => {
+    assert.ok(seenNetns.size >= 5 && seenPids.size >= 5, `recorded the pods' network namespaces (${seenNetns.size}) and processes (${seenPids.size})`);
+    const prefix = info.network.netnsPrefix;
+    const gone = (ns: string) => info.nodesMode === "real" ? !liveNetns().has(ns) : !netnsList(prefix).includes(ns);
     if (ground.startedHere) {
-      const runnerPid = (JSON.parse(readFileSync(join(ground.stateDir, "pids", "podrunner.pid"), "utf8")) as { pid: number }).pid;
-      const createdMountpoints = JSON.parse(readFileSync(join(ground.stateDir, "podrunner", "mountpoints.json"), "utf8")) as string[];
-      // The runner alone first: it must clean up after itself, before cluster:down sweeps anything.
-      process.kill(runnerPid, "SIGTERM");
-      await waitFor("the pod runner to exit", async () => !alive(runnerPid), 45_000);
-      for (const path of createdMountpoints) assert.equal(existsSync(path), false, `mount point ${path} the runner created is removed`);
-      assert.deepEqual(netnsList(), [], "no mdb-* network namespace left");
+      if (info.nodesMode === "podrunner") {
+        const runnerPid = (JSON.parse(readFileSync(join(ground.stateDir, "pids", "podrunner.pid"), "utf8")) as { pid: number }).pid;
+        const createdMountpoints = JSON.parse(readFileSync(join(ground.stateDir, "podrunner", "mountpoints.json"), "utf8")) as string[];
+        // The runner alone first: it must clean up after itself, before cluster:down sweeps anything.
+        process.kill(runnerPid, "SIGTERM");
+        await waitFor("the pod runner to exit", async () => !alive(runnerPid), 45_000);
+        for (const path of createdMountpoints) assert.equal(existsSync(path), false, `mount point ${path} the runner created is removed`);
+        assert.deepEqual(netnsList(prefix), [], `no ${prefix}* network namespace left`);
+      }
       await clusterDown({ stateDir: ground.stateDir, log: (l) => console.log(`[cluster:down] ${l}`) });
-      assert.equal(existsSync("/sys/class/net/mdb0"), false, "the bridge is removed");
+      assert.equal(existsSync(`/sys/class/net/${info.network.bridge}`), false, "the bridge is removed");
       assert.equal(existsSync(ground.stateDir), false, "the state directory is removed");
+      if (before_) {
+        const after_ = hostState({ stateDir: ground.stateDir, bridge: info.network.bridge, netnsPrefix: prefix });
+        for (const key of Object.keys(before_) as (keyof HostState)[]) assert.deepEqual(after_[key], before_[key], `${key} after cluster:down is as before cluster:up`);
+      }
     } else {
       await core.deleteNamespace({ name: NS });
-      await waitFor("every sandbox of the namespace's pods to be removed", async () => netnsList().every((n) => !seenNetns.has(n)), 60_000, 500);
+      await waitFor("every sandbox of the namespace's pods to be removed", async () => [...seenNetns].every(gone), 60_000, 500);
     }
     const leftPids = [...seenPids].filter(alive);
     assert.deepEqual(leftPids, [], "no container process left");
-    assert.ok([...seenNetns].every((n) => !netnsList().includes(n)), "no pod network namespace left");
+    assert.ok([...seenNetns].every(gone), "no pod network namespace left");
     const mounts = readFileSync("/proc/self/mountinfo", "utf8");
     assert.equal(mounts.includes(ground.stateDir), false, "no mount under the state directory");
     assert.equal(mounts.includes("/secrets/kubernetes.io/serviceaccount"), false, "no service-account mount in the host namespace");

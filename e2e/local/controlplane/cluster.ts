@@ -15,6 +15,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 const TOOLCHAIN_BUILD = join(REPO_ROOT, "e2e/local/toolchain/build.sh");
 const NODE_TOOLCHAIN_BUILD = join(REPO_ROOT, "e2e/local/toolchain/build-node.sh");
 export const DEFAULT_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology.yaml");
+/** Smaller by default: a real node costs a kubelet and a containerd (README, "Real nodes"). */
+export const DEFAULT_REAL_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology-real.yaml");
 
 export interface ClusterInfo {
   stateDir: string;
@@ -163,7 +165,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
   const net = podNetworkFromEnv();
   const nodesMode = nodesModeFromEnv();
   if (nodesMode === "real") checkRealNodeTools();
-  const topologyFile = resolve(opts.topologyFile ?? DEFAULT_TOPOLOGY);
+  const topologyFile = resolve(opts.topologyFile ?? (nodesMode === "real" ? DEFAULT_REAL_TOPOLOGY : DEFAULT_TOPOLOGY));
   if (!existsSync(topologyFile)) throw new Error(`topology file ${topologyFile} does not exist; pass --topology FILE (see e2e/local/topology.yaml)`);
   const nodes = parseTopology(readFileSync(topologyFile, "utf8"), topologyFile);
 

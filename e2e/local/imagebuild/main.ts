@@ -58,16 +58,27 @@ export function buildImages(opts: { only?: string[]; log?: (line: string) => voi
   mkdirSync(join(cache, "stamps"), { recursive: true });
   const built: string[] = [];
   const cached: string[] = [];
-  const upToDate = (name: string, key: string) =>
-    existsSync(stampFile(cache, name)) && readFileSync(stampFile(cache, name), "utf8") === key && buildah.imageId(name) !== undefined;
+  // A stamp holds the inputs' key and the image ID it produced: a warm run asks buildah nothing.
+  const stamp = (name: string): { key: string; id: string } | undefined => {
+    if (!existsSync(stampFile(cache, name))) return undefined;
+    const [key, id] = readFileSync(stampFile(cache, name), "utf8").split("\n");
+    return id ? { key, id } : undefined;
+  };
+  const idOf = (name: string) => stamp(name)?.id ?? buildah.imageId(name);
+  const upToDate = (name: string, key: string) => stamp(name)?.key === key;
+  const record = (name: string, key: string) => {
+    const id = buildah.imageId(name);
+    if (!id) throw new Error(`buildah built ${name} but cannot find it in its store`);
+    writeFileSync(stampFile(cache, name), `${key}\n${id}`);
+  };
 
   for (const base of catalog.bases) {
-    const parentId = base.kind === "node" ? buildah.imageId(base.from) ?? "" : "";
+    const parentId = base.kind === "node" ? idOf(base.from) ?? "" : "";
     const key = `${baseKey(base)}:${parentId}`;
     if (upToDate(base.name, key)) { cached.push(base.name); continue; }
     const t = Date.now();
     buildBase(base, buildah, join(cache, "work", "base"), log);
-    writeFileSync(stampFile(cache, base.name), key);
+    record(base.name, key);
     built.push(base.name);
     log(`built base ${base.name} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
   }
@@ -79,7 +90,7 @@ export function buildImages(opts: { only?: string[]; log?: (line: string) => voi
     const context = image.binaries.length ? stageContext(resolve(REPO_ROOT, image.context), image.binaries, join(cache, "work", "context")) : resolve(REPO_ROOT, image.context);
     if (!existsSync(dockerfile)) throw new Error(`${CATALOG_FILE}: ${primary}: Dockerfile ${image.dockerfile} does not exist`);
     const baseIds = readDockerfile(readFileSync(dockerfile, "utf8")).bases.map((b) => {
-      const id = buildah.imageId(b);
+      const id = idOf(b);
       if (!id) throw new Error(`${image.dockerfile} builds FROM ${b}, which is neither a base in ${CATALOG_FILE} nor an image built before it: add it there`);
       return `${b}=${id}`;
     });
@@ -89,7 +100,7 @@ export function buildImages(opts: { only?: string[]; log?: (line: string) => voi
     buildah.bud({ name: primary, dockerfile, context });
     for (const alias of aliases) buildah.tag(primary, alias);
     for (const name of image.names) buildah.publish(name);
-    writeFileSync(stampFile(cache, primary), key);
+    record(primary, key);
     built.push(primary);
     log(`built ${primary} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
   }

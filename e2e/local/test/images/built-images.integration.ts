@@ -14,6 +14,7 @@ import { loadCatalog } from "../../imagebuild/main.ts";
 import { registryDir } from "../../imagebuild/buildah.ts";
 import { splitImageName } from "../../imagebuild/catalog.ts";
 import { waitFor } from "../../controlplane/processes.ts";
+import { shimsOf } from "../../nodes/stop.ts";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
 const NODE_NAMESPACE = join(repo, "e2e/local/nodes/node-namespace.sh");
@@ -97,10 +98,17 @@ describe("built images", { timeout: 300_000 }, () => {
 
   after(async () => {
     if (socket && existsSync(socket)) {
-      for (const row of ctr("tasks", "list").split("\n").slice(1).filter(Boolean)) spawnSync("nsenter", ctrArgv("tasks", "kill", "-s", "SIGKILL", row.split(/\s+/)[0]));
+      // A killed task keeps its shim until the task is deleted.
+      for (const row of ctr("tasks", "list").split("\n").slice(1).filter(Boolean)) {
+        const id = row.split(/\s+/)[0];
+        spawnSync("nsenter", ctrArgv("tasks", "kill", "-s", "SIGKILL", id));
+        await waitFor(`task ${id} to stop`, () => !/RUNNING/.test(ctr("tasks", "list").split("\n").find((l) => l.startsWith(`${id} `)) ?? ""), 10_000, 100).catch(() => undefined);
+        spawnSync("nsenter", ctrArgv("tasks", "delete", "--force", id));
+      }
     }
     containerd?.kill("SIGTERM");
     if (containerd && containerd.exitCode === null) await new Promise((r) => containerd.once("exit", r));
+    for (const pid of socket ? shimsOf(socket) : []) process.kill(pid, "SIGKILL");
     registry?.kill("SIGTERM");
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
