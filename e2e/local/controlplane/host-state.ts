@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupHierarchies } from "../nodes/cgroups.ts";
+import { bridgePorts } from "./network.ts";
 
 export const WATCHED_SYSCTLS = [
   "kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory", "vm/panic_on_oom", "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes",
@@ -35,15 +36,26 @@ function out(cmd: string, args: string[]): string {
   return r.status === 0 ? r.stdout : "";
 }
 
-/** Processes (not this one or its ancestors) whose command line or environment names `dir`. */
+function parentOf(pid: string): string {
+  try { return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) \S+ /, "").split(" ")[0]; } catch { return "0"; }
+}
+
+/**
+ * Processes whose command line or environment names `dir`, other than this test process, its
+ * ancestors and its own helpers (e.g. the TypeScript loader's esbuild service inherits MDB_LOCAL_DIR).
+ */
 export function processesUsing(dir: string): string[] {
   const ancestors = new Set<string>();
   for (let pid = String(process.pid); pid !== "0" && !ancestors.has(pid);) {
     ancestors.add(pid);
-    pid = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) \S+ /, "").split(" ")[0];
+    pid = parentOf(pid);
   }
+  const isOurHelper = (pid: string) => {
+    for (let p = parentOf(pid), hops = 0; p !== "0" && hops < 64; p = parentOf(p), hops++) if (p === String(process.pid)) return true;
+    return false;
+  };
   const found: string[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && !ancestors.has(p))) {
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && !ancestors.has(p) && !isOurHelper(p))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
       const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
@@ -59,8 +71,7 @@ export function hostState(scope: { stateDir: string; bridge: string; netnsPrefix
     const file = join("/proc/sys", key);
     sysctls[key.replaceAll("/", ".")] = existsSync(file) ? readFileSync(file, "utf8").trim() : "(absent)";
   }
-  const links = out("ip", ["-o", "link", "show"]).split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
-    .filter((n) => n === scope.bridge || n.startsWith("veth")).sort();
+  const links = [...(existsSync(`/sys/class/net/${scope.bridge}`) ? [scope.bridge] : []), ...bridgePorts(scope.bridge)].sort();
   const netns = out("ip", ["netns", "list"]).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(scope.netnsPrefix) || n.startsWith("cni-")).sort();
   // Another proving ground's pod namespaces are bind mounts under /run/netns: not ours to compare.
   const ours = (m: string) => !/^\/(var\/)?run\/netns(\/|$)/.test(m) || m.startsWith(`/run/netns/${scope.netnsPrefix}`) || m.startsWith("/run/netns/cni-");

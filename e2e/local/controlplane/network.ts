@@ -3,6 +3,7 @@
 // ground on the same machine must not share is an environment override (README, "Two on one machine"):
 //   MDB_BRIDGE (mdb0)  MDB_POD_CIDR (10.244.0.0/16)  MDB_SERVICE_CIDR (10.96.0.0/16)
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 export interface PodNetwork {
   bridge: string;
@@ -88,10 +89,23 @@ export function podNetnsNames(net: PodNetwork = podNetworkFromEnv()): string[] {
   return out.split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(net.netnsPrefix));
 }
 
-/** Removes every pod namespace of this proving ground (their veths go with them) and the bridge. */
+/** Interfaces plugged into this proving ground's bridge (pods' host-side veths). */
+export function bridgePorts(bridge: string): string[] {
+  if (!existsSync(`/sys/class/net/${bridge}`)) return [];
+  return ip(["-o", "link", "show", "master", bridge]).split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
+}
+
+/**
+ * Removes every pod namespace of this proving ground, the veths still plugged into its bridge, and the
+ * bridge. Deleting a veth at once also frees its pod end: the kernel otherwise destroys a dead
+ * pod's namespace (and so the veth) only later, in the background.
+ */
 export function removePodNetwork(net: PodNetwork = podNetworkFromEnv()): void {
   for (const ns of podNetnsNames(net)) {
     try { ip(["netns", "delete", ns]); } catch { /* gone meanwhile */ }
+  }
+  for (const port of bridgePorts(net.bridge)) {
+    try { ip(["link", "delete", port]); } catch { /* gone meanwhile */ }
   }
   if (bridgeExists(net)) ip(["link", "delete", net.bridge]);
 }

@@ -1,7 +1,7 @@
 // buildah with the proving ground's own image store (not the machine's default one), chroot
 // isolation (no nested namespaces needed) and no pulls: every FROM names an image built here first.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { splitImageName } from "./catalog.ts";
@@ -77,13 +77,22 @@ export class Buildah {
     this.run(["tag", image, name]);
   }
 
-  /** Publishes `name` into the OCI layout of its repository under `registryDir()`. */
+  /**
+   * Publishes `name` into the OCI layout of its repository under `registryDir()`. Layers stay
+   * uncompressed: they only travel over loopback, and every node would spend CPU un-gzipping them.
+   */
   publish(name: string): string {
     const { host, repository, tag } = splitImageName(name);
     const dir = join(registryDir(this.cache), host, repository);
     mkdirSync(dir, { recursive: true });
-    this.run(["push", "--quiet", "--format", "oci", name, `oci:${dir}:${tag}`]);
+    this.run(["push", "--quiet", "--format", "oci", "--disable-compression", name, `oci:${dir}:${tag}`]);
     return dir;
+  }
+
+  /** Empties a repository's layout, so replaced manifests and layers of older builds do not pile up. */
+  unpublishRepository(name: string): void {
+    const { host, repository } = splitImageName(name);
+    rmSync(join(registryDir(this.cache), host, repository), { recursive: true, force: true });
   }
 
   published(name: string): boolean {

@@ -19,6 +19,9 @@ export function loadCatalog(file = CATALOG_FILE): ImageCatalog {
   return parseCatalog(readFileSync(file, "utf8"), file);
 }
 
+/** Part of every image's cache key: changing how images are published republishes them all. */
+const PUBLISH_FORMAT = "oci-uncompressed-v1";
+
 const TOOLS: [string, string][] = [["buildah", "buildah"], ["debootstrap", "debootstrap"], ["npm", "npm"], ["tar", "tar"]];
 
 function stampFile(cache: string, name: string): string {
@@ -94,11 +97,12 @@ export function buildImages(opts: { only?: string[]; log?: (line: string) => voi
       if (!id) throw new Error(`${image.dockerfile} builds FROM ${b}, which is neither a base in ${CATALOG_FILE} nor an image built before it: add it there`);
       return `${b}=${id}`;
     });
-    const key = buildInputsHash(dockerfile, context, [...baseIds, ...image.names]);
+    const key = buildInputsHash(dockerfile, context, [...baseIds, ...image.names, PUBLISH_FORMAT]);
     if (upToDate(primary, key) && image.names.every((n) => isPublished(n, cache))) { cached.push(primary); continue; }
     const t = Date.now();
     buildah.bud({ name: primary, dockerfile, context });
     for (const alias of aliases) buildah.tag(primary, alias);
+    for (const name of new Set(image.names.map((n) => n.slice(0, n.lastIndexOf(":"))))) buildah.unpublishRepository(`${name}:x`);
     for (const name of image.names) buildah.publish(name);
     record(primary, key);
     built.push(primary);
