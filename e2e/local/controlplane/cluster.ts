@@ -2,11 +2,11 @@
 // kube-controller-manager, kube-scheduler) from the pinned build, plus the pod runner standing in for
 // the kubelet on every Node of the topology. See e2e/local/README in the project README.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertPortFree, delay, ProcessTable, waitFor } from "./processes.ts";
+import { assertPortFree, delay, ProcessTable, waitFor, type DaemonSpec } from "./processes.ts";
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
 import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } from "./network.ts";
 import { parseTopology, TopologyError, type LocalNode } from "./topology.ts";
@@ -43,8 +43,8 @@ export interface UpOptions {
 
 export class DaemonExitedError extends Error {
   readonly fatal = true; // stops waitFor at once
-  constructor(readonly daemon: string, readonly logFile: string) {
-    super(`${daemon} exited during start-up (the end of its log ${logFile} is printed above)`);
+  constructor(readonly daemon: string, readonly logFile: string, how?: string) {
+    super(`${daemon} exited during start-up${how ? ` (${how})` : ""} (the end of its log ${logFile} is printed above)`);
   }
 }
 
@@ -217,8 +217,24 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     mkdirSync(stateDir, { recursive: true });
     const table = new ProcessTable(stateDir);
     // A component that exits while we wait for it fails the start-up at once, naming it.
+    // A component that exits at once without writing a single log line failed before its own code ran
+    // (once seen on a fresh machine, never reproduced): it is started once more before giving up.
+    const specs = new Map<string, DaemonSpec>();
+    const retried = new Set<string>();
+    const start = (spec: DaemonSpec) => { specs.set(spec.name, spec); return table.start(spec); };
     const alive = (name: string, check: () => Promise<boolean> | boolean) => (): Promise<boolean> | boolean => {
-      if (table.running(name) === undefined) throw new DaemonExitedError(name, table.logFile(name));
+      if (table.running(name) === undefined) {
+        const file = table.logFile(name);
+        const silent = !existsSync(file) || statSync(file).size === 0;
+        const spec = specs.get(name);
+        if (silent && spec && !retried.has(name)) {
+          retried.add(name);
+          log(`${name} exited at once (${table.exitOf(name) ?? "no exit status"}) without writing to its log; starting it once more`);
+          start(spec);
+          return false;
+        }
+        throw new DaemonExitedError(name, file, table.exitOf(name));
+      }
       return check();
     };
     ensureBridge(net);
@@ -236,7 +252,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     writeFileSync(schedConfig, kubeconfigYaml(hostUrl, pki, "scheduler"), { mode: 0o600 });
 
     const etcdUrl = `http://127.0.0.1:${p.etcdClient}`;
-    table.start({ name: "etcd", command: join(binDir, "etcd"), args: [
+    start({ name: "etcd", command: join(binDir, "etcd"), args: [
       "--name=mdb-local", `--data-dir=${join(stateDir, "etcd")}`,
       `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
       `--listen-peer-urls=http://127.0.0.1:${p.etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${p.etcdPeer}`,
@@ -248,7 +264,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     mark("etcd");
 
     const evictionSeconds = opts.evictionSeconds ?? envInt("MDB_EVICTION_SECONDS", 30);
-    table.start({ name: "kube-apiserver", command: join(binDir, "kube-apiserver"), args: [
+    start({ name: "kube-apiserver", command: join(binDir, "kube-apiserver"), args: [
       `--etcd-servers=${etcdUrl}`,
       "--bind-address=0.0.0.0", `--secure-port=${p.apiserver}`, `--advertise-address=${net.gateway}`,
       `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`, `--client-ca-file=${pki.caCert}`,
@@ -269,7 +285,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
     mark("apiserver");
 
     const nodeGraceSeconds = opts.nodeGraceSeconds ?? envInt("MDB_NODE_GRACE_SECONDS", 20);
-    table.start({ name: "kube-controller-manager", command: join(binDir, "kube-controller-manager"), args: [
+    start({ name: "kube-controller-manager", command: join(binDir, "kube-controller-manager"), args: [
       `--kubeconfig=${kcmConfig}`, `--authentication-kubeconfig=${kcmConfig}`, `--authorization-kubeconfig=${kcmConfig}`,
       `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`,
       "--use-service-account-credentials=true",
@@ -278,7 +294,7 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
       `--node-monitor-grace-period=${nodeGraceSeconds}s`, "--node-monitor-period=2s",
       "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route", "--v=1",
     ] });
-    table.start({ name: "kube-scheduler", command: join(binDir, "kube-scheduler"), args: [
+    start({ name: "kube-scheduler", command: join(binDir, "kube-scheduler"), args: [
       `--kubeconfig=${schedConfig}`, `--authentication-kubeconfig=${schedConfig}`, `--authorization-kubeconfig=${schedConfig}`,
       "--bind-address=127.0.0.1", `--secure-port=${p.scheduler}`, "--leader-elect=false", "--v=1",
     ] });

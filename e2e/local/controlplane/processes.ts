@@ -16,6 +16,9 @@ export interface DaemonSpec {
   execs?: string;
 }
 
+/** How each process this node process started ended (by pid file), for messages about a failed start. */
+const exits = new Map<string, string>();
+
 export class ProcessTable {
   constructor(readonly stateDir: string) {}
 
@@ -32,11 +35,19 @@ export class ProcessTable {
       });
       if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
       child.unref();
-      writeFileSync(this.pidFile(spec.name), JSON.stringify({ pid: child.pid, command: spec.execs ?? spec.command }));
+      const pidFile = this.pidFile(spec.name);
+      exits.delete(pidFile);
+      child.once("exit", (code, signal) => exits.set(pidFile, signal ? `killed by ${signal}` : `exit code ${code}`));
+      writeFileSync(pidFile, JSON.stringify({ pid: child.pid, command: spec.execs ?? spec.command }));
       return child.pid;
     } finally {
       closeSync(log);
     }
+  }
+
+  /** How a process this node process started under `name` ended ("exit code 1", "killed by SIGKILL"), if it did. */
+  exitOf(name: string): string | undefined {
+    return exits.get(this.pidFile(name));
   }
 
   /** The pid of a running process we started under `name`, or undefined. */

@@ -81,6 +81,10 @@ export function parseCatalog(text: string, file = "image-builds.yaml"): ImageCat
     (names as string[]).forEach((n, j) => {
       if (!FULL_NAME.test(n)) fail([...at, "names", j], `'${n}' is not a full image name host/path:tag (e.g. docker.io/mdbcluster/node:dev)`);
       if (seen.has(n)) fail([...at, "names", j], `'${n}' is listed twice`);
+      // Each build republishes its repositories whole, so a repository belongs to one entry.
+      const repo = n.slice(0, n.lastIndexOf(":"));
+      const owner = images.findIndex((other) => other.names.some((o) => o.slice(0, o.lastIndexOf(":")) === repo));
+      if (owner >= 0) fail([...at, "names", j], `repository ${repo} is already built by images[${owner}]: list every tag of it there`);
       seen.add(n);
     });
     if (typeof entry.dockerfile !== "string" || entry.dockerfile === "") fail([...at, "dockerfile"], "expected the Dockerfile's path from the repository root");

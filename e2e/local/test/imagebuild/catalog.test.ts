@@ -25,6 +25,7 @@ describe("image-builds.yaml", () => {
       ["bases:\n  docker.io/library/debian:12: { debian: bookworm }\n  docker.io/library/node:24:\n    from: docker.io/library/debian:12\n    node: \"24\"\n    npm: 11.0.0\nimages: []\n", /\.node: expected an exact version X\.Y\.Z/],
       ["images:\n  - { names: [docker.io/a/b:1], dockerfile: x }\n  - { names: [docker.io/a/b:1], dockerfile: y }\n", /images\.1\.names\.0: 'docker\.io\/a\/b:1' is listed twice/],
       ["images: 3\n", /images: expected a list/],
+      ["images:\n  - { names: [docker.io/a/b:1], dockerfile: x }\n  - { names: [docker.io/a/b:2], dockerfile: y }\n", /images\.1\.names\.0: repository docker\.io\/a\/b is already built by images\[0\]/],
     ];
     for (const [text, message] of cases) assert.throws(() => parseCatalog(text, "f.yaml"), message, text);
   });

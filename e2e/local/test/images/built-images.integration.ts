@@ -2,7 +2,7 @@
 // private containerd (in its own mount namespace, as a real node's is) and started with runc. Checks
 // that each image's user, entrypoint and command are the ones its Dockerfile asks for, that it runs
 // with a read-only root filesystem, and that the member image's mdb-engine and mdb-sidecar start.
-// Needs the images: run `npm run images:build` first (.ci/run does).
+// Builds the images first when they are missing or stale (warm: about a second; cold: minutes).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -10,7 +10,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadCatalog } from "../../imagebuild/main.ts";
+import { buildImages, loadCatalog } from "../../imagebuild/main.ts";
 import { registryDir } from "../../imagebuild/buildah.ts";
 import { splitImageName } from "../../imagebuild/catalog.ts";
 import { waitFor } from "../../controlplane/processes.ts";
@@ -78,6 +78,7 @@ describe("built images", { timeout: 300_000 }, () => {
   const inNetns = (pid: number, ...cmd: string[]) => spawnSync("nsenter", [`--net=/proc/${pid}/ns/net`, ...cmd], { encoding: "utf8", timeout: 5_000 });
 
   before(async () => {
+    buildImages({ log: (l) => console.log(`[images] ${l}`) });
     dir = mkdtempSync("/tmp/mdb-imgtest-");
     // The registry runs as its own process, as on the proving ground: ctr calls below block this one.
     port = await new Promise<number>((resolve) => { const s = createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
