@@ -2,7 +2,7 @@
 // the pinned modules, in the node's own mount namespace (node-namespace.sh), with its own IP on the
 // pod bridge and its own cgroup parent; plus the loopback image registry, kube-proxy and the agent that
 // answers cluster:fault. cluster.ts calls startRealNodes after the control plane is up.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { certKubeconfigYaml, ensureClientCert, type Pki } from "../controlplane/pki.ts";
@@ -85,6 +85,7 @@ export async function startRealNodes(localNodes: LocalNode[], input: RealNodesIn
     addBridgeAddress(node.ip, net);
     createCgroupRoot(node.cgroupRoot);
     writeFileSync(join(node.dir, "containerd.toml"), containerdConfig(node, hostsDir));
+    seedContent(store, join(node.dir, "containerd/root/io.containerd.content.v1.content/blobs/sha256"));
     writeFileSync(join(node.dir, "cni", "10-pods.conflist"), cniConfig(node, net));
     const reserved = systemReservedFor(node.capacity, machine);
     if (reserved.warning) log(`node ${node.name}: ${reserved.warning}`);
@@ -124,6 +125,28 @@ export async function startRealNodes(localNodes: LocalNode[], input: RealNodesIn
 
   await startAndWaitExec(table, { name: "nodeagent", command: process.execPath, args: ["--import", "tsx", AGENT_MAIN], env: { ...process.env, MDB_LOCAL_DIR: input.stateDir } });
   return info;
+}
+
+/**
+ * Hard-links every published blob into a node's content store before its containerd starts. A pull
+ * still resolves, checks and unpacks the image as usual, but containerd finds each blob already
+ * present and transfers nothing: six nodes pulling the member image do not copy it six times.
+ */
+function seedContent(store: string, blobsDir: string): void {
+  mkdirSync(blobsDir, { recursive: true });
+  for (const host of readdirSync(store)) {
+    const walk = (dir: string) => {
+      if (existsSync(join(dir, "oci-layout"))) {
+        const blobs = join(dir, "blobs/sha256");
+        for (const blob of existsSync(blobs) ? readdirSync(blobs) : []) {
+          if (!existsSync(join(blobsDir, blob))) linkSync(join(blobs, blob), join(blobsDir, blob));
+        }
+        return;
+      }
+      for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
+    };
+    walk(join(store, host));
+  }
 }
 
 export function readRealNodesInfo(stateDir: string): RealNodesInfo | undefined {

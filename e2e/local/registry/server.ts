@@ -67,8 +67,9 @@ export function handle(store: string, req: IncomingMessage, res: ServerResponse)
   createReadStream(path).pipe(res);
 }
 
-export function startRegistry(store: string, port: number, host = "127.0.0.1"): Promise<Server> {
+export function startRegistry(store: string, port: number, host = "127.0.0.1", log?: (line: string) => void): Promise<Server> {
   const server = createServer((req, res) => {
+    res.once("finish", () => log?.(`${req.method} ${req.url} ${res.statusCode} ${res.getHeader("content-length") ?? 0}`));
     try { handle(store, req, res); } catch (e) { error(res, 500, "UNKNOWN", (e as Error).message); }
   });
   return new Promise((resolve, reject) => {
@@ -83,7 +84,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error("usage: server.ts STORE_DIR PORT");
     process.exit(2);
   }
-  startRegistry(store, Number(port)).then(() => console.log(`registry serving ${store} on 127.0.0.1:${port}`), (e: Error) => {
+  startRegistry(store, Number(port), "127.0.0.1", (line) => console.log(`${new Date().toISOString()} ${line}`)).then(() => console.log(`registry serving ${store} on 127.0.0.1:${port}`), (e: Error) => {
     console.error(`registry: cannot listen on 127.0.0.1:${port}: ${e.message}`);
     process.exit(1);
   });
