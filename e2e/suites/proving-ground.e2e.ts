@@ -323,6 +323,66 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     await recordRunnerState();
   });
 
+  test("member pods of the node image run as the operator will run them, and reach each other by stable name", async () => {
+    const password = "pg-engine-password-0123456789";
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "member-auth" },
+      stringData: { password, token: "pg-sidecar-token-".padEnd(40, "t") } } });
+    await core.createNamespacedService({ namespace: NS, body: { metadata: { name: "m" },
+      spec: { clusterIP: "None", selector: { app: "m" }, ports: [{ name: "redis", port: 6379 }] } } });
+    const env = [
+      { name: "MDB_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+      { name: "MDB_PASSWORD_FILE", value: "/secrets/password" }, { name: "MDB_SIDECAR_TOKEN_FILE", value: "/secrets/token" },
+    ];
+    const securityContext = { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+    const volumeMounts = [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }, { name: "auth", mountPath: "/secrets", readOnly: true }];
+    await apps.createNamespacedStatefulSet({ namespace: NS, body: {
+      metadata: { name: "m" },
+      spec: {
+        serviceName: "m", replicas: 2, podManagementPolicy: "Parallel", selector: { matchLabels: { app: "m" } },
+        template: {
+          metadata: { labels: { app: "m" } },
+          spec: {
+            terminationGracePeriodSeconds: 2, securityContext: { runAsNonRoot: true },
+            containers: [
+              { name: "engine", image: "mdbcluster/node:dev", args: ["mdb-engine"], env, securityContext, volumeMounts,
+                readinessProbe: { tcpSocket: { port: 6379 }, periodSeconds: 1 } },
+              { name: "sidecar", image: "mdbcluster/node:dev", args: ["mdb-sidecar"], env, securityContext, volumeMounts,
+                livenessProbe: { httpGet: { path: "/livez", port: 7071 }, periodSeconds: 2 } },
+            ],
+            volumes: [{ name: "tmp", emptyDir: {} }, { name: "auth", secret: { secretName: "member-auth" } }],
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+      },
+    } });
+    await waitFor("both members Ready", async () => (await pods("app=m")).filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 2, 180_000, 500);
+    // A client pod reaches member 0 by its stable name (cluster DNS on real nodes, /etc/hosts on the pod runner).
+    await core.createNamespacedPod({ namespace: NS, body: {
+      metadata: { name: "member-client" },
+      spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "ping", image: "mdbcluster/node:dev",
+        command: ["redis-cli", "-h", `m-0.m.${NS}.svc.cluster.local`, "--no-auth-warning", "-a", password, "ping"] }] },
+    } });
+    const done = await waitFor("member-client to finish", async () => {
+      const p = await core.readNamespacedPod({ name: "member-client", namespace: NS });
+      return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
+    }, 120_000, 500);
+    const log = await core.readNamespacedPodLog({ name: "member-client", namespace: NS });
+    assert.equal(done.status?.phase, "Succeeded", `the client's log: ${log}`);
+    assert.match(log, /PONG/);
+    if (info.nodesMode === "real") {
+      // The kubelet enforces what the pod runner cannot: the image's user and a read-only root filesystem.
+      const m0 = (await pods("app=m")).find((p) => p.metadata?.name === "m-0")!;
+      const reply = await sendControl(ground.stateDir, { action: "status" });
+      const summary = (reply.data as { pods: { pod: string; containers: { name: string; pid?: number }[] }[] }).pods.find((p) => p.pod === `${NS}/m-0`);
+      const enginePid = summary?.containers.find((c) => c.name === "engine")?.pid;
+      assert.ok(enginePid, `the agent reports m-0's engine pid (${JSON.stringify(summary)})`);
+      assert.match(readFileSync(`/proc/${enginePid}/status`, "utf8"), /^Uid:\s+10001\s/m, "the engine runs as the image's user 10001");
+      const root = readFileSync(`/proc/${enginePid}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/");
+      assert.match(root ?? "", /\sro[,\s]/, `m-0's root filesystem is mounted read-only (${root})`);
+      assert.ok(m0.status?.podIP, "m-0 has a pod IP");
+    }
+  });
+
   test("tear down leaves no process, mount or network namespace behind, and the machine as it was", async () => {
     assert.ok(seenNetns.size >= 5 && seenPids.size >= 5, `recorded the pods' network namespaces (${seenNetns.size}) and processes (${seenPids.size})`);
     const prefix = info.network.netnsPrefix;
