@@ -10,10 +10,12 @@ import { assertPortFree, delay, ProcessTable, waitFor, type DaemonSpec } from ".
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
 import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } from "./network.ts";
 import { parseTopology, TopologyError, type LocalNode } from "./topology.ts";
+import { assertNoOtherKubeProxy, checkRealNodeTools, daemonsOf, ensureNodeBinaries, nodesModeFromEnv, podRunnerRange, type NodesMode } from "./node-modes.ts";
+
+export { nodesModeFromEnv, type NodesMode };
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const TOOLCHAIN_BUILD = join(REPO_ROOT, "e2e/local/toolchain/build.sh");
-const NODE_TOOLCHAIN_BUILD = join(REPO_ROOT, "e2e/local/toolchain/build-node.sh");
 export const DEFAULT_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology.yaml");
 /** Smaller by default: a real node costs a kubelet and a containerd (README, "Real nodes"). */
 export const DEFAULT_REAL_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology-real.yaml");
@@ -48,24 +50,8 @@ export class DaemonExitedError extends Error {
   }
 }
 
-export type NodesMode = "podrunner" | "real";
-
-export function nodesModeFromEnv(env: NodeJS.ProcessEnv = process.env): NodesMode {
-  const raw = env.MDB_NODES || "podrunner";
-  if (raw !== "podrunner" && raw !== "real") throw new Error(`MDB_NODES=${raw}: expected 'real' (kubelets with containerd) or 'podrunner' (pods as processes)`);
-  return raw;
-}
-
 export function stateDirFrom(dir?: string): string {
   return resolve(dir ?? process.env.MDB_LOCAL_DIR ?? join(REPO_ROOT, ".mdb-local"));
-}
-
-const CONTROL_PLANE = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
-
-/** The long-running processes a complete proving ground has, by the names its process table uses. */
-function daemonsOf(mode: NodesMode, nodes: { name: string }[]): string[] {
-  return mode === "podrunner" ? [...CONTROL_PLANE, "podrunner"]
-    : [...CONTROL_PLANE, "registry", "kube-proxy", "nodeagent", ...nodes.flatMap((n) => [`containerd-${n.name}`, `kubelet-${n.name}`])];
 }
 
 function envInt(name: string, fallback: number): number {
@@ -376,37 +362,6 @@ export async function clusterDown(opts: { stateDir?: string; log?: (line: string
     }
   }
   log(`proving ground stopped; removed ${stateDir}`);
-}
-
-/** The pod runner's address range: everything in the pod network above its first /24 (the gateway's). */
-function podRunnerRange(net: PodNetwork): string {
-  const [a, b] = net.gateway.split(".");
-  return net.prefixLength <= 16 ? `${a}.${b}.1.2-${a}.${b}.255.254` : `${net.gateway.replace(/\.1$/, ".2")}-${net.gateway.replace(/\.1$/, ".254")}`;
-}
-
-const REAL_NODE_TOOLS: [tool: string, pkg: string][] = [
-  ["containerd", "containerd"], ["ctr", "containerd"], ["runc", "runc"], ["nft", "nftables"], ["buildah", "buildah"], ["debootstrap", "debootstrap"],
-];
-
-function checkRealNodeTools(): void {
-  const missing = REAL_NODE_TOOLS.filter(([tool]) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status !== 0);
-  if (!existsSync("/usr/lib/cni/bridge")) missing.push(["/usr/lib/cni/bridge", "containernetworking-plugins"]);
-  if (missing.length > 0) throw new Error(`MDB_NODES=real needs: ${missing.map(([tool, pkg]) => `'${tool}' (apt-get install -y ${pkg})`).join(", ")}`);
-}
-
-/** kube-proxy's nftables tables are machine-wide: two real-node proving grounds cannot share them. */
-function assertNoOtherKubeProxy(): void {
-  const r = spawnSync("nft", ["list", "table", "ip", "kube-proxy"], { stdio: "ignore" });
-  if (r.status === 0) throw new Error("the nftables table 'ip kube-proxy' exists: another real-node proving ground (or a kube-proxy) runs on this machine; stop it first (npm run cluster:down with its MDB_LOCAL_DIR), or use MDB_NODES=podrunner");
-}
-
-/** kubelet and kube-proxy from the pinned modules (cold: about a minute with the control plane's build cache). */
-export function ensureNodeBinaries(log: (line: string) => void): string {
-  const r = spawnSync("bash", [NODE_TOOLCHAIN_BUILD], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (r.status !== 0) throw new Error(`building kubelet and kube-proxy failed (exit ${r.status}); see the output above`);
-  const bin = r.stdout.trim().split("\n").pop() ?? "";
-  log(`node binaries ready: ${bin}`);
-  return bin;
 }
 
 /** Mounts the pod runner left under the state dir in the host's namespace (none when it cleaned up). */

@@ -4,6 +4,7 @@ import { podNetworkFromEnv, parseCidr } from "../../controlplane/network.ts";
 import { planRealNodes } from "../../nodes/plan.ts";
 import { cniConfig, kubeletConfig, kubeProxyConfig, containerdConfig, registryHostsToml } from "../../nodes/configs.ts";
 import { systemReservedFor } from "../../nodes/capacity.ts";
+import { daemonsOf, nodesModeFromEnv, podRunnerRange } from "../../controlplane/node-modes.ts";
 import type { LocalNode } from "../../controlplane/topology.ts";
 
 const node = (name: string, extra: Partial<LocalNode> = {}): LocalNode => ({
@@ -76,5 +77,18 @@ describe("topology capacity on a real node", () => {
   test("asking for more than the machine has is reported, not hidden", () => {
     const r = systemReservedFor({ cpu: "8", memory: "32Gi", pods: "110" }, machine);
     assert.match(r.warning ?? "", /cpu 8 \(machine: 2\), memory 32Gi \(machine: 24Gi\)/);
+  });
+});
+
+describe("node modes", () => {
+  test("MDB_NODES picks the kind of nodes and names what is wrong", () => {
+    assert.equal(nodesModeFromEnv({}), "podrunner");
+    assert.equal(nodesModeFromEnv({ MDB_NODES: "real" }), "real");
+    assert.throws(() => nodesModeFromEnv({ MDB_NODES: "kubelet" }), /MDB_NODES=kubelet: expected 'real' \(kubelets with containerd\) or 'podrunner'/);
+  });
+  test("a complete proving ground has a containerd and a kubelet per real node; the pod runner's range starts above the gateway's /24", () => {
+    assert.deepEqual(daemonsOf("real", [{ name: "a" }]), ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "registry", "kube-proxy", "nodeagent", "containerd-a", "kubelet-a"]);
+    assert.deepEqual(daemonsOf("podrunner", [{ name: "a" }]).at(-1), "podrunner");
+    assert.equal(podRunnerRange(podNetworkFromEnv({ MDB_POD_CIDR: "10.245.0.0/16" })), "10.245.1.2-10.245.255.254");
   });
 });
