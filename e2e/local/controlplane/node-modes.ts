@@ -25,10 +25,10 @@ export function daemonsOf(mode: NodesMode, nodes: { name: string }[]): string[] 
     : [...CONTROL_PLANE, "registry", "kube-proxy", "nodeagent", ...nodes.flatMap((n) => [`containerd-${n.name}`, `kubelet-${n.name}`])];
 }
 
-/** The pod runner's address range: everything in the pod network above its first /24 (the gateway's). */
+/** The pod runner's address range: everything in the pod network (a /16, see network.ts) above its first /24 (the gateway's). */
 export function podRunnerRange(net: PodNetwork): string {
   const [a, b] = net.gateway.split(".");
-  return net.prefixLength <= 16 ? `${a}.${b}.1.2-${a}.${b}.255.254` : `${net.gateway.replace(/\.1$/, ".2")}-${net.gateway.replace(/\.1$/, ".254")}`;
+  return `${a}.${b}.1.2-${a}.${b}.255.254`;
 }
 
 const REAL_NODE_TOOLS: [tool: string, pkg: string][] = [
