@@ -10,6 +10,7 @@ import { assertPortFree, delay, ProcessTable, waitFor, type DaemonSpec } from ".
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
 import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } from "./network.ts";
 import { parseTopology, TopologyError, type LocalNode } from "./topology.ts";
+import { withStateLock } from "./state-lock.ts";
 import { assertNoOtherKubeProxy, checkRealNodeTools, daemonsOf, ensureNodeBinaries, nodesModeFromEnv, podRunnerRange, type NodesMode } from "./node-modes.ts";
 
 export { nodesModeFromEnv, type NodesMode };
@@ -141,6 +142,11 @@ function anyRunning(stateDir: string): boolean {
 }
 
 export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
+  const log = opts.log ?? ((line: string) => console.error(`[cluster:up] ${line}`));
+  return withStateLock(stateDirFrom(opts.stateDir), () => startProvingGround({ ...opts, log }), { log });
+}
+
+async function startProvingGround(opts: UpOptions): Promise<ClusterInfo> {
   const log = opts.log ?? ((line: string) => console.error(`[cluster:up] ${line}`));
   const stateDir = stateDirFrom(opts.stateDir);
   const t0 = Date.now();
@@ -334,6 +340,11 @@ export async function clusterUp(opts: UpOptions = {}): Promise<ClusterInfo> {
 }
 
 export async function clusterDown(opts: { stateDir?: string; log?: (line: string) => void } = {}): Promise<void> {
+  const log = opts.log ?? ((line: string) => console.error(`[cluster:down] ${line}`));
+  return withStateLock(stateDirFrom(opts.stateDir), () => stopProvingGround({ ...opts, log }), { log });
+}
+
+async function stopProvingGround(opts: { stateDir?: string; log?: (line: string) => void }): Promise<void> {
   const log = opts.log ?? ((line: string) => console.error(`[cluster:down] ${line}`));
   const stateDir = stateDirFrom(opts.stateDir);
   const table = new ProcessTable(stateDir);
