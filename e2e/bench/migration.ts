@@ -18,7 +18,7 @@ import {
 } from "../../node-image/test/support/engines.ts";
 import { percentile } from "../../node-image/test/support/traffic.ts";
 import { startTrafficProcess } from "./support/traffic-process.ts";
-import { migrateSlots, parseClusterNodes, type MigrationResult } from "../../node-image/src/migration/index.ts";
+import { migrateSlots, clusterViewOf, type MigrationResult } from "../../node-image/src/migration/index.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 100);
@@ -73,7 +73,7 @@ function round(n: number, digits = 2): number {
 async function ownedSlots(e: EngineProcess): Promise<number[]> {
   const conn = e.connect();
   try {
-    const view = parseClusterNodes(String(await conn.call("CLUSTER", "NODES")));
+    const view = clusterViewOf(String(await conn.call("CLUSTER", "NODES")));
     const out: number[] = [];
     view.owners.forEach((owner, slot) => { if (owner === view.myId) out.push(slot); });
     return out;

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The kind path, for machines with a Docker engine: create a kind cluster with the topology labels,
-# build this project's images, load them into the nodes, install the chart (when the operator image
-# and chart are present in this checkout), and run the same e2e suites as on the proving ground.
+# build this project's images, load them into the nodes, and run the same e2e suites as on the
+# proving ground (the operator suite installs charts/mdb-operator itself, with MDB_IMAGE_TAG).
 #   e2e/kind/run.sh            create (or reuse) the cluster, build, load, install, test
 #   e2e/kind/run.sh --delete   delete the kind cluster
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cluster=mdbcluster
 tag="${MDB_IMAGE_TAG:-dev}"
+export MDB_IMAGE_TAG="$tag"
 
 need() { command -v "$1" >/dev/null || { echo "error: '$1' is not installed: $2" >&2; exit 1; }; }
 need docker "install Docker (the kind path needs a running Docker engine)"
@@ -39,12 +40,6 @@ for spec in "${images[@]}"; do
   docker build -t "$image" -f "$root/$dockerfile" "$root"
   kind load docker-image "$image" --name "$cluster"
 done
-
-if [ -d "$root/charts/mdbcluster" ] && [ -f "$root/operator/Dockerfile" ]; then
-  need helm "install helm v3, or use the proving ground's build (e2e/local/toolchain/build.sh)"
-  helm upgrade --install mdbcluster "$root/charts/mdbcluster" --namespace mdbcluster-system --create-namespace \
-    --set image.tag="$tag" --wait --timeout 5m
-fi
 
 cd "$root"
 KUBECONFIG="$KUBECONFIG" MDB_E2E_PLATFORM=kind npm run test:e2e

@@ -8,13 +8,14 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { get } from "node:http";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
-import { clusterDown, clusterUp, readClusterInfo, stateDirFrom, type ClusterInfo } from "../local/controlplane/cluster.ts";
+import { clusterDown, readClusterInfo, stateDirFrom, type ClusterInfo } from "../local/controlplane/cluster.ts";
 import { hostState, type HostState } from "../local/controlplane/host-state.ts";
 import { podNetworkFromEnv } from "../local/controlplane/network.ts";
-import { waitFor } from "../local/controlplane/processes.ts";
+import { acquireGround, kubeconfigNamesAnotherCluster, releaseGround } from "../support/ground.ts";
+import { waitFor } from "../../common/wait.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 
 const NS = `pg-${Date.now().toString(36)}`;
@@ -64,8 +65,7 @@ const testPod = (name: string, serviceAccountName: string, image: string): V1Pod
 
 // With KUBECONFIG pointing at another cluster (the kind path) there is no pod runner to test: this
 // suite is about the proving ground itself, like controlplane.e2e.ts.
-const kubeconfigFromEnv = process.env.KUBECONFIG;
-const elsewhere = kubeconfigFromEnv !== undefined && kubeconfigFromEnv !== "" && !existsSync(join(dirname(kubeconfigFromEnv), "cluster.json"));
+const elsewhere = kubeconfigNamesAnotherCluster();
 
 describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG names a cluster that is not a proving ground" : false }, () => {
   let ground: Ground;
@@ -91,18 +91,12 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
   const pods = async (selector: string) => (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
 
   before(async () => {
-    if (kubeconfigFromEnv) {
-      ground = { stateDir: dirname(kubeconfigFromEnv), kubeconfig: kubeconfigFromEnv, startedHere: false };
-    } else {
-      const stateDir = stateDirFrom(); // $MDB_LOCAL_DIR or <repo>/.mdb-local
-      const alreadyUp = existsSync(join(stateDir, "cluster.json"));
-      if (!alreadyUp) {
-        const net = podNetworkFromEnv();
-        before_ = hostState({ stateDir, bridge: net.bridge, netnsPrefix: net.netnsPrefix });
-      }
-      const up = await clusterUp({ stateDir, log: (l) => console.log(`[cluster:up] ${l}`) });
-      ground = { stateDir: up.stateDir, kubeconfig: up.kubeconfig, startedHere: !alreadyUp };
-    }
+    // The machine as it is before this suite brings a proving ground up (compared at tear-down).
+    const net = podNetworkFromEnv();
+    const snapshot = hostState({ stateDir: stateDirFrom(), bridge: net.bridge, netnsPrefix: net.netnsPrefix });
+    const acquired = await acquireGround();
+    ground = { stateDir: acquired.stateDir!, kubeconfig: acquired.kubeconfig, startedHere: acquired.startedHere };
+    if (acquired.startedHere) before_ = snapshot;
     info = readClusterInfo(ground.stateDir)!;
     console.log(`proving ground with ${info.nodesMode === "real" ? "real nodes (kubelet + containerd)" : "the pod runner"}, ${info.nodes.length} nodes`);
     kc = new KubeConfig();
@@ -111,14 +105,14 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     apps = kc.makeApiClient(AppsV1Api);
     rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     await core.createNamespace({ body: { metadata: { name: NS } } });
-    await waitFor("the namespace's default ServiceAccount", async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: NS })).metadata?.name, 30_000);
+    await waitFor(async () => (await core.readNamespacedServiceAccount({ name: "default", namespace: NS })).metadata?.name, { what: "the namespace's default ServiceAccount", timeoutMs: 30_000 });
   });
 
   after(async () => {
     if (!ground) return;
     // Also when a test failed before the tear-down test: never leave a proving ground we started.
     if (ground.startedHere) {
-      if (existsSync(join(ground.stateDir, "cluster.json"))) await clusterDown({ stateDir: ground.stateDir, log: (l) => console.log(`[cluster:down] ${l}`) });
+      await releaseGround(ground);
       return;
     }
     await core?.deleteNamespace({ name: NS }).catch(() => undefined);
@@ -154,11 +148,11 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
       metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] },
     } });
 
-    const ready = await waitFor("3 web pods Ready", async () => {
+    const ready = await waitFor(async () => {
       const list = await pods("app=web");
       const ok = list.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
       return ok.length === replicas ? ok : undefined;
-    }, 90_000);
+    }, { what: "3 web pods Ready", timeoutMs: 90_000 });
     watch.abort();
     const ips = ready.map((p) => p.status!.podIP!);
     assert.equal(new Set(ips).size, replicas, `pod IPs must be distinct: ${ips.join(", ")}`);
@@ -169,11 +163,11 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
       assert.deepEqual(p.status!.podIPs?.map((x) => x.ip), [p.status!.podIP]);
       assert.equal(p.status!.containerStatuses?.[0].ready, true);
     }
-    const sliceIPs = await waitFor("the EndpointSlice to list all 3 pod IPs", async () => {
+    const sliceIPs = await waitFor(async () => {
       const slices = await kc.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: NS, labelSelector: "kubernetes.io/service-name=web" });
       const addresses = slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses));
       return addresses.length === replicas ? addresses : undefined;
-    }, 30_000);
+    }, { what: "the EndpointSlice to list all 3 pod IPs", timeoutMs: 30_000 });
     assert.deepEqual([...sliceIPs].sort(), [...ips].sort());
 
     const latencies = ready.map((p) => runningAt.get(p.metadata!.name!)! - firstSeen.get(p.metadata!.name!)!).filter(Number.isFinite).sort((a, b) => a - b);
@@ -187,24 +181,24 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     const name = victim.metadata!.name!;
     const reply = await sendControl(ground.stateDir, { action: "kill", pod: `${NS}/${name}`, container: "http" });
     assert.match(reply.message, /killed http/);
-    const restarted = await waitFor("restartCount 1 and Running again", async () => {
+    const restarted = await waitFor(async () => {
       const p = await core.readNamespacedPod({ name, namespace: NS });
       const s = p.status?.containerStatuses?.[0];
       return s?.restartCount === 1 && s.state?.running ? p : undefined;
-    }, 30_000);
+    }, { what: "restartCount 1 and Running again", timeoutMs: 30_000 });
     const status = restarted.status!.containerStatuses![0];
     assert.equal(status.lastState?.terminated?.exitCode, 137);
     assert.equal(status.lastState?.terminated?.reason, "Error");
     assert.equal(restarted.status!.podIP, victim.status!.podIP, "a container restart keeps the pod's IP");
     // `kubectl logs [--previous]` goes through the API server to the runner's kubelet log endpoint.
     const logOf = (previous: boolean) => core.readNamespacedPodLog({ name, namespace: NS, container: "http", previous });
-    const current = await waitFor("the new instance's log", async () => {
+    const current = await waitFor(async () => {
       const text = await logOf(false);
       return text.includes("listening") ? text : undefined;
-    }, 10_000);
+    }, { what: "the new instance's log", timeoutMs: 10_000 });
     assert.match(current, /test-http listening on 8080/);
     assert.match(await logOf(true), /test-http listening on 8080/, "the killed instance's log is kept as --previous");
-    await waitFor("the restarted container to answer", async () => (await httpGet(`http://${victim.status!.podIP}:8080/`)) === `${name}\n`, 15_000);
+    await waitFor(async () => (await httpGet(`http://${victim.status!.podIP}:8080/`)) === `${name}\n`, { what: "the restarted container to answer", timeoutMs: 15_000 });
     await recordRunnerState();
   });
 
@@ -219,7 +213,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     } finally {
       await sendControl(ground.stateDir, { action: "heal", pod: `${NS}/${name}` });
     }
-    assert.equal(await waitFor("the healed pod to answer", async () => httpGet(url, 1_000), 15_000), `${name}\n`);
+    assert.equal(await waitFor(async () => httpGet(url, 1_000), { what: "the healed pod to answer", timeoutMs: 15_000 }), `${name}\n`);
     const after = (await core.readNamespacedPod({ name, namespace: NS })).status!.containerStatuses![0];
     assert.equal(after.containerID, pidBefore, "the same process served before and after the partition");
   });
@@ -234,10 +228,10 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
         containers: [{ name: "main", image: "busybox", command: ["/bin/sh", "-c", script], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
         volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
     });
-    const phaseOf = (name: string, want: string) => waitFor(`${name} ${want}`, async () => {
+    const phaseOf = (name: string, want: string) => waitFor(async () => {
       const p = await core.readNamespacedPod({ name, namespace: NS });
       return p.status?.phase === want ? p : undefined;
-    }, 60_000);
+    }, { what: `${name} ${want}`, timeoutMs: 60_000 });
     await core.createNamespacedPod({ namespace: NS, body: writer("first", "echo kept > /data/marker") });
     await phaseOf("first", "Succeeded");
     await core.deleteNamespacedPod({ name: "first", namespace: NS });
@@ -249,12 +243,12 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
 
   test("an image that was never built leaves the container Waiting with ErrImagePull and says why", async () => {
     await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "mdbcluster/not-built:1") });
-    const state = await waitFor("a Waiting reason", async () => {
+    const state = await waitFor(async () => {
       const p = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
       const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
       // A kubelet shows ContainerCreating while it sets up the sandbox and tries the pull.
       return waiting?.reason === "ContainerCreating" ? undefined : waiting;
-    }, 30_000);
+    }, { what: "a Waiting reason", timeoutMs: 30_000 });
     assert.match(state.reason ?? "", /^(ErrImagePull|ImagePullBackOff)$/);
     assert.match(state.message ?? "", info.nodesMode === "real"
       ? /mdbcluster\/not-built:1.*not found/ // the loopback registry has no such image
@@ -273,10 +267,10 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     } });
     await core.createNamespacedPod({ namespace: NS, body: testPod("reader", "pod-reader", "mdbcluster/test-incluster:1") });
     await core.createNamespacedPod({ namespace: NS, body: testPod("outsider", "nobody", "mdbcluster/test-incluster:1") });
-    const ipOf = (name: string) => waitFor(`${name} Ready`, async () => {
+    const ipOf = (name: string) => waitFor(async () => {
       const p = await core.readNamespacedPod({ name, namespace: NS });
       return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? p.status!.podIP : undefined;
-    }, 60_000);
+    }, { what: `${name} Ready`, timeoutMs: 60_000 });
     const answer = async (name: string) => JSON.parse(await httpGet(`http://${await ipOf(name)}:8080/`, 10_000)) as { code: number; pods?: number; message?: string };
     const reader = await answer("reader");
     assert.equal(reader.code, 200, `in-cluster list as pod-reader: ${JSON.stringify(reader)}`);
@@ -292,34 +286,34 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     const victimName = victim.metadata!.name!;
     await sendControl(ground.stateDir, { action: "stop-node", node });
     try {
-      await waitFor(`node ${node} NotReady`, async () => {
+      await waitFor(async () => {
         const n = await core.readNode({ name: node });
         return n.status?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
-      }, 90_000, 500);
-      await waitFor(`pod ${victimName} evicted (marked for deletion)`, async () => {
+      }, { what: `node ${node} NotReady`, timeoutMs: 90_000, intervalMs: 500 });
+      await waitFor(async () => {
         const p = await core.readNamespacedPod({ name: victimName, namespace: NS });
         return p.metadata?.deletionTimestamp !== undefined;
-      }, 60_000, 500);
-      await waitFor("a replacement web pod Ready on another node", async () => {
+      }, { what: `pod ${victimName} evicted (marked for deletion)`, timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor(async () => {
         const list = await pods("app=web");
         return list.filter((p) => !p.metadata?.deletionTimestamp && p.spec?.nodeName !== node
           && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 3;
-      }, 60_000, 500);
+      }, { what: "a replacement web pod Ready on another node", timeoutMs: 60_000, intervalMs: 500 });
     } finally {
       await sendControl(ground.stateDir, { action: "start-node", node });
     }
-    await waitFor(`node ${node} Ready again`, async () => {
+    await waitFor(async () => {
       const n = await core.readNode({ name: node });
       return n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
-    }, 30_000, 500);
-    await waitFor(`evicted pod ${victimName} removed once its node is back`, async () => {
+    }, { what: `node ${node} Ready again`, timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(async () => {
       try {
         await core.readNamespacedPod({ name: victimName, namespace: NS });
         return false;
       } catch (e) {
         return (e as { code?: number }).code === 404;
       }
-    }, 30_000, 500);
+    }, { what: `evicted pod ${victimName} removed once its node is back`, timeoutMs: 30_000, intervalMs: 500 });
     await recordRunnerState();
   });
 
@@ -355,17 +349,17 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
         volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
       },
     } });
-    await waitFor("both members Ready", async () => (await pods("app=m")).filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 2, 180_000, 500);
+    await waitFor(async () => (await pods("app=m")).filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 2, { what: "both members Ready", timeoutMs: 180_000, intervalMs: 500 });
     // A client pod reaches member 0 by its stable name (cluster DNS on real nodes, /etc/hosts on the pod runner).
     await core.createNamespacedPod({ namespace: NS, body: {
       metadata: { name: "member-client" },
       spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "ping", image: "mdbcluster/node:dev",
         command: ["redis-cli", "-h", `m-0.m.${NS}.svc.cluster.local`, "--no-auth-warning", "-a", password, "ping"] }] },
     } });
-    const done = await waitFor("member-client to finish", async () => {
+    const done = await waitFor(async () => {
       const p = await core.readNamespacedPod({ name: "member-client", namespace: NS });
       return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
-    }, 120_000, 500);
+    }, { what: "member-client to finish", timeoutMs: 120_000, intervalMs: 500 });
     const log = await core.readNamespacedPodLog({ name: "member-client", namespace: NS });
     assert.equal(done.status?.phase, "Succeeded", `the client's log: ${log}`);
     assert.match(log, /PONG/);
@@ -393,7 +387,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
         const createdMountpoints = JSON.parse(readFileSync(join(ground.stateDir, "podrunner", "mountpoints.json"), "utf8")) as string[];
         // The runner alone first: it must clean up after itself, before cluster:down sweeps anything.
         process.kill(runnerPid, "SIGTERM");
-        await waitFor("the pod runner to exit", async () => !alive(runnerPid), 45_000);
+        await waitFor(async () => !alive(runnerPid), { what: "the pod runner to exit", timeoutMs: 45_000 });
         for (const path of createdMountpoints) assert.equal(existsSync(path), false, `mount point ${path} the runner created is removed`);
         assert.deepEqual(netnsList(prefix), [], `no ${prefix}* network namespace left`);
       }
@@ -410,7 +404,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
       }
     } else {
       await core.deleteNamespace({ name: NS });
-      await waitFor("every sandbox of the namespace's pods to be removed", async () => [...seenNetns].every(gone), 60_000, 500);
+      await waitFor(async () => [...seenNetns].every(gone), { what: "every sandbox of the namespace's pods to be removed", timeoutMs: 60_000, intervalMs: 500 });
     }
     const leftPids = [...seenPids].filter(alive);
     assert.deepEqual(leftPids, [], "no container process left");

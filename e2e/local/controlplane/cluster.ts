@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { request } from "node:https";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertPortFree, delay, ProcessTable, waitFor, type DaemonSpec } from "./processes.ts";
+import { assertPortFree, ProcessTable, type DaemonSpec } from "./processes.ts";
+import { sleep, waitFor } from "../../../common/wait.ts";
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
 import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } from "./network.ts";
 import { parseTopology, TopologyError, type LocalNode } from "./topology.ts";
@@ -252,7 +253,7 @@ async function startProvingGround(opts: UpOptions): Promise<ClusterInfo> {
       "--unsafe-no-fsync", // test cluster: durability across host crashes is not needed, speed is
       "--quota-backend-bytes=2147483648", "--log-level=warn",
     ] });
-    await waitFor("etcd to answer /health", alive("etcd", () => httpOk(`${etcdUrl}/health`)), 30_000);
+    await waitFor(alive("etcd", () => httpOk(`${etcdUrl}/health`)), { what: "etcd to answer /health", timeoutMs: 30_000 });
     mark("etcd");
 
     const evictionSeconds = opts.evictionSeconds ?? envInt("MDB_EVICTION_SECONDS", 30);
@@ -273,7 +274,7 @@ async function startProvingGround(opts: UpOptions): Promise<ClusterInfo> {
       "--enable-aggregator-routing=true",
       "--allow-privileged=true", "--profiling=false", "--v=1",
     ] });
-    await waitFor("kube-apiserver /readyz", alive("kube-apiserver", async () => (await httpsGet(`${hostUrl}/readyz`, pki, true)).status === 200), 90_000, 300);
+    await waitFor(alive("kube-apiserver", async () => (await httpsGet(`${hostUrl}/readyz`, pki, true)).status === 200), { what: "kube-apiserver /readyz", timeoutMs: 90_000, intervalMs: 300 });
     mark("apiserver");
 
     const nodeGraceSeconds = opts.nodeGraceSeconds ?? envInt("MDB_NODE_GRACE_SECONDS", 20);
@@ -290,8 +291,8 @@ async function startProvingGround(opts: UpOptions): Promise<ClusterInfo> {
       `--kubeconfig=${schedConfig}`, `--authentication-kubeconfig=${schedConfig}`, `--authorization-kubeconfig=${schedConfig}`,
       "--bind-address=127.0.0.1", `--secure-port=${p.scheduler}`, "--leader-elect=false", "--v=1",
     ] });
-    await waitFor("kube-controller-manager /healthz", alive("kube-controller-manager", async () => (await httpsGet(`https://127.0.0.1:${p.controllerManager}/healthz`, pki, false)).status === 200), 60_000, 300);
-    await waitFor("kube-scheduler /healthz", alive("kube-scheduler", async () => (await httpsGet(`https://127.0.0.1:${p.scheduler}/healthz`, pki, false)).status === 200), 60_000, 300);
+    await waitFor(alive("kube-controller-manager", async () => (await httpsGet(`https://127.0.0.1:${p.controllerManager}/healthz`, pki, false)).status === 200), { what: "kube-controller-manager /healthz", timeoutMs: 60_000, intervalMs: 300 });
+    await waitFor(alive("kube-scheduler", async () => (await httpsGet(`https://127.0.0.1:${p.scheduler}/healthz`, pki, false)).status === 200), { what: "kube-scheduler /healthz", timeoutMs: 60_000, intervalMs: 300 });
     mark("controllers");
 
     const info: ClusterInfo = {
@@ -318,18 +319,18 @@ async function startProvingGround(opts: UpOptions): Promise<ClusterInfo> {
         return check();
       };
     }
-    await waitFor(`all ${nodes.length} Nodes to be registered and Ready (logs: ${nodeLogs})`, nodesAlive(() => {
+    await waitFor(nodesAlive(() => {
       const out = kubectl("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}");
       const ready = new Set(out.split("\n").filter((l) => l.endsWith("=True")).map((l) => l.split("=")[0]));
       return nodes.every((n) => ready.has(n.name));
-    }), 120_000, 500);
+    }), { what: `all ${nodes.length} Nodes to be registered and Ready (logs: ${nodeLogs})`, timeoutMs: 120_000, intervalMs: 500 });
     mark("nodesReady");
     // Pods can only be created once the ServiceAccount controller made the default account.
-    await waitFor("the default ServiceAccount", () => kubectl("get", "serviceaccount", "default", "-o", "name").trim() !== "", 30_000, 300);
+    await waitFor(() => kubectl("get", "serviceaccount", "default", "-o", "name").trim() !== "", { what: "the default ServiceAccount", timeoutMs: 30_000, intervalMs: 300 });
     if (nodesMode === "real") {
       const { corednsManifests } = await import("../nodes/coredns.ts");
       execFileSync(join(binDir, "kubectl"), ["--kubeconfig", kubeconfig, "apply", "-f", "-"], { input: corednsManifests(net.dnsServiceIP), stdio: ["pipe", "ignore", "pipe"] });
-      await waitFor("cluster DNS (CoreDNS in kube-system) to be ready", () => kubectl("get", "deployment", "-n", "kube-system", "coredns", "-o", "jsonpath={.status.readyReplicas}").trim() === "1", 90_000, 300);
+      await waitFor(() => kubectl("get", "deployment", "-n", "kube-system", "coredns", "-o", "jsonpath={.status.readyReplicas}").trim() === "1", { what: "cluster DNS (CoreDNS in kube-system) to be ready", timeoutMs: 90_000, intervalMs: 300 });
       mark("dns");
     }
     mark("ready");
@@ -369,7 +370,7 @@ async function stopProvingGround(opts: { stateDir?: string; log?: (line: string)
   if (existsSync(stateDir)) {
     // etcd may still be closing its files for a moment after exit.
     for (let i = 0; ; i++) {
-      try { rmSync(stateDir, { recursive: true, force: true }); break; } catch (e) { if (i > 20) throw e; await delay(100); }
+      try { rmSync(stateDir, { recursive: true, force: true }); break; } catch (e) { if (i > 20) throw e; await sleep(100); }
     }
   }
   log(`proving ground stopped; removed ${stateDir}`);

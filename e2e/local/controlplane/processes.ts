@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { sleep } from "../../../common/wait.ts";
 
 export interface DaemonSpec {
   name: string;            // pid file and log name, e.g. "kube-apiserver"
@@ -74,10 +75,10 @@ export class ProcessTable {
     if (pid !== undefined) {
       signalGroup(pid, signal);
       const deadline = Date.now() + graceMs;
-      while (isAlive(pid) && Date.now() < deadline) await delay(100);
+      while (isAlive(pid) && Date.now() < deadline) await sleep(100);
       if (isAlive(pid)) {
         signalGroup(pid, "SIGKILL");
-        while (isAlive(pid)) await delay(50);
+        while (isAlive(pid)) await sleep(50);
       }
     }
     rmSync(this.pidFile(name), { force: true });
@@ -104,32 +105,6 @@ function isOurProcess(pid: number, command: string): boolean {
     return isAlive(pid) && cmdline.split("\0")[0] === command;
   } catch {
     return false;
-  }
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Polls `probe` until it returns something other than undefined/false and resolves with that value;
- * rejects after `timeoutMs` naming `what` and the last error. An error with `fatal: true` stops at once.
- */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (e) {
-      if ((e as { fatal?: boolean }).fatal) throw e;
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-    }
-    await delay(intervalMs);
   }
 }
 

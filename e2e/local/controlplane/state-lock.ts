@@ -3,7 +3,8 @@
 // mid-start: one plausible cause of a start that failed at once with an empty kube-apiserver log.
 // The lock is a file beside the state dir (cluster:down removes the dir itself) holding the owner's pid.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { delay, isAlive } from "./processes.ts";
+import { isAlive } from "./processes.ts";
+import { sleep } from "../../../common/wait.ts";
 
 const held = new Set<string>();
 
@@ -29,7 +30,7 @@ export async function withStateLock<T>(stateDir: string, work: () => Promise<T>,
       if (!Number.isInteger(owner) || owner <= 0 || !isAlive(owner)) { rmSync(file, { force: true }); continue; } // left by a process that died
       if (Date.now() > deadline) throw new Error(`another cluster:up or cluster:down (pid ${owner}) is still working on ${stateDir}; wait for it, or use another MDB_LOCAL_DIR`);
       if (!told) { opts.log?.(`waiting for pid ${owner}, which is starting or stopping the proving ground in ${stateDir}`); told = true; }
-      await delay(250);
+      await sleep(250);
     }
   }
   held.add(file);

@@ -2,12 +2,9 @@
 // Every error names the field path and the line in the file, and says what is expected.
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from "yaml";
 
-export const TOPOLOGY_LABELS = {
-  region: "topology.kubernetes.io/region",
-  zone: "topology.kubernetes.io/zone",
-  rack: "topology.mdbcluster.io/rack",
-  host: "kubernetes.io/hostname",
-} as const;
+import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
+
+export const TOPOLOGY_LABELS = DEFAULT_TOPOLOGY_KEYS;
 
 export interface NodeCapacity { cpu: string; memory: string; pods: string }
 export interface NodeTaint { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }

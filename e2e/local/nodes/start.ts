@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { certKubeconfigYaml, ensureClientCert, type Pki } from "../controlplane/pki.ts";
 import { addBridgeAddress, type PodNetwork } from "../controlplane/network.ts";
-import { waitFor, type DaemonSpec, type ProcessTable } from "../controlplane/processes.ts";
+import type { DaemonSpec, ProcessTable } from "../controlplane/processes.ts";
+import { waitFor } from "../../../common/wait.ts";
 import type { LocalNode } from "../controlplane/topology.ts";
 import { registryDir } from "../imagebuild/buildah.ts";
 import { containerdConfig, cniConfig, kubeletConfig, kubeProxyConfig, REDIRECTED_IMAGE_HOSTS, registryHostsToml } from "./configs.ts";
@@ -52,7 +53,7 @@ export function kubeletSpecFile(node: RealNodePlan): string {
 
 async function startAndWaitExec(table: ProcessTable, spec: DaemonSpec): Promise<number> {
   table.start(spec);
-  return waitFor(`${spec.name} to start`, () => table.running(spec.name), 5_000, 20);
+  return waitFor(() => table.running(spec.name), { what: `${spec.name} to start`, timeoutMs: 5_000, intervalMs: 20 });
 }
 
 export async function startRealNodes(localNodes: LocalNode[], input: RealNodesInput): Promise<RealNodesInfo> {
@@ -68,7 +69,7 @@ export async function startRealNodes(localNodes: LocalNode[], input: RealNodesIn
   const store = registryDir();
   if (!existsSync(store)) throw new Error(`no images in ${store}: run npm run images:build first (real nodes pull every image from there)`);
   await startAndWaitExec(table, { name: "registry", command: process.execPath, args: ["--import", "tsx", REGISTRY_MAIN, store, String(input.registryPort)] });
-  await waitFor("the image registry", async () => (await fetch(`http://127.0.0.1:${input.registryPort}/v2/`, { signal: AbortSignal.timeout(1000) })).ok, 15_000, 100);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${input.registryPort}/v2/`, { signal: AbortSignal.timeout(1000) })).ok, { what: "the image registry", timeoutMs: 15_000, intervalMs: 100 });
   const hostsDir = join(input.stateDir, "registry-hosts");
   for (const host of REDIRECTED_IMAGE_HOSTS) {
     mkdirSync(join(hostsDir, host), { recursive: true });
@@ -95,10 +96,10 @@ export async function startRealNodes(localNodes: LocalNode[], input: RealNodesIn
 
     const containerdPid = await startAndWaitExec(table, { name: `containerd-${node.name}`, command: "unshare", execs: CONTAINERD,
       args: ["--mount", "--propagation", "private", "--", "bash", NODE_NAMESPACE_SCRIPT, node.dir, "--", CONTAINERD, "--config", join(node.dir, "containerd.toml")] });
-    waits.push(waitFor(`containerd of ${node.name} (${table.logFile(`containerd-${node.name}`)})`, () => {
+    waits.push(waitFor(() => {
       if (table.running(`containerd-${node.name}`) === undefined) throw Object.assign(new Error(`containerd of ${node.name} exited; see ${table.logFile(`containerd-${node.name}`)}`), { fatal: true });
       return existsSync(node.containerdSocket);
-    }, 30_000, 100).then(() => {
+    }, { what: `containerd of ${node.name} (${table.logFile(`containerd-${node.name}`)})`, timeoutMs: 30_000, intervalMs: 100 }).then(() => {
       const spec: DaemonSpec = { name: `kubelet-${node.name}`, command: "nsenter", execs: kubelet, args: [
         `--mount=/proc/${containerdPid}/ns/mnt`, "--", kubelet,
         `--config=${join(node.dir, "kubelet.yaml")}`, `--kubeconfig=${join(node.dir, "kubeconfig")}`,

@@ -3,7 +3,8 @@
 // are removed. The nodes' mounts lived only in their own mount namespaces and go with them.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { delay, isAlive, type ProcessTable } from "../controlplane/processes.ts";
+import { isAlive, type ProcessTable } from "../controlplane/processes.ts";
+import { sleep } from "../../../common/wait.ts";
 import { pidsUnder, removeCgroupTree } from "./cgroups.ts";
 import { killTask, listTasks } from "./containerd.ts";
 import type { RealNodesInfo } from "./start.ts";
@@ -42,7 +43,7 @@ export async function stopRealNodes(info: RealNodesInfo, table: ProcessTable, lo
   for (const pid of new Set(leftovers)) {
     try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
   }
-  for (let i = 0; i < 50 && leftovers.some(isAlive); i++) await delay(100);
+  for (let i = 0; i < 50 && leftovers.some(isAlive); i++) await sleep(100);
   const left = removeCgroupTree(`/${info.cgroupParent}`);
   if (left.length) log(`could not remove cgroups (still busy?): ${left.join(", ")}`);
   await table.stop("registry", 3_000);

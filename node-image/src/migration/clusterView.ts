@@ -1,5 +1,6 @@
 // One engine's view of the cluster, parsed from CLUSTER NODES (pure).
-import { SLOT_COUNT } from "./request.ts";
+import { parseClusterNodes } from "../../../common/engine-replies.ts";
+import { SLOT_COUNT } from "../../../common/slots.ts";
 
 export interface ClusterNodeEntry {
   id: string;
@@ -20,42 +21,30 @@ export interface ClusterView {
   importing: Map<number, string>;
 }
 
-export function parseClusterNodes(text: string): ClusterView {
+/** The view from a CLUSTER NODES reply, read with the shared parser. */
+export function clusterViewOf(text: string): ClusterView {
   const view: ClusterView = { myId: "", nodes: new Map(), owners: new Array(SLOT_COUNT).fill(undefined), migrating: new Map(), importing: new Map() };
-  for (const line of text.split("\n")) {
-    const parts = line.trim().split(" ");
-    if (parts.length < 8) continue;
-    const [id, addressField, flagsField, primaryField] = parts;
-    const flags = flagsField.split(",");
-    const address = addressField.split("@")[0];
-    view.nodes.set(id, { id, address, flags, primaryId: primaryField === "-" ? undefined : primaryField });
-    const isMe = flags.includes("myself");
-    if (isMe) view.myId = id;
-    for (const entry of parts.slice(8)) {
-      if (entry.startsWith("[")) {
-        // "[slot->-target]" migrating, "[slot-<-source]" importing; shown for this engine only.
-        const m = /^\[(\d+)-([<>])-([0-9a-f]+)\]$/.exec(entry);
-        if (!m || !isMe) continue;
-        const slot = Number(m[1]);
-        if (m[2] === ">") view.migrating.set(slot, m[3]);
-        else view.importing.set(slot, m[3]);
-        continue;
-      }
-      const [first, last] = entry.split("-").map(Number);
-      for (let s = first; s <= (last ?? first); s++) view.owners[s] = id;
+  for (const node of parseClusterNodes(text)) {
+    view.nodes.set(node.id, { id: node.id, address: `${node.host}:${node.port}`, flags: node.flags, primaryId: node.primaryId || undefined });
+    if (node.myself) {
+      view.myId = node.id;
+      // "[slot->-target]" / "[slot-<-source]" are shown for this engine only.
+      for (const t of node.migrating) view.migrating.set(t.slot, t.nodeId);
+      for (const t of node.importing) view.importing.set(t.slot, t.nodeId);
     }
+    for (const r of node.slots) for (let s = r.start; s <= r.end; s++) view.owners[s] = node.id;
   }
   return view;
 }
 
-export type SlotPlan =
+export type SlotAction =
   | { kind: "done" }                        // the target owns it and the source agrees
   | { kind: "finalize" }                    // the target owns it; tell the source (and others)
   | { kind: "migrate" }                     // the source owns it: move its keys
   | { kind: "refuse"; reason: string };     // neither: someone else owns it
 
 /** What to do with one slot, from the source's and the target's views (resume = this, re-evaluated). */
-export function planSlot(slot: number, source: ClusterView, target: ClusterView): SlotPlan {
+export function planSlot(slot: number, source: ClusterView, target: ClusterView): SlotAction {
   const targetId = target.myId;
   const sourceId = source.myId;
   if (target.owners[slot] === targetId) {

@@ -6,4 +6,4 @@ export {
 } from "./request.ts";
 export { migrateSlots, probeAtomicSlotMigration, MigrationPreconditionError } from "./migrate.ts";
 export { TokenBucket, MigrationRateLimiter, rateAt, windowContains, SLICE_MS } from "./rate.ts";
-export { parseClusterNodes, planSlot, type ClusterView, type SlotPlan } from "./clusterView.ts";
+export { clusterViewOf, planSlot, type ClusterView, type SlotAction } from "./clusterView.ts";

@@ -14,8 +14,10 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Redis, type RedisOptions } from "ioredis";
-import { parseClusterNodes, planSlot, type ClusterView } from "./clusterView.ts";
+import { clusterViewOf, planSlot, type ClusterView } from "./clusterView.ts";
 import { MigrationRateLimiter } from "./rate.ts";
+import { compactSlots } from "../../../common/slots.ts";
+import { sleep } from "../../../common/wait.ts";
 import {
   DEFAULTS, validateMigrateSlotsRequest, type EngineAddress, type MigrateOptions, type MigrateSlotsRequest,
   type MigrationProgress, type MigrationResult,
@@ -197,21 +199,6 @@ const MIGRATE_BATCH_SHA = createHash("sha1").update(MIGRATE_BATCH_SCRIPT).digest
 /** Lua's unpack() takes at most ~8000 values: larger batches go through the driver. */
 const MAX_SCRIPTED_BATCH_KEYS = 5000;
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function contiguousRanges(slots: readonly number[]): [number, number][] {
-  const sorted = [...slots].sort((a, b) => a - b);
-  const ranges: [number, number][] = [];
-  for (const s of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last && last[1] === s - 1) last[1] = s;
-    else ranges.push([s, s]);
-  }
-  return ranges;
-}
-
 export async function migrateSlots(input: MigrateSlotsRequest, opts: MigrateOptions = {}): Promise<MigrationResult> {
   const req = validateMigrateSlotsRequest(input);
   const run = new MigrationRun(req, opts);
@@ -316,8 +303,8 @@ class MigrationRun {
 
   private async refreshViews(): Promise<void> {
     const [s, t] = await Promise.all([this.source.call("CLUSTER", "NODES"), this.target.call("CLUSTER", "NODES")]);
-    this.sourceView = parseClusterNodes(String(s));
-    this.targetView = parseClusterNodes(String(t));
+    this.sourceView = clusterViewOf(String(s));
+    this.targetView = clusterViewOf(String(t));
   }
 
   private checkMembership(): void {
@@ -581,7 +568,7 @@ class MigrationRun {
         }
         const batch = keys.slice(start, start + this.batchKeys);
         const { waitMs, estimatedBytes } = this.limiter.reserve(batch.length, performance.now(), this.clock());
-        if (waitMs > 0) await delay(waitMs);
+        if (waitMs > 0) await sleep(waitMs);
         tasks.push(this.migrateBatch(slot, batch, stream, estimatedBytes)
           .catch((err: unknown) => { error ??= err; })
           .finally(() => stream.permits.release()));
@@ -716,7 +703,7 @@ class MigrationRun {
     }
     if (toMove.length === 0) return;
     const args: string[] = ["MIGRATESLOTS", "SLOTSRANGE"];
-    for (const [first, last] of contiguousRanges(toMove)) args.push(String(first), String(last));
+    for (const r of compactSlots(toMove)) args.push(String(r.start), String(r.end));
     args.push("NODE", this.targetView.myId);
     await this.source.call("CLUSTER", ...args);
     for (const s of toMove) this.progress.activeSlots.add(s);
@@ -727,8 +714,8 @@ class MigrationRun {
         cancelSent = true;
         await this.source.call("CLUSTER", "CANCELSLOTMIGRATIONS").catch(() => undefined);
       }
-      await delay(100);
-      this.targetView = parseClusterNodes(String(await this.target.call("CLUSTER", "NODES")));
+      await sleep(100);
+      this.targetView = clusterViewOf(String(await this.target.call("CLUSTER", "NODES")));
       for (const s of [...pending]) {
         if (this.targetView.owners[s] === this.targetView.myId) {
           pending.delete(s);

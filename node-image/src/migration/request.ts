@@ -1,8 +1,7 @@
 // The public request/result types of the migration engine and the validation of a request.
 // Validation is pure: it takes unknown input (a gRPC message, a test fixture) and returns a typed
 // request or throws MigrationRequestError naming the field, what was expected and what to do.
-
-export const SLOT_COUNT = 16384;
+import { SLOT_COUNT } from "../../../common/slots.ts";
 
 export interface EngineAddress { host: string; port: number }
 /** undefined/0 = unlimited */

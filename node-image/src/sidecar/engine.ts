@@ -1,6 +1,6 @@
 // The sidecar's connection to its own engine, and short-lived connections to peers (thin shell).
 import { Redis } from "ioredis";
-import { parseClusterNodes, parseInfo, type ClusterNode } from "./cluster-nodes.ts";
+import { parseClusterNodes, parseInfo, type ClusterNode } from "../../../common/engine-replies.ts";
 
 export interface EngineSnapshot {
   up: boolean;

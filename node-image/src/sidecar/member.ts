@@ -6,11 +6,9 @@ import {
   migrateSlots as runMigration, validateMigrateSlotsRequest, MigrationRequestError, MigrationPreconditionError,
   type MigrateSlotsRequest as LibMigrateSlotsRequest, type MigrationProgress as LibProgress, type MigrationResult,
 } from "../migration/index.ts";
-import type { MigrationSummary__Output } from "../generated/mdb/sidecar/v1/MigrationSummary.ts";
-import type { MigrateSlotsRequest__Output } from "../generated/mdb/sidecar/v1/MigrateSlotsRequest.ts";
-import type { MigrationProgress__Output } from "../generated/mdb/sidecar/v1/MigrationProgress.ts";
-import type { ReplicationProgress__Output } from "../generated/mdb/sidecar/v1/ReplicationProgress.ts";
-import { countSlots, formatRanges, parseInfo, rangesToSlots, slotsToRanges, type SlotRange } from "./cluster-nodes.ts";
+import type { MigrationSummary__Output, MigrateSlotsRequest__Output, MigrationProgress__Output, ReplicationProgress__Output } from "../../../proto/index.ts";
+import { parseInfo } from "../../../common/engine-replies.ts";
+import { compactSlots, countSlots, formatSlotRanges, rangesToSlots, type SlotRange } from "../../../common/slots.ts";
 import { EngineDriver, downSnapshot, type EngineSnapshot } from "./engine.ts";
 import { InvalidArgumentError, SidecarError, failedPrecondition } from "./errors.ts";
 import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
@@ -20,6 +18,7 @@ import { buildStatus, engineRole, observationOf, readinessInputOf, significantPa
 import { checkTransition, InvalidTransitionError, reconciledState, requireState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
 import { readMemberState, stateFilePath, writeMemberState, type PersistedMemberState } from "./state-store.ts";
 import type { SidecarSettings } from "./settings.ts";
+import { sleep } from "../../../common/wait.ts";
 
 export interface Logger { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void }
 
@@ -38,7 +37,6 @@ interface RunningMigration {
 
 interface FenceGrant { token: string; primaryNodeId: string; expiresAtMs: number }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
 async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: () => string, intervalMs = 100): Promise<T> {
@@ -283,7 +281,7 @@ export class Member {
         const [slot, owner] = ownedElsewhere[0];
         throw failedPrecondition(`AssignSlots: slot ${slot} (and ${ownedElsewhere.length - 1} more) is already owned by node ${owner}; use MigrateSlots on this member to move owned slots`);
       }
-      const toAdd = slotsToRanges([...wanted].filter((s) => !owners.has(s)));
+      const toAdd = compactSlots([...wanted].filter((s) => !owners.has(s)));
       if (this.state === "ONLINE") this.transition("MIGRATING", "AssignSlots");
       try {
         for (const r of toAdd) await this.engine.call("CLUSTER", "ADDSLOTSRANGE", r.start, r.end);
@@ -307,7 +305,7 @@ export class Member {
       checkTransition(this.state === "STANDBY" ? "ONLINE" : this.state, "STANDBY", "ReplicateFrom");
       const me = this.myself();
       if (primaryId === me.id) throw new InvalidArgumentError("primaryNodeId", "is this member's own node id; name the primary to follow");
-      if (countSlots(me.slots) > 0) throw failedPrecondition(`ReplicateFrom: the engine owns slots ${formatRanges(me.slots)}; migrate them away first`);
+      if (countSlots(me.slots) > 0) throw failedPrecondition(`ReplicateFrom: the engine owns slots ${formatSlotRanges(me.slots)}; migrate them away first`);
       const primary = this.snapshot.nodes.find((n) => n.id === primaryId);
       if (!primary) throw failedPrecondition(`ReplicateFrom: node ${primaryId} is not known to this engine; call JoinCluster with its address first`);
       if (!primary.primary) throw failedPrecondition(`ReplicateFrom: node ${primaryId} is a replica, not a primary; name its primary ${primary.primaryId}`);
@@ -477,7 +475,7 @@ export class Member {
         activeSlots: p.activeSlots, maxSourceBlockMs: p.maxSourceBlockMs, done: false, cancelled: false, failedSlots: [], elapsedMs: Date.now() - startedAtMs,
       });
       const startedAtMs = Date.now();
-      this.log.info("migration started", { id: running.id, source: `${source.host}:${source.port}`, slots: formatRanges(slotsToRanges(running.slots)) });
+      this.log.info("migration started", { id: running.id, source: `${source.host}:${source.port}`, slots: formatSlotRanges(compactSlots(running.slots)) });
       let result: MigrationResult;
       try {
         onProgress(toProto({ slotsTotal: running.slots.length, slotsDone: 0, slotsFailed: 0, keysMoved: 0, bytesMoved: 0, keysPerSecond: 0, bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0 }));
@@ -528,7 +526,7 @@ export class Member {
   async leaveCluster(): Promise<{ forgottenBy: string[] }> {
     return this.exclusive("LeaveCluster", async () => {
       const me = this.myself();
-      if (me.slots.length > 0) throw failedPrecondition(`LeaveCluster: this member still owns slots ${formatRanges(me.slots)}; migrate them to another primary first`);
+      if (me.slots.length > 0) throw failedPrecondition(`LeaveCluster: this member still owns slots ${formatSlotRanges(me.slots)}; migrate them to another primary first`);
       if (this.migration || me.importing.length > 0 || me.migrating.length > 0) throw failedPrecondition("LeaveCluster: slots are being imported or migrated; wait for or cancel the migration first");
       const replicas = this.snapshot.nodes.filter((n) => n.primaryId === me.id && !n.failed);
       if (replicas.length > 0) throw failedPrecondition(`LeaveCluster: standbys ${replicas.map((r) => r.id).join(", ")} follow this member; re-point or remove them first`);
@@ -573,7 +571,7 @@ export class Member {
     return this.exclusive("Reset", async () => {
       requireState(this.state, ["ONLINE", "RECOVERED"], "Reset", this.state === "ACTIVE" ? "migrate its slots away and LeaveCluster first" : "");
       const me = this.myself();
-      if (me.slots.length > 0) throw failedPrecondition(`Reset: this member still owns slots ${formatRanges(me.slots)}; migrate them away first`);
+      if (me.slots.length > 0) throw failedPrecondition(`Reset: this member still owns slots ${formatSlotRanges(me.slots)}; migrate them away first`);
       await this.wipeEngine();
       await this.refresh();
       this.persist("Reset: engine flushed and reset");

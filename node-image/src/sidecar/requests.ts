@@ -1,6 +1,6 @@
 // Validates API requests (pure). Every refusal names the field, what was expected and what was given.
 import { InvalidArgumentError } from "./errors.ts";
-import { SLOT_COUNT, type SlotRange } from "./cluster-nodes.ts";
+import { SLOT_COUNT, type SlotRange } from "../../../common/slots.ts";
 
 export interface AddressInput { host?: string; port?: number; busPort?: number }
 export interface Address { host: string; port: number; busPort: number }

@@ -1,10 +1,10 @@
 // The gRPC server: authenticates each call, validates and hands it to the Member, maps errors to
 // status codes. A refused or failed call never stops the server.
 import * as grpc from "@grpc/grpc-js";
-import type { SidecarHandlers } from "../generated/mdb/sidecar/v1/Sidecar.ts";
-import type { MemberStatus__Output } from "../generated/mdb/sidecar/v1/MemberStatus.ts";
-import { loadSidecarProto } from "./proto.ts";
+import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
+import { loadSidecarProto } from "../../../proto/index.ts";
 import { checkBearer, serverCredentials } from "./auth.ts";
+import { LeaderFence } from "./leader-fence.ts";
 import { SidecarError } from "./errors.ts";
 import { InvalidTransitionError, WrongStateError } from "./state-machine.ts";
 import { validatePromoteMode } from "./requests.ts";
@@ -31,16 +31,19 @@ export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
 
 type AnyCall = { metadata: grpc.Metadata; getPath?: () => string };
 
-export function buildHandlers(member: Member, settings: SidecarSettings): SidecarHandlers {
+export function buildHandlers(member: Member, settings: SidecarSettings, fence = new LeaderFence(settings.dataDir)): SidecarHandlers {
   const token = settings.auth.bearerToken;
-  const authError = (call: AnyCall): Partial<grpc.ServiceError> | undefined => {
+  const authError = (call: AnyCall, fenced: boolean): Partial<grpc.ServiceError> | undefined => {
     const reason = checkBearer(call.metadata, token);
-    return reason ? { code: grpc.status.UNAUTHENTICATED, details: reason } : undefined;
+    if (reason) return { code: grpc.status.UNAUTHENTICATED, details: reason };
+    const refused = fenced ? fence.admit(call.metadata) : undefined;
+    return refused ? { code: grpc.status.FAILED_PRECONDITION, details: refused } : undefined;
   };
 
-  function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
+  // Reads (GetStatus, WatchStatus) are open to any authenticated caller; commands are fenced.
+  function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res, fenced = true): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      const denied = authError(call);
+      const denied = authError(call, fenced);
       if (denied) return callback(denied);
       Promise.resolve()
         .then(() => fn(call.request))
@@ -48,9 +51,9 @@ export function buildHandlers(member: Member, settings: SidecarSettings): Sideca
     };
   }
 
-  function stream<Req, Res>(fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
+  function stream<Req, Res>(fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>, fenced = true): grpc.handleServerStreamingCall<Req, Res> {
     return (call) => {
-      const denied = authError(call);
+      const denied = authError(call, fenced);
       // emit("error") (not destroy) so grpc-js still sends the status to the client.
       if (denied) { call.emit("error", Object.assign(new Error(denied.details), denied)); return; }
       const controller = new AbortController();
@@ -63,7 +66,7 @@ export function buildHandlers(member: Member, settings: SidecarSettings): Sideca
   }
 
   return {
-    GetStatus: unary(() => member.refresh()),
+    GetStatus: unary(() => member.refresh(), false),
 
     WatchStatus: stream<unknown, MemberStatus__Output>(async (_req, call, signal) => {
       let lastSentMs = 0;
@@ -79,7 +82,7 @@ export function buildHandlers(member: Member, settings: SidecarSettings): Sideca
       });
       clearInterval(heartbeat);
       unsubscribe();
-    }),
+    }, false),
 
     JoinCluster: unary((req) => member.joinCluster(req.peers, req.timeoutMs)),
     AssignSlots: unary(async (req) => ({ status: await member.assignSlots(req.slots) })),

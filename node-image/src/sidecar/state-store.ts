@@ -22,6 +22,11 @@ export function stateFilePath(dataDir: string): string {
 }
 
 export function writeMemberState(path: string, value: PersistedMemberState): void {
+  writeJsonAtomic(path, value);
+}
+
+/** Write JSON so a crash leaves the old file or the new one, never half of either. */
+export function writeJsonAtomic(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   const fd = openSync(temp, "w", 0o600);

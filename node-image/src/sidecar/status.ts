@@ -1,7 +1,7 @@
 // Builds the API's MemberStatus from the engine snapshot and the member's state (pure).
-import type { MemberStatus__Output } from "../generated/mdb/sidecar/v1/MemberStatus.ts";
-import type { MigrationSummary__Output } from "../generated/mdb/sidecar/v1/MigrationSummary.ts";
-import { countSlots, keysFromInfo, slotsToRanges, rangesToSlots } from "./cluster-nodes.ts";
+import type { MemberStatus__Output, MigrationSummary__Output } from "../../../proto/index.ts";
+import { keysFromInfo } from "../../../common/engine-replies.ts";
+import { compactSlots, countSlots, rangesToSlots } from "../../../common/slots.ts";
 import type { EngineSnapshot } from "./engine.ts";
 import { judgeReadiness, type ReadinessInput } from "./health.ts";
 import type { EngineObservation, MemberStateName } from "./state-machine.ts";
@@ -53,7 +53,7 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
     state,
     role: role === "primary" ? "PRIMARY" : role === "replica" ? "REPLICA" : "ENGINE_ROLE_UNSPECIFIED",
     nodeId: s.nodeId,
-    slots: me ? slotsToRanges(rangesToSlots(me.slots)) : [],
+    slots: me ? compactSlots(rangesToSlots(me.slots)) : [],
     importing: me ? me.importing : [],
     migrating: me ? me.migrating : [],
     replication: {

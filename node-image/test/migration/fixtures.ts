@@ -4,7 +4,7 @@ import { Cluster } from "ioredis";
 import {
   startEngines, formCluster, addEmptyPrimaries, loadKeys, type EngineProcess, type StartEnginesOptions,
 } from "../support/engines.ts";
-import { parseClusterNodes, type ClusterView, type EngineAddress } from "../../src/migration/index.ts";
+import { clusterViewOf, type ClusterView, type EngineAddress } from "../../src/migration/index.ts";
 
 export const PASSWORD = "migration-test-pw";
 
@@ -52,7 +52,7 @@ export function address(e: EngineProcess): EngineAddress {
 export async function viewOf(e: EngineProcess): Promise<ClusterView> {
   const conn = e.connect();
   try {
-    return parseClusterNodes(String(await conn.call("CLUSTER", "NODES")));
+    return clusterViewOf(String(await conn.call("CLUSTER", "NODES")));
   } finally {
     conn.disconnect();
   }

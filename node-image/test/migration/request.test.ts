@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { validateMigrateSlotsRequest, MigrationRequestError, parseClusterNodes, planSlot } from "../../src/migration/index.ts";
+import { validateMigrateSlotsRequest, MigrationRequestError, clusterViewOf, planSlot } from "../../src/migration/index.ts";
 
 /** Fluent builder of a valid request; each case breaks one thing. */
 class RequestBuilder {
@@ -81,7 +81,7 @@ function nodesText(me: string, lines: Record<string, string>): string {
 
 describe("cluster view and per-slot plan", () => {
   test("parses owners, ranges and this engine's migrating/importing markers", () => {
-    const view = parseClusterNodes(nodesText(SOURCE, { [SOURCE]: `0-2 5 [2->-${TARGET}]`, [TARGET]: "3-4", [OTHER]: "" }));
+    const view = clusterViewOf(nodesText(SOURCE, { [SOURCE]: `0-2 5 [2->-${TARGET}]`, [TARGET]: "3-4", [OTHER]: "" }));
     assert.equal(view.myId, SOURCE);
     assert.deepEqual(view.owners.slice(0, 6), [SOURCE, SOURCE, SOURCE, TARGET, TARGET, SOURCE]);
     assert.equal(view.migrating.get(2), TARGET);
@@ -89,9 +89,9 @@ describe("cluster view and per-slot plan", () => {
     assert.equal(view.nodes.get(TARGET)?.address, "127.0.1.4:6379");
   });
 
-  const source = parseClusterNodes(nodesText(SOURCE, { [SOURCE]: `0-1 [1->-${TARGET}]`, [TARGET]: "2-3", [OTHER]: "4" }));
-  const target = parseClusterNodes(nodesText(TARGET, { [SOURCE]: "0-1", [TARGET]: `2-3 [1-<-${SOURCE}]`, [OTHER]: "4" }));
-  const targetAhead = parseClusterNodes(nodesText(TARGET, { [SOURCE]: "0", [TARGET]: "1-3", [OTHER]: "4" }));
+  const source = clusterViewOf(nodesText(SOURCE, { [SOURCE]: `0-1 [1->-${TARGET}]`, [TARGET]: "2-3", [OTHER]: "4" }));
+  const target = clusterViewOf(nodesText(TARGET, { [SOURCE]: "0-1", [TARGET]: `2-3 [1-<-${SOURCE}]`, [OTHER]: "4" }));
+  const targetAhead = clusterViewOf(nodesText(TARGET, { [SOURCE]: "0", [TARGET]: "1-3", [OTHER]: "4" }));
   const cases: [string, number, typeof target, string][] = [
     ["the source owns it: migrate", 0, target, "migrate"],
     ["half-moved (migrating/importing): migrate again, it continues", 1, target, "migrate"],

@@ -25,7 +25,7 @@ describe("node-image/Dockerfile", () => {
   test("writable paths are volumes (read-only root filesystem)", () => assert.match(dockerfile, /^VOLUME \["\/data", "\/tmp"\]$/m));
   test("the proto dir the runtime loads is set and copied", () => {
     assert.match(dockerfile, /MDB_SIDECAR_PROTO_DIR=\/opt\/mdb\/proto/);
-    assert.match(dockerfile, /^COPY node-image\/proto \.\/proto$/m);
+    assert.match(dockerfile, /^COPY proto\/mdb \.\/proto\/mdb$/m);
   });
 });
 

@@ -31,6 +31,10 @@ describe("renderEngineConfig", () => {
     const c = renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_POD_IP: "127.0.5.9" }), password);
     assert.ok(c.split("\n").includes("bind 127.0.5.9"));
   });
+  test("a full sync starts once every standby of the shard waits for it; no such line without standbys", () => {
+    assert.ok(renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_REPLICAS: "2" }), password).split("\n").includes("repl-diskless-sync-max-replicas 2"));
+    assert.ok(!renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_REPLICAS: "0" }), password).includes("repl-diskless-sync-max-replicas"));
+  });
   test("appendonly no when persistence is off", () => {
     assert.ok(renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_APPENDONLY: "no" }), password).includes("appendonly no\n"));
   });
@@ -38,6 +42,7 @@ describe("renderEngineConfig", () => {
 
 describe("parseEngineSettings refuses bad settings, naming the variable", () => {
   const cases: [string, Record<string, string>, string][] = [
+    ["standbys not a count", { ...baseEnv, MDB_REPLICAS: "some" }, "MDB_REPLICAS"],
     ["missing pod IP", { MDB_POD_IP: "" }, "MDB_POD_IP"],
     ["pod IP not an address", { MDB_POD_IP: "10.1.2" }, "MDB_POD_IP"],
     ["node timeout not a number", { MDB_NODE_TIMEOUT_MS: "5s" }, "MDB_NODE_TIMEOUT_MS"],

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "node:http";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../../../common/wait.ts";
 import { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
@@ -53,7 +53,7 @@ describe("image entrypoints with the bundled sidecar", { timeout: 90_000 }, () =
     ], { cwd: repo, encoding: "utf8" });
     assert.equal(bundle.status, 0, bundle.stderr);
     symlinkSync(join(repo, "node_modules"), join(root, "opt/node_modules"));
-    cpSync(join(repo, "node-image/proto"), join(root, "opt/proto"), { recursive: true });
+    cpSync(join(repo, "proto/mdb"), join(root, "opt/proto/mdb"), { recursive: true });
     mkdirSync(join(root, "data"));
     mkdirSync(join(root, "secrets"));
     writeFileSync(join(root, "secrets/password"), "image-engine-password-0123\n");

@@ -4,15 +4,18 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { buildHandlers } from "../../src/sidecar/server.ts";
-import { loadSidecarProto } from "../../src/sidecar/proto.ts";
+import { loadSidecarProto } from "../../../proto/index.ts";
 import { InvalidArgumentError, SidecarError } from "../../src/sidecar/errors.ts";
 import { checkTransition } from "../../src/sidecar/state-machine.ts";
 import type { Member } from "../../src/sidecar/member.ts";
 import type { SidecarSettings } from "../../src/sidecar/settings.ts";
 import type { MemberStatus } from "../../src/sidecar/status.ts";
 import { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
-import { SidecarCallError } from "../../../operator/src/sidecar/client.ts";
-import type { MigrationProgress__Output } from "../../src/generated/mdb/sidecar/v1/MigrationProgress.ts";
+import { SidecarCallError, type MigrateSlotsParams } from "../../../operator/src/sidecar/client.ts";
+import type { MigrationProgress__Output } from "../../../proto/index.ts";
+
+/** A request the operator would never send: the sidecar must refuse it by itself. */
+const incomplete = (req: Partial<MigrateSlotsParams>) => req as MigrateSlotsParams;
 
 const TOKEN = "unit-test-token-".padEnd(40, "x");
 
@@ -90,7 +93,7 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
       assert.match(err.details, pattern);
     });
     test(`streaming call with ${name} → UNAUTHENTICATED`, async () => {
-      const err = await callError(() => drain(client(token).migrateSlots({ slots: [{ start: 1, end: 1 }] })));
+      const err = await callError(() => drain(client(token).migrateSlots(incomplete({ slots: [{ start: 1, end: 1 }] }))));
       assert.equal(err.code, "UNAUTHENTICATED");
     });
   }
@@ -100,7 +103,7 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
     ["bad field → INVALID_ARGUMENT naming it", (c) => c.forget("zz"), "INVALID_ARGUMENT", /^nodeId: "zz"/],
     ["engine down → UNAVAILABLE", (c) => c.leave(), "UNAVAILABLE", /engine down/],
     ["unexpected error → INTERNAL", (c) => c.prepareTakeover(), "INTERNAL", /internal error: boom/],
-    ["stream error reaches the client", (c) => drain(c.migrateSlots({})), "INVALID_ARGUMENT", /^slots: must name/],
+    ["stream error reaches the client", (c) => drain(c.migrateSlots(incomplete({}))), "INVALID_ARGUMENT", /^slots: must name/],
   ];
   for (const [name, call, code, pattern] of mapped) {
     test(name, async () => {
@@ -111,9 +114,25 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
   }
 
   test("a migration streams progress, then the final message", async () => {
-    const messages = await drain(client(TOKEN).migrateSlots({ slots: [{ start: 1, end: 2 }] }));
+    const messages = await drain(client(TOKEN).migrateSlots(incomplete({ slots: [{ start: 1, end: 2 }] })));
     assert.deepEqual(messages.map((p) => [p.slotsDone, p.done]), [[1, false], [2, true]]);
   });
 
   test("the server keeps serving after refusals", async () => assert.equal((await client(TOKEN).status()).ready, true));
+
+  test("a deposed operator leader's command is refused; reads stay open to it", async () => {
+    const leader = (identity: string, epoch: number) => {
+      const c = new GrpcSidecarClient({ address, bearerToken: TOKEN, callTimeoutMs: 5000, leadership: () => ({ identity, epoch }) });
+      clients.push(c);
+      return c;
+    };
+    const newer = leader("op-b", 5);
+    const older = leader("op-a", 4);
+    // The newer leader's command reaches the member (whose fake refuses the argument).
+    assert.equal((await callError(() => newer.forget("x"))).code, "INVALID_ARGUMENT");
+    const refused = await callError(() => older.forget("x"));
+    assert.equal(refused.code, "FAILED_PRECONDITION");
+    assert.match(refused.details, /op-b has led epoch 5/);
+    assert.equal((await older.status()).state, "ACTIVE");
+  });
 });

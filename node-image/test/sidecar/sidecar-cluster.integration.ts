@@ -13,7 +13,7 @@ import {
   type Engines,
 } from "../support/engines.ts";
 import { SidecarProcess } from "./sidecar-process.ts";
-import { SidecarCallError, type MemberStatus, type MigrationProgress, type ReplicationProgress, type SidecarClient } from "../../../operator/src/sidecar/client.ts";
+import { SidecarCallError, type MemberStatus, type MigrateSlotsParams, type MigrationProgress, type ReplicationProgress, type SidecarClient } from "../../../operator/src/sidecar/client.ts";
 import type { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
 
 const PASSWORD = "sidecar-it-password-0123456789";
@@ -293,8 +293,8 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
     await expectCallError(() => m[1].replicateFrom(nodeIds[0])[Symbol.asyncIterator]().next(), "FAILED_PRECONDITION", /it is ACTIVE/);
     await expectCallError(() => m[1].assignSlots([{ start: 0, end: 16384 }]), "INVALID_ARGUMENT", /^slots\[0\]\.end: 16384 is not a slot in 0\.\.16383/);
     await expectCallError(() => drain(m[3].migrateSlots({ source: { host: "999.1.1.1", port: PORT }, slots: [{ start: 1, end: 2 }] })), "INVALID_ARGUMENT", /^source\.host: "999\.1\.1\.1" is not an IPv4/);
-    await expectCallError(() => drain(m[3].migrateSlots({ source: addr(0) })), "INVALID_ARGUMENT", /^slots: must name at least one slot range/);
-    await expectCallError(() => drain(m[3].migrateSlots({ slots: [{ start: 1, end: 2 }] })), "INVALID_ARGUMENT", /^source: is required/);
+    await expectCallError(() => drain(m[3].migrateSlots({ source: addr(0) } as MigrateSlotsParams)), "INVALID_ARGUMENT", /^slots: must name at least one slot range/);
+    await expectCallError(() => drain(m[3].migrateSlots({ slots: [{ start: 1, end: 2 }] } as MigrateSlotsParams)), "INVALID_ARGUMENT", /^source: is required/);
     await expectCallError(() => m[0].join([]), "INVALID_ARGUMENT", /^peers: must name at least one/);
     await expectCallError(() => m[0].join([{ host: "10.0.0.1", port: 70000 }]), "INVALID_ARGUMENT", /^peers\[0\]\.port: 70000 is not a port/);
     await expectCallError(() => m[0].forget("not-a-node-id"), "INVALID_ARGUMENT", /^nodeId: "not-a-node-id" is not an engine node id/);

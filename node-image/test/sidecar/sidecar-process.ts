@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "node:http";
 import type { EngineProcess } from "../support/engines.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../../../common/wait.ts";
 import { GrpcSidecarClient, type GrpcSidecarClientOptions } from "../../../operator/src/sidecar/grpc-client.ts";
 
 const mainPath = fileURLToPath(new URL("../../src/sidecar/main.ts", import.meta.url));

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildStatus, observationOf, significantPart } from "../../src/sidecar/status.ts";
 import { downSnapshot, type EngineSnapshot } from "../../src/sidecar/engine.ts";
-import { parseClusterNodes, parseInfo } from "../../src/sidecar/cluster-nodes.ts";
+import { parseClusterNodes, parseInfo } from "../../../common/engine-replies.ts";
 
 const a = "a".repeat(40), b = "b".repeat(40);
 

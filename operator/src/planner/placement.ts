@@ -1,91 +1,47 @@
-// Member placement: select → filter → score → compare (DESIGN §5; seed 003's bin-packing).
+// Member placement as a min-cost flow (DESIGN §5, issue 10). Whether the members fit is decided
+// exactly; the seed's score and compare only choose among the assignments that fit.
 //
-// Score of a candidate node for a member of shard S = Σ over S's other members m of
-// 100^(levels − i − 1), i = the first topology level (region 0, zone 1, rack 2, host 3) at which the
-// candidate's domain differs from m's (0 when it differs at none). isolationLevel is a hard filter;
-// above it the score makes isolation best effort. Ties: fewest members of this cluster on the node,
-// then fewest primaries, then node name.
-//
-// Efficiency: nodes are sorted by (region, zone, rack, host, name), so every failure domain is one
-// contiguous index range. A shard's members cut that order into O(members × levels) segments inside
-// which the score is constant; a min-segment-tree over the tie-break keys (∞ for nodes that fail a
-// filter) finds the best node of a segment in O(log n). Placing one member is therefore
-// O(members × levels × log n), not a rescan of every node.
+// Shards that look alike to the placement (same number of new members, same existing members)
+// form one class, so a bootstrap is one class however many shards it has. Per class c with m shards
+// of k new members each:
+//   source → c (m·k) → its region → zone → rack → host, down to the isolation level
+//     · above the isolation level, the edge into domain D comes as k blocks of m units costing
+//       sharingCost(level) × (existing members of a shard in D + block): the seed's score as a
+//       convex cost (domains.ts), so members spread over regions, then zones, …
+//     · at the isolation level: m units (one member per shard per domain)
+//   → each node the shard filters allow (m: one member per shard per node) → node → its host → sink
+//     · node → host: unit edges costing (members on the node + j, then primaries on it) — the
+//       compare step (fewest members, then fewest primaries) — up to the node's room (filters.ts;
+//       beyond 8 new members on one node the cost stops rising: BALANCED_UNITS)
+//     · host → sink: the host's room under maxMembersPerHost.
+// A class's flow is dealt to its shards in domain order, round robin, so every shard gets k nodes
+// and every domain's units split as evenly as possible over the shards: the class cost is exactly
+// the sum of its shards' costs and at most one member of a shard lands in an isolation domain.
+// A maximum flow below m·k for some class means no assignment exists: placement-refusal.ts reads
+// the binding constraints off the minimum cut.
 
-import { MinSegmentTree } from "./segment-tree.ts";
+import { DomainIndex, ISOLATION_INDEX, isolationWeight, LEVEL_COUNT, levelName, sharingCost } from "./domains.ts";
+import { plural, reason } from "./explain.ts";
+import { nodeRejection, nodeRoom, shardAllows, validatePolicy, type PlacementPolicy, type ShardContext } from "./filters.ts";
+import { MinCostFlow } from "./flow.ts";
+import { canonicalNodes, canonicalTolerations, planId, sortedByName, sortedNames } from "./identity.ts";
+import { PlannerInputError, requireArray, requireIndex, requireMembers, requireName, requireNames } from "./input.ts";
+import { planned, type PlaceMemberStep, type Plan, type PlanKind, type PlanOutcome, type Reason, type RejectionCode } from "./plan.ts";
 import {
-  firstUntoleratedTaint, PlannerInputError, resolveTopologyKeys, TOPOLOGY_LEVELS,
-  type IsolationLevel, type TopologyKeys, type TopologyNode, type Toleration,
-} from "./topology.ts";
-import { explainFailure, explainPlacement, formatBytes, planId } from "./explain.ts";
+  nodeContext, PRIMARY_SPAN, type ExistingMember, type FlowEdges, type MemberRequest, type PlacementFailure, type PlacementModel, type ShardState,
+} from "./placement-model.ts";
+import type { MemberRole } from "./plan.ts";
+import { explainRefusal } from "./placement-refusal.ts";
+import { checkNodes, type IsolationLevel, type TopologyNode } from "./topology.ts";
 
-export const LEVEL_COUNT = TOPOLOGY_LEVELS.length;
 
-export type MemberRole = "primary" | "standby";
-
-export interface ClusterMember {
-  name: string;
-  shard: number;
-  node: string;
-  role: MemberRole;
-}
-
-export interface MemberRequest {
-  name: string;
-  shard: number;
-  role: MemberRole;
-}
-
-export interface PlacementPolicy {
-  /** spec.placement.nodeSelector: the pool of nodes that may hold members. */
-  nodeSelector?: Readonly<Record<string, string>>;
-  tolerations?: readonly Toleration[];
-  topologyKeys?: Partial<TopologyKeys>;
-  /** Members of one shard MUST differ at this level. */
-  isolationLevel: IsolationLevel;
-  /** 0 or absent = no limit. */
-  maxMembersPerHost?: number;
-  /** What one member pod requests. */
-  memberResources: { memoryBytes: number; milliCpu: number };
-}
-
-export type RejectionCode =
-  | "NodeSelectorMismatch" | "NotReady" | "Cordoned" | "StoreDisabled" | "StoreDraining" | "UntoleratedTaint"
-  | "Excluded" | "HoldsShardMember" | "MaxMembersPerHost" | "InsufficientMemory" | "InsufficientCpu" | "TooManyPods"
-  | "IsolationViolated";
-
-export interface Rejection {
-  node: string;
-  code: RejectionCode;
-  message: string;
-}
-
-export interface Placement {
-  member: string;
-  shard: number;
-  role: MemberRole;
-  node: string;
-  /** Σ 100^(levels−i−1) over the shard's other members. */
-  score: number;
-  /** Deepest level at which the node differs from every other member of the shard; null for the first member. */
-  isolation: IsolationLevel | null;
-}
-
-export interface PlacementFailure {
-  member: string;
-  shard: number;
-  role: MemberRole;
-  /** One entry per node (name order): the first reason it could not take the member. */
-  rejections: Rejection[];
-  counts: Partial<Record<RejectionCode, number>>;
-  message: string;
-}
+export type { ExistingMember, MemberRequest, PlacementFailure, PlacementPolicy };
 
 export interface PlacementInput {
   nodes: readonly TopologyNode[];
   policy: PlacementPolicy;
-  /** Members that exist now (they use capacity and count for isolation and tie-breaks). */
-  members: readonly ClusterMember[];
+  /** Members that exist now (they use room and count for isolation and tie-breaks). */
+  members: readonly ExistingMember[];
   requests: readonly MemberRequest[];
   /** Members about to be removed: they do not count for the isolation of their shard. */
   leaving?: readonly string[];
@@ -93,425 +49,271 @@ export interface PlacementInput {
   excludedNodes?: Readonly<Record<string, string>>;
 }
 
-export type PlacementPlan =
-  | { ok: true; id: string; kind: "placement"; placements: Placement[]; reasons: string[] }
-  | { ok: false; id: string; kind: "placement"; failure: PlacementFailure; reasons: string[] };
-
-const ISOLATION_INDEX: Record<IsolationLevel, number> = { region: 0, zone: 1, rack: 2, host: 3, none: LEVEL_COUNT };
-
-export function isolationWeight(firstDifferentLevel: number): number {
-  return firstDifferentLevel >= LEVEL_COUNT ? 0 : 100 ** (LEVEL_COUNT - firstDifferentLevel - 1);
+export interface Placement {
+  member: string;
+  shard: number;
+  role: MemberRole;
+  node: string;
+  /** The seed's score against the shard's other members once placed: Σ 100^(levels−i−1). */
+  score: number;
+  /** Deepest level at which the node differs from every other member of the shard; null for a lone member. */
+  isolation: IsolationLevel | null;
 }
 
-export function levelName(index: number): IsolationLevel {
-  return index >= LEVEL_COUNT ? "none" : TOPOLOGY_LEVELS[index];
+/** `reasons` say what was filtered or odd in the snapshot; each placement explains itself (explainPlacement). */
+export type PlacementResult =
+  | { ok: true; placements: Placement[]; reasons: Reason[]; domains: DomainIndex }
+  | { ok: false; failure: PlacementFailure; reasons: Reason[] };
+
+function checkInput(input: PlacementInput): void {
+  checkNodes(input.nodes);
+  validatePolicy(input.policy);
+  requireMembers(input.members, "members");
+  requireArray(input.requests, "requests").forEach((r, i) => {
+    requireName(r?.name, `requests[${i}].name`);
+    requireIndex(r.shard, `requests[${i}].shard`, "a shard index (an integer ≥ 0)");
+    if (r.role !== "primary" && r.role !== "standby") throw new PlannerInputError(`requests[${i}].role`, `must be primary or standby, got ${JSON.stringify(r.role)}`);
+  });
+  const taken = new Set(input.members.map((m) => m.name));
+  input.requests.forEach((r, i) => {
+    if (taken.has(r.name)) throw new PlannerInputError(`requests[${i}].name`, `member "${r.name}" already exists or is requested twice; choose a new member name`);
+    taken.add(r.name);
+  });
+  if (input.leaving !== undefined) requireNames(input.leaving, "leaving");
+  if (input.excludedNodes !== undefined && (input.excludedNodes === null || typeof input.excludedNodes !== "object")) throw new PlannerInputError("excludedNodes", "must be a map of node name to reason");
 }
 
-// Tie-break key: members on node (16 bits) | primaries on node (15 bits) | name rank (22 bits) — < 2^53.
-const MEMBER_UNIT = 2 ** 37;
-const PRIMARY_UNIT = 2 ** 22;
-const MAX_NODES = 2 ** 22;
-
-interface ShardMemberRef {
-  name: string;
-  pos: number; // -1 when its node is not in the topology
-  leaving: boolean;
-}
-
-export function validatePolicy(policy: PlacementPolicy): void {
-  if (!(policy.isolationLevel in ISOLATION_INDEX)) {
-    throw new PlannerInputError(`spec.placement.isolationLevel "${String(policy.isolationLevel)}" is not one of region|zone|rack|host|none`);
-  }
-  const max = policy.maxMembersPerHost ?? 0;
-  if (!Number.isInteger(max) || max < 0) {
-    throw new PlannerInputError(`spec.placement.maxMembersPerHost must be an integer ≥ 0 (0 = no limit), got ${max}`);
-  }
-  for (const key of ["memoryBytes", "milliCpu"] as const) {
-    const value = policy.memberResources?.[key];
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new PlannerInputError(`member resources ${key} must be a finite number ≥ 0, got ${String(value)}; set spec.resources.requests`);
+/** Place every request, all or nothing: the least-cost assignment, or why none exists. */
+export function solvePlacement(input: PlacementInput): PlacementResult {
+  checkInput(input);
+  const { policy } = input;
+  const domains = new DomainIndex(input.nodes, policy.topologyKeys);
+  const n = domains.length;
+  const reasons: Reason[] = [];
+  for (const node of domains.nodes) for (const problem of node.problems) reasons.push(reason("TopologyProblem", problem));
+  const model: PlacementModel = {
+    domains, policy, isolationIndex: ISOLATION_INDEX[policy.isolationLevel], excluded: input.excludedNodes ?? {}, rejections: [],
+    free: domains.nodes.map((x) => ({ memoryBytes: x.allocatable.memoryBytes - x.requested.memoryBytes, milliCpu: x.allocatable.milliCpu - x.requested.milliCpu, pods: x.allocatable.pods - x.requested.pods })),
+    membersOnNode: new Int32Array(n), primariesOnNode: new Int32Array(n), hostMembers: new Int32Array(domains.sizes[LEVEL_COUNT - 1]),
+  };
+  const leaving = new Set(input.leaving ?? []);
+  const shards = new Map<number, ShardState>();
+  const shardOf = (shard: number) => {
+    let s = shards.get(shard);
+    if (!s) shards.set(shard, (s = { shard, requests: [], holders: [], peers: [] }));
+    return s;
+  };
+  for (const m of sortedByName(input.members)) {
+    const pos = domains.position(m.node);
+    if (pos < 0) {
+      reasons.push(reason("TopologyProblem", `member ${m.name} of shard ${m.shard} is on node ${m.node || "<none>"}, which is not in the topology snapshot; it is ignored for isolation`));
+      continue;
     }
+    model.membersOnNode[pos]++;
+    if (m.role === "primary") model.primariesOnNode[pos]++;
+    model.hostMembers[domains.ids[LEVEL_COUNT - 1][pos]]++;
+    if (model.membersOnNode[pos] >= PRIMARY_SPAN) throw new PlannerInputError("members", `node ${m.node} holds ${model.membersOnNode[pos]} members; the planner supports fewer than ${PRIMARY_SPAN} per node`);
+    const s = shardOf(m.shard);
+    s.holders.push({ name: m.name, pos });
+    if (!leaving.has(m.name)) s.peers.push({ name: m.name, pos });
   }
-}
+  for (const r of sortedByName(input.requests)) shardOf(r.shard).requests.push(r);
 
-/**
- * The placement state of one cluster over one topology snapshot. `place` decides one member at a
- * time and records it, so later members see earlier ones. Used by placeMembers, drain and replace.
- */
-export class PlacementEngine {
-  readonly keys: TopologyKeys;
-  readonly isolationIndex: number;
-  private readonly maxPerHost: number;
-  private readonly n: number;
-  /** nodes in domain order */
-  readonly sorted: TopologyNode[];
-  readonly paths: (string | null)[][];
-  private readonly posByName = new Map<string, number>();
-  private readonly nameRank: Int32Array;
-  private readonly posByRank: Int32Array;
-  /** domainId[level][pos] and the [start, end) range of each domain id */
-  private readonly domainId: Int32Array[] = [];
-  private readonly domainStart: number[][] = [];
-  private readonly domainEnd: number[][] = [];
-  private readonly staticRejection: (Rejection | null)[];
-  private readonly freeMemory: Float64Array;
-  private readonly freeCpu: Float64Array;
-  private readonly freePods: Float64Array;
-  private readonly membersOnNode: Int32Array;
-  private readonly primariesOnNode: Int32Array;
-  /** maxMembersPerHost counts per host label value (a missing label is one shared "unknown" host) */
-  private readonly hostGroup: Int32Array;
-  private readonly hostGroupPositions: number[][] = [];
-  private readonly membersOnHost: Int32Array;
-  private readonly tree: MinSegmentTree;
-  private readonly shards = new Map<number, ShardMemberRef[]>();
-  private readonly memberNames = new Set<string>();
-  readonly notes: string[] = [];
+  const rooms = domains.nodes.map((_, pos) => {
+    const ctx = nodeContext(model, pos);
+    const rejection = nodeRejection(ctx);
+    model.rejections.push(rejection);
+    return rejection ? 0 : nodeRoom(ctx);
+  });
+  const filtered = filterSummary(model);
+  if (filtered) reasons.push(reason("NodesFiltered", filtered));
+  const wanted = input.requests.length;
+  if (wanted === 0) return { ok: true, placements: [], reasons, domains };
 
-  constructor(nodes: readonly TopologyNode[], readonly policy: PlacementPolicy, members: readonly ClusterMember[],
-    leaving: readonly string[] = [], excludedNodes: Readonly<Record<string, string>> = {}) {
-    validatePolicy(policy);
-    this.keys = resolveTopologyKeys(policy.topologyKeys);
-    this.isolationIndex = ISOLATION_INDEX[policy.isolationLevel];
-    this.maxPerHost = policy.maxMembersPerHost ?? 0;
-    const n = (this.n = nodes.length);
-    if (n >= MAX_NODES) throw new PlannerInputError(`topology has ${n} nodes; the planner supports fewer than ${MAX_NODES}`);
-
-    const seen = new Set<string>();
-    for (const node of nodes) {
-      if (seen.has(node.name)) throw new PlannerInputError(`node "${node.name}" appears twice in the topology snapshot; pass each Node once`);
-      seen.add(node.name);
-    }
-    // Sort key per level: "0" for a missing label sorts before every present value ("1" + value),
-    // keeping each domain contiguous.
-    const withPath = nodes.map((node) => {
-      const path = TOPOLOGY_LEVELS.map((l) => node.labels[this.keys[l]] ?? null);
-      return { node, path, key: path.map((v) => (v === null ? "0" : `1${v}`)) };
-    });
-    withPath.sort((a, b) => {
-      for (let i = 0; i < LEVEL_COUNT; i++) if (a.key[i] !== b.key[i]) return a.key[i] < b.key[i] ? -1 : 1;
-      return a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0;
-    });
-    this.sorted = withPath.map((x) => x.node);
-    this.paths = withPath.map((x) => x.path);
-    this.sorted.forEach((node, pos) => this.posByName.set(node.name, pos));
-
-    const byName = [...this.sorted.keys()].sort((a, b) => (this.sorted[a].name < this.sorted[b].name ? -1 : 1));
-    this.nameRank = new Int32Array(n);
-    this.posByRank = new Int32Array(n);
-    byName.forEach((pos, rank) => {
-      this.nameRank[pos] = rank;
-      this.posByRank[rank] = pos;
-    });
-
-    // A domain at level k is a maximal run of nodes with the same path prefix of length k+1
-    // (a missing label equals the other missing labels of the same parent domain).
-    for (let level = 0; level < LEVEL_COUNT; level++) {
-      const ids = new Int32Array(n);
-      const starts: number[] = [];
-      const ends: number[] = [];
-      for (let pos = 0; pos < n; pos++) {
-        const same = pos > 0 && ids[pos - 1] >= 0 && samePrefix(this.paths[pos - 1], this.paths[pos], level);
-        if (!same) {
-          if (starts.length > 0) ends.push(pos);
-          starts.push(pos);
-        }
-        ids[pos] = starts.length - 1;
-      }
-      if (starts.length > 0) ends.push(n);
-      this.domainId.push(ids);
-      this.domainStart.push(starts);
-      this.domainEnd.push(ends);
-    }
-
-    this.staticRejection = this.sorted.map((node) => staticFilter(node, policy, excludedNodes[node.name]));
-    for (const node of this.sorted) for (const problem of node.problems) this.notes.push(problem);
-    this.freeMemory = Float64Array.from(this.sorted, (x) => x.allocatable.memoryBytes - x.requested.memoryBytes);
-    this.freeCpu = Float64Array.from(this.sorted, (x) => x.allocatable.milliCpu - x.requested.milliCpu);
-    this.freePods = Float64Array.from(this.sorted, (x) => x.allocatable.pods - x.requested.pods);
-    this.membersOnNode = new Int32Array(n);
-    this.primariesOnNode = new Int32Array(n);
-    this.hostGroup = new Int32Array(n);
-    const groupByHost = new Map<string | null, number>();
-    for (let pos = 0; pos < n; pos++) {
-      const host = this.paths[pos][LEVEL_COUNT - 1];
-      let group = groupByHost.get(host);
-      if (group === undefined) {
-        group = this.hostGroupPositions.length;
-        groupByHost.set(host, group);
-        this.hostGroupPositions.push([]);
-      }
-      this.hostGroup[pos] = group;
-      this.hostGroupPositions[group].push(pos);
-    }
-    this.membersOnHost = new Int32Array(this.hostGroupPositions.length);
-
-    const leavingSet = new Set(leaving);
-    for (const member of members) {
-      if (this.memberNames.has(member.name)) throw new PlannerInputError(`member "${member.name}" is listed twice in the cluster's members`);
-      this.memberNames.add(member.name);
-      const pos = this.posByName.get(member.node) ?? -1;
-      if (pos < 0) this.notes.push(`member ${member.name} of shard ${member.shard} is on node ${member.node}, which is not in the topology snapshot; it is ignored for isolation`);
-      this.addShardMember(member.shard, { name: member.name, pos, leaving: leavingSet.has(member.name) });
-      if (pos >= 0) this.count(pos, member.role, +1);
-    }
-    this.tree = new MinSegmentTree(n);
-    for (let pos = 0; pos < n; pos++) this.refresh(pos);
+  const flow = buildFlow(model, [...shards.values()].filter((s) => s.requests.length > 0).sort((a, b) => a.shard - b.shard), rooms, wanted);
+  const fit = flow.graph.solve(flow.source, flow.sink, wanted);
+  const dealt = deal(flow);
+  if (fit < wanted) {
+    const failure = explainRefusal(model, flow, dealt, shards, { wanted, fit });
+    return { ok: false, failure, reasons: [...reasons, ...(failure.constraints ?? []).map((c) => reason("Binding", c.message))] };
   }
-
-  /** "3 of 40 nodes cannot take members: 2 × Cordoned (n3, n7), 1 × StoreDraining (n9)", or null when all can. */
-  filterSummary(): string | null {
-    const byCode = new Map<RejectionCode, string[]>();
-    for (let rank = 0; rank < this.n; rank++) {
-      const rejection = this.staticRejection[this.posByRank[rank]];
-      if (!rejection || rejection.code === "NodeSelectorMismatch") continue;
-      const list = byCode.get(rejection.code);
-      if (list) list.push(rejection.node);
-      else byCode.set(rejection.code, [rejection.node]);
-    }
-    if (byCode.size === 0) return null;
-    const total = [...byCode.values()].reduce((sum, l) => sum + l.length, 0);
-    const parts = [...byCode.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
-      .map(([code, nodes]) => `${nodes.length} × ${code} (${nodes.slice(0, 5).join(", ")}${nodes.length > 5 ? ", …" : ""})`);
-    return `${total} of ${this.n} nodes in the pool cannot take members: ${parts.join(", ")}`;
-  }
-
-  private addShardMember(shard: number, ref: ShardMemberRef): void {
-    const list = this.shards.get(shard);
-    if (list) list.push(ref);
-    else this.shards.set(shard, [ref]);
-  }
-
-  private count(pos: number, role: MemberRole, delta: number): void {
-    this.membersOnNode[pos] += delta;
-    if (role === "primary") this.primariesOnNode[pos] += delta;
-    this.membersOnHost[this.hostGroup[pos]] += delta;
-  }
-
-  private fits(pos: number): boolean {
-    const need = this.policy.memberResources;
-    return this.freeMemory[pos] >= need.memoryBytes && this.freeCpu[pos] >= need.milliCpu && this.freePods[pos] >= 1;
-  }
-
-  private hostFull(pos: number): boolean {
-    return this.maxPerHost > 0 && this.membersOnHost[this.hostGroup[pos]] >= this.maxPerHost;
-  }
-
-  private refresh(pos: number): void {
-    const eligible = this.staticRejection[pos] === null && this.fits(pos) && !this.hostFull(pos);
-    if (!eligible) {
-      this.tree.set(pos, Infinity);
-      return;
-    }
-    const members = this.membersOnNode[pos];
-    const primaries = this.primariesOnNode[pos];
-    if (members >= 2 ** 16 || primaries >= 2 ** 15) throw new PlannerInputError(`node ${this.sorted[pos].name} holds ${members} members; the planner supports at most 65535 per node`);
-    this.tree.set(pos, members * MEMBER_UNIT + primaries * PRIMARY_UNIT + this.nameRank[pos]);
-  }
-
-  /** First level (0 = region … 3 = host) at which the nodes at a and b differ; LEVEL_COUNT when at none. */
-  firstDifferentLevel(a: number, b: number): number {
-    for (let level = 0; level < LEVEL_COUNT; level++) if (this.domainId[level][a] !== this.domainId[level][b]) return level;
-    return LEVEL_COUNT;
-  }
-
-  position(nodeName: string): number {
-    return this.posByName.get(nodeName) ?? -1;
-  }
-
-  shardMembers(shard: number): readonly ShardMemberRef[] {
-    return this.shards.get(shard) ?? [];
-  }
-
-  /** Place one member and record it; a failure explains every node's rejection and changes nothing. */
-  place(request: MemberRequest): { placement: Placement } | { failure: PlacementFailure } {
-    if (this.memberNames.has(request.name)) {
-      throw new PlannerInputError(`member "${request.name}" already exists (shard ${request.shard}); choose a new member name`);
-    }
-    if (!Number.isInteger(request.shard) || request.shard < 0) {
-      throw new PlannerInputError(`member "${request.name}": shard must be an integer ≥ 0, got ${request.shard}`);
-    }
-    const refs = this.shardMembers(request.shard);
-    const peers = refs.filter((r) => !r.leaving && r.pos >= 0).map((r) => r.pos);
-    const occupied = refs.filter((r) => r.pos >= 0).map((r) => r.pos);
-
-    // Cut points: every domain boundary of every peer, and each occupied node on its own.
-    const cuts = [0, this.n];
-    for (const p of peers) {
-      for (let level = 0; level < LEVEL_COUNT; level++) {
-        const id = this.domainId[level][p];
-        cuts.push(this.domainStart[level][id], this.domainEnd[level][id]);
-      }
-    }
-    for (const p of occupied) cuts.push(p, p + 1);
-    cuts.sort((a, b) => a - b);
-    const occupiedSet = new Set(occupied);
-    const segments: { from: number; to: number; score: number; isolation: number }[] = [];
-    for (let i = 0; i + 1 < cuts.length; i++) {
-      const from = cuts[i];
-      const to = cuts[i + 1];
-      if (from === to || occupiedSet.has(from)) continue;
-      let score = 0;
-      let isolation = -1;
-      for (const p of peers) {
-        const level = this.firstDifferentLevel(from, p);
-        score += isolationWeight(level);
-        if (level > isolation) isolation = level;
-      }
-      if (isolation > this.isolationIndex) continue; // hard requirement
-      segments.push({ from, to, score, isolation });
-    }
-    segments.sort((a, b) => b.score - a.score || a.from - b.from);
-
-    for (let i = 0; i < segments.length;) {
-      let j = i;
-      let best = Infinity;
-      let bestIsolation = -1;
-      while (j < segments.length && segments[j].score === segments[i].score) {
-        const key = this.tree.min(segments[j].from, segments[j].to);
-        if (key < best) {
-          best = key;
-          bestIsolation = segments[j].isolation;
-        }
-        j++;
-      }
-      if (best < Infinity) {
-        const pos = this.posByRank[best % PRIMARY_UNIT];
-        this.commit(request, pos);
-        return {
-          placement: {
-            member: request.name, shard: request.shard, role: request.role, node: this.sorted[pos].name,
-            score: segments[i].score, isolation: peers.length === 0 ? null : levelName(bestIsolation),
-          },
-        };
-      }
-      i = j;
-    }
-    return { failure: this.explainRejections(request, peers, occupiedSet) };
-  }
-
-  private commit(request: MemberRequest, pos: number): void {
-    this.memberNames.add(request.name);
-    this.addShardMember(request.shard, { name: request.name, pos, leaving: false });
-    this.count(pos, request.role, +1);
-    this.freeMemory[pos] -= this.policy.memberResources.memoryBytes;
-    this.freeCpu[pos] -= this.policy.memberResources.milliCpu;
-    this.freePods[pos] -= 1;
-    if (this.maxPerHost > 0) {
-      for (const p of this.hostGroupPositions[this.hostGroup[pos]]) this.refresh(p);
-    } else {
-      this.refresh(pos);
-    }
-  }
-
-  /** Why each node (in name order) cannot take `request`: O(nodes), only on the failure path. */
-  private explainRejections(request: MemberRequest, peers: number[], occupied: Set<number>): PlacementFailure {
-    const rejections: Rejection[] = [];
-    const counts: Partial<Record<RejectionCode, number>> = {};
-    const refs = this.shardMembers(request.shard);
-    const need = this.policy.memberResources;
-    for (let rank = 0; rank < this.n; rank++) {
-      const pos = this.posByRank[rank];
-      const node = this.sorted[pos];
-      let rejection = this.staticRejection[pos];
-      if (!rejection && occupied.has(pos)) {
-        const holder = refs.find((r) => r.pos === pos);
-        rejection = { node: node.name, code: "HoldsShardMember", message: `already holds member ${holder?.name} of shard ${request.shard}` };
-      }
-      if (!rejection && this.hostFull(pos)) {
-        rejection = { node: node.name, code: "MaxMembersPerHost", message: `host "${this.paths[pos][LEVEL_COUNT - 1] ?? "<no host label>"}" already holds ${this.maxPerHost} members (spec.placement.maxMembersPerHost=${this.maxPerHost})` };
-      }
-      if (!rejection && this.freeMemory[pos] < need.memoryBytes) {
-        rejection = { node: node.name, code: "InsufficientMemory", message: `needs ${formatBytes(need.memoryBytes)} memory, ${formatBytes(Math.max(0, this.freeMemory[pos]))} free of ${formatBytes(node.allocatable.memoryBytes)} allocatable` };
-      }
-      if (!rejection && this.freeCpu[pos] < need.milliCpu) {
-        rejection = { node: node.name, code: "InsufficientCpu", message: `needs ${need.milliCpu}m cpu, ${Math.max(0, this.freeCpu[pos])}m free of ${node.allocatable.milliCpu}m allocatable` };
-      }
-      if (!rejection && this.freePods[pos] < 1) {
-        rejection = { node: node.name, code: "TooManyPods", message: `already runs ${node.allocatable.pods - this.freePods[pos]} of ${node.allocatable.pods} allowed pods` };
-      }
-      if (!rejection) {
-        for (const p of peers) {
-          if (this.firstDifferentLevel(pos, p) > this.isolationIndex) {
-            const level = TOPOLOGY_LEVELS[this.isolationIndex];
-            const holder = refs.find((r) => r.pos === p);
-            const value = this.paths[p][this.isolationIndex];
-            rejection = {
-              node: node.name, code: "IsolationViolated",
-              message: `shares ${level} "${value ?? "<unlabelled>"}" with member ${holder?.name} (node ${this.sorted[p].name}); isolationLevel ${level} requires a different ${level}`,
-            };
-            break;
-          }
-        }
-      }
-      if (!rejection) throw new Error(`planner bug: node ${node.name} passes every filter but was not chosen for ${request.name}`);
-      rejections.push(rejection);
-      counts[rejection.code] = (counts[rejection.code] ?? 0) + 1;
-    }
-    return {
-      member: request.name, shard: request.shard, role: request.role, rejections, counts,
-      message: explainFailure(request, this.policy.isolationLevel, this.n, counts),
-    };
-  }
-}
-
-function samePrefix(a: (string | null)[], b: (string | null)[], level: number): boolean {
-  for (let i = 0; i <= level; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Filters that depend only on the node and the policy (not on what this plan places). */
-export function staticFilter(node: TopologyNode, policy: PlacementPolicy, excludedBecause?: string): Rejection | null {
-  for (const [key, value] of Object.entries(policy.nodeSelector ?? {})) {
-    if (node.labels[key] !== value) {
-      const actual = node.labels[key];
-      return { node: node.name, code: "NodeSelectorMismatch", message: `spec.placement.nodeSelector wants ${key}=${value}, node has ${actual === undefined ? "no such label" : `${key}=${actual}`}` };
-    }
-  }
-  if (excludedBecause !== undefined) return { node: node.name, code: "Excluded", message: excludedBecause };
-  if (!node.ready) return { node: node.name, code: "NotReady", message: "Ready condition is not True" };
-  if (node.unschedulable) return { node: node.name, code: "Cordoned", message: "node is cordoned (spec.unschedulable); it keeps its members but gets no new ones until uncordoned" };
-  if (node.storeState === "draining") return { node: node.name, code: "StoreDraining", message: "store-state is draining: members are being moved away" };
-  if (node.storeState === "disabled") {
-    const problem = node.problems.find((p) => p.includes("store-state"));
-    return { node: node.name, code: "StoreDisabled", message: problem ?? "store-state is disabled: it keeps its members but gets no new ones" };
-  }
-  const taint = firstUntoleratedTaint(node.taints, policy.tolerations ?? []);
-  if (taint) {
-    return { node: node.name, code: "UntoleratedTaint", message: `taint ${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect} is not tolerated by spec.placement.tolerations` };
-  }
-  return null;
+  const placements = assign(model, dealt, shards);
+  const byName = new Map(placements.map((p) => [p.member, p]));
+  return { ok: true, placements: input.requests.map((r) => byName.get(r.name)!), reasons, domains };
 }
 
 /**
- * Place every request in the given order, all or nothing: if one member cannot be placed the plan
- * says why (per node) and places none of them.
+ * New members per node whose balance cost rises one by one; any further member costs the same as the
+ * last. So the plan puts a 9th member of this plan on a node only when every other choice is worse
+ * on isolation or full, and then does not mind which such node.
  */
-export function placeMembers(input: PlacementInput): PlacementPlan {
-  const id = planId("placement", input);
-  const engine = new PlacementEngine(input.nodes, input.policy, input.members, input.leaving, input.excludedNodes);
+const BALANCED_UNITS = 8;
+
+function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[], wanted: number): FlowEdges {
+  const { domains, isolationIndex } = model;
+  const graph = new MinCostFlow();
+  const source = graph.addVertex();
+  const sink = graph.addVertex();
+  const classes = new Map<string, ShardState[]>();
+  for (const s of shards) {
+    const key = `${s.requests.length}|${s.peers.map((p) => p.pos).sort((a, b) => a - b)}|${s.holders.map((p) => p.pos).sort((a, b) => a - b)}`;
+    const list = classes.get(key);
+    if (list) list.push(s);
+    else classes.set(key, [s]);
+  }
+  const edges: FlowEdges = { graph, source, sink, classes: [], nodeEdges: new Map(), hostEdges: new Map() };
+  const lastLevel = Math.min(isolationIndex, LEVEL_COUNT - 1);
+  const hostVertex = new Map<number, number>();
+  const nodeVertex = new Map<number, number>();
+  const maxPerHost = model.policy.maxMembersPerHost ?? 0;
+  const nodeIn = (pos: number): number => {
+    let v = nodeVertex.get(pos);
+    if (v !== undefined) return v;
+    v = graph.addVertex();
+    nodeVertex.set(pos, v);
+    const host = domains.ids[LEVEL_COUNT - 1][pos];
+    let h = hostVertex.get(host);
+    if (h === undefined) {
+      h = maxPerHost > 0 ? graph.addVertex() : sink;
+      hostVertex.set(host, h);
+      if (maxPerHost > 0) edges.hostEdges.set(host, graph.addEdge(h, sink, Math.max(0, maxPerHost - model.hostMembers[host])));
+    }
+    // One unit edge per member up to BALANCED_UNITS, then one edge for the rest of the room: the
+    // compare step stays exact where it matters and a roomy node does not cost a hundred edges.
+    const units = Math.min(rooms[pos], wanted);
+    const ids: number[] = [];
+    const cost = (j: number) => (model.membersOnNode[pos] + j) * PRIMARY_SPAN + model.primariesOnNode[pos];
+    for (let j = 0; j < Math.min(units, BALANCED_UNITS); j++) ids.push(graph.addEdge(v, h, 1, 0, cost(j)));
+    if (units > BALANCED_UNITS) ids.push(graph.addEdge(v, h, units - BALANCED_UNITS, 0, cost(BALANCED_UNITS)));
+    edges.nodeEdges.set(pos, ids);
+    return v;
+  };
+  for (const members of classes.values()) {
+    const m = members.length;
+    const k = members[0].requests.length;
+    const v = graph.addVertex();
+    graph.addEdge(source, v, m * k);
+    const peerCount = Array.from({ length: LEVEL_COUNT }, () => new Map<number, number>());
+    for (const p of members[0].peers) for (let l = 0; l < LEVEL_COUNT; l++) peerCount[l].set(domains.ids[l][p.pos], (peerCount[l].get(domains.ids[l][p.pos]) ?? 0) + 1);
+    const entry = { vertex: v, shards: members.map((s) => s.shard), perShard: k, domainsAllowed: 0, leaves: [] as { pos: number; edge: number }[], isolationEdges: [] as { level: number; domain: number; edge: number }[] };
+    const ctx: ShardContext = { domains, pos: 0, isolationIndex, holders: members[0].holders, peers: members[0].peers };
+    const path: number[] = []; // path[l] = vertex of the current domain at level l
+    let previous = -1;
+    let lastAllowed = -1;
+    for (let pos = 0; pos < domains.length; pos++) {
+      if (model.rejections[pos]) continue;
+      ctx.pos = pos;
+      if (!shardAllows(ctx)) continue;
+      const isolationDomain = isolationIndex >= LEVEL_COUNT ? pos : domains.ids[isolationIndex][pos];
+      if (isolationDomain !== lastAllowed) entry.domainsAllowed++;
+      lastAllowed = isolationDomain;
+      if (rooms[pos] < 1) continue;
+      // first level whose domain differs from the previous eligible node's: new vertices from there down
+      let from = 0;
+      if (previous >= 0) while (from <= lastLevel && domains.ids[from][pos] === domains.ids[from][previous]) from++;
+      for (let l = from; l <= lastLevel; l++) {
+        const parent = l === 0 ? v : path[l - 1];
+        const w = graph.addVertex();
+        path[l] = w;
+        const domain = domains.ids[l][pos];
+        if (l < isolationIndex) {
+          const e = peerCount[l].get(domain) ?? 0;
+          for (let block = 0; block < k; block++) graph.addEdge(parent, w, m, sharingCost(l) * (e + block), 0);
+        } else {
+          entry.isolationEdges.push({ level: l, domain, edge: graph.addEdge(parent, w, m) });
+        }
+      }
+      previous = pos;
+      const leaf = graph.addEdge(path[lastLevel], nodeIn(pos), m);
+      entry.leaves.push({ pos, edge: leaf });
+      if (isolationIndex >= LEVEL_COUNT) entry.isolationEdges.push({ level: LEVEL_COUNT, domain: pos, edge: leaf });
+    }
+    edges.classes.push(entry);
+  }
+  return edges;
+}
+
+/** Each class's flow dealt round robin, in domain order, to its shards: shard → node positions. */
+function deal(flow: FlowEdges): Map<number, number[]> {
+  const dealt = new Map<number, number[]>();
+  for (const c of flow.classes) {
+    for (const shard of c.shards) dealt.set(shard, []);
+    let j = 0;
+    for (const { pos, edge } of c.leaves) {
+      for (let u = flow.graph.flowOn(edge); u > 0; u--) dealt.get(c.shards[j++ % c.shards.length])!.push(pos);
+    }
+  }
+  return dealt;
+}
+
+/** Requests of a shard meet its nodes: primaries first, onto the nodes holding the fewest primaries. */
+function assign(model: PlacementModel, dealt: Map<number, number[]>, shards: Map<number, ShardState>): Placement[] {
+  const { domains } = model;
   const placements: Placement[] = [];
-  for (const request of input.requests) {
-    const outcome = engine.place(request);
-    if ("failure" in outcome) {
-      return { ok: false, id, kind: "placement", failure: outcome.failure, reasons: [...engine.notes, outcome.failure.message] };
-    }
-    placements.push(outcome.placement);
+  for (const [shard, positions] of dealt) {
+    const state = shards.get(shard)!;
+    const requests = [...state.requests].sort((a, b) => (a.role === b.role ? (a.name < b.name ? -1 : 1) : a.role === "primary" ? -1 : 1));
+    const nodes = [...positions].sort((a, b) => model.primariesOnNode[a] - model.primariesOnNode[b] || a - b);
+    const all = [...state.peers.map((p) => p.pos), ...nodes];
+    requests.forEach((r, i) => {
+      const pos = nodes[i];
+      let score = 0;
+      let deepest = -1;
+      let seen = false;
+      for (const other of all) {
+        if (other === pos && !seen) {
+          seen = true;
+          continue;
+        }
+        const level = domains.firstDifferentLevel(pos, other);
+        score += isolationWeight(level);
+        deepest = Math.max(deepest, level);
+      }
+      placements.push({ member: r.name, shard, role: r.role, node: domains.nodes[pos].name, score, isolation: deepest < 0 ? null : levelName(deepest) });
+    });
   }
-  const filtered = engine.filterSummary();
-  return { ok: true, id, kind: "placement", placements, reasons: [...engine.notes, ...(filtered ? [filtered] : []), ...placements.map((p) => explainPlacement(p))] };
+  return placements;
+}
+
+export function explainPlacement(p: Placement): string {
+  const where = p.isolation === null ? "the shard's only member" : `differs from the shard's other members at least at ${p.isolation} level (isolation score ${p.score})`;
+  return `${p.role} ${p.member} of shard ${p.shard} → node ${p.node}: ${where}`;
+}
+
+/** "3 of 40 nodes in the pool cannot take members: 2 × Cordoned (n3, n7), 1 × StoreDraining (n9)", or null. */
+function filterSummary(model: PlacementModel): string | null {
+  const byCode = new Map<RejectionCode, string[]>();
+  const names = model.domains.nodes.map((_, pos) => pos).sort((a, b) => (model.domains.nodes[a].name < model.domains.nodes[b].name ? -1 : 1));
+  for (const pos of names) {
+    const rejection = model.rejections[pos];
+    if (!rejection || rejection.code === "NodeSelectorMismatch") continue;
+    byCode.set(rejection.code, [...(byCode.get(rejection.code) ?? []), rejection.node]);
+  }
+  if (byCode.size === 0) return null;
+  const total = [...byCode.values()].reduce((sum, l) => sum + l.length, 0);
+  const parts = [...byCode.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
+    .map(([code, nodes]) => `${nodes.length} × ${code} (${nodes.slice(0, 5).join(", ")}${nodes.length > 5 ? ", …" : ""})`);
+  return `${total} of ${plural(model.domains.length, "node")} in the pool cannot take members: ${parts.join(", ")}`;
+}
+
+/** The canonical inputs of a placement, for plan ids: order-free. */
+export function placementIdentity(input: PlacementInput): unknown {
+  return {
+    nodes: canonicalNodes(input.nodes), policy: { ...input.policy, tolerations: canonicalTolerations(input.policy.tolerations) },
+    members: sortedByName(input.members), requests: sortedByName(input.requests), leaving: sortedNames(input.leaving), excludedNodes: input.excludedNodes,
+  };
 }
 
 /**
- * Requests for a new cluster: member 0 of every shard (the intended primary) first, then member 1 of
- * every shard, …, so primaries spread before standbys fill in. Names are `<prefix>-<shard>-<i>`.
+ * Place new members into an existing cluster (more replicas, new shards' members): one place-member
+ * step per request, or a refusal that says which constraint binds.
  */
-export function bootstrapRequests(shards: number, replicasPerShard: number, namePrefix: string): MemberRequest[] {
-  if (!Number.isInteger(shards) || shards < 1) throw new PlannerInputError(`spec.shards must be an integer ≥ 1, got ${shards}`);
-  if (!Number.isInteger(replicasPerShard) || replicasPerShard < 0) throw new PlannerInputError(`spec.replicasPerShard must be an integer ≥ 0, got ${replicasPerShard}`);
-  const requests: MemberRequest[] = [];
-  for (let i = 0; i <= replicasPerShard; i++) {
-    for (let shard = 0; shard < shards; shard++) requests.push({ name: `${namePrefix}-${shard}-${i}`, shard, role: i === 0 ? "primary" : "standby" });
-  }
-  return requests;
+export function placeMembers(input: PlacementInput, kind: PlanKind = "scale-out"): PlanOutcome<Plan<PlaceMemberStep>> {
+  const result = solvePlacement(input);
+  const id = planId(kind, placementIdentity(input));
+  if (!result.ok) return { ok: false, refusal: { id, kind, ...result.failure, reasons: result.reasons } };
+  if (result.placements.length === 0) return { ok: false, refusal: { id, kind, code: "NothingToDo", message: "no member to place", reasons: result.reasons } };
+  const steps = result.placements.map((p) => planned<PlaceMemberStep>({ kind: "place-member", member: p.member, shard: p.shard, role: p.role, node: p.node }));
+  return { ok: true, plan: { id, kind, steps, reasons: [...result.reasons, ...result.placements.map((p) => reason("Placement", explainPlacement(p)))] } };
 }
+

@@ -10,154 +10,56 @@
 //    means the host cost is optimal (min-cost flow with convex costs).
 // 2. Then single switchovers that lower the cost vector (host, rack, zone, region) lexicographically
 //    — never raising the host cost — until none is left (best effort above the host level).
-// Only shards whose primary changed get a switchover, so a spread cluster gets an empty plan.
+// Only shards whose primary changed get a switchover, so a spread cluster gets a plan without steps.
+// A shard with no primary at all gets no step here: promoting a member of a shard whose primary is
+// gone is a forced failover, which planReplacement plans; `primaries` still names the best member.
 
-import { planId, plural } from "./explain.ts";
-import type { ClusterMember } from "./placement.ts";
-import { PlannerInputError, resolveTopologyKeys, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel, type TopologyNode } from "./topology.ts";
+import type { DomainIndex } from "./domains.ts";
+import { plural, reason } from "./explain.ts";
+import { canonicalNodes, planId, sortedByName, sortedNames } from "./identity.ts";
+import { PlannerInputError, requireMembers, requireNames } from "./input.ts";
+import { planned, type Plan, type Reason, type SwitchoverStep } from "./plan.ts";
+import type { ExistingMember } from "./placement-model.ts";
+import {
+  lexLess, lexNegative, primaryCandidates, PriorityDomains, SpreadCounts, type Candidate, type PrimaryCollisions, type PrimaryInput,
+} from "./primary-spread.ts";
+import { checkNodes, resolveTopologyKeys } from "./topology.ts";
 
-const LEVELS_BY_PRIORITY: TopologyLevel[] = ["host", "rack", "zone", "region"];
-
-export interface PrimaryInput {
-  nodes: readonly TopologyNode[];
-  topologyKeys?: Partial<TopologyKeys>;
-  members: readonly ClusterMember[];
-  /** Members that must not become primary now (e.g. a standby not yet in sync). */
-  notCandidates?: readonly string[];
-}
-
-export interface Switchover {
-  shard: number;
-  from: string;
-  to: string;
-  fromNode: string;
-  toNode: string;
-}
-
-/** Pairs of primaries sharing a domain, per level. */
-export type PrimaryCollisions = Record<TopologyLevel, number>;
+export { collisionsOf, PrimarySpread, type PrimaryCollisions, type PrimaryInput } from "./primary-spread.ts";
 
 export interface PrimaryPlan {
-  id: string;
-  kind: "primaries";
+  /** Kind "switchover": one step per shard whose primary should move; no steps when spread. */
+  plan: Plan<SwitchoverStep>;
+  /** The chosen primary of every shard that has a member able to be primary (or keeps one). */
   primaries: { shard: number; member: string; node: string }[];
-  switchovers: Switchover[];
   before: PrimaryCollisions;
   after: PrimaryCollisions;
-  reasons: string[];
-}
-
-interface Candidate {
-  member: string;
-  node: string;
-  /** domain id per level, in LEVELS_BY_PRIORITY order */
-  domains: number[];
-}
-
-/**
- * Interned failure domains of the snapshot's nodes. Domains are hierarchical: rack "r1" of zone "a"
- * is not rack "r1" of zone "b"; a missing label is one shared "unknown" value under its parent.
- */
-class DomainIndex {
-  private readonly byNode = new Map<string, number[]>();
-  readonly sizes: number[];
-
-  constructor(nodes: readonly TopologyNode[], keys: TopologyKeys) {
-    const intern = LEVELS_BY_PRIORITY.map(() => new Map<string, number>());
-    const slot = TOPOLOGY_LEVELS.map((level) => LEVELS_BY_PRIORITY.indexOf(level));
-    for (const node of nodes) {
-      const ids = new Array<number>(LEVELS_BY_PRIORITY.length);
-      let parent = -1;
-      for (let depth = 0; depth < TOPOLOGY_LEVELS.length; depth++) {
-        const value = node.labels[keys[TOPOLOGY_LEVELS[depth]]];
-        // key = parent domain id + the value ("\u0000" alone = missing label)
-        const key = `${parent}\u0001${value === undefined ? "\u0000" : `=${value}`}`;
-        const table = intern[slot[depth]];
-        let id = table.get(key);
-        if (id === undefined) table.set(key, (id = table.size));
-        ids[slot[depth]] = id;
-        parent = id;
-      }
-      this.byNode.set(node.name, ids);
-    }
-    this.sizes = intern.map((m) => m.size);
-  }
-
-  of(node: string): number[] | undefined {
-    return this.byNode.get(node);
-  }
-}
-
-/** Who may be primary: members on Ready nodes in the snapshot, not draining, not excluded. */
-export function primaryCandidates(input: PrimaryInput, index = new DomainIndex(input.nodes, resolveTopologyKeys(input.topologyKeys))): Map<number, Candidate[]> {
-  const nodes = new Map(input.nodes.map((n) => [n.name, n]));
-  const excluded = new Set(input.notCandidates ?? []);
-  const byShard = new Map<number, Candidate[]>();
-  for (const m of [...input.members].sort((a, b) => a.shard - b.shard || (a.name < b.name ? -1 : 1))) {
-    if (!byShard.has(m.shard)) byShard.set(m.shard, []);
-    const node = nodes.get(m.node);
-    if (!node || !node.ready || node.storeState === "draining" || excluded.has(m.name)) continue;
-    byShard.get(m.shard)!.push({ member: m.name, node: m.node, domains: index.of(m.node)! });
-  }
-  return byShard;
-}
-
-class SpreadCounts {
-  readonly counts: Int32Array[];
-
-  constructor(sizes: number[]) {
-    this.counts = sizes.map((size) => new Int32Array(size));
-  }
-
-  add(c: Candidate, delta: number): void {
-    for (let i = 0; i < c.domains.length; i++) this.counts[i][c.domains[i]] += delta;
-  }
-
-  count(level: number, domain: number): number {
-    return this.counts[level][domain];
-  }
-
-  /** Change of the cost vector when one primary moves from `from` to `to`. */
-  delta(from: Candidate, to: Candidate): number[] {
-    return LEVELS_BY_PRIORITY.map((_, i) => (from.domains[i] === to.domains[i] ? 0 : this.count(i, to.domains[i]) - this.count(i, from.domains[i]) + 1));
-  }
-
-  collisions(): PrimaryCollisions {
-    const result = {} as PrimaryCollisions;
-    LEVELS_BY_PRIORITY.forEach((level, i) => {
-      let pairs = 0;
-      for (const c of this.counts[i]) pairs += (c * (c - 1)) / 2;
-      result[level] = pairs;
-    });
-    return result;
-  }
-}
-
-function lexNegative(delta: number[]): boolean {
-  for (const d of delta) if (d !== 0) return d < 0;
-  return false;
-}
-
-export function collisionsOf(primaries: readonly { node: string }[], nodes: readonly TopologyNode[], topologyKeys?: Partial<TopologyKeys>): PrimaryCollisions {
-  const index = new DomainIndex(nodes, resolveTopologyKeys(topologyKeys));
-  const counts = new SpreadCounts(index.sizes);
-  for (const p of primaries) {
-    const domains = index.of(p.node);
-    if (domains) counts.add({ member: "", node: p.node, domains }, +1);
-  }
-  return counts.collisions();
 }
 
 export function planPrimaries(input: PrimaryInput): PrimaryPlan {
+  checkNodes(input.nodes);
+  requireMembers(input.members, "members");
+  if (input.notCandidates !== undefined) requireNames(input.notCandidates, "notCandidates");
   const keys = resolveTopologyKeys(input.topologyKeys);
-  const index = new DomainIndex(input.nodes, keys);
+  const { steps, reasons, primaries, before, after } = choosePrimaries(input);
+  const id = planId("switchover", { nodes: canonicalNodes(input.nodes), keys, members: sortedByName(input.members), notCandidates: sortedNames(input.notCandidates) });
+  return { plan: { id, kind: "switchover", steps: steps.map((s) => planned(s)), reasons }, primaries, before, after };
+}
+
+/**
+ * planPrimaries without the plan id, for planners that use the choice (bootstrap); input already
+ * checked; `domains`, when given, is the index of these nodes and keys.
+ */
+export function choosePrimaries(input: PrimaryInput, domains?: DomainIndex): Omit<PrimaryPlan, "plan"> & { steps: SwitchoverStep[]; reasons: Reason[] } {
+  const keys = resolveTopologyKeys(input.topologyKeys);
+  const index = new PriorityDomains(input.nodes, keys, domains);
   const candidates = primaryCandidates(input, index);
-  const reasons: string[] = [];
-  const current = new Map<number, ClusterMember>();
-  for (const m of input.members) {
+  const reasons: Reason[] = [];
+  const current = new Map<number, ExistingMember>();
+  for (const m of sortedByName(input.members)) {
     if (m.role !== "primary") continue;
     const other = current.get(m.shard);
-    if (other) throw new PlannerInputError(`shard ${m.shard} has two members with role primary (${other.name}, ${m.name}); resolve the split before planning primaries`);
+    if (other) throw new PlannerInputError("members", `shard ${m.shard} has two members with role primary (${other.name}, ${m.name}); resolve the split before planning primaries`);
     current.set(m.shard, m);
   }
 
@@ -184,7 +86,7 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
         fixed.set(shard, stuck);
         counts.add(stuck, +1);
       }
-      reasons.push(`shard ${shard} has no member that can be primary (Ready node, not draining, in sync); it keeps ${now ? now.name : "no primary"}`);
+      reasons.push(reason("PrimaryLost", `shard ${shard} has no member that can be primary (Ready node, not draining, in sync); it keeps ${now ? now.name : "no primary"}`));
     }
   }
   // Shards without a usable primary get the candidate that adds the least cost, in shard order.
@@ -232,36 +134,28 @@ export function planPrimaries(input: PrimaryInput): PrimaryPlan {
     const c = chosen.get(shard) ?? fixed.get(shard);
     return c ? [{ shard, member: c.member, node: c.node }] : [];
   });
-  const switchovers: Switchover[] = [];
+  const steps: SwitchoverStep[] = [];
+  const moves: Reason[] = [];
   for (const p of primaries) {
     const now = current.get(p.shard);
     if (!now) {
-      reasons.push(`shard ${p.shard} has no primary: promote ${p.member} on node ${p.node}`);
-      switchovers.push({ shard: p.shard, from: "", to: p.member, fromNode: "", toNode: p.node });
+      reasons.push(reason("PrimaryLost", `shard ${p.shard} has no primary: ${p.member} on node ${p.node} is the best member to promote (a forced failover: planReplacement)`));
     } else if (now.name !== p.member) {
-      switchovers.push({ shard: p.shard, from: now.name, to: p.member, fromNode: now.node, toNode: p.node });
+      steps.push({ kind: "switchover", shard: p.shard, from: now.name, to: p.member });
+      moves.push(reason("PrimarySpread", `shard ${p.shard}: switch over from ${now.name} (node ${now.node}) to ${p.member} (node ${p.node})`));
     }
   }
   const after = counts.collisions();
   const before = beforeCounts.collisions();
-  reasons.unshift(
-    switchovers.length === 0
-      ? `primaries are spread: pairs of primaries sharing a host ${after.host}, a rack ${after.rack}, a zone ${after.zone}`
-      : `${plural(switchovers.length, "switchover")} restore the primary spread: pairs sharing a host ${before.host} → ${after.host}, a rack ${before.rack} → ${after.rack}, a zone ${before.zone} → ${after.zone}`,
-  );
-  for (const s of switchovers) if (s.from) reasons.push(`shard ${s.shard}: switch over from ${s.from} (node ${s.fromNode}) to ${s.to} (node ${s.toNode})`);
-  const id = planId("primaries", { nodes: input.nodes, keys, members: input.members, notCandidates: input.notCandidates });
-  return { id, kind: "primaries", primaries, switchovers, before, after, reasons };
+  const summary = steps.length === 0
+    ? `primaries are spread: pairs of primaries sharing a host ${after.host}, a rack ${after.rack}, a zone ${after.zone}`
+    : `${plural(steps.length, "switchover")} restore the primary spread: pairs sharing a host ${before.host} → ${after.host}, a rack ${before.rack} → ${after.rack}, a zone ${before.zone} → ${after.zone}`;
+  return { steps, reasons: [reason("PrimarySpread", summary), ...reasons, ...moves], primaries, before, after };
 }
 
 function compareAdd(counts: SpreadCounts, a: Candidate, b: Candidate): number[] {
   // cost of adding a minus cost of adding b, per level
   return a.domains.map((d, i) => counts.count(i, d) - counts.count(i, b.domains[i]));
-}
-
-function lexLess(a: number[], b: number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
 }
 
 /** Augmenting paths at the host level (index 0 of the cost vector). */
@@ -316,47 +210,5 @@ function improveHostSpread(shards: number[], candidates: Map<number, Candidate[]
       improved = true;
       break; // recompute the host index after each path
     }
-  }
-}
-
-/**
- * Primary counts per host/rack/zone/region for choosing which standby takes over (drain, failover
- * after a lost node): the candidate whose host, then rack, zone, region holds the fewest primaries,
- * then by member name. Records each decision so the next choice sees it.
- */
-export class PrimarySpread {
-  private readonly index: DomainIndex;
-  private readonly counts: SpreadCounts;
-  private readonly candidates: Map<number, Candidate[]>;
-
-  constructor(input: PrimaryInput) {
-    this.index = new DomainIndex(input.nodes, resolveTopologyKeys(input.topologyKeys));
-    this.candidates = primaryCandidates(input, this.index);
-    this.counts = new SpreadCounts(this.index.sizes);
-    for (const m of input.members) {
-      const domains = m.role === "primary" ? this.index.of(m.node) : undefined;
-      if (domains) this.counts.add({ member: m.name, node: m.node, domains }, +1);
-    }
-  }
-
-  chooseStandby(shard: number, avoidNodes: ReadonlySet<string>): { member: string; node: string } | undefined {
-    let best: Candidate | undefined;
-    for (const c of this.candidates.get(shard) ?? []) {
-      if (avoidNodes.has(c.node)) continue;
-      if (!best || lexLess(this.load(c), this.load(best)) || (!lexLess(this.load(best), this.load(c)) && c.member < best.member)) best = c;
-    }
-    return best && { member: best.member, node: best.node };
-  }
-
-  /** Record that the primary on `fromNode` (if it is in the snapshot) moved to `to`. */
-  recordSwitchover(fromNode: string, to: { member: string; node: string }): void {
-    const from = this.index.of(fromNode);
-    if (from) this.counts.add({ member: "", node: fromNode, domains: from }, -1);
-    const domains = this.index.of(to.node);
-    if (domains) this.counts.add({ member: to.member, node: to.node, domains }, +1);
-  }
-
-  private load(c: Candidate): number[] {
-    return c.domains.map((d, level) => this.counts.count(level, d));
   }
 }

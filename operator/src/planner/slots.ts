@@ -10,29 +10,19 @@
 //   highest slots so what it keeps stays contiguous where it was), and donors' slots fill the
 //   receivers' deficits in id order. Moved slots = Σ max(0, owned − target); final imbalance ≤ 1.
 
-import { planId, plural } from "./explain.ts";
-import { PlannerInputError } from "./topology.ts";
-import { groupIntoWaves, wavesLowerBound } from "./waves.ts";
+import { plural, reason } from "./explain.ts";
+import { planId } from "./identity.ts";
+import { PlannerInputError, requireArray, requireIndex } from "./input.ts";
+import { planned, type MoveSlotsStep, type Plan, type Reason } from "./plan.ts";
+import { assignWaves, wavesLowerBound } from "./waves.ts";
+import { compactSlots, countSlots, formatSlotRanges, isSlotRange, parseSlotRanges as parseRanges, SLOT_COUNT, SlotRangeError, type SlotRange } from "../../../common/slots.ts";
 
-export const SLOT_COUNT = 16384;
-
-/** Inclusive range of slots. */
-export interface SlotRange {
-  start: number;
-  end: number;
-}
+export { compactSlots, countSlots, formatSlotRanges, SLOT_COUNT, type SlotRange };
 
 export interface ShardSlots {
   shard: number;
   /** Ranges, or their text form "0-5460,5462". */
   slots: readonly SlotRange[] | string;
-}
-
-export interface SlotMove {
-  slots: SlotRange[];
-  count: number;
-  from: number;
-  to: number;
 }
 
 export interface ShardTarget {
@@ -41,23 +31,24 @@ export interface ShardTarget {
   target: number;
 }
 
-export interface SlotPlan {
-  id: string;
-  kind: "scale-out" | "scale-in" | "rebalance";
+/** A slot plan and the numbers that show it is minimal (result of planSlotScale). */
+export interface SlotScalePlan {
+  /** Kind scale-out | scale-in | rebalance; one move-slots step per (donor, receiver), each with its wave. No steps: nothing moves. */
+  plan: Plan<MoveSlotsStep>;
   shardsBefore: number;
   shardsAfter: number;
   added: number[];
   removed: number[];
   targets: ShardTarget[];
-  moves: SlotMove[];
-  /** moves grouped so no shard's primary takes part in more than maxConcurrent streams per wave */
-  waves: SlotMove[][];
   movedSlots: number;
   /** Σ max(0, owned − target): no balanced end state moves fewer slots */
   lowerBound: number;
   /** max − min slots per shard after the plan */
   imbalance: number;
-  reasons: string[];
+  /** Waves used; no engine takes part in more than maxConcurrent streams per wave. */
+  waves: number;
+  /** ⌈most moves of one engine / maxConcurrent⌉: no grouping uses fewer waves (waves equals it). */
+  wavesLowerBound: number;
 }
 
 export interface SlotScaleInput {
@@ -68,54 +59,20 @@ export interface SlotScaleInput {
   maxConcurrent: number;
 }
 
-export function countSlots(ranges: readonly SlotRange[]): number {
-  let total = 0;
-  for (const r of ranges) total += r.end - r.start + 1;
-  return total;
-}
-
-/** "0-5460,5462" */
-export function formatSlotRanges(ranges: readonly SlotRange[]): string {
-  return ranges.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`)).join(",");
-}
-
-/** Parse "0-5460,5462" (spaces allowed, empty = no slots); `field` names the input in errors. */
+/** Parse "0-5460,5462" from planner input; a bad text is a PlannerInputError naming `field`. */
 export function parseSlotRanges(text: string, field = "slots"): SlotRange[] {
-  const ranges: SlotRange[] = [];
-  if (text.trim() === "") return ranges;
-  for (const part of text.split(",")) {
-    const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!match) throw new PlannerInputError(`${field}: "${part.trim()}" is not a slot or a slot range; write e.g. "0-5460,5462"`);
-    const start = Number(match[1]);
-    const end = match[2] === undefined ? start : Number(match[2]);
-    checkRange({ start, end }, field);
-    ranges.push({ start, end });
+  try {
+    return parseRanges(text, field);
+  } catch (err) {
+    if (err instanceof SlotRangeError) throw new PlannerInputError(err.field, err.message.slice(err.field.length + 2));
+    throw err;
   }
-  return ranges;
-}
-
-function checkRange(r: SlotRange, field: string): void {
-  if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end >= SLOT_COUNT || r.start > r.end) {
-    throw new PlannerInputError(`${field}: ${r.start}-${r.end} is not a slot range within 0-${SLOT_COUNT - 1} with start ≤ end`);
-  }
-}
-
-/** Sorted slot numbers (duplicates allowed) → the fewest ranges covering them. */
-export function compactSlots(slots: readonly number[]): SlotRange[] {
-  const sorted = [...slots].sort((a, b) => a - b);
-  const ranges: SlotRange[] = [];
-  for (const slot of sorted) {
-    const last = ranges[ranges.length - 1];
-    if (last && slot <= last.end + 1) last.end = Math.max(last.end, slot);
-    else ranges.push({ start: slot, end: slot });
-  }
-  return ranges;
 }
 
 /** Balanced contiguous ranges: shard i of n gets ⌊16384/n⌋ slots, the first 16384 mod n one more. */
 export function bootstrapSlots(shards: number): { shard: number; slots: SlotRange[] }[] {
   if (!Number.isInteger(shards) || shards < 1 || shards > SLOT_COUNT) {
-    throw new PlannerInputError(`spec.shards must be an integer between 1 and ${SLOT_COUNT}, got ${shards}`);
+    throw new PlannerInputError("spec.shards", `must be an integer between 1 and ${SLOT_COUNT}, got ${shards}`);
   }
   const base = Math.floor(SLOT_COUNT / shards);
   const extra = SLOT_COUNT % shards;
@@ -130,39 +87,39 @@ export function bootstrapSlots(shards: number): { shard: number; slots: SlotRang
 }
 
 /** owner[slot] = shard id; refuses double-owned and unowned slots, naming them. */
-export function ownershipTable(current: readonly ShardSlots[]): Int32Array {
+export function ownershipTable(current: readonly ShardSlots[], field = "current"): Int32Array {
   const owner = new Int32Array(SLOT_COUNT).fill(-1);
   const seen = new Set<number>();
-  for (const entry of current) {
-    if (!Number.isInteger(entry.shard) || entry.shard < 0) throw new PlannerInputError(`shard id must be an integer ≥ 0, got ${entry.shard}`);
-    if (seen.has(entry.shard)) throw new PlannerInputError(`shard ${entry.shard} is listed twice in the current slot ownership`);
-    seen.add(entry.shard);
-    const field = `shard ${entry.shard} slots`;
-    const ranges = typeof entry.slots === "string" ? parseSlotRanges(entry.slots, field) : entry.slots;
+  requireArray(current, field).forEach((entry, i) => {
+    const shard = requireIndex(entry?.shard, `${field}[${i}].shard`, "a shard index (an integer ≥ 0)");
+    if (seen.has(shard)) throw new PlannerInputError(`${field}[${i}].shard`, `shard ${shard} is listed twice in the current slot ownership`);
+    seen.add(shard);
+    const at = `${field}[${i}].slots`;
+    const ranges = typeof entry.slots === "string" ? parseSlotRanges(entry.slots, at) : requireArray(entry.slots, at);
     for (const r of ranges) {
-      checkRange(r, field);
+      if (r === null || typeof r !== "object" || !isSlotRange(r)) throw new PlannerInputError(at, `${JSON.stringify(r)} is not a slot range within 0-${SLOT_COUNT - 1} with start ≤ end`);
       for (let s = r.start; s <= r.end; s++) {
-        if (owner[s] >= 0 && owner[s] !== entry.shard) throw new PlannerInputError(`slot ${s} is owned by both shard ${owner[s]} and shard ${entry.shard}; every slot must have exactly one owner — fix the cluster before planning`);
-        if (owner[s] === entry.shard) throw new PlannerInputError(`${field} list slot ${s} twice`);
-        owner[s] = entry.shard;
+        if (owner[s] >= 0 && owner[s] !== shard) throw new PlannerInputError(at, `slot ${s} is owned by both shard ${owner[s]} and shard ${shard}; every slot must have exactly one owner — fix the cluster before planning`);
+        if (owner[s] === shard) throw new PlannerInputError(at, `shard ${shard} lists slot ${s} twice`);
+        owner[s] = shard;
       }
     }
-  }
+  });
   const unowned: number[] = [];
   for (let s = 0; s < SLOT_COUNT; s++) if (owner[s] < 0) unowned.push(s);
   if (unowned.length > 0) {
-    throw new PlannerInputError(`slots ${formatSlotRanges(compactSlots(unowned)).slice(0, 200)} are owned by no shard; assign them (bootstrap or fix the cluster) before planning a scale`);
+    throw new PlannerInputError(field, `slots ${formatSlotRanges(compactSlots(unowned)).slice(0, 200)} are owned by no shard; assign them (bootstrap or fix the cluster) before planning a scale`);
   }
   return owner;
 }
 
 /** Ownership after the moves, as compact ranges per shard (shards owning nothing are omitted). */
-export function applyMoves(current: readonly ShardSlots[], moves: readonly SlotMove[]): { shard: number; slots: SlotRange[] }[] {
+export function applyMoves(current: readonly ShardSlots[], moves: readonly Pick<MoveSlotsStep, "slots" | "from" | "to">[]): { shard: number; slots: SlotRange[] }[] {
   const owner = ownershipTable(current);
   for (const move of moves) {
     for (const r of move.slots) {
       for (let s = r.start; s <= r.end; s++) {
-        if (owner[s] !== move.from) throw new PlannerInputError(`move ${formatSlotRanges(move.slots)} ${move.from}→${move.to}: slot ${s} is owned by shard ${owner[s]}, not ${move.from}`);
+        if (owner[s] !== move.from) throw new PlannerInputError("moves", `move ${formatSlotRanges(move.slots)} ${move.from}→${move.to}: slot ${s} is owned by shard ${owner[s]}, not ${move.from}`);
         owner[s] = move.to;
       }
     }
@@ -176,11 +133,12 @@ export function applyMoves(current: readonly ShardSlots[], moves: readonly SlotM
   return [...byShard.entries()].sort(([a], [b]) => a - b).map(([shard, slots]) => ({ shard, slots: compactSlots(slots) }));
 }
 
-export function planSlotScale(input: SlotScaleInput): SlotPlan {
+export function planSlotScale(input: SlotScaleInput): SlotScalePlan {
   const { targetShards, maxConcurrent } = input;
   if (!Number.isInteger(targetShards) || targetShards < 1 || targetShards > SLOT_COUNT) {
-    throw new PlannerInputError(`spec.shards must be an integer between 1 and ${SLOT_COUNT}, got ${targetShards}`);
+    throw new PlannerInputError("spec.shards", `must be an integer between 1 and ${SLOT_COUNT}, got ${targetShards}`);
   }
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) throw new PlannerInputError("spec.migration.maxConcurrent", `must be an integer ≥ 1, got ${maxConcurrent}`);
   const owner = ownershipTable(input.current);
   const ids = input.current.map((c) => c.shard).sort((a, b) => a - b);
   const slotsOf = new Map<number, number[]>(ids.map((id) => [id, []]));
@@ -210,7 +168,7 @@ export function planSlotScale(input: SlotScaleInput): SlotPlan {
     if (t.owned > t.target) giving.push({ from: t.shard, slots: slotsOf.get(t.shard)!.slice(t.target) });
   }
   const receiving = targets.filter((t) => t.target > t.owned).map((t) => ({ to: t.shard, need: t.target - t.owned }));
-  const moves: SlotMove[] = [];
+  const moves: (Omit<MoveSlotsStep, "wave"> & { count: number })[] = [];
   let r = 0;
   for (const donor of giving) {
     let offset = 0;
@@ -218,7 +176,7 @@ export function planSlotScale(input: SlotScaleInput): SlotPlan {
       const receiver = receiving[r];
       const take = Math.min(receiver.need, donor.slots.length - offset);
       const slots = compactSlots(donor.slots.slice(offset, offset + take));
-      moves.push({ slots, count: take, from: donor.from, to: receiver.to });
+      moves.push({ kind: "move-slots", slots, count: take, from: donor.from, to: receiver.to });
       offset += take;
       receiver.need -= take;
       if (receiver.need === 0) r++;
@@ -228,33 +186,45 @@ export function planSlotScale(input: SlotScaleInput): SlotPlan {
   const lowerBound = targets.reduce((sum, t) => sum + Math.max(0, t.owned - t.target), 0);
   const finalCounts = survivors.map((id) => target.get(id)!);
   const imbalance = Math.max(...finalCounts) - Math.min(...finalCounts);
-  const waves = groupIntoWaves(moves, maxConcurrent);
+  const wave = assignWaves(moves, maxConcurrent);
+  const waves = moves.length === 0 ? 0 : Math.max(...wave) + 1;
+  const bound = wavesLowerBound(moves, maxConcurrent);
   const kind = targetShards > before ? "scale-out" : targetShards < before ? "scale-in" : "rebalance";
 
-  const reasons = [
-    `${kind} ${before} → ${targetShards} shards: ${plural(movedSlots, "slot")} move in ${plural(moves.length, "move")} (the minimum for a balanced end state is ${lowerBound}), ` +
-      `grouped in ${plural(waves.length, "wave")} with at most ${maxConcurrent} streams per engine (no grouping needs fewer than ${wavesLowerBound(moves, maxConcurrent)})`,
-    `each shard ends with ${base}${extra > 0 ? ` or ${base + 1}` : ""} slots (imbalance ${imbalance})`,
+  const reasons: Reason[] = [
+    reason("ShardsChanged", `${kind} ${before} → ${targetShards} shards: ${plural(movedSlots, "slot")} move in ${plural(moves.length, "move")} (the minimum for a balanced end state is ${lowerBound})`),
+    reason("Waves", `${plural(waves, "wave")} with at most ${maxConcurrent} streams per engine; no grouping needs fewer than ${bound}`),
+    reason("Imbalanced", `each shard ends with ${base}${extra > 0 ? ` or ${base + 1}` : ""} slots (imbalance ${imbalance})`),
   ];
-  if (added.length > 0) reasons.push(`new shards ${added.join(", ")} take slots from ${plural(giving.length, "shard")} over target`);
+  if (added.length > 0) reasons.push(reason("ShardsChanged", `new shards ${added.join(", ")} take slots from ${plural(giving.length, "shard")} over target`));
   if (removed.length > 0) {
-    reasons.push(input.remove
+    reasons.push(reason("ShardsChanged", input.remove
       ? `removing shards ${removed.join(", ")} as requested; their slots spread over ${plural(receiving.length, "surviving shard")}`
-      : `removing shards ${removed.join(", ")}: they own the fewest slots (ties: highest id), so the fewest slots move; their slots spread over ${plural(receiving.length, "surviving shard")}`);
+      : `removing shards ${removed.join(", ")}: they own the fewest slots (ties: highest id), so the fewest slots move; their slots spread over ${plural(receiving.length, "surviving shard")}`));
   }
-  for (const m of moves) reasons.push(`move ${plural(m.count, "slot")} ${formatSlotRanges(m.slots)} from shard ${m.from} to shard ${m.to}`);
+  moves.forEach((m, i) => reasons.push(reason("SlotsOwned", `wave ${wave[i]}: move ${plural(m.count, "slot")} ${formatSlotRanges(m.slots)} from shard ${m.from} to shard ${m.to}`)));
 
-  const id = planId(kind, { current: targets.map((t) => ({ shard: t.shard, slots: formatSlotRanges(compactSlots(slotsOf.get(t.shard) ?? [])) })), targetShards, remove: input.remove, maxConcurrent });
-  return { id, kind, shardsBefore: before, shardsAfter: targetShards, added, removed, targets, moves, waves, movedSlots, lowerBound, imbalance, reasons };
+  // Sorted by wave, then as planned: the executor runs a wave's steps together.
+  const steps = moves.map((m, i) => planned<MoveSlotsStep>({ kind: "move-slots", slots: m.slots, from: m.from, to: m.to, wave: wave[i] }))
+    .sort((a, b) => a.wave - b.wave);
+  const id = planId(kind, {
+    current: targets.map((t) => ({ shard: t.shard, slots: formatSlotRanges(compactSlots(slotsOf.get(t.shard) ?? [])) })),
+    targetShards, remove: input.remove === undefined ? undefined : [...input.remove].sort((a, b) => a - b), maxConcurrent,
+  });
+  return {
+    plan: { id, kind, steps, reasons }, shardsBefore: before, shardsAfter: targetShards, added, removed, targets,
+    movedSlots, lowerBound, imbalance, waves, wavesLowerBound: bound,
+  };
 }
 
 function chooseRemovals(ids: readonly number[], owned: (id: number) => number, count: number, requested?: readonly number[]): number[] {
   if (requested !== undefined) {
     const expected = Math.max(0, count);
     const unique = new Set(requested);
-    if (unique.size !== requested.length) throw new PlannerInputError(`remove lists a shard twice: ${requested.join(", ")}`);
-    for (const id of requested) if (!ids.includes(id)) throw new PlannerInputError(`remove names shard ${id}, which does not exist (shards: ${ids.join(", ")})`);
-    if (requested.length !== expected) throw new PlannerInputError(`remove names ${requested.length} shards but scaling ${ids.length} → ${ids.length - count} removes ${expected}`);
+    requireArray(requested, "remove");
+    if (unique.size !== requested.length) throw new PlannerInputError("remove", `lists a shard twice: ${requested.join(", ")}`);
+    for (const id of requested) if (!ids.includes(id)) throw new PlannerInputError("remove", `names shard ${id}, which does not exist (shards: ${ids.join(", ")})`);
+    if (requested.length !== expected) throw new PlannerInputError("remove", `names ${requested.length} shards but scaling ${ids.length} → ${ids.length - count} removes ${expected}`);
     return [...requested].sort((a, b) => a - b);
   }
   if (count <= 0) return [];

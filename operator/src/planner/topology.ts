@@ -1,21 +1,12 @@
 // Topology model: Kubernetes Nodes turned into plain data the planner can reason about
 // (DESIGN §5, seed 003's Region → Zone → Rack → Host, seed 001's store state).
 
-export const TOPOLOGY_LEVELS = ["region", "zone", "rack", "host"] as const;
-export type TopologyLevel = (typeof TOPOLOGY_LEVELS)[number];
+import { DEFAULT_TOPOLOGY_KEYS, STORE_STATE_LABEL, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel } from "../../../common/labels.ts";
+import { PlannerInputError, requireArray, requireUniqueNames } from "./input.ts";
+
+export { DEFAULT_TOPOLOGY_KEYS, STORE_STATE_LABEL, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel };
 export type IsolationLevel = TopologyLevel | "none";
 
-/** Label key that names each failure-domain level; configurable per cluster (spec.placement.topologyKeys). */
-export type TopologyKeys = Record<TopologyLevel, string>;
-
-export const DEFAULT_TOPOLOGY_KEYS: Readonly<TopologyKeys> = Object.freeze({
-  region: "topology.kubernetes.io/region",
-  zone: "topology.kubernetes.io/zone",
-  rack: "topology.mdbcluster.io/rack",
-  host: "kubernetes.io/hostname",
-});
-
-export const STORE_STATE_LABEL = "mdbcluster.io/store-state";
 export type StoreState = "enabled" | "disabled" | "draining";
 
 export interface Resources {
@@ -52,8 +43,26 @@ export interface TopologyNode {
   problems: readonly string[];
 }
 
-export class PlannerInputError extends Error {
-  override name = "PlannerInputError";
+
+const STORE_STATES: readonly StoreState[] = ["enabled", "disabled", "draining"];
+
+/** A topology snapshot as the planner needs it: unique names, numbers where numbers belong. */
+export function checkNodes(nodes: readonly TopologyNode[] | null | undefined, field = "nodes"): readonly TopologyNode[] {
+  requireUniqueNames(requireArray(nodes, field), field, "pass each Node once");
+  nodes!.forEach((node, i) => {
+    const at = `${field}[${i}] (${node.name})`;
+    if (node.labels === null || typeof node.labels !== "object") throw new PlannerInputError(`${at}.labels`, "must be a label map");
+    requireArray(node.taints, `${at}.taints`);
+    requireArray(node.problems, `${at}.problems`);
+    for (const part of ["allocatable", "requested"] as const) {
+      for (const key of ["memoryBytes", "milliCpu", "pods"] as const) {
+        const value = node[part]?.[key];
+        if (typeof value !== "number" || !Number.isFinite(value)) throw new PlannerInputError(`${at}.${part}.${key}`, `must be a finite number, got ${String(value)}`);
+      }
+    }
+    if (!STORE_STATES.includes(node.storeState)) throw new PlannerInputError(`${at}.storeState`, `must be one of ${STORE_STATES.join("|")}, got ${String(node.storeState)}`);
+  });
+  return nodes!;
 }
 
 /** Merge a cluster's partial spec.placement.topologyKeys over the defaults, refusing empty keys. */
@@ -61,7 +70,7 @@ export function resolveTopologyKeys(partial: Partial<TopologyKeys> | undefined):
   const keys: TopologyKeys = { ...DEFAULT_TOPOLOGY_KEYS, ...(partial ?? {}) };
   for (const level of TOPOLOGY_LEVELS) {
     if (typeof keys[level] !== "string" || keys[level].length === 0) {
-      throw new PlannerInputError(`spec.placement.topologyKeys.${level} must be a non-empty label key (default "${DEFAULT_TOPOLOGY_KEYS[level]}")`);
+      throw new PlannerInputError(`spec.placement.topologyKeys.${level}`, `must be a non-empty label key (default "${DEFAULT_TOPOLOGY_KEYS[level]}")`);
     }
   }
   return keys;
@@ -95,12 +104,12 @@ const SUFFIX_FACTOR: Record<string, number> = {
 /** Parse a Kubernetes resource quantity ("8Gi", "500m", "2", "1e3") into base units; `field` names it in errors. */
 export function parseQuantity(value: string | number, field: string): number {
   if (typeof value === "number") {
-    if (!Number.isFinite(value) || value < 0) throw new PlannerInputError(`${field}: ${value} is not a non-negative finite quantity`);
+    if (!Number.isFinite(value) || value < 0) throw new PlannerInputError(field, `${value} is not a non-negative finite quantity`);
     return value;
   }
   const match = QUANTITY.exec(value.trim());
   if (!match) {
-    throw new PlannerInputError(`${field}: "${value}" is not a Kubernetes quantity; use e.g. "8Gi", "512Mi", "500m" or "2"`);
+    throw new PlannerInputError(field, `"${value}" is not a Kubernetes quantity; use e.g. "8Gi", "512Mi", "500m" or "2"`);
   }
   const [, digits, suffix, exponent] = match;
   const factor = suffix !== undefined ? SUFFIX_FACTOR[suffix] : exponent !== undefined ? 10 ** Number(exponent) : 1;
@@ -129,7 +138,7 @@ export interface KubernetesNodeLike {
  */
 export function topologyNodeFromKubernetes(node: KubernetesNodeLike, requested?: Partial<Resources>): TopologyNode {
   const name = node.metadata?.name;
-  if (!name) throw new PlannerInputError("Node metadata.name is missing: pass Nodes as read from the API server");
+  if (!name) throw new PlannerInputError("Node metadata.name", "is missing: pass Nodes as read from the API server");
   const labels = { ...(node.metadata?.labels ?? {}) };
   const problems: string[] = [];
   const allocatable = node.status?.allocatable ?? {};

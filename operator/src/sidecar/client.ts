@@ -1,22 +1,10 @@
 // What the operator needs from a member's sidecar. The executor depends on this interface only, so
 // its tests use a fake; GrpcSidecarClient (grpc-client.ts) is the real one.
-import type { MemberStatus__Output } from "../../../node-image/src/generated/mdb/sidecar/v1/MemberStatus.ts";
-import type { MigrationProgress__Output } from "../../../node-image/src/generated/mdb/sidecar/v1/MigrationProgress.ts";
-import type { ReplicationProgress__Output } from "../../../node-image/src/generated/mdb/sidecar/v1/ReplicationProgress.ts";
-import type { MigrateSlotsRequest } from "../../../node-image/src/generated/mdb/sidecar/v1/MigrateSlotsRequest.ts";
+import type {
+  EngineAddress, FenceGrant, MemberStatus, MigrateSlotsParams, MigrationProgress, PromoteMode, PromoteResult, ReplicationProgress, SlotRange,
+} from "./types.ts";
 
-export type MemberStatus = MemberStatus__Output;
-export type MigrationProgress = MigrationProgress__Output;
-export type ReplicationProgress = ReplicationProgress__Output;
-export type MigrateSlotsParams = MigrateSlotsRequest;
-export type MemberStateName = MemberStatus["state"];
-
-export interface EngineAddress { host: string; port: number; busPort?: number }
-export interface SlotRange { start: number; end: number }
-export type PromoteMode = "GRACEFUL" | "FORCE" | "TAKEOVER";
-
-export interface PromoteResult { status: MemberStatus; offsetAtSwitch: number; pauseMs: number }
-export interface FenceGrant { fenceToken: string; primaryNodeId: string; expiresAtMs: number }
+export type * from "./types.ts";
 
 /** A refused or failed sidecar call; `code` is the gRPC status name (FAILED_PRECONDITION, INVALID_ARGUMENT, …). */
 export class SidecarCallError extends Error {

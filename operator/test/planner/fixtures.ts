@@ -3,7 +3,7 @@ import {
   DEFAULT_TOPOLOGY_KEYS, memoryBytes, milliCpu, STORE_STATE_LABEL, topologyNodeFromKubernetes,
   type KubernetesNodeLike, type Taint, type TopologyLevel, type TopologyNode,
 } from "../../src/planner/index.ts";
-import type { ClusterMember, MemberRole, PlacementPolicy } from "../../src/planner/index.ts";
+import type { ExistingMember, MemberRole, PlacementPolicy } from "../../src/planner/index.ts";
 
 export class NodeBuilder {
   private readonly labels: Record<string, string>;
@@ -64,7 +64,7 @@ export class NodeBuilder {
 
 export const makeNode = (name: string) => new NodeBuilder(name);
 
-export const member = (name: string, shard: number, node: string, role: MemberRole = "standby"): ClusterMember => ({ name, shard, node, role });
+export const member = (name: string, shard: number, node: string, role: MemberRole = "standby"): ExistingMember => ({ name, shard, node, role });
 
 export function policy(overrides: Partial<PlacementPolicy> = {}): PlacementPolicy {
   return { isolationLevel: "host", memberResources: { memoryBytes: memoryBytes("1Gi"), milliCpu: 500 }, ...overrides };
@@ -78,4 +78,16 @@ export function grid(regions: number, zones: number, racks: number, hosts: numbe
     nodes.push((build ? build(b) : b).obj());
   }
   return nodes;
+}
+
+/** A deterministic shuffle (seeded LCG), for order-independence tests. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let x = seed >>> 0 || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

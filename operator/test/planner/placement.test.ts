@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { formatSlotRanges, placeMembers, planBootstrap, PlannerInputError, type ClusterMember, type MemberRequest, type PlacementPolicy, type TopologyNode } from "../../src/planner/index.ts";
+import {
+  formatSlotRanges, placeMembers, planBootstrap, PlannerInputError, solvePlacement, type ExistingMember, type MemberRequest, type PlacementPolicy, type TopologyNode,
+} from "../../src/planner/index.ts";
 import { grid, makeNode, member, policy } from "./fixtures.ts";
 
 interface Case {
   name: string;
   nodes: TopologyNode[];
-  members?: ClusterMember[];
+  members?: ExistingMember[];
   requests: MemberRequest[];
   policy?: Partial<PlacementPolicy>;
   /** member → node */
@@ -94,15 +96,16 @@ const cases: Case[] = [
     expect: { m1: "c" },
   },
   {
-    name: "ties: then node name",
+    name: "ties: then domain order (here the host label, which the fixture sets to the node name)",
     nodes: [makeNode("zeta").zone("z1").obj(), makeNode("beta").zone("z1").obj(), makeNode("alpha").zone("z1").obj()],
     requests: [{ name: "m0", shard: 0, role: "primary" }],
     expect: { m0: "alpha" },
   },
   {
-    name: "members placed earlier in the request count for later ones (capacity and isolation)",
-    // a has room for one 1Gi member (2Gi − 1Gi used). s0 → a (name order); s1 → b (a is now full);
-    // s0's standby must leave zone z1 → c.
+    name: "members of one plan share the room (capacity and isolation): the assignment that fits is found",
+    // a has room for one 1Gi member (2Gi − 1Gi used), b and c plenty. Shard 0 needs zones z1 and z2:
+    // one member on c (the only z2 node), one on a or b; shard 1's member goes to the z1 node left.
+    // Node balance (fewest members per node) puts one member on each node.
     nodes: [
       makeNode("a").zone("z1").memory("2Gi").using("1Gi").obj(),
       makeNode("b").zone("z1").obj(),
@@ -111,6 +114,18 @@ const cases: Case[] = [
     requests: [{ name: "s0-0", shard: 0, role: "primary" }, { name: "s1-0", shard: 1, role: "primary" }, standby("s0-1", 0)],
     policy: { isolationLevel: "zone" },
     expect: { "s0-0": "a", "s1-0": "b", "s0-1": "c" },
+  },
+  {
+    name: "a large node beside small ones at host isolation (issue 10: the greedy refused this)",
+    // 2 shards × 3 members, host isolation. big has room for 2, s1..s4 for 1 each (memory).
+    // Capacity per host for this cluster: big 2 (one per shard), each small 1 → 6 = what is needed,
+    // so big holds one member of each shard and the four small nodes the rest.
+    nodes: [
+      makeNode("big").memory("2Gi").obj(),
+      makeNode("s1").memory("1Gi").obj(), makeNode("s2").memory("1Gi").obj(), makeNode("s3").memory("1Gi").obj(), makeNode("s4").memory("1Gi").obj(),
+    ],
+    requests: [0, 1].flatMap((s) => [0, 1, 2].map((i) => standby(`m${s}-${i}`, s))),
+    expect: { "m0-0": "big", "m0-1": "s1", "m0-2": "s3", "m1-0": "big", "m1-1": "s2", "m1-2": "s4" },
   },
   {
     name: "maxMembersPerHost counts per host label, across nodes",
@@ -142,10 +157,13 @@ const cases: Case[] = [
 describe("placeMembers: filter, score, compare", () => {
   for (const c of cases) {
     test(c.name, () => {
+      const result = solvePlacement({ nodes: c.nodes, policy: policy(c.policy), members: c.members ?? [], requests: c.requests });
+      assert.ok(result.ok, result.ok ? "" : result.failure.message);
+      assert.deepEqual(Object.fromEntries(result.placements.map((p) => [p.member, p.node])), c.expect);
+      for (const [name, score] of Object.entries(c.scores ?? {})) assert.equal(result.placements.find((p) => p.member === name)?.score, score);
       const plan = placeMembers({ nodes: c.nodes, policy: policy(c.policy), members: c.members ?? [], requests: c.requests });
-      assert.ok(plan.ok, plan.ok ? "" : plan.failure.message);
-      assert.deepEqual(Object.fromEntries(plan.placements.map((p) => [p.member, p.node])), c.expect);
-      for (const [name, score] of Object.entries(c.scores ?? {})) assert.equal(plan.placements.find((p) => p.member === name)?.score, score);
+      assert.ok(plan.ok);
+      assert.deepEqual(plan.plan.steps.map((s) => [s.kind, s.member, s.node, s.state]), result.placements.map((p) => ["place-member", p.member, p.node, "pending"]));
     });
   }
 });
@@ -183,7 +201,7 @@ describe("placeMembers: rejections", () => {
   test("with one good node, it is chosen", () => {
     const plan = placeMembers({ ...base, nodes: [...nodes, makeNode("good").zone("z1").obj()], requests: [standby("m1")] });
     assert.ok(plan.ok);
-    assert.equal(plan.placements[0].node, "good");
+    assert.equal(plan.plan.steps[0].node, "good");
   });
 
   test("without one, every node says why and nothing is placed", () => {
@@ -193,50 +211,57 @@ describe("placeMembers: rejections", () => {
     });
     assert.equal(plan.ok, false);
     if (plan.ok) return;
-    assert.equal(plan.failure.member, "m1");
-    assert.deepEqual(Object.fromEntries(plan.failure.rejections.map((r) => [r.node, r.code])), expected);
-    assert.equal(plan.failure.counts.IsolationViolated, 1);
-    assert.equal(plan.failure.counts.StoreDisabled, 2);
-    const odd = plan.failure.rejections.find((r) => r.node === "odd-state")!;
+    const { refusal } = plan;
+    assert.deepEqual(refusal.member, { name: "m1", shard: 0 });
+    assert.deepEqual(Object.fromEntries(refusal.rejections!.map((r) => [r.node, r.code])), expected);
+    assert.equal(refusal.rejections!.filter((r) => r.code === "StoreDisabled").length, 2);
+    const odd = refusal.rejections!.find((r) => r.node === "odd-state")!;
     assert.match(odd.message, /maintenance.*treated as disabled/);
-    const isolation = plan.failure.rejections.find((r) => r.node === "same-zone")!;
+    const isolation = refusal.rejections!.find((r) => r.node === "same-zone")!;
     assert.match(isolation.message, /shares zone "z0" with member m0.*requires a different zone/);
-    assert.match(plan.failure.message, /cannot place standby m1 of shard 0 at isolationLevel zone/);
-    assert.match(plan.failure.message, /nothing of this request was placed/);
-    assert.match(plan.failure.message, /lower spec\.placement\.isolationLevel/);
-    assert.ok(!("placements" in plan), "a failed plan places nothing, not even x0 which fitted");
+    // x0 fits on holder or same-zone; m1 cannot go anywhere: 2 wanted, 1 fits.
+    assert.deepEqual(refusal.members, { wanted: 2, fit: 1 });
+    // zone z1 is allowed by isolation but its nodes have no room: capacity binds, not isolation
+    assert.equal(refusal.code, "InsufficientCapacity");
+    assert.deepEqual(refusal.constraints!.map((c) => [c.domain, c.limit, c.room, c.shards]), [["*", "NodeRoom", 0, [0]]]);
+    assert.match(refusal.message, /cannot place 2 members at isolationLevel zone: at most 1 fit/);
+    assert.match(refusal.message, /nothing was placed/);
+    assert.match(refusal.message, /For standby m1 of shard 0/);
+    assert.match(refusal.message, /lower spec\.placement\.isolationLevel/);
+    assert.ok(!("plan" in plan), "a refusal places nothing, not even x0 which fitted");
   });
 
   test("nodeSelector mismatch is a rejection with the wanted label", () => {
     const plan = placeMembers({ nodes: [makeNode("a").label("pool", "web").obj()], policy: policy({ nodeSelector: { pool: "db" } }), members: [], requests: [standby("m0")] });
     assert.equal(plan.ok, false);
     if (plan.ok) return;
-    assert.equal(plan.failure.rejections[0].code, "NodeSelectorMismatch");
-    assert.match(plan.failure.rejections[0].message, /wants pool=db, node has pool=web/);
+    assert.equal(plan.refusal.code, "Unplaceable");
+    assert.equal(plan.refusal.rejections![0].code, "NodeSelectorMismatch");
+    assert.match(plan.refusal.rejections![0].message, /wants pool=db, node has pool=web/);
   });
 
   test("maxMembersPerHost rejection names the limit", () => {
     const plan = placeMembers({ nodes: [makeNode("a").obj()], policy: policy({ maxMembersPerHost: 1 }), members: [member("x", 1, "a")], requests: [standby("m0")] });
     assert.equal(plan.ok, false);
-    if (!plan.ok) assert.match(plan.failure.rejections[0].message, /maxMembersPerHost=1/);
+    if (!plan.ok) assert.match(plan.refusal.rejections![0].message, /maxMembersPerHost=1/);
   });
 });
 
 describe("placeMembers: input errors and plan identity", () => {
   const nodes = [makeNode("a").zone("z1").obj(), makeNode("b").zone("z2").obj()];
   test("an existing member name is refused", () => {
-    assert.throws(() => placeMembers({ nodes, policy: policy(), members: [member("m0", 0, "a")], requests: [standby("m0")] }), (e: Error) => e instanceof PlannerInputError && /already exists/.test(e.message));
+    assert.throws(() => placeMembers({ nodes, policy: policy(), members: [member("m0", 0, "a")], requests: [standby("m0")] }), (e: Error) => e instanceof PlannerInputError && /requests\[0\]\.name: member "m0" already exists/.test(e.message));
   });
   test("a bad isolationLevel names the field", () => {
-    assert.throws(() => placeMembers({ nodes, policy: policy({ isolationLevel: "building" as never }), members: [], requests: [] }), /spec\.placement\.isolationLevel "building"/);
+    assert.throws(() => placeMembers({ nodes, policy: policy({ isolationLevel: "building" as never }), members: [], requests: [] }), /spec\.placement\.isolationLevel: "building"/);
   });
   test("a duplicated node is refused", () => {
-    assert.throws(() => placeMembers({ nodes: [nodes[0], nodes[0]], policy: policy(), members: [], requests: [] }), /appears twice/);
+    assert.throws(() => placeMembers({ nodes: [nodes[0], nodes[0]], policy: policy(), members: [], requests: [] }), /nodes\[1\]\.name: "a" appears twice/);
   });
   test("a member on a node missing from the snapshot is reported and ignored for isolation", () => {
     const plan = placeMembers({ nodes, policy: policy({ isolationLevel: "zone" }), members: [member("m0", 0, "gone", "primary")], requests: [standby("m1")] });
     assert.ok(plan.ok);
-    assert.ok(plan.reasons.some((r) => r.includes("node gone, which is not in the topology snapshot")));
+    assert.ok(plan.plan.reasons.some((r) => r.code === "TopologyProblem" && r.message.includes("node gone, which is not in the topology snapshot")));
   });
   test("same input, same plan (byte-equal); other input, other id", () => {
     const input = { nodes, policy: policy(), members: [], requests: [standby("m0"), standby("m1", 1)] };
@@ -244,13 +269,14 @@ describe("placeMembers: input errors and plan identity", () => {
     const b = placeMembers(structuredClone(input));
     assert.equal(JSON.stringify(a), JSON.stringify(b));
     const c = placeMembers({ ...input, requests: [standby("m0")] });
-    assert.notEqual(a.id, c.id);
-    assert.match(a.id, /^placement-[0-9a-f]{16}$/);
+    assert.ok(a.ok && c.ok);
+    assert.notEqual(a.plan.id, c.plan.id);
+    assert.match(a.plan.id, /^scale-out-[0-9a-f]{16}$/);
   });
   test("reasons explain each placement", () => {
     const plan = placeMembers({ nodes, policy: policy(), members: [member("m0", 0, "a", "primary")], requests: [standby("m1")] });
     assert.ok(plan.ok);
-    assert.deepEqual(plan.reasons, ["standby m1 of shard 0 → node b: differs from the shard's other members at least at zone level (isolation score 10000)"]);
+    assert.deepEqual(plan.plan.reasons, [{ code: "Placement", message: "standby m1 of shard 0 → node b: differs from the shard's other members at least at zone level (isolation score 10000)" }]);
   });
 });
 
@@ -259,34 +285,61 @@ describe("placeMembers: explanations", () => {
     const nodes = [makeNode("a").obj(), makeNode("b").cordoned().obj(), makeNode("c").store("draining").obj(), makeNode("d").cordoned().obj()];
     const plan = placeMembers({ nodes, policy: policy(), members: [], requests: [standby("m0")] });
     assert.ok(plan.ok);
-    assert.equal(plan.reasons[0], "3 of 4 nodes in the pool cannot take members: 2 × Cordoned (b, d), 1 × StoreDraining (c)");
+    assert.deepEqual(plan.plan.reasons[0], { code: "NodesFiltered", message: "3 of 4 nodes in the pool cannot take members: 2 × Cordoned (b, d), 1 × StoreDraining (c)" });
   });
 });
 
 describe("planBootstrap", () => {
-  test("3 shards × 3 members over 3 zones × 2 hosts: one member per zone, primaries on distinct hosts, balanced slots", () => {
+  test("3 shards × 3 members over 3 zones × 2 hosts: one member per zone, primaries on distinct hosts, primaries first, balanced slots", () => {
     // zone isolation with 3 members needs 3 zones; 6 hosts for 9 members → every host holds 1 or 2.
     const nodes = grid(1, 3, 1, 2);
-    const plan = planBootstrap({ nodes, policy: policy({ isolationLevel: "zone" }), shards: 3, replicasPerShard: 2, namePrefix: "demo" });
-    assert.ok(plan.ok, plan.ok ? "" : plan.failure.message);
+    const out = planBootstrap({ nodes, policy: policy({ isolationLevel: "zone" }), shards: 3, replicasPerShard: 2, namePrefix: "demo" });
+    assert.ok(out.ok, out.ok ? "" : out.refusal.message);
+    const { plan } = out;
+    assert.equal(plan.kind, "bootstrap");
+    const places = plan.steps.filter((s) => s.kind === "place-member");
     const zoneOf = (node: string) => node.split("-")[1];
     for (const shard of [0, 1, 2]) {
-      const zones: string[] = plan.placements.filter((p) => p.shard === shard).map((p) => zoneOf(p.node));
+      const zones = places.filter((p) => p.shard === shard).map((p) => zoneOf(p.node));
       assert.deepEqual([...zones].sort(), ["0", "1", "2"], `shard ${shard} spans every zone`);
     }
-    const primaries = plan.placements.filter((p) => p.role === "primary");
-    assert.equal(primaries.length, 3);
-    assert.equal(new Set(primaries.map((p) => p.node)).size, 3);
-    assert.deepEqual(plan.slots.map((s) => formatSlotRanges(s.slots)), ["0-5461", "5462-10922", "10923-16383"]);
+    assert.deepEqual(places.slice(0, 3).map((p) => [p.member, p.role]), [["demo-0-0", "primary"], ["demo-1-0", "primary"], ["demo-2-0", "primary"]]);
+    assert.ok(places.slice(3).every((p) => p.role === "standby"));
+    assert.equal(new Set(places.slice(0, 3).map((p) => p.node)).size, 3, "primaries on distinct hosts");
+    const assigns = plan.steps.filter((s) => s.kind === "assign-slots");
+    assert.deepEqual(assigns.map((s) => `${s.shard}:${formatSlotRanges(s.slots)}`), ["0:0-5461", "1:5462-10922", "2:10923-16383"]);
+    assert.deepEqual(plan.steps.map((s) => s.kind).slice(-3), ["assign-slots", "assign-slots", "assign-slots"]);
+    assert.ok(plan.steps.every((s) => s.state === "pending"));
+    assert.equal(new Set(plan.steps.map((s) => s.id)).size, plan.steps.length, "step ids are unique");
     assert.match(plan.id, /^bootstrap-[0-9a-f]{16}$/);
   });
 
-  test("too few zones: the plan says so and places nothing", () => {
-    // 2 zones cannot hold 3 members that must differ by zone: the third member of shard 0 fails.
-    const plan = planBootstrap({ nodes: grid(1, 2, 1, 2), policy: policy({ isolationLevel: "zone" }), shards: 1, replicasPerShard: 2, namePrefix: "demo" });
-    assert.equal(plan.ok, false);
-    if (plan.ok) return;
-    assert.equal(plan.failure.member, "demo-0-2");
-    assert.deepEqual(plan.failure.counts, { HoldsShardMember: 2, IsolationViolated: 2 });
+  test("too few zones: a refusal that names the binding zones, and nothing placed", () => {
+    // 2 zones cannot hold 3 members that must differ by zone: each zone takes one member of the shard.
+    const out = planBootstrap({ nodes: grid(1, 2, 1, 2), policy: policy({ isolationLevel: "zone" }), shards: 1, replicasPerShard: 2, namePrefix: "demo" });
+    assert.equal(out.ok, false);
+    if (out.ok) return;
+    const { refusal } = out;
+    assert.equal(refusal.code, "IsolationUnreachable");
+    assert.deepEqual(refusal.members, { wanted: 3, fit: 2 });
+    assert.deepEqual(refusal.constraints!.map((c) => [c.domain, c.limit, c.room]), [["*", "OneMemberPerShard", 2], ["r0/z0", "OneMemberPerShard", 1], ["r0/z1", "OneMemberPerShard", 1]]);
+    assert.match(refusal.constraints![0].message, /shard 0 needs 3 new members on different zones; only 2 zones have a node they may use/);
+    assert.deepEqual(refusal.member, { name: "demo-0-2", shard: 0 });
+    assert.deepEqual(refusal.rejections!.map((r) => r.code).sort(), ["HoldsShardMember", "HoldsShardMember", "IsolationViolated", "IsolationViolated"]);
+  });
+
+  test("node room binds: the refusal counts the room per zone", () => {
+    // 2 shards × 2 members at zone isolation over 2 zones; zone z1 has room for one member only (2Gi node, 1Gi used).
+    const nodes = [makeNode("a").zone("z0").obj(), makeNode("b").zone("z1").memory("2Gi").using("1Gi").obj()];
+    const out = planBootstrap({ nodes, policy: policy({ isolationLevel: "zone" }), shards: 2, replicasPerShard: 1, namePrefix: "c" });
+    assert.equal(out.ok, false);
+    if (out.ok) return;
+    assert.equal(out.refusal.code, "InsufficientCapacity");
+    assert.deepEqual(out.refusal.members, { wanted: 4, fit: 3 });
+    // the cut: z0 takes one member of each shard (2), z1 the one member its node has room for (1)
+    assert.deepEqual(out.refusal.constraints!.map((c) => [c.domain, c.limit, c.room]), [["<unlabelled>/z0", "OneMemberPerShard", 2], ["<unlabelled>/z1", "NodeRoom", 1]]);
+    const room = out.refusal.constraints![1];
+    assert.match(room.message, /zone "<unlabelled>\/z1" takes 1: room on its nodes \(b 1\)/);
+    assert.match(out.refusal.message, /add capacity or lower the member resource requests/);
   });
 });

@@ -14,11 +14,12 @@ describe("planPrimaries", () => {
   test("spread primaries need no switchover", () => {
     const members = [member("s0-a", 0, "a", "primary"), member("s0-b", 0, "b"), member("s1-b", 1, "b", "primary"), member("s1-c", 1, "c")];
     const plan = planPrimaries({ nodes, members });
-    assert.deepEqual(plan.switchovers, []);
+    assert.deepEqual(plan.plan.steps, []);
     // racks are hierarchical (rack k1 of z1 ≠ rack k1 of z2) → 0 pairs; every region label is missing,
     // so both primaries are in the one "unknown" region → 1 pair.
     assert.deepEqual(plan.after, { host: 0, rack: 0, zone: 0, region: 1 });
-    assert.match(plan.reasons[0], /primaries are spread/);
+    assert.match(plan.plan.reasons[0].message, /primaries are spread/);
+    assert.equal(plan.plan.kind, "switchover");
   });
 
   test("after a failover put two primaries on host b, one switchover restores the spread", () => {
@@ -28,7 +29,7 @@ describe("planPrimaries", () => {
     const plan = planPrimaries({ nodes, members });
     assert.equal(plan.before.host, 1);
     assert.equal(plan.after.host, 0);
-    assert.deepEqual(plan.switchovers, [{ shard: 0, from: "s0-b", to: "s0-a", fromNode: "b", toNode: "a" }]);
+    assert.deepEqual(plan.plan.steps, [{ kind: "switchover", shard: 0, from: "s0-b", to: "s0-a", id: "switchover/0/s0-a", state: "pending" }]);
   });
 
   test("an augmenting path: moving a primary off the crowded host needs another shard to move first", () => {
@@ -42,7 +43,7 @@ describe("planPrimaries", () => {
     const plan = planPrimaries({ nodes, members });
     assert.equal(plan.before.host, 1);
     assert.equal(plan.after.host, 0);
-    assert.deepEqual(plan.switchovers.map((s) => `${s.from}→${s.to}`).sort(), ["s0-a→s0-b", "s2-b→s2-c"]);
+    assert.deepEqual(plan.plan.steps.map((s) => `${s.from}→${s.to}`).sort(), ["s0-a→s0-b", "s2-b→s2-c"]);
   });
 
   test("when two primaries per host are unavoidable, they are spread as evenly as possible", () => {
@@ -51,7 +52,7 @@ describe("planPrimaries", () => {
     const plan = planPrimaries({ nodes, members });
     assert.equal(plan.before.host, 6); // C(4,2)
     assert.equal(plan.after.host, 2);
-    assert.equal(plan.switchovers.length, 2);
+    assert.equal(plan.plan.steps.length, 2);
   });
 
   test("after the host level, racks then zones are spread", () => {
@@ -61,7 +62,7 @@ describe("planPrimaries", () => {
     const plan = planPrimaries({ nodes: racked, members });
     assert.equal(plan.before.rack, 1);
     assert.equal(plan.after.rack, 0);
-    assert.deepEqual(plan.switchovers.map((s) => s.to), ["s1-b1"]);
+    assert.deepEqual(plan.plan.steps.map((s) => s.to), ["s1-b1"]);
   });
 
   test("members on NotReady or draining nodes, and listed non-candidates, are never promoted", () => {
@@ -70,19 +71,20 @@ describe("planPrimaries", () => {
       member("s0-a", 0, "a", "primary"), member("s1-a", 1, "a", "primary"),
       member("s1-b", 1, "b"), member("s1-c", 1, "c"), member("s1-d", 1, "d"),
     ];
-    assert.deepEqual(planPrimaries({ nodes: odd, members }).switchovers.map((s) => s.to), ["s1-d"]);
-    assert.deepEqual(planPrimaries({ nodes: odd, members, notCandidates: ["s1-d"] }).switchovers, []);
+    assert.deepEqual(planPrimaries({ nodes: odd, members }).plan.steps.map((s) => s.to), ["s1-d"]);
+    assert.deepEqual(planPrimaries({ nodes: odd, members, notCandidates: ["s1-d"] }).plan.steps, []);
   });
 
-  test("a shard without a primary gets one", () => {
+  test("a shard without a primary: no switchover (that is a forced failover), but the best member is named", () => {
     const members = [member("s0-a", 0, "a"), member("s0-b", 0, "b")];
     const plan = planPrimaries({ nodes, members });
-    assert.deepEqual(plan.switchovers, [{ shard: 0, from: "", to: "s0-a", fromNode: "", toNode: "a" }]);
-    assert.ok(plan.reasons.some((r) => r.includes("shard 0 has no primary: promote s0-a")));
+    assert.deepEqual(plan.plan.steps, []);
+    assert.deepEqual(plan.primaries, [{ shard: 0, member: "s0-a", node: "a" }]);
+    assert.ok(plan.plan.reasons.some((r) => r.code === "PrimaryLost" && r.message.includes("shard 0 has no primary: s0-a on node a is the best member to promote")));
   });
 
   test("two primaries in one shard is refused naming both", () => {
     assert.throws(() => planPrimaries({ nodes, members: [member("x", 0, "a", "primary"), member("y", 0, "b", "primary")] }),
-      (e: Error) => e instanceof PlannerInputError && /shard 0 has two members with role primary \(x, y\)/.test(e.message));
+      (e: Error) => e instanceof PlannerInputError && /members: shard 0 has two members with role primary \(x, y\)/.test(e.message));
   });
 });

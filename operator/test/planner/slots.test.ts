@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  applyMoves, bootstrapSlots, compactSlots, countSlots, formatSlotRanges, groupIntoWaves, parseSlotRanges, planSlotScale,
+  applyMoves, assignWaves, bootstrapSlots, compactSlots, countSlots, formatSlotRanges, parseSlotRanges, planSlotScale,
   PlannerInputError, wavesLowerBound, type ShardSlots,
 } from "../../src/planner/index.ts";
 
@@ -33,35 +33,38 @@ describe("bootstrapSlots", () => {
 });
 
 const owned = (plan: ReturnType<typeof planSlotScale>) => Object.fromEntries(plan.targets.map((t) => [t.shard, t.target]));
+const moves = (plan: ReturnType<typeof planSlotScale>) => plan.plan.steps;
 
 describe("planSlotScale", () => {
   test("scale-out 3 → 4 from bootstrap", () => {
     // targets 16384/4 = 4096 each. Owned 5462, 5461, 5461 → surplus 1366 + 1365 + 1365 = 4096 → shard 3.
     const plan = planSlotScale({ current: bootstrapSlots(3), targetShards: 4, maxConcurrent: 4 });
-    assert.equal(plan.kind, "scale-out");
+    assert.equal(plan.plan.kind, "scale-out");
     assert.deepEqual(plan.added, [3]);
     assert.deepEqual(owned(plan), { 0: 4096, 1: 4096, 2: 4096, 3: 4096 });
     assert.equal(plan.movedSlots, 4096);
     assert.equal(plan.lowerBound, 4096);
-    assert.deepEqual(plan.moves.map((m) => `${m.from}→${m.to} ${formatSlotRanges(m.slots)}`), [
-      "0→3 4096-5461", // shard 0 keeps its lowest 4096 slots 0-4095
-      "1→3 9558-10922",
-      "2→3 15019-16383",
+    assert.deepEqual(moves(plan).map((m) => `${m.from}→${m.to} ${formatSlotRanges(m.slots)} wave ${m.wave}`), [
+      "0→3 4096-5461 wave 0", // shard 0 keeps its lowest 4096 slots 0-4095
+      "1→3 9558-10922 wave 0",
+      "2→3 15019-16383 wave 0",
     ]);
-    // shard 3's engine takes 3 streams; with maxConcurrent 2 that needs 2 waves
-    assert.equal(planSlotScale({ current: bootstrapSlots(3), targetShards: 4, maxConcurrent: 2 }).waves.length, 2);
+    assert.equal(moves(plan)[0].id, "move-slots/0-3/4096-5461");
+    // shard 3's engine takes 3 streams; with maxConcurrent 2 that needs ⌈3/2⌉ = 2 waves
+    const two = planSlotScale({ current: bootstrapSlots(3), targetShards: 4, maxConcurrent: 2 });
+    assert.deepEqual([two.waves, two.wavesLowerBound], [2, 2]);
   });
 
   test("scale-in 4 → 3 removes the least loaded shard (ties: highest id) and spreads its slots over all survivors", () => {
     // 4096 each → remove shard 3. Targets 5462 (extra slot to the lowest id among equals), 5461, 5461.
     // Receivers need 1366 + 1365 + 1365 = 4096 = shard 3's slots: every survivor receives some.
     const plan = planSlotScale({ current: bootstrapSlots(4), targetShards: 3, maxConcurrent: 4 });
-    assert.equal(plan.kind, "scale-in");
+    assert.equal(plan.plan.kind, "scale-in");
     assert.deepEqual(plan.removed, [3]);
     assert.deepEqual(owned(plan), { 0: 5462, 1: 5461, 2: 5461, 3: 0 });
     assert.equal(plan.movedSlots, 4096);
-    assert.deepEqual(new Set(plan.moves.map((m) => m.to)), new Set([0, 1, 2]));
-    assert.ok(plan.reasons.some((r) => r.includes("removing shards 3: they own the fewest slots")));
+    assert.deepEqual(new Set(moves(plan).map((m) => m.to)), new Set([0, 1, 2]));
+    assert.ok(plan.plan.reasons.some((r) => r.message.includes("removing shards 3: they own the fewest slots")));
   });
 
   test("scale-in removes the least loaded shards from an unbalanced start", () => {
@@ -79,7 +82,7 @@ describe("planSlotScale", () => {
     const plan = planSlotScale({ current: bootstrapSlots(4), targetShards: 3, remove: [0], maxConcurrent: 4 });
     assert.deepEqual(plan.removed, [0]);
     assert.equal(plan.movedSlots, 4096);
-    assert.throws(() => planSlotScale({ current: bootstrapSlots(4), targetShards: 3, remove: [7], maxConcurrent: 4 }), /shard 7, which does not exist/);
+    assert.throws(() => planSlotScale({ current: bootstrapSlots(4), targetShards: 3, remove: [7], maxConcurrent: 4 }), /remove: names shard 7, which does not exist/);
     assert.throws(() => planSlotScale({ current: bootstrapSlots(4), targetShards: 2, remove: [0], maxConcurrent: 4 }), /removes 2/);
   });
 
@@ -88,10 +91,10 @@ describe("planSlotScale", () => {
     // targets 8192 each → shard 0 gives its highest 1908 slots: 12000-12099 and 8192-9999 (100 + 1808).
     const current: ShardSlots[] = [{ shard: 0, slots: "0-9999,12000-12099" }, { shard: 1, slots: "10000-11999,12100-16383" }];
     const plan = planSlotScale({ current, targetShards: 2, maxConcurrent: 1 });
-    assert.equal(plan.kind, "rebalance");
+    assert.equal(plan.plan.kind, "rebalance");
     assert.equal(plan.movedSlots, 1908);
-    assert.deepEqual(plan.moves, [{ from: 0, to: 1, count: 1908, slots: [{ start: 8192, end: 9999 }, { start: 12000, end: 12099 }] }]);
-    const after = applyMoves(current, plan.moves);
+    assert.deepEqual(moves(plan).map(({ from, to, slots, wave }) => ({ from, to, slots, wave })), [{ from: 0, to: 1, wave: 0, slots: [{ start: 8192, end: 9999 }, { start: 12000, end: 12099 }] }]);
+    const after = applyMoves(current, moves(plan));
     assert.deepEqual(after.map((s) => [s.shard, countSlots(s.slots)]), [[0, 8192], [1, 8192]]);
   });
 
@@ -100,6 +103,7 @@ describe("planSlotScale", () => {
     const current: ShardSlots[] = [{ shard: 0, slots: "0-5460" }, { shard: 1, slots: "5461-10921" }, { shard: 2, slots: "10922-16383" }];
     const plan = planSlotScale({ current, targetShards: 3, maxConcurrent: 1 });
     assert.equal(plan.movedSlots, 0);
+    assert.deepEqual(plan.plan.steps, []);
     assert.deepEqual(owned(plan), { 0: 5461, 1: 5461, 2: 5462 });
   });
 
@@ -110,7 +114,7 @@ describe("planSlotScale", () => {
 
   test("ownership must cover every slot exactly once", () => {
     assert.throws(() => planSlotScale({ current: [{ shard: 0, slots: "0-100" }, { shard: 1, slots: "100-16383" }], targetShards: 2, maxConcurrent: 1 }),
-      (e: Error) => e instanceof PlannerInputError && /slot 100 is owned by both shard 0 and shard 1/.test(e.message));
+      (e: Error) => e instanceof PlannerInputError && /current\[1\]\.slots: slot 100 is owned by both shard 0 and shard 1/.test(e.message));
     assert.throws(() => planSlotScale({ current: [{ shard: 0, slots: "0-100,200-16383" }], targetShards: 2, maxConcurrent: 1 }), /slots 101-199 are owned by no shard/);
   });
 
@@ -118,17 +122,32 @@ describe("planSlotScale", () => {
     const a = planSlotScale({ current: bootstrapSlots(5), targetShards: 9, maxConcurrent: 2 });
     const b = planSlotScale({ current: bootstrapSlots(5), targetShards: 9, maxConcurrent: 2 });
     assert.equal(JSON.stringify(a), JSON.stringify(b));
-    assert.notEqual(a.id, planSlotScale({ current: bootstrapSlots(5), targetShards: 8, maxConcurrent: 2 }).id);
+    assert.notEqual(a.plan.id, planSlotScale({ current: bootstrapSlots(5), targetShards: 8, maxConcurrent: 2 }).plan.id);
   });
 });
 
-describe("groupIntoWaves", () => {
-  test("no engine in more than maxConcurrent streams per wave; biggest first", () => {
-    // engine A is in 3 moves; maxConcurrent 2 → 2 waves (lower bound ⌈3/2⌉ = 2). Biggest (A→B 30, A→C 20) go first.
-    const moves = [{ from: "A", to: "D", count: 10 }, { from: "A", to: "B", count: 30 }, { from: "A", to: "C", count: 20 }, { from: "E", to: "F", count: 5 }];
-    const waves = groupIntoWaves(moves, 2);
-    assert.deepEqual(waves.map((w) => w.map((m) => `${m.from}${m.to}`)), [["AB", "AC", "EF"], ["AD"]]);
-    assert.equal(wavesLowerBound(moves, 2), 2);
+describe("assignWaves", () => {
+  test("3 → 7 with maxConcurrent 1 takes 2 waves, not 3 (issue 10)", () => {
+    // 3 donors give to 4 new shards: donor 0 gives to 3 and 4, donor 1 to 4 and 5, donor 2 to 5 and 6 —
+    // every engine takes part in at most 2 moves, so 2 waves suffice; first-fit by size needed 3.
+    const plan = planSlotScale({ current: bootstrapSlots(3), targetShards: 7, maxConcurrent: 1 });
+    assert.deepEqual([plan.waves, plan.wavesLowerBound], [2, 2]);
+    for (const wave of [0, 1]) {
+      const engines = moves(plan).filter((m) => m.wave === wave).flatMap((m) => [m.from, m.to]);
+      assert.equal(new Set(engines).size, engines.length, `wave ${wave}: each engine in one stream`);
+    }
+    assert.ok(plan.plan.reasons.some((r) => r.code === "Waves" && /2 waves with at most 1 streams per engine; no grouping needs fewer than 2/.test(r.message)));
   });
-  test("maxConcurrent < 1 is refused naming the field", () => assert.throws(() => groupIntoWaves([], 0), /spec\.migration\.maxConcurrent/));
+  test("no engine in more than maxConcurrent streams per wave, in exactly ⌈degree / maxConcurrent⌉ waves", () => {
+    // engine A is in 3 moves; maxConcurrent 2 → ⌈3/2⌉ = 2 waves.
+    const items = [{ from: "A", to: "D", count: 10 }, { from: "A", to: "B", count: 30 }, { from: "A", to: "C", count: 20 }, { from: "E", to: "F", count: 5 }];
+    const wave = assignWaves(items, 2);
+    assert.equal(Math.max(...wave) + 1, 2);
+    assert.equal(wavesLowerBound(items, 2), 2);
+    assert.ok(wave.filter((w, i) => w === wave[0] && items[i].from === "A").length <= 2);
+  });
+  test("maxConcurrent < 1 is refused naming the field", () => assert.throws(() => assignWaves([], 0), /spec\.migration\.maxConcurrent/));
+  test("an engine that both gives and receives is refused: a minimal plan never does that", () => {
+    assert.throws(() => assignWaves([{ from: 1, to: 2, count: 1 }, { from: 2, to: 3, count: 1 }], 1), (e: Error) => e instanceof PlannerInputError && /engine 2 both gives and receives/.test(e.message));
+  });
 });

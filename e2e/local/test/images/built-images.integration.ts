@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { buildImages, loadCatalog } from "../../imagebuild/main.ts";
 import { registryDir } from "../../imagebuild/buildah.ts";
 import { splitImageName } from "../../imagebuild/catalog.ts";
-import { waitFor } from "../../controlplane/processes.ts";
+import { waitFor } from "../../../../common/wait.ts";
 import { shimsOf } from "../../nodes/stop.ts";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -69,10 +69,10 @@ describe("built images", { timeout: 300_000 }, () => {
   /** Starts a container detached; returns its init pid (its network namespace has lo up, nothing else). */
   const run = async (id: string, name: string, opts: string[], argv: string[] = []): Promise<number> => {
     ctr("run", "--detach", "--read-only", ...opts, local(name), id, ...argv);
-    const pid = await waitFor(`${id} running`, () => {
+    const pid = await waitFor(() => {
       const row = ctr("tasks", "list").split("\n").find((l) => l.startsWith(`${id} `));
       return row && /RUNNING/.test(row) ? Number(row.trim().split(/\s+/)[1]) : undefined;
-    }, 20_000, 100);
+    }, { what: `${id} running`, timeoutMs: 20_000, intervalMs: 100 });
     return pid;
   };
   const inNetns = (pid: number, ...cmd: string[]) => spawnSync("nsenter", [`--net=/proc/${pid}/ns/net`, ...cmd], { encoding: "utf8", timeout: 5_000 });
@@ -83,7 +83,7 @@ describe("built images", { timeout: 300_000 }, () => {
     // The registry runs as its own process, as on the proving ground: ctr calls below block this one.
     port = await new Promise<number>((resolve) => { const s = createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
     registry = spawn(process.execPath, ["--import", "tsx", join(repo, "e2e/local/registry/server.ts"), registryDir(), String(port)], { stdio: "ignore" });
-    await waitFor("the registry", async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok, 15_000, 100);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok, { what: "the registry", timeoutMs: 15_000, intervalMs: 100 });
     socket = join(dir, "containerd.sock");
     writeFileSync(join(dir, "config.toml"), `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${socket}"\n` +
       `[plugins."io.containerd.internal.v1.opt"]\n  path = "${dir}/opt"\n`);
@@ -91,7 +91,7 @@ describe("built images", { timeout: 300_000 }, () => {
       { stdio: ["ignore", "ignore", "pipe"] });
     let log = "";
     containerd.stderr?.on("data", (d) => (log += d));
-    await waitFor(`containerd to listen (${log.slice(-300)})`, () => existsSync(socket), 20_000, 100);
+    await waitFor(() => existsSync(socket), { what: `containerd to listen (${log.slice(-300)})`, timeoutMs: 20_000, intervalMs: 100 });
     mkdirSync(join(dir, "secrets"));
     writeFileSync(join(dir, "secrets/password"), `${PASSWORD}\n`);
     writeFileSync(join(dir, "secrets/token"), `${TOKEN}\n`);
@@ -103,7 +103,7 @@ describe("built images", { timeout: 300_000 }, () => {
       for (const row of ctr("tasks", "list").split("\n").slice(1).filter(Boolean)) {
         const id = row.split(/\s+/)[0];
         spawnSync("nsenter", ctrArgv("tasks", "kill", "-s", "SIGKILL", id));
-        await waitFor(`task ${id} to stop`, () => !/RUNNING/.test(ctr("tasks", "list").split("\n").find((l) => l.startsWith(`${id} `)) ?? ""), 10_000, 100).catch(() => undefined);
+        await waitFor(() => !/RUNNING/.test(ctr("tasks", "list").split("\n").find((l) => l.startsWith(`${id} `)) ?? ""), { what: `task ${id} to stop`, timeoutMs: 10_000, intervalMs: 100 }).catch(() => undefined);
         spawnSync("nsenter", ctrArgv("tasks", "delete", "--force", id));
       }
     }
@@ -142,8 +142,8 @@ describe("built images", { timeout: 300_000 }, () => {
     assert.equal(inNetns(engine, "ip", "link", "set", "lo", "up").status, 0);
     // The sidecar joins the engine's network namespace, as the two containers of a member pod share one.
     const sidecar = await run("sidecar", name, [...env, ...volumes, "--with-ns", `network:/proc/${engine}/ns/net`], ["mdb-sidecar"]);
-    await waitFor("the engine to answer PING", () => /PONG/.test(inNetns(engine, "redis-cli", "-a", PASSWORD, "--no-auth-warning", "ping").stdout), 30_000, 250);
-    await waitFor("the sidecar's /livez", () => inNetns(sidecar, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:7071/livez").stdout === "200", 30_000, 250);
+    await waitFor(() => /PONG/.test(inNetns(engine, "redis-cli", "-a", PASSWORD, "--no-auth-warning", "ping").stdout), { what: "the engine to answer PING", timeoutMs: 30_000, intervalMs: 250 });
+    await waitFor(() => inNetns(sidecar, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:7071/livez").stdout === "200", { what: "the sidecar's /livez", timeoutMs: 30_000, intervalMs: 250 });
     const statusOf = (pid: number) => readFileSync(`/proc/${pid}/status`, "utf8");
     const uid = (pid: number) => /^Uid:\s+(\d+)/m.exec(statusOf(pid))?.[1];
     assert.match(readFileSync(`/proc/${engine}/cmdline`, "utf8"), /^redis-server/, "mdb-engine became redis-server");
@@ -158,7 +158,7 @@ describe("built images", { timeout: 300_000 }, () => {
     pull("docker.io/mdbcluster/test-http:1");
     const http = await run("http", "docker.io/mdbcluster/test-http:1", ["--env", "PORT=8080", "--env", "POD_NAME=http-test"]);
     inNetns(http, "ip", "link", "set", "lo", "up");
-    await waitFor("test-http to answer", () => inNetns(http, "curl", "-s", "http://127.0.0.1:8080/").stdout === "http-test\n", 20_000, 200);
+    await waitFor(() => inNetns(http, "curl", "-s", "http://127.0.0.1:8080/").stdout === "http-test\n", { what: "test-http to answer", timeoutMs: 20_000, intervalMs: 200 });
     pull("registry.k8s.io/pause:3.10");
     const pause = await run("pause", "registry.k8s.io/pause:3.10", []);
     assert.match(readFileSync(`/proc/${pause}/status`, "utf8"), /^Uid:\s+65535/m);

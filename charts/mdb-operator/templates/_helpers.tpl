@@ -1,0 +1,80 @@
+{{/* Full name of the release's objects: the release name, with the chart name appended unless it already contains it. */}}
+{{- define "mdb-operator.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mdb-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "mdb-operator.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name: name the existing ServiceAccount to use when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pods of this release; stable across upgrades (a Deployment's selector cannot change). */}}
+{{- define "mdb-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "mdb-operator.labels" -}}
+{{ include "mdb-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: mdbcluster
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "mdb-operator.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "mdb-operator.memberImage" -}}
+{{- printf "%s:%s" .Values.memberImage.repository (default .Chart.AppVersion .Values.memberImage.tag) -}}
+{{- end -}}
+
+{{- define "mdb-operator.leaseName" -}}
+{{- default (include "mdb-operator.fullname" .) .Values.leaderElection.leaseName -}}
+{{- end -}}
+
+{{/*
+What the operator may do with namespaced objects (DESIGN §8: least privilege). Cluster-wide in a
+ClusterRole, or a Role in watchNamespace when the operator watches one namespace.
+*/}}
+{{- define "mdb-operator.namespacedRules" -}}
+- apiGroups: ["mdbcluster.io"]
+  resources: ["mdbclusters"]
+  verbs: ["get", "list", "watch", "update", "patch"]
+- apiGroups: ["mdbcluster.io"]
+  resources: ["mdbclusters/status"]
+  verbs: ["get", "update", "patch"]
+- apiGroups: ["mdbcluster.io"]
+  resources: ["mdbclusters/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "create", "delete", "patch"]
+- apiGroups: [""]
+  resources: ["services", "secrets", "persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}
+
+{{/* Placement reads the topology labels of every Node; Nodes are cluster-scoped. */}}
+{{- define "mdb-operator.nodeRules" -}}
+- apiGroups: [""]
+  resources: ["nodes"]
+  verbs: ["get", "list", "watch"]
+{{- end -}}

@@ -1,0 +1,80 @@
+// The chart and the operator agree: the Deployment sets exactly the environment the operator reads,
+// and the operator's own settings parser accepts what the chart renders and gets what the values say.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import { pinnedTool } from "../../../e2e/local/toolchain/paths.ts";
+import { parseOperatorSettings } from "../../../operator/src/settings.ts";
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const helm = pinnedTool("helm");
+
+interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
+
+/** The operator container's environment as the pod would see it (downward API filled in). */
+function renderedEnv(set: string[] = []): Record<string, string> {
+  const r = spawnSync(helm, ["template", "rel", join(repo, "charts/mdb-operator"), "--namespace", "ops", ...set.flatMap((s) => ["--set", s])], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const deployment = parseAllDocuments(r.stdout).map((d) => d.toJS()).find((o) => o?.kind === "Deployment");
+  const env = deployment.spec.template.spec.containers[0].env as EnvVar[];
+  const downward: Record<string, string> = { "metadata.name": "rel-mdb-operator-abc12", "metadata.namespace": "ops" };
+  return Object.fromEntries(env.map((e) => [e.name, e.value ?? downward[e.valueFrom?.fieldRef?.fieldPath ?? ""] ?? ""]));
+}
+
+/** Every MDB_* variable the operator's source reads from its environment (generated files excluded). */
+function variablesTheOperatorReads(): string[] {
+  const found = new Set<string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) { if (name !== "generated") walk(path); continue; }
+      if (!name.endsWith(".ts")) continue;
+      // Reads only (`env.X`, `env["X"]`, `(env, "X"`): member pods' variables are named in builders too.
+      for (const m of readFileSync(path, "utf8").matchAll(/(?:\benv\.|\benv\[["']|\(env, ["'])(MDB_[A-Z_]+)/g)) found.add(m[1]);
+    }
+  };
+  walk(join(repo, "operator/src"));
+  // The image sets this one (operator/Dockerfile), not the chart: it is where the bundle finds the proto.
+  found.delete("MDB_SIDECAR_PROTO_DIR");
+  return [...found].sort();
+}
+
+describe("chart ↔ operator settings", () => {
+  test("the Deployment sets exactly the variables the operator reads, plus its pod identity", () => {
+    const chartVars = Object.keys(renderedEnv()).sort();
+    assert.deepEqual(chartVars.filter((v) => !v.startsWith("MDB_")), ["POD_NAME", "POD_NAMESPACE"]);
+    assert.deepEqual(chartVars.filter((v) => v.startsWith("MDB_")), variablesTheOperatorReads(),
+      "a variable the operator reads is not set by charts/mdb-operator/templates/deployment.yaml, or the chart sets one nobody reads");
+  });
+
+  test("the operator accepts the default values and gets what they say", () => {
+    const config = parseOperatorSettings(renderedEnv(), "host");
+    assert.deepEqual(config, {
+      identity: "rel-mdb-operator-abc12", podNamespace: "ops", watchNamespace: "", leaderElect: true, leaseName: "rel-mdb-operator", createLease: false,
+      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, memberImage: "mdbcluster/node:0.1.0",
+      healthPort: 8081, resyncMs: 60_000, workers: 4,
+    });
+  });
+
+  test("values reach the operator: one namespace, no election, other timings, port and image", () => {
+    const config = parseOperatorSettings(renderedEnv([
+      "watchNamespace=apps", "replicaCount=1", "leaderElection.enabled=false", "leaderElection.leaseName=my-lease",
+      "leaderElection.leaseDurationSeconds=30", "leaderElection.renewDeadlineSeconds=20", "leaderElection.retryPeriodSeconds=5",
+      "healthPort=9444", "resyncSeconds=300", "workers=8", "memberImage.repository=example/node", "memberImage.tag=1.2.3",
+    ]), "host");
+    assert.deepEqual(
+      [config.watchNamespace, config.leaderElect, config.leaseName, config.leaseDurationMs, config.renewDeadlineMs, config.retryPeriodMs, config.healthPort, config.resyncMs, config.workers, config.memberImage],
+      ["apps", false, "my-lease", 30_000, 20_000, 5_000, 9444, 300_000, 8, "example/node:1.2.3"]);
+  });
+
+  test("the chart's bounds are within what the operator accepts", () => {
+    const schema = JSON.parse(readFileSync(join(repo, "charts/mdb-operator/values.schema.json"), "utf8")) as { properties: Record<string, { maximum?: number; properties?: Record<string, unknown> }> };
+    // The largest values the schema allows must still parse.
+    const env = renderedEnv([`resyncSeconds=${schema.properties.resyncSeconds.maximum}`, `workers=${schema.properties.workers.maximum}`, "healthPort=65535"]);
+    assert.doesNotThrow(() => parseOperatorSettings(env, "host"));
+  });
+});

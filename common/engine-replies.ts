@@ -1,0 +1,88 @@
+// Parses the engine's CLUSTER NODES, CLUSTER INFO and INFO replies (pure); one parser for the
+// sidecar, the migration engine and the tests.
+import type { SlotRange } from "./slots.ts";
+
+export interface SlotTransfer { slot: number; nodeId: string }
+
+export interface ClusterNode {
+  id: string;
+  host: string;
+  port: number;
+  busPort: number;
+  hostname: string;
+  flags: string[];
+  myself: boolean;
+  primary: boolean;
+  /** The primary's id for a replica, "" for a primary. */
+  primaryId: string;
+  failed: boolean;
+  connected: boolean;
+  slots: SlotRange[];
+  importing: SlotTransfer[];
+  migrating: SlotTransfer[];
+}
+
+/** `<id> <ip:port@cport[,hostname]> <flags> <master> <ping> <pong> <epoch> <link> <slot>...` */
+export function parseClusterNodes(text: string): ClusterNode[] {
+  const nodes: ClusterNode[] = [];
+  for (const line of text.split("\n")) {
+    const parts = line.trim().split(" ");
+    if (parts.length < 8) continue;
+    const [id, addr, flagText, primaryId, , , , link, ...slotParts] = parts;
+    const [hostPort, hostname = ""] = addr.split(",");
+    const at = hostPort.indexOf("@");
+    const hp = at >= 0 ? hostPort.slice(0, at) : hostPort;
+    const colon = hp.lastIndexOf(":");
+    const host = hp.slice(0, colon);
+    const port = Number(hp.slice(colon + 1));
+    const busPort = at >= 0 ? Number(hostPort.slice(at + 1)) : port + 10000;
+    const flags = flagText.split(",");
+    const node: ClusterNode = {
+      id, host, port, busPort, hostname, flags,
+      myself: flags.includes("myself"),
+      primary: flags.includes("master"),
+      primaryId: primaryId === "-" ? "" : primaryId,
+      failed: flags.includes("fail") || flags.includes("fail?"),
+      connected: link === "connected",
+      slots: [], importing: [], migrating: [],
+    };
+    for (const slot of slotParts) {
+      if (slot.startsWith("[")) {
+        const inner = slot.slice(1, -1);
+        const mig = inner.split("->-");
+        const imp = inner.split("-<-");
+        if (mig.length === 2) node.migrating.push({ slot: Number(mig[0]), nodeId: mig[1] });
+        else if (imp.length === 2) node.importing.push({ slot: Number(imp[0]), nodeId: imp[1] });
+        continue;
+      }
+      const dash = slot.indexOf("-");
+      const start = Number(dash >= 0 ? slot.slice(0, dash) : slot);
+      const end = Number(dash >= 0 ? slot.slice(dash + 1) : slot);
+      if (Number.isInteger(start) && Number.isInteger(end)) node.slots.push({ start, end });
+    }
+    nodes.push(node);
+  }
+  return nodes;
+}
+
+/** `key:value` lines (INFO, CLUSTER INFO) into a map; section headers and blanks are skipped. */
+export function parseInfo(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || line.startsWith("#")) continue;
+    const colon = line.indexOf(":");
+    if (colon > 0) map.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return map;
+}
+
+/** The total keys over db0..dbN from INFO keyspace (`db0:keys=12,expires=0,avg_ttl=0`). */
+export function keysFromInfo(info: Map<string, string>): number {
+  let total = 0;
+  for (const [k, v] of info) {
+    if (!/^db\d+$/.test(k)) continue;
+    const m = /keys=(\d+)/.exec(v);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}

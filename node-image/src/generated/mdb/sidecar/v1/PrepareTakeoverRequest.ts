@@ -1,8 +1,0 @@
-// Original file: node-image/proto/mdb/sidecar/v1/sidecar.proto
-
-
-export interface PrepareTakeoverRequest {
-}
-
-export interface PrepareTakeoverRequest__Output {
-}

@@ -1,0 +1,79 @@
+// Defaults and the checks a schema cannot express, applied once at the edge: everything after this
+// works with a ResolvedSpec. The API server already applies the CRD's defaults; these are the same
+// values, so an object that skipped admission (a test, an older API server) behaves identically.
+import { memoryBytes, milliCpu, PlannerInputError } from "../planner/index.ts";
+import type { MdbClusterSpec, ResolvedSpec } from "./types.ts";
+
+/** A spec the operator cannot act on; `field` is its path, the message says what to do. */
+export class SpecError extends Error {
+  constructor(readonly field: string, detail: string) {
+    super(`${field}: ${detail}`);
+    this.name = "SpecError";
+  }
+}
+
+const TOPOLOGY_DEFAULTS = { region: "topology.kubernetes.io/region", zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack", host: "kubernetes.io/hostname" };
+
+function int(value: number | undefined, fallback: number, field: string, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw new SpecError(field, `must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return v;
+}
+
+function quantity(value: string | undefined, field: string, parse: (v: string, f: string) => number): void {
+  if (value === undefined) return;
+  try {
+    parse(value, field);
+  } catch (err) {
+    if (err instanceof PlannerInputError) throw new SpecError(field, err.message.replace(`${field}: `, ""));
+    throw err;
+  }
+}
+
+export function resolveSpec(spec: MdbClusterSpec | undefined, defaultImage: string): ResolvedSpec {
+  if (!spec) throw new SpecError("spec", "is required");
+  const requests = { cpu: spec.resources?.requests?.cpu ?? "100m", memory: spec.resources?.requests?.memory ?? "128Mi" };
+  const limits = { ...(spec.resources?.limits ?? {}) };
+  quantity(requests.cpu, "spec.resources.requests.cpu", milliCpu);
+  quantity(requests.memory, "spec.resources.requests.memory", memoryBytes);
+  quantity(limits.cpu, "spec.resources.limits.cpu", milliCpu);
+  quantity(limits.memory, "spec.resources.limits.memory", memoryBytes);
+  if (limits.memory && memoryBytes(limits.memory) < memoryBytes(requests.memory)) {
+    throw new SpecError("spec.resources.limits.memory", `${limits.memory} is below the request ${requests.memory}; raise the limit or lower the request`);
+  }
+  const shards = int(spec.shards, 3, "spec.shards", 1, 1000);
+  const replicasPerShard = int(spec.replicasPerShard, 1, "spec.replicasPerShard", 0, 5);
+  const rate = (r: { keysPerSecond?: number; bytesPerSecond?: number } | undefined) => ({ keysPerSecond: r?.keysPerSecond ?? 0, bytesPerSecond: r?.bytesPerSecond ?? 0 });
+  const persistenceSize = spec.persistence?.size ?? "1Gi";
+  quantity(persistenceSize, "spec.persistence.size", memoryBytes);
+  return {
+    shards,
+    replicasPerShard,
+    engine: {
+      image: spec.engine?.image || defaultImage,
+      maxMemory: spec.engine?.maxMemory ?? "0",
+      maxMemoryPolicy: spec.engine?.maxMemoryPolicy ?? "noeviction",
+      nodeTimeoutMs: int(spec.engine?.nodeTimeoutMs, 5000, "spec.engine.nodeTimeoutMs", 100, 600_000),
+      appendOnly: spec.engine?.appendOnly ?? true,
+    },
+    resources: { requests, limits },
+    persistence: { enabled: spec.persistence?.enabled ?? false, size: persistenceSize, ...(spec.persistence?.storageClassName ? { storageClassName: spec.persistence.storageClassName } : {}) },
+    placement: {
+      nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
+      tolerations: [...(spec.placement?.tolerations ?? [])],
+      topologyKeys: { ...TOPOLOGY_DEFAULTS, ...(spec.placement?.topologyKeys ?? {}) },
+      isolationLevel: spec.placement?.isolationLevel ?? "zone",
+      maxMembersPerHost: int(spec.placement?.maxMembersPerHost, 0, "spec.placement.maxMembersPerHost", 0, 10_000),
+    },
+    migration: {
+      maxConcurrent: int(spec.migration?.maxConcurrent, 4, "spec.migration.maxConcurrent", 1, 64),
+      batchKeys: int(spec.migration?.batchKeys, 100, "spec.migration.batchKeys", 1, 10_000),
+      window: int(spec.migration?.window, 2, "spec.migration.window", 1, 64),
+      rate: rate(spec.migration?.rate),
+      schedule: (spec.migration?.schedule ?? []).map((w) => ({ start: w.start, end: w.end, rate: rate(w.rate) })),
+    },
+    failover: { enabled: spec.failover?.enabled ?? true },
+    durability: spec.durability ?? "async",
+    auth: spec.auth?.secretName ? { secretName: spec.auth.secretName } : {},
+  };
+}

@@ -1,0 +1,41 @@
+// The resource's types as the rest of the operator uses them: generated from the CRD, plus the
+// fully defaulted spec the controller works with.
+export * from "./generated/mdbcluster.ts";
+import type { MdbCluster, MdbClusterSpec, MdbClusterStatus } from "./generated/mdbcluster.ts";
+
+export type Condition = NonNullable<MdbClusterStatus["conditions"]>[number];
+export type MemberStatusEntry = NonNullable<MdbClusterStatus["members"]>[number];
+export type ShardDetail = NonNullable<MdbClusterStatus["shardDetails"]>[number];
+export type PlanStatus = NonNullable<MdbClusterStatus["plan"]>;
+export type PlanStepStatus = NonNullable<PlanStatus["steps"]>[number];
+export type Phase = NonNullable<MdbClusterStatus["phase"]>;
+export type ConditionType = "Available" | "Progressing" | "Degraded";
+
+export const API_VERSION = "mdbcluster.io/v1alpha1";
+export const FINALIZER = "mdbcluster.io/teardown";
+
+/** Every field present: what the API server's defaults would give, so code never re-defaults. */
+export interface ResolvedSpec {
+  shards: number;
+  replicasPerShard: number;
+  engine: { image: string; maxMemory: string; maxMemoryPolicy: string; nodeTimeoutMs: number; appendOnly: boolean };
+  resources: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory?: string } };
+  persistence: { enabled: boolean; size: string; storageClassName?: string };
+  placement: {
+    nodeSelector: Record<string, string>;
+    tolerations: NonNullable<NonNullable<MdbClusterSpec["placement"]>["tolerations"]>;
+    topologyKeys: { region: string; zone: string; rack: string; host: string };
+    isolationLevel: "region" | "zone" | "rack" | "host" | "none";
+    maxMembersPerHost: number;
+  };
+  migration: {
+    maxConcurrent: number; batchKeys: number; window: number;
+    rate: { keysPerSecond: number; bytesPerSecond: number };
+    schedule: { start: string; end: string; rate: { keysPerSecond: number; bytesPerSecond: number } }[];
+  };
+  failover: { enabled: boolean };
+  durability: "async" | "replicated";
+  auth: { secretName?: string };
+}
+
+export type { MdbCluster };

@@ -1,0 +1,153 @@
+// The controller's decision (pure): from what was observed and the plan in status, the one thing to
+// do next. The reconciler carries it out; the next reconcile observes the result.
+import { formatSlotRanges } from "../../../common/slots.ts";
+import { placementPolicy } from "../api/planner-inputs.ts";
+import { pdbMinAvailable } from "../resources/cluster-objects.ts";
+import type { ResolvedSpec } from "../api/types.ts";
+import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
+import { toObservedCluster } from "./members.ts";
+import { isResolved, type Observation } from "./observation.ts";
+import type { StoredPlan } from "./plan-status.ts";
+
+export type OwnedKind = "auth-secret" | "sidecar-secret" | "headless-service" | "client-service" | "pdb";
+
+export type Action =
+  | { kind: "add-finalizer" }
+  | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[] }
+  | { kind: "remove-finalizer" }
+  | { kind: "ensure-objects"; missing: OwnedKind[] }
+  | { kind: "update-pdb"; minAvailable: number }
+  | { kind: "start-plan"; plan: Plan }
+  | { kind: "run-steps"; steps: PlannedStep[] }
+  | { kind: "finish-plan" }
+  | { kind: "meet"; members: string[]; seed: string }
+  | { kind: "blocked"; reason: string; message: string }
+  | { kind: "idle"; message: string };
+
+const hasFinalizer = (o: Observation, finalizer: string) => (o.cluster.metadata?.finalizers ?? []).includes(finalizer);
+
+/** Deletion in order: member pods (standbys before primaries), then volumes, then the rest. */
+export function decideTeardown(o: Observation, finalizer: string): Action {
+  if (!hasFinalizer(o, finalizer)) return { kind: "idle", message: "being deleted; nothing of ours is left" };
+  const live = o.members.filter((m) => m.pod && !m.terminating);
+  if (live.length > 0) {
+    const standbys = live.filter((m) => m.status?.role !== "PRIMARY");
+    return { kind: "teardown", pods: (standbys.length > 0 ? standbys : live).map((m) => m.name), pvcs: [], owned: [] };
+  }
+  if (o.members.some((m) => m.pod)) return { kind: "blocked", reason: "Deleting", message: "waiting for member pods to terminate" };
+  if (o.owned.pvcs.length > 0) return { kind: "teardown", pods: [], pvcs: o.owned.pvcs.map((p) => p.metadata!.name!), owned: [] };
+  const owned = presentOwned(o);
+  if (owned.length > 0) return { kind: "teardown", pods: [], pvcs: [], owned };
+  return { kind: "remove-finalizer" };
+}
+
+function presentOwned(o: Observation): OwnedKind[] {
+  const out: OwnedKind[] = [];
+  if (o.owned.generatedAuthSecret) out.push("auth-secret");
+  if (o.owned.sidecarSecret) out.push("sidecar-secret");
+  if (o.owned.headlessService) out.push("headless-service");
+  if (o.owned.clientService) out.push("client-service");
+  if (o.owned.pdb) out.push("pdb");
+  return out;
+}
+
+function missingOwned(o: Observation, spec: ResolvedSpec): OwnedKind[] {
+  const out: OwnedKind[] = [];
+  if (!spec.auth.secretName && !o.owned.generatedAuthSecret) out.push("auth-secret");
+  if (!o.owned.sidecarSecret) out.push("sidecar-secret");
+  if (!o.owned.headlessService) out.push("headless-service");
+  if (!o.owned.clientService) out.push("client-service");
+  if (!o.owned.pdb) out.push("pdb");
+  return out;
+}
+
+/**
+ * Steps that may advance now: every unfinished step whose unfinished predecessors it may overlap.
+ * Members are placed together; a shard's slots are assigned as soon as its primary's engine is up,
+ * before the engines meet (as redis-cli --cluster create does: the slots are disjoint, so the
+ * configurations merge) — an engine answers only node-timeout after it first sees slots anywhere,
+ * so the sooner the better; moves of one wave run together; anything else waits for all before it.
+ */
+export function runnableSteps(plan: Plan, finished: (s: PlannedStep) => boolean): PlannedStep[] {
+  const out: PlannedStep[] = [];
+  const pending: PlannedStep[] = [];
+  for (const step of plan.steps) {
+    if (finished(step)) continue;
+    if (pending.every((before) => mayOverlap(before, step))) out.push(step);
+    pending.push(step);
+  }
+  return out;
+}
+
+function mayOverlap(before: PlannedStep, step: PlannedStep): boolean {
+  if (before.kind === "place-member" && step.kind === "place-member") return true;
+  if (before.kind === "place-member" && step.kind === "assign-slots") return true;
+  if (before.kind === "assign-slots" && step.kind === "assign-slots") return true;
+  return before.kind === "move-slots" && step.kind === "move-slots" && before.wave === step.wave;
+}
+
+export function decide(o: Observation, stored: StoredPlan | undefined, finalizer: string): Action {
+  if (o.cluster.metadata?.deletionTimestamp) return decideTeardown(o, finalizer);
+  if (!hasFinalizer(o, finalizer)) return { kind: "add-finalizer" };
+  if (!isResolved(o.spec)) return { kind: "blocked", reason: "SpecInvalid", message: `${o.spec.error}; fix the resource (kubectl edit mdb ${o.cluster.metadata?.name})` };
+  const spec = o.spec;
+  if (o.userSecretProblem) return { kind: "blocked", reason: "SecretMissing", message: o.userSecretProblem };
+  const missing = missingOwned(o, spec);
+  if (missing.length > 0) return { kind: "ensure-objects", missing };
+  const minAvailable = pdbMinAvailable(spec.shards * (spec.replicasPerShard + 1));
+  if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable };
+
+  const total = spec.shards * (spec.replicasPerShard + 1);
+  if (stored && stored.phase === "Running") {
+    const observed = toObservedCluster(o.members, stored.plan, total);
+    const finished = (s: PlannedStep) => stepFinished(s, observed);
+    const runnable = runnableSteps(stored.plan, finished);
+    return runnable.length === 0 ? { kind: "finish-plan" } : { kind: "run-steps", steps: runnable };
+  }
+
+  const ownsSlots = o.members.some((m) => (m.status?.slotsOwned ?? 0) > 0);
+  if (!ownsSlots && !stored) {
+    const outcome = planBootstrap({ nodes: o.nodes, policy: placementPolicy(spec), shards: spec.shards, replicasPerShard: spec.replicasPerShard, namePrefix: o.cluster.metadata!.name! });
+    if (!outcome.ok) return { kind: "blocked", reason: "Unplaceable", message: outcome.refusal.message };
+    return { kind: "start-plan", plan: adoptExistingPods(outcome.plan, o) };
+  }
+
+  const serving = new Set(o.members.filter((m) => (m.status?.slotsOwned ?? 0) > 0 && m.status?.role === "PRIMARY").map((m) => m.shard));
+  if (serving.size !== spec.shards && stored?.phase !== "Failed") {
+    return { kind: "blocked", reason: "ScalingNotAvailable", message: `spec.shards is ${spec.shards} but ${serving.size} shards own slots; moving slots between shards comes with online scaling (not in this version): set spec.shards back to ${serving.size}` };
+  }
+  const absent = expectedMembers(spec, o.cluster.metadata!.name!).filter((name) => !o.members.some((m) => m.name === name && m.pod));
+  if (absent.length > 0) return { kind: "blocked", reason: "MembersMissing", message: `member pods ${absent.join(", ")} are missing; replacing lost members comes with failover handling (not in this version)` };
+  // A member whose engine knows fewer engines than are up has lost the cluster (a restart with a new
+  // IP, a partition that healed into islands): it meets the best-connected member again.
+  const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating);
+  const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length);
+  if (up.length > 1 && lonely.length > 0) {
+    const seed = [...up].sort((a, b) => b.status!.clusterKnownNodes - a.status!.clusterKnownNodes || a.name.localeCompare(b.name))[0];
+    const members = lonely.filter((m) => m !== seed).map((m) => m.name);
+    if (members.length > 0) return { kind: "meet", members, seed: seed.name };
+  }
+  const shardsText = [...serving].sort((a, b) => a - b).map((s) => {
+    const p = o.members.find((m) => m.shard === s && m.status?.role === "PRIMARY");
+    return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;
+  }).join(" ");
+  return { kind: "idle", message: `${serving.size} shards serve all slots (${shardsText})` };
+}
+
+export function expectedMembers(spec: ResolvedSpec, cluster: string): string[] {
+  const out: string[] = [];
+  for (let s = 0; s < spec.shards; s++) for (let i = 0; i <= spec.replicasPerShard; i++) out.push(`${cluster}-${s}-${i}`);
+  return out;
+}
+
+/** A pod that already exists for a member (status lost, a retried bootstrap) keeps its node. */
+function adoptExistingPods(plan: Plan, o: Observation): Plan {
+  return {
+    ...plan,
+    steps: plan.steps.map((s) => {
+      if (s.kind !== "place-member") return s;
+      const existing = o.members.find((m) => m.name === s.member && m.pod && m.node);
+      return existing && existing.node !== s.node ? { ...s, node: existing.node } : s;
+    }),
+  };
+}

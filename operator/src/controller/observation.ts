@@ -1,0 +1,47 @@
+// What one reconcile saw, as plain data: the resource, its pods, the nodes and what each member's
+// sidecar last reported. Built by observe.ts (the shell); everything downstream is pure.
+import type { V1Pod, V1PodDisruptionBudget, V1PersistentVolumeClaim, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
+import type { TopologyNode } from "../planner/index.ts";
+import type { MemberStatus } from "../sidecar/client.ts";
+
+export interface MemberView {
+  name: string;
+  shard: number;
+  index: number;
+  pod?: V1Pod;
+  /** Bound node, else the node the pod is pinned to; "" without a pod. */
+  node: string;
+  ip: string;
+  podReady: boolean;
+  /** Why the pod is not running, from its status (e.g. "ImagePullBackOff", "Pending: Unschedulable"). */
+  podProblem?: string;
+  status?: MemberStatus;
+  /** The sidecar's stream error, when it is not answering. */
+  sidecarError?: string;
+  terminating: boolean;
+}
+
+export interface Observation {
+  cluster: MdbCluster;
+  key: string;
+  /** The spec with defaults, or why it cannot be acted on. */
+  spec: ResolvedSpec | { error: string; field: string };
+  members: MemberView[];
+  nodes: TopologyNode[];
+  /** Node name → labels, for the placement shown in status. */
+  nodeLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  owned: {
+    headlessService?: V1Service;
+    clientService?: V1Service;
+    pdb?: V1PodDisruptionBudget;
+    generatedAuthSecret?: V1Secret;
+    sidecarSecret?: V1Secret;
+    pvcs: V1PersistentVolumeClaim[];
+  };
+  /** spec.auth.secretName is set and that Secret (or its key "password") is missing. */
+  userSecretProblem?: string;
+  nowMs: number;
+}
+
+export const isResolved = (spec: Observation["spec"]): spec is ResolvedSpec => !("error" in spec);

@@ -1,0 +1,116 @@
+// Observe (the shell's read side): the resource, its pods, the nodes and each member's last
+// sidecar report, from the informer caches and the status streams, into one plain Observation.
+import type { V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import { resolveSpec, SpecError } from "../api/defaults.ts";
+import type { MdbCluster } from "../api/types.ts";
+import { memoryBytes, milliCpu, topologyNodeFromKubernetes } from "../planner/index.ts";
+import {
+  clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, parseMemberName, pdbName, sidecarSecretName,
+} from "../resources/names.ts";
+import type { Cache } from "../runtime/informer.ts";
+import type { ObservedSidecar } from "../sidecar/pool.ts";
+import type { MemberView, Observation } from "./observation.ts";
+
+export interface Caches {
+  clusters: Cache<MdbCluster>;
+  pods: Cache<V1Pod>;
+  nodes: Cache<V1Node>;
+  services: Cache<V1Service>;
+  secrets: Cache<V1Secret>;
+  pdbs: Cache<V1PodDisruptionBudget>;
+  pvcs: Cache<V1PersistentVolumeClaim>;
+}
+
+const isTerminal = (p: V1Pod) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
+
+/** Sum of what the running pods on each node request (what the scheduler counts against allocatable). */
+export function requestedByNode(pods: readonly V1Pod[]): Map<string, { memoryBytes: number; milliCpu: number; pods: number }> {
+  const out = new Map<string, { memoryBytes: number; milliCpu: number; pods: number }>();
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (!node || isTerminal(p)) continue;
+    const r = out.get(node) ?? { memoryBytes: 0, milliCpu: 0, pods: 0 };
+    r.pods++;
+    for (const c of p.spec?.containers ?? []) {
+      const req = c.resources?.requests ?? {};
+      try { if (req.memory) r.memoryBytes += memoryBytes(String(req.memory)); } catch { /* an odd quantity counts as 0 */ }
+      try { if (req.cpu) r.milliCpu += milliCpu(String(req.cpu)); } catch { /* idem */ }
+    }
+    out.set(node, r);
+  }
+  return out;
+}
+
+function podProblem(p: V1Pod): string | undefined {
+  if (p.status?.phase === "Running") {
+    const waiting = p.status.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+    return waiting ? `${waiting.reason ?? "Waiting"}${waiting.message ? `: ${waiting.message}` : ""}` : undefined;
+  }
+  const unschedulable = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+  if (unschedulable) return `Pending: ${unschedulable.reason ?? ""} ${unschedulable.message ?? ""}`.trim();
+  const waiting = p.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+  if (waiting) return `${waiting.reason ?? "Waiting"}${waiting.message ? `: ${waiting.message}` : ""}`;
+  return p.status?.phase ?? "Pending";
+}
+
+export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar: (member: string) => ObservedSidecar): MemberView[] {
+  const name = cluster.metadata!.name!;
+  const views: MemberView[] = [];
+  for (const pod of pods) {
+    const podName = pod.metadata?.name ?? "";
+    const parsed = parseMemberName(name, podName);
+    if (!parsed || pod.metadata?.labels?.[LABELS.cluster] !== name || isTerminal(pod)) continue;
+    const observed = sidecar(podName);
+    const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+    const problem = podProblem(pod);
+    views.push({
+      name: podName,
+      shard: parsed.shard,
+      index: parsed.index,
+      pod,
+      node: pod.spec?.nodeName ?? pod.metadata?.annotations?.["mdbcluster.io/node"] ?? "",
+      ip: pod.status?.podIP ?? "",
+      podReady: ready,
+      ...(problem ? { podProblem: problem } : {}),
+      ...(observed.status && !observed.error ? { status: observed.status } : {}),
+      ...(observed.error ? { sidecarError: observed.error } : {}),
+      terminating: !!pod.metadata?.deletionTimestamp,
+    });
+  }
+  return views.sort((a, b) => a.shard - b.shard || a.index - b.index);
+}
+
+export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: string) => ObservedSidecar, defaultImage: string, nowMs: number, userSecretProblem?: string): Observation {
+  const ns = cluster.metadata!.namespace!;
+  const name = cluster.metadata!.name!;
+  let spec: Observation["spec"];
+  try {
+    spec = resolveSpec(cluster.spec, defaultImage);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    spec = { error: err.message, field: err.field };
+  }
+  const allPods = caches.pods.list();
+  const requested = requestedByNode(allPods);
+  const nodes = caches.nodes.list();
+  const owns = <T extends { metadata?: { ownerReferences?: { uid?: string }[] } }>(o: T | undefined) =>
+    o && o.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid) ? o : undefined;
+  return {
+    cluster,
+    key: `${ns}/${name}`,
+    spec,
+    members: memberViews(cluster, allPods.filter((p) => p.metadata?.namespace === ns), sidecar),
+    nodes: nodes.map((n) => topologyNodeFromKubernetes(n, requested.get(n.metadata!.name!))),
+    nodeLabels: new Map(nodes.map((n) => [n.metadata!.name!, n.metadata?.labels ?? {}])),
+    owned: {
+      headlessService: owns(caches.services.get(headlessServiceName(name), ns)),
+      clientService: owns(caches.services.get(clientServiceName(name), ns)),
+      pdb: owns(caches.pdbs.get(pdbName(name), ns)),
+      generatedAuthSecret: owns(caches.secrets.get(generatedAuthSecretName(name), ns)),
+      sidecarSecret: owns(caches.secrets.get(sidecarSecretName(name), ns)),
+      pvcs: caches.pvcs.list(ns).filter((p) => p.metadata?.labels?.[LABELS.cluster] === name && owns(p)),
+    },
+    ...(userSecretProblem ? { userSecretProblem } : {}),
+    nowMs,
+  };
+}

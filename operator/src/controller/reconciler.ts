@@ -1,0 +1,181 @@
+// The one reconcile shape (STYLE.md): read from cache → finalizer → observe → decide (pure) →
+// execute one bounded step → write status once (skipped when unchanged) → { requeueAfterMs }.
+import { randomBytes } from "node:crypto";
+import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
+import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
+import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
+import { createOwned, teardown, updatePdb } from "../executor/owned-objects.ts";
+import { meetSeed } from "../executor/meet.ts";
+import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
+import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
+import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
+import type { Logger } from "../runtime/log.ts";
+import type { SidecarPool } from "../sidecar/pool.ts";
+import { decide, type Action } from "./decide.ts";
+import { observe, type Caches } from "./observe.ts";
+import { isResolved, type Observation } from "./observation.ts";
+import { planFromStatus, type StoredPlan } from "./plan-status.ts";
+import { computeStatus, statusEqual, statusEvents } from "./status.ts";
+import type { EventSink } from "../runtime/events.ts";
+
+export interface ReconcileResult { requeueAfterMs?: number }
+
+export interface ReconcilerDeps {
+  caches: Caches;
+  kube: KubeClients;
+  writes: KubeWrites;
+  pool: SidecarPool;
+  events: EventSink;
+  /** Reconcile this key again soon (a step that outlived its pass ended). */
+  requeue: (key: string) => void;
+  log: Logger;
+  defaultImage: string;
+  now?: () => number;
+  resyncMs: number;
+}
+
+const WAIT_MS = 1_000;
+/** How long one pass waits for its steps before writing status (slow steps go on in the background). */
+const PASS_BUDGET_MS = 500;
+const BLOCKED_MS = 10_000;
+
+export class Reconciler {
+  /** key → the resourceVersion our last write replaced: while the cache still shows it, it is stale. */
+  private readonly wroteOver = new Map<string, string>();
+  private readonly inFlight = new StepsInFlight();
+
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = key.split("/");
+    const cluster = this.d.caches.clusters.get(name, namespace);
+    if (!cluster) {
+      this.d.pool.closeCluster(key);
+      this.wroteOver.delete(key);
+      this.inFlight.dropCluster(key);
+      return {};
+    }
+    // Deciding from a cache that has not seen our own last write would redo it (e.g. write the same
+    // plan again); the watch event for our write enqueues the key once the cache has it.
+    if (this.wroteOver.get(key) === cluster.metadata?.resourceVersion) return { requeueAfterMs: 200 };
+    this.wroteOver.delete(key);
+    const now = this.d.now?.() ?? Date.now();
+    this.syncSidecars(key, cluster);
+    const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.defaultImage, now, await this.userSecretProblem(cluster));
+    let stored = planFromStatus(cluster.status?.plan);
+    const action = decide(o, stored, FINALIZER);
+    let error: string | undefined;
+    let requeueAfterMs: number | undefined;
+    try {
+      switch (action.kind) {
+        case "add-finalizer":
+          await this.setFinalizer(cluster, true);
+          return { requeueAfterMs: 0 };
+        case "remove-finalizer":
+          this.d.pool.closeCluster(key);
+          await this.setFinalizer(cluster, false);
+          return {};
+        case "teardown":
+          await teardown(action, this.context(o));
+          requeueAfterMs = WAIT_MS;
+          break;
+        case "ensure-objects":
+          await createOwned(action.missing, this.context(o));
+          requeueAfterMs = 0;
+          break;
+        case "update-pdb":
+          await updatePdb(this.context(o));
+          requeueAfterMs = 0;
+          break;
+        case "start-plan":
+          stored = { plan: action.plan, phase: "Running", startedAt: new Date(now).toISOString() };
+          this.d.log.info("plan written", { cluster: key, plan: action.plan.id, kind: action.plan.kind, steps: action.plan.steps.length });
+          requeueAfterMs = 0;
+          break;
+        case "run-steps":
+          stored = await runPlanSteps(stored!, action.steps, this.context(o), { inFlight: this.inFlight, budgetMs: PASS_BUDGET_MS, onSettled: () => this.d.requeue(key) });
+          requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
+          break;
+        case "finish-plan":
+          stored = { ...stored!, phase: "Succeeded", finishedAt: new Date(now).toISOString(), plan: { ...stored!.plan, steps: stored!.plan.steps.map((s) => ({ ...s, state: "done" as const, message: undefined })) } };
+          this.d.log.info("plan finished", { cluster: key, plan: stored.plan.id });
+          requeueAfterMs = 0;
+          break;
+        case "meet":
+          await meetSeed(action.members, action.seed, this.context(o));
+          requeueAfterMs = WAIT_MS;
+          break;
+        case "blocked":
+          requeueAfterMs = BLOCKED_MS;
+          break;
+        case "idle":
+          requeueAfterMs = this.d.resyncMs;
+          break;
+      }
+    } catch (err) {
+      error = `${action.kind}: ${apiMessage(err)}`;
+      this.d.log.warn("reconcile step failed", { cluster: key, action: action.kind, error });
+    }
+    await this.writeStatus(cluster, o, action, stored, error);
+    if (error) throw new Error(error);
+    return { requeueAfterMs };
+  }
+
+  private context(o: Observation): ExecutorContext {
+    if (!isResolved(o.spec)) throw new Error("executor called without a resolved spec");
+    return { observation: o, spec: o.spec, kube: this.d.writes, sidecar: (m) => this.d.pool.client(o.key, m), randomBytes, log: this.d.log };
+  }
+
+  private syncSidecars(key: string, cluster: MdbCluster): void {
+    const ns = cluster.metadata!.namespace!;
+    const secret = this.d.caches.secrets.get(sidecarSecretName(cluster.metadata!.name!), ns);
+    const tokenB64 = secret?.data?.token;
+    if (!tokenB64) return;
+    const token = Buffer.from(tokenB64, "base64").toString("utf8");
+    const pods = this.d.caches.pods.list(ns).filter((p) => p.metadata?.labels?.["mdbcluster.io/cluster"] === cluster.metadata!.name && p.status?.podIP && !p.metadata?.deletionTimestamp);
+    this.d.pool.sync(key, pods.map((p) => ({ member: p.metadata!.name!, address: `${p.status!.podIP}:${SIDECAR_PORT}`, token })));
+  }
+
+  private async userSecretProblem(cluster: MdbCluster): Promise<string | undefined> {
+    const secretName = cluster.spec?.auth?.secretName;
+    if (!secretName) return undefined;
+    try {
+      const s = await this.d.kube.core.readNamespacedSecret({ name: secretName, namespace: cluster.metadata!.namespace! });
+      if (!s.data?.password) return `spec.auth.secretName: Secret ${secretName} has no key "password"; add it (at least 16 characters)`;
+      if (Buffer.from(s.data.password, "base64").length < 16) return `spec.auth.secretName: the password in Secret ${secretName} is shorter than 16 characters`;
+      return undefined;
+    } catch (err) {
+      if (isNotFound(err)) return `spec.auth.secretName: Secret ${secretName} does not exist in namespace ${cluster.metadata!.namespace}; create it with a key "password" or remove spec.auth.secretName to have one generated`;
+      throw err;
+    }
+  }
+
+  private async setFinalizer(cluster: MdbCluster, present: boolean): Promise<void> {
+    const finalizers = (cluster.metadata?.finalizers ?? []).filter((f) => f !== FINALIZER);
+    if (present) finalizers.push(FINALIZER);
+    const body = { ...cluster, metadata: { ...cluster.metadata, finalizers } };
+    try {
+      await this.d.kube.custom.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!, body });
+      this.wroteOver.set(`${cluster.metadata!.namespace}/${cluster.metadata!.name}`, cluster.metadata!.resourceVersion!);
+    } catch (err) {
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+
+  private async writeStatus(cluster: MdbCluster, o: Observation, action: Action, plan: StoredPlan | undefined, error: string | undefined): Promise<void> {
+    const keys = isResolved(o.spec) ? o.spec.placement.topologyKeys : { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
+    const status: MdbClusterStatus = computeStatus({ observation: o, action, ...(plan ? { plan } : {}), ...(error ? { error } : {}), topologyKeys: keys });
+    if (statusEqual(cluster.status, status)) return;
+    try {
+      await this.d.kube.custom.replaceNamespacedCustomObjectStatus({
+        group: GROUP, version: VERSION, plural: PLURAL, namespace: cluster.metadata!.namespace!, name: cluster.metadata!.name!,
+        body: { ...cluster, status },
+      });
+      this.wroteOver.set(`${cluster.metadata!.namespace}/${cluster.metadata!.name}`, cluster.metadata!.resourceVersion!);
+      for (const e of statusEvents(cluster.status, status)) this.d.events.record(cluster, e.type, e.reason, e.message);
+    } catch (err) {
+      // A conflict means the cache was behind; the update event brings the object back.
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+    }
+  }
+}

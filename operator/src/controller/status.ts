@@ -1,0 +1,173 @@
+// The status this reconcile writes (pure): observedGeneration, phase, conditions shaped like
+// metav1.Condition (lastTransitionTime moves only when the status flips), members, shards and the
+// plan. The reconciler writes it once, and not at all when it equals what is stored.
+import { compactSlots, formatSlotRanges, rangesToSlots } from "../../../common/slots.ts";
+import type { Condition, ConditionType, MdbClusterStatus, MemberStatusEntry, Phase, ShardDetail } from "../api/types.ts";
+import { planProgress, type Plan } from "../planner/index.ts";
+import type { Action } from "./decide.ts";
+import { toObservedCluster } from "./members.ts";
+import { isResolved, type Observation } from "./observation.ts";
+import { stepToStatus, type StoredPlan } from "./plan-status.ts";
+import { authSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
+
+export interface StatusInput {
+  observation: Observation;
+  action: Action;
+  /** The plan after this reconcile (started, advanced or finished), if any. */
+  plan?: StoredPlan;
+  /** Why the last action failed, when it did. */
+  error?: string;
+  topologyKeys: { zone: string; rack: string };
+}
+
+const roleName = (r: string | undefined) => (r === "PRIMARY" ? "primary" : r === "REPLICA" ? "standby" : "");
+
+function memberEntries(o: Observation, keys: StatusInput["topologyKeys"]): MemberStatusEntry[] {
+  return o.members.filter((m) => m.pod).map((m) => {
+    const labels = o.nodeLabels.get(m.node) ?? {};
+    return {
+      name: m.name,
+      shard: m.shard,
+      node: m.node,
+      ...(labels[keys.zone] ? { zone: labels[keys.zone] } : {}),
+      ...(labels[keys.rack] ? { rack: labels[keys.rack] } : {}),
+      state: m.terminating ? "Terminating" : m.status?.state ?? "Pending",
+      role: roleName(m.status?.role),
+      engineNodeId: m.status?.nodeId ?? "",
+      ip: m.ip,
+      ready: m.podReady,
+    };
+  });
+}
+
+function shardDetails(o: Observation): ShardDetail[] {
+  const shards = [...new Set(o.members.map((m) => m.shard))].sort((a, b) => a - b);
+  return shards.map((index) => {
+    const inShard = o.members.filter((m) => m.shard === index && m.pod);
+    const primary = inShard.find((m) => m.status?.role === "PRIMARY" && (m.status.slotsOwned > 0 || inShard.every((x) => x.status?.role !== "PRIMARY" || x === m)));
+    const slots = primary?.status ? formatSlotRanges(compactSlots(rangesToSlots(primary.status.slots))) : "";
+    return { index, slots, primary: primary?.name ?? "", standbys: inShard.filter((m) => m.status?.role === "REPLICA").map((m) => m.name) };
+  });
+}
+
+function condition(type: ConditionType, ok: boolean, reason: string, message: string, generation: number, previous: Condition[] | undefined, nowIso: string): Condition {
+  const status = ok ? "True" : "False";
+  const prior = previous?.find((c) => c.type === type);
+  const lastTransitionTime = prior && prior.status === status ? prior.lastTransitionTime : nowIso;
+  return { type, status, observedGeneration: generation, lastTransitionTime, reason, message };
+}
+
+function planSummary(plan: Plan, o: Observation, total: number): { summary: string; progress: NonNullable<NonNullable<MdbClusterStatus["plan"]>["progress"]> } {
+  const p = planProgress(plan, toObservedCluster(o.members, plan, total));
+  const slotsPart = p.slotsTotal > 0 ? `, slots ${p.slotsDone}/${p.slotsTotal}` : "";
+  return { summary: `${plan.kind} ${p.stepsDone}/${p.stepsTotal} steps${slotsPart}`, progress: { stepsDone: p.stepsDone, stepsTotal: p.stepsTotal, slotsDone: p.slotsDone, slotsTotal: p.slotsTotal } };
+}
+
+export function computeStatus(input: StatusInput): MdbClusterStatus {
+  const { observation: o, action } = input;
+  const previous = o.cluster.status;
+  const generation = o.cluster.metadata?.generation ?? 0;
+  const nowIso = new Date(o.nowMs).toISOString();
+  const spec = isResolved(o.spec) ? o.spec : undefined;
+  const wanted = spec ? spec.shards * (spec.replicasPerShard + 1) : o.members.length;
+  const members = memberEntries(o, input.topologyKeys);
+  const readyMembers = members.filter((m) => m.ready).length;
+  const details = shardDetails(o);
+  const servingShards = details.filter((d) => d.slots !== "").length;
+  const slotsServed = o.members.filter((m) => m.status?.role === "PRIMARY" && m.podReady).reduce((n, m) => n + (m.status?.slotsOwned ?? 0), 0);
+  const available = slotsServed === 16384;
+  const running = input.plan?.phase === "Running";
+
+  let phase: Phase;
+  if (o.cluster.metadata?.deletionTimestamp) phase = "Deleting";
+  else if (action.kind === "blocked" && (action.reason === "SpecInvalid" || action.reason === "Unplaceable" || action.reason === "SecretMissing")) phase = "Pending";
+  else if (running && input.plan?.plan.kind === "bootstrap") phase = o.members.some((m) => m.pod) ? (o.members.every((m) => !m.pod || m.status) ? "Bootstrapping" : "Creating") : "Creating";
+  else if (running) phase = "Scaling";
+  else if (input.plan?.phase === "Failed") phase = "Failed";
+  else if (available && readyMembers === wanted) phase = "Ready";
+  // A new cluster whose bootstrap plan is done but whose members are not all serving yet is still
+  // bootstrapping, not degraded: it has never been Ready.
+  else if (input.plan?.plan.kind === "bootstrap" && (previous?.phase === undefined || previous.phase === "Creating" || previous.phase === "Bootstrapping" || previous.phase === "Pending")) phase = "Bootstrapping";
+  else if (available || servingShards > 0) phase = "Degraded";
+  else phase = "Creating";
+
+  const blocked = action.kind === "blocked" ? action : undefined;
+  const starting = phase === "Creating" || phase === "Bootstrapping";
+  const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
+  const degradedMessage = blocked?.message ?? input.error ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : "");
+  const conditions: Condition[] = [
+    condition("Available", available, available ? "AllSlotsServed" : running ? "Bootstrapping" : "SlotsNotServed",
+      available ? `all 16384 slots are served by ready primaries (${servingShards} shards)` : `${slotsServed} of 16384 slots are served by ready primaries`, generation, previous?.conditions, nowIso),
+    condition("Progressing", running, running ? planReason(input.plan!.plan.kind) : "Idle",
+      running ? `plan ${input.plan!.plan.id} (${input.plan!.plan.kind}) is running` : action.kind === "idle" ? action.message : "no plan is running", generation, previous?.conditions, nowIso),
+    condition("Degraded", degradedReason !== "", degradedReason || "AsExpected", degradedMessage || "every member is where it should be", generation, previous?.conditions, nowIso),
+  ];
+
+  const name = o.cluster.metadata!.name!;
+  const status: MdbClusterStatus = {
+    observedGeneration: generation,
+    phase,
+    shards: servingShards,
+    selector: memberSelector(name),
+    ready: `${readyMembers}/${wanted}`,
+    readyMembers,
+    endpoint: `${clientServiceName(name)}.${o.cluster.metadata!.namespace}.svc:${ENGINE_PORT}`,
+    secretName: authSecretName(o.cluster),
+    conditions,
+    members,
+    shardDetails: details,
+  };
+  if (input.plan) {
+    const { summary, progress } = planSummary(input.plan.plan, o, wanted);
+    status.plan = {
+      id: input.plan.plan.id,
+      kind: input.plan.plan.kind,
+      phase: input.plan.phase,
+      summary: input.plan.phase === "Running" ? summary : "",
+      ...(input.plan.startedAt ? { startedAt: input.plan.startedAt } : {}),
+      ...(input.plan.finishedAt ? { finishedAt: input.plan.finishedAt } : {}),
+      reasons: input.plan.plan.reasons.map((r) => r.message),
+      steps: input.plan.plan.steps.map(stepToStatus),
+      progress,
+    };
+  }
+  return status;
+}
+
+function planReason(kind: string): string {
+  return kind.split("-").map((w) => w[0].toUpperCase() + w.slice(1)).join("") + (kind === "bootstrap" ? "ping" : "");
+}
+
+/** Equal statuses produce no write. */
+export function statusEqual(a: MdbClusterStatus | undefined, b: MdbClusterStatus): boolean {
+  return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
+}
+
+function normalize(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(normalize);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.keys(v as object).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, normalize((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+export interface StatusEvent { type: "Normal" | "Warning"; reason: string; message: string }
+
+/** What changed between two statuses that a user should read in `kubectl describe` (pure). */
+export function statusEvents(before: MdbClusterStatus | undefined, after: MdbClusterStatus): StatusEvent[] {
+  const events: StatusEvent[] = [];
+  if (after.plan?.id && (before?.plan?.id !== after.plan.id || before?.plan?.phase !== after.plan.phase)) {
+    const p = after.plan;
+    if (p.phase === "Running") events.push({ type: "Normal", reason: "PlanStarted", message: `${p.kind} plan ${p.id}: ${p.steps?.length ?? 0} steps` });
+    if (p.phase === "Succeeded") events.push({ type: "Normal", reason: "PlanSucceeded", message: `${p.kind} plan ${p.id} finished` });
+    if (p.phase === "Failed") events.push({ type: "Warning", reason: "PlanFailed", message: `${p.kind} plan ${p.id}: ${p.steps?.find((s) => s.state === "failed")?.message ?? "a step failed"}` });
+  }
+  for (const c of after.conditions ?? []) {
+    const prior = before?.conditions?.find((x) => x.type === c.type);
+    if (prior && prior.status === c.status && prior.reason === c.reason) continue;
+    if (!prior && c.status === "False" && c.type !== "Available") continue;
+    const warning = (c.type === "Degraded" && c.status === "True") || (c.type === "Available" && c.status === "False" && prior?.status === "True");
+    events.push({ type: warning ? "Warning" : "Normal", reason: c.reason, message: `${c.type}=${c.status}: ${c.message}` });
+  }
+  return events;
+}

@@ -1,0 +1,38 @@
+// What a step needs to act: the observation it was chosen from, the Kubernetes writes it may make
+// and the members' sidecars. Interfaces only, so the executor's tests use fakes.
+import type { V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { ResolvedSpec } from "../api/types.ts";
+import type { Observation } from "../controller/observation.ts";
+import type { Logger } from "../runtime/log.ts";
+import type { SidecarClient } from "../sidecar/client.ts";
+
+export type OwnedObject = V1Service | V1Secret | V1PodDisruptionBudget;
+export type OwnedObjectKind = "Service" | "Secret" | "PodDisruptionBudget";
+
+/** Kubernetes writes, each idempotent: creating what exists or deleting what is gone succeeds. */
+export interface KubeWrites {
+  createPod(pod: V1Pod): Promise<void>;
+  createPvc(pvc: V1PersistentVolumeClaim): Promise<void>;
+  createOwned(obj: OwnedObject): Promise<void>;
+  /** Replace an owned object's spec (it keeps its identity). */
+  replaceOwned(obj: OwnedObject): Promise<void>;
+  deletePod(namespace: string, name: string): Promise<void>;
+  deletePvc(namespace: string, name: string): Promise<void>;
+  deleteOwned(kind: OwnedObjectKind, namespace: string, name: string): Promise<void>;
+}
+
+export interface ExecutorContext {
+  observation: Observation;
+  spec: ResolvedSpec;
+  kube: KubeWrites;
+  sidecar(member: string): SidecarClient | undefined;
+  /** Random bytes (a CSPRNG in the shell, seeded in tests). */
+  randomBytes(n: number): Buffer;
+  log: Logger;
+}
+
+/** What advancing a step achieved, judged from what was observed and what the call returned. */
+export interface StepResult {
+  state: "done" | "running" | "failed";
+  message: string;
+}

@@ -1,0 +1,45 @@
+// Create the Secrets, Services and PodDisruptionBudget a cluster owns, and delete them on teardown.
+import type { OwnedKind } from "../controller/decide.ts";
+import {
+  buildAuthSecret, buildClientService, buildHeadlessService, buildPodDisruptionBudget, buildSidecarSecret,
+} from "../resources/cluster-objects.ts";
+import { clientServiceName, generatedAuthSecretName, headlessServiceName, pdbName, sidecarSecretName } from "../resources/names.ts";
+import type { ExecutorContext, OwnedObject, OwnedObjectKind } from "./context.ts";
+
+export async function createOwned(kinds: readonly OwnedKind[], ctx: ExecutorContext): Promise<void> {
+  const cluster = ctx.observation.cluster;
+  const build: Record<OwnedKind, () => OwnedObject> = {
+    "auth-secret": () => buildAuthSecret(cluster, ctx.randomBytes(24).toString("base64url")),
+    "sidecar-secret": () => buildSidecarSecret(cluster, ctx.randomBytes(32).toString("hex")),
+    "headless-service": () => buildHeadlessService(cluster),
+    "client-service": () => buildClientService(cluster),
+    pdb: () => buildPodDisruptionBudget(cluster, ctx.spec.shards * (ctx.spec.replicasPerShard + 1)),
+  };
+  for (const kind of kinds) await ctx.kube.createOwned(build[kind]());
+}
+
+/** The PDB follows the member count when shards or standbys change. */
+export async function updatePdb(ctx: ExecutorContext): Promise<void> {
+  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, ctx.spec.shards * (ctx.spec.replicasPerShard + 1)));
+}
+
+export function ownedRef(kind: OwnedKind, cluster: string): { kind: OwnedObjectKind; name: string } {
+  switch (kind) {
+    case "auth-secret": return { kind: "Secret", name: generatedAuthSecretName(cluster) };
+    case "sidecar-secret": return { kind: "Secret", name: sidecarSecretName(cluster) };
+    case "headless-service": return { kind: "Service", name: headlessServiceName(cluster) };
+    case "client-service": return { kind: "Service", name: clientServiceName(cluster) };
+    case "pdb": return { kind: "PodDisruptionBudget", name: pdbName(cluster) };
+  }
+}
+
+export async function teardown(action: { pods: string[]; pvcs: string[]; owned: OwnedKind[] }, ctx: ExecutorContext): Promise<void> {
+  const ns = ctx.observation.cluster.metadata!.namespace!;
+  const name = ctx.observation.cluster.metadata!.name!;
+  for (const pod of action.pods) await ctx.kube.deletePod(ns, pod);
+  for (const pvc of action.pvcs) await ctx.kube.deletePvc(ns, pvc);
+  for (const kind of action.owned) {
+    const ref = ownedRef(kind, name);
+    await ctx.kube.deleteOwned(ref.kind, ns, ref.name);
+  }
+}

@@ -1,0 +1,65 @@
+// place-member: the member's pod (and volume) on the chosen node, its engine met with the cluster,
+// a standby replicating its shard's primary. Each pass does the first thing missing and returns;
+// done is judged from the pod and the sidecar's report, never from "the call returned".
+import { buildMemberPod, buildMemberPvc } from "../resources/member-pod.ts";
+import { ENGINE_PORT, pvcName } from "../resources/names.ts";
+import type { PlaceMemberStep, PlannedStep } from "../planner/index.ts";
+import type { MemberView } from "../controller/observation.ts";
+import type { EngineAddress } from "../sidecar/client.ts";
+import type { ExecutorContext, StepResult } from "./context.ts";
+
+const running = (message: string): StepResult => ({ state: "running", message });
+
+function podWaitReason(m: MemberView): string {
+  if (!m.status) return `pod ${m.name} on ${m.node || "?"}: ${m.podProblem ?? "starting"}${m.sidecarError ? `; sidecar: ${m.sidecarError}` : ""}`;
+  return `member ${m.name}: engine not answering (${m.status.lastError || m.status.notReadyReason || "starting"})`;
+}
+
+const address = (m: MemberView): EngineAddress => ({ host: m.ip, port: ENGINE_PORT });
+
+export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
+  const o = ctx.observation;
+  const m = o.members.find((x) => x.name === step.member);
+  if (!m?.pod) {
+    if (ctx.spec.persistence.enabled && !o.owned.pvcs.some((p) => p.metadata?.name === pvcName(step.member))) {
+      await ctx.kube.createPvc(buildMemberPvc(o.cluster, ctx.spec, step.member, step.shard));
+    }
+    const hostLabelValue = o.nodeLabels.get(step.node)?.[ctx.spec.placement.topologyKeys.host] ?? step.node;
+    await ctx.kube.createPod(buildMemberPod({ cluster: o.cluster, spec: ctx.spec, member: step.member, shard: step.shard, node: step.node, hostLabelValue }));
+    return running(`created pod ${step.member} on node ${step.node}`);
+  }
+  if (m.terminating) return running(`waiting for the old pod ${m.name} to terminate`);
+  const status = m.status;
+  if (!status?.engineUp || !m.ip) return running(podWaitReason(m));
+  const client = ctx.sidecar(m.name);
+  if (!client) return running(`no connection to ${m.name}'s sidecar yet`);
+
+  // One seed for everyone — the first member of the plan — so the engines form one cluster and never
+  // islands (two members that only met each other). A member that knows fewer engines than are up
+  // meets the seed again (a no-op once met); gossip brings the rest. A standby also meets its primary
+  // directly so it can follow it at once.
+  const planned = plan.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member");
+  const up = planned.map((s) => o.members.find((x) => x.name === s.member)).filter((x): x is MemberView => !!x?.status?.engineUp && !!x.ip && !x.terminating);
+  const primary = step.role === "standby" ? up.find((x) => x.shard === step.shard && planned.some((s) => s.member === x.name && s.role === "primary")) : undefined;
+  const seedName = planned[0]?.member;
+  if (seedName !== m.name && status.clusterKnownNodes < up.length) {
+    const seed = up.find((x) => x.name === seedName);
+    if (!seed) return running(`${m.name} waits for the seed member ${seedName} to come up`);
+    const peers = [address(seed), ...(primary && primary !== seed ? [address(primary)] : [])];
+    await client.join(peers, { timeoutMs: 10_000 });
+    return running(`${m.name} met ${peers.map((p) => p.host).join(", ")}`);
+  }
+  if (step.role === "primary") {
+    if (status.clusterKnownNodes < planned.length) return running(`${m.name} knows ${status.clusterKnownNodes} of ${planned.length} members`);
+    return status.state === "ONLINE" || status.state === "ACTIVE" ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);
+  }
+  if (status.state === "STANDBY") return { state: "done", message: `${m.name} replicates its primary` };
+  if (!primary?.status?.nodeId) return running(`${m.name} waits for its primary to come up`);
+  if (primary.status.role !== "PRIMARY") return running(`${m.name} waits: ${primary.name} is not a primary yet`);
+  if (status.state !== "ONLINE" && status.state !== "RECOVERED") return running(`${m.name} is ${status.state}; it can follow a primary from ONLINE or RECOVERED`);
+  // Gossip may not have introduced the primary yet; meeting a known node again is a no-op.
+  await client.join([address(primary)], { timeoutMs: 10_000 });
+  let last;
+  for await (const p of client.replicateFrom(primary.status.nodeId, { timeoutMs: 60_000 })) last = p;
+  return last?.done ? { state: "done", message: `${m.name} follows ${primary.name}` } : running(`${m.name} is syncing from ${primary.name} (${last?.phase ?? "starting"})`);
+}

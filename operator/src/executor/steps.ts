@@ -1,0 +1,19 @@
+// One place that maps a step kind to the code that advances it. Kinds without an executor yet
+// (scaling and failover come with their own issues) fail with a message that says so.
+import type { PlannedStep } from "../planner/index.ts";
+import { advanceAssignSlots } from "./assign-slots.ts";
+import type { ExecutorContext, StepResult } from "./context.ts";
+import { advancePlaceMember } from "./place-member.ts";
+
+export async function advanceStep(step: PlannedStep, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
+  try {
+    switch (step.kind) {
+      case "place-member": return await advancePlaceMember(step, ctx, plan);
+      case "assign-slots": return await advanceAssignSlots(step, ctx, plan);
+      default: return { state: "failed", message: `this operator version cannot execute ${step.kind} steps` };
+    }
+  } catch (err) {
+    // A refused or failed call leaves the step running: the next pass observes and tries again.
+    return { state: "running", message: `${step.id}: ${(err as Error)?.message ?? String(err)}` };
+  }
+}

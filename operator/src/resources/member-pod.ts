@@ -1,0 +1,137 @@
+// The member pod (pure): the engine and the mdb-sidecar from the member image, pinned to the node
+// the planner chose by required node affinity, so the scheduler still checks resources, taints and
+// cordon (DESIGN §5). Non-root, read-only root filesystem, no capabilities (DESIGN §8).
+import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1Volume } from "@kubernetes/client-node";
+import { SIDECAR_REQUESTS } from "../api/planner-inputs.ts";
+import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
+import {
+  authSecretName, BUS_PORT, ENGINE_PORT, headlessServiceName, HEALTH_PORT, memberLabels, ownerReference, pvcName, SIDECAR_PORT, sidecarSecretName,
+} from "./names.ts";
+
+export interface MemberPodInput {
+  cluster: MdbCluster;
+  spec: ResolvedSpec;
+  member: string;
+  shard: number;
+  /** The node's value of the host topology label (kubernetes.io/hostname by default). */
+  hostLabelValue: string;
+  node: string;
+}
+
+const PASSWORD_DIR = "/etc/mdb/auth";
+const TOKEN_DIR = "/etc/mdb/sidecar";
+
+const securityContext = {
+  runAsNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+};
+
+export function buildMemberPod(input: MemberPodInput): V1Pod {
+  const { cluster, spec, member, shard } = input;
+  const name = cluster.metadata!.name!;
+  const namespace = cluster.metadata!.namespace!;
+  const announce = `${member}.${headlessServiceName(name)}.${namespace}.svc`;
+  const common: V1EnvVar[] = [
+    { name: "MDB_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+    { name: "MDB_DATA_DIR", value: "/data" },
+    { name: "MDB_ENGINE_PORT", value: String(ENGINE_PORT) },
+    { name: "MDB_PASSWORD_FILE", value: `${PASSWORD_DIR}/password` },
+  ];
+  const mounts = [
+    { name: "data", mountPath: "/data" },
+    { name: "tmp", mountPath: "/tmp" },
+    { name: "auth", mountPath: PASSWORD_DIR, readOnly: true },
+  ];
+  const engine: V1Container = {
+    name: "engine",
+    image: spec.engine.image,
+    command: ["mdb-engine"],
+    env: [
+      ...common,
+      { name: "MDB_ANNOUNCE_HOSTNAME", value: announce },
+      { name: "MDB_NODE_TIMEOUT_MS", value: String(spec.engine.nodeTimeoutMs) },
+      { name: "MDB_MAXMEMORY", value: spec.engine.maxMemory },
+      { name: "MDB_MAXMEMORY_POLICY", value: spec.engine.maxMemoryPolicy },
+      { name: "MDB_APPENDONLY", value: spec.engine.appendOnly ? "yes" : "no" },
+      { name: "MDB_REPLICAS", value: String(spec.replicasPerShard) },
+    ],
+    ports: [{ name: "engine", containerPort: ENGINE_PORT }, { name: "bus", containerPort: BUS_PORT }],
+    resources: {
+      requests: { ...spec.resources.requests },
+      ...(spec.resources.limits.cpu || spec.resources.limits.memory ? { limits: { ...spec.resources.limits } } : {}),
+    },
+    // Liveness starts only once the engine has answered (a loaded node may need many seconds).
+    startupProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 1, failureThreshold: 120 },
+    livenessProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 10, failureThreshold: 3 },
+    volumeMounts: mounts,
+    securityContext,
+  };
+  const sidecar: V1Container = {
+    name: "sidecar",
+    image: spec.engine.image,
+    command: ["mdb-sidecar"],
+    env: [
+      ...common,
+      { name: "MDB_SIDECAR_TOKEN_FILE", value: `${TOKEN_DIR}/token` },
+      { name: "MDB_SIDECAR_PORT", value: String(SIDECAR_PORT) },
+      { name: "MDB_HEALTH_PORT", value: String(HEALTH_PORT) },
+    ],
+    ports: [{ name: "sidecar", containerPort: SIDECAR_PORT }, { name: "health", containerPort: HEALTH_PORT }],
+    resources: { requests: { cpu: SIDECAR_REQUESTS.cpu, memory: SIDECAR_REQUESTS.memory } },
+    readinessProbe: { httpGet: { path: "/readyz", port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 2 },
+    livenessProbe: { httpGet: { path: "/livez", port: HEALTH_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
+    volumeMounts: [...mounts, { name: "sidecar-token", mountPath: TOKEN_DIR, readOnly: true }],
+    securityContext,
+  };
+  const volumes: V1Volume[] = [
+    spec.persistence.enabled ? { name: "data", persistentVolumeClaim: { claimName: pvcName(member) } } : { name: "data", emptyDir: {} },
+    { name: "tmp", emptyDir: {} },
+    { name: "auth", secret: { secretName: authSecretName(cluster), items: [{ key: "password", path: "password" }] } },
+    { name: "sidecar-token", secret: { secretName: sidecarSecretName(name), items: [{ key: "token", path: "token" }] } },
+  ];
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: member,
+      namespace,
+      labels: memberLabels(name, shard, member),
+      annotations: { "mdbcluster.io/node": input.node },
+      ownerReferences: [ownerReference(cluster)],
+    },
+    spec: {
+      hostname: member,
+      subdomain: headlessServiceName(name),
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: spec.placement.topologyKeys.host, operator: "In", values: [input.hostLabelValue] }] }],
+          },
+        },
+      },
+      tolerations: spec.placement.tolerations,
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 30,
+      containers: [engine, sidecar],
+      volumes,
+    },
+  };
+}
+
+export function buildMemberPvc(cluster: MdbCluster, spec: ResolvedSpec, member: string, shard: number): V1PersistentVolumeClaim {
+  const name = cluster.metadata!.name!;
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: pvcName(member), namespace: cluster.metadata!.namespace!, labels: memberLabels(name, shard, member), ownerReferences: [ownerReference(cluster)] },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: spec.persistence.size } },
+      ...(spec.persistence.storageClassName ? { storageClassName: spec.persistence.storageClassName } : {}),
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Names and labels of everything a cluster owns (pure). One place, so the builders, the observer
+// and the tests agree.
+import type { MdbCluster } from "../api/types.ts";
+
+export const LABELS = {
+  name: "app.kubernetes.io/name",
+  instance: "app.kubernetes.io/instance",
+  managedBy: "app.kubernetes.io/managed-by",
+  component: "app.kubernetes.io/component",
+  cluster: "mdbcluster.io/cluster",
+  shard: "mdbcluster.io/shard",
+  member: "mdbcluster.io/member",
+} as const;
+
+export const MANAGED_BY = "mdb-operator";
+export const ENGINE_PORT = 6379;
+export const BUS_PORT = 16379;
+export const SIDECAR_PORT = 7070;
+export const HEALTH_PORT = 7071;
+
+export const memberName = (cluster: string, shard: number, index: number) => `${cluster}-${shard}-${index}`;
+export const headlessServiceName = (cluster: string) => `${cluster}-members`;
+export const clientServiceName = (cluster: string) => cluster;
+export const generatedAuthSecretName = (cluster: string) => `${cluster}-auth`;
+export const sidecarSecretName = (cluster: string) => `${cluster}-sidecar`;
+export const pdbName = (cluster: string) => cluster;
+export const pvcName = (member: string) => `data-${member}`;
+
+/** The Secret with the engine password: the user's, or the one the operator generates. */
+export const authSecretName = (cluster: MdbCluster) => cluster.spec.auth?.secretName || generatedAuthSecretName(cluster.metadata!.name!);
+
+export function clusterLabels(cluster: string): Record<string, string> {
+  return { [LABELS.name]: "mdbcluster", [LABELS.instance]: cluster, [LABELS.managedBy]: MANAGED_BY, [LABELS.cluster]: cluster };
+}
+
+export function memberLabels(cluster: string, shard: number, member: string): Record<string, string> {
+  return { ...clusterLabels(cluster), [LABELS.component]: "member", [LABELS.shard]: String(shard), [LABELS.member]: member };
+}
+
+/** Selector of a cluster's member pods (the scale subresource shows it). */
+export const memberSelector = (cluster: string) => `${LABELS.cluster}=${cluster},${LABELS.component}=member`;
+
+export function ownerReference(cluster: MdbCluster) {
+  return {
+    apiVersion: cluster.apiVersion ?? "mdbcluster.io/v1alpha1",
+    kind: cluster.kind ?? "MdbCluster",
+    name: cluster.metadata!.name!,
+    uid: cluster.metadata!.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** "<cluster>-<shard>-<i>" → shard and index; undefined for any other name. */
+export function parseMemberName(cluster: string, name: string): { shard: number; index: number } | undefined {
+  const m = new RegExp(`^${cluster.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d+)-(\\d+)$`).exec(name);
+  return m ? { shard: Number(m[1]), index: Number(m[2]) } : undefined;
+}

@@ -1,0 +1,46 @@
+// KubeWrites over the API: creating what exists and deleting what is gone both succeed, so every
+// step can be repeated after a crash or a change of leader.
+import type { V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { KubeWrites, OwnedObject, OwnedObjectKind } from "../executor/context.ts";
+import { isAlreadyExists, isNotFound, type KubeClients } from "./kube.ts";
+
+async function ignore(code: (err: unknown) => boolean, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (!code(err)) throw err;
+  }
+}
+
+export function kubeWrites(k: KubeClients): KubeWrites {
+  return {
+    createPod: (pod: V1Pod) => ignore(isAlreadyExists, () => k.core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod })),
+    createPvc: (pvc: V1PersistentVolumeClaim) => ignore(isAlreadyExists, () => k.core.createNamespacedPersistentVolumeClaim({ namespace: pvc.metadata!.namespace!, body: pvc })),
+    createOwned: (obj: OwnedObject) => ignore(isAlreadyExists, () => {
+      const namespace = obj.metadata!.namespace!;
+      switch (obj.kind) {
+        case "Service": return k.core.createNamespacedService({ namespace, body: obj as V1Service });
+        case "Secret": return k.core.createNamespacedSecret({ namespace, body: obj as V1Secret });
+        case "PodDisruptionBudget": return k.policy.createNamespacedPodDisruptionBudget({ namespace, body: obj as V1PodDisruptionBudget });
+        default: throw new Error(`cannot create a ${obj.kind}`);
+      }
+    }),
+    replaceOwned: async (obj: OwnedObject) => {
+      const namespace = obj.metadata!.namespace!;
+      const name = obj.metadata!.name!;
+      if (obj.kind !== "PodDisruptionBudget") throw new Error(`cannot replace a ${obj.kind}`);
+      const current = await k.policy.readNamespacedPodDisruptionBudget({ name, namespace });
+      const body = { ...(obj as V1PodDisruptionBudget), metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } };
+      await k.policy.replaceNamespacedPodDisruptionBudget({ name, namespace, body });
+    },
+    deletePod: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPod({ namespace, name })),
+    deletePvc: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPersistentVolumeClaim({ namespace, name })),
+    deleteOwned: (kind: OwnedObjectKind, namespace, name) => ignore(isNotFound, () => {
+      switch (kind) {
+        case "Service": return k.core.deleteNamespacedService({ namespace, name });
+        case "Secret": return k.core.deleteNamespacedSecret({ namespace, name });
+        case "PodDisruptionBudget": return k.policy.deleteNamespacedPodDisruptionBudget({ namespace, name });
+      }
+    }),
+  };
+}

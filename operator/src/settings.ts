@@ -1,0 +1,53 @@
+// The operator's settings from its environment (pure); a bad value names the variable and what to do.
+import type { ManagerConfig } from "./runtime/manager.ts";
+
+type Env = Record<string, string | undefined>;
+
+export class OperatorSettingsError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`${variable}: ${detail}`);
+    this.name = "OperatorSettingsError";
+  }
+}
+
+function seconds(env: Env, name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback * 1000;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0 || v > 3600) throw new OperatorSettingsError(name, `"${text}" must be a number of seconds in (0, 3600]`);
+  return v * 1000;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const text = env[name]?.trim().toLowerCase();
+  if (!text) return fallback;
+  if (text === "true" || text === "false") return text === "true";
+  throw new OperatorSettingsError(name, `"${text}" must be true or false`);
+}
+
+export function parseOperatorSettings(env: Env, host: string): ManagerConfig {
+  const port = Number(env.MDB_HEALTH_PORT?.trim() || 8081);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OperatorSettingsError("MDB_HEALTH_PORT", `"${env.MDB_HEALTH_PORT}" is not a port`);
+  const leaseDurationMs = seconds(env, "MDB_LEASE_DURATION_SECONDS", 15);
+  const renewDeadlineMs = seconds(env, "MDB_RENEW_DEADLINE_SECONDS", 10);
+  const retryPeriodMs = seconds(env, "MDB_RETRY_PERIOD_SECONDS", 2);
+  if (renewDeadlineMs >= leaseDurationMs) throw new OperatorSettingsError("MDB_RENEW_DEADLINE_SECONDS", "must be shorter than MDB_LEASE_DURATION_SECONDS");
+  if (retryPeriodMs >= renewDeadlineMs) throw new OperatorSettingsError("MDB_RETRY_PERIOD_SECONDS", "must be shorter than MDB_RENEW_DEADLINE_SECONDS");
+  const workers = Number(env.MDB_WORKERS?.trim() || 4);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new OperatorSettingsError("MDB_WORKERS", "must be an integer in 1..64");
+  return {
+    identity: env.POD_NAME?.trim() || host,
+    podNamespace: env.POD_NAMESPACE?.trim() || "default",
+    watchNamespace: env.MDB_WATCH_NAMESPACE?.trim() ?? "",
+    leaderElect: flag(env, "MDB_LEADER_ELECT", true),
+    leaseName: env.MDB_LEASE_NAME?.trim() || "mdb-operator",
+    createLease: flag(env, "MDB_LEASE_CREATE", true),
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
+    memberImage: env.MDB_MEMBER_IMAGE?.trim() || "mdbcluster/node:0.1.0",
+    healthPort: port,
+    resyncMs: seconds(env, "MDB_RESYNC_SECONDS", 60),
+    workers,
+  };
+}

@@ -1,0 +1,137 @@
+// An in-memory stand-in for members' sidecars, for the operator's unit tests: engines that meet,
+// own slots and follow primaries the way the real sidecar reports them, with the same refusals for
+// the calls the operator makes. `FakeMembers` is the cluster; `client(name)` is one member's client.
+import { countSlots } from "../../../common/slots.ts";
+import {
+  SidecarCallError, type EngineAddress, type FenceGrant, type MemberStatus, type MigrateSlotsParams, type MigrationProgress, type PromoteMode,
+  type PromoteResult, type ReplicationProgress, type SidecarClient, type SlotRange,
+} from "./client.ts";
+
+interface FakeEngine {
+  name: string;
+  ip: string;
+  nodeId: string;
+  status: MemberStatus;
+  known: Set<string>;
+  listeners: Set<() => void>;
+}
+
+export function blankStatus(nodeId: string): MemberStatus {
+  return {
+    state: "ONLINE", role: "PRIMARY", nodeId, slots: [], importing: [], migrating: [], replication: null, memoryUsedBytes: 0, memoryMaxBytes: 0,
+    keys: 0, opsPerSecond: 0, engineUp: true, clusterState: "fail", clusterKnownNodes: 1, slotsOwned: 0, migration: null, ready: false,
+    notReadyReason: "", observedAtMs: 0, lastError: "",
+  };
+}
+
+export class FakeMembers {
+  readonly engines = new Map<string, FakeEngine>();
+  /** Every call made, "member Method", in order. */
+  readonly calls: string[] = [];
+
+  add(name: string, ip: string): void {
+    const nodeId = `${name.replace(/[^a-z0-9]/g, "")}`.padEnd(40, "0").slice(0, 40);
+    this.engines.set(name, { name, ip, nodeId, status: blankStatus(nodeId), known: new Set([name]), listeners: new Set() });
+  }
+
+  engine(name: string): FakeEngine {
+    const e = this.engines.get(name);
+    if (!e) throw new Error(`fake: no member ${name}`);
+    return e;
+  }
+
+  /** One gossip round: every engine learns the engines its known peers know. */
+  gossip(): void {
+    const before = new Map([...this.engines.values()].map((e) => [e.name, new Set(e.known)]));
+    for (const e of this.engines.values()) {
+      const size = e.known.size;
+      for (const peer of before.get(e.name)!) for (const n of before.get(peer) ?? []) e.known.add(n);
+      if (e.known.size !== size) this.update(e, {});
+    }
+  }
+
+  status(name: string): MemberStatus {
+    return structuredClone(this.engine(name).status);
+  }
+
+  byIp(ip: string): FakeEngine | undefined {
+    return [...this.engines.values()].find((e) => e.ip === ip);
+  }
+
+  update(e: FakeEngine, patch: Partial<MemberStatus>): void {
+    e.status = { ...e.status, ...patch, clusterKnownNodes: e.known.size, slotsOwned: countSlots(patch.slots ?? e.status.slots) };
+    for (const l of e.listeners) l();
+  }
+
+  refreshClusterState(): void {
+    const owned = [...this.engines.values()].reduce((n, e) => n + (e.status.role === "PRIMARY" ? countSlots(e.status.slots) : 0), 0);
+    for (const e of this.engines.values()) {
+      const clusterState = owned === 16384 ? "ok" : "fail";
+      const ready = (e.status.state === "ACTIVE" && clusterState === "ok") || e.status.state === "STANDBY";
+      if (e.status.clusterState !== clusterState || e.status.ready !== ready) this.update(e, { clusterState, ready });
+    }
+  }
+
+  client(name: string): SidecarClient {
+    return fakeClient(this, name);
+  }
+}
+
+function fakeClient(members: FakeMembers, name: string): SidecarClient {
+    const e = () => members.engine(name);
+    const fail = (method: string, details: string): never => { throw new SidecarCallError(method, "FAILED_PRECONDITION", details); };
+    const record = (method: string) => members.calls.push(`${name} ${method}`);
+    return {
+      async status() { return members.status(name); },
+      async *watch(signal?: AbortSignal) {
+        let wake: (() => void) | undefined;
+        const listener = () => wake?.();
+        e().listeners.add(listener);
+        try {
+          while (!signal?.aborted) {
+            yield members.status(name);
+            await new Promise<void>((resolve) => { wake = resolve; signal?.addEventListener("abort", () => resolve(), { once: true }); });
+          }
+        } finally {
+          e().listeners.delete(listener);
+        }
+      },
+      async join(peers: EngineAddress[]) {
+        record("JoinCluster");
+        for (const p of peers) {
+          const other = members.byIp(p.host);
+          if (!other) fail("JoinCluster", `timed out meeting ${p.host}:${p.port}`);
+          // A meet is mutual; what else each side knows spreads later, one gossip round at a time.
+          e().known.add(other!.name);
+          other!.known.add(name);
+          members.update(e(), {});
+          members.update(other!, {});
+        }
+        return { knownNodes: e().known.size };
+      },
+      async assignSlots(slots: SlotRange[]) {
+        record("AssignSlots");
+        if (e().status.role !== "PRIMARY") fail("AssignSlots", "the engine is a replica; only a primary can own slots");
+        members.update(e(), { slots: [...e().status.slots, ...slots].sort((a, b) => a.start - b.start), state: "ACTIVE" });
+        members.refreshClusterState();
+        return members.status(name);
+      },
+      async *replicateFrom(primaryNodeId: string): AsyncIterable<ReplicationProgress> {
+        record("ReplicateFrom");
+        const primary = [...members.engines.values()].find((x) => x.nodeId === primaryNodeId);
+        if (!primary || !e().known.has(primary.name)) fail("ReplicateFrom", `node ${primaryNodeId} is not known to this engine; call JoinCluster with its address first`);
+        if (e().status.slots.length > 0) fail("ReplicateFrom", "the engine owns slots; migrate them away first");
+        members.update(e(), { state: "STANDBY", role: "REPLICA", replication: { primaryNodeId, primaryHost: primary!.ip, primaryPort: 6379, linkUp: true, syncInProgress: false, offset: 0, connectedReplicas: 0 } });
+        members.refreshClusterState();
+        yield { phase: "in-sync", linkUp: true, syncTotalBytes: 0, syncReadBytes: 0, primaryOffset: 0, offset: 0, state: "STANDBY", done: true };
+      },
+      async prepareTakeover(): Promise<FenceGrant> { return fail("PrepareTakeover", "not simulated"); },
+      async promote(_mode: PromoteMode): Promise<PromoteResult> { return fail("Promote", "not simulated"); },
+      async *migrateSlots(_req: MigrateSlotsParams): AsyncIterable<MigrationProgress> { fail("MigrateSlots", "not simulated"); },
+      async cancelMigration() { return { wasRunning: false }; },
+      async forget() { record("ForgetNode"); },
+      async leave() { record("LeaveCluster"); return { forgottenBy: [] }; },
+      async reset() { record("Reset"); return { newNodeId: e().nodeId }; },
+      close() { /* nothing to release */ },
+    };
+}

@@ -1,0 +1,120 @@
+// One client and one WatchStatus stream per member pod. The streams are the heartbeats (seed 003):
+// a change in what a member reports enqueues its cluster; the latest status is what `observe` reads.
+import type { Logger } from "../runtime/log.ts";
+import type { MemberStatus, SidecarClient } from "./client.ts";
+
+export interface MemberEndpoint {
+  member: string;
+  /** "ip:port" of the sidecar's gRPC server. */
+  address: string;
+  token: string;
+}
+
+export interface ObservedSidecar {
+  status?: MemberStatus;
+  /** When the last message arrived (ms); undefined before the first. */
+  atMs?: number;
+  /** Why the stream is not delivering, when it is not. */
+  error?: string;
+}
+
+interface Entry {
+  endpoint: MemberEndpoint;
+  client: SidecarClient;
+  abort: AbortController;
+  observed: ObservedSidecar;
+}
+
+export type ClientFactory = (endpoint: MemberEndpoint) => SidecarClient;
+
+/** The parts of a status whose change is worth a reconcile (not keys, memory or timestamps). */
+export function statusSignature(s: MemberStatus): string {
+  return JSON.stringify([s.state, s.role, s.nodeId, s.slots, s.importing.length, s.migrating.length, s.ready, s.engineUp, s.clusterState,
+    s.clusterKnownNodes, s.replication?.linkUp, s.replication?.primaryNodeId, s.replication?.syncInProgress, s.migration?.slotsDone, s.lastError]);
+}
+
+export class SidecarPool {
+  private readonly clusters = new Map<string, Map<string, Entry>>();
+
+  constructor(
+    private readonly factory: ClientFactory,
+    private readonly onChange: (clusterKey: string, member: string) => void,
+    private readonly log: Logger,
+    private readonly retryMs = 500,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Make the open streams of a cluster match its member pods (open new, close gone or moved). */
+  sync(clusterKey: string, endpoints: readonly MemberEndpoint[]): void {
+    let members = this.clusters.get(clusterKey);
+    if (!members) this.clusters.set(clusterKey, (members = new Map()));
+    const wanted = new Map(endpoints.map((e) => [e.member, e]));
+    for (const [name, entry] of members) {
+      const want = wanted.get(name);
+      if (!want || want.address !== entry.endpoint.address || want.token !== entry.endpoint.token) this.close(members, name);
+    }
+    for (const e of endpoints) if (!members.has(e.member)) this.open(clusterKey, members, e);
+    if (members.size === 0) this.clusters.delete(clusterKey);
+  }
+
+  client(clusterKey: string, member: string): SidecarClient | undefined {
+    return this.clusters.get(clusterKey)?.get(member)?.client;
+  }
+
+  observed(clusterKey: string, member: string): ObservedSidecar {
+    return this.clusters.get(clusterKey)?.get(member)?.observed ?? {};
+  }
+
+  closeCluster(clusterKey: string): void {
+    const members = this.clusters.get(clusterKey);
+    if (!members) return;
+    for (const name of [...members.keys()]) this.close(members, name);
+    this.clusters.delete(clusterKey);
+  }
+
+  closeAll(): void {
+    for (const key of [...this.clusters.keys()]) this.closeCluster(key);
+  }
+
+  private close(members: Map<string, Entry>, name: string): void {
+    const entry = members.get(name);
+    if (!entry) return;
+    entry.abort.abort();
+    entry.client.close();
+    members.delete(name);
+  }
+
+  private open(clusterKey: string, members: Map<string, Entry>, endpoint: MemberEndpoint): void {
+    const entry: Entry = { endpoint, client: this.factory(endpoint), abort: new AbortController(), observed: {} };
+    members.set(endpoint.member, entry);
+    void this.watch(clusterKey, entry);
+  }
+
+  private async watch(clusterKey: string, entry: Entry): Promise<void> {
+    const { signal } = entry.abort;
+    let last = "";
+    while (!signal.aborted) {
+      try {
+        for await (const status of entry.client.watch(signal)) {
+          entry.observed = { status, atMs: this.now() };
+          const sig = statusSignature(status);
+          if (sig !== last) {
+            last = sig;
+            this.onChange(clusterKey, entry.endpoint.member);
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        const message = (err as Error)?.message ?? String(err);
+        if (entry.observed.error !== message) {
+          this.log.debug("sidecar watch failed; retrying", { cluster: clusterKey, member: entry.endpoint.member, error: message });
+          entry.observed = { ...entry.observed, error: message };
+          this.onChange(clusterKey, entry.endpoint.member);
+        }
+        last = "";
+      }
+      if (signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, this.retryMs));
+    }
+  }
+}

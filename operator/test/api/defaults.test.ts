@@ -1,0 +1,46 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveSpec, SpecError } from "../../src/api/defaults.ts";
+import { memberRequests, placementPolicy } from "../../src/api/planner-inputs.ts";
+import type { MdbClusterSpec } from "../../src/api/types.ts";
+
+describe("resolveSpec", () => {
+  test("an empty spec takes every default; the image falls back to the operator's", () => {
+    const s = resolveSpec({}, "mdbcluster/node:0.1.0");
+    assert.equal(s.shards, 3);
+    assert.equal(s.replicasPerShard, 1);
+    assert.equal(s.engine.image, "mdbcluster/node:0.1.0");
+    assert.equal(s.placement.isolationLevel, "zone");
+    assert.equal(s.placement.topologyKeys.rack, "topology.mdbcluster.io/rack");
+  });
+
+  const bad: [string, MdbClusterSpec, string, RegExp][] = [
+    ["zero shards", { shards: 0 }, "spec.shards", /1\.\.1000/],
+    ["fractional standbys", { replicasPerShard: 1.5 }, "spec.replicasPerShard", /integer/],
+    ["unparsable cpu", { resources: { requests: { cpu: "lots" } } }, "spec.resources.requests.cpu", /not a Kubernetes quantity/],
+    ["limit below request", { resources: { requests: { memory: "1Gi" }, limits: { memory: "512Mi" } } }, "spec.resources.limits.memory", /below the request/],
+    ["huge window", { migration: { window: 1000 } }, "spec.migration.window", /1\.\.64/],
+  ];
+  for (const [name, spec, field, message] of bad) {
+    test(`refuses ${name}, naming ${field}`, () => {
+      assert.throws(() => resolveSpec(spec, "img"), (err: unknown) => err instanceof SpecError && err.field === field && message.test(err.message));
+    });
+  }
+
+  test("a missing spec is named", () => assert.throws(() => resolveSpec(undefined, "img"), /spec: is required/));
+});
+
+describe("planner inputs", () => {
+  test("a member requests its engine plus the sidecar", () => {
+    const r = memberRequests(resolveSpec({ resources: { requests: { cpu: "250m", memory: "256Mi" } } }, "img"));
+    assert.deepEqual(r, { milliCpu: 300, memoryBytes: 320 * 2 ** 20 });
+  });
+
+  test("placement policy carries selector, tolerations, keys, isolation and the per-host limit", () => {
+    const p = placementPolicy(resolveSpec({ placement: { nodeSelector: { pool: "db" }, tolerations: [{ key: "dedicated", operator: "Exists" }], isolationLevel: "rack", maxMembersPerHost: 2 } }, "img"));
+    assert.deepEqual(p.nodeSelector, { pool: "db" });
+    assert.deepEqual(p.tolerations, [{ key: "dedicated", operator: "Exists" }]);
+    assert.equal(p.isolationLevel, "rack");
+    assert.equal(p.maxMembersPerHost, 2);
+  });
+});

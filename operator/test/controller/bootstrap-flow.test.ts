@@ -1,0 +1,123 @@
+// The controller's pure decision and the executor, driven pass by pass against simulated pods and
+// sidecars, from an empty namespace to a Ready cluster: what one reconcile after another does.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { FINALIZER } from "../../src/api/types.ts";
+import { decide } from "../../src/controller/decide.ts";
+import type { StoredPlan } from "../../src/controller/plan-status.ts";
+import { computeStatus } from "../../src/controller/status.ts";
+import { createOwned } from "../../src/executor/owned-objects.ts";
+import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
+import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
+
+const keys = { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
+
+async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
+  let stored: StoredPlan | undefined;
+  const inFlight = new StepsInFlight();
+  const actions: string[] = [];
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const o = sim.observe(pass);
+    const action = decide(o, stored, FINALIZER);
+    actions.push(action.kind);
+    switch (action.kind) {
+      case "ensure-objects": await createOwned(action.missing, sim.context(o)); break;
+      case "start-plan": stored = { plan: action.plan, phase: "Running" }; break;
+      case "run-steps": stored = await runPlanSteps(stored!, action.steps, sim.context(o), { inFlight, onSettled: () => {} }); break;
+      case "finish-plan": stored = { ...stored!, phase: "Succeeded" }; break;
+      case "idle": return { stored, actions, status: computeStatus({ observation: sim.observe(pass + 1), action, plan: stored, topologyKeys: keys }) };
+      default: throw new Error(`unexpected action ${JSON.stringify(action)}`);
+    }
+  }
+  throw new Error(`not idle after ${maxPasses} passes: ${actions.join(", ")}`);
+}
+
+describe("bootstrap, pass by pass", () => {
+  test("3 shards × 1 standby over 3 zones: owned objects, plan, pods pinned, joined, slots, standbys → Ready", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored, actions, status } = await reconcileUntilIdle(sim);
+    assert.equal(actions[0], "ensure-objects");
+    assert.equal(actions[1], "start-plan", "the plan is written before any step runs");
+    assert.equal(stored?.phase, "Succeeded");
+    assert.deepEqual([...sim.owned.keys()].sort(), ["PodDisruptionBudget/demo", "Secret/demo-auth", "Secret/demo-sidecar", "Service/demo", "Service/demo-members"]);
+    assert.equal(sim.pods.size, 6);
+    // Members of a shard never share a zone, read from the Node each pod is bound to.
+    const zoneOf = (pod: string) => sim.nodes.find((n) => n.metadata!.name === sim.pods.get(pod)!.spec!.nodeName)!.metadata!.labels!["topology.kubernetes.io/zone"];
+    for (const s of [0, 1, 2]) assert.notEqual(zoneOf(`demo-${s}-0`), zoneOf(`demo-${s}-1`), `shard ${s}`);
+    const statuses = [...sim.pods.keys()].map((p) => [p, sim.members.status(p)] as const);
+    const primaries = statuses.filter(([, s]) => s.state === "ACTIVE");
+    assert.equal(primaries.length, 3);
+    assert.equal(primaries.reduce((n, [, s]) => n + s.slotsOwned, 0), 16384);
+    for (const [name, s] of statuses.filter(([, s]) => s.state === "STANDBY")) {
+      const primary = primaries.find(([, p]) => p.nodeId === s.replication?.primaryNodeId);
+      assert.ok(primary, `${name} follows a primary`);
+      assert.equal(primary[0].split("-")[1], name.split("-")[1], `${name} follows the primary of its own shard`);
+    }
+    assert.equal(status.phase, "Ready");
+    assert.equal(status.ready, "6/6");
+    assert.equal(status.shards, 3);
+    assert.equal(status.conditions?.find((c) => c.type === "Available")?.status, "True");
+    assert.equal(status.plan?.phase, "Succeeded");
+    assert.equal(status.plan?.progress?.slotsDone, 16384);
+  });
+
+  test("every sidecar call is one the member accepts: no member joins itself, slots only go to primaries", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 2 }), gridNodes(["a", "b", "c"]));
+    await reconcileUntilIdle(sim);
+    const assigns = sim.members.calls.filter((c) => c.endsWith("AssignSlots")).map((c) => c.split(" ")[0]);
+    assert.equal(assigns.length, 2);
+    for (const m of assigns) assert.equal(sim.members.status(m).state, "ACTIVE");
+    assert.equal(sim.members.calls.filter((c) => c.endsWith("ReplicateFrom")).length, 4);
+  });
+
+  test("a cluster that cannot be placed is blocked with the reason, and nothing is created", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 2, placement: { isolationLevel: "zone" } }), gridNodes(["a", "b"]));
+    const o = sim.observe();
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(o));
+    const action = decide(sim.observe(), undefined, FINALIZER);
+    assert.equal(action.kind, "blocked");
+    assert.equal(action.kind === "blocked" && action.reason, "Unplaceable");
+    assert.equal(sim.pods.size, 0);
+  });
+
+  test("members that start at different times still form one cluster, never islands", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    // Shard 2's members start first and meet each other; the other four start together later. Meeting
+    // "whoever is up" made two clusters here ({shard 2} and {shards 0, 1}); one seed for all does not.
+    for (const [name, passes] of [["demo-0-0", 6], ["demo-0-1", 6], ["demo-1-0", 6], ["demo-1-1", 6], ["demo-2-0", 1], ["demo-2-1", 1]] as const) sim.startsAfter.set(name, passes);
+    const { stored } = await reconcileUntilIdle(sim, 60);
+    assert.equal(stored?.phase, "Succeeded");
+    for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, `${name} knows every member`);
+  });
+
+  test("a Ready cluster split into islands is joined again", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored } = await reconcileUntilIdle(sim);
+    const island = new Set(["demo-2-0", "demo-2-1"]);
+    for (const name of sim.pods.keys()) {
+      const e = sim.members.engine(name);
+      e.known = new Set([...e.known].filter((n) => island.has(n) === island.has(name)));
+      sim.members.update(e, {});
+    }
+    const action = decide(sim.observe(), stored, FINALIZER);
+    assert.equal(action.kind, "meet");
+    if (action.kind !== "meet") return;
+    // Counts cannot tell islands apart: every member that knows too few meets the best-connected one.
+    assert.equal(action.seed, "demo-0-0");
+    assert.deepEqual(action.members.sort(), ["demo-0-1", "demo-1-0", "demo-1-1", "demo-2-0", "demo-2-1"]);
+    const { meetSeed } = await import("../../src/executor/meet.ts");
+    const o = sim.observe();
+    await meetSeed(action.members, action.seed, sim.context(o));
+    sim.observe(); sim.observe();
+    for (const name of sim.pods.keys()) assert.equal(sim.members.status(name).clusterKnownNodes, 6, name);
+    assert.equal(decide(sim.observe(), stored, FINALIZER).kind, "idle");
+  });
+
+  test("the disruption budget follows the member count: at most one member down by choice", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored } = await reconcileUntilIdle(sim);
+    assert.equal((sim.owned.get("PodDisruptionBudget/demo") as { spec: { minAvailable: number } }).spec.minAvailable, 5);
+    sim.cluster.spec.replicasPerShard = 2;
+    assert.deepEqual(decide(sim.observe(), stored, FINALIZER), { kind: "update-pdb", minAvailable: 8 });
+  });
+});

@@ -1,0 +1,97 @@
+// A simulated cluster for the controller's tests: Nodes of a region × zones × racks × hosts grid,
+// pods that start when the executor creates them, and FakeMembers as their sidecars.
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { MdbCluster, MdbClusterSpec } from "../../src/api/types.ts";
+import { resolveSpec } from "../../src/api/defaults.ts";
+import { FINALIZER } from "../../src/api/types.ts";
+import type { ExecutorContext, KubeWrites, OwnedObject } from "../../src/executor/context.ts";
+import type { MemberView, Observation } from "../../src/controller/observation.ts";
+import { memberViews } from "../../src/controller/observe.ts";
+import { topologyNodeFromKubernetes } from "../../src/planner/index.ts";
+import { FakeMembers } from "../../src/sidecar/fake.ts";
+import { silentLogger } from "../../src/runtime/log.ts";
+
+export function gridNodes(zones: string[], racks = 2, hosts = 2): V1Node[] {
+  const out: V1Node[] = [];
+  for (const z of zones) for (let r = 1; r <= racks; r++) for (let h = 1; h <= hosts; h++) {
+    const name = `${z}${r}-h${h}`;
+    out.push({
+      metadata: { name, labels: { "kubernetes.io/hostname": name, "topology.kubernetes.io/region": "r1", "topology.kubernetes.io/zone": `zone-${z}`, "topology.mdbcluster.io/rack": `rack-${r}` } },
+      status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" }, conditions: [{ type: "Ready", status: "True" }] },
+    });
+  }
+  return out;
+}
+
+export function makeCluster(spec: MdbClusterSpec, extra: Partial<MdbCluster["metadata"]> = {}): MdbCluster {
+  return {
+    apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster",
+    metadata: { name: "demo", namespace: "ns", uid: "uid-1", generation: 1, finalizers: [FINALIZER], ...extra },
+    spec,
+  };
+}
+
+/** Pods and owned objects as the API server would keep them, plus the members' fake sidecars. */
+export class SimulatedCluster {
+  readonly pods = new Map<string, V1Pod>();
+  readonly owned = new Map<string, OwnedObject>();
+  readonly members = new FakeMembers();
+  private nextIp = 2;
+  /** Pods whose engine starts only after this many more observations (staggered starts). */
+  readonly startsAfter = new Map<string, number>();
+  readonly writes: KubeWrites = {
+    createPod: async (pod) => {
+      const name = pod.metadata!.name!;
+      if (this.pods.has(name)) return;
+      const node = pod.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0].matchExpressions![0].values![0];
+      const ip = `10.244.1.${this.nextIp++}`;
+      this.pods.set(name, { ...pod, spec: { ...pod.spec!, nodeName: node }, status: { phase: "Running", podIP: ip, conditions: [] } });
+      this.members.add(name, ip);
+      if ((this.startsAfter.get(name) ?? 0) > 0) this.members.engine(name).status.engineUp = false;
+    },
+    createPvc: async () => {},
+    createOwned: async (obj) => { this.owned.set(`${obj.kind}/${obj.metadata!.name}`, obj); },
+    replaceOwned: async (obj) => { this.owned.set(`${obj.kind}/${obj.metadata!.name}`, obj); },
+    deletePod: async (_ns, name) => { this.pods.delete(name); },
+    deletePvc: async () => {},
+    deleteOwned: async (kind, _ns, name) => { this.owned.delete(`${kind}/${name}`); },
+  };
+
+  constructor(readonly cluster: MdbCluster, readonly nodes: V1Node[]) {}
+
+  observe(nowMs = 0): Observation {
+    this.members.gossip();
+    for (const [name, left] of this.startsAfter) {
+      if (!this.pods.has(name)) continue;
+      if (left <= 1) { this.startsAfter.delete(name); this.members.update(this.members.engine(name), { engineUp: true }); }
+      else this.startsAfter.set(name, left - 1);
+    }
+    const spec = resolveSpec(this.cluster.spec, "mdbcluster/node:test");
+    // A pod is ready when its sidecar says the member serves its role (the sidecar's /readyz).
+    for (const [name, pod] of this.pods) {
+      const ready = this.members.status(name).ready;
+      pod.status!.conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
+    }
+    const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => ({ status: this.members.status(m), atMs: nowMs }));
+    const get = (k: string) => this.owned.get(k) as never;
+    return {
+      cluster: this.cluster, key: "ns/demo", spec, members,
+      nodes: this.nodes.map((n) => topologyNodeFromKubernetes(n)),
+      nodeLabels: new Map(this.nodes.map((n) => [n.metadata!.name!, n.metadata!.labels!])),
+      owned: {
+        headlessService: get("Service/demo-members"), clientService: get("Service/demo"), pdb: get("PodDisruptionBudget/demo"),
+        generatedAuthSecret: get("Secret/demo-auth"), sidecarSecret: get("Secret/demo-sidecar"), pvcs: [],
+      },
+      nowMs,
+    };
+  }
+
+  context(o: Observation): ExecutorContext {
+    let seed = 1;
+    return {
+      observation: o, spec: resolveSpec(this.cluster.spec, "mdbcluster/node:test"), kube: this.writes,
+      sidecar: (m) => (this.pods.has(m) ? this.members.client(m) : undefined),
+      randomBytes: (n) => Buffer.alloc(n, seed++), log: silentLogger(),
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { FINALIZER } from "../../src/api/types.ts";
+import { decide } from "../../src/controller/decide.ts";
+import { planFromStatus, stepFromStatus, stepToStatus } from "../../src/controller/plan-status.ts";
+import { computeStatus, statusEqual } from "../../src/controller/status.ts";
+import { planned } from "../../src/planner/index.ts";
+import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
+
+const keys = { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
+
+describe("status", () => {
+  test("lastTransitionTime moves only when a condition flips", () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 1, replicasPerShard: 0 }), gridNodes(["a"]));
+    const o1 = sim.observe(1_000);
+    const s1 = computeStatus({ observation: o1, action: { kind: "idle", message: "x" }, topologyKeys: keys });
+    sim.cluster.status = s1;
+    const s2 = computeStatus({ observation: sim.observe(9_000), action: { kind: "idle", message: "x" }, topologyKeys: keys });
+    for (const c of s2.conditions!) assert.equal(c.lastTransitionTime, s1.conditions!.find((p) => p.type === c.type)!.lastTransitionTime, c.type);
+    assert.ok(statusEqual(s1, s2), "nothing changed: no write");
+    const s3 = computeStatus({ observation: sim.observe(20_000), action: { kind: "blocked", reason: "SpecInvalid", message: "spec.shards: bad" }, topologyKeys: keys });
+    const degraded = s3.conditions!.find((c) => c.type === "Degraded")!;
+    assert.equal(degraded.status, "True");
+    assert.equal(degraded.reason, "SpecInvalid");
+    assert.equal(degraded.lastTransitionTime, new Date(20_000).toISOString());
+    assert.equal(s3.phase, "Pending");
+  });
+
+  test("observedGeneration, selector, endpoint and the Secret are reported", () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 1 }, { generation: 7 }), gridNodes(["a"]));
+    const s = computeStatus({ observation: sim.observe(), action: { kind: "idle", message: "" }, topologyKeys: keys });
+    assert.equal(s.observedGeneration, 7);
+    assert.equal(s.selector, "mdbcluster.io/cluster=demo,app.kubernetes.io/component=member");
+    assert.equal(s.endpoint, "demo.ns.svc:6379");
+    assert.equal(s.secretName, "demo-auth");
+  });
+});
+
+describe("status.plan round trip", () => {
+  test("every step kind survives status and back", () => {
+    const steps = [
+      planned({ kind: "place-member", member: "demo-0-0", shard: 0, role: "primary", node: "n1" }),
+      planned({ kind: "assign-slots", shard: 0, slots: [{ start: 0, end: 5460 }, { start: 9000, end: 9000 }] }),
+      planned({ kind: "move-slots", slots: [{ start: 0, end: 10 }], from: 0, to: 3, wave: 1 }),
+      planned({ kind: "switchover", shard: 2, from: "demo-2-0", to: "demo-2-1" }),
+      planned({ kind: "remove-member", member: "demo-4-0", shard: 4 }),
+    ];
+    for (const s of steps) assert.deepEqual(stepFromStatus(stepToStatus(s)), s, s.kind);
+  });
+
+  test("a stored plan this version cannot read is ignored, not half-used", () => {
+    assert.equal(planFromStatus({ id: "x", kind: "bootstrap", steps: [{ id: "a", kind: "teleport", state: "pending" }] }), undefined);
+    assert.equal(planFromStatus({ id: "x", kind: "bootstrap", steps: [{ id: "a", kind: "assign-slots", shard: 0, slots: "0-99999" }] }), undefined);
+  });
+
+  test("a running plan in status is resumed, never re-planned", () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    for (const k of ["Service/demo", "Service/demo-members", "PodDisruptionBudget/demo", "Secret/demo-auth", "Secret/demo-sidecar"]) {
+      const [kind, name] = k.split("/");
+      sim.owned.set(k, { kind, metadata: { name, ownerReferences: [{ uid: "uid-1" }] }, ...(kind === "PodDisruptionBudget" ? { spec: { minAvailable: 5 } } : {}) } as never);
+    }
+    const stored = { plan: { id: "bootstrap-from-an-earlier-leader", kind: "bootstrap" as const, reasons: [], steps: [planned({ kind: "place-member", member: "demo-0-0", shard: 0, role: "primary", node: "a2-h2" })] }, phase: "Running" as const };
+    const action = decide(sim.observe(), stored, FINALIZER);
+    assert.equal(action.kind, "run-steps");
+    assert.deepEqual(action.kind === "run-steps" && action.steps.map((s) => s.id), ["place-member/demo-0-0"]);
+  });
+});
+
+describe("teardown order", () => {
+  test("standbys go first, then primaries, then volumes and owned objects, then the finalizer", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 1, replicasPerShard: 1 }, { deletionTimestamp: new Date(0) }), gridNodes(["a", "b"]));
+    await sim.writes.createPod({ metadata: { name: "demo-0-0", namespace: "ns", labels: { "mdbcluster.io/cluster": "demo" } }, spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "In", values: ["a1-h1"] }] }] } } } } });
+    await sim.writes.createPod({ metadata: { name: "demo-0-1", namespace: "ns", labels: { "mdbcluster.io/cluster": "demo" } }, spec: { containers: [], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "In", values: ["b1-h1"] }] }] } } } } });
+    sim.members.engine("demo-0-1").status = { ...sim.members.engine("demo-0-1").status, role: "REPLICA", state: "STANDBY" };
+    sim.owned.set("Service/demo", { kind: "Service", metadata: { name: "demo", ownerReferences: [{ uid: "uid-1" }] } } as never);
+    const first = decide(sim.observe(), undefined, FINALIZER);
+    assert.deepEqual(first, { kind: "teardown", pods: ["demo-0-1"], pvcs: [], owned: [] });
+    sim.pods.delete("demo-0-1");
+    assert.deepEqual(decide(sim.observe(), undefined, FINALIZER), { kind: "teardown", pods: ["demo-0-0"], pvcs: [], owned: [] });
+    sim.pods.delete("demo-0-0");
+    assert.deepEqual(decide(sim.observe(), undefined, FINALIZER), { kind: "teardown", pods: [], pvcs: [], owned: ["client-service"] });
+    sim.owned.clear();
+    assert.deepEqual(decide(sim.observe(), undefined, FINALIZER), { kind: "remove-finalizer" });
+  });
+});
+
+describe("status events", () => {
+  const cond = (type: string, status: "True" | "False", reason: string) => ({ type, status, reason, message: "m", lastTransitionTime: "t" });
+  test("a plan starting and finishing, and conditions flipping, each make one event; an unchanged status makes none", async () => {
+    const { statusEvents } = await import("../../src/controller/status.ts");
+    const running = { plan: { id: "p1", kind: "bootstrap", phase: "Running" as const, steps: [] }, conditions: [cond("Available", "False", "Bootstrapping")] };
+    const ready = { plan: { id: "p1", kind: "bootstrap", phase: "Succeeded" as const, steps: [] }, conditions: [cond("Available", "True", "AllSlotsServed")] };
+    assert.deepEqual(statusEvents(undefined, running).map((e) => e.reason), ["PlanStarted", "Bootstrapping"]);
+    assert.deepEqual(statusEvents(running, ready).map((e) => `${e.type} ${e.reason}`), ["Normal PlanSucceeded", "Normal AllSlotsServed"]);
+    assert.deepEqual(statusEvents(ready, ready), []);
+    const lost = { ...ready, conditions: [cond("Available", "False", "SlotsNotServed"), cond("Degraded", "True", "MembersNotReady")] };
+    assert.deepEqual(statusEvents(ready, lost).map((e) => `${e.type} ${e.reason}`), ["Warning SlotsNotServed", "Warning MembersNotReady"]);
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveSpec } from "../../src/api/defaults.ts";
+import { buildMemberPod, buildMemberPvc } from "../../src/resources/member-pod.ts";
+import { buildClientService, buildHeadlessService, buildPodDisruptionBudget } from "../../src/resources/cluster-objects.ts";
+import { parseMemberName } from "../../src/resources/names.ts";
+import { makeCluster } from "../controller/fixtures.ts";
+
+const cluster = makeCluster({ shards: 3, auth: {} });
+const pod = (specIn = {}) => buildMemberPod({ cluster, spec: resolveSpec(specIn, "mdbcluster/node:1"), member: "demo-1-0", shard: 1, node: "a1-h2", hostLabelValue: "a1-h2" });
+
+describe("member pod", () => {
+  test("pinned to the chosen node by required node affinity on the host label (the scheduler still checks resources and taints)", () => {
+    const p = pod();
+    assert.equal(p.spec!.nodeName, undefined, "nodeName would bypass the scheduler");
+    assert.deepEqual(p.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms,
+      [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["a1-h2"] }] }]);
+  });
+
+  test("non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp, no API token", () => {
+    const p = pod();
+    assert.equal(p.spec!.securityContext!.runAsNonRoot, true);
+    assert.equal(p.spec!.securityContext!.seccompProfile!.type, "RuntimeDefault");
+    assert.equal(p.spec!.automountServiceAccountToken, false);
+    for (const c of p.spec!.containers) {
+      assert.equal(c.securityContext!.readOnlyRootFilesystem, true, c.name);
+      assert.deepEqual(c.securityContext!.capabilities!.drop, ["ALL"], c.name);
+      assert.equal(c.securityContext!.allowPrivilegeEscalation, false, c.name);
+    }
+  });
+
+  test("probes: readiness and liveness from the sidecar's health port, the engine's port for liveness", () => {
+    const [engine, sidecar] = pod().spec!.containers;
+    assert.equal(sidecar.readinessProbe!.httpGet!.path, "/readyz");
+    assert.equal(sidecar.livenessProbe!.httpGet!.path, "/livez");
+    assert.equal(engine.livenessProbe!.tcpSocket!.port, 6379);
+  });
+
+  test("resources from the spec; engine settings and a stable announced name in the environment", () => {
+    const [engine] = pod({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } }, engine: { maxMemory: "1gb", nodeTimeoutMs: 2000 } }).spec!.containers;
+    assert.deepEqual(engine.resources, { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } });
+    const env = Object.fromEntries(engine.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    assert.equal(env.MDB_MAXMEMORY, "1gb");
+    assert.equal(env.MDB_NODE_TIMEOUT_MS, "2000");
+    assert.equal(env.MDB_ANNOUNCE_HOSTNAME, "demo-1-0.demo-members.ns.svc");
+  });
+
+  test("data on an emptyDir without persistence, on the member's claim with it", () => {
+    assert.ok(pod().spec!.volumes!.find((v) => v.name === "data")!.emptyDir);
+    assert.equal(pod({ persistence: { enabled: true } }).spec!.volumes!.find((v) => v.name === "data")!.persistentVolumeClaim!.claimName, "data-demo-1-0");
+    const pvc = buildMemberPvc(cluster, resolveSpec({ persistence: { enabled: true, size: "5Gi", storageClassName: "fast" } }, "img"), "demo-1-0", 1);
+    assert.deepEqual(pvc.spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } }, storageClassName: "fast" });
+  });
+
+  test("owned by the cluster (controller reference), labelled by cluster, shard and member", () => {
+    const p = pod();
+    assert.deepEqual(p.metadata!.ownerReferences, [{ apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", name: "demo", uid: "uid-1", controller: true, blockOwnerDeletion: true }]);
+    assert.equal(p.metadata!.labels!["mdbcluster.io/shard"], "1");
+    assert.equal(p.metadata!.labels!["mdbcluster.io/member"], "demo-1-0");
+  });
+
+  test("a user's password Secret is mounted instead of the generated one", () => {
+    const own = buildMemberPod({ cluster: makeCluster({ auth: { secretName: "mine" } }), spec: resolveSpec({ auth: { secretName: "mine" } }, "img"), member: "demo-0-0", shard: 0, node: "n", hostLabelValue: "n" });
+    assert.equal(own.spec!.volumes!.find((v) => v.name === "auth")!.secret!.secretName, "mine");
+  });
+});
+
+describe("cluster objects", () => {
+  test("headless Service publishes members before they are ready (the cluster forms through it)", () => {
+    const s = buildHeadlessService(cluster);
+    assert.equal(s.spec!.clusterIP, "None");
+    assert.equal(s.spec!.publishNotReadyAddresses, true);
+  });
+  test("client Service and PDB select the members", () => {
+    assert.deepEqual(buildClientService(cluster).spec!.selector, { "mdbcluster.io/cluster": "demo", "app.kubernetes.io/component": "member" });
+    // minAvailable, not maxUnavailable: the disruption controller would count shards (the scale subresource), not pods.
+    assert.deepEqual([6, 2, 1].map((n) => buildPodDisruptionBudget(cluster, n).spec!.minAvailable), [5, 1, 1]);
+    assert.equal(buildPodDisruptionBudget(cluster, 6).spec!.maxUnavailable, undefined);
+  });
+  test("member names parse back; other names do not", () => {
+    assert.deepEqual(parseMemberName("demo", "demo-12-3"), { shard: 12, index: 3 });
+    assert.equal(parseMemberName("demo", "demo-x-3"), undefined);
+    assert.equal(parseMemberName("de.mo", "deXmo-1-0"), undefined);
+  });
+});

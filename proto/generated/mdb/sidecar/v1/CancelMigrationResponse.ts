@@ -1,0 +1,10 @@
+// Original file: proto/mdb/sidecar/v1/sidecar.proto
+
+
+export interface CancelMigrationResponse {
+  'wasRunning'?: (boolean);
+}
+
+export interface CancelMigrationResponse__Output {
+  'wasRunning': (boolean);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/mdb/sidecar/v1/sidecar.proto
+
+
+export interface ForgetNodeRequest {
+  'nodeId'?: (string);
+}
+
+export interface ForgetNodeRequest__Output {
+  'nodeId': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: proto/mdb/sidecar/v1/sidecar.proto
+
+
+export interface ForgetNodeResponse {
+}
+
+export interface ForgetNodeResponse__Output {
+}

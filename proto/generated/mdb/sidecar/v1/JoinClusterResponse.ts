@@ -1,0 +1,10 @@
+// Original file: proto/mdb/sidecar/v1/sidecar.proto
+
+
+export interface JoinClusterResponse {
+  'knownNodes'?: (number);
+}
+
+export interface JoinClusterResponse__Output {
+  'knownNodes': (number);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/mdb/sidecar/v1/sidecar.proto
+
+
+export interface LeaveClusterResponse {
+  'forgottenBy'?: (string)[];
+}
+
+export interface LeaveClusterResponse__Output {
+  'forgottenBy': (string)[];
+}

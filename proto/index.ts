@@ -1,0 +1,18 @@
+// The sidecar API's public face: what the sidecar (server) and the operator (client) import.
+// Generated stubs stay behind this file; regenerate them with `npm run proto:gen`.
+export { loadSidecarProto, protoFile, protoRoot } from "./load.ts";
+export type { ProtoGrpcType } from "./generated/sidecar.ts";
+export type { SidecarClient as SidecarStub, SidecarHandlers } from "./generated/mdb/sidecar/v1/Sidecar.ts";
+export type { AssignSlotsRequest } from "./generated/mdb/sidecar/v1/AssignSlotsRequest.ts";
+export type { AssignSlotsResponse__Output } from "./generated/mdb/sidecar/v1/AssignSlotsResponse.ts";
+export type { MemberStatus__Output } from "./generated/mdb/sidecar/v1/MemberStatus.ts";
+export type { MigrateSlotsRequest, MigrateSlotsRequest__Output } from "./generated/mdb/sidecar/v1/MigrateSlotsRequest.ts";
+export type { MigrationProgress__Output } from "./generated/mdb/sidecar/v1/MigrationProgress.ts";
+export type { MigrationSummary__Output } from "./generated/mdb/sidecar/v1/MigrationSummary.ts";
+export type { PromoteRequest } from "./generated/mdb/sidecar/v1/PromoteRequest.ts";
+export type { PromoteResponse__Output } from "./generated/mdb/sidecar/v1/PromoteResponse.ts";
+export type { ReplicationProgress__Output } from "./generated/mdb/sidecar/v1/ReplicationProgress.ts";
+
+/** gRPC metadata the operator leader sends with every call (DESIGN §7: a deposed leader is refused). */
+export const LEADER_IDENTITY_HEADER = "x-mdb-leader";
+export const LEADER_EPOCH_HEADER = "x-mdb-leader-epoch";
