@@ -8,7 +8,7 @@ export interface ClusterInfo {
   stateDir: string;
   kubeconfig: string;
   apiserver: { podHost: string; port: number };
-  network: { bridge: string; cidr: string; gateway: string; prefixLength: number; podRange: string };
+  network: { bridge: string; cidr: string; gateway: string; prefixLength: number; podRange: string; netnsPrefix: string };
   caFile: string;
   nodes: ClusterNode[];
 }
@@ -46,6 +46,7 @@ export function parseClusterInfo(text: string, stateDir: string, file = "cluster
       bridge: typeof network.bridge === "string" ? network.bridge : "mdb0",
       cidr, gateway, prefixLength,
       podRange: typeof network.podRange === "string" ? network.podRange : "10.244.1.2..10.244.255.254",
+      netnsPrefix: typeof network.netnsPrefix === "string" && network.netnsPrefix ? network.netnsPrefix : "mdb-",
     },
     caFile: typeof raw.caFile === "string" ? raw.caFile : join(stateDir, "pki", "ca.crt"),
     nodes,

@@ -51,6 +51,7 @@ describe("sandbox names and hosts files", () => {
     assert.ok(n.hostVeth.length <= 15 && n.podVeth.length <= 15);
     assert.deepEqual(sandboxNames("0f8c2b6e-1111-2222-3333-444455556666"), n);
     assert.notEqual(sandboxNames("other").netns, n.netns);
+    assert.match(sandboxNames("0f8c2b6e-1111-2222-3333-444455556666", "mdb1-").netns, /^mdb1-[0-9a-f]{10}$/, "a second proving ground's prefix");
   });
 
   test("the hosts file names the pod, the API server and every peer with a subdomain", () => {
