@@ -10,8 +10,9 @@ import { assertPortFree, ProcessTable, type DaemonSpec } from "./processes.ts";
 import { sleep, waitFor } from "../../../common/wait.ts";
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
 import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } from "./network.ts";
-import { parseTopology, TopologyError, type LocalNode } from "./topology.ts";
+import { parseTopology, TopologyError } from "./topology.ts";
 import { withStateLock } from "./state-lock.ts";
+import { readClusterInfo as readInfo, type ClusterInfo } from "../cluster-info.ts";
 import { assertNoOtherKubeProxy, checkRealNodeTools, daemonsOf, ensureNodeBinaries, nodesModeFromEnv, podRunnerRange, type NodesMode } from "./node-modes.ts";
 
 export { nodesModeFromEnv, type NodesMode };
@@ -22,18 +23,7 @@ export const DEFAULT_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology.yaml");
 /** Smaller by default: a real node costs a kubelet and a containerd (README, "Real nodes"). */
 export const DEFAULT_REAL_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology-real.yaml");
 
-export interface ClusterInfo {
-  stateDir: string;
-  binDir: string;
-  kubeconfig: string;
-  apiserver: { hostUrl: string; podHost: string; port: number };
-  network: { bridge: string; cidr: string; gateway: string; prefixLength: number; podRange: string; netnsPrefix: string; serviceCidr: string; dnsServiceIP: string };
-  /** Who runs the pods: the pod runner (processes) or real kubelets with containerd (MDB_NODES=real). */
-  nodesMode: NodesMode;
-  caFile: string;
-  nodes: LocalNode[];
-  timings: Record<string, number>;
-}
+export type { ClusterInfo };
 
 export interface UpOptions {
   stateDir?: string;
@@ -96,9 +86,7 @@ export function ensureBinaries(log: (line: string) => void): string {
 }
 
 export function readClusterInfo(stateDir = stateDirFrom()): ClusterInfo | undefined {
-  const file = join(stateDir, "cluster.json");
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, "utf8")) as ClusterInfo;
+  return readInfo(stateDir);
 }
 
 function httpsGet(url: string, pki: Pki, withClientCert: boolean): Promise<{ status: number; body: string }> {

@@ -8,7 +8,7 @@ import {
   CoordinationV1Api, CoreV1Api, KubeConfig, makeInformer, StorageV1Api,
   type Informer, type ObjectCache, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1Pod, type KubernetesObject,
 } from "@kubernetes/client-node";
-import type { ClusterInfo } from "./cluster-info.ts";
+import type { ClusterInfo } from "../cluster-info.ts";
 import { controlSocketPath, parseControlRequest, splitPodRef, type ControlReply, type ControlRequest } from "./control.ts";
 import { parseImageMap, type ImageMap } from "./images.ts";
 import { IpAllocator, parsePodRange } from "./ipam.ts";
