@@ -9,6 +9,15 @@ command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v ip >/dev/null || need_pkgs+=(iproute2)
 command -v nsenter >/dev/null || need_pkgs+=(util-linux)
 command -v ps >/dev/null || need_pkgs+=(procps)
+command -v curl >/dev/null || need_pkgs+=(curl)
+# Real nodes and the images (README, "Real nodes"): buildah builds the images on debootstrapped bases,
+# containerd + runc run them under real kubelets, CNI plugins wire the pods, nft holds kube-proxy's rules.
+command -v buildah >/dev/null || need_pkgs+=(buildah)
+command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
+command -v containerd >/dev/null || need_pkgs+=(containerd)
+command -v runc >/dev/null || need_pkgs+=(runc)
+command -v nft >/dev/null || need_pkgs+=(nftables)
+[ -x /usr/lib/cni/bridge ] || need_pkgs+=(containernetworking-plugins)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "error: missing Debian packages ${need_pkgs[*]}; install them as root: apt-get install -y ${need_pkgs[*]}" >&2

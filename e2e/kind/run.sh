@@ -25,9 +25,15 @@ export KUBECONFIG="${KUBECONFIG_KIND:-$HOME/.kube/kind-$cluster}"
 kind get kubeconfig --name "$cluster" > "$KUBECONFIG"
 # kind names hosts itself; the hostname label is set by the kubelet, the rest by kind-config.yaml.
 
-images=("mdbcluster/node:$tag=node-image/Dockerfile" "mdbcluster/test-http:1=e2e/kind/test-http.Dockerfile"
-        "mdbcluster/test-incluster:1=e2e/kind/test-incluster.Dockerfile")
-images+=("mdbcluster/operator:$tag=operator/Dockerfile")
+# The project's images come from the one list the proving ground builds too (e2e/local/image-builds.yaml):
+# every mdbcluster/* entry whose Dockerfile exists (kind brings its own pause and CoreDNS).
+mapfile -t images < <(cd "$root" && node --import tsx -e '
+  const { loadCatalog } = await import("./e2e/local/imagebuild/main.ts");
+  const { existsSync } = await import("node:fs");
+  for (const image of loadCatalog().images) for (const name of image.names) {
+    const short = name.replace(/^docker\.io\//, "");
+    if (short.startsWith("mdbcluster/") && existsSync(image.dockerfile)) console.log(`${short.replace(/:dev$/, ":" + process.argv[1])}=${image.dockerfile}`);
+  }' "$tag")
 for spec in "${images[@]}"; do
   image="${spec%%=*}"; dockerfile="${spec#*=}"
   echo "building $image from $dockerfile"

@@ -57,6 +57,8 @@ async function showLogs(args: string[]): Promise<void> {
   const [podRef, container] = args.filter((a) => a !== "-f" && a !== "--follow");
   if (!podRef) throw new UsageError("logs needs a POD");
   const { namespace, name } = splitPod(podRef);
+  const real = realNodeLogs(namespace, name);
+  if (real) return showRealNodeLog(real, args, podRef, follow);
   const dir = join(stateDirFrom(), "logs", "pods", `${namespace}_${name}`);
   if (!existsSync(dir)) throw new Error(`no logs for pod ${namespace}/${name} in ${dir}: is the pod running on the proving ground? (kubectl get pod -n ${namespace} ${name})`);
   const containers = readdirSync(dir).filter((f) => f.endsWith(".log")).map((f) => f.slice(0, -4));
@@ -78,6 +80,37 @@ async function showLogs(args: string[]): Promise<void> {
     watchFile(file, { interval: 250 }, flush);
     await new Promise(() => undefined);
   }
+}
+
+/** On real nodes a kubelet keeps each pod's logs in <node>/pod-logs/<ns>_<pod>_<uid>/<container>/<restart>.log. */
+function realNodeLogs(namespace: string, name: string): string | undefined {
+  const nodesDir = join(stateDirFrom(), "nodes");
+  if (!existsSync(nodesDir)) return undefined;
+  for (const node of readdirSync(nodesDir)) {
+    const logs = join(nodesDir, node, "pod-logs");
+    const found = existsSync(logs) ? readdirSync(logs).find((d) => d.startsWith(`${namespace}_${name}_`)) : undefined;
+    if (found) return join(logs, found);
+  }
+  return undefined;
+}
+
+function showRealNodeLog(podDir: string, args: string[], podRef: string, follow: boolean): void {
+  const container = args.filter((a) => a !== "-f" && a !== "--follow")[1];
+  const containers = readdirSync(podDir);
+  const chosen = container ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!chosen) throw new Error(`pod ${podRef} has containers ${containers.join(", ")}: name one (npm run cluster:logs -- ${podRef} CONTAINER)`);
+  if (!containers.includes(chosen)) throw new Error(`pod ${podRef} has no container '${chosen}'; it has: ${containers.join(", ")}`);
+  const dir = join(podDir, chosen);
+  const latest = readdirSync(dir).filter((f) => /^\d+\.log$/.test(f)).sort((a, b) => parseInt(b) - parseInt(a))[0];
+  if (!latest) throw new Error(`container '${chosen}' of ${podRef} has not logged yet`);
+  // The kubelet's CRI log format: "<time> <stream> <F|P> <text>"; print the text.
+  const print = (from: number) => {
+    const text = readFileSync(join(dir, latest), "utf8");
+    process.stdout.write(text.slice(from).split("\n").filter(Boolean).map((l) => `${l.split(" ").slice(3).join(" ")}\n`).join(""));
+    return text.length;
+  };
+  let printed = print(0);
+  if (follow) watchFile(join(dir, latest), { interval: 250 }, () => { printed = print(printed); });
 }
 
 async function fault(args: string[]): Promise<void> {

@@ -147,7 +147,13 @@ describe("operator: helm install → Ready cluster → failover of the operator 
 
   test("redis-cli --cluster check on a member: all 16384 slots covered, all nodes agree", async () => {
     const members = (await cluster()).status!.members!;
-    const r = await kube.run("redis-cli", ["--cluster", "check", `${members[0].ip}:6379`, "-a", password, "--no-auth-warning"]);
+    // Gossip spreads the last config epochs within moments of Ready; agreement must come, not be there
+    // at the very first millisecond (a run on real nodes checked 30 ms after Ready and saw it pending).
+    let r = { code: -1, stdout: "", stderr: "" };
+    await waitFor(async () => {
+      r = await kube.run("redis-cli", ["--cluster", "check", `${members[0].ip}:6379`, "-a", password, "--no-auth-warning"]);
+      return r.code === 0;
+    }, { what: "redis-cli --cluster check to pass", timeoutMs: 15_000, intervalMs: 500 }).catch(() => undefined);
     const out = (r.stdout + r.stderr).replace(ANSI_COLOUR, ""); // redis-cli colours its report even into a pipe
     assert.equal(r.code, 0, `redis-cli --cluster check exit code; output:\n${out}`);
     assert.match(out, /\[OK\] All nodes agree about slots configuration\./, `agreement; output:\n${out}`);

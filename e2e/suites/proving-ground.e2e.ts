@@ -1,14 +1,19 @@
-// The proving ground itself, end to end: a real control plane and pods as processes (issue 2, item 7).
+// The proving ground itself, end to end: a real control plane with real nodes (kubelet + containerd,
+// MDB_NODES=real) or the pod runner (pods as processes). The same faults, the same expectations.
 // Reuses a running proving ground when KUBECONFIG points at one (its cluster.json sits beside the
-// kubeconfig); with KUBECONFIG unset it brings one up ($MDB_LOCAL_DIR) and tears it down at the end.
+// kubeconfig); with KUBECONFIG unset it brings one up ($MDB_LOCAL_DIR) and tears it down at the end,
+// and then proves the machine is as it was before (processes, mounts, namespaces, interfaces,
+// netfilter rules, kernel settings, cgroups).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { get } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api, Watch, type V1Pod } from "@kubernetes/client-node";
-import { clusterDown } from "../local/controlplane/cluster.ts";
+import { clusterDown, readClusterInfo, stateDirFrom, type ClusterInfo } from "../local/controlplane/cluster.ts";
+import { hostState, type HostState } from "../local/controlplane/host-state.ts";
+import { podNetworkFromEnv } from "../local/controlplane/network.ts";
 import { acquireGround, kubeconfigNamesAnotherCluster, releaseGround } from "../support/ground.ts";
 import { waitFor } from "../../common/wait.ts";
 import { sendControl } from "../local/podrunner/control.ts";
@@ -31,8 +36,17 @@ function httpGet(url: string, timeoutMs = 3_000): Promise<string> {
   });
 }
 
-function netnsList(): string[] {
-  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith("mdb-"));
+function netnsList(prefix: string): string[] {
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(prefix));
+}
+
+/** Network namespaces (by identity, `net:[inode]`) that some process still has. */
+function liveNetns(): Set<string> {
+  const found = new Set<string>();
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try { found.add(readlinkSync(`/proc/${pid}/ns/net`)); } catch { /* exited */ }
+  }
+  return found;
 }
 
 function alive(pid: number): boolean {
@@ -55,6 +69,8 @@ const elsewhere = kubeconfigNamesAnotherCluster();
 
 describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG names a cluster that is not a proving ground" : false }, () => {
   let ground: Ground;
+  let info: ClusterInfo;
+  let before_: HostState | undefined;
   let kc: KubeConfig;
   let core: CoreV1Api;
   let apps: AppsV1Api;
@@ -75,8 +91,14 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
   const pods = async (selector: string) => (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
 
   before(async () => {
+    // The machine as it is before this suite brings a proving ground up (compared at tear-down).
+    const net = podNetworkFromEnv();
+    const snapshot = hostState({ stateDir: stateDirFrom(), bridge: net.bridge, netnsPrefix: net.netnsPrefix });
     const acquired = await acquireGround();
     ground = { stateDir: acquired.stateDir!, kubeconfig: acquired.kubeconfig, startedHere: acquired.startedHere };
+    if (acquired.startedHere) before_ = snapshot;
+    info = readClusterInfo(ground.stateDir)!;
+    console.log(`proving ground with ${info.nodesMode === "real" ? "real nodes (kubelet + containerd)" : "the pod runner"}, ${info.nodes.length} nodes`);
     kc = new KubeConfig();
     kc.loadFromFile(ground.kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
@@ -134,7 +156,8 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     watch.abort();
     const ips = ready.map((p) => p.status!.podIP!);
     assert.equal(new Set(ips).size, replicas, `pod IPs must be distinct: ${ips.join(", ")}`);
-    for (const ip of ips) assert.match(ip, /^10\.244\.\d+\.\d+$/, "pod IPs come from the pod network, not loopback");
+    const network = info.network.gateway.split(".").slice(0, 2).join(".");
+    for (const ip of ips) assert.ok(ip.startsWith(`${network}.`), `pod IP ${ip} comes from the pod network ${info.network.cidr}, not loopback`);
     for (const p of ready) {
       assert.equal(await httpGet(`http://${p.status!.podIP}:8080/`), `${p.metadata!.name}\n`, "each pod answers with its own name");
       assert.deepEqual(p.status!.podIPs?.map((x) => x.ip), [p.status!.podIP]);
@@ -218,16 +241,18 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     assert.equal(readFileSync(join(ground.stateDir, "volumes", NS, "data", "marker"), "utf8"), "kept\n");
   });
 
-  test("an image missing from the image map leaves the container Waiting with ErrImagePull and says why", async () => {
-    await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "registry.invalid/nothing-here:1") });
+  test("an image that was never built leaves the container Waiting with ErrImagePull and says why", async () => {
+    await core.createNamespacedPod({ namespace: NS, body: testPod("unmapped", "default", "mdbcluster/not-built:1") });
     const state = await waitFor(async () => {
       const p = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
-      // ContainerCreating comes first while the sandbox is made; the pull's verdict follows.
       const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
-      return waiting && waiting.reason !== "ContainerCreating" ? waiting : undefined;
-    }, { what: "a Waiting reason other than ContainerCreating", timeoutMs: 30_000 });
+      // A kubelet shows ContainerCreating while it sets up the sandbox and tries the pull.
+      return waiting?.reason === "ContainerCreating" ? undefined : waiting;
+    }, { what: "a Waiting reason", timeoutMs: 30_000 });
     assert.match(state.reason ?? "", /^(ErrImagePull|ImagePullBackOff)$/);
-    assert.match(state.message ?? "", /registry\.invalid\/nothing-here:1.*not in the proving ground's image map/);
+    assert.match(state.message ?? "", info.nodesMode === "real"
+      ? /mdbcluster\/not-built:1.*not found/ // the loopback registry has no such image
+      : /mdbcluster\/not-built:1.*not in the proving ground's image map/);
     const pod = await core.readNamespacedPod({ name: "unmapped", namespace: NS });
     assert.equal(pod.status?.phase, "Pending");
   });
@@ -292,26 +317,98 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     await recordRunnerState();
   });
 
-  test("tear down leaves no process, mount or network namespace behind", async () => {
-    assert.ok(seenNetns.size >= 5 && seenPids.size >= 5, `recorded the runner's sandboxes (${seenNetns.size}) and processes (${seenPids.size})`);
+  test("member pods of the node image run as the operator will run them, and reach each other by stable name", async () => {
+    const password = "pg-engine-password-0123456789";
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "member-auth" },
+      stringData: { password, token: "pg-sidecar-token-".padEnd(40, "t") } } });
+    await core.createNamespacedService({ namespace: NS, body: { metadata: { name: "m" },
+      spec: { clusterIP: "None", selector: { app: "m" }, ports: [{ name: "redis", port: 6379 }] } } });
+    const env = [
+      { name: "MDB_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+      { name: "MDB_PASSWORD_FILE", value: "/secrets/password" }, { name: "MDB_SIDECAR_TOKEN_FILE", value: "/secrets/token" },
+    ];
+    const securityContext = { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+    const volumeMounts = [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }, { name: "auth", mountPath: "/secrets", readOnly: true }];
+    await apps.createNamespacedStatefulSet({ namespace: NS, body: {
+      metadata: { name: "m" },
+      spec: {
+        serviceName: "m", replicas: 2, podManagementPolicy: "Parallel", selector: { matchLabels: { app: "m" } },
+        template: {
+          metadata: { labels: { app: "m" } },
+          spec: {
+            terminationGracePeriodSeconds: 2, securityContext: { runAsNonRoot: true },
+            containers: [
+              { name: "engine", image: "mdbcluster/node:dev", args: ["mdb-engine"], env, securityContext, volumeMounts,
+                readinessProbe: { tcpSocket: { port: 6379 }, periodSeconds: 1 } },
+              { name: "sidecar", image: "mdbcluster/node:dev", args: ["mdb-sidecar"], env, securityContext, volumeMounts,
+                livenessProbe: { httpGet: { path: "/livez", port: 7071 }, periodSeconds: 2 } },
+            ],
+            volumes: [{ name: "tmp", emptyDir: {} }, { name: "auth", secret: { secretName: "member-auth" } }],
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+      },
+    } });
+    await waitFor(async () => (await pods("app=m")).filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 2, { what: "both members Ready", timeoutMs: 180_000, intervalMs: 500 });
+    // A client pod reaches member 0 by its stable name (cluster DNS on real nodes, /etc/hosts on the pod runner).
+    await core.createNamespacedPod({ namespace: NS, body: {
+      metadata: { name: "member-client" },
+      spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "ping", image: "mdbcluster/node:dev",
+        command: ["redis-cli", "-h", `m-0.m.${NS}.svc.cluster.local`, "--no-auth-warning", "-a", password, "ping"] }] },
+    } });
+    const done = await waitFor(async () => {
+      const p = await core.readNamespacedPod({ name: "member-client", namespace: NS });
+      return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
+    }, { what: "member-client to finish", timeoutMs: 120_000, intervalMs: 500 });
+    const log = await core.readNamespacedPodLog({ name: "member-client", namespace: NS });
+    assert.equal(done.status?.phase, "Succeeded", `the client's log: ${log}`);
+    assert.match(log, /PONG/);
+    if (info.nodesMode === "real") {
+      // The kubelet enforces what the pod runner cannot: the image's user and a read-only root filesystem.
+      const m0 = (await pods("app=m")).find((p) => p.metadata?.name === "m-0")!;
+      const reply = await sendControl(ground.stateDir, { action: "status" });
+      const summary = (reply.data as { pods: { pod: string; containers: { name: string; pid?: number }[] }[] }).pods.find((p) => p.pod === `${NS}/m-0`);
+      const enginePid = summary?.containers.find((c) => c.name === "engine")?.pid;
+      assert.ok(enginePid, `the agent reports m-0's engine pid (${JSON.stringify(summary)})`);
+      assert.match(readFileSync(`/proc/${enginePid}/status`, "utf8"), /^Uid:\s+10001\s/m, "the engine runs as the image's user 10001");
+      const root = readFileSync(`/proc/${enginePid}/mountinfo`, "utf8").split("\n").find((l) => l.split(" ")[4] === "/");
+      assert.match(root ?? "", /\sro[,\s]/, `m-0's root filesystem is mounted read-only (${root})`);
+      assert.ok(m0.status?.podIP, "m-0 has a pod IP");
+    }
+  });
+
+  test("tear down leaves no process, mount or network namespace behind, and the machine as it was", async () => {
+    assert.ok(seenNetns.size >= 5 && seenPids.size >= 5, `recorded the pods' network namespaces (${seenNetns.size}) and processes (${seenPids.size})`);
+    const prefix = info.network.netnsPrefix;
+    const gone = (ns: string) => info.nodesMode === "real" ? !liveNetns().has(ns) : !netnsList(prefix).includes(ns);
     if (ground.startedHere) {
-      const runnerPid = (JSON.parse(readFileSync(join(ground.stateDir, "pids", "podrunner.pid"), "utf8")) as { pid: number }).pid;
-      const createdMountpoints = JSON.parse(readFileSync(join(ground.stateDir, "podrunner", "mountpoints.json"), "utf8")) as string[];
-      // The runner alone first: it must clean up after itself, before cluster:down sweeps anything.
-      process.kill(runnerPid, "SIGTERM");
-      await waitFor(async () => !alive(runnerPid), { what: "the pod runner to exit", timeoutMs: 45_000 });
-      for (const path of createdMountpoints) assert.equal(existsSync(path), false, `mount point ${path} the runner created is removed`);
-      assert.deepEqual(netnsList(), [], "no mdb-* network namespace left");
+      if (info.nodesMode === "podrunner") {
+        const runnerPid = (JSON.parse(readFileSync(join(ground.stateDir, "pids", "podrunner.pid"), "utf8")) as { pid: number }).pid;
+        const createdMountpoints = JSON.parse(readFileSync(join(ground.stateDir, "podrunner", "mountpoints.json"), "utf8")) as string[];
+        // The runner alone first: it must clean up after itself, before cluster:down sweeps anything.
+        process.kill(runnerPid, "SIGTERM");
+        await waitFor(async () => !alive(runnerPid), { what: "the pod runner to exit", timeoutMs: 45_000 });
+        for (const path of createdMountpoints) assert.equal(existsSync(path), false, `mount point ${path} the runner created is removed`);
+        assert.deepEqual(netnsList(prefix), [], `no ${prefix}* network namespace left`);
+      }
       await clusterDown({ stateDir: ground.stateDir, log: (l) => console.log(`[cluster:down] ${l}`) });
-      assert.equal(existsSync("/sys/class/net/mdb0"), false, "the bridge is removed");
+      assert.equal(existsSync(`/sys/class/net/${info.network.bridge}`), false, "the bridge is removed");
       assert.equal(existsSync(ground.stateDir), false, "the state directory is removed");
+      if (before_) {
+        const after_ = hostState({ stateDir: ground.stateDir, bridge: info.network.bridge, netnsPrefix: prefix });
+        for (const key of Object.keys(before_) as (keyof HostState)[]) {
+          if (key === "processes") continue; // other work naming the state dir may end meanwhile: only new ones count
+          assert.deepEqual(after_[key], before_[key], `${key} after cluster:down is as before cluster:up`);
+        }
+        assert.deepEqual(after_.processes.filter((p) => !before_!.processes.includes(p)), [], "no process naming the state dir was left");
+      }
     } else {
       await core.deleteNamespace({ name: NS });
-      await waitFor(async () => netnsList().every((n) => !seenNetns.has(n)), { what: "every sandbox of the namespace's pods to be removed", timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor(async () => [...seenNetns].every(gone), { what: "every sandbox of the namespace's pods to be removed", timeoutMs: 60_000, intervalMs: 500 });
     }
     const leftPids = [...seenPids].filter(alive);
     assert.deepEqual(leftPids, [], "no container process left");
-    assert.ok([...seenNetns].every((n) => !netnsList().includes(n)), "no pod network namespace left");
+    assert.ok([...seenNetns].every(gone), "no pod network namespace left");
     const mounts = readFileSync("/proc/self/mountinfo", "utf8");
     assert.equal(mounts.includes(ground.stateDir), false, "no mount under the state directory");
     assert.equal(mounts.includes("/secrets/kubernetes.io/serviceaccount"), false, "no service-account mount in the host namespace");

@@ -108,3 +108,23 @@ export function kubeconfigYaml(server: string, pki: Pki, client: ClientName, use
     "",
   ].join("\n");
 }
+
+/** A client certificate for another identity (a kubelet's `system:node:<name>`, kube-proxy), made once. */
+export function ensureClientCert(pki: Pki, name: string, subject: string): { cert: string; key: string } {
+  const cert = join(pki.dir, `${name}.crt`);
+  const key = join(pki.dir, `${name}.key`);
+  if (existsSync(cert) && existsSync(key)) return { cert, key };
+  return signedCert(pki, name, subject, "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
+}
+
+/** A kubeconfig for any client certificate pair, with the certificates embedded. */
+export function certKubeconfigYaml(server: string, caCert: string, pair: { cert: string; key: string }, user: string): string {
+  const b64 = (p: string) => readFileSync(p).toString("base64");
+  return [
+    "apiVersion: v1", "kind: Config",
+    "clusters:", "- name: mdb-local", "  cluster:", `    server: ${server}`, `    certificate-authority-data: ${b64(caCert)}`,
+    "users:", `- name: ${user}`, "  user:", `    client-certificate-data: ${b64(pair.cert)}`, `    client-key-data: ${b64(pair.key)}`,
+    "contexts:", "- name: mdb-local", "  context:", "    cluster: mdb-local", `    user: ${user}`,
+    "current-context: mdb-local", "",
+  ].join("\n");
+}

@@ -2,7 +2,7 @@
 // logs to a file and leaves a pid file; a pid is trusted only while /proc/<pid>/cmdline still shows
 // the program we started (pids are recycled), so we never signal someone else's process.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { sleep } from "../../../common/wait.ts";
@@ -13,7 +13,12 @@ export interface DaemonSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** The program the process finally becomes when `command` is a wrapper that execs it (unshare, nsenter). */
+  execs?: string;
 }
+
+/** How each process this node process started ended (by pid file), for messages about a failed start. */
+const exits = new Map<string, string>();
 
 export class ProcessTable {
   constructor(readonly stateDir: string) {}
@@ -31,11 +36,19 @@ export class ProcessTable {
       });
       if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
       child.unref();
-      writeFileSync(this.pidFile(spec.name), JSON.stringify({ pid: child.pid, command: spec.command }));
+      const pidFile = this.pidFile(spec.name);
+      exits.delete(pidFile);
+      child.once("exit", (code, signal) => exits.set(pidFile, signal ? `killed by ${signal}` : `exit code ${code}`));
+      writeFileSync(pidFile, JSON.stringify({ pid: child.pid, command: spec.execs ?? spec.command }));
       return child.pid;
     } finally {
       closeSync(log);
     }
+  }
+
+  /** How a process this node process started under `name` ended ("exit code 1", "killed by SIGKILL"), if it did. */
+  exitOf(name: string): string | undefined {
+    return exits.get(this.pidFile(name));
   }
 
   /** The pid of a running process we started under `name`, or undefined. */
@@ -50,11 +63,17 @@ export class ProcessTable {
     }
   }
 
-  /** SIGTERM, wait up to `graceMs`, then SIGKILL the process group. Returns once it is gone. */
-  async stop(name: string, graceMs = 10_000): Promise<void> {
+  /** Names of every process recorded in this table (running or not). */
+  names(): string[] {
+    const dir = join(this.stateDir, "pids");
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".pid")).map((f) => f.slice(0, -4)) : [];
+  }
+
+  /** SIGTERM (or `signal`), wait up to `graceMs`, then SIGKILL the process group. Returns once it is gone. */
+  async stop(name: string, graceMs = 10_000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     const pid = this.running(name);
     if (pid !== undefined) {
-      signalGroup(pid, "SIGTERM");
+      signalGroup(pid, signal);
       const deadline = Date.now() + graceMs;
       while (isAlive(pid) && Date.now() < deadline) await sleep(100);
       if (isAlive(pid)) {

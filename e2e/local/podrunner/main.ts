@@ -2,7 +2,7 @@
 // `npm run cluster:up`. SIGTERM/SIGINT stop every container and remove every sandbox before exiting.
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readClusterInfo } from "./cluster-info.ts";
+import { readClusterInfo } from "../cluster-info.ts";
 import { backoffFromEnv } from "./restarts.ts";
 import { PodRunner } from "./runner.ts";
 
@@ -19,7 +19,9 @@ function kubeletPortFromEnv(raw: string | undefined): number {
 
 async function main(): Promise<void> {
   log(`pod runner starting (pid ${process.pid}, state ${stateDir})`);
-  const runner = new PodRunner(readClusterInfo(stateDir), {
+  const info = readClusterInfo(stateDir);
+  if (!info) throw new Error(`${join(stateDir, "cluster.json")} not found: the pod runner is started by npm run cluster:up after it writes cluster.json`);
+  const runner = new PodRunner(info, {
     repoDir,
     imagesFile: resolve(process.env.MDB_IMAGES_FILE || join(repoDir, "e2e/local/images.yaml")),
     backoff: backoffFromEnv(process.env),

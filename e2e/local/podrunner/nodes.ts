@@ -3,13 +3,7 @@
 // lastHeartbeatTime. A stopped node goes silent, so the real node lifecycle controller marks it
 // NotReady/Unknown and taint-based eviction removes its pods.
 import { PatchStrategy, setHeaderOptions, V1MicroTime, type CoordinationV1Api, type CoreV1Api, type V1Lease, type V1Node, type V1NodeCondition } from "@kubernetes/client-node";
-
-export interface ClusterNode {
-  name: string;
-  labels: Record<string, string>;
-  capacity: Record<string, string>;
-  taints: { key: string; value?: string; effect: string }[];
-}
+import type { LocalNode } from "../controlplane/topology.ts";
 
 export const KUBELET_VERSION = "v1.36.3";
 const LEASE_DURATION_SECONDS = 40;
@@ -53,7 +47,7 @@ export class NodeKeeper {
   constructor(
     private readonly core: CoreV1Api,
     private readonly coordination: CoordinationV1Api,
-    readonly nodes: ClusterNode[],
+    readonly nodes: LocalNode[],
     private readonly hostIP: string,
     private readonly log: (msg: string) => void,
     private readonly kubeletPort = 10250,
@@ -67,7 +61,7 @@ export class NodeKeeper {
     await Promise.all(this.nodes.map((n) => Promise.all([this.postStatus(n), this.renewLease(n)])));
   }
 
-  private async register(node: ClusterNode): Promise<void> {
+  private async register(node: LocalNode): Promise<void> {
     const labels = { "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": node.name, ...node.labels };
     try {
       await this.core.readNode({ name: node.name });
@@ -84,7 +78,7 @@ export class NodeKeeper {
     }
   }
 
-  private async postStatus(node: ClusterNode): Promise<void> {
+  private async postStatus(node: LocalNode): Promise<void> {
     if (this.stopped.has(node.name)) return;
     const now = new Date();
     if (!this.readySince.has(node.name)) this.readySince.set(node.name, now);
@@ -107,7 +101,7 @@ export class NodeKeeper {
     await this.core.patchNodeStatus({ name: node.name, body }, setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch));
   }
 
-  private async renewLease(node: ClusterNode): Promise<void> {
+  private async renewLease(node: LocalNode): Promise<void> {
     if (this.stopped.has(node.name)) return;
     const namespace = "kube-node-lease";
     const spec = { holderIdentity: node.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: new V1MicroTime() };
@@ -137,7 +131,7 @@ export class NodeKeeper {
 
   /** Starts the heartbeat loops: leases every `leaseMs`, status every `statusMs`. */
   start(leaseMs = 5_000, statusMs = 10_000): void {
-    const each = (fn: (n: ClusterNode) => Promise<void>, what: string) => () => {
+    const each = (fn: (n: LocalNode) => Promise<void>, what: string) => () => {
       for (const n of this.nodes) fn.call(this, n).catch((e: Error) => this.log(`node ${n.name}: ${what} failed: ${apiMessage(e)}`));
     };
     this.timers.push(setInterval(each(this.renewLease, "lease renewal"), leaseMs));

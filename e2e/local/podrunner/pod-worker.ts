@@ -26,7 +26,7 @@ export interface RunnerContext {
   core: CoreV1Api;
   images: () => ImageMap;
   imagesFile: string;
-  network: { bridge: string; prefixLength: number; gateway: string };
+  network: { bridge: string; prefixLength: number; gateway: string; netnsPrefix?: string };
   apiserver: { podHost: string; port: number };
   caFile: string;
   ipam: IpAllocator;

@@ -8,7 +8,7 @@ import {
   CoordinationV1Api, CoreV1Api, KubeConfig, makeInformer, StorageV1Api,
   type Informer, type ObjectCache, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1Pod, type KubernetesObject,
 } from "@kubernetes/client-node";
-import type { ClusterInfo } from "./cluster-info.ts";
+import type { ClusterInfo } from "../cluster-info.ts";
 import { controlSocketPath, parseControlRequest, splitPodRef, type ControlReply, type ControlRequest } from "./control.ts";
 import { parseImageMap, type ImageMap } from "./images.ts";
 import { IpAllocator, parsePodRange } from "./ipam.ts";
@@ -64,7 +64,7 @@ export class PodRunner {
     this.ctx = {
       stateDir: cluster.stateDir, repoDir: opts.repoDir, core: this.core,
       images: () => this.images(), imagesFile: opts.imagesFile,
-      network: { bridge: cluster.network.bridge, prefixLength: cluster.network.prefixLength, gateway: cluster.network.gateway },
+      network: { bridge: cluster.network.bridge, prefixLength: cluster.network.prefixLength, gateway: cluster.network.gateway, netnsPrefix: cluster.network.netnsPrefix },
       apiserver: cluster.apiserver, caFile: cluster.caFile, ipam: this.ipam, sandboxes: this.sandboxes,
       mountpoints: this.mountpoints, events: new EventRecorder(this.core, opts.log), backoff: opts.backoff, hostIP: cluster.network.gateway,
       nodeAllocatable: (node) => cluster.nodes.find((n) => n.name === node)?.capacity ?? {},

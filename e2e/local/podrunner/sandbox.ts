@@ -1,4 +1,4 @@
-// A pod's sandbox: its own network namespace `mdb-<hash>` with eth0 (one end of a veth pair whose other
+// A pod's sandbox: its own network namespace `<prefix><hash>` (`mdb-` by default) with eth0 (one end of a veth pair whose other
 // end is plugged into the bridge) carrying the pod IP and only the on-link route of the pod network,
 // so nothing a pod sends can leave the machine. Every sandbox is recorded in <state>/podrunner/sandboxes
 // so a restarted runner removes what an earlier instance left, and touches nothing else.
@@ -20,11 +20,12 @@ export interface SandboxRecord {
   pids: number[];
 }
 
-export interface PodNetwork { bridge: string; prefixLength: number }
+/** `netnsPrefix` (cluster.json's network.netnsPrefix) keeps two proving grounds' namespaces apart. */
+export interface PodNetwork { bridge: string; prefixLength: number; netnsPrefix?: string }
 
-export function sandboxNames(uid: string): { netns: string; hostVeth: string; podVeth: string } {
+export function sandboxNames(uid: string, netnsPrefix = "mdb-"): { netns: string; hostVeth: string; podVeth: string } {
   const hash = createHash("sha256").update(uid).digest("hex").slice(0, 10);
-  return { netns: `mdb-${hash}`, hostVeth: `mdbh${hash}`, podVeth: `mdbp${hash}` };
+  return { netns: `${netnsPrefix}${hash}`, hostVeth: `mdbh${hash}`, podVeth: `mdbp${hash}` };
 }
 
 async function ip(args: string[]): Promise<void> {
@@ -70,7 +71,7 @@ export class SandboxStore {
 
 /** Creates the namespace, the veth pair and the address; undoes its own steps when one fails. */
 export async function createSandbox(uid: string, podIP: string, net: PodNetwork): Promise<{ netns: string; hostVeth: string }> {
-  const { netns, hostVeth, podVeth } = sandboxNames(uid);
+  const { netns, hostVeth, podVeth } = sandboxNames(uid, net.netnsPrefix);
   await removeSandbox(netns, hostVeth);
   try {
     // Two `ip -batch` runs (host side, then inside the namespace) instead of seven processes.

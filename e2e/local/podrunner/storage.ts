@@ -3,7 +3,7 @@
 // the runner creates a PersistentVolume backed by <state>/volumes/<namespace>/<claim>/, pinned to
 // that node, and the real PV controller binds it. The directory survives pod restarts and is removed
 // when the claim is deleted (reclaimPolicy Delete).
-import { rmSync, mkdirSync } from "node:fs";
+import { chmodSync, rmSync, mkdirSync } from "node:fs";
 import type { CoreV1Api, StorageV1Api, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { isApiStatus } from "./nodes.ts";
 import { claimDir } from "./volumes.ts";
@@ -57,6 +57,8 @@ export class LocalProvisioner {
     const pv = volumeForClaim(pvc, this.stateDir, this.nodes);
     if (!pv) return;
     mkdirSync(pv.spec!.hostPath!.path, { recursive: true });
+    // Writable by any pod user, as kind's local-path provisioner makes it: fsGroup does not apply to hostPath.
+    chmodSync(pv.spec!.hostPath!.path, 0o777);
     try {
       await this.core.createPersistentVolume({ body: pv });
       this.log(`provisioned ${pv.metadata!.name} for claim ${pvc.metadata!.namespace}/${pvc.metadata!.name} at ${pv.spec!.hostPath!.path}`);

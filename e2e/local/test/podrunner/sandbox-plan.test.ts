@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseClusterInfo } from "../../podrunner/cluster-info.ts";
+import { parseClusterInfo } from "../../cluster-info.ts";
 import { parseControlRequest, splitPodRef } from "../../podrunner/control.ts";
 import { peerNames, renderHostsFile } from "../../podrunner/hosts.ts";
 import { intToIp, IpAllocator, ipToInt, parsePodRange } from "../../podrunner/ipam.ts";
@@ -51,6 +51,7 @@ describe("sandbox names and hosts files", () => {
     assert.ok(n.hostVeth.length <= 15 && n.podVeth.length <= 15);
     assert.deepEqual(sandboxNames("0f8c2b6e-1111-2222-3333-444455556666"), n);
     assert.notEqual(sandboxNames("other").netns, n.netns);
+    assert.match(sandboxNames("0f8c2b6e-1111-2222-3333-444455556666", "mdb1-").netns, /^mdb1-[0-9a-f]{10}$/, "a second proving ground's prefix");
   });
 
   test("the hosts file names the pod, the API server and every peer with a subdomain", () => {
@@ -101,16 +102,28 @@ describe("control requests", () => {
 });
 
 describe("cluster.json and nodes", () => {
-  test("cluster.json fills contract defaults and names what is wrong", () => {
-    const info = parseClusterInfo(JSON.stringify({ nodes: [{ name: "n1", labels: { a: "b" } }] }), "/state");
-    assert.equal(info.kubeconfig, "/state/kubeconfig");
-    assert.deepEqual(info.apiserver, { podHost: "10.244.0.1", port: 6443 });
-    assert.equal(info.network.prefixLength, 16);
-    assert.deepEqual(info.nodes[0].capacity, { cpu: "8", memory: "32Gi", pods: "110" });
-    assert.throws(() => parseClusterInfo("{", "/s", "c.json"), /c\.json: not valid JSON/);
-    assert.throws(() => parseClusterInfo(JSON.stringify({ nodes: [] }), "/s", "c.json"), /c\.json: nodes: expected a non-empty list/);
-    assert.throws(() => parseClusterInfo(JSON.stringify({ nodes: [{}] }), "/s", "c.json"), /nodes\[0\]\.name: expected a node name/);
-    assert.throws(() => parseClusterInfo(JSON.stringify({ network: { cidr: "10.0.0.0" }, nodes: [{ name: "n" }] }), "/s"), /network\.cidr "10\.0\.0\.0" needs a prefix length/);
+  test("cluster.json: what cluster:up writes is read back; a missing or malformed field is named, never defaulted", () => {
+    const written = {
+      stateDir: "/state", binDir: "/bin", kubeconfig: "/state/kubeconfig", caFile: "/state/pki/ca.crt", nodesMode: "podrunner",
+      apiserver: { hostUrl: "https://127.0.0.1:6443", podHost: "10.244.0.1", port: 6443 },
+      network: { bridge: "mdb0", cidr: "10.244.0.0/16", gateway: "10.244.0.1", prefixLength: 16, podRange: "10.244.1.0-10.244.255.254", netnsPrefix: "mdb-", serviceCidr: "10.96.0.0/16", dnsServiceIP: "10.96.0.10" },
+      nodes: [{ name: "n1", labels: { a: "b" }, capacity: { cpu: "8", memory: "32Gi", pods: "110" }, taints: [] }],
+      timings: { up: 9 },
+    };
+    assert.deepEqual(parseClusterInfo(JSON.stringify(written)), written);
+    const without = (path: string[]) => {
+      const copy = structuredClone(written) as Record<string, unknown>;
+      let o = copy;
+      for (const k of path.slice(0, -1)) o = o[k] as Record<string, unknown>;
+      delete o[path[path.length - 1]];
+      return JSON.stringify(copy);
+    };
+    assert.throws(() => parseClusterInfo(without(["network", "podRange"]), "c.json"), /c\.json: network\.podRange: expected a non-empty string/);
+    assert.throws(() => parseClusterInfo(without(["apiserver", "port"]), "c.json"), /apiserver\.port: expected a number/);
+    assert.throws(() => parseClusterInfo("{", "c.json"), /c\.json: not valid JSON/);
+    assert.throws(() => parseClusterInfo(JSON.stringify({ ...written, nodes: [] }), "c.json"), /c\.json: nodes: expected a non-empty list/);
+    assert.throws(() => parseClusterInfo(JSON.stringify({ ...written, nodes: [{}] }), "c.json"), /nodes\[0\]\.name: expected a non-empty string/);
+    assert.throws(() => parseClusterInfo(JSON.stringify({ ...written, nodesMode: "vm" }), "c.json"), /nodesMode: expected "podrunner" or "real"/);
   });
 
   test("a healthy node reports Ready and no pressure, all with the same heartbeat", () => {
