@@ -6,7 +6,7 @@
 // remember the highest epoch they obeyed, so the epoch must never go backwards, even when the Lease
 // is deleted and made anew (helm uninstall, then install): a new leader's epoch is at least the
 // seconds since 2025-01-01 by its clock, and always above the previous holder's.
-import { systemClock, type Clock } from "./clock.ts";
+import { systemClock, type Clock } from "../../../common/clock.ts";
 
 export interface LeaseRecord {
   holderIdentity: string;
@@ -87,17 +87,17 @@ export class LeaderElector {
     try {
       const ok = await this.tryAcquireOrRenew();
       if (ok) {
-        this.lastRenewMs = this.clock.now();
+        this.lastRenewMs = this.clock.nowMs();
         if (!this.leading) {
           this.leading = true;
           this.callbacks.onStartedLeading({ identity: this.config.identity, epoch: this.epoch });
         }
-      } else if (this.leading && this.clock.now() - this.lastRenewMs > this.config.renewDeadlineMs) {
+      } else if (this.leading && this.clock.nowMs() - this.lastRenewMs > this.config.renewDeadlineMs) {
         this.stepDown();
       }
     } catch (err) {
       this.callbacks.onError?.(err);
-      if (this.leading && this.clock.now() - this.lastRenewMs > this.config.renewDeadlineMs) this.stepDown();
+      if (this.leading && this.clock.nowMs() - this.lastRenewMs > this.config.renewDeadlineMs) this.stepDown();
     }
     this.schedule();
   }
@@ -108,7 +108,7 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = this.clock.now();
+    const now = this.clock.nowMs();
     const nowIso = new Date(now).toISOString();
     const durationSeconds = Math.ceil(this.config.leaseDurationMs / 1000);
     const current = await this.store.get();
@@ -149,7 +149,7 @@ export class LeaderElector {
     try {
       const current = await this.store.get();
       if (current && current.holderIdentity === this.config.identity) {
-        await this.store.update({ ...current, holderIdentity: "", leaseDurationSeconds: 1, renewTime: new Date(this.clock.now()).toISOString() });
+        await this.store.update({ ...current, holderIdentity: "", leaseDurationSeconds: 1, renewTime: new Date(this.clock.nowMs()).toISOString() });
       }
     } catch (err) {
       this.callbacks.onError?.(err);

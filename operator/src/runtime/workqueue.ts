@@ -2,7 +2,7 @@
 // queued twice, a key is reconciled by one worker at a time (an add while it runs marks it dirty and
 // it runs again after), failures back off exponentially per key, and `requeueAfter` schedules a
 // later run. Level-based: a key carries no event, the reconciler reads current state.
-import { systemClock, type Clock } from "./clock.ts";
+import { systemClock, type Clock } from "../../../common/clock.ts";
 
 export interface BackoffPolicy { baseMs: number; maxMs: number }
 
@@ -39,7 +39,7 @@ export class WorkQueue {
   /** Add after `ms`; an earlier pending delay for the key wins, a later one is replaced. */
   addAfter(key: string, ms: number): void {
     if (ms <= 0) return this.add(key);
-    const at = this.clock.now() + ms;
+    const at = this.clock.nowMs() + ms;
     const existing = this.delayed.get(key);
     if (existing && existing.at <= at) return;
     existing?.cancel();

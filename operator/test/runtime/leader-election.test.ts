@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock } from "../../src/runtime/clock.ts";
+import { ManualClock } from "../../../common/clock.ts";
 import { LeaderElector, nextEpoch, type LeaseRecord, type LeaseStore } from "../../src/runtime/leader-election.ts";
 
 /** One Lease with optimistic concurrency, as the API server keeps it. */

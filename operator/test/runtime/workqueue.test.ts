@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock } from "../../src/runtime/clock.ts";
+import { ManualClock } from "../../../common/clock.ts";
 import { WorkQueue } from "../../src/runtime/workqueue.ts";
 
 describe("WorkQueue", () => {
