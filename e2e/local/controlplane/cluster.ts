@@ -115,7 +115,8 @@ async function httpOk(url: string): Promise<boolean> {
 /** Is a complete proving ground running from this state dir? */
 async function isHealthy(stateDir: string): Promise<boolean> {
   const table = new ProcessTable(stateDir);
-  const info = readClusterInfo(stateDir);
+  let info: ClusterInfo | undefined;
+  try { info = readClusterInfo(stateDir); } catch { return false; } // unreadable: not a healthy ground
   if (!info || daemonsOf(info.nodesMode ?? "podrunner", info.nodes).some((d) => table.running(d) === undefined)) return false;
   try {
     const pki = pkiPaths(join(stateDir, "pki"));
@@ -337,8 +338,14 @@ async function stopProvingGround(opts: { stateDir?: string; log?: (line: string)
   const log = opts.log ?? ((line: string) => console.error(`[cluster:down] ${line}`));
   const stateDir = stateDirFrom(opts.stateDir);
   const table = new ProcessTable(stateDir);
-  // The network this proving ground was started with (cluster.json), else the one the environment names.
-  const recorded = readClusterInfo(stateDir)?.network;
+  // The network this proving ground was started with (cluster.json), else the one the environment names;
+  // an unreadable cluster.json (an older version's, a half-written one) must not stop the tear-down.
+  let recorded: ClusterInfo["network"] | undefined;
+  try {
+    recorded = readClusterInfo(stateDir)?.network;
+  } catch (err) {
+    log(`${(err as Error).message}; tearing down with the environment's network settings`);
+  }
   const net: PodNetwork = recorded?.netnsPrefix ? { ...podNetworkFromEnv(), ...recorded } : podNetworkFromEnv();
   const { readRealNodesInfo } = await import("../nodes/start.ts");
   const real = readRealNodesInfo(stateDir);
