@@ -3,6 +3,7 @@
 import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
 import { pdbMinAvailable } from "../resources/cluster-objects.ts";
+import { memberName } from "../resources/names.ts";
 import type { ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "./members.ts";
@@ -136,7 +137,7 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
 
 export function expectedMembers(spec: ResolvedSpec, cluster: string): string[] {
   const out: string[] = [];
-  for (let s = 0; s < spec.shards; s++) for (let i = 0; i <= spec.replicasPerShard; i++) out.push(`${cluster}-${s}-${i}`);
+  for (let s = 0; s < spec.shards; s++) for (let i = 0; i <= spec.replicasPerShard; i++) out.push(memberName(cluster, s, i));
   return out;
 }
 

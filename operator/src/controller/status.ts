@@ -134,8 +134,13 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   return status;
 }
 
+const PLAN_REASONS: Record<string, string> = {
+  bootstrap: "Bootstrapping", "scale-out": "ScalingOut", "scale-in": "ScalingIn", rebalance: "Rebalancing",
+  drain: "Draining", replace: "Replacing", failover: "FailingOver", switchover: "SwitchingOver",
+};
+
 function planReason(kind: string): string {
-  return kind.split("-").map((w) => w[0].toUpperCase() + w.slice(1)).join("") + (kind === "bootstrap" ? "ping" : "");
+  return PLAN_REASONS[kind] ?? "PlanRunning";
 }
 
 /** Equal statuses produce no write. */
