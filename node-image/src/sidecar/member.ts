@@ -504,7 +504,9 @@ export class Member {
       requireState(this.state, ["ONLINE", "MIGRATING", "STANDBY"], "LeaveCluster");
       if (this.state !== "ONLINE") this.transition("ONLINE", "LeaveCluster");
       const forgottenBy: string[] = [];
-      for (const n of this.snapshot.nodes.filter((x) => !x.myself && !x.failed && x.connected)) {
+      // Every peer not known to have failed, even one whose bus link is reconnecting this moment (a
+      // restarted engine): FORGET goes over a client connection of its own, not over the bus link.
+      for (const n of this.snapshot.nodes.filter((x) => !x.myself && !x.failed)) {
         const peer = this.engine.connectPeer(n.host, n.port);
         try {
           await peer.call("CLUSTER", "FORGET", me.id);
