@@ -25,7 +25,9 @@ export function judgeReadiness(s: ReadinessInput): Judgement {
     case "STANDBY":
       if (s.role !== "replica") return { ok: false, reason: "STANDBY but the engine is not a replica" };
       if (!s.linkUp || s.syncInProgress) return { ok: false, reason: "STANDBY but the replication link is down or syncing" };
-      return { ok: true, reason: "STANDBY with the replication link up" };
+      // A replica whose view of the slots is incomplete answers clients CLUSTERDOWN, not MOVED.
+      if (s.clusterState !== "ok") return { ok: false, reason: `STANDBY but cluster_state is ${s.clusterState || "unknown"}, not ok` };
+      return { ok: true, reason: "STANDBY with the replication link up, cluster_state ok" };
     default:
       return { ok: false, reason: `member is ${s.state}: it serves no role yet` };
   }

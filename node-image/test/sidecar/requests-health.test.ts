@@ -39,6 +39,7 @@ describe("readiness: only when the member serves its role", () => {
     ["STANDBY with link up", { state: "STANDBY", role: "replica", slotsOwned: 0, linkUp: true }, true, /link up/],
     ["STANDBY still syncing", { state: "STANDBY", role: "replica", linkUp: true, syncInProgress: true }, false, /down or syncing/],
     ["STANDBY with link down", { state: "STANDBY", role: "replica" }, false, /down or syncing/],
+    ["STANDBY that does not see the whole slot map", { state: "STANDBY", role: "replica", linkUp: true, clusterState: "fail" }, false, /cluster_state is fail/],
     ["ONLINE", { state: "ONLINE" }, false, /ONLINE/],
     ["RECOVERED", { state: "RECOVERED" }, false, /RECOVERED/],
   ];

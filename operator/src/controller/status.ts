@@ -75,7 +75,9 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const details = shardDetails(o);
   const servingShards = details.filter((d) => d.slots !== "").length;
   const slotsServed = o.members.filter((m) => m.status?.role === "PRIMARY" && m.podReady).reduce((n, m) => n + (m.status?.slotsOwned ?? 0), 0);
-  const available = slotsServed === 16384;
+  // Every engine must see the whole slot map too: one that does not yet answers clients CLUSTERDOWN.
+  const allAgree = o.members.filter((m) => m.pod && !m.terminating).every((m) => m.status?.clusterState === "ok");
+  const available = slotsServed === 16384 && allAgree;
   const running = input.plan?.phase === "Running";
 
   let phase: Phase;
@@ -97,7 +99,9 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const degradedMessage = blocked?.message ?? input.error ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : "");
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running ? "Bootstrapping" : "SlotsNotServed",
-      available ? `all 16384 slots are served by ready primaries (${servingShards} shards)` : `${slotsServed} of 16384 slots are served by ready primaries`, generation, previous?.conditions, nowIso),
+      available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`
+        : slotsServed === 16384 ? "every slot is served, but not every engine sees the whole slot map yet (cluster_state not ok)"
+        : `${slotsServed} of 16384 slots are served by ready primaries`, generation, previous?.conditions, nowIso),
     condition("Progressing", running, running ? planReason(input.plan!.plan.kind) : "Idle",
       running ? `plan ${input.plan!.plan.id} (${input.plan!.plan.kind}) is running` : action.kind === "idle" ? action.message : "no plan is running", generation, previous?.conditions, nowIso),
     condition("Degraded", degradedReason !== "", degradedReason || "AsExpected", degradedMessage || "every member is where it should be", generation, previous?.conditions, nowIso),

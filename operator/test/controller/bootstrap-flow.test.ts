@@ -120,4 +120,16 @@ describe("bootstrap, pass by pass", () => {
     sim.cluster.spec.replicasPerShard = 2;
     assert.deepEqual(decide(sim.observe(), stored, FINALIZER), { kind: "update-pdb", minAvailable: 8 });
   });
+
+  test("Available waits until every engine sees the whole slot map (one that does not answers CLUSTERDOWN)", async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
+    const { stored, status } = await reconcileUntilIdle(sim);
+    assert.equal(status.conditions?.find((c) => c.type === "Available")?.status, "True");
+    const standby = sim.members.engine("demo-1-1");
+    standby.status = { ...standby.status, clusterState: "fail" };
+    const after = computeStatus({ observation: sim.observe(99), action: { kind: "idle", message: "" }, plan: stored, topologyKeys: keys });
+    const available = after.conditions?.find((c) => c.type === "Available");
+    assert.equal(available?.status, "False");
+    assert.match(available?.message ?? "", /not every engine sees the whole slot map/);
+  });
 });
