@@ -249,7 +249,7 @@ async function main(): Promise<void> {
     await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], tinyManifest(tiny[0]));
     await waitForCluster(kube, NS, tiny[0], `MdbCluster ${tiny[0]} Ready`, isReady, READY_TIMEOUT_MS);
     const rssOneTiny = await leaderRssMiB(kube, ground);
-    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], tiny.slice(1).map(tinyManifest).join("---\n"));
+    if (tiny.length > 1) await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], tiny.slice(1).map(tinyManifest).join("---\n"));
     for (const n of tiny) await waitForCluster(kube, NS, n, `MdbCluster ${n} Ready`, isReady, READY_TIMEOUT_MS);
     const rssTenTiny = await leaderRssMiB(kube, ground);
     log(`leader RSS: ${rssOneTiny} MiB with 1 tiny cluster, ${rssTenTiny} MiB with ${TINY_CLUSTERS}`);

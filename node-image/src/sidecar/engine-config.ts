@@ -48,15 +48,21 @@ export function parseIpv4(env: Env, name: string, what: string): string {
   return ip;
 }
 
+/** The spec's cluster-node-timeout; both containers read it (the sidecar runs a shorter one while a cluster forms). */
+export function parseNodeTimeoutMs(env: Env): number {
+  const text = (env.MDB_NODE_TIMEOUT_MS ?? "5000").trim();
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 600_000) {
+    throw new SettingsError("MDB_NODE_TIMEOUT_MS", `"${text}" must be an integer number of milliseconds in 100..600000`);
+  }
+  return ms;
+}
+
 export function parseEngineSettings(env: Env): EngineSettings {
   const podIp = parseIpv4(env, "MDB_POD_IP", "the pod IP the engine binds and announces; set it from status.podIP");
   const announceHostname = (env.MDB_ANNOUNCE_HOSTNAME ?? "").trim().toLowerCase();
   if (announceHostname && !hostname.test(announceHostname)) throw new SettingsError("MDB_ANNOUNCE_HOSTNAME", `"${announceHostname}" is not a DNS name`);
-  const nodeTimeoutText = (env.MDB_NODE_TIMEOUT_MS ?? "5000").trim();
-  const nodeTimeoutMs = Number(nodeTimeoutText);
-  if (!Number.isInteger(nodeTimeoutMs) || nodeTimeoutMs < 100 || nodeTimeoutMs > 600_000) {
-    throw new SettingsError("MDB_NODE_TIMEOUT_MS", `"${nodeTimeoutText}" must be an integer number of milliseconds in 100..600000`);
-  }
+  const nodeTimeoutMs = parseNodeTimeoutMs(env);
   const maxMemory = (env.MDB_MAXMEMORY ?? "0").trim();
   if (!memorySize.test(maxMemory)) throw new SettingsError("MDB_MAXMEMORY", `"${maxMemory}" is not a size (e.g. 1073741824, 512mb, 1gb)`);
   const maxMemoryPolicy = (env.MDB_MAXMEMORY_POLICY ?? "noeviction").trim();

@@ -20,6 +20,7 @@ import { checkTransition, InvalidTransitionError, reconciledState, requireState,
 import { readMemberState, stateFilePath, writeMemberState, type PersistedMemberState } from "./state-store.ts";
 import type { SidecarSettings } from "./settings.ts";
 import { sleep } from "../../../common/wait.ts";
+import { NodeTimeoutKeeper } from "./node-timeout.ts";
 
 export interface Logger { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void }
 
@@ -64,6 +65,7 @@ export class Member {
   private readonly fence: FenceTokens;
   private readonly listeners = new Set<(s: MemberStatus) => void>();
   private readonly statePath: string;
+  private readonly nodeTimeout: NodeTimeoutKeeper | undefined;
   readonly engine: EngineDriver;
 
   constructor(readonly settings: SidecarSettings, private readonly log: Logger = consoleLogger, private readonly clock: Clock = systemClock) {
@@ -71,6 +73,7 @@ export class Member {
     this.statePath = stateFilePath(settings.dataDir);
     this.persisted = readMemberState(this.statePath);
     this.engine = new EngineDriver(settings.podIp, settings.enginePort, settings.enginePassword);
+    this.nodeTimeout = settings.nodeTimeoutMs === undefined ? undefined : new NodeTimeoutKeeper(this.engine, settings.nodeTimeoutMs, log);
     this.status = buildStatus(this.state, this.snapshot, null, "");
   }
 
@@ -120,6 +123,7 @@ export class Member {
         const next = reconciledState(this.state, observationOf(snapshot), this.migration !== undefined);
         if (next) this.setState(next, `engine now ${engineRole(snapshot)} with ${observationOf(snapshot).slotsOwned} slots`);
       }
+      await this.nodeTimeout?.keep(snapshot).catch((err: unknown) => this.log.warn("cannot set the engine's cluster-node-timeout", { error: (err as Error).message }));
       if (snapshot.nodeId && (this.state === "ONLINE" || this.state === "RECOVERED") && this.persisted?.engineNodeId !== snapshot.nodeId) {
         this.persist("engine node id changed while holding no data");
       } else if (this.persisted && this.persisted.engineHadKeys !== observationOf(snapshot).keys > 0) {

@@ -1,5 +1,5 @@
 // The sidecar's settings from its environment (pure: env and a file reader are passed in).
-import { parseIpv4, parsePort, SettingsError, validatePassword } from "./engine-config.ts";
+import { parseIpv4, parseNodeTimeoutMs, parsePort, SettingsError, validatePassword } from "./engine-config.ts";
 
 export interface SidecarSettings {
   podIp: string;
@@ -14,6 +14,12 @@ export interface SidecarSettings {
   observeIntervalMs: number;
   livenessStaleMs: number;
   fenceTokenTtlMs: number;
+  /**
+   * The spec's cluster-node-timeout (MDB_NODE_TIMEOUT_MS, as the engine container has it): the engine
+   * runs a shorter one while its cluster forms and gets this one back once ok (node-timeout.ts).
+   * Unset: the sidecar leaves the engine's timeout alone.
+   */
+  nodeTimeoutMs: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,5 +81,6 @@ export function parseSidecarSettings(env: Env, readFile: ReadFile): SidecarSetti
     observeIntervalMs: positiveInt(env, "MDB_OBSERVE_INTERVAL_MS", 250, 50, 5000),
     livenessStaleMs: positiveInt(env, "MDB_LIVENESS_STALE_MS", 15_000, 1000, 600_000),
     fenceTokenTtlMs: positiveInt(env, "MDB_FENCE_TOKEN_TTL_MS", 300_000, 1000, 3_600_000),
+    nodeTimeoutMs: env.MDB_NODE_TIMEOUT_MS?.trim() ? parseNodeTimeoutMs(env) : undefined,
   };
 }

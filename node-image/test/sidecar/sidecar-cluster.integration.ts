@@ -21,6 +21,7 @@ const TOKEN = "sidecar-it-token-".padEnd(48, "k");
 const PORT = 6379;
 const KEYS = 50_000;
 const VALUE_BYTES = 100;
+const NODE_TIMEOUT_MS = 3000;
 
 let engines: Engines;
 let sidecars: SidecarProcess[];
@@ -28,6 +29,15 @@ let m: GrpcSidecarClient[];
 
 const addr = (i: number) => ({ host: `127.0.3.${i + 1}`, port: PORT });
 const nodeIds: string[] = [];
+
+async function engineNodeTimeout(i: number): Promise<number> {
+  const r = engines.engines[i].connect();
+  try {
+    return Number(((await r.call("CONFIG", "GET", "cluster-node-timeout")) as string[])[1]);
+  } finally {
+    r.disconnect();
+  }
+}
 
 async function statusOf(i: number): Promise<MemberStatus> {
   return m[i].status();
@@ -133,8 +143,9 @@ function startTraffic(prefix: string) {
 
 describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
   before(async () => {
-    engines = await startEngines({ count: 7, ipBase: "127.0.3", port: PORT, password: PASSWORD, nodeTimeoutMs: 3000 });
-    sidecars = engines.engines.map((engine) => new SidecarProcess({ engine, password: PASSWORD, token: TOKEN }));
+    engines = await startEngines({ count: 7, ipBase: "127.0.3", port: PORT, password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS });
+    // As in a pod: the sidecar knows the spec's node timeout the engine was started with.
+    sidecars = engines.engines.map((engine) => new SidecarProcess({ engine, password: PASSWORD, token: TOKEN, extraEnv: { MDB_NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) } }));
     await Promise.all(sidecars.map((s) => s.start()));
     m = sidecars.map((s) => s.client());
   });
@@ -154,6 +165,7 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
       nodeIds[i] = s.nodeId;
       assert.equal((await sidecars[i].probe("/readyz")).status, 503);
       assert.equal((await sidecars[i].probe("/livez")).status, 200);
+      assert.equal(await engineNodeTimeout(i), 1000, `m${i}: an engine that knows no slot owner runs the 1 s formation timeout, not the spec's ${NODE_TIMEOUT_MS} ms`);
     }
   });
 
@@ -168,6 +180,10 @@ describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
     }
     for (let i = 0; i < 3; i++) await waitForMember(i, "ACTIVE and ready", (s) => s.state === "ACTIVE" && s.ready && s.clusterState === "ok");
     assert.equal((await sidecars[0].probe("/readyz")).status, 200);
+    for (let i = 0; i < 3; i++) {
+      await waitFor(async () => (await engineNodeTimeout(i)) === NODE_TIMEOUT_MS, { timeoutMs: 5000, intervalMs: 100, what: `m${i}: the spec's node timeout back once cluster_state is ok` });
+    }
+    assert.equal(await engineNodeTimeout(3), 1000, "m3 (not met yet) still forms");
     await clusterCheck(0);
   });
 

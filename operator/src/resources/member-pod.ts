@@ -38,6 +38,8 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     { name: "MDB_DATA_DIR", value: "/data" },
     { name: "MDB_ENGINE_PORT", value: String(ENGINE_PORT) },
     { name: "MDB_PASSWORD_FILE", value: `${PASSWORD_DIR}/password` },
+    // The engine runs with it; the sidecar puts it back after a forming cluster's shorter one.
+    { name: "MDB_NODE_TIMEOUT_MS", value: String(spec.engine.nodeTimeoutMs) },
   ];
   const mounts = [
     { name: "data", mountPath: "/data" },
@@ -51,7 +53,6 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     env: [
       ...common,
       { name: "MDB_ANNOUNCE_HOSTNAME", value: announce },
-      { name: "MDB_NODE_TIMEOUT_MS", value: String(spec.engine.nodeTimeoutMs) },
       { name: "MDB_MAXMEMORY", value: spec.engine.maxMemory },
       { name: "MDB_MAXMEMORY_POLICY", value: spec.engine.maxMemoryPolicy },
       { name: "MDB_APPENDONLY", value: spec.engine.appendOnly ? "yes" : "no" },

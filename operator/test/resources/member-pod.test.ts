@@ -37,12 +37,14 @@ describe("member pod", () => {
   });
 
   test("resources from the spec; engine settings and a stable announced name in the environment", () => {
-    const [engine] = pod({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } }, engine: { maxMemory: "1gb", nodeTimeoutMs: 2000 } }).spec!.containers;
+    const [engine, sidecar] = pod({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } }, engine: { maxMemory: "1gb", nodeTimeoutMs: 2000 } }).spec!.containers;
     assert.deepEqual(engine.resources, { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } });
     const env = Object.fromEntries(engine.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
     assert.equal(env.MDB_MAXMEMORY, "1gb");
     assert.equal(env.MDB_NODE_TIMEOUT_MS, "2000");
     assert.equal(env.MDB_ANNOUNCE_HOSTNAME, "demo-1-0.demo-members.ns.svc");
+    const sidecarEnv = Object.fromEntries(sidecar.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    assert.equal(sidecarEnv.MDB_NODE_TIMEOUT_MS, "2000", "the sidecar puts the spec's timeout back after a forming cluster's shorter one");
   });
 
   test("data on an emptyDir without persistence, on the member's claim with it", () => {
