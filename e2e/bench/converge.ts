@@ -90,6 +90,8 @@ interface OperatorRun {
   firstSidecarMs: number;
   placement: Placement;
   image: string;
+  /** CPU seconds both operator replicas used from apply to Ready (proving ground only). */
+  operatorCpuSeconds?: number;
 }
 
 /** apply → Ready, with the time each phase was first seen complete. */
@@ -192,6 +194,32 @@ function treeRssKiB(pid: number): { totalKiB: number; largestKiB: number; pids: 
   return { totalKiB: sizes.reduce((a, b) => a + b, 0), largestKiB: Math.max(...sizes), pids: all.length };
 }
 
+/** CPU seconds (user + system) a process tree has used so far, from /proc/PID/stat (clock ticks of 10 ms). */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  const walk = (p: number) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) walk(Number(c));
+      }
+    } catch { /* exited */ }
+  };
+  walk(pid);
+  return ticks / 100;
+}
+
+/** The pids of both operator pods' containers, through the pod runner (none off the proving ground). */
+async function operatorPids(ground: Ground): Promise<number[]> {
+  if (!ground.stateDir) return [];
+  const reply = await sendControl(ground.stateDir, { action: "status" });
+  const pods = (reply.data as { pods: { pod: string; containers: { name: string; pid?: number }[] }[] }).pods.filter((p) => p.pod.startsWith(`${OPERATOR.namespace}/`));
+  return pods.flatMap((p) => p.containers.filter((c) => c.name === "operator" && c.pid).map((c) => c.pid!));
+}
+
+const operatorCpuSeconds = (pids: number[]) => pids.reduce((sum, pid) => sum + treeCpuSeconds(pid), 0);
+
 /** The leader operator pod's resident memory (MiB, process tree), median of 5 samples 500 ms apart. */
 async function leaderRssMiB(kube: Kube, ground: Ground): Promise<number | null> {
   if (!ground.stateDir) return null; // not a proving ground: no local process to read
@@ -233,9 +261,12 @@ async function main(): Promise<void> {
     const floor: number[] = [];
     let rssOne: number | null = null;
     for (let i = 0; i < RUNS; i++) {
+      const pids = await operatorPids(ground);
+      const cpuBefore = operatorCpuSeconds(pids);
       const run = await runOperator(kube, `conv-${i}`);
+      run.operatorCpuSeconds = round(operatorCpuSeconds(pids) - cpuBefore);
       ours.push(run);
-      log(`ours #${i + 1}: Ready in ${round(run.ms / 1000)} s; phases (ms since apply): ${PHASES.map((p) => `${p} ${run.phasesMs[p]}`).join(", ")}; first sidecar answered ${run.firstSidecarMs}`);
+      log(`ours #${i + 1}: Ready in ${round(run.ms / 1000)} s; phases (ms since apply): ${PHASES.map((p) => `${p} ${run.phasesMs[p]}`).join(", ")}; first sidecar answered ${run.firstSidecarMs}; operator CPU ${run.operatorCpuSeconds} s (both replicas)`);
       if (i === RUNS - 1) rssOne = await leaderRssMiB(kube, ground);
       await deleteCluster(kube, `conv-${i}`);
       const ms = await runFloor(kube, `floor-${i}`, run.image, run.placement);
@@ -271,7 +302,7 @@ async function main(): Promise<void> {
       bench: "converge",
       shape: SHAPE, runs: RUNS,
       ours: { readySeconds: round(oursMs / 1000, 3), runsSeconds: ours.map((r) => round(r.ms / 1000, 3)), phasesMsSinceApply: phases,
-        firstSidecarAnsweredMs: median(ours.map((r) => r.firstSidecarMs)) },
+        firstSidecarAnsweredMs: median(ours.map((r) => r.firstSidecarMs)), operatorCpuSeconds: ground.stateDir ? median(ours.map((r) => r.operatorCpuSeconds ?? 0)) : null },
       baseline: { what: "same member pods created directly: Running, containers started, sidecar /livez 200", startedSeconds: round(floorMs / 1000, 3), runsSeconds: floor.map((ms) => round(ms / 1000, 3)) },
       ratio, units: "s", target: { ratio: 1.5 },
       operatorRssMiB: { measured: "VmRSS of the leader operator pod's process tree (pod runner pid)", noCluster: rssIdle, oneCluster3x1: rssOne,

@@ -11,6 +11,7 @@ import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarPool } from "../sidecar/pool.ts";
+import type { PlannedStep } from "../planner/index.ts";
 import { decide, type Action } from "./decide.ts";
 import { observe, type Caches } from "./observe.ts";
 import { isResolved, type Observation } from "./observation.ts";
@@ -43,8 +44,24 @@ export class Reconciler {
   /** key → the resourceVersion our last write replaced: while the cache still shows it, it is stale. */
   private readonly wroteOver = new Map<string, string>();
   private readonly inFlight = new StepsInFlight();
+  /** key → ends the running pass's wait for its steps (see memberReported). */
+  private readonly newsFor = new Map<string, () => void>();
 
   constructor(private readonly d: ReconcilerDeps) {}
+
+  /** A member of cluster `key` reported something new (its sidecar's status stream). */
+  memberReported(key: string): void {
+    this.newsFor.get(key)?.();
+  }
+
+  private async runSteps(key: string, stored: StoredPlan, steps: readonly PlannedStep[], o: Observation): Promise<StoredPlan> {
+    const news = new Promise<void>((resolve) => this.newsFor.set(key, resolve));
+    try {
+      return await runPlanSteps(stored, steps, this.context(o), { inFlight: this.inFlight, budgetMs: PASS_BUDGET_MS, news, onSettled: () => this.d.requeue(key) });
+    } finally {
+      this.newsFor.delete(key);
+    }
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split("/");
@@ -93,7 +110,7 @@ export class Reconciler {
           requeueAfterMs = 0;
           break;
         case "run-steps":
-          stored = await runPlanSteps(stored!, action.steps, this.context(o), { inFlight: this.inFlight, budgetMs: PASS_BUDGET_MS, onSettled: () => this.d.requeue(key) });
+          stored = await this.runSteps(key, stored!, action.steps, o);
           requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
           break;
         case "finish-plan":

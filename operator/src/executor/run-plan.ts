@@ -3,7 +3,8 @@
 //
 // A pass waits for its steps only up to a budget: a slow step (a standby's full sync, a join that
 // waits for a handshake) keeps running in the background, is not started twice, and its result is
-// taken by a later pass — so one slow member never holds back the others or the status.
+// taken by a later pass — so one slow member never holds back the others or the status. A member's new
+// report (its engine came up, say) ends the wait at once: the next pass acts on it.
 import { sleep } from "../../../common/wait.ts";
 import { toObservedCluster } from "../controller/members.ts";
 import type { StoredPlan } from "../controller/plan-status.ts";
@@ -59,6 +60,8 @@ export interface PassOptions {
   inFlight: StepsInFlight;
   /** How long a pass waits for its steps; undefined waits for all (tests). */
   budgetMs?: number;
+  /** Resolves when a member reports something new: the pass stops waiting, so the next one acts on it. */
+  news?: Promise<void>;
   /** Called when a step that outlived its pass ends, so the cluster is reconciled again. */
   onSettled: () => void;
 }
@@ -67,7 +70,7 @@ export async function runPlanSteps(stored: StoredPlan, group: readonly PlannedSt
   const keyOf = (s: PlannedStep) => `${ctx.observation.key}|${stored.plan.id}|${s.id}`;
   const started = group.map((step) => pass.inFlight.start(keyOf(step), () => advanceStep(step, ctx, stored.plan.steps)));
   const all = Promise.all(started);
-  await (pass.budgetMs === undefined ? all : Promise.race([all, sleep(pass.budgetMs)]));
+  await (pass.budgetMs === undefined ? all : Promise.race([all, sleep(pass.budgetMs), ...(pass.news ? [pass.news] : [])]));
   for (const step of group) pass.inFlight.notifyWhenDone(keyOf(step), pass.onSettled);
   const observed = toObservedCluster(ctx.observation.members, stored.plan, ctx.spec.shards * (ctx.spec.replicasPerShard + 1));
   const inGroup = new Set(group.map((s) => s.id));

@@ -76,7 +76,10 @@ export class Manager {
 
     this.pool = new SidecarPool(
       (e) => new GrpcSidecarClient({ address: e.address, bearerToken: e.token, callTimeoutMs: 30_000, leadership: () => this.leadership }),
-      (key) => this.queue.add(key),
+      (key) => {
+        this.queue.add(key);
+        this.reconciler.memberReported(key);
+      },
       log,
     );
     this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, defaultImage: config.memberImage, resyncMs: config.resyncMs });

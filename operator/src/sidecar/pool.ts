@@ -40,7 +40,8 @@ export class SidecarPool {
     private readonly factory: ClientFactory,
     private readonly onChange: (clusterKey: string, member: string) => void,
     private readonly log: Logger,
-    private readonly retryMs = 500,
+    /** Pause before a failed stream is opened again; the channel's own reconnect back-off (0.1–0.5 s) paces the connection. */
+    private readonly retryMs = 200,
     private readonly now: () => number = Date.now,
   ) {}
 

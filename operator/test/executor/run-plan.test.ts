@@ -63,4 +63,36 @@ describe("a pass with a budget", () => {
     for (let i = 0; i < 6 && (await pass()) === "run-steps"; i++);
     assert.equal(decide(sim.observe(), stored, FINALIZER).kind, "finish-plan");
   });
+
+  test("a member's new report ends the pass's wait at once (the next pass acts on it)", { timeout: 10_000 }, async () => {
+    const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 0 }), gridNodes(["a", "b"]));
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(sim.observe()));
+    const start = decide(sim.observe(), undefined, FINALIZER);
+    let stored: StoredPlan = { plan: start.kind === "start-plan" ? start.plan : (undefined as never), phase: "Running" };
+    const inFlight = new StepsInFlight();
+    const hang = new Promise<never>(() => undefined);
+    const hangingCtx = (o: ReturnType<SimulatedCluster["observe"]>) => {
+      const ctx = sim.context(o);
+      return { ...ctx, sidecar: (m: string) => {
+        const c = ctx.sidecar(m);
+        return c && m === "demo-1-0" ? { ...c, join: async () => hang } : c;
+      } };
+    };
+    const pass = async (news?: Promise<void>) => {
+      const a = decide(sim.observe(), stored, FINALIZER);
+      assert.equal(a.kind, "run-steps");
+      if (a.kind === "run-steps") stored = await runPlanSteps(stored, a.steps, hangingCtx(sim.observe()), { inFlight, budgetMs: 60_000, news, onSettled: () => undefined });
+    };
+    await pass(Promise.resolve()); // creates both pods
+    let report!: () => void;
+    const news = new Promise<void>((r) => (report = r));
+    let ended = false;
+    const running = pass(news).then(() => { ended = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(ended, false, "waits for its steps (a 60 s budget) while nothing new is reported");
+    report();
+    await running;
+    assert.equal(ended, true, "a new report ends the wait long before the budget");
+    assert.equal(stored.plan.steps.find((s) => s.id === "place-member/demo-1-0")!.state, "running");
+  });
 });
