@@ -14,7 +14,7 @@ export interface MdbClusterSpecEngine {
   maxMemory?: string;
   /** What the engine does at maxMemory; noeviction refuses writes instead of dropping keys. Default: "noeviction". */
   maxMemoryPolicy?: "noeviction" | "allkeys-lru" | "allkeys-lfu" | "allkeys-random" | "volatile-lru" | "volatile-lfu" | "volatile-random" | "volatile-ttl";
-  /** The engine's cluster-node-timeout in milliseconds (how long before peers consider a member failed). Default: 5000. */
+  /** The engine's cluster-node-timeout in milliseconds (how long before peers consider a member failed). While the cluster forms (the engine knows no slot owner yet) it runs with at most 1000 ms, so a new cluster does not wait out the whole timeout; this value applies from its first cluster_state ok. Default: 5000. */
   nodeTimeoutMs?: number;
   /** Write an append-only file so a restarted member keeps its data (needs persistence to survive a new pod). Default: true. */
   appendOnly?: boolean;
