@@ -1,13 +1,12 @@
 // The real nodes' agent (started by cluster:up with MDB_NODES=real): answers cluster:fault requests on
 // the same control socket and protocol as the pod runner (<state>/podrunner.sock), and provisions
 // local-directory PersistentVolumes for the default StorageClass, as the pod runner does.
-import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api, KubeConfig, makeInformer, StorageV1Api, type V1PersistentVolume, type V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { ProcessTable } from "../controlplane/processes.ts";
-import { controlSocketPath, parseControlRequest, type ControlReply } from "../podrunner/control.ts";
+import { controlSocketPath, serveControl } from "../podrunner/control.ts";
 import { LocalProvisioner } from "../podrunner/storage.ts";
 import { RealNodeFaults } from "./faults.ts";
 import { readRealNodesInfo } from "./start.ts";
@@ -43,24 +42,7 @@ async function main(): Promise<void> {
   }
 
   const socket = controlSocketPath(stateDir);
-  if (existsSync(socket)) rmSync(socket);
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const reply = (r: ControlReply) => {
-        res.writeHead(r.ok ? 200 : 400, { "content-type": "application/json" });
-        res.end(JSON.stringify(r));
-      };
-      (async () => {
-        if (req.method !== "POST" || req.url !== "/control") throw new Error("POST /control only");
-        const request = parseControlRequest(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"));
-        log(`control: ${JSON.stringify(request)}`);
-        return faults.handle(request);
-      })().then(reply, (e: Error) => reply({ ok: false, message: e.message }));
-    });
-  });
-  await new Promise<void>((ok, fail) => { server.once("error", fail); server.listen(socket, () => ok()); });
+  const server = await serveControl(stateDir, (req) => faults.handle(req), log);
   log(`node agent ready: ${info.nodes.length} real nodes, control socket ${socket}`);
   const stop = () => {
     server.close();

@@ -1,6 +1,7 @@
 // The pod runner's control channel: HTTP over the unix socket <state>/podrunner.sock. Tests and
 // `npm run cluster:fault` use sendControl; the runner answers with handleControl's reply.
-import { request as httpRequest } from "node:http";
+import { existsSync, rmSync } from "node:fs";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import { join } from "node:path";
 
 export type ControlRequest =
@@ -50,6 +51,34 @@ export function parseControlRequest(body: unknown): ControlRequest {
     default:
       throw new Error(`control request: unknown action ${JSON.stringify(r.action)}; expected kill, stop-node, start-node, partition, heal or status`);
   }
+}
+
+/**
+ * Serves the control socket of `stateDir` (the pod runner's, or the real-node agent's in its place):
+ * each request is checked by parseControlRequest, logged and passed to `handle`; a refusal or a failure
+ * is a 400 with the message.
+ */
+export async function serveControl(stateDir: string, handle: (req: ControlRequest) => Promise<ControlReply>, log: (line: string) => void): Promise<Server> {
+  const socket = controlSocketPath(stateDir);
+  if (existsSync(socket)) rmSync(socket);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const reply = (r: ControlReply) => {
+        res.writeHead(r.ok ? 200 : 400, { "content-type": "application/json" });
+        res.end(JSON.stringify(r));
+      };
+      (async () => {
+        if (req.method !== "POST" || req.url !== "/control") throw new Error("POST /control only");
+        const request = parseControlRequest(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"));
+        log(`control: ${JSON.stringify(request)}`);
+        return handle(request);
+      })().then(reply, (e: Error) => reply({ ok: false, message: e.message }));
+    });
+  });
+  await new Promise<void>((ok, fail) => { server.once("error", fail); server.listen(socket, () => ok()); });
+  return server;
 }
 
 /** Sends one request to the running pod runner; throws with the runner's message when it refuses. */

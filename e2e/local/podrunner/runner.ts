@@ -1,15 +1,15 @@
 // The pod runner: the proving ground's kubelet for every node in cluster.json. Watches pods bound to
 // its nodes and runs one PodWorker per pod; keeps the Nodes alive; provisions local volumes; answers
 // fault-injection requests on <state>/podrunner.sock.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import type { Server } from "node:http";
 import { join } from "node:path";
 import {
   CoordinationV1Api, CoreV1Api, KubeConfig, makeInformer, StorageV1Api,
   type Informer, type ObjectCache, type V1PersistentVolume, type V1PersistentVolumeClaim, type V1Pod, type KubernetesObject,
 } from "@kubernetes/client-node";
 import type { ClusterInfo } from "../cluster-info.ts";
-import { controlSocketPath, parseControlRequest, splitPodRef, type ControlReply, type ControlRequest } from "./control.ts";
+import { controlSocketPath, serveControl, splitPodRef, type ControlReply, type ControlRequest } from "./control.ts";
 import { parseImageMap, type ImageMap } from "./images.ts";
 import { IpAllocator, parsePodRange } from "./ipam.ts";
 import { MountpointTracker } from "./mountpoints.ts";
@@ -233,29 +233,8 @@ export class PodRunner {
     }
   }
 
-  private listen(): Promise<void> {
-    const socket = controlSocketPath(this.cluster.stateDir);
-    if (existsSync(socket)) rmSync(socket);
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const reply = (r: ControlReply) => {
-          res.writeHead(r.ok ? 200 : 400, { "content-type": "application/json" });
-          res.end(JSON.stringify(r));
-        };
-        (async () => {
-          if (req.method !== "POST" || req.url !== "/control") throw new Error("POST /control only");
-          const request = parseControlRequest(JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"));
-          this.opts.log(`control: ${JSON.stringify(request)}`);
-          return this.handle(request);
-        })().then(reply, (e: Error) => reply({ ok: false, message: e.message }));
-      });
-    });
-    return new Promise((resolve, reject) => {
-      this.server!.once("error", reject);
-      this.server!.listen(socket, () => resolve());
-    });
+  private async listen(): Promise<void> {
+    this.server = await serveControl(this.cluster.stateDir, (req) => this.handle(req), this.opts.log);
   }
 
   /** Stops every container (grace capped at `maxGraceMs`), removes sandboxes and mount points. */
