@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1ContainerState, type V1ContainerStatus, type V1LifecycleHandler, type V1Pod, type V1Probe } from "@kubernetes/client-node";
 import { ContainerConfigError, expandArgv, referencedObjects, resolveContainerEnv, serviceEnv, type PodRuntimeFacts } from "./env.ts";
 import { renderHostsFile, podHostname, type HostsPeer } from "./hosts.ts";
@@ -16,9 +16,10 @@ import { initialProbeState, observeProbe, probeSettings, type HookKind, type Pro
 import { nextConsecutiveExits, restartDelayMs, restartPolicyOf, shouldRestart, terminatedState, type BackoffSettings, type RestartPolicy } from "./restarts.ts";
 import { createSandbox, removeSandbox, setPartitioned, type SandboxStore } from "./sandbox.ts";
 import { computePodStatus, statusFingerprint, statusPatch, waiting, type ContainerView, type PodView } from "./status.ts";
-import { containerMounts, launchScript, podDir, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir, type MountSpec } from "./volumes.ts";
+import { containerMounts, launchScript, podDir, type MountSpec } from "./volumes.ts";
 import type { MountpointTracker } from "./mountpoints.ts";
 import type { EventRecorder, EventType } from "./events.ts";
+import { PodSources } from "./pod-sources.ts";
 
 export interface RunnerContext {
   stateDir: string;
@@ -106,7 +107,7 @@ export class PodWorker {
   private statusWriting = false;
   private statusDirty = false;
   private lastStatusJson = "";
-  private tokens = new Map<string, { token: string; renewAt: number }>();
+  private readonly sources: PodSources;
   private hostsFile: string;
   private volumesReady = false;
   /** Resolves when the worker is finished (pod deleted or abandoned). */
@@ -128,6 +129,7 @@ export class PodWorker {
     this.init = (pod.spec?.initContainers ?? []).map((c) => new ContainerRun(c, true, prior(c.name, pod.status?.initContainerStatuses)));
     this.containers = (pod.spec?.containers ?? []).map((c) => new ContainerRun(c, false, prior(c.name, pod.status?.containerStatuses)));
     this.hostsFile = join(podDir(ctx.stateDir, this.uid), "etc-hosts");
+    this.sources = new PodSources(ctx.core, ctx.caFile, pod);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
   }
 
@@ -187,10 +189,10 @@ export class PodWorker {
         this.ctx.log(`pod ${this.key}: sandbox ${this.sandbox.netns} ip ${ip} on node ${this.nodeName}`);
       }
       if (!this.volumesReady) {
-        await this.materializeVolumes();
+        await this.sources.materializeVolumes(this.pod, this.ctx.stateDir, this.facts());
         this.volumesReady = true;
         this.refreshTimer = setInterval(() => {
-          this.materializeVolumes().catch((e: Error) => this.ctx.log(`pod ${this.key}: volume refresh failed: ${e.message}`));
+          this.sources.materializeVolumes(this.pod, this.ctx.stateDir, this.facts()).catch((e: Error) => this.ctx.log(`pod ${this.key}: volume refresh failed: ${e.message}`));
         }, VOLUME_REFRESH_MS);
       }
     } catch (e) {
@@ -233,83 +235,6 @@ export class PodWorker {
     return { podIP: this.podIP ?? "", hostIP: this.ctx.hostIP, nodeAllocatable: this.ctx.nodeAllocatable(this.nodeName) };
   }
 
-  private async fetchData(kind: "secret" | "configMap", names: string[]): Promise<Map<string, Record<string, Buffer> | undefined>> {
-    const out = new Map<string, Record<string, Buffer> | undefined>();
-    await Promise.all(names.map(async (name) => {
-      try {
-        if (kind === "secret") {
-          const s = await this.ctx.core.readNamespacedSecret({ name, namespace: this.namespace });
-          out.set(name, Object.fromEntries([
-            ...Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")] as const),
-            ...Object.entries(s.stringData ?? {}).map(([k, v]) => [k, Buffer.from(v)] as const),
-          ]));
-        } else {
-          const c = await this.ctx.core.readNamespacedConfigMap({ name, namespace: this.namespace });
-          out.set(name, Object.fromEntries([
-            ...Object.entries(c.data ?? {}).map(([k, v]) => [k, Buffer.from(v)] as const),
-            ...Object.entries(c.binaryData ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")] as const),
-          ]));
-        }
-      } catch (e) {
-        if (!isApiStatus(e, 404)) throw e;
-        if (kind === "configMap" && name === "kube-root-ca.crt") {
-          // Published by kube-controller-manager; until it is, the cluster CA is the same bundle.
-          out.set(name, { "ca.crt": readFileSync(this.ctx.caFile) });
-        } else out.set(name, undefined);
-      }
-    }));
-    return out;
-  }
-
-  private async tokenFor(audience: string, expirationSeconds: number): Promise<string> {
-    const key = `${audience}|${expirationSeconds}`;
-    const cached = this.tokens.get(key);
-    if (cached && Date.now() < cached.renewAt) return cached.token;
-    const sa = this.pod.spec?.serviceAccountName || "default";
-    const res = await this.ctx.core.createNamespacedServiceAccountToken({
-      name: sa, namespace: this.namespace,
-      body: { spec: { audiences: audience ? [audience] : [], expirationSeconds,
-        boundObjectRef: { apiVersion: "v1", kind: "Pod", name: this.name, uid: this.uid } } },
-    });
-    const token = res.status?.token;
-    if (!token) throw new Error(`TokenRequest for serviceaccount ${this.namespace}/${sa} returned no token`);
-    // The kubelet refreshes at 80% of the token's lifetime.
-    this.tokens.set(key, { token, renewAt: Date.now() + expirationSeconds * 800 });
-    return token;
-  }
-
-  /** Writes Secret/ConfigMap/projected/downwardAPI files and creates directory volumes. Idempotent. */
-  private async materializeVolumes(): Promise<void> {
-    const objects = volumeObjects(this.pod);
-    const [secrets, configMaps] = await Promise.all([this.fetchData("secret", objects.secrets), this.fetchData("configMap", objects.configMaps)]);
-    const tokens = new Map<string, string>();
-    for (const r of tokenRequestsOf(this.pod)) tokens.set(`${r.audience}|${r.expirationSeconds}`, await this.tokenFor(r.audience, r.expirationSeconds));
-    const lookups = {
-      secret: (n: string) => secrets.get(n),
-      configMap: (n: string) => configMaps.get(n),
-      token: (a: string, s: number) => tokens.get(`${a}|${s}`),
-    };
-    for (const volume of this.pod.spec?.volumes ?? []) {
-      const dir = volumeSourceDir(volume, this.pod, this.ctx.stateDir);
-      const kind = volumeKind(volume);
-      if (kind === "hostPath") {
-        if (volume.hostPath!.type === "DirectoryOrCreate") mkdirSync(dir, { recursive: true });
-        continue;
-      }
-      mkdirSync(dir, { recursive: true });
-      for (const file of volumeFiles(volume, this.pod, lookups, this.facts(), this.pod.spec?.containers ?? [])) {
-        const target = join(dir, file.path);
-        mkdirSync(dirname(target), { recursive: true });
-        const content = typeof file.content === "string" ? Buffer.from(file.content) : file.content;
-        if (existsSync(target) && readFileSync(target).equals(content)) continue;
-        // Replace atomically so a reader never sees half a file (the directory, not the file, is mounted).
-        const tmp = `${target}.tmp-${process.pid}`;
-        writeFileSync(tmp, content, { mode: file.mode });
-        renameSync(tmp, target);
-      }
-    }
-  }
-
   writeHostsFile(): void {
     const self = this.hostsPeer();
     if (!self || this.abandoned) return;
@@ -345,7 +270,7 @@ export class PodWorker {
     let mounts: MountSpec[];
     try {
       const refs = referencedObjects(c.spec);
-      const [secrets, configMaps] = await Promise.all([this.fetchData("secret", refs.secrets), this.fetchData("configMap", refs.configMaps)]);
+      const [secrets, configMaps] = await Promise.all([this.sources.data("secret", refs.secrets), this.sources.data("configMap", refs.configMaps)]);
       const asText = (m: Map<string, Record<string, Buffer> | undefined>) => (n: string) => {
         const d = m.get(n);
         return d ? Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.toString("utf8")])) : undefined;
