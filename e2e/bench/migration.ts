@@ -20,7 +20,7 @@ import {
   waitForClusterConsistent, SLOT_COUNT, type EngineProcess, type KeyspaceChecksum,
 } from "../../node-image/test/support/engines.ts";
 import { percentile } from "../../node-image/test/support/traffic.ts";
-import { startTrafficProcess } from "./support/traffic-process.ts";
+import { CLIENT_NICE, startTrafficProcess } from "./support/traffic-process.ts";
 import { enginesCpuSeconds, machineCpu } from "./support/cpu.ts";
 import { migrateSlots, validateMigrateSlotsRequest, clusterViewOf, type LatencyGuardInput, type MigrationResult } from "../../node-image/src/migration/index.ts";
 
@@ -152,6 +152,9 @@ async function runOurs(primaries: EngineProcess[], added: EngineProcess[], guard
     slotsPerRound: process.env.BENCH_ROUND ? Number(process.env.BENCH_ROUND) : undefined,
   };
   // Rebalancing is background work: the driver runs at the lowest CPU priority, as redis-cli does.
+  // (On Linux a nice value belongs to a thread; this is the driver's thread.) The guard's probe stands
+  // for the clients and runs in a thread of its own at the client's priority: it then waits for a core
+  // as the application does, not as the background work does.
   setPriority(TOOL_NICE);
   try {
     return await Promise.all(moves.map(({ source, target, slots }) => migrateSlots(validateMigrateSlotsRequest({
@@ -160,7 +163,7 @@ async function runOurs(primaries: EngineProcess[], added: EngineProcess[], guard
     otherPrimaries: all.filter((e) => e !== source && e !== target).map((e) => ({ host: e.host, port: e.port })),
     ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
     guard,
-    }))));
+    }), { probePriority: CLIENT_NICE })));
   } finally {
     setPriority(0);
   }

@@ -39,6 +39,17 @@ const ADDITIVE_STEP = 1 / 16;
 const MIN_LEVEL = 1 / 64;
 const MIN_BATCH_KEYS = 10;
 /**
+ * Batches keep their configured size down to this level and shrink below it: a smaller batch costs
+ * the engines more CPU per key (a script run, a GETKEYSINSLOT and a MIGRATE connection turn per batch;
+ * measured: 6.9 engine-CPU s for a guarded 1M-key rebalance against 5.2 at full batches), and on a
+ * shared machine the clients' latency follows how busy the cores are. Down to here the rate spreads
+ * efficient batches in time; below it (an engine blocked by something else) a batch blocks the
+ * source for less time.
+ */
+const FULL_BATCH_LEVEL = 1 / 4;
+/** A whole window's p99 lowers the baseline only when it has at least this many samples (half a second of probes of two engines). */
+const BASELINE_MIN_SAMPLES = 100;
+/**
  * What one slot's protocol (IMPORTING, MIGRATING, the claim, NODE on the source and every peer, each
  * a nodes.conf rewrite) costs the engines, in keys moved: ≈ 100 µs of engine time against ≈ 8.5 µs
  * per moved key, measured on this project's benchmark.
@@ -71,7 +82,8 @@ export function budgetFor(settings: LatencyGuardSettings, baselineP99Ms: number)
 }
 
 export class LatencyGuard {
-  readonly budgetMs: number;
+  private baselineMs: number;
+  private budget: number;
   private level = START_LEVEL;
   /** Half the level an overload began at (Infinity before the first): below it growth doubles, above it adds. */
   private threshold = Infinity;
@@ -82,17 +94,29 @@ export class LatencyGuard {
   /** Samples before this time are ignored (the window restarts at each decrease). */
   private windowStart = -Infinity;
   private samples: { at: number; ms: number }[] = [];
+  private firstSampleAt = Infinity;
   private current: GuardDecision;
   private increases = 0;
   private decreases = 0;
 
-  constructor(private readonly settings: LatencyGuardSettings, readonly baselineP99Ms: number, private readonly limits: GuardLimits) {
-    this.budgetMs = budgetFor(settings, baselineP99Ms);
+  constructor(private readonly settings: LatencyGuardSettings, baselineP99Ms: number, private readonly limits: GuardLimits) {
+    this.baselineMs = baselineP99Ms;
+    this.budget = budgetFor(settings, baselineP99Ms);
     this.current = { ...this.knobs(), action: "start", observedP99Ms: 0, level: this.level };
+  }
+
+  /** The idle p99 the budget is a factor of: the one measured before the move, or a lower one seen since. */
+  get baselineP99Ms(): number {
+    return this.baselineMs;
+  }
+
+  get budgetMs(): number {
+    return this.budget;
   }
 
   record(atMs: number, latencyMs: number): void {
     this.samples.push({ at: atMs, ms: latencyMs });
+    this.firstSampleAt = Math.min(this.firstSampleAt, atMs);
   }
 
   /**
@@ -106,6 +130,7 @@ export class LatencyGuard {
     this.samples = this.samples.filter((s) => s.at >= nowMs - SAMPLE_WINDOW_MS);
     const recent = [...this.samples.filter((s) => s.at >= since).map((s) => s.ms), ...pendingAgesMs];
     const p99 = percentile(recent, 99);
+    this.lowerBaseline(nowMs, recent.length, p99);
     let action: GuardStatus["lastAction"];
     if (recent.length < MIN_SAMPLES) {
       action = "hold";
@@ -130,15 +155,27 @@ export class LatencyGuard {
     return this.current;
   }
 
+  /**
+   * Idle latency is at most what is seen while the move runs, so a whole window's p99 below the
+   * baseline means the baseline was measured high (another move already running, a busy moment):
+   * the baseline follows it down and never up.
+   */
+  private lowerBaseline(nowMs: number, samples: number, p99: number): void {
+    const wholeWindow = Math.max(this.windowStart, this.firstSampleAt) <= nowMs - SAMPLE_WINDOW_MS;
+    if (!wholeWindow || samples < BASELINE_MIN_SAMPLES || p99 >= this.baselineMs) return;
+    this.baselineMs = p99;
+    this.budget = budgetFor(this.settings, p99);
+  }
+
   /** The configured knobs scaled by the level; below 1, a keys/s rate scaled from the estimated full pace. */
   private knobs(): PaceSetting {
     const { level, limits } = this;
-    const scaled = (max: number, min: number) => Math.max(Math.min(min, max), Math.min(max, Math.ceil(max * level)));
+    const scaled = (max: number, min: number, full = 1) => Math.max(Math.min(min, max), Math.min(max, Math.ceil((max * level) / full)));
     const keysPerSecond = level >= 1 || this.fullPaceKeysPerSecond === 0
       ? 0
       : Math.round(Math.max(this.settings.floorKeysPerSecond, level * this.fullPaceKeysPerSecond));
     return {
-      keysPerSecond, batchKeys: scaled(limits.batchKeys, MIN_BATCH_KEYS), window: scaled(limits.window, 1), parallelSlots: scaled(limits.parallelSlots, 1),
+      keysPerSecond, batchKeys: scaled(limits.batchKeys, MIN_BATCH_KEYS, FULL_BATCH_LEVEL), window: scaled(limits.window, 1), parallelSlots: scaled(limits.parallelSlots, 1),
     };
   }
 
@@ -146,7 +183,7 @@ export class LatencyGuard {
     const c = this.current;
     const r2 = (n: number) => Math.round(n * 100) / 100;
     return {
-      enabled: true, baselineP99Ms: r2(this.baselineP99Ms), budgetMs: r2(this.budgetMs), observedP99Ms: r2(c.observedP99Ms),
+      enabled: true, baselineP99Ms: r2(this.baselineMs), budgetMs: r2(this.budget), observedP99Ms: r2(c.observedP99Ms),
       level: r2(c.level), keysPerSecond: c.keysPerSecond, batchKeys: c.batchKeys, window: c.window, parallelSlots: c.parallelSlots,
       lastAction: c.action, increases: this.increases, decreases: this.decreases,
     };
