@@ -26,6 +26,8 @@ export const DECISION_INTERVAL_MS = 100;
 export const SAMPLE_WINDOW_MS = 1000;
 /** Fewer samples than this say nothing about a p99: hold. */
 const MIN_SAMPLES = 20;
+/** Samples one stalled tick yields: one PING per engine, source and target. */
+const STALL_SAMPLES = 2;
 const DECREASE_FACTOR = 0.5;
 /**
  * AIMD oscillates around the level where it starts to cut; cutting at 80 % of the budget (and holding
@@ -46,8 +48,8 @@ const MIN_BATCH_KEYS = 10;
  * efficient batches in time; below it (an engine blocked by something else) a batch blocks the
  * source for less time.
  */
-const FULL_BATCH_LEVEL = 1 / 4;
-/** A whole window's p99 lowers the baseline only when it has at least this many samples (half a second of probes of two engines). */
+const FULL_BATCH_LEVEL = 1 / 16;
+/** A second's p99 lowers the baseline only when it has at least this many samples (half a second of probes of two engines). */
 const BASELINE_MIN_SAMPLES = 100;
 /**
  * What one slot's protocol (IMPORTING, MIGRATING, the claim, NODE on the source and every peer, each
@@ -72,6 +74,19 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * The p99 of a window of probes, but never above its third-highest sample. A stall of the whole
+ * machine (or of the probe's thread) delays both engines' PINGs of one tick: two samples. Of fewer
+ * than 200 samples a nearest-rank p99 would be that one stall (of 20, the highest sample), and one
+ * stall decided a halving or a baseline; measured here, one pair's idle p99 over a second ranged
+ * 0.4–5.7 ms between seconds for that reason alone.
+ */
+export function probeP99(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.min(percentile(sorted, 99), sorted[Math.max(0, sorted.length - 1 - STALL_SAMPLES)]);
 }
 
 /** The budget in ms for an idle p99 of `baselineP99Ms`. */
@@ -128,11 +143,12 @@ export class LatencyGuard {
     if (this.level >= START_LEVEL) this.fullPaceKeysPerSecond = Math.max(this.fullPaceKeysPerSecond, achievedKeysPerSecond / this.level);
     const since = Math.max(nowMs - SAMPLE_WINDOW_MS, this.windowStart);
     this.samples = this.samples.filter((s) => s.at >= nowMs - SAMPLE_WINDOW_MS);
-    const recent = [...this.samples.filter((s) => s.at >= since).map((s) => s.ms), ...pendingAgesMs];
-    const p99 = percentile(recent, 99);
-    this.lowerBaseline(nowMs, recent.length, p99);
+    this.lowerBaseline(nowMs);
+    const recent = this.samples.filter((s) => s.at >= since).map((s) => s.ms);
+    // A PING unanswered at a decision (reported after a whole probe interval) is an engine stuck now: it counts in full.
+    const p99 = Math.max(probeP99(recent), ...pendingAgesMs);
     let action: GuardStatus["lastAction"];
-    if (recent.length < MIN_SAMPLES) {
+    if (recent.length + pendingAgesMs.length < MIN_SAMPLES) {
       action = "hold";
     } else if (p99 > DECREASE_ABOVE * this.budgetMs) {
       // The first halving of an overload sets where recovery turns from doubling to additive; the
@@ -156,13 +172,14 @@ export class LatencyGuard {
   }
 
   /**
-   * Idle latency is at most what is seen while the move runs, so a whole window's p99 below the
-   * baseline means the baseline was measured high (another move already running, a busy moment):
-   * the baseline follows it down and never up.
+   * Idle latency is at most what is seen while the move runs, so a second of probes (all of them,
+   * also across a restarted window) whose p99 is below the baseline means the baseline was measured
+   * high (another move already running, a busy moment): the baseline follows it down, never up.
    */
-  private lowerBaseline(nowMs: number, samples: number, p99: number): void {
-    const wholeWindow = Math.max(this.windowStart, this.firstSampleAt) <= nowMs - SAMPLE_WINDOW_MS;
-    if (!wholeWindow || samples < BASELINE_MIN_SAMPLES || p99 >= this.baselineMs) return;
+  private lowerBaseline(nowMs: number): void {
+    if (this.firstSampleAt > nowMs - SAMPLE_WINDOW_MS || this.samples.length < BASELINE_MIN_SAMPLES) return;
+    const p99 = probeP99(this.samples.map((s) => s.ms));
+    if (p99 >= this.baselineMs) return;
     this.baselineMs = p99;
     this.budget = budgetFor(this.settings, p99);
   }

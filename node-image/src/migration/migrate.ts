@@ -11,7 +11,7 @@ import { systemClock, type Clock } from "../../../common/clock.ts";
 import { clusterViewOf, type ClusterView } from "./clusterView.ts";
 import type { MigrationContext } from "./context.ts";
 import { MigrationPreconditionError, errorText, openEngine, probeAtomicSlotMigration } from "./connection.ts";
-import { DECISION_INTERVAL_MS, LatencyGuard, SLOT_WORK_KEYS, percentile } from "./guard.ts";
+import { DECISION_INTERVAL_MS, LatencyGuard, SLOT_WORK_KEYS, probeP99 } from "./guard.ts";
 import { KeyByKeyMove } from "./key-by-key.ts";
 import { runAtomicMove } from "./atomic.ts";
 import { Pace } from "./pace.ts";
@@ -129,7 +129,7 @@ class MigrationRun implements MigrationContext {
     });
     let baseline: number;
     try {
-      baseline = percentile(await probe.sample(BASELINE_MS), 99);
+      baseline = probeP99(await probe.sample(BASELINE_MS));
     } catch (err) {
       probe.close();
       throw err;

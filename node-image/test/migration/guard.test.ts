@@ -78,6 +78,16 @@ describe("AIMD on the probes' p99", () => {
     assert.equal(held.level, 0.125);
   });
 
+  test("one stalled tick (both engines' PINGs) is not a p99 of its own: a third slow sample is", () => {
+    const guard = new LatencyGuard(settings(), 1, LIMITS);
+    for (let i = 0; i < 18; i++) guard.record(i * 5, 0.5);
+    guard.record(90, 9);
+    guard.record(90, 9);
+    assert.notEqual(guard.decide(100, 1000).action, "decrease", "20 samples, two of one tick at 9 ms: observed 0.5 ms");
+    guard.record(95, 9);
+    assert.equal(guard.decide(100, 1000).action, "decrease");
+  });
+
   test("too few samples say nothing: hold", () => {
     const guard = new LatencyGuard(settings(), 1, LIMITS);
     guard.record(1, 50);
@@ -124,7 +134,7 @@ describe("the baseline only goes down", () => {
 });
 
 describe("knobs follow the level", () => {
-  test("streams and window scale with the level; batches keep their 100 keys down to 1/4 and shrink below, never under 10 keys, window 1, 1 stream", () => {
+  test("streams and window scale with the level; batches keep their 100 keys down to 1/16 and shrink below, window 1, 1 stream", () => {
     const d = new GuardDriver();
     const knobs = (probeMs: number) => {
       const { batchKeys, window, parallelSlots, level } = d.step(probeMs);
@@ -134,9 +144,20 @@ describe("knobs follow the level", () => {
     assert.deepEqual(knobs(0.5), { level: 1, batchKeys: 100, window: 2, parallelSlots: 4 });
     assert.deepEqual(knobs(8), { level: 0.5, batchKeys: 100, window: 1, parallelSlots: 2 });
     assert.deepEqual(knobs(8), { level: 0.25, batchKeys: 100, window: 1, parallelSlots: 1 });
-    assert.deepEqual(knobs(8), { level: 0.125, batchKeys: 50, window: 1, parallelSlots: 1 }, "100 × 1/8 ÷ 1/4");
     d.levels(8, 2);
-    assert.deepEqual(knobs(8), { level: 1 / 64, batchKeys: 10, window: 1, parallelSlots: 1 }, "100 × 1/64 ÷ 1/4 = 6.25: the minimum, 10");
+    assert.deepEqual(knobs(8), { level: 1 / 32, batchKeys: 50, window: 1, parallelSlots: 1 }, "100 × 1/32 ÷ 1/16");
+    assert.deepEqual(knobs(8), { level: 1 / 64, batchKeys: 25, window: 1, parallelSlots: 1 }, "100 × 1/64 ÷ 1/16");
+  });
+
+  test("never below 10 keys a batch", () => {
+    const guard = new LatencyGuard(settings(), 1, { batchKeys: 20, window: 1, parallelSlots: 1 });
+    let last = guard.decide(0, 1000);
+    for (let t = 100; t <= 1000; t += 100) {
+      for (let i = 0; i < 20; i++) guard.record(t - 100 + i * 5, 8);
+      last = guard.decide(t, 1000);
+    }
+    assert.equal(last.level, 1 / 64);
+    assert.equal(last.batchKeys, 10, "20 × 1/64 ÷ 1/16 = 5: the minimum, 10");
   });
 
   test("no guard rate at full pace", () => {
