@@ -1,4 +1,4 @@
-// The probe's own thread: a PING to each engine every PROBE_INTERVAL_MS over a raw socket, timed in a
+// The probe's own thread: a PING to each engine about every PROBE_INTERVAL_MS over a raw socket, timed in a
 // thread that does nothing else. In the driver's thread a round trip also held the driver's own work
 // (scripts, auto-pipelined batches, gRPC) and its wait for a core: the guard then slowed the move for
 // latency the engines' clients did not see.
@@ -71,10 +71,14 @@ const state = engines.map((addr, engine) => {
       s.buffered = s.buffered.slice(end + 2);
       if (s.setup > 0) {
         if (line.startsWith("-")) fail("probe " + addr.host + ":" + addr.port + ": " + line.slice(1));
-        if (--s.setup === 0 && --connecting === 0) parentPort.postMessage({ kind: "ready" });
+        if (--s.setup === 0 && --connecting === 0) {
+          parentPort.postMessage({ kind: "ready" });
+          whenReady();
+        }
       } else if (s.sentAt !== undefined) {
         parentPort.postMessage({ kind: "sample", engine, ms: performance.now() - s.sentAt });
         s.sentAt = undefined;
+        schedule(s);
       }
     }
   });
@@ -89,17 +93,26 @@ const state = engines.map((addr, engine) => {
   return s;
 });
 
-setInterval(() => {
-  if (connecting > 0) return;
-  const now = performance.now();
-  const ages = [];
-  state.forEach((s, engine) => {
+// Each engine's next PING goes at a random point of the next interval (0.5–1.5 intervals after the
+// last was answered): at a fixed phase the probes could fall, every time, into the quiet part of a
+// pace that works in 10 ms slices, and miss what the clients queue behind.
+function schedule(s) {
+  if (s.lost) return;
+  setTimeout(() => {
     if (s.lost) return;
-    // One PING outstanding per engine: a stuck engine is not flooded; its PING counts with its age.
-    if (s.sentAt !== undefined) { ages.push({ engine, ms: now - s.sentAt }); return; }
-    s.sentAt = now;
+    s.sentAt = performance.now();
     s.socket.write(PING);
-  });
-  if (ages.length > 0) parentPort.postMessage({ kind: "pending", ages });
-}, intervalMs);
+  }, intervalMs * (0.5 + Math.random()));
+}
+
+function whenReady() {
+  state.forEach(schedule);
+  setInterval(() => {
+    const now = performance.now();
+    const ages = [];
+    // One PING outstanding per engine: a stuck engine is not flooded; a PING older than an interval counts with its age.
+    state.forEach((s, engine) => { if (!s.lost && s.sentAt !== undefined && now - s.sentAt >= intervalMs) ages.push({ engine, ms: now - s.sentAt }); });
+    if (ages.length > 0) parentPort.postMessage({ kind: "pending", ages });
+  }, intervalMs);
+}
 `;
