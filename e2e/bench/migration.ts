@@ -116,7 +116,7 @@ const TOOL_NICE = 19;
  * lost its core shows up too) and latency events; they are logged per engine after the move.
  */
 const DIAG = Boolean(process.env.BENCH_DIAG);
-/** BENCH_TRACE=<file>: every move's guard status every 100 ms, one JSON line each (run, move, ms since start, status). */
+/** BENCH_TRACE=<file>: every move's guard status every 100 ms, one JSON line each (run, move, ms since start, status), and the client's latencies during the move in the order they completed. */
 const TRACE = process.env.BENCH_TRACE;
 
 async function logSlowCommands(engines: readonly EngineProcess[]): Promise<void> {
@@ -208,6 +208,7 @@ async function measure(mode: Mode, ipBase: string, expected: KeyspaceChecksum): 
     const duringPhase = await traffic.nextPhase();
     if (DIAG) await logSlowCommands(engines);
     const during = duringPhase.latenciesMs;
+    if (TRACE) appendFileSync(TRACE, `${JSON.stringify({ run: name, clientLatenciesMs: during.map((ms) => round(ms, 2)) })}\n`);
     // Diagnostics: p99 of ops on slots that never move (planned: the first share of each old primary)
     // against ops on slots that move, to tell engine-wide effects from redirect handling.
     const staying = new Set<number>();
