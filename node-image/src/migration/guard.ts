@@ -1,22 +1,22 @@
 // The latency guard's control law (pure: samples and time are passed in).
 //
-// While a move runs, the target's sidecar probes the source and the target every 10 ms (probe.ts) —
-// a PING waits behind whatever the engine is doing, so its round trip is what a client feels. Every
-// 100 ms the guard compares the p99 of the probes of the last second with the budget (a factor of the
-// idle p99 measured just before the move, or an absolute ceiling) and moves one number, the pace
+// While a move runs, the target's sidecar probes the source and the target about every 10 ms from a
+// thread of its own (probe.ts) — a PING waits behind whatever the engine is doing, so its round trip
+// is what a client feels. Every 100 ms the guard compares the p99 of the probes since the last cut (at
+// most the last second) with the budget (a factor of the idle p99 measured just before the move and
+// lowered by any quieter second seen since, or an absolute ceiling) and moves one number, the pace
 // level (1 = the configured pace, "fastest"), AIMD as TCP does with its window:
 //   above 80 % of budget  → the level is halved, and the sample window restarts, so one spike costs
 //                           one halving, not one per decision;
 //   above 60 % of budget  → hold;
 //   below                 → grow: doubling (slow start, from 1/4) up to half the level the last
-//                           overload began at, then +1/16 per decision, up to 1.
-// Every knob follows the level: batch keys, parallel slot streams and batches in flight per stream
-// are the configured ones scaled by it (a smaller batch blocks the source for less time, fewer in
-// flight queue less in front of clients), and below 1 a keys/s token bucket in 10 ms slices (seed
-// 002) holds the move to level × its estimated full-pace rate, so the work is spread evenly rather
-// than sent in bursts. A slot's SETSLOT round trips on every engine cost work too: each slot is
-// charged SLOT_WORK_KEYS keys, so a move of many small slots is paced as well. The rate never goes
-// below the floor, so the move always progresses.
+//                           overload began at, then +ADDITIVE_STEP per decision, up to 1.
+// The level paces by rate: below 1 a keys/s bucket (pace.ts) holds the move to level × its estimated
+// full-pace rate, so efficient batches are spread in time; parallel slot streams and batches in
+// flight per stream follow the level (fewer in flight queue less in front of clients); batches keep
+// their size down to FULL_BATCH_LEVEL and shrink only below it. A slot's SETSLOT round trips on every
+// engine cost work too: each slot is charged SLOT_WORK_KEYS keys, so a move of many small slots is
+// paced as well. The rate never goes below the floor, so the move always progresses.
 import { SLICE_MS } from "./rate.ts";
 import type { GuardStatus, LatencyGuardSettings } from "./request.ts";
 import type { PaceSetting } from "./pace.ts";
@@ -37,6 +37,11 @@ const DECREASE_FACTOR = 0.5;
 const DECREASE_ABOVE = 0.8;
 const HOLD_ABOVE = 0.6;
 const START_LEVEL = 1 / 4;
+/**
+ * Growth above the last overload's half-level. Measured on the 1M-key benchmark (guard only, same
+ * code otherwise): 1/16 moved in 8.3–11 s with the client's p99 at 2.5–3.5 × idle, 1/64 in 16 s at
+ * 2.06 ×; 1/32 landed between on a disturbed machine. Neither holds both targets here (README).
+ */
 const ADDITIVE_STEP = 1 / 16;
 const MIN_LEVEL = 1 / 64;
 const MIN_BATCH_KEYS = 10;
@@ -58,9 +63,12 @@ const BASELINE_MIN_SAMPLES = 100;
  */
 export const SLOT_WORK_KEYS = 10;
 /**
- * A budget below this reacts to noise, not to the move: three engine pairs measured idle PING p99s of
- * 0.5, 1.5 and 2.5 ms in the same second on this machine while it was quiet (the clients' own idle
- * p99 was 0.8–1.7 ms), and the move whose budget came out at 1 ms crawled at its floor for 20 s.
+ * A budget below this reacts to noise, not to the move. A PING from a thread of its own idles at a
+ * p99 of 0.35–0.6 ms here, an application's client (ioredis, its own event loop) at 0.9–1.5 ms: a
+ * factor of the PING's baseline alone would allow the engines to add a fraction of what the client
+ * already has, and one move whose budget came out at 1 ms crawled at its floor for 20 s (run 7 of the
+ * benchmark before the probe moved to its own thread). 2 ms lets the move add about the client's own
+ * idle p99, which is what "client p99 ≤ 2 × idle" allows.
  */
 export const MIN_BUDGET_MS = 2;
 export const DEFAULT_BUDGET_FACTOR = 2;
