@@ -13,16 +13,16 @@
 // The last line of output is one JSON object. Engines: 127.0.9.x (baseline), 127.0.10.x (ours).
 import { spawn } from "node:child_process";
 import { cpus, setPriority } from "node:os";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import {
   startEngines, formCluster, addEmptyPrimaries, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck,
   waitForClusterConsistent, SLOT_COUNT, type EngineProcess, type KeyspaceChecksum,
 } from "../../node-image/test/support/engines.ts";
 import { percentile } from "../../node-image/test/support/traffic.ts";
-import { startTrafficProcess } from "./support/traffic-process.ts";
+import { CLIENT_NICE, startTrafficProcess } from "./support/traffic-process.ts";
 import { enginesCpuSeconds, machineCpu } from "./support/cpu.ts";
-import { migrateSlots, validateMigrateSlotsRequest, clusterViewOf, type LatencyGuardInput, type MigrationResult } from "../../node-image/src/migration/index.ts";
+import { migrateSlots, validateMigrateSlotsRequest, clusterViewOf, type LatencyGuardInput, type MigrationProgress, type MigrationResult } from "../../node-image/src/migration/index.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 100);
@@ -116,6 +116,8 @@ const TOOL_NICE = 19;
  * lost its core shows up too) and latency events; they are logged per engine after the move.
  */
 const DIAG = Boolean(process.env.BENCH_DIAG);
+/** BENCH_TRACE=<file>: every move's guard status every 100 ms, one JSON line each (run, move, ms since start, status), and the client's latencies during the move in the order they completed. */
+const TRACE = process.env.BENCH_TRACE;
 
 async function logSlowCommands(engines: readonly EngineProcess[]): Promise<void> {
   for (const e of engines) {
@@ -138,7 +140,7 @@ async function logSlowCommands(engines: readonly EngineProcess[]): Promise<void>
 }
 
 /** The operator's part: equal shares over 6 primaries; old primary i gives its surplus to new primary i. */
-async function runOurs(primaries: EngineProcess[], added: EngineProcess[], guard: LatencyGuardInput): Promise<MigrationResult[]> {
+async function runOurs(name: string, primaries: EngineProcess[], added: EngineProcess[], guard: LatencyGuardInput): Promise<MigrationResult[]> {
   const all = [...primaries, ...added];
   const share = (i: number): number => Math.floor(SLOT_COUNT / all.length) + (i < SLOT_COUNT % all.length ? 1 : 0);
   const moves = await Promise.all(primaries.map(async (source, i) => {
@@ -152,15 +154,23 @@ async function runOurs(primaries: EngineProcess[], added: EngineProcess[], guard
     slotsPerRound: process.env.BENCH_ROUND ? Number(process.env.BENCH_ROUND) : undefined,
   };
   // Rebalancing is background work: the driver runs at the lowest CPU priority, as redis-cli does.
+  // (On Linux a nice value belongs to a thread; this is the driver's thread.) The guard's probe stands
+  // for the clients and runs in a thread of its own at the client's priority: it then waits for a core
+  // as the application does, not as the background work does.
   setPriority(TOOL_NICE);
   try {
-    return await Promise.all(moves.map(({ source, target, slots }) => migrateSlots(validateMigrateSlotsRequest({
+    const startedAt = performance.now();
+    const trace = (move: number) => TRACE ? {
+      progressIntervalMs: 100,
+      onProgress: (p: MigrationProgress) => appendFileSync(TRACE, `${JSON.stringify({ run: name, move, ms: Math.round(performance.now() - startedAt), keysMoved: p.keysMoved, guard: p.guard })}\n`),
+    } : {};
+    return await Promise.all(moves.map(({ source, target, slots }, move) => migrateSlots(validateMigrateSlotsRequest({
     source: { host: source.host, port: source.port }, target: { host: target.host, port: target.port }, slots,
     password: PASSWORD,
     otherPrimaries: all.filter((e) => e !== source && e !== target).map((e) => ({ host: e.host, port: e.port })),
     ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
     guard,
-    }))));
+    }), { probePriority: CLIENT_NICE, ...trace(move) })));
   } finally {
     setPriority(0);
   }
@@ -191,13 +201,14 @@ async function measure(mode: Mode, ipBase: string, expected: KeyspaceChecksum): 
     t = performance.now();
     let oursResults: MigrationResult[] = [];
     if (!("guard" in mode)) await runRedisCliRebalance(primaries[0]);
-    else oursResults = await runOurs(primaries, added, mode.guard);
+    else oursResults = await runOurs(name, primaries, added, mode.guard);
     const seconds = (performance.now() - t) / 1000;
     const cpuAfter = machineCpu();
     const engineCpuAfter = enginesCpuSeconds(engines);
     const duringPhase = await traffic.nextPhase();
     if (DIAG) await logSlowCommands(engines);
     const during = duringPhase.latenciesMs;
+    if (TRACE) appendFileSync(TRACE, `${JSON.stringify({ run: name, clientLatenciesMs: during.map((ms) => round(ms, 2)) })}\n`);
     // Diagnostics: p99 of ops on slots that never move (planned: the first share of each old primary)
     // against ops on slots that move, to tell engine-wide effects from redirect handling.
     const staying = new Set<number>();

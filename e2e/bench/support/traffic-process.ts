@@ -5,7 +5,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { setPriority } from "node:os";
 
-const CLIENT_NICE = -10;
+/** The client's CPU priority (a nice value); the guard's probe, which stands for the same clients, gets it too. */
+export const CLIENT_NICE = -10;
 import { fileURLToPath } from "node:url";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { Cluster } from "ioredis";

@@ -9,5 +9,5 @@ export { validateMigrateSlotsRequest, withOtherPrimaries, MigrationRequestError,
 export { migrateSlots, BASELINE_MS } from "./migrate.ts";
 export { probeAtomicSlotMigration, MigrationPreconditionError } from "./connection.ts";
 export { LatencyGuard, budgetFor, percentile as guardPercentile, MIN_BUDGET_MS, DECISION_INTERVAL_MS, PROBE_INTERVAL_MS, SAMPLE_WINDOW_MS } from "./guard.ts";
-export { TokenBucket, MigrationRateLimiter, rateAt, windowContains, SLICE_MS } from "./rate.ts";
+export { TokenBucket, SmoothBucket, MigrationRateLimiter, rateAt, windowContains, SLICE_MS } from "./rate.ts";
 export { clusterViewOf, planSlot, type ClusterView, type SlotAction } from "./clusterView.ts";

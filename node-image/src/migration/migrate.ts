@@ -11,11 +11,11 @@ import { systemClock, type Clock } from "../../../common/clock.ts";
 import { clusterViewOf, type ClusterView } from "./clusterView.ts";
 import type { MigrationContext } from "./context.ts";
 import { MigrationPreconditionError, errorText, openEngine, probeAtomicSlotMigration } from "./connection.ts";
-import { DECISION_INTERVAL_MS, LatencyGuard, SLOT_WORK_KEYS, percentile } from "./guard.ts";
+import { DECISION_INTERVAL_MS, LatencyGuard, SLOT_WORK_KEYS, probeP99 } from "./guard.ts";
 import { KeyByKeyMove } from "./key-by-key.ts";
 import { runAtomicMove } from "./atomic.ts";
 import { Pace } from "./pace.ts";
-import { LatencyProbe } from "./probe.ts";
+import { LatencyProbe, checkProbePriority } from "./probe.ts";
 import { ProgressTracker } from "./progress.ts";
 import type { EngineAddress, MigrateOptions, MigrationRequest, MigrationResult } from "./request.ts";
 
@@ -46,8 +46,10 @@ class MigrationRun implements MigrationContext {
   private readonly failedSlots: { slot: number; error: string }[] = [];
   private readonly connections: Redis[] = [];
   private readonly startedAt: number;
+  private readonly probePriority: number | undefined;
 
   constructor(readonly req: MigrationRequest, readonly opts: MigrateOptions) {
+    this.probePriority = checkProbePriority(opts.probePriority);
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.monotonicMs();
     this.progress = new ProgressTracker(req.slots.length, this.clock);
@@ -122,10 +124,16 @@ class MigrationRun implements MigrationContext {
    * ends. Returns the function that stops it.
    */
   private async startGuard(): Promise<() => void> {
-    const probe = new LatencyProbe([
-      await this.connect(this.req.source, "mdb-migration-probe"), await this.connect(this.req.target, "mdb-migration-probe"),
-    ], this.clock);
-    const baseline = percentile(await probe.sample(BASELINE_MS), 99);
+    const probe = new LatencyProbe([this.req.source, this.req.target], this.clock, {
+      username: this.req.username, password: this.req.password, priority: this.probePriority,
+    });
+    let baseline: number;
+    try {
+      baseline = probeP99(await probe.sample(BASELINE_MS));
+    } catch (err) {
+      probe.close();
+      throw err;
+    }
     const guard = new LatencyGuard(this.req.guard, baseline, this.req);
     // Work done (keys moved, slots charged SLOT_WORK_KEYS) at the last decisions: the achieved rate over ~300 ms.
     const history: { at: number; work: number }[] = [{ at: this.clock.monotonicMs(), work: 0 }];
@@ -145,7 +153,7 @@ class MigrationRun implements MigrationContext {
     const timer = setInterval(decide, DECISION_INTERVAL_MS);
     return () => {
       clearInterval(timer);
-      probe.stop();
+      probe.close();
     };
   }
 

@@ -3,7 +3,7 @@
 // decisions (guard.ts) both apply; a batch waits for both, so the tighter one wins.
 import type { Clock } from "../../../common/clock.ts";
 import { sleep } from "../../../common/wait.ts";
-import { MigrationRateLimiter, TokenBucket } from "./rate.ts";
+import { MigrationRateLimiter, SmoothBucket } from "./rate.ts";
 import type { MigrationRequest } from "./request.ts";
 import { SLOT_WORK_KEYS } from "./guard.ts";
 
@@ -47,7 +47,7 @@ export class Permits {
 export class Pace {
   readonly limiter: MigrationRateLimiter;
   private current: PaceSetting;
-  private readonly guardBucket = new TokenBucket();
+  private readonly guardBucket = new SmoothBucket();
   private readonly permits = new Set<Permits>();
   private readonly listeners = new Set<() => void>();
 

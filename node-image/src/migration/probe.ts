@@ -1,39 +1,86 @@
 // The latency guard's probe: a PING to each engine every 10 ms on a connection of its own. The PING
 // queues behind whatever the engine runs (a MIGRATE, a script) and waits for a core like any client,
-// so its round trip is the latency an application sees from this host.
-import type { Redis } from "ioredis";
+// so its round trip is the latency an application sees from this host. The PINGs are sent and timed
+// in a thread of their own (probe-worker.ts), so the driver's own work does not count as the engines'.
+import { Worker } from "node:worker_threads";
 import type { Clock } from "../../../common/clock.ts";
 import { sleep } from "../../../common/wait.ts";
+import { MigrationPreconditionError } from "./connection.ts";
 import { PROBE_INTERVAL_MS } from "./guard.ts";
+import { PROBE_WORKER_SOURCE, type ProbeMessage, type ProbeWorkerData } from "./probe-worker.ts";
+import type { EngineAddress } from "./request.ts";
+
+/** Probes before the baseline counts: measured here, a new probe thread's first PINGs took up to 3.4 ms against 0.2–0.6 ms after. */
+const PROBE_WARMUP_MS = 100;
+
+export interface ProbeOptions {
+  username: string | undefined;
+  password: string | undefined;
+  /** The probe thread's nice value; undefined keeps the caller's (checked by checkProbePriority). */
+  priority: number | undefined;
+}
+
+/** A nice value for the probe's thread, as os.setPriority takes it; names the option when it is not one. */
+export function checkProbePriority(priority: unknown): number | undefined {
+  if (priority === undefined) return undefined;
+  if (typeof priority !== "number" || !Number.isInteger(priority) || priority < -20 || priority > 19) {
+    throw new RangeError(`probePriority: expected an integer -20..19 (a nice value, lower runs first), got ${typeof priority} ${String(priority)}; leave it unset to keep the caller's priority`);
+  }
+  return priority;
+}
 
 export class LatencyProbe {
-  private timer: NodeJS.Timeout | undefined;
-  /** Per engine: when its unanswered PING was sent (one at a time: a slow engine is not flooded). */
-  private readonly outstanding: (number | undefined)[];
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  /** Per engine: since when (this clock) its PING has been unanswered, as the probe thread last reported. */
+  private readonly pendingSince: (number | undefined)[];
+  private onSample: (atMs: number, ms: number) => void = () => undefined;
 
-  constructor(private readonly engines: readonly Redis[], private readonly clock: Clock, private onSample: (atMs: number, ms: number) => void = () => undefined) {
-    this.outstanding = engines.map(() => undefined);
+  constructor(engines: readonly EngineAddress[], private readonly clock: Clock, opts: ProbeOptions) {
+    this.pendingSince = engines.map(() => undefined);
+    const workerData: ProbeWorkerData = {
+      engines: engines.map(({ host, port }) => ({ host, port })), username: opts.username ?? null, password: opts.password ?? null,
+      intervalMs: PROBE_INTERVAL_MS, priority: opts.priority ?? null, name: "mdb-migration-probe",
+    };
+    this.worker = new Worker(PROBE_WORKER_SOURCE, { eval: true, workerData });
+    this.worker.unref();
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on("message", (m: ProbeMessage) => {
+        if (m.kind === "ready") resolve();
+        else if (m.kind === "error") reject(new MigrationPreconditionError(m.message));
+        else this.receive(m);
+      });
+      this.worker.once("error", reject);
+      this.worker.once("exit", (code) => reject(new MigrationPreconditionError(`the probe thread exited (${code}) before it was ready`)));
+    });
+    this.ready.catch(() => undefined); // reported to whoever awaits it (sample())
   }
 
-  start(onSample?: (atMs: number, ms: number) => void): void {
-    if (onSample) this.onSample = onSample;
-    this.stop();
-    this.timer = setInterval(() => this.tick(), PROBE_INTERVAL_MS);
+  /** Starts handing samples to `onSample` (each with this clock's time of arrival). */
+  start(onSample: (atMs: number, ms: number) => void): void {
+    this.onSample = onSample;
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.onSample = () => undefined;
+  }
+
+  close(): void {
+    this.stop();
+    void this.worker.terminate();
   }
 
   /** Ages of the PINGs still unanswered now. */
   pendingAges(): number[] {
     const now = this.clock.monotonicMs();
-    return this.outstanding.filter((t): t is number => t !== undefined).map((t) => now - t);
+    return this.pendingSince.filter((t): t is number => t !== undefined).map((t) => now - t);
   }
 
-  /** Probes for `durationMs` and returns every round trip seen (the idle baseline before a move). */
+  /** Probes for `durationMs` once every engine answers, and returns every round trip seen (the idle baseline before a move). */
   async sample(durationMs: number): Promise<number[]> {
+    await this.ready;
+    // The first PINGs of a fresh thread include its own start-up (code compiled on first use).
+    await sleep(PROBE_WARMUP_MS);
     const seen: number[] = [];
     this.start((_, ms) => seen.push(ms));
     await sleep(durationMs);
@@ -41,15 +88,15 @@ export class LatencyProbe {
     return seen;
   }
 
-  private tick(): void {
-    this.engines.forEach((engine, i) => {
-      if (this.outstanding[i] !== undefined) return;
-      const sentAt = this.clock.monotonicMs();
-      this.outstanding[i] = sentAt;
-      engine.ping().then(() => {
-        const now = this.clock.monotonicMs();
-        this.onSample(now, now - sentAt);
-      }, () => undefined).finally(() => { this.outstanding[i] = undefined; });
-    });
+  private receive(m: Exclude<ProbeMessage, { kind: "ready" | "error" }>): void {
+    const now = this.clock.monotonicMs();
+    if (m.kind === "sample") {
+      this.pendingSince[m.engine] = undefined;
+      this.onSample(now, m.ms);
+    } else if (m.kind === "pending") {
+      for (const { engine, ms } of m.ages) this.pendingSince[engine] = now - ms;
+    } else {
+      this.pendingSince[m.engine] = undefined;
+    }
   }
 }

@@ -74,6 +74,52 @@ export class TokenBucket {
   }
 }
 
+/**
+ * The guard's pace: the same bucket (at most one slice's worth, debt paid by waiting) refilled
+ * continuously rather than at slice boundaries, so each waiter leaves when its own debt is paid. With
+ * refills at the boundaries every waiting batch of every move in the process left at the same instant
+ * each 10 ms: a burst the clients queued behind, in the quiet rest of which a probe could fall.
+ */
+export class SmoothBucket {
+  private tokens = 0;
+  private lastMs: number | undefined;
+  private perMs = 0;
+
+  /** Changes the rate; 0 = unlimited. A limit that begins now starts with one slice. */
+  setRate(ratePerSecond: number, nowMs: number): void {
+    this.refill(nowMs);
+    const perMs = ratePerSecond > 0 ? ratePerSecond / 1000 : 0;
+    if (perMs === this.perMs) return;
+    const wasUnlimited = this.perMs === 0;
+    this.perMs = perMs;
+    this.tokens = perMs === 0 ? 0 : wasUnlimited ? this.capacity : Math.min(this.tokens, this.capacity);
+  }
+
+  /** Takes `amount` and returns how long (ms) to wait before acting on it: until the debt is paid. */
+  reserve(amount: number, nowMs: number): number {
+    if (this.perMs === 0 || amount <= 0) return 0;
+    this.refill(nowMs);
+    this.tokens -= amount;
+    return this.tokens >= 0 ? 0 : -this.tokens / this.perMs;
+  }
+
+  /** Corrects an earlier charge: a positive amount adds debt, a negative one refunds. */
+  adjust(amount: number, nowMs: number): void {
+    if (this.perMs === 0 || amount === 0) return;
+    this.refill(nowMs);
+    this.tokens = Math.min(this.capacity, this.tokens - amount);
+  }
+
+  private get capacity(): number {
+    return this.perMs * SLICE_MS;
+  }
+
+  private refill(nowMs: number): void {
+    if (this.lastMs !== undefined && nowMs > this.lastMs) this.tokens = Math.min(this.capacity, this.tokens + (nowMs - this.lastMs) * this.perMs);
+    this.lastMs = Math.max(nowMs, this.lastMs ?? nowMs);
+  }
+}
+
 const MINUTES_PER_DAY = 24 * 60;
 
 /** Whether minute-of-day `minute` (UTC) falls in [start, end), wrapping past midnight when end < start. */

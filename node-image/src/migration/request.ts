@@ -140,6 +140,12 @@ export interface MigrateOptions {
   progressIntervalMs?: number;
   /** wall clock for schedule windows, monotonic clock for rates (tests inject one) */
   clock?: Clock;
+  /**
+   * The nice value (-20..19) of the guard's probe thread; unset, it keeps the caller's. A caller that
+   * runs the move at background priority gives the probe its clients' priority, so the probe waits
+   * for a core as they do, not as the background work does (the benchmark).
+   */
+  probePriority?: number;
 }
 
 export const DEFAULTS = {

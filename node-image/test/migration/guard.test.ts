@@ -78,6 +78,16 @@ describe("AIMD on the probes' p99", () => {
     assert.equal(held.level, 0.125);
   });
 
+  test("one stalled tick (both engines' PINGs) is not a p99 of its own: a third slow sample is", () => {
+    const guard = new LatencyGuard(settings(), 1, LIMITS);
+    for (let i = 0; i < 18; i++) guard.record(i * 5, 0.5);
+    guard.record(90, 9);
+    guard.record(90, 9);
+    assert.notEqual(guard.decide(100, 1000).action, "decrease", "20 samples, two of one tick at 9 ms: observed 0.5 ms");
+    guard.record(95, 9);
+    assert.equal(guard.decide(100, 1000).action, "decrease");
+  });
+
   test("too few samples say nothing: hold", () => {
     const guard = new LatencyGuard(settings(), 1, LIMITS);
     guard.record(1, 50);
@@ -91,17 +101,63 @@ describe("AIMD on the probes' p99", () => {
   });
 });
 
+describe("the baseline only goes down", () => {
+  test("a whole second whose p99 is below the baseline lowers it, and the budget with it", () => {
+    const d = new GuardDriver({ budgetFactor: 2 }, 3); // measured high: budget 6 ms
+    assert.equal(d.guard.budgetMs, 6);
+    d.levels(2.5, 9); // 900 ms of probes: not yet a whole window
+    assert.equal(d.guard.baselineP99Ms, 3);
+    d.step(2.5); // 1 s, 200 samples, p99 2.5 ms
+    assert.equal(d.guard.baselineP99Ms, 2.5);
+    assert.equal(d.guard.budgetMs, 5);
+    d.levels(4, 12);
+    assert.equal(d.guard.baselineP99Ms, 2.5, "higher latency never raises it");
+  });
+
+  test("a window restarted by a decrease does not lower it until it spans a whole second again", () => {
+    const d = new GuardDriver({ budgetFactor: 2 }, 3);
+    d.levels(2.5, 2);
+    assert.equal(d.step(5.5).action, "decrease", "5.5 ms is above 80 % of 6 ms");
+    d.levels(1, 9); // 900 ms since the decrease
+    assert.equal(d.guard.baselineP99Ms, 3);
+    d.step(1);
+    assert.equal(d.guard.baselineP99Ms, 1);
+    assert.equal(d.guard.budgetMs, MIN_BUDGET_MS, "2 × 1 ms, never below the minimum budget");
+  });
+
+  test("too few samples in the second do not lower it", () => {
+    const guard = new LatencyGuard(settings(), 3, LIMITS);
+    for (let t = 0; t < 1000; t += 20) guard.record(t, 0.5); // 50 samples
+    guard.decide(1000, 1000);
+    assert.equal(guard.baselineP99Ms, 3);
+  });
+});
+
 describe("knobs follow the level", () => {
-  test("the configured knobs (100 keys, window 2, 4 streams) scaled by the level, never below 10 keys, window 1, 1 stream", () => {
+  test("streams and window scale with the level; batches keep their 100 keys down to 1/16 and shrink below, window 1, 1 stream", () => {
     const d = new GuardDriver();
     const knobs = (probeMs: number) => {
       const { batchKeys, window, parallelSlots, level } = d.step(probeMs);
       return { level, batchKeys, window, parallelSlots };
     };
-    assert.deepEqual(knobs(0.5), { level: 0.5, batchKeys: 50, window: 1, parallelSlots: 2 });
+    assert.deepEqual(knobs(0.5), { level: 0.5, batchKeys: 100, window: 1, parallelSlots: 2 });
     assert.deepEqual(knobs(0.5), { level: 1, batchKeys: 100, window: 2, parallelSlots: 4 });
-    d.levels(8, 6);
-    assert.deepEqual(knobs(8), { level: 1 / 64, batchKeys: 10, window: 1, parallelSlots: 1 });
+    assert.deepEqual(knobs(8), { level: 0.5, batchKeys: 100, window: 1, parallelSlots: 2 });
+    assert.deepEqual(knobs(8), { level: 0.25, batchKeys: 100, window: 1, parallelSlots: 1 });
+    d.levels(8, 2);
+    assert.deepEqual(knobs(8), { level: 1 / 32, batchKeys: 50, window: 1, parallelSlots: 1 }, "100 × 1/32 ÷ 1/16");
+    assert.deepEqual(knobs(8), { level: 1 / 64, batchKeys: 25, window: 1, parallelSlots: 1 }, "100 × 1/64 ÷ 1/16");
+  });
+
+  test("never below 10 keys a batch", () => {
+    const guard = new LatencyGuard(settings(), 1, { batchKeys: 20, window: 1, parallelSlots: 1 });
+    let last = guard.decide(0, 1000);
+    for (let t = 100; t <= 1000; t += 100) {
+      for (let i = 0; i < 20; i++) guard.record(t - 100 + i * 5, 8);
+      last = guard.decide(t, 1000);
+    }
+    assert.equal(last.level, 1 / 64);
+    assert.equal(last.batchKeys, 10, "20 × 1/64 ÷ 1/16 = 5: the minimum, 10");
   });
 
   test("no guard rate at full pace", () => {

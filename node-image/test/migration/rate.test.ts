@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TokenBucket, MigrationRateLimiter, rateAt, windowContains, SLICE_MS } from "../../src/migration/index.ts";
+import { TokenBucket, SmoothBucket, MigrationRateLimiter, rateAt, windowContains, SLICE_MS } from "../../src/migration/index.ts";
 
 /** Drives a bucket the way a migration stream does: reserve, wait the answer, reserve again. */
 function simulate(bucket: TokenBucket, amountPerCall: number, untilMs: number): { grantedAt: number[] } {
@@ -119,5 +119,30 @@ describe("schedule windows", () => {
     const second = limiter.reserve(10, 0, 0);
     assert.equal(second.estimatedBytes, 5000, "500 bytes/key measured");
     assert.equal(second.waitMs, 90, "(4000 debt + 5000) / 1000 per slice = 9 slices");
+  });
+});
+
+describe("the guard's smooth bucket", () => {
+  test("each waiter leaves when its own debt is paid, not at the next slice boundary", () => {
+    const bucket = new SmoothBucket();
+    bucket.setRate(1000, 0); // 1 key/ms, at most one slice (10 keys) in hand
+    assert.equal(bucket.reserve(10, 0), 0, "the first slice is in hand");
+    assert.equal(bucket.reserve(10, 0), 10);
+    assert.equal(bucket.reserve(5, 3), 12, "3 ms refilled 3 keys: 10 - 3 + 5 in debt, 12 ms, leaving at 15 ms");
+  });
+
+  test("idle time refills at most one slice; a refund never exceeds it", () => {
+    const bucket = new SmoothBucket();
+    bucket.setRate(1000, 0);
+    bucket.reserve(10, 0);
+    assert.equal(bucket.reserve(30, 1000), 20, "a second idle gave back 10 keys, not 1000");
+    bucket.adjust(-100, 1000);
+    assert.equal(bucket.reserve(15, 1000), 5);
+  });
+
+  test("unlimited (0) never waits", () => {
+    const bucket = new SmoothBucket();
+    bucket.setRate(0, 0);
+    assert.equal(bucket.reserve(1e6, 0), 0);
   });
 });
