@@ -57,12 +57,6 @@ const FULL_BATCH_LEVEL = 1 / 16;
 /** A second's p99 lowers the baseline only when it has at least this many samples (half a second of probes of two engines). */
 const BASELINE_MIN_SAMPLES = 100;
 /**
- * What one slot's protocol (IMPORTING, MIGRATING, the claim, NODE on the source and every peer, each
- * a nodes.conf rewrite) costs the engines, in keys moved: ≈ 100 µs of engine time against ≈ 8.5 µs
- * per moved key, measured on this project's benchmark.
- */
-export const SLOT_WORK_KEYS = 10;
-/**
  * A budget below this reacts to noise, not to the move. A PING from a thread of its own idles at a
  * p99 of 0.35–0.6 ms here, an application's client (ioredis, its own event loop) at 0.9–1.5 ms: a
  * factor of the PING's baseline alone would allow the engines to add a fraction of what the client

@@ -3,9 +3,8 @@
 // decisions (guard.ts) both apply; a batch waits for both, so the tighter one wins.
 import type { Clock } from "../../../common/clock.ts";
 import { sleep } from "../../../common/wait.ts";
-import { MigrationRateLimiter, SmoothBucket } from "./rate.ts";
+import { MigrationRateLimiter, SLOT_WORK_KEYS, SmoothBucket } from "./rate.ts";
 import type { MigrationRequest } from "./request.ts";
-import { SLOT_WORK_KEYS } from "./guard.ts";
 
 export interface PaceSetting {
   /** keys/s the guard allows; 0 = unlimited */
