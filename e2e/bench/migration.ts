@@ -31,7 +31,12 @@ const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
 const PASSWORD = "bench-migration-pw";
 // "baseline,guarded" etc. while tuning: only those runs (the JSON then says pass: false)
 const ONLY = process.env.BENCH_ONLY?.split(",").map((x) => x.trim());
-const BUDGETS = (process.env.BENCH_BUDGETS ?? "").split(",").filter(Boolean).map(Number);
+/** Extra guarded runs: "1.5" is a budget factor, "0.8ms" an absolute budget (guard.budgetMs). */
+const BUDGETS = (process.env.BENCH_BUDGETS ?? "").split(",").map((x) => x.trim()).filter(Boolean).map((x): { budgetFactor: number } | { budgetMs: number } => {
+  const n = Number(x.replace(/ms$/, ""));
+  if (!(n > 0)) throw new Error(`BENCH_BUDGETS: "${x}" is neither a budget factor (e.g. 1.5) nor a budget in ms (e.g. 0.8ms)`);
+  return x.endsWith("ms") ? { budgetMs: n } : { budgetFactor: n };
+});
 // The engines' files (nodes.conf is fsynced on every CLUSTER SETSLOT) go to memory so a shared disk's
 // stalls do not decide the result; both runs use the same place.
 const BASE_DIR = existsSync("/dev/shm") ? "/dev/shm" : undefined;
@@ -116,6 +121,8 @@ const TOOL_NICE = 19;
  * lost its core shows up too) and latency events; they are logged per engine after the move.
  */
 const DIAG = Boolean(process.env.BENCH_DIAG);
+/** BENCH_SERIAL=1: our moves one after another (as redis-cli moves), instead of all at once. */
+const SERIAL = process.env.BENCH_SERIAL === "1";
 /** BENCH_TRACE=<file>: every move's guard status every 100 ms, one JSON line each (run, move, ms since start, status), and the client's latencies during the move in the order they completed. */
 const TRACE = process.env.BENCH_TRACE;
 
@@ -164,13 +171,17 @@ async function runOurs(name: string, primaries: EngineProcess[], added: EnginePr
       progressIntervalMs: 100,
       onProgress: (p: MigrationProgress) => appendFileSync(TRACE, `${JSON.stringify({ run: name, move, ms: Math.round(performance.now() - startedAt), keysMoved: p.keysMoved, guard: p.guard })}\n`),
     } : {};
-    return await Promise.all(moves.map(({ source, target, slots }, move) => migrateSlots(validateMigrateSlotsRequest({
+    const one = ({ source, target, slots }: (typeof moves)[number], move: number) => migrateSlots(validateMigrateSlotsRequest({
     source: { host: source.host, port: source.port }, target: { host: target.host, port: target.port }, slots,
     password: PASSWORD,
     otherPrimaries: all.filter((e) => e !== source && e !== target).map((e) => ({ host: e.host, port: e.port })),
     ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
     guard,
-    }), { probePriority: CLIENT_NICE, ...trace(move) })));
+    }), { probePriority: CLIENT_NICE, ...trace(move) });
+    if (!SERIAL) return await Promise.all(moves.map(one));
+    const results: MigrationResult[] = [];
+    for (const [i, m] of moves.entries()) results.push(await one(m, i));
+    return results;
   } finally {
     setPriority(0);
   }
@@ -226,7 +237,7 @@ async function measure(mode: Mode, ipBase: string, expected: KeyspaceChecksum): 
       log(`${name}: per move ${oursResults.map((r) => `${r.slotsDone}/${r.slotsTotal} slots, ${r.keysMoved} keys, ${r.elapsedMs} ms, max source block ${r.maxSourceBlockMs} ms${r.guard ? `, guard ${JSON.stringify(r.guard)}` : ""}`).join("; ")}`);
     }
     const guards = oursResults.map((r) => r.guard).filter((g) => g !== null);
-    log(`${name}: moved in ${round(seconds)} s; client p99 idle ${round(percentile(idle, 99))} ms, during ${round(percentile(during, 99))} ms (${during.length} ops); client event-loop delay p99 idle ${round(idlePhase.eventLoopDelayP99Ms)} ms, during ${round(duringPhase.eventLoopDelayP99Ms)} ms; errors ${report.errors} ${report.errorSamples.slice(0, 3).join(" | ")}`);
+    log(`${name}: moved in ${round(seconds)} s; client p99 idle ${round(percentile(idle, 99))} ms, during ${round(percentile(during, 99))} ms (${during.length} ops); client event-loop delay p99 idle ${round(idlePhase.eventLoopDelayP99Ms)} ms, during ${round(duringPhase.eventLoopDelayP99Ms)} ms; client slot-map reloads during ${duringPhase.slotMapRefreshes}; errors ${report.errors} ${report.errorSamples.slice(0, 3).join(" | ")}`);
 
     await waitForClusterConsistent(engines, { timeoutMs: 60_000 });
     t = performance.now();
@@ -285,9 +296,10 @@ async function main(): Promise<void> {
   const baseline = wanted("baseline") ? await measure({ name: "baseline" }, "127.0.9", expected) : undefined;
   const fastest = wanted("fastest") ? await measure({ name: "fastest", guard: { disabled: true } }, "127.0.10", expected) : undefined;
   const guarded = wanted("guarded") ? await measure({ name: "guarded", guard: {} }, "127.0.11", expected) : undefined;
-  const budgets: { budgetFactor: number; report: RunReport }[] = [];
-  for (const [i, budgetFactor] of BUDGETS.entries()) {
-    budgets.push({ budgetFactor, report: await measure({ name: `guarded ×${budgetFactor}`, guard: { budgetFactor } }, `127.0.${12 + (i % 4)}`, expected) });
+  const budgets: { budget: (typeof BUDGETS)[number]; report: RunReport }[] = [];
+  for (const [i, budget] of BUDGETS.entries()) {
+    const name = "budgetMs" in budget ? `guarded ${budget.budgetMs} ms` : `guarded ×${budget.budgetFactor}`;
+    budgets.push({ budget, report: await measure({ name, guard: budget }, `127.0.${12 + (i % 4)}`, expected) });
   }
   log(`total ${round((performance.now() - t) / 1000)} s`);
 
@@ -304,7 +316,7 @@ async function main(): Promise<void> {
     keys: KEYS, valueBytes: VALUE_BYTES, clientOpsPerSecond: OPS_PER_SECOND, cores: cpus().length,
     baseline: baseline && { seconds: baseline.seconds, p99IdleMs: baseline.p99IdleMs, p99MoveMs: baseline.p99MoveMs, engineCpuSeconds: baseline.engineCpuSeconds, machineCpuBusyPercent: baseline.machineCpuBusyPercent, keysLost: baseline.keysLost, clientErrors: baseline.clientErrors },
     fastest: fast, guarded: guard,
-    budgets: budgets.map(({ budgetFactor, report }) => ({ budgetFactor, ...summary(report, baseline) })),
+    budgets: budgets.map(({ budget, report }) => ({ ...budget, ...summary(report, baseline) })),
     runs: { baseline, fastest, guarded },
     units: "s", target: targets, pass,
   }));

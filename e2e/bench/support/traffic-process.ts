@@ -27,7 +27,7 @@ export interface TrafficProcessReport {
 
 type Reply =
   | { kind: "ready" }
-  | { kind: "phase"; latenciesMs: number[]; slots: number[]; eventLoopDelayP99Ms: number }
+  | { kind: "phase"; latenciesMs: number[]; slots: number[]; eventLoopDelayP99Ms: number; slotMapRefreshes: number }
   | { kind: "stopped"; report: TrafficProcessReport }
   | { kind: "error"; message: string };
 
@@ -36,7 +36,7 @@ export interface TrafficProcess {
    * Ends the current phase: its latencies (ms), and the p99 of the client process's own event-loop
    * delay (how late the client itself was scheduled: CPU starvation, not the engines).
    */
-  nextPhase(): Promise<{ latenciesMs: number[]; slots: number[]; eventLoopDelayP99Ms: number }>;
+  nextPhase(): Promise<{ latenciesMs: number[]; slots: number[]; eventLoopDelayP99Ms: number; slotMapRefreshes: number }>;
   /** Stops the traffic, verifies every acknowledged write reads back, and ends the process. */
   stop(): Promise<TrafficProcessReport>;
 }
@@ -63,8 +63,8 @@ export async function startTrafficProcess(nodes: { host: string; port: number }[
   expect(await ask({ kind: "start", nodes, password, traffic }), "ready");
   return {
     async nextPhase() {
-      const { latenciesMs, slots, eventLoopDelayP99Ms } = expect(await ask({ kind: "phase" }), "phase");
-      return { latenciesMs, slots, eventLoopDelayP99Ms };
+      const { latenciesMs, slots, eventLoopDelayP99Ms, slotMapRefreshes } = expect(await ask({ kind: "phase" }), "phase");
+      return { latenciesMs, slots, eventLoopDelayP99Ms, slotMapRefreshes };
     },
     async stop() {
       const { report } = expect(await ask({ kind: "stop" }), "stopped");
@@ -81,6 +81,7 @@ async function serve(): Promise<void> {
   let cluster: Cluster | undefined;
   let traffic: ReturnType<typeof startTraffic> | undefined;
   let loopDelay: IntervalHistogram | undefined;
+  let refreshes = 0;
   const reply = (message: Reply): void => { process.send?.(message); };
   // Every operation of the traffic has its own handler; an unhandled rejection comes from the client's
   // internals (e.g. a pooled connection dropped while it refreshes the slot map) and is no failed op.
@@ -96,6 +97,8 @@ async function serve(): Promise<void> {
           const client = new Cluster(request.nodes, { redisOptions: { password: request.password }, maxRedirections: 16, retryDelayOnMoved: 0 });
           cluster = client;
           client.on("error", () => { /* counted through failing commands */ });
+          // ioredis reloads the whole slot map (CLUSTER SLOTS on a fresh connection) after every MOVED.
+          client.on("refresh", () => { refreshes++; });
           await new Promise<void>((resolve, reject) => {
             client.once("ready", () => resolve());
             client.once("end", () => reject(new Error("cluster client ended before ready")));
@@ -108,7 +111,8 @@ async function serve(): Promise<void> {
           const eventLoopDelayP99Ms = (loopDelay?.percentile(99) ?? 0) / 1e6;
           loopDelay?.reset();
           const latenciesMs = traffic?.nextPhase() ?? [];
-          reply({ kind: "phase", latenciesMs, slots: traffic?.lastPhaseSlots() ?? [], eventLoopDelayP99Ms });
+          reply({ kind: "phase", latenciesMs, slots: traffic?.lastPhaseSlots() ?? [], eventLoopDelayP99Ms, slotMapRefreshes: refreshes });
+          refreshes = 0;
         } else {
           const report = await traffic!.stop();
           const lost = await verifyAcknowledgedWrites(cluster!, report.acknowledged);
