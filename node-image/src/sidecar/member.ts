@@ -1,10 +1,6 @@
 // The member: owns the state machine, observes its engine, and carries out the operator's commands.
 // The gRPC server (server.ts) is a thin layer over this class.
-import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import {
-  migrateSlots as runMigration, withOtherPrimaries, MigrationPreconditionError, type MigrationProgress as LibProgress, type MigrationResult,
-} from "../migration/index.ts";
 import type { MigrationSummary__Output, MigrationProgress__Output, ReplicationProgress__Output } from "../../../proto/index.ts";
 import type { CheckedMigrateSlots } from "./migrate-request.ts";
 import { parseInfo } from "../../../common/engine-replies.ts";
@@ -14,40 +10,17 @@ import { InvalidArgumentError, SidecarError, failedPrecondition } from "./errors
 import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
 import { FenceTokens } from "./fence.ts";
 import { systemClock, type Clock } from "../../../common/clock.ts";
-import { validateAddress, validateNodeId, validateSlotRanges, validateTimeoutMs, type Address, type PromoteModeName } from "./requests.ts";
+import { consoleLogger, pollUntil, type Logger, type MemberContext, type RunningMigration } from "./member-context.ts";
+import * as migration from "./member-migration.ts";
+import * as roles from "./member-roles.ts";
+import { validateAddress, validateNodeId, validateSlotRanges, validateTimeoutMs, type PromoteModeName } from "./requests.ts";
 import { buildStatus, engineRole, observationOf, readinessInputOf, significantPart, type MemberStatus } from "./status.ts";
 import { checkTransition, InvalidTransitionError, reconciledState, requireState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
 import { readMemberState, stateFilePath, writeMemberState, type PersistedMemberState } from "./state-store.ts";
 import type { SidecarSettings } from "./settings.ts";
-import { sleep } from "../../../common/wait.ts";
 import { NodeTimeoutKeeper } from "./node-timeout.ts";
 
-export interface Logger { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void }
-
-export const consoleLogger: Logger = {
-  info: (msg, fields) => console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), msg, ...fields })),
-  warn: (msg, fields) => console.log(JSON.stringify({ level: "warn", time: new Date().toISOString(), msg, ...fields })),
-};
-
-interface RunningMigration {
-  id: string;
-  source: Address;
-  slots: number[];
-  controller: AbortController;
-  progress: LibProgress | undefined;
-}
-
-
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: () => string, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new SidecarError("DEADLINE_EXCEEDED", `timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await sleep(intervalMs);
-  }
-}
+export { consoleLogger, type Logger } from "./member-context.ts";
 
 export class Member {
   private state: MemberStateName = "OFFLINE";
@@ -67,6 +40,8 @@ export class Member {
   private readonly statePath: string;
   private readonly nodeTimeout: NodeTimeoutKeeper | undefined;
   readonly engine: EngineDriver;
+  /** What the command files (member-roles.ts, member-migration.ts) see of this member. */
+  private readonly context: MemberContext;
 
   constructor(readonly settings: SidecarSettings, private readonly log: Logger = consoleLogger, private readonly clock: Clock = systemClock) {
     this.fence = new FenceTokens(settings.fenceTokenTtlMs, clock);
@@ -75,6 +50,13 @@ export class Member {
     this.engine = new EngineDriver(settings.podIp, settings.enginePort, settings.enginePassword);
     this.nodeTimeout = settings.nodeTimeoutMs === undefined ? undefined : new NodeTimeoutKeeper(this.engine, settings.nodeTimeoutMs, log);
     this.status = buildStatus(this.state, this.snapshot, null, "");
+    this.context = {
+      engine: this.engine, clock, log, fence: this.fence,
+      state: () => this.state, snapshot: () => this.snapshot, status: () => this.status,
+      refresh: () => this.refresh(), exclusive: (action, fn) => this.exclusive(action, fn),
+      transition: (next, action) => this.transition(next, action), myself: () => this.myself(), publish: () => this.publish(),
+      migration: () => this.migration, setMigration: (m) => { this.migration = m; },
+    };
   }
 
   start(): void {
@@ -302,185 +284,24 @@ export class Member {
   }
 
   async replicateFrom(primaryIdInput: string | undefined, timeoutInput: number | undefined, onProgress: (p: ReplicationProgress__Output) => void): Promise<void> {
-    const primaryId = validateNodeId(primaryIdInput, "primaryNodeId");
-    const timeoutMs = validateTimeoutMs(timeoutInput, "timeoutMs", 600_000, 3_600_000);
-    await this.exclusive("ReplicateFrom", async () => {
-      requireState(this.state, ["ONLINE", "RECOVERED", "STANDBY"], "ReplicateFrom", "a member with slots must migrate them away first");
-      checkTransition(this.state === "STANDBY" ? "ONLINE" : this.state, "STANDBY", "ReplicateFrom");
-      const me = this.myself();
-      if (primaryId === me.id) throw new InvalidArgumentError("primaryNodeId", "is this member's own node id; name the primary to follow");
-      if (countSlots(me.slots) > 0) throw failedPrecondition(`ReplicateFrom: the engine owns slots ${formatSlotRanges(me.slots)}; migrate them away first`);
-      const primary = this.snapshot.nodes.find((n) => n.id === primaryId);
-      if (!primary) throw failedPrecondition(`ReplicateFrom: node ${primaryId} is not known to this engine; call JoinCluster with its address first`);
-      if (!primary.primary) throw failedPrecondition(`ReplicateFrom: node ${primaryId} is a replica, not a primary; name its primary ${primary.primaryId}`);
-      const keys = observationOf(this.snapshot).keys;
-      // A replica may switch primaries with its data (the new primary's full sync replaces it); a
-      // primary must be empty before the engine lets it become a replica.
-      if (keys > 0 && me.primaryId !== primaryId && engineRole(this.snapshot) === "primary") {
-        if (this.state !== "RECOVERED") throw failedPrecondition(`ReplicateFrom: the engine holds ${keys} keys and the member is ${this.state}; call Reset first (a standby starts empty)`);
-        // A RECOVERED member's data is stale by definition; the full sync replaces it.
-        await this.engine.call("FLUSHALL");
-      }
-      if (me.primaryId !== primaryId) await this.engine.call("CLUSTER", "REPLICATE", primaryId);
-      const peer = this.engine.connectPeer(primary.host, primary.port);
-      try {
-        await pollUntil(async () => {
-          await this.refresh();
-          const info = this.snapshot.info;
-          const primaryOffset = await primaryReplOffset(peer);
-          const linkUp = info.get("master_link_status") === "up";
-          const syncing = info.get("master_sync_in_progress") === "1";
-          const offset = Number(info.get("slave_repl_offset") ?? 0);
-          const phase = syncing ? "syncing" : !linkUp ? "connecting" : offset < primaryOffset ? "catching-up" : "in-sync";
-          const inSync = phase === "in-sync" || (linkUp && !syncing && primaryOffset - offset < 1024 * 1024 && this.snapshot.myself?.primaryId === primaryId);
-          const progress: ReplicationProgress__Output = {
-            phase, linkUp,
-            syncTotalBytes: Number(info.get("master_sync_total_bytes") ?? 0),
-            syncReadBytes: Number(info.get("master_sync_read_bytes") ?? 0),
-            primaryOffset, offset, state: this.state, done: false,
-          };
-          if (!inSync) { onProgress(progress); return undefined; }
-          this.transition("STANDBY", "ReplicateFrom");
-          onProgress({ ...progress, phase: "in-sync", state: this.state, done: true });
-          return true;
-        }, timeoutMs, () => `the full sync from ${primaryId} (link ${this.snapshot.info.get("master_link_status") ?? "?"})`, 200);
-      } finally {
-        peer.disconnect();
-      }
-    });
+    return roles.replicateFrom(this.context, primaryIdInput, timeoutInput, onProgress);
   }
 
   prepareTakeover(): { fenceToken: string; primaryNodeId: string; expiresAtMs: number } {
-    requireState(this.state, ["STANDBY"], "PrepareTakeover");
-    const me = this.snapshot.myself;
-    if (!me || !me.primaryId) throw failedPrecondition("PrepareTakeover: the engine follows no primary");
-    const grant = this.fence.issue(me.primaryId);
-    this.log.warn("fence token issued for TAKEOVER", { primaryNodeId: me.primaryId, expiresAtMs: grant.expiresAtMs });
-    return { fenceToken: grant.token, primaryNodeId: grant.primaryNodeId, expiresAtMs: grant.expiresAtMs };
+    return roles.prepareTakeover(this.context);
   }
 
-  async promote(mode: PromoteModeName, fenceToken: string, timeoutInput: number | undefined): Promise<{ status: MemberStatus; offsetAtSwitch: number; pauseMs: number }> {
-    const timeoutMs = validateTimeoutMs(timeoutInput, "timeoutMs", 30_000, 600_000);
-    if (mode !== "TAKEOVER" && fenceToken) throw new InvalidArgumentError("fenceToken", `is only used with mode TAKEOVER, not ${mode}`);
-    return this.exclusive("Promote", async () => {
-      if (this.state === "ACTIVE") throw failedPrecondition(`Promote ${mode}: the member is already ACTIVE (a primary serving its slots)`);
-      checkTransition(this.state, "ACTIVE", `Promote ${mode}`);
-      requireState(this.state, ["STANDBY"], `Promote ${mode}`);
-      const me = this.myself();
-      if (engineRole(this.snapshot) !== "replica" || !me.primaryId) throw failedPrecondition(`Promote ${mode}: the engine is not a replica of any primary`);
-      const linkUp = this.snapshot.info.get("master_link_status") === "up";
-      let args: string[];
-      if (mode === "GRACEFUL") {
-        if (!linkUp) throw failedPrecondition(`Promote GRACEFUL: the replication link to primary ${me.primaryId} is down, so a switchover cannot confirm every acknowledged write; use FORCE if the primary is gone`);
-        args = ["CLUSTER", "FAILOVER"];
-      } else if (mode === "FORCE") {
-        if (linkUp) throw failedPrecondition(`Promote FORCE: primary ${me.primaryId} is reachable (replication link up); use GRACEFUL so no acknowledged write is lost`);
-        args = ["CLUSTER", "FAILOVER", "FORCE"];
-      } else {
-        const refused = this.fence.redeem(fenceToken, me.primaryId);
-        if (refused) throw failedPrecondition(refused);
-        args = ["CLUSTER", "FAILOVER", "TAKEOVER"];
-      }
-      if (mode === "GRACEFUL") await this.waitUntilCaughtUp(me.primaryId, 5000);
-      const started = this.clock.nowMs();
-      await this.engine.call(...args);
-      // For GRACEFUL the engine's manual failover pauses writers on the primary and waits until this
-      // replica's offset equals the primary's before it switches, so no acknowledged write is lost.
-      await pollUntil(async () => {
-        await this.refresh();
-        const nowMe = this.snapshot.myself;
-        return engineRole(this.snapshot) === "primary" && nowMe && countSlots(nowMe.slots) > 0 ? true : undefined;
-      }, timeoutMs, () => `the engine to become primary after ${args.join(" ")} (still ${engineRole(this.snapshot)})`, 50);
-      const pauseMs = this.clock.nowMs() - started;
-      this.transition("ACTIVE", `Promote ${mode}`);
-      return { status: this.status, offsetAtSwitch: Number(this.snapshot.info.get("master_repl_offset") ?? 0), pauseMs };
-    });
-  }
-
-  /**
-   * Before a switchover, let the replica catch up (lag ≤ 64 KiB) so the engine's manual failover, which
-   * pauses writers on the primary until the offsets match, pauses them only briefly. Best effort: the
-   * engine's own check is what guarantees no acknowledged write is lost.
-   */
-  private async waitUntilCaughtUp(primaryId: string, maxWaitMs: number): Promise<void> {
-    const primary = this.snapshot.nodes.find((n) => n.id === primaryId);
-    if (!primary) return;
-    const peer = this.engine.connectPeer(primary.host, primary.port);
-    try {
-      const deadline = Date.now() + maxWaitMs;
-      while (Date.now() < deadline) {
-        const [primaryOffset, info] = await Promise.all([primaryReplOffset(peer), this.engine.callString("INFO", "replication")]);
-        const mine = Number(parseInfo(info).get("slave_repl_offset") ?? 0);
-        if (primaryOffset === 0 || primaryOffset - mine <= 64 * 1024) return;
-        await sleep(20);
-      }
-    } finally {
-      peer.disconnect();
-    }
+  promote(mode: PromoteModeName, fenceToken: string, timeoutInput: number | undefined): Promise<{ status: MemberStatus; offsetAtSwitch: number; pauseMs: number }> {
+    return roles.promote(this.context, mode, fenceToken, timeoutInput);
   }
 
   /** MigrateSlots on this member (the target), with the request checked at the gRPC edge (migrate-request.ts). */
-  async migrateSlots(checked: CheckedMigrateSlots, signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void): Promise<MigrationProgress__Output> {
-    let libRequest = checked.request;
-    const { progressIntervalMs } = checked;
-    const source = { ...libRequest.source, busPort: libRequest.source.busPort ?? libRequest.source.port + 10000 };
-    if (this.migration) throw new SidecarError("ALREADY_EXISTS", `MigrateSlots: migration ${this.migration.id} is running on this member; wait for it or CancelMigration`);
-    return this.exclusive("MigrateSlots", async () => {
-      requireState(this.state, ["ONLINE", "ACTIVE", "MIGRATING"], "MigrateSlots", "the target must be an empty or active primary");
-      if (engineRole(this.snapshot) !== "primary") throw failedPrecondition("MigrateSlots: this member's engine is a replica; call MigrateSlots on a primary (the target)");
-      const me = this.myself();
-      const sourceNode = this.snapshot.nodes.find((n) => n.host === source.host && n.port === source.port);
-      if (!sourceNode) throw failedPrecondition(`MigrateSlots: source ${source.host}:${source.port} is not in this engine's cluster; JoinCluster first`);
-      if (libRequest.otherPrimaries === undefined) {
-        // Default: every other primary with slots learns the new owner (step 3 of DESIGN §6).
-        libRequest = withOtherPrimaries(libRequest, this.snapshot.nodes
-          .filter((n) => n.primary && !n.failed && n.id !== me.id && n.id !== sourceNode.id && n.slots.length > 0)
-          .map((n) => ({ host: n.host, port: n.port })));
-      }
-      const running: RunningMigration = { id: randomUUID(), source, slots: [...libRequest.slots], controller: new AbortController(), progress: undefined };
-      const abortFromCaller = () => running.controller.abort();
-      if (signal.aborted) throw new SidecarError("ABORTED", "MigrateSlots: the caller cancelled before the migration started");
-      signal.addEventListener("abort", abortFromCaller, { once: true });
-      this.migration = running;
-      this.transition("MIGRATING", "MigrateSlots");
-      const toProto = (p: LibProgress): MigrationProgress__Output => ({
-        migrationId: running.id, slotsTotal: p.slotsTotal, slotsDone: p.slotsDone, slotsFailed: p.slotsFailed,
-        keysMoved: p.keysMoved, bytesMoved: p.bytesMoved, keysPerSecond: p.keysPerSecond, bytesPerSecond: p.bytesPerSecond,
-        activeSlots: p.activeSlots, maxSourceBlockMs: p.maxSourceBlockMs, guard: p.guard, done: false, cancelled: false, failedSlots: [],
-        elapsedMs: this.clock.nowMs() - startedAtMs,
-      });
-      const startedAtMs = this.clock.nowMs();
-      this.log.info("migration started", { id: running.id, source: `${source.host}:${source.port}`, slots: formatSlotRanges(compactSlots(running.slots)) });
-      let result: MigrationResult;
-      try {
-        onProgress(toProto({ slotsTotal: running.slots.length, slotsDone: 0, slotsFailed: 0, keysMoved: 0, bytesMoved: 0, keysPerSecond: 0, bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0, guard: null }));
-        result = await runMigration(libRequest, {
-          signal: running.controller.signal,
-          progressIntervalMs,
-          onProgress: (p) => { running.progress = p; this.publish(); onProgress(toProto(p)); },
-        });
-      } catch (err) {
-        if (err instanceof MigrationPreconditionError) throw failedPrecondition(`MigrateSlots: ${err.message}`);
-        throw err;
-      } finally {
-        signal.removeEventListener("abort", abortFromCaller);
-        this.migration = undefined;
-        await this.refresh();
-        const owns = countSlots(this.myself().slots) > 0;
-        if (this.state === "MIGRATING" && !observationOf(this.snapshot).importingOrMigrating) this.transition(owns ? "ACTIVE" : "ONLINE", "MigrateSlots finished");
-      }
-      this.log.info("migration finished", { id: running.id, cancelled: result.cancelled, slotsDone: result.slotsDone, failed: result.failedSlots.length, keysMoved: result.keysMoved, elapsedMs: result.elapsedMs });
-      return { ...toProto(result), done: true, cancelled: result.cancelled, failedSlots: result.failedSlots, elapsedMs: result.elapsedMs };
-    });
+  migrateSlots(checked: CheckedMigrateSlots, signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void): Promise<MigrationProgress__Output> {
+    return migration.migrateSlots(this.context, checked, signal, onProgress);
   }
 
   cancelMigration(id: string): { wasRunning: boolean } {
-    const m = this.migration;
-    if (!m) return { wasRunning: false };
-    if (id && id !== m.id) throw new SidecarError("NOT_FOUND", `CancelMigration: migration ${id} is not running here; the running one is ${m.id}`);
-    m.controller.abort();
-    this.log.info("migration cancel requested", { id: m.id });
-    return { wasRunning: true };
+    return migration.cancelMigration(this.context, id);
   }
 
   async forgetNode(nodeIdInput: string | undefined): Promise<void> {
@@ -564,16 +385,6 @@ async function clusterInfoOf(peer: Redis): Promise<Map<string, string> | undefin
     return undefined;
   } finally {
     peer.disconnect();
-  }
-}
-
-async function primaryReplOffset(peer: Redis): Promise<number> {
-  try {
-    const info = String(await peer.call("INFO", "replication"));
-    const m = /master_repl_offset:(\d+)/.exec(info);
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
   }
 }
 
