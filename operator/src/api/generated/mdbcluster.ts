@@ -120,7 +120,7 @@ export interface MdbClusterSpecMigrationScheduleItem {
   rate?: MdbClusterSpecMigrationScheduleItemRate;
 }
 
-/** How fast slots move when the number of shards changes. */
+/** How fast slots are to move when the number of shards changes. Accepted and defaulted; this version moves no slots after the cluster formed, so nothing reads it yet. */
 export interface MdbClusterSpecMigration {
   /** Most slot streams one engine takes part in at once. Default: 4. */
   maxConcurrent?: number;
@@ -134,9 +134,9 @@ export interface MdbClusterSpecMigration {
   schedule?: MdbClusterSpecMigrationScheduleItem[];
 }
 
-/** What happens when a primary fails. */
+/** What happens when a primary fails. Accepted and defaulted; in this version the engines' own failover (after nodeTimeoutMs) promotes a standby whatever this says. */
 export interface MdbClusterSpecFailover {
-  /** Promote a standby when a primary fails. Default: true. */
+  /** Reserved for operator-driven failover; not read by this version. Default: true. */
   enabled?: boolean;
 }
 
@@ -148,9 +148,9 @@ export interface MdbClusterSpecAuth {
 
 /** The cluster the user wants. */
 export interface MdbClusterSpec {
-  /** Number of primaries; the 16384 hash slots are spread evenly over them. Changing it moves slots online. `kubectl scale mdb NAME --replicas=N` sets this field. Default: 3. */
+  /** Number of primaries; the 16384 hash slots are spread evenly over them when the cluster forms. `kubectl scale mdb NAME --replicas=N` sets this field. In this version a change after the cluster formed moves no slots: status reports Degraded/ScalingNotAvailable. Default: 3. */
   shards?: number;
-  /** Standbys per primary, each a full copy that can take over when the primary fails. Default: 1. */
+  /** Standbys per primary, each a full copy that the engines' own failover can promote when the primary fails. Set when the cluster forms; this version does not add or remove standbys later. Default: 1. */
   replicasPerShard?: number;
   /** The database engine each member runs (redis-server in cluster mode). Default: {}. */
   engine?: MdbClusterSpecEngine;
@@ -160,11 +160,11 @@ export interface MdbClusterSpec {
   persistence?: MdbClusterSpecPersistence;
   /** Which nodes may hold members and how far apart the members of one shard must be. Default: {}. */
   placement?: MdbClusterSpecPlacement;
-  /** How fast slots move when the number of shards changes. Default: {}. */
+  /** How fast slots are to move when the number of shards changes. Accepted and defaulted; this version moves no slots after the cluster formed, so nothing reads it yet. Default: {}. */
   migration?: MdbClusterSpecMigration;
-  /** What happens when a primary fails. Default: {}. */
+  /** What happens when a primary fails. Accepted and defaulted; in this version the engines' own failover (after nodeTimeoutMs) promotes a standby whatever this says. Default: {}. */
   failover?: MdbClusterSpecFailover;
-  /** async acknowledges a write once the primary has it; replicated also waits for one standby (min-replicas-to-write 1), trading latency for not losing acknowledged writes on failover. Default: "async". */
+  /** async or replicated. Accepted and defaulted; this version configures every engine the same way (async: a write is acknowledged once the primary has it, and a failover can lose the writes a standby had not yet received). A client that needs more can use WAIT. Default: "async". */
   durability?: "async" | "replicated";
   /** The engine password clients use. Default: {}. */
   auth?: MdbClusterSpecAuth;
@@ -312,7 +312,7 @@ export interface MdbClusterStatus {
   plan?: MdbClusterStatusPlan;
 }
 
-/** A sharded, Redis-Cluster-compatible in-memory database. The operator places its members over the nodes' Region/Zone/Rack/Host topology, forms the cluster, moves slots online when the number of shards changes, and replaces failed members. */
+/** A sharded, Redis-Cluster-compatible in-memory database. The operator places its members over the nodes' Region/Zone/Rack/Host topology, forms the cluster and reports its health. In this version it does not yet move slots when spec.shards changes, nor replace failed members: the engines' own failover promotes a standby when a primary fails. */
 export interface MdbCluster {
   /** APIVersion of this object (mdbcluster.io/v1alpha1). */
   apiVersion?: string;
