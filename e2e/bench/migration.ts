@@ -18,8 +18,8 @@ import { performance } from "node:perf_hooks";
 import {
   startEngines, formCluster, addEmptyPrimaries, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck,
   waitForClusterConsistent, SLOT_COUNT, type EngineProcess, type KeyspaceChecksum,
-} from "../../node-image/test/support/engines.ts";
-import { percentile } from "../../node-image/test/support/traffic.ts";
+} from "../../testing/engines.ts";
+import { percentile } from "../../testing/traffic.ts";
 import { CLIENT_NICE, startTrafficProcess } from "./support/traffic-process.ts";
 import { enginesCpuSeconds, machineCpu } from "./support/cpu.ts";
 import { migrateSlots, validateMigrateSlotsRequest, clusterViewOf, type LatencyGuardInput, type MigrationProgress, type MigrationResult } from "../../node-image/src/migration/index.ts";

@@ -1,7 +1,7 @@
 // CPU accounting for the benchmark, from /proc (Linux): the whole machine's busy share and the CPU
 // seconds the engines spent.
 import { readFileSync } from "node:fs";
-import type { EngineProcess } from "../../../node-image/test/support/engines.ts";
+import type { EngineProcess } from "../../../testing/engines.ts";
 
 /** Jiffies since boot over all cores: busy (not idle or iowait) and total; undefined off Linux. */
 export function machineCpu(): { busy: number; total: number } | undefined {

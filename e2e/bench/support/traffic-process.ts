@@ -10,7 +10,7 @@ export const CLIENT_NICE = -10;
 import { fileURLToPath } from "node:url";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { Cluster } from "ioredis";
-import { startTraffic, verifyAcknowledgedWrites, type TrafficOptions } from "../../../node-image/test/support/traffic.ts";
+import { startTraffic, verifyAcknowledgedWrites, type TrafficOptions } from "../../../testing/traffic.ts";
 
 interface StartMessage { kind: "start"; nodes: { host: string; port: number }[]; password: string; traffic: TrafficOptions }
 type Request = StartMessage | { kind: "phase" } | { kind: "stop" };

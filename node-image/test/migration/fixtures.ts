@@ -3,7 +3,7 @@
 import { Cluster } from "ioredis";
 import {
   startEngines, formCluster, addEmptyPrimaries, loadKeys, type EngineProcess, type StartEnginesOptions,
-} from "../support/engines.ts";
+} from "../../../testing/engines.ts";
 import {
   clusterViewOf, migrateSlots, validateMigrateSlotsRequest, type ClusterView, type EngineAddress, type MigrateOptions, type MigrateSlotsInput,
   type MigrationResult,
@@ -28,7 +28,7 @@ export interface MigrationClusterOptions {
   extraConfig?: StartEnginesOptions["extraConfig"];
 }
 
-/** Engines on 127.0.1.x (this suite's range; see node-image/test/support/engines.ts). */
+/** Engines on 127.0.1.x (this suite's range; see testing/engines.ts). */
 export async function startMigrationCluster(opts: MigrationClusterOptions): Promise<MigrationCluster> {
   const primaryCount = opts.primaries ?? 3;
   const emptyCount = opts.emptyPrimaries ?? 1;

@@ -3,7 +3,7 @@
 // and when the load goes away it speeds up again; the move itself stays lossless.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { keyspaceChecksum, expectedChecksum, redisCliClusterCheck, waitForClusterConsistent } from "../support/engines.ts";
+import { keyspaceChecksum, expectedChecksum, redisCliClusterCheck, waitForClusterConsistent } from "../../../testing/engines.ts";
 import { waitFor, sleep } from "../../../common/wait.ts";
 import type { GuardStatus, MigrationProgress } from "../../src/migration/index.ts";
 import { PASSWORD, startMigrationCluster, address, ownedSlots, move } from "./fixtures.ts";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   startEngines, formCluster, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, keySlot,
-} from "../support/engines.ts";
+} from "../../../testing/engines.ts";
 
 test("harness: 3 primaries + 3 replicas form, load, checksum and pass redis-cli check", async (t) => {
   const { engines, stop } = await startEngines({ count: 6, ipBase: "127.0.2", password: "harness-pw" });

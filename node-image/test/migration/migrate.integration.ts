@@ -2,8 +2,8 @@
 // key space checksum equal to the generator's and `redis-cli --cluster check` passing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { waitFor, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, keySlot, waitForClusterConsistent, type EngineProcess } from "../support/engines.ts";
-import { startTraffic, verifyAcknowledgedWrites, percentile } from "../support/traffic.ts";
+import { waitFor, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, keySlot, waitForClusterConsistent, type EngineProcess } from "../../../testing/engines.ts";
+import { startTraffic, verifyAcknowledgedWrites, percentile } from "../../../testing/traffic.ts";
 import { probeAtomicSlotMigration, type MigrateSlotsInput, type MigrationProgress } from "../../src/migration/index.ts";
 import {
   PASSWORD, startMigrationCluster, address, ownedSlots, everyNthSlot, viewOf, readyCluster, move,

@@ -11,7 +11,7 @@ import { Cluster } from "ioredis";
 import {
   startEngines, waitFor, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, valueForKey,
   type Engines,
-} from "../support/engines.ts";
+} from "../../../testing/engines.ts";
 import { SidecarProcess } from "./sidecar-process.ts";
 import { SidecarCallError, type MemberStatus, type MigrateSlotsParams, type MigrationProgress, type ReplicationProgress, type SidecarClient } from "../../../operator/src/sidecar/client.ts";
 import type { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "node:http";
-import type { EngineProcess } from "../support/engines.ts";
+import type { EngineProcess } from "../../../testing/engines.ts";
 import { waitFor } from "../../../common/wait.ts";
 import { GrpcSidecarClient, type GrpcSidecarClientOptions } from "../../../operator/src/sidecar/grpc-client.ts";
 

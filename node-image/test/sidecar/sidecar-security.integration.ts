@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "node:net";
 import { Redis } from "ioredis";
-import { startEngines, waitFor, type Engines } from "../support/engines.ts";
+import { startEngines, waitFor, type Engines } from "../../../testing/engines.ts";
 import { SidecarProcess } from "./sidecar-process.ts";
 import { SidecarCallError } from "../../../operator/src/sidecar/client.ts";
 import type { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
 import { Redis, type Cluster } from "ioredis";
 import type { EngineProcess } from "./engines.ts";
-import { waitFor } from "../../../common/wait.ts";
+import { waitFor } from "../common/wait.ts";
 
 export const SLOT_COUNT = 16384;
 

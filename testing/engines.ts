@@ -12,9 +12,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { waitFor } from "../../../common/wait.ts";
+import { waitFor } from "../common/wait.ts";
 
-export { waitFor, type WaitForOptions } from "../../../common/wait.ts";
+export { waitFor, type WaitForOptions } from "../common/wait.ts";
 export {
   formCluster, redisCliClusterCheck, keyspaceChecksum, loadKeys, valueForKey, keyForIndex, keySlot,
   clusterNodeId, waitForClusterConsistent, addEmptyPrimaries, expectedChecksum, SLOT_COUNT, type FormClusterOptions, type KeyspaceChecksum,
