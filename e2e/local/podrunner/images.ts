@@ -134,14 +134,12 @@ export const PRIVATE_PATHS = ["/tmp"];
 
 /**
  * Image volumes (plus /tmp) the pod does not mount over: each becomes a private per-container directory.
- * A path that holds one of `mustStayVisible` (the repository the programs run from, the state dir) is
- * left shared: a checkout under /tmp must not vanish behind a private /tmp.
+ * A checkout or state dir beneath one stays visible all the same: see keepVisible (volumes.ts).
  */
-export function anonymousVolumes(entry: ImageEntry, mountTargets: string[], mustStayVisible: string[] = []): string[] {
+export function anonymousVolumes(entry: ImageEntry, mountTargets: string[]): string[] {
   const trim = (p: string) => p.replace(/\/+$/, "");
   const taken = new Set(mountTargets.map(trim));
-  const covers = (p: string) => mustStayVisible.some((keep) => trim(keep) === trim(p) || trim(keep).startsWith(`${trim(p)}/`));
-  return [...new Set([...PRIVATE_PATHS, ...entry.volumes])].filter((p) => !taken.has(trim(p)) && !covers(p));
+  return [...new Set([...PRIVATE_PATHS, ...entry.volumes])].filter((p) => !taken.has(trim(p)));
 }
 
 export function unmappedImageMessage(image: string, file: string): string {

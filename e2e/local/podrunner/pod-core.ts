@@ -25,6 +25,8 @@ import { StatusWriter } from "./status-writer.ts";
 export interface RunnerContext {
   stateDir: string;
   repoDir: string;
+  /** Host paths the containers' programs need and no mount may hide (keepVisible in volumes.ts). */
+  visiblePaths: string[];
   core: CoreV1Api;
   images: () => ImageMap;
   imagesFile: string;

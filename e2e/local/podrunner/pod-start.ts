@@ -9,7 +9,7 @@ import { podHostname } from "./hosts.ts";
 import { anonymousVolumes, containerArgv, lookupImage, translatePath, unmappedImageMessage } from "./images.ts";
 import { createSandbox, removeSandbox } from "./sandbox.ts";
 import { waiting } from "./status.ts";
-import { containerMounts, launchScript, podDir, type MountSpec } from "./volumes.ts";
+import { containerMounts, keepVisible, launchScript, podDir, type MountSpec } from "./volumes.ts";
 import { signalGroup, type ContainerRun } from "./container-run.ts";
 import type { PodCore, Starter } from "./pod-core.ts";
 import { startProbes } from "./pod-probes.ts";
@@ -130,11 +130,12 @@ export class PodStarter implements Starter {
       };
       argv = expandArgv(containerArgv(entry, c.spec), c.env);
       const podMounts = containerMounts(core.pod, c.spec, core.ctx.stateDir);
-      // Private /tmp and image VOLUMEs first, so the pod's own mounts (even nested ones) land on top.
-      const anonymous = anonymousVolumes(entry, podMounts.map((m) => m.target), [core.ctx.repoDir, core.ctx.stateDir]).map((target) => ({
+      // Private /tmp and image VOLUMEs first, so the pod's own mounts (even nested ones) land on top;
+      // the checkout the programs run from comes back on top of whatever covers it.
+      const anonymous = anonymousVolumes(entry, podMounts.map((m) => m.target)).map((target) => ({
         source: join(podDir(core.ctx.stateDir, core.uid), "containers", c.spec.name, target.replaceAll("/", "_")), target, readOnly: false,
       }));
-      mounts = [...anonymous, ...podMounts];
+      mounts = keepVisible([...anonymous, ...podMounts], core.ctx.visiblePaths);
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) {
         retryLater(core, c, waiting("ContainerCreating", (e as Error).message), 5_000, again);

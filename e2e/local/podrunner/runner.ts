@@ -1,7 +1,7 @@
 // The pod runner: the proving ground's kubelet for every node in cluster.json. Watches pods bound to
 // its nodes and runs one PodWorker per pod; keeps the Nodes alive; provisions local volumes; answers
 // fault-injection requests on <state>/podrunner.sock.
-import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import {
@@ -29,6 +29,16 @@ export interface RunnerOptions {
   /** Port of the kubelet log API on the gateway address (`kubectl logs`). */
   kubeletPort: number;
   log: (msg: string) => void;
+}
+
+/**
+ * What the containers' programs need to see wherever the checkout lives (under /tmp too, where a
+ * pod's /tmp volume would cover it): the checkout, the packages it runs with (node_modules may be a
+ * link to elsewhere) and the state dir.
+ */
+function visiblePaths(repoDir: string, stateDir: string): string[] {
+  const modules = join(repoDir, "node_modules");
+  return [repoDir, ...(existsSync(modules) ? [realpathSync(modules)] : []), stateDir];
 }
 
 export class PodRunner {
@@ -63,7 +73,7 @@ export class PodRunner {
       new Set(cluster.nodes.map((n) => n.name)), opts.log);
     this.images(); // fail at start on a broken image map
     this.ctx = {
-      stateDir: cluster.stateDir, repoDir: opts.repoDir, core: this.core,
+      stateDir: cluster.stateDir, repoDir: opts.repoDir, visiblePaths: visiblePaths(opts.repoDir, cluster.stateDir), core: this.core,
       images: () => this.images(), imagesFile: opts.imagesFile,
       network: { bridge: cluster.network.bridge, prefixLength: cluster.network.prefixLength, gateway: cluster.network.gateway, netnsPrefix: cluster.network.netnsPrefix },
       apiserver: cluster.apiserver, caFile: cluster.caFile, ipam: this.ipam, sandboxes: this.sandboxes,

@@ -191,6 +191,29 @@ export function containerMounts(pod: V1Pod, container: V1Container, stateDir: st
   });
 }
 
+/**
+ * Host paths a container's programs need (the checkout they run from, its packages, the state dir)
+ * that the container's own mounts would hide: a pod's emptyDir at /tmp hides a checkout in /tmp/….
+ * Each is bound back onto its own path right after the last mount that covers it, so a mount nested
+ * deeper still lands on top; its mount point is made inside the covering volume (MountpointTracker),
+ * as runc makes the mount point of a volume nested in another. A path a mount replaces exactly, and
+ * one inside another kept path (it comes back with it), get no mount of their own.
+ */
+export function keepVisible(mounts: MountSpec[], paths: string[]): MountSpec[] {
+  const trim = (p: string) => p.replace(/\/+$/, "") || "/";
+  const within = (p: string, dir: string) => dir === "/" || p === dir || p.startsWith(`${dir}/`);
+  const wanted = [...new Set(paths.map(trim))];
+  const outermost = wanted.filter((p) => !wanted.some((q) => q !== p && within(p, q)));
+  const out = [...mounts];
+  for (const path of outermost) {
+    let last = -1;
+    out.forEach((m, i) => { if (within(path, trim(m.target))) last = i; });
+    if (last < 0 || trim(out[last].target) === path) continue;
+    out.splice(last + 1, 0, { source: path, target: path, readOnly: false });
+  }
+  return out;
+}
+
 /** POSIX shell single-quoting. */
 export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ContainerConfigError } from "../../podrunner/env.ts";
-import { containerMounts, launchScript, shellQuote, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir, type VolumeLookups } from "../../podrunner/volumes.ts";
+import { containerMounts, keepVisible, launchScript, shellQuote, tokenRequestsOf, volumeFiles, volumeKind, volumeObjects, volumeSourceDir, type VolumeLookups } from "../../podrunner/volumes.ts";
+import { hostMountpoint } from "../../podrunner/mountpoints.ts";
 import { makeContainer, makePod } from "./fixtures.ts";
 
 const facts = { podIP: "10.244.1.7", hostIP: "10.244.0.1", nodeAllocatable: {} };
@@ -68,6 +69,24 @@ describe("volumes", () => {
     assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "nope", mountPath: "/x" }).obj(), "/state"), /volumeMounts "nope" names no volume/);
     assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "data", mountPath: "/x", subPath: "../escape" }).obj(), "/state"), /must be relative without "\.\."/);
     assert.throws(() => containerMounts(pod, makeContainer("c").mount({ name: "data", mountPath: "rel" }).obj(), "/state"), /mountPath "rel" must be absolute/);
+  });
+
+  test("a checkout under a mounted volume is bound back on top of it, under mounts nested deeper", () => {
+    const tmp = { source: "/ck/.mdb-local/pods/u/volumes/tmp", target: "/tmp", readOnly: false };
+    const data = { source: "/ck/.mdb-local/volumes/ns/data", target: "/data", readOnly: false };
+    const deeper = { source: "/s/cfg", target: "/tmp/ci/checkout/conf", readOnly: true };
+    const back = (p: string) => ({ source: p, target: p, readOnly: false });
+    // The pod's emptyDir at /tmp hides a checkout in /tmp/ci/checkout (and its state dir inside it).
+    assert.deepEqual(keepVisible([tmp, data], ["/tmp/ci/checkout", "/tmp/ci/checkout/.mdb-local"]), [tmp, back("/tmp/ci/checkout"), data]);
+    // Right after the last mount that covers it, so one nested deeper still lands on top.
+    assert.deepEqual(keepVisible([tmp, deeper], ["/tmp/ci/checkout/"]), [tmp, back("/tmp/ci/checkout"), deeper]);
+    // Its mount point is made inside the covering volume, not on the host.
+    assert.deepEqual(hostMountpoint(back("/tmp/ci/checkout"), [tmp]), { path: "/ck/.mdb-local/pods/u/volumes/tmp/ci/checkout", onHost: false });
+    // Nothing covers it, or a mount replaces exactly that path: nothing to add.
+    assert.deepEqual(keepVisible([tmp, data], ["/work/checkout", "/tmpx/state"]), [tmp, data]);
+    assert.deepEqual(keepVisible([tmp], ["/tmp"]), [tmp]);
+    // A state dir elsewhere under /tmp comes back on its own.
+    assert.deepEqual(keepVisible([tmp], ["/work/checkout", "/tmp/state"]), [tmp, back("/tmp/state")]);
   });
 
   test("the launch script opens every source before mounting, quotes every path, closes them, then execs", () => {
