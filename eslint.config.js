@@ -9,6 +9,37 @@ const ioModules = [
   "@kubernetes/client-node", "@grpc/grpc-js", "@grpc/proto-loader", "ioredis", "winston", "prom-client",
 ];
 
+// Imports run one way in the operator (docs/architecture.md#layout): the wiring at the top
+// (main.ts, manager.ts, settings.ts), then controller → executor → model → sidecar → runtime, with
+// the pure rooms (resources → api → planner) at the bottom. Each room names the rooms below it that it may
+// import; anything else, and the top-level files, is refused. Type imports count: they are dependencies too.
+const operatorRooms = {
+  planner: [],
+  api: ["planner"],
+  resources: ["api", "planner"],
+  runtime: ["api"],
+  sidecar: ["runtime"],
+  model: ["api", "planner", "resources", "sidecar"],
+  executor: ["api", "model", "planner", "resources", "runtime", "sidecar"],
+  controller: ["api", "executor", "model", "planner", "resources", "runtime", "sidecar"],
+};
+const topLevel = ["main.ts", "manager.ts", "settings.ts"];
+const above = (room) => {
+  const refused = Object.keys(operatorRooms).filter((r) => r !== room && !operatorRooms[room].includes(r));
+  return refused.length > 0 ? [refused.map((r) => `../${r}/**`)] : [];
+};
+const roomBoundaries = Object.keys(operatorRooms).map((room) => ({
+  files: [`operator/src/${room}/**/*.ts`],
+  rules: {
+    "no-restricted-imports": ["error", { patterns: [
+      ...above(room).map((group) => ({ group,
+        message: `imports run one way: operator/src/${room}/ may import only ${operatorRooms[room].join(", ") || "common/"} (docs/architecture.md#layout)` })),
+      { group: topLevel.map((f) => `../${f}`), message: "the wiring at the top imports the rooms, never the other way" },
+      { group: ["**/node-image/**", "**/e2e/**"], message: "the operator does not import the member image or the proving ground" },
+    ] }],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "**/dist/**", "**/generated/**", ".mdb-local/**"] },
   ...tseslint.configs.recommended,
@@ -18,13 +49,19 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
     },
   },
+  ...roomBoundaries,
+  {
+    // Shared by every package, so it imports none of them.
+    files: ["common/**/*.ts"],
+    ignores: ["common/test/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/operator/**", "**/node-image/**", "**/e2e/**", "**/scripts/**"], message: "common/ is imported by the packages, never the other way" }] }] },
+  },
   {
     // The pure core: plain data in, plain data out (planner, api types and defaults, resource
     // builders, the controller's decide/status/plan functions, shared parsers).
     files: [
       "operator/src/planner/**/*.ts", "operator/src/api/**/*.ts", "operator/src/resources/**/*.ts",
-      "operator/src/controller/decide.ts", "operator/src/controller/status.ts", "operator/src/controller/members.ts",
-      "operator/src/controller/plan-status.ts", "operator/src/controller/observation.ts", "operator/src/settings.ts",
+      "operator/src/model/**/*.ts", "operator/src/controller/decide.ts", "operator/src/controller/status.ts", "operator/src/settings.ts",
       "common/slots.ts", "common/labels.ts", "common/engine-replies.ts",
     ],
     ignores: ["operator/src/api/crd-gen.ts"],

@@ -21,7 +21,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { Redis } from "ioredis";
 import { sleep, waitFor } from "../../common/wait.ts";
 import { resolveSpec } from "../../operator/src/api/defaults.ts";
-import type { MdbCluster } from "../../operator/src/api/types.ts";
+import { memberCount, type MdbCluster } from "../../operator/src/api/types.ts";
 import { randomBytes } from "node:crypto";
 import { buildAuthSecret, buildSidecarSecret } from "../../operator/src/resources/cluster-objects.ts";
 import { buildMemberPod } from "../../operator/src/resources/member-pod.ts";
@@ -41,7 +41,7 @@ const OPERATOR: OperatorRelease = { release: `bench-${RUN}`, namespace: `mdb-ben
 const NS = OPERATOR.watchNamespace;
 const FLOOR_NS = `mdb-bench-${RUN}-floor`;
 const SHAPE = { shards: 3, replicasPerShard: 1 };
-const MEMBERS = SHAPE.shards * (SHAPE.replicasPerShard + 1);
+const MEMBERS = memberCount(SHAPE);
 const PHASES = ["podsCreated", "podsRunning", "sidecarsAnswering", "joined", "slotsAssigned", "standbysInSync", "ready"] as const;
 type PhaseName = (typeof PHASES)[number];
 

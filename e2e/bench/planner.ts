@@ -17,6 +17,7 @@ import {
   applyMoves, bootstrapSlots, DEFAULT_TOPOLOGY_KEYS, ownershipTable, planBootstrap, planSlotScale, SLOT_COUNT, TOPOLOGY_LEVELS,
   type PlacementPolicy, type TopologyNode,
 } from "../../operator/src/planner/index.ts";
+import { memberCount } from "../../operator/src/api/types.ts";
 import { plantedInstance, Random, randomOwnership, type PlantedInstance } from "./support/planner-family.ts";
 
 const GiB = 2 ** 30;
@@ -143,7 +144,7 @@ function planProblem(instance: PlantedInstance, steps: { kind: string; shard?: n
   const perHost = new Map<string, number>();
   const domainsOfShard = new Map<number, Set<string>>();
   const places = steps.filter((s) => s.kind === "place-member");
-  if (places.length !== instance.shards * (instance.replicasPerShard + 1)) return `placed ${places.length} members`;
+  if (places.length !== memberCount(instance)) return `placed ${places.length} members`;
   for (const step of places) {
     const node = byName.get(step.node!)!;
     if (node.unschedulable || node.storeState !== "enabled" || node.taints.length > 0) return `member on unusable node ${node.name}`;

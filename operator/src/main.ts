@@ -3,8 +3,8 @@
 import { hostname } from "node:os";
 import { loadKubeConfig, makeClients } from "./runtime/kube.ts";
 import { makeLogger } from "./runtime/log.ts";
-import { Manager, type ManagerConfig } from "./runtime/manager.ts";
-import { parseOperatorSettings } from "./settings.ts";
+import { Manager } from "./manager.ts";
+import { parseOperatorSettings, type ManagerConfig } from "./settings.ts";
 
 const log = makeLogger();
 let config: ManagerConfig;

@@ -1,5 +1,21 @@
 // The operator's settings from its environment (pure); a bad value names the variable and what to do.
-import type { ManagerConfig } from "./runtime/manager.ts";
+
+/** What the manager runs with (main.ts parses it from the environment). */
+export interface ManagerConfig {
+  identity: string;
+  podNamespace: string;
+  watchNamespace: string;
+  leaderElect: boolean;
+  leaseName: string;
+  createLease: boolean;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  memberImage: string;
+  healthPort: number;
+  resyncMs: number;
+  workers: number;
+}
 
 type Env = Record<string, string | undefined>;
 

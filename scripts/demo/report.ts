@@ -1,5 +1,6 @@
 // What `npm run demo` prints about a cluster, from plain data (the MdbCluster and the Nodes as read):
 // one progress line while it converges, and the placement table once it is Ready.
+import { DEFAULT_TOPOLOGY_KEYS } from "../../common/labels.ts";
 import type { MdbCluster, MdbClusterStatusMembersItem } from "../../operator/src/api/generated/mdbcluster.ts";
 
 /** The order members go through their life (DESIGN §4), so counts read as progress. */
@@ -57,7 +58,7 @@ export interface NodeLabels { name: string; labels: Record<string, string> }
  * the shards whose members share a domain at the cluster's isolation level.
  */
 export function placement(c: MdbCluster, nodes: NodeLabels[]): { rows: string[][]; violations: string[] } {
-  const keys = { region: "topology.kubernetes.io/region", zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack", host: "kubernetes.io/hostname", ...c.spec.placement?.topologyKeys };
+  const keys = { ...DEFAULT_TOPOLOGY_KEYS, ...c.spec.placement?.topologyKeys };
   const byName = new Map(nodes.map((n) => [n.name, n.labels]));
   const level = c.spec.placement?.isolationLevel ?? "zone";
   const members = [...(c.status?.members ?? [])].sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0) || Number(b.role === "primary") - Number(a.role === "primary") || (a.name ?? "").localeCompare(b.name ?? ""));

@@ -1,6 +1,7 @@
 // Defaults and the checks a schema cannot express, applied once at the edge: everything after this
 // works with a ResolvedSpec. The API server already applies the CRD's defaults; these are the same
 // values, so an object that skipped admission (a test, an older API server) behaves identically.
+import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { memoryBytes, milliCpu, PlannerInputError } from "../planner/index.ts";
 import type { MdbClusterSpec, ResolvedSpec } from "./types.ts";
 
@@ -11,8 +12,6 @@ export class SpecError extends Error {
     this.name = "SpecError";
   }
 }
-
-const TOPOLOGY_DEFAULTS = { region: "topology.kubernetes.io/region", zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack", host: "kubernetes.io/hostname" };
 
 function int(value: number | undefined, fallback: number, field: string, min: number, max: number): number {
   const v = value ?? fallback;
@@ -61,7 +60,7 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, defaultImage: stri
     placement: {
       nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
       tolerations: [...(spec.placement?.tolerations ?? [])],
-      topologyKeys: { ...TOPOLOGY_DEFAULTS, ...(spec.placement?.topologyKeys ?? {}) },
+      topologyKeys: { ...DEFAULT_TOPOLOGY_KEYS, ...(spec.placement?.topologyKeys ?? {}) },
       isolationLevel: spec.placement?.isolationLevel ?? "zone",
       maxMembersPerHost: int(spec.placement?.maxMembersPerHost, 0, "spec.placement.maxMembersPerHost", 0, 10_000),
     },

@@ -39,3 +39,6 @@ export interface ResolvedSpec {
 }
 
 export type { MdbCluster };
+
+/** Members a cluster of this shape has: every shard's primary and its standbys. The one home of the count. */
+export const memberCount = (shape: { shards: number; replicasPerShard: number }): number => shape.shards * (shape.replicasPerShard + 1);

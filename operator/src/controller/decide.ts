@@ -4,26 +4,12 @@ import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
 import { pdbMinAvailable } from "../resources/cluster-objects.ts";
 import { memberName } from "../resources/names.ts";
-import type { ResolvedSpec } from "../api/types.ts";
+import { memberCount, type ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
-import { toObservedCluster } from "./members.ts";
-import { isResolved, type Observation } from "./observation.ts";
-import type { StoredPlan } from "./plan-status.ts";
-
-export type OwnedKind = "auth-secret" | "sidecar-secret" | "headless-service" | "client-service" | "pdb";
-
-export type Action =
-  | { kind: "add-finalizer" }
-  | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[] }
-  | { kind: "remove-finalizer" }
-  | { kind: "ensure-objects"; missing: OwnedKind[] }
-  | { kind: "update-pdb"; minAvailable: number }
-  | { kind: "start-plan"; plan: Plan }
-  | { kind: "run-steps"; steps: PlannedStep[] }
-  | { kind: "finish-plan" }
-  | { kind: "meet"; members: string[]; seed: string }
-  | { kind: "blocked"; reason: string; message: string }
-  | { kind: "idle"; message: string };
+import { toObservedCluster } from "../model/members.ts";
+import { isResolved, type Observation } from "../model/observation.ts";
+import type { Action, OwnedKind } from "../model/actions.ts";
+import type { StoredPlan } from "../model/stored-plan.ts";
 
 const hasFinalizer = (o: Observation, finalizer: string) => (o.cluster.metadata?.finalizers ?? []).includes(finalizer);
 
@@ -95,10 +81,10 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   if (o.userSecretProblem) return { kind: "blocked", reason: "SecretMissing", message: o.userSecretProblem };
   const missing = missingOwned(o, spec);
   if (missing.length > 0) return { kind: "ensure-objects", missing };
-  const minAvailable = pdbMinAvailable(spec.shards * (spec.replicasPerShard + 1));
+  const minAvailable = pdbMinAvailable(memberCount(spec));
   if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable };
 
-  const total = spec.shards * (spec.replicasPerShard + 1);
+  const total = memberCount(spec);
   if (stored && stored.phase === "Running") {
     const observed = toObservedCluster(o.members, stored.plan, total);
     const finished = (s: PlannedStep) => stepFinished(s, observed);

@@ -9,7 +9,7 @@ import {
 } from "../resources/names.ts";
 import type { Cache } from "../runtime/informer.ts";
 import type { ObservedSidecar } from "../sidecar/pool.ts";
-import type { MemberView, Observation } from "./observation.ts";
+import type { MemberView, Observation } from "../model/observation.ts";
 
 export interface Caches {
   clusters: Cache<MdbCluster>;

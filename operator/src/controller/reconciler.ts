@@ -1,21 +1,22 @@
 // The one reconcile shape (STYLE.md): read from cache → finalizer → observe → decide (pure) →
 // execute one bounded step → write status once (skipped when unchanged) → { requeueAfterMs }.
 import { randomBytes } from "node:crypto";
+import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
-import { createOwned, teardown, updatePdb } from "../executor/owned-objects.ts";
-import { meetSeed } from "../executor/meet.ts";
 import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarPool } from "../sidecar/pool.ts";
 import type { PlannedStep } from "../planner/index.ts";
-import { decide, type Action } from "./decide.ts";
+import type { Action } from "../model/actions.ts";
+import { decide } from "./decide.ts";
+import { execute, type ExecuteOutcome } from "./execute.ts";
 import { observe, type Caches } from "./observe.ts";
-import { isResolved, type Observation } from "./observation.ts";
-import { planFromStatus, type StoredPlan } from "./plan-status.ts";
+import { isResolved, type Observation } from "../model/observation.ts";
+import { planFromStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { computeStatus, statusEqual, statusEvents } from "./status.ts";
 import type { EventSink } from "../runtime/events.ts";
 
@@ -35,10 +36,8 @@ export interface ReconcilerDeps {
   resyncMs: number;
 }
 
-const WAIT_MS = 1_000;
 /** How long one pass waits for its steps before writing status (slow steps go on in the background). */
 const PASS_BUDGET_MS = 500;
-const BLOCKED_MS = 10_000;
 
 export class Reconciler {
   /** key → the resourceVersion our last write replaced: while the cache still shows it, it is stale. */
@@ -54,10 +53,10 @@ export class Reconciler {
     this.newsFor.get(key)?.();
   }
 
-  private async runSteps(key: string, stored: StoredPlan, steps: readonly PlannedStep[], o: Observation): Promise<StoredPlan> {
+  private async runSteps(key: string, stored: StoredPlan, steps: readonly PlannedStep[], ctx: ExecutorContext): Promise<StoredPlan> {
     const news = new Promise<void>((resolve) => this.newsFor.set(key, resolve));
     try {
-      return await runPlanSteps(stored, steps, this.context(o), { inFlight: this.inFlight, budgetMs: PASS_BUDGET_MS, news, onSettled: () => this.d.requeue(key) });
+      return await runPlanSteps(stored, steps, ctx, { inFlight: this.inFlight, budgetMs: PASS_BUDGET_MS, news, onSettled: () => this.d.requeue(key) });
     } finally {
       this.newsFor.delete(key);
     }
@@ -79,63 +78,28 @@ export class Reconciler {
     const now = this.d.now?.() ?? Date.now();
     this.syncSidecars(key, cluster);
     const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.defaultImage, now, await this.userSecretProblem(cluster));
-    let stored = planFromStatus(cluster.status?.plan);
+    const stored = planFromStatus(cluster.status?.plan);
     const action = decide(o, stored, FINALIZER);
+    let outcome: ExecuteOutcome = { plan: stored, writeStatus: true };
     let error: string | undefined;
-    let requeueAfterMs: number | undefined;
     try {
-      switch (action.kind) {
-        case "add-finalizer":
-          await this.setFinalizer(cluster, true);
-          return { requeueAfterMs: 0 };
-        case "remove-finalizer":
-          this.d.pool.closeCluster(key);
-          await this.setFinalizer(cluster, false);
-          return {};
-        case "teardown":
-          await teardown(action, this.context(o));
-          requeueAfterMs = WAIT_MS;
-          break;
-        case "ensure-objects":
-          await createOwned(action.missing, this.context(o));
-          requeueAfterMs = 0;
-          break;
-        case "update-pdb":
-          await updatePdb(this.context(o));
-          requeueAfterMs = 0;
-          break;
-        case "start-plan":
-          stored = { plan: action.plan, phase: "Running", startedAt: new Date(now).toISOString() };
-          this.d.log.info("plan written", { cluster: key, plan: action.plan.id, kind: action.plan.kind, steps: action.plan.steps.length });
-          requeueAfterMs = 0;
-          break;
-        case "run-steps":
-          stored = await this.runSteps(key, stored!, action.steps, o);
-          requeueAfterMs = stored.phase === "Running" ? WAIT_MS : 0;
-          break;
-        case "finish-plan":
-          stored = { ...stored!, phase: "Succeeded", finishedAt: new Date(now).toISOString(), plan: { ...stored!.plan, steps: stored!.plan.steps.map((s) => ({ ...s, state: "done" as const, message: undefined })) } };
-          this.d.log.info("plan finished", { cluster: key, plan: stored.plan.id });
-          requeueAfterMs = 0;
-          break;
-        case "meet":
-          await meetSeed(action.members, action.seed, this.context(o));
-          requeueAfterMs = WAIT_MS;
-          break;
-        case "blocked":
-          requeueAfterMs = BLOCKED_MS;
-          break;
-        case "idle":
-          requeueAfterMs = this.d.resyncMs;
-          break;
-      }
+      outcome = await execute(action, stored, key, {
+        context: () => this.context(o),
+        nowMs: now,
+        resyncMs: this.d.resyncMs,
+        setFinalizer: (present) => this.setFinalizer(cluster, present),
+        closeSidecars: () => this.d.pool.closeCluster(key),
+        runSteps: (plan, steps, ctx) => this.runSteps(key, plan, steps, ctx),
+        log: this.d.log,
+      });
     } catch (err) {
       error = `${action.kind}: ${apiMessage(err)}`;
       this.d.log.warn("reconcile step failed", { cluster: key, action: action.kind, error });
     }
-    await this.writeStatus(cluster, o, action, stored, error);
+    if (!outcome.writeStatus && !error) return outcome.requeueAfterMs === undefined ? {} : { requeueAfterMs: outcome.requeueAfterMs };
+    await this.writeStatus(cluster, o, action, outcome.plan, error);
     if (error) throw new Error(error);
-    return { requeueAfterMs };
+    return { requeueAfterMs: outcome.requeueAfterMs };
   }
 
   private context(o: Observation): ExecutorContext {
@@ -180,7 +144,7 @@ export class Reconciler {
   }
 
   private async writeStatus(cluster: MdbCluster, o: Observation, action: Action, plan: StoredPlan | undefined, error: string | undefined): Promise<void> {
-    const keys = isResolved(o.spec) ? o.spec.placement.topologyKeys : { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
+    const keys = isResolved(o.spec) ? o.spec.placement.topologyKeys : DEFAULT_TOPOLOGY_KEYS;
     const status: MdbClusterStatus = computeStatus({ observation: o, action, ...(plan ? { plan } : {}), ...(error ? { error } : {}), topologyKeys: keys });
     if (statusEqual(cluster.status, status)) return;
     try {

@@ -2,12 +2,12 @@
 // metav1.Condition (lastTransitionTime moves only when the status flips), members, shards and the
 // plan. The reconciler writes it once, and not at all when it equals what is stored.
 import { compactSlots, formatSlotRanges, rangesToSlots } from "../../../common/slots.ts";
-import type { Condition, ConditionType, MdbClusterStatus, MemberStatusEntry, Phase, ShardDetail } from "../api/types.ts";
+import { memberCount, type Condition, type ConditionType, type MdbClusterStatus, type MemberStatusEntry, type Phase, type ShardDetail } from "../api/types.ts";
 import { planProgress, type Plan } from "../planner/index.ts";
-import type { Action } from "./decide.ts";
-import { toObservedCluster } from "./members.ts";
-import { isResolved, type Observation } from "./observation.ts";
-import { stepToStatus, type StoredPlan } from "./plan-status.ts";
+import type { Action } from "../model/actions.ts";
+import { toObservedCluster } from "../model/members.ts";
+import { isResolved, type Observation } from "../model/observation.ts";
+import { stepToStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { authSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
 
 export interface StatusInput {
@@ -69,7 +69,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const generation = o.cluster.metadata?.generation ?? 0;
   const nowIso = new Date(o.nowMs).toISOString();
   const spec = isResolved(o.spec) ? o.spec : undefined;
-  const wanted = spec ? spec.shards * (spec.replicasPerShard + 1) : o.members.length;
+  const wanted = spec ? memberCount(spec) : o.members.length;
   const members = memberEntries(o, input.topologyKeys);
   const readyMembers = members.filter((m) => m.ready).length;
   const details = shardDetails(o);

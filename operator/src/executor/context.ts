@@ -2,7 +2,7 @@
 // and the members' sidecars. Interfaces only, so the executor's tests use fakes.
 import type { V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import type { ResolvedSpec } from "../api/types.ts";
-import type { Observation } from "../controller/observation.ts";
+import type { Observation } from "../model/observation.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarClient } from "../sidecar/client.ts";
 

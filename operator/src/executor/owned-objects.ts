@@ -1,5 +1,6 @@
 // Create the Secrets, Services and PodDisruptionBudget a cluster owns, and delete them on teardown.
-import type { OwnedKind } from "../controller/decide.ts";
+import { memberCount } from "../api/types.ts";
+import type { OwnedKind } from "../model/actions.ts";
 import {
   buildAuthSecret, buildClientService, buildHeadlessService, buildPodDisruptionBudget, buildSidecarSecret,
 } from "../resources/cluster-objects.ts";
@@ -13,14 +14,14 @@ export async function createOwned(kinds: readonly OwnedKind[], ctx: ExecutorCont
     "sidecar-secret": () => buildSidecarSecret(cluster, ctx.randomBytes(32).toString("hex")),
     "headless-service": () => buildHeadlessService(cluster),
     "client-service": () => buildClientService(cluster),
-    pdb: () => buildPodDisruptionBudget(cluster, ctx.spec.shards * (ctx.spec.replicasPerShard + 1)),
+    pdb: () => buildPodDisruptionBudget(cluster, memberCount(ctx.spec)),
   };
   for (const kind of kinds) await ctx.kube.createOwned(build[kind]());
 }
 
 /** The PDB follows the member count when shards or standbys change. */
 export async function updatePdb(ctx: ExecutorContext): Promise<void> {
-  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, ctx.spec.shards * (ctx.spec.replicasPerShard + 1)));
+  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, memberCount(ctx.spec)));
 }
 
 export function ownedRef(kind: OwnedKind, cluster: string): { kind: OwnedObjectKind; name: string } {

@@ -4,7 +4,7 @@
 import { buildMemberPod, buildMemberPvc } from "../resources/member-pod.ts";
 import { ENGINE_PORT, pvcName } from "../resources/names.ts";
 import type { PlaceMemberStep, PlannedStep } from "../planner/index.ts";
-import type { MemberView } from "../controller/observation.ts";
+import type { MemberView } from "../model/observation.ts";
 import type { EngineAddress } from "../sidecar/client.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
 

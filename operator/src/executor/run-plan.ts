@@ -6,8 +6,9 @@
 // taken by a later pass — so one slow member never holds back the others or the status. A member's new
 // report (its engine came up, say) ends the wait at once: the next pass acts on it.
 import { sleep } from "../../../common/wait.ts";
-import { toObservedCluster } from "../controller/members.ts";
-import type { StoredPlan } from "../controller/plan-status.ts";
+import { memberCount } from "../api/types.ts";
+import { toObservedCluster } from "../model/members.ts";
+import type { StoredPlan } from "../model/stored-plan.ts";
 import { stepFinished, type PlannedStep } from "../planner/index.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
 import { advanceStep } from "./steps.ts";
@@ -72,7 +73,7 @@ export async function runPlanSteps(stored: StoredPlan, group: readonly PlannedSt
   const all = Promise.all(started);
   await (pass.budgetMs === undefined ? all : Promise.race([all, sleep(pass.budgetMs), ...(pass.news ? [pass.news] : [])]));
   for (const step of group) pass.inFlight.notifyWhenDone(keyOf(step), pass.onSettled);
-  const observed = toObservedCluster(ctx.observation.members, stored.plan, ctx.spec.shards * (ctx.spec.replicasPerShard + 1));
+  const observed = toObservedCluster(ctx.observation.members, stored.plan, memberCount(ctx.spec));
   const inGroup = new Set(group.map((s) => s.id));
   const steps = stored.plan.steps.map((s): PlannedStep => {
     const r = inGroup.has(s.id) ? pass.inFlight.take(keyOf(s)) : undefined;

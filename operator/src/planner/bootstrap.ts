@@ -5,6 +5,7 @@
 
 import { plural, reason } from "./explain.ts";
 import { canonicalNodes, canonicalTolerations, planId } from "./identity.ts";
+import { memberName } from "./member-names.ts";
 import { PlannerInputError, requireIndex, requireName } from "./input.ts";
 import { planned, type AssignSlotsStep, type PlaceMemberStep, type Plan, type PlanOutcome } from "./plan.ts";
 import { solvePlacement, type MemberRequest, type PlacementPolicy } from "./placement.ts";
@@ -30,7 +31,7 @@ export function planBootstrap(input: BootstrapInput): PlanOutcome<BootstrapPlan>
   const prefix = requireName(input.namePrefix, "namePrefix");
   // Names are provisional until the primary is known: members of a shard are interchangeable here.
   const requests: MemberRequest[] = [];
-  for (let shard = 0; shard < shards; shard++) for (let i = 0; i <= replicas; i++) requests.push({ name: `${prefix}-${shard}-${i}`, shard, role: "standby" });
+  for (let shard = 0; shard < shards; shard++) for (let i = 0; i <= replicas; i++) requests.push({ name: memberName(prefix, shard, i), shard, role: "standby" });
   const placement = solvePlacement({ nodes: input.nodes, policy: input.policy, members: [], requests });
   const id = planId("bootstrap", {
     nodes: canonicalNodes(input.nodes), policy: { ...input.policy, tolerations: canonicalTolerations(input.policy.tolerations) }, shards, replicas, prefix,
@@ -46,9 +47,9 @@ export function planBootstrap(input: BootstrapInput): PlanOutcome<BootstrapPlan>
   const rest: PlaceMemberStep[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const primary = primaryNode.get(shard)!;
-    first.push({ kind: "place-member", member: `${prefix}-${shard}-0`, shard, role: "primary", node: primary });
+    first.push({ kind: "place-member", member: memberName(prefix, shard, 0), shard, role: "primary", node: primary });
     const standbys = byShard.get(shard)!.filter((n) => n !== primary);
-    standbys.forEach((node, i) => rest.push({ kind: "place-member", member: `${prefix}-${shard}-${i + 1}`, shard, role: "standby", node }));
+    standbys.forEach((node, i) => rest.push({ kind: "place-member", member: memberName(prefix, shard, i + 1), shard, role: "standby", node }));
   }
   const slots = bootstrapSlots(shards);
   const assign: AssignSlotsStep[] = slots.map((s) => ({ kind: "assign-slots", shard: s.shard, slots: s.slots }));

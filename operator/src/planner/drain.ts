@@ -7,7 +7,8 @@
 import { plural, reason } from "./explain.ts";
 import { planId, sortedByName } from "./identity.ts";
 import { PlannerInputError, requireName } from "./input.ts";
-import { maintenanceIdentity, replacementName, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
+import { maintenanceIdentity, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
+import { replacementName } from "./member-names.ts";
 import { planned, type PlaceMemberStep, type PlanOutcome, type Reason, type RemoveMemberStep, type SwitchoverStep } from "./plan.ts";
 import { explainPlacement, solvePlacement, type ExistingMember, type MemberRequest, type PlacementPolicy } from "./placement.ts";
 import { PrimarySpread } from "./primary-spread.ts";

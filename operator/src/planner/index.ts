@@ -22,8 +22,9 @@ export {
   type ShardSlots, type ShardTarget, type SlotRange, type SlotScaleInput, type SlotScalePlan,
 } from "./slots.ts";
 export { assignWaves, wavesLowerBound, type WaveItem } from "./waves.ts";
-export { applySteps, replacementName, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
+export { applySteps, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
 export { planDrain, type DrainInput } from "./drain.ts";
 export { planReplacement, type ReplaceInput } from "./replace.ts";
 export { planBootstrap, type BootstrapInput, type BootstrapPlan } from "./bootstrap.ts";
 export { digestValue, planId } from "./identity.ts";
+export { memberName, parseMemberName, replacementName } from "./member-names.ts";

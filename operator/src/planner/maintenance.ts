@@ -12,15 +12,6 @@ export type MaintenanceStep = PlaceMemberStep | SwitchoverStep | RemoveMemberSte
 /** Kind drain or replace: switchovers, new members, switchovers onto them, removals — in that order. */
 export type MaintenancePlan = Plan<MaintenanceStep>;
 
-/** Replacement member names: "<name>-r1", then "-r2" … (a previous "-rK" suffix is bumped). */
-export function replacementName(name: string, taken: ReadonlySet<string>): string {
-  const match = /^(.*)-r(\d+)$/.exec(name);
-  const stem = match ? match[1] : name;
-  let k = match ? Number(match[2]) + 1 : 1;
-  while (taken.has(`${stem}-r${k}`)) k++;
-  return `${stem}-r${k}`;
-}
-
 /** The input every maintenance plan is checked against, and its order-free identity. */
 export function maintenanceIdentity(input: { nodes: readonly TopologyNode[]; policy: PlacementPolicy; members: readonly ExistingMember[]; notCandidates?: readonly string[] }): object {
   checkNodes(input.nodes);

@@ -4,7 +4,8 @@
 // shard's survivors; then the lost member is removed from the cluster's membership.
 
 import { plural, reason } from "./explain.ts";
-import { maintenanceIdentity, replacementName, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
+import { maintenanceIdentity, type MaintenancePlan, type MaintenanceStep } from "./maintenance.ts";
+import { replacementName } from "./member-names.ts";
 import { planId, sortedByName } from "./identity.ts";
 import { PlannerInputError, requireNames } from "./input.ts";
 import { planned, type PlaceMemberStep, type PlanOutcome, type Reason, type SwitchoverStep } from "./plan.ts";

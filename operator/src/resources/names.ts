@@ -2,6 +2,8 @@
 // and the tests agree.
 import type { MdbCluster } from "../api/types.ts";
 
+export { memberName, parseMemberName } from "../planner/index.ts";
+
 export const LABELS = {
   name: "app.kubernetes.io/name",
   instance: "app.kubernetes.io/instance",
@@ -18,7 +20,6 @@ export const BUS_PORT = 16379;
 export const SIDECAR_PORT = 7070;
 export const HEALTH_PORT = 7071;
 
-export const memberName = (cluster: string, shard: number, index: number) => `${cluster}-${shard}-${index}`;
 export const headlessServiceName = (cluster: string) => `${cluster}-members`;
 export const clientServiceName = (cluster: string) => cluster;
 export const generatedAuthSecretName = (cluster: string) => `${cluster}-auth`;
@@ -51,8 +52,3 @@ export function ownerReference(cluster: MdbCluster) {
   };
 }
 
-/** "<cluster>-<shard>-<i>" → shard and index; undefined for any other name. */
-export function parseMemberName(cluster: string, name: string): { shard: number; index: number } | undefined {
-  const m = new RegExp(`^${cluster.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d+)-(\\d+)$`).exec(name);
-  return m ? { shard: Number(m[1]), index: Number(m[2]) } : undefined;
-}

@@ -2,15 +2,18 @@
 // sidecars, from an empty namespace to a Ready cluster: what one reconcile after another does.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
-import type { StoredPlan } from "../../src/controller/plan-status.ts";
+import type { StoredPlan } from "../../src/model/stored-plan.ts";
 import { computeStatus } from "../../src/controller/status.ts";
+import { execute } from "../../src/controller/execute.ts";
 import { createOwned } from "../../src/executor/owned-objects.ts";
+import { silentLogger } from "../../src/runtime/log.ts";
 import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
 
-const keys = { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
+const keys = DEFAULT_TOPOLOGY_KEYS;
 
 async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
   let stored: StoredPlan | undefined;
@@ -20,14 +23,14 @@ async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
     const o = sim.observe(pass);
     const action = decide(o, stored, FINALIZER);
     actions.push(action.kind);
-    switch (action.kind) {
-      case "ensure-objects": await createOwned(action.missing, sim.context(o)); break;
-      case "start-plan": stored = { plan: action.plan, phase: "Running" }; break;
-      case "run-steps": stored = await runPlanSteps(stored!, action.steps, sim.context(o), { inFlight, onSettled: () => {} }); break;
-      case "finish-plan": stored = { ...stored!, phase: "Succeeded" }; break;
-      case "idle": return { stored, actions, status: computeStatus({ observation: sim.observe(pass + 1), action, plan: stored, topologyKeys: keys }) };
-      default: throw new Error(`unexpected action ${JSON.stringify(action)}`);
-    }
+    if (action.kind === "idle") return { stored, actions, status: computeStatus({ observation: sim.observe(pass + 1), action, plan: stored, topologyKeys: keys }) };
+    if (!["ensure-objects", "start-plan", "run-steps", "finish-plan"].includes(action.kind)) throw new Error(`unexpected action ${JSON.stringify(action)}`);
+    // The reconciler's own dispatch; only the step runner differs (it waits for every step here).
+    ({ plan: stored } = await execute(action, stored, "default/demo", {
+      context: () => sim.context(o), nowMs: pass, resyncMs: 60_000, log: silentLogger(),
+      setFinalizer: async () => {}, closeSidecars: () => {},
+      runSteps: (plan, steps, ctx) => runPlanSteps(plan, steps, ctx, { inFlight, onSettled: () => {} }),
+    }));
   }
   throw new Error(`not idle after ${maxPasses} passes: ${actions.join(", ")}`);
 }

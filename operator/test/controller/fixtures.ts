@@ -5,7 +5,7 @@ import type { MdbCluster, MdbClusterSpec } from "../../src/api/types.ts";
 import { resolveSpec } from "../../src/api/defaults.ts";
 import { FINALIZER } from "../../src/api/types.ts";
 import type { ExecutorContext, KubeWrites, OwnedObject } from "../../src/executor/context.ts";
-import type { MemberView, Observation } from "../../src/controller/observation.ts";
+import type { MemberView, Observation } from "../../src/model/observation.ts";
 import { memberViews } from "../../src/controller/observe.ts";
 import { topologyNodeFromKubernetes } from "../../src/planner/index.ts";
 import { FakeMembers } from "../../src/sidecar/fake.ts";

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
-import { planFromStatus, stepFromStatus, stepToStatus } from "../../src/controller/plan-status.ts";
+import { planFromStatus, stepFromStatus, stepToStatus } from "../../src/model/stored-plan.ts";
 import { computeStatus, statusEqual } from "../../src/controller/status.ts";
 import { planned } from "../../src/planner/index.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";

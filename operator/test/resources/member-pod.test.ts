@@ -4,6 +4,7 @@ import { resolveSpec } from "../../src/api/defaults.ts";
 import { buildMemberPod, buildMemberPvc } from "../../src/resources/member-pod.ts";
 import { buildClientService, buildHeadlessService, buildPodDisruptionBudget } from "../../src/resources/cluster-objects.ts";
 import { parseMemberName } from "../../src/resources/names.ts";
+import { replacementName } from "../../src/planner/index.ts";
 import { makeCluster } from "../controller/fixtures.ts";
 
 const cluster = makeCluster({ shards: 3, auth: {} });
@@ -80,7 +81,11 @@ describe("cluster objects", () => {
     assert.equal(buildPodDisruptionBudget(cluster, 6).spec!.maxUnavailable, undefined);
   });
   test("member names parse back; other names do not", () => {
-    assert.deepEqual(parseMemberName("demo", "demo-12-3"), { shard: 12, index: 3 });
+    assert.deepEqual(parseMemberName("demo", "demo-12-3"), { shard: 12, index: 3, replacement: 0 });
+    // A replacement member's name (the planner's replacementName) parses to the member it replaces.
+    assert.deepEqual(parseMemberName("demo", replacementName("demo-12-3", new Set())), { shard: 12, index: 3, replacement: 1 });
+    assert.deepEqual(parseMemberName("demo", replacementName("demo-12-3-r1", new Set(["demo-12-3-r2"]))), { shard: 12, index: 3, replacement: 3 });
+    assert.equal(parseMemberName("demo", "demo-1-0-rx"), undefined);
     assert.equal(parseMemberName("demo", "demo-x-3"), undefined);
     assert.equal(parseMemberName("de.mo", "deXmo-1-0"), undefined);
   });

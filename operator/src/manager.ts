@@ -2,38 +2,23 @@
 // one at a time per key; the standby keeps its caches warm and takes over within a lease duration.
 // SIGTERM: stop taking work, finish the in-flight reconciles, release the lease.
 import type { KubernetesListObject, KubernetesObject, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
-import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
-import type { MdbCluster } from "../api/types.ts";
-import type { Caches } from "../controller/observe.ts";
-import { Reconciler } from "../controller/reconciler.ts";
-import { LABELS, MANAGED_BY } from "../resources/names.ts";
-import { GrpcSidecarClient } from "../sidecar/grpc-client.ts";
-import { SidecarPool } from "../sidecar/pool.ts";
-import { kubeEvents } from "./events.ts";
-import { startHealthServer } from "./health.ts";
-import { WatchedCollection } from "./informer.ts";
-import type { KubeClients } from "./kube.ts";
-import { kubeWrites } from "./kube-writes.ts";
-import { LeaderElector, type Leadership } from "./leader-election.ts";
-import { kubeLeaseStore } from "./lease-store.ts";
-import type { Logger } from "./log.ts";
-import { WorkQueue } from "./workqueue.ts";
-
-export interface ManagerConfig {
-  identity: string;
-  podNamespace: string;
-  watchNamespace: string;
-  leaderElect: boolean;
-  leaseName: string;
-  createLease: boolean;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-  memberImage: string;
-  healthPort: number;
-  resyncMs: number;
-  workers: number;
-}
+import { GROUP, PLURAL, VERSION } from "./api/generated/mdbcluster.ts";
+import type { MdbCluster } from "./api/types.ts";
+import type { Caches } from "./controller/observe.ts";
+import { Reconciler } from "./controller/reconciler.ts";
+import { LABELS, MANAGED_BY } from "./resources/names.ts";
+import { GrpcSidecarClient } from "./sidecar/grpc-client.ts";
+import { SidecarPool } from "./sidecar/pool.ts";
+import { kubeEvents } from "./runtime/events.ts";
+import { startHealthServer } from "./runtime/health.ts";
+import { WatchedCollection } from "./runtime/informer.ts";
+import type { KubeClients } from "./runtime/kube.ts";
+import { kubeWrites } from "./executor/kube-writes.ts";
+import { LeaderElector, type Leadership } from "./runtime/leader-election.ts";
+import { kubeLeaseStore } from "./runtime/lease-store.ts";
+import type { Logger } from "./runtime/log.ts";
+import { WorkQueue } from "./runtime/workqueue.ts";
+import type { ManagerConfig } from "./settings.ts";
 
 export class Manager {
   private readonly queue = new WorkQueue();

@@ -1,8 +1,8 @@
 // KubeWrites over the API: creating what exists and deleting what is gone both succeed, so every
 // step can be repeated after a crash or a change of leader.
 import type { V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
-import type { KubeWrites, OwnedObject, OwnedObjectKind } from "../executor/context.ts";
-import { isAlreadyExists, isNotFound, type KubeClients } from "./kube.ts";
+import { isAlreadyExists, isNotFound, type KubeClients } from "../runtime/kube.ts";
+import type { KubeWrites, OwnedObject, OwnedObjectKind } from "./context.ts";
 
 async function ignore(code: (err: unknown) => boolean, call: () => Promise<unknown>): Promise<void> {
   try {

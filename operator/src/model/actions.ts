@@ -1,0 +1,17 @@
+// The controller's decision vocabulary (pure data): what decide() chooses and the reconciler carries out.
+import type { Plan, PlannedStep } from "../planner/index.ts";
+
+export type OwnedKind = "auth-secret" | "sidecar-secret" | "headless-service" | "client-service" | "pdb";
+
+export type Action =
+  | { kind: "add-finalizer" }
+  | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[] }
+  | { kind: "remove-finalizer" }
+  | { kind: "ensure-objects"; missing: OwnedKind[] }
+  | { kind: "update-pdb"; minAvailable: number }
+  | { kind: "start-plan"; plan: Plan }
+  | { kind: "run-steps"; steps: PlannedStep[] }
+  | { kind: "finish-plan" }
+  | { kind: "meet"; members: string[]; seed: string }
+  | { kind: "blocked"; reason: string; message: string }
+  | { kind: "idle"; message: string };
