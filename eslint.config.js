@@ -79,4 +79,34 @@ export default tseslint.config(
         { object: "Math", property: "random", message: "pure module: pass a seeded random in" }],
     },
   },
+  {
+    // The member image's pure core and the pod <-> sidecar environment contract (common/member-env.ts):
+    // the operator's pure-core rules, with the member image's shell as what they may not import (the
+    // engine driver, the member and its commands, the servers, the state store, the migration engine's
+    // I/O and its index, which re-exports that I/O) and node:crypto's randomness as I/O too.
+    files: [
+      "common/member-env.ts",
+      "node-image/src/migration/rate.ts", "node-image/src/migration/clusterView.ts", "node-image/src/migration/validate.ts",
+      "node-image/src/migration/guard.ts", "node-image/src/migration/request.ts",
+      "node-image/src/sidecar/settings.ts", "node-image/src/sidecar/engine-config.ts", "node-image/src/sidecar/health.ts",
+      "node-image/src/sidecar/state-machine.ts", "node-image/src/sidecar/requests.ts", "node-image/src/sidecar/status.ts",
+    ],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { paths: [...ioModules, "crypto", "node:crypto"].map((name) => ({ name, message: "this module is pure: pass data in, no I/O", allowTypeImports: true })),
+        patterns: [{ allowTypeImports: true, message: "this module is pure: it may not import the shell",
+          group: ["**/sidecar/engine.ts", "**/sidecar/member.ts", "**/sidecar/member-*.ts", "**/sidecar/server.ts", "**/sidecar/main.ts", "**/sidecar/health-server.ts",
+            "**/sidecar/state-store.ts", "**/sidecar/leader-fence.ts", "**/sidecar/auth.ts", "**/migration/index.ts", "**/migration/migrate.ts", "**/migration/connection.ts",
+            "**/migration/probe*.ts", "**/migration/batch-*.ts", "**/migration/key-by-key.ts", "**/migration/atomic.ts", "**/migration/setslot.ts", "**/common/wait.ts",
+            "./engine.ts", "./member.ts", "./member-*.ts", "./server.ts", "./main.ts", "./health-server.ts", "./state-store.ts", "./leader-fence.ts", "./auth.ts",
+            "./index.ts", "./migrate.ts", "./connection.ts", "./probe*.ts", "./batch-*.ts", "./key-by-key.ts", "./atomic.ts", "./setslot.ts"] }] }],
+      "no-restricted-globals": ["error",
+        { name: "setTimeout", message: "pure module: time is an input" },
+        { name: "setInterval", message: "pure module: time is an input" },
+        { name: "fetch", message: "pure module: no I/O" },
+        { name: "process", message: "pure module: no process access" }],
+      "no-restricted-properties": ["error",
+        { object: "Date", property: "now", message: "pure module: pass the time in" },
+        { object: "Math", property: "random", message: "pure module: pass a seeded random in" }],
+    },
+  },
 );

@@ -6,11 +6,12 @@ import { dirname } from "node:path";
 import * as protoLoader from "@grpc/proto-loader";
 import * as grpc from "@grpc/grpc-js";
 import type { ProtoGrpcType } from "./generated/sidecar.ts";
+import { MemberEnv } from "../common/member-env.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Root of the proto tree; the image sets MDB_SIDECAR_PROTO_DIR because the bundle moves the code. */
-export const protoRoot = process.env.MDB_SIDECAR_PROTO_DIR ?? here;
+/** Root of the proto tree; the image sets MemberEnv.SIDECAR_PROTO_DIR because the bundle moves the code. */
+export const protoRoot = process.env[MemberEnv.SIDECAR_PROTO_DIR] ?? here;
 export const protoFile = "mdb/sidecar/v1/sidecar.proto";
 
 export const loaderOptions: protoLoader.Options = {

@@ -4,7 +4,8 @@
 import { readFileSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseEngineSettings, renderEngineConfig, SettingsError, validatePassword } from "./engine-config.ts";
+import { MemberEnv, parsePasswordFile, SettingsError } from "../../../common/member-env.ts";
+import { parseEngineSettings, renderEngineConfig, validatePassword } from "./engine-config.ts";
 import { parseSidecarSettings } from "./settings.ts";
 import { Member, consoleLogger } from "./member.ts";
 import { startGrpcServer } from "./server.ts";
@@ -12,15 +13,14 @@ import { startHealthServer } from "./health-server.ts";
 
 export function renderConfigCommand(env: Record<string, string | undefined>, outPath: string): void {
   const settings = parseEngineSettings(env);
-  const passwordFile = env.MDB_PASSWORD_FILE?.trim();
-  if (!passwordFile) throw new SettingsError("MDB_PASSWORD_FILE", "is required (path of the mounted engine password Secret)");
+  const passwordFile = parsePasswordFile(env);
   let passwordText: string;
   try {
     passwordText = readFileSync(passwordFile, "utf8");
   } catch (err) {
-    throw new SettingsError("MDB_PASSWORD_FILE", `cannot read ${passwordFile} (${(err as NodeJS.ErrnoException).code}); mount the Secret there`);
+    throw new SettingsError(MemberEnv.PASSWORD_FILE, `cannot read ${passwordFile} (${(err as NodeJS.ErrnoException).code}); mount the Secret there`);
   }
-  const text = renderEngineConfig(settings, validatePassword(passwordText, "MDB_PASSWORD_FILE"));
+  const text = renderEngineConfig(settings, validatePassword(passwordText, MemberEnv.PASSWORD_FILE));
   mkdirSync(dirname(outPath), { recursive: true });
   const temp = `${outPath}.tmp`;
   writeFileSync(temp, text, { mode: 0o600 });
@@ -48,8 +48,8 @@ async function main(argv: string[]): Promise<void> {
   const [command = "serve", ...rest] = argv;
   if (command === "render-config") {
     const outIndex = rest.indexOf("--out");
-    const out = outIndex >= 0 ? rest[outIndex + 1] : process.env.MDB_ENGINE_CONFIG;
-    if (!out) throw new SettingsError("--out", "render-config needs --out PATH (or MDB_ENGINE_CONFIG)");
+    const out = outIndex >= 0 ? rest[outIndex + 1] : process.env[MemberEnv.ENGINE_CONFIG];
+    if (!out) throw new SettingsError("--out", `render-config needs --out PATH (or ${MemberEnv.ENGINE_CONFIG})`);
     renderConfigCommand(process.env, out);
     return;
   }

@@ -1,5 +1,8 @@
-// The sidecar's settings from its environment (pure: env and a file reader are passed in).
-import { parseIpv4, parseNodeTimeoutMs, parsePort, SettingsError, validatePassword } from "./engine-config.ts";
+// The sidecar's settings from its environment (pure: env and a file reader are passed in). The
+// variables are the member-env contract's (common/member-env.ts: parseSidecarEnv); this reads the
+// files they name and checks the secrets in them.
+import { MemberEnv, parseSidecarEnv, SettingsError, type Env } from "../../../common/member-env.ts";
+import { validatePassword } from "./engine-config.ts";
 
 export interface SidecarSettings {
   podIp: string;
@@ -15,14 +18,13 @@ export interface SidecarSettings {
   livenessStaleMs: number;
   fenceTokenTtlMs: number;
   /**
-   * The spec's cluster-node-timeout (MDB_NODE_TIMEOUT_MS, as the engine container has it): the engine
-   * runs a shorter one while its cluster forms and gets this one back once ok (node-timeout.ts).
+   * The spec's cluster-node-timeout (MemberEnv.NODE_TIMEOUT_MS, as the engine container has it): the
+   * engine runs a shorter one while its cluster forms and gets this one back once ok (node-timeout.ts).
    * Unset: the sidecar leaves the engine's timeout alone.
    */
   nodeTimeoutMs: number | undefined;
 }
 
-type Env = Record<string, string | undefined>;
 export type ReadFile = (path: string) => Buffer;
 
 function readSecret(readFile: ReadFile, variable: string, path: string): Buffer {
@@ -33,54 +35,31 @@ function readSecret(readFile: ReadFile, variable: string, path: string): Buffer 
   }
 }
 
-function positiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const text = env[name]?.trim();
-  if (!text) return fallback;
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new SettingsError(name, `"${text}" must be an integer in ${min}..${max}`);
-  return v;
-}
-
 export function parseSidecarSettings(env: Env, readFile: ReadFile): SidecarSettings {
-  const podIp = parseIpv4(env, "MDB_POD_IP", "the pod IP the sidecar listens on and its engine binds");
-  const passwordFile = env.MDB_PASSWORD_FILE?.trim();
-  if (!passwordFile) throw new SettingsError("MDB_PASSWORD_FILE", "is required (path of the mounted engine password Secret)");
-  const enginePassword = validatePassword(readSecret(readFile, "MDB_PASSWORD_FILE", passwordFile).toString("utf8"), "MDB_PASSWORD_FILE");
-
-  const tokenFile = env.MDB_SIDECAR_TOKEN_FILE?.trim();
+  const e = parseSidecarEnv(env);
+  const enginePassword = validatePassword(readSecret(readFile, MemberEnv.PASSWORD_FILE, e.passwordFile).toString("utf8"), MemberEnv.PASSWORD_FILE);
   let bearerToken: string | undefined;
-  if (tokenFile) {
-    bearerToken = readSecret(readFile, "MDB_SIDECAR_TOKEN_FILE", tokenFile).toString("utf8").trim();
-    if (bearerToken.length < 32) throw new SettingsError("MDB_SIDECAR_TOKEN_FILE", "the API token must be at least 32 characters");
+  if (e.tokenFile) {
+    bearerToken = readSecret(readFile, MemberEnv.SIDECAR_TOKEN_FILE, e.tokenFile).toString("utf8").trim();
+    if (bearerToken.length < 32) throw new SettingsError(MemberEnv.SIDECAR_TOKEN_FILE, "the API token must be at least 32 characters");
   }
-  const tlsFiles = { ca: env.MDB_TLS_CA_FILE?.trim(), cert: env.MDB_TLS_CERT_FILE?.trim(), key: env.MDB_TLS_KEY_FILE?.trim() };
-  const tlsGiven = Object.values(tlsFiles).filter(Boolean).length;
-  if (tlsGiven > 0 && tlsGiven < 3) {
-    const missing = Object.entries({ MDB_TLS_CA_FILE: tlsFiles.ca, MDB_TLS_CERT_FILE: tlsFiles.cert, MDB_TLS_KEY_FILE: tlsFiles.key }).filter(([, v]) => !v).map(([k]) => k);
-    throw new SettingsError(missing[0], `mTLS needs MDB_TLS_CA_FILE, MDB_TLS_CERT_FILE and MDB_TLS_KEY_FILE together; missing ${missing.join(", ")}`);
-  }
-  const tls = tlsGiven === 3 ? {
-    caPem: readSecret(readFile, "MDB_TLS_CA_FILE", tlsFiles.ca!),
-    certPem: readSecret(readFile, "MDB_TLS_CERT_FILE", tlsFiles.cert!),
-    keyPem: readSecret(readFile, "MDB_TLS_KEY_FILE", tlsFiles.key!),
+  const tls = e.tls ? {
+    caPem: readSecret(readFile, MemberEnv.TLS_CA_FILE, e.tls.caFile),
+    certPem: readSecret(readFile, MemberEnv.TLS_CERT_FILE, e.tls.certFile),
+    keyPem: readSecret(readFile, MemberEnv.TLS_KEY_FILE, e.tls.keyFile),
   } : undefined;
-  if (!bearerToken && !tls) {
-    throw new SettingsError("MDB_SIDECAR_TOKEN_FILE", "the sidecar API must be authenticated: set MDB_SIDECAR_TOKEN_FILE (bearer token) and/or MDB_TLS_CA_FILE, MDB_TLS_CERT_FILE, MDB_TLS_KEY_FILE (mTLS)");
-  }
-  const dataDir = (env.MDB_DATA_DIR ?? "/data").trim();
-  if (!dataDir.startsWith("/")) throw new SettingsError("MDB_DATA_DIR", `"${dataDir}" must be an absolute path`);
   return {
-    podIp,
-    enginePort: parsePort(env, "MDB_ENGINE_PORT", 6379),
+    podIp: e.podIp,
+    enginePort: e.enginePort,
     enginePassword,
-    dataDir,
-    sidecarPort: parsePort(env, "MDB_SIDECAR_PORT", 7070),
-    healthPort: parsePort(env, "MDB_HEALTH_PORT", 7071),
-    listenHosts: podIp.startsWith("127.") ? [podIp] : [podIp, "127.0.0.1"],
+    dataDir: e.dataDir,
+    sidecarPort: e.sidecarPort,
+    healthPort: e.healthPort,
+    listenHosts: e.podIp.startsWith("127.") ? [e.podIp] : [e.podIp, "127.0.0.1"],
     auth: { bearerToken, tls },
-    observeIntervalMs: positiveInt(env, "MDB_OBSERVE_INTERVAL_MS", 250, 50, 5000),
-    livenessStaleMs: positiveInt(env, "MDB_LIVENESS_STALE_MS", 15_000, 1000, 600_000),
-    fenceTokenTtlMs: positiveInt(env, "MDB_FENCE_TOKEN_TTL_MS", 300_000, 1000, 3_600_000),
-    nodeTimeoutMs: env.MDB_NODE_TIMEOUT_MS?.trim() ? parseNodeTimeoutMs(env) : undefined,
+    observeIntervalMs: e.observeIntervalMs,
+    livenessStaleMs: e.livenessStaleMs,
+    fenceTokenTtlMs: e.fenceTokenTtlMs,
+    nodeTimeoutMs: e.nodeTimeoutMs,
   };
 }

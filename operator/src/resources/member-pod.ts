@@ -1,7 +1,8 @@
 // The member pod (pure): the engine and the mdb-sidecar from the member image, pinned to the node
 // the planner chose by required node affinity, so the scheduler still checks resources, taints and
 // cordon (DESIGN §5). Non-root, read-only root filesystem, no capabilities (DESIGN §8).
-import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1Volume } from "@kubernetes/client-node";
+import type { V1Container, V1PersistentVolumeClaim, V1Pod, V1Volume } from "@kubernetes/client-node";
+import { engineContainerEnv, sidecarContainerEnv, type SharedEnvInput } from "../../../common/member-env.ts";
 import { SIDECAR_REQUESTS } from "../api/planner-inputs.ts";
 import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import {
@@ -33,14 +34,9 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
   const name = cluster.metadata!.name!;
   const namespace = cluster.metadata!.namespace!;
   const announce = `${member}.${headlessServiceName(name)}.${namespace}.svc`;
-  const common: V1EnvVar[] = [
-    { name: "MDB_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
-    { name: "MDB_DATA_DIR", value: "/data" },
-    { name: "MDB_ENGINE_PORT", value: String(ENGINE_PORT) },
-    { name: "MDB_PASSWORD_FILE", value: `${PASSWORD_DIR}/password` },
-    // The engine runs with it; the sidecar puts it back after a forming cluster's shorter one.
-    { name: "MDB_NODE_TIMEOUT_MS", value: String(spec.engine.nodeTimeoutMs) },
-  ];
+  // Both containers: the pod IP (downward API), the data dir, the engine's port and password, and the
+  // spec's node timeout (the engine runs with it; the sidecar puts it back after a forming cluster's shorter one).
+  const common: SharedEnvInput = { dataDir: "/data", enginePort: ENGINE_PORT, passwordFile: `${PASSWORD_DIR}/password`, nodeTimeoutMs: spec.engine.nodeTimeoutMs };
   const mounts = [
     { name: "data", mountPath: "/data" },
     { name: "tmp", mountPath: "/tmp" },
@@ -50,14 +46,10 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     name: "engine",
     image: spec.engine.image,
     command: ["mdb-engine"],
-    env: [
-      ...common,
-      { name: "MDB_ANNOUNCE_HOSTNAME", value: announce },
-      { name: "MDB_MAXMEMORY", value: spec.engine.maxMemory },
-      { name: "MDB_MAXMEMORY_POLICY", value: spec.engine.maxMemoryPolicy },
-      { name: "MDB_APPENDONLY", value: spec.engine.appendOnly ? "yes" : "no" },
-      { name: "MDB_REPLICAS", value: String(spec.replicasPerShard) },
-    ],
+    env: engineContainerEnv({
+      ...common, announceHostname: announce, maxMemory: spec.engine.maxMemory, maxMemoryPolicy: spec.engine.maxMemoryPolicy,
+      appendOnly: spec.engine.appendOnly, replicas: spec.replicasPerShard,
+    }),
     ports: [{ name: "engine", containerPort: ENGINE_PORT }, { name: "bus", containerPort: BUS_PORT }],
     resources: {
       requests: { ...spec.resources.requests },
@@ -73,12 +65,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     name: "sidecar",
     image: spec.engine.image,
     command: ["mdb-sidecar"],
-    env: [
-      ...common,
-      { name: "MDB_SIDECAR_TOKEN_FILE", value: `${TOKEN_DIR}/token` },
-      { name: "MDB_SIDECAR_PORT", value: String(SIDECAR_PORT) },
-      { name: "MDB_HEALTH_PORT", value: String(HEALTH_PORT) },
-    ],
+    env: sidecarContainerEnv({ ...common, tokenFile: `${TOKEN_DIR}/token`, sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT }),
     ports: [{ name: "sidecar", containerPort: SIDECAR_PORT }, { name: "health", containerPort: HEALTH_PORT }],
     resources: { requests: { cpu: SIDECAR_REQUESTS.cpu, memory: SIDECAR_REQUESTS.memory } },
     readinessProbe: { httpGet: { path: "/readyz", port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 2 },
