@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 // I/O modules the pure planner must never import: it takes plain data and returns plain data,
-// with time and randomness passed in (DESIGN §2, STYLE "Pure core, thin shell").
+// with time and randomness passed in (docs/architecture.md#pure-core-thin-shell).
 const ioModules = [
   "fs", "node:fs", "fs/promises", "node:fs/promises", "net", "node:net", "http", "node:http",
   "https", "node:https", "child_process", "node:child_process", "dgram", "node:dgram",

@@ -1,4 +1,4 @@
-// Label keys shared by the planner, the operator and the proving ground (DESIGN §5, seed 001).
+// Label keys shared by the planner, the operator and the proving ground (docs/architecture.md#placement, seed 001).
 
 export const TOPOLOGY_LEVELS = ["region", "zone", "rack", "host"] as const;
 export type TopologyLevel = (typeof TOPOLOGY_LEVELS)[number];

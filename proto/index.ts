@@ -13,6 +13,6 @@ export type { PromoteRequest } from "./generated/mdb/sidecar/v1/PromoteRequest.t
 export type { PromoteResponse__Output } from "./generated/mdb/sidecar/v1/PromoteResponse.ts";
 export type { ReplicationProgress__Output } from "./generated/mdb/sidecar/v1/ReplicationProgress.ts";
 
-/** gRPC metadata the operator leader sends with every call (DESIGN §7: a deposed leader is refused). */
+/** gRPC metadata the operator leader sends with every call (docs/architecture.md#leader-election-and-fencing: a deposed leader is refused). */
 export const LEADER_IDENTITY_HEADER = "x-mdb-leader";
 export const LEADER_EPOCH_HEADER = "x-mdb-leader-epoch";

@@ -10,7 +10,7 @@ command -v ip >/dev/null || need_pkgs+=(iproute2)
 command -v nsenter >/dev/null || need_pkgs+=(util-linux)
 command -v ps >/dev/null || need_pkgs+=(procps)
 command -v curl >/dev/null || need_pkgs+=(curl)
-# Real nodes and the images (README, "Real nodes"): buildah builds the images on debootstrapped bases,
+# Real nodes and the images (docs/proving-ground.md#real-nodes): buildah builds the images on debootstrapped bases,
 # containerd + runc run them under real kubelets, CNI plugins wire the pods, nft holds kube-proxy's rules.
 command -v buildah >/dev/null || need_pkgs+=(buildah)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)

@@ -1,5 +1,5 @@
 // npm run bench:converge — MdbCluster applied → Ready through the operator, against the floor of
-// starting the same member pods alone, side by side in one run (DESIGN §11: ratio ≤ 1.5).
+// starting the same member pods alone, side by side in one run (docs/benchmarks.md#targets: ratio ≤ 1.5).
 //
 //   ours:  `kubectl apply` of a 3 shards × 1 standby MdbCluster → phase Ready with Available True.
 //          Polled status.members, the pods and one engine give the phase breakdown: pods created →

@@ -1,4 +1,4 @@
-// npm run bench:planner — planner speed and plan quality at n and 10n (DESIGN §11: growth ≤ 15×).
+// npm run bench:planner — planner speed and plan quality at n and 10n (docs/benchmarks.md#targets: growth ≤ 15×).
 //   large: 1000 shards × 3 members over 3000 nodes (3 regions × 5 zones × 20 racks × 10 hosts),
 //          isolationLevel zone; slot plan 100 → 150 shards
 //   small: the same at 1/10: 100 shards × 3 over 300 nodes (3 × 5 × 4 × 5); slot plan 10 → 15

@@ -3,7 +3,7 @@
 import { DEFAULT_TOPOLOGY_KEYS } from "../../common/labels.ts";
 import type { MdbCluster, MdbClusterStatusMembersItem } from "../../operator/src/api/generated/mdbcluster.ts";
 
-/** The order members go through their life (DESIGN §4), so counts read as progress. */
+/** The order members go through their life (docs/architecture.md#member-states), so counts read as progress. */
 const STATE_ORDER = ["Pending", "OFFLINE", "ONLINE", "MIGRATING", "RECOVERED", "STANDBY", "ACTIVE"];
 
 /** Ready means: the operator has seen the current spec, phase Ready, condition Available True. */

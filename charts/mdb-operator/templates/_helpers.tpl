@@ -42,7 +42,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{/*
-What the operator may do with namespaced objects (DESIGN §8: least privilege). Cluster-wide in a
+What the operator may do with namespaced objects (least privilege: docs/installation.md#what-the-chart-creates). Cluster-wide in a
 ClusterRole, or a Role in watchNamespace when the operator watches one namespace.
 */}}
 {{- define "mdb-operator.namespacedRules" -}}

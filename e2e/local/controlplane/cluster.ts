@@ -1,6 +1,6 @@
 // `cluster:up` and `cluster:down`: a real Kubernetes control plane (etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler) from the pinned build, plus the pod runner standing in for
-// the kubelet on every Node of the topology. See e2e/local/README in the project README.
+// the kubelet on every Node of the topology. See docs/proving-ground.md.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
@@ -20,7 +20,7 @@ export { nodesModeFromEnv, type NodesMode };
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const TOOLCHAIN_BUILD = join(REPO_ROOT, "e2e/local/toolchain/build.sh");
 export const DEFAULT_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology.yaml");
-/** Smaller by default: a real node costs a kubelet and a containerd (README, "Real nodes"). */
+/** Smaller by default: a real node costs a kubelet and a containerd (docs/proving-ground.md#measured). */
 export const DEFAULT_REAL_TOPOLOGY = join(REPO_ROOT, "e2e/local/topology-real.yaml");
 
 export type { ClusterInfo };

@@ -1,6 +1,6 @@
 // The pod network: one Linux bridge in the host namespace; pods' veths plug into it. The host's address
 // on the bridge is the pods' gateway and where they reach the API server. Everything a second proving
-// ground on the same machine must not share is an environment override (README, "Two on one machine"):
+// ground on the same machine must not share is an environment override (docs/proving-ground.md#two-proving-grounds-on-one-machine):
 //   MDB_BRIDGE (mdb0)  MDB_POD_CIDR (10.244.0.0/16)  MDB_SERVICE_CIDR (10.96.0.0/16)
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";

@@ -40,7 +40,7 @@ const START_LEVEL = 1 / 4;
 /**
  * Growth above the last overload's half-level. Measured on the 1M-key benchmark (guard only, same
  * code otherwise): 1/16 moved in 8.3–11 s with the client's p99 at 2.5–3.5 × idle, 1/64 in 16 s at
- * 2.06 ×; 1/32 took 20.9 s at 2.6 × on a disturbed machine. Neither holds both targets here (README).
+ * 2.06 ×; 1/32 took 20.9 s at 2.6 × on a disturbed machine. Neither holds both targets here (docs/benchmarks/migration-latency-guard.md).
  */
 const ADDITIVE_STEP = 1 / 16;
 const MIN_LEVEL = 1 / 64;

@@ -1,4 +1,4 @@
-// The key-by-key move (DESIGN §6): slot streams take rounds of slots; per round the SETSLOT protocol
+// The key-by-key move (docs/architecture/migration.md#one-move-step-by-step): slot streams take rounds of slots; per round the SETSLOT protocol
 // opens the slots (setslot.ts), a batch strategy moves their keys (batch-engine.ts, or batch-driver.ts
 // when a batch must be sized first, scripting is off, or BUSYKEY needs the keys by name), then the
 // target claims them and the source and the other primaries are told.

@@ -1,4 +1,4 @@
-// The migration engine's entry: moves slots from a source primary to a target primary (DESIGN §6).
+// The migration engine's entry: moves slots from a source primary to a target primary (docs/architecture/migration.md).
 //
 // MigrationRun connects, checks that the engines can take part, picks a strategy — key by key
 // (key-by-key.ts, with the SETSLOT protocol in setslot.ts and the batch strategies in batch-*.ts) or

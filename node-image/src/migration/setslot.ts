@@ -1,4 +1,4 @@
-// The SETSLOT protocol of a move (DESIGN §6 steps 1 and 3): IMPORTING on the target, MIGRATING on the
+// The SETSLOT protocol of a move (docs/architecture/migration.md#one-move-step-by-step, steps 1 and 3): IMPORTING on the target, MIGRATING on the
 // source, the target's claim, then NODE on the source and the other primaries — batched per round.
 import type { Redis } from "ioredis";
 import type { MigrationContext } from "./context.ts";

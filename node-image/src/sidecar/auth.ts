@@ -1,5 +1,5 @@
 // Authentication of sidecar API calls: a bearer token compared in constant time, and/or mTLS with a CA
-// the operator owns (DESIGN §8).
+// the operator owns (docs/architecture.md#security).
 import { createHash, timingSafeEqual, randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { SidecarSettings } from "./settings.ts";

@@ -1,4 +1,4 @@
-// The fence token of a TAKEOVER (DESIGN §7): issued by PrepareTakeover for the primary this standby
+// The fence token of a TAKEOVER (docs/architecture.md#failure-handling): issued by PrepareTakeover for the primary this standby
 // follows, single use, valid for a limited time. Time comes from the injected Clock so expiry is tested.
 import type { Clock } from "../../../common/clock.ts";
 import { newFenceToken, secretsEqual } from "./auth.ts";

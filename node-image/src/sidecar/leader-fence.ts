@@ -1,4 +1,4 @@
-// Refuses commands from a deposed operator leader (DESIGN §7). The leader sends its identity and
+// Refuses commands from a deposed operator leader (docs/architecture.md#leader-election-and-fencing). The leader sends its identity and
 // its Lease's epoch (leaseTransitions) with every call; the member remembers the highest epoch it
 // has obeyed, on its volume, and refuses any command from a lower epoch, or from another identity
 // at the same epoch. Calls without the headers (tools, tests) are not fenced; reads never are.

@@ -26,7 +26,7 @@ export async function migrateSlots(m: MemberContext, checked: CheckedMigrateSlot
     const sourceNode = m.snapshot().nodes.find((n) => n.host === source.host && n.port === source.port);
     if (!sourceNode) throw failedPrecondition(`MigrateSlots: source ${source.host}:${source.port} is not in this engine's cluster; JoinCluster first`);
     if (libRequest.otherPrimaries === undefined) {
-      // Default: every other primary with slots learns the new owner (step 3 of DESIGN §6).
+      // Default: every other primary with slots learns the new owner (step 3 of docs/architecture/migration.md#one-move-step-by-step).
       libRequest = withOtherPrimaries(libRequest, m.snapshot().nodes
         .filter((n) => n.primary && !n.failed && n.id !== me.id && n.id !== sourceNode.id && n.slots.length > 0)
         .map((n) => ({ host: n.host, port: n.port })));

@@ -116,7 +116,7 @@ export class Member {
     this.publish();
   }
 
-  /** The engine (re)started, or the sidecar did: decide where this member belongs (DESIGN §4). */
+  /** The engine (re)started, or the sidecar did: decide where this member belongs (docs/architecture.md#member-states). */
   private restoreAfterStart(snapshot: EngineSnapshot): void {
     const before = this.state;
     const next = restoredState(this.persisted, observationOf(snapshot));

@@ -32,7 +32,7 @@ export function checkMigrateSlotsRequest(req: MigrateSlotsRequest__Output, self:
       source: req.source ?? undefined,
       target: { host: self.podIp, port: self.enginePort },
       slots: req.slots ?? [],
-      // Empty: the member fills in every other primary with slots (DESIGN §6 step 3).
+      // Empty: the member fills in every other primary with slots (docs/architecture/migration.md#one-move-step-by-step, step 3).
       otherPrimaries: req.otherPrimaries?.length ? req.otherPrimaries : undefined,
       password: self.enginePassword,
       batchKeys: unset0(req.batchKeys), window: unset0(req.window), parallelSlots: unset0(req.parallelSlots),

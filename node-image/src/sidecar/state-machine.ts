@@ -1,4 +1,4 @@
-// The member state machine (DESIGN §4), pure: no I/O, the shell persists and applies it.
+// The member state machine (docs/architecture.md#member-states), pure: no I/O, the shell persists and applies it.
 //
 //   OFFLINE ─► ONLINE ─► MIGRATING ─► ACTIVE ─► STANDBY (switchover)
 //                 ▲  └─► STANDBY ─► ACTIVE       │
@@ -7,7 +7,7 @@
 export const memberStates = ["OFFLINE", "ONLINE", "MIGRATING", "ACTIVE", "STANDBY", "RECOVERED"] as const;
 export type MemberStateName = (typeof memberStates)[number];
 
-/** Allowed next states. STANDBY → ONLINE is an addition to DESIGN §4: a standby that leaves (replica scale-down). */
+/** Allowed next states. STANDBY → ONLINE: a standby that leaves (replica scale-down); docs/architecture.md#member-states. */
 export const transitions: Readonly<Record<MemberStateName, readonly MemberStateName[]>> = {
   OFFLINE: ["ONLINE", "RECOVERED"],
   ONLINE: ["MIGRATING", "STANDBY", "OFFLINE", "RECOVERED"],
@@ -75,7 +75,7 @@ export interface EngineObservation {
 /**
  * The state to come back in after the sidecar (or its engine) restarted. A member whose persisted
  * state says it held data (ACTIVE, MIGRATING, STANDBY) but whose engine has a new node id or forgot the
- * cluster, or that held keys and now has none, lost its data: it comes back RECOVERED and must resync (DESIGN §4, "enters at the middle state").
+ * cluster, or that held keys and now has none, lost its data: it comes back RECOVERED and must resync (docs/architecture.md#member-states).
  */
 export function restoredState(persisted: { state: MemberStateName; engineNodeId: string; engineHadKeys?: boolean } | undefined, engine: EngineObservation): MemberStateName {
   if (!persisted) return "ONLINE";

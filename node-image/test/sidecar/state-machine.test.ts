@@ -19,7 +19,7 @@ function engine() {
   return b;
 }
 
-describe("transition table (DESIGN §4)", () => {
+describe("transition table (docs/architecture.md#member-states)", () => {
   const allowed: [MemberStateName, MemberStateName][] = [
     ["OFFLINE", "ONLINE"], ["ONLINE", "MIGRATING"], ["ONLINE", "STANDBY"], ["ONLINE", "OFFLINE"],
     ["MIGRATING", "ACTIVE"], ["MIGRATING", "ONLINE"], ["ACTIVE", "MIGRATING"], ["ACTIVE", "STANDBY"],

@@ -1,4 +1,4 @@
-// The one reconcile shape (STYLE.md): read from cache → finalizer → observe → decide (pure) →
+// The one reconcile shape (docs/architecture.md#the-reconcile-loop): read from cache → finalizer → observe → decide (pure) →
 // execute one bounded step → write status once (skipped when unchanged) → { requeueAfterMs }.
 import { randomBytes } from "node:crypto";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";

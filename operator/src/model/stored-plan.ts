@@ -1,5 +1,5 @@
 // The plan as stored in status.plan and back (pure). status.plan is the plan's durable home: a new
-// leader reads it and continues; it never re-plans a running plan (DESIGN §6).
+// leader reads it and continues; it never re-plans a running plan (docs/architecture.md#plans).
 import { formatSlotRanges, parseSlotRanges } from "../../../common/slots.ts";
 import type { PlanStatus, PlanStepStatus } from "../api/types.ts";
 import type { Plan, PlannedStep, PlanKind, StepState } from "../planner/index.ts";

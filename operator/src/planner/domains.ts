@@ -1,6 +1,6 @@
 // Failure domains of one topology snapshot, the one index the planner uses (placement, primaries).
 // Domains are hierarchical: rack "k1" of zone "a" is not rack "k1" of zone "b"; a missing label is
-// one shared "unknown" value under its parent domain (DESIGN §5). Nodes are ordered by
+// one shared "unknown" value under its parent domain (docs/architecture.md#placement). Nodes are ordered by
 // (region, zone, rack, host, name), so every domain at every level is one contiguous run of
 // positions, and domain ids at a level increase along that order.
 

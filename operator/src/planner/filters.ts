@@ -1,4 +1,4 @@
-// The node filters of placement, written once (DESIGN §5 filter; Kubernetes scheduler framework
+// The node filters of placement, written once (docs/architecture.md#placement, the filter step; Kubernetes scheduler framework
 // Filter plugins). The same list decides — which nodes enter the placement flow, how many members a
 // node can take, which nodes a shard may use — and explains, in the same order, why a node was
 // rejected. Three stages:

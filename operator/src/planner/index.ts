@@ -1,4 +1,4 @@
-// Public API of the pure planner: plain data in, plain data out (DESIGN §5, §6).
+// Public API of the pure planner: plain data in, plain data out (docs/architecture/planner.md).
 //
 // Entry points (each checks its input and throws a PlannerInputError naming the field when it is
 // malformed; a plan that cannot be made is a Refusal, never an exception):

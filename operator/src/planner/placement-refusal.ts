@@ -1,4 +1,4 @@
-// Why a placement does not fit (DESIGN §5: "the plan says so, with the binding constraint and the
+// Why a placement does not fit (docs/architecture.md#placement: "the refusal names the binding constraint and the
 // reason each candidate was rejected"). The maximum flow is below the demand; the edges that cross
 // the minimum cut (residual reach from the source) are the constraints that bind, and their
 // capacities add up to the number of members that fit. They are reported per failure domain at the

@@ -1,4 +1,4 @@
-// Member placement as a min-cost flow (DESIGN §5, issue 10). Whether the members fit is decided
+// Member placement as a min-cost flow (docs/architecture.md#placement, issue 10). Whether the members fit is decided
 // exactly; the seed's score and compare only choose among the assignments that fit.
 //
 // Shards that look alike to the placement (same number of new members, same existing members)

@@ -1,4 +1,4 @@
-// One shape for every plan (DESIGN §3 status.plan; TiKV PD's operator steps): a plan is an id, a
+// One shape for every plan (docs/architecture.md#plans; TiKV PD's operator steps): a plan is an id, a
 // kind, typed reasons and an ordered list of steps, each with its own state. A step knows from
 // observed state alone whether it is finished (`stepFinished`), so the executor can re-run any step
 // after a crash or a change of leader without doing it twice.
@@ -14,7 +14,7 @@ export type StepState = "pending" | "running" | "done" | "failed";
 export interface PlaceMemberStep { kind: "place-member"; member: string; shard: number; role: MemberRole; node: string }
 /** A new shard's primary takes its slots with CLUSTER ADDSLOTS (bootstrap only: no data moves). */
 export interface AssignSlotsStep { kind: "assign-slots"; shard: number; slots: SlotRange[] }
-/** Slots move from one shard's primary to another's, keys first, then ownership (DESIGN §6). */
+/** Slots move from one shard's primary to another's, keys first, then ownership (docs/architecture.md#slots-and-migration). */
 export interface MoveSlotsStep { kind: "move-slots"; slots: SlotRange[]; from: number; to: number; wave: number }
 /**
  * A shard's primary role moves to another member (CLUSTER FAILOVER, no acknowledged write lost).

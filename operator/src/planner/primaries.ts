@@ -1,4 +1,4 @@
-// Primary spread (DESIGN §5): choose which member of each shard is primary so that no host (then
+// Primary spread (docs/architecture.md#placement): choose which member of each shard is primary so that no host (then
 // rack, zone, region) holds two primaries when that is avoidable, and — given the roles observed
 // after a failover — the fewest switchovers that restore the spread.
 //

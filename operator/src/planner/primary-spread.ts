@@ -1,4 +1,4 @@
-// Primary counts per failure domain (DESIGN §5): who may be primary, how many primaries share each
+// Primary counts per failure domain (docs/architecture.md#placement): who may be primary, how many primaries share each
 // host, rack, zone and region, and which standby takes over so they stay spread (drain, replace).
 
 import { DomainIndex } from "./domains.ts";

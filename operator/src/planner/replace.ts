@@ -1,4 +1,4 @@
-// Replacement of members lost with their node (DESIGN §7: "if it never returns, the planner places a
+// Replacement of members lost with their node (docs/architecture.md#failure-handling: "if it never returns, the planner places a
 // replacement"). A lost primary is failed over first (forced: it cannot consent) to the best
 // surviving standby; then each lost member gets a new standby placed with isolation from the
 // shard's survivors; then the lost member is removed from the cluster's membership.

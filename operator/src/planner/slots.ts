@@ -1,4 +1,4 @@
-// Slot plans over the engine's 16384 hash slots (DESIGN §6; seed 000's ClusterManager migration plan).
+// Slot plans over the engine's 16384 hash slots (docs/architecture.md#slots-and-migration; seed 000's ClusterManager migration plan).
 //
 // Scale N → M (or rebalance at N = M) from ANY current ownership, contiguous or not:
 // - scale-in removes, unless told which, the shards that own the fewest slots (ties: the highest

@@ -1,5 +1,5 @@
 // Topology model: Kubernetes Nodes turned into plain data the planner can reason about
-// (DESIGN §5, seed 003's Region → Zone → Rack → Host, seed 001's store state).
+// (docs/architecture.md#placement, seed 003's Region → Zone → Rack → Host, seed 001's store state).
 
 import { DEFAULT_TOPOLOGY_KEYS, STORE_STATE_LABEL, TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel } from "../../../common/labels.ts";
 import { PlannerInputError, requireArray, requireUniqueNames } from "./input.ts";

@@ -1,5 +1,5 @@
 // Slot moves grouped into waves: inside one wave no engine takes part in more than
-// `maxConcurrent` streams (spec.migration.maxConcurrent), as source or as target (DESIGN §6).
+// `maxConcurrent` streams (spec.migration.maxConcurrent), as source or as target (docs/architecture.md#slots-and-migration).
 //
 // In a minimal slot plan every shard either gives or receives, so the moves form a bipartite
 // multigraph, and the fewest waves is the lower bound W = ⌈(most moves of one engine) / maxConcurrent⌉.

@@ -1,6 +1,6 @@
 // The member pod (pure): the engine and the mdb-sidecar from the member image, pinned to the node
 // the planner chose by required node affinity, so the scheduler still checks resources, taints and
-// cordon (DESIGN §5). Non-root, read-only root filesystem, no capabilities (DESIGN §8).
+// cordon (docs/architecture.md#placement). Non-root, read-only root filesystem, no capabilities (docs/architecture.md#security).
 import type { V1Container, V1PersistentVolumeClaim, V1Pod, V1Volume } from "@kubernetes/client-node";
 import { engineContainerEnv, sidecarContainerEnv, type SharedEnvInput } from "../../../common/member-env.ts";
 import { SIDECAR_REQUESTS } from "../api/planner-inputs.ts";

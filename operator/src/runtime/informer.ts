@@ -1,6 +1,6 @@
 // A watched, cached collection of one kind (client-node's ListWatch: list, then watch, relist on
 // 410 Gone). A watch that ends in an error is restarted with backoff instead of stopping the
-// process (STYLE.md's counter-example), and `synced` resolves after the first full list.
+// process (the counter-example in CONTRIBUTING.md#house-style), and `synced` resolves after the first full list.
 import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "./log.ts";
 

@@ -1,4 +1,4 @@
-// A work queue keyed by cluster (controller-runtime's semantics, STYLE.md): a key waiting is never
+// A work queue keyed by cluster (controller-runtime's semantics, docs/architecture.md#the-reconcile-loop): a key waiting is never
 // queued twice, a key is reconciled by one worker at a time (an add while it runs marks it dirty and
 // it runs again after), failures back off exponentially per key, and `requeueAfter` schedules a
 // later run. Level-based: a key carries no event, the reconciler reads current state.

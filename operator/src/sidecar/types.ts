@@ -121,7 +121,7 @@ export interface LatencyGuardParams {
 export interface RateLimit { keysPerSecond?: number; bytesPerSecond?: number }
 export interface ScheduleWindow { start: string; end: string; rate?: RateLimit }
 
-/** A slot move the target member runs (DESIGN §6); unset knobs take the sidecar's defaults. */
+/** A slot move the target member runs (docs/architecture/migration.md); unset knobs take the sidecar's defaults. */
 export interface MigrateSlotsParams {
   source: EngineAddress;
   slots: SlotRange[];

@@ -61,7 +61,7 @@ const policyArb: fc.Arbitrary<PlacementPolicy> = fc.record({
 }).map((p) => ({ isolationLevel: p.isolationLevel, maxMembersPerHost: p.maxMembersPerHost, memberResources: { memoryBytes: p.memGi * GiB, milliCpu: 100 } }));
 
 // ---- the exhaustive oracle ----------------------------------------------------------------------
-// Written from the rules (DESIGN §5), not from the planner: every assignment of the requests to nodes
+// Written from the rules (docs/architecture.md#placement), not from the planner: every assignment of the requests to nodes
 // (or to nowhere) is tried; an assignment is valid when every node filter holds, room and
 // maxMembersPerHost (per host domain) suffice, no node holds two members of a shard, and members of a
 // shard differ at isolationLevel. Its score is the seed's Σ 100^(levels−i−1) over the pairs of a shard
