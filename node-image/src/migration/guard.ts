@@ -18,7 +18,7 @@
 // engine cost work too: each slot is charged SLOT_WORK_KEYS keys, so a move of many small slots is
 // paced as well. The rate never goes below the floor, so the move always progresses.
 import { SLICE_MS } from "./rate.ts";
-import type { GuardStatus, LatencyGuardSettings } from "./request.ts";
+import { DEFAULTS, type GuardStatus, type LatencyGuardSettings } from "./request.ts";
 import type { PaceSetting } from "./pace.ts";
 
 export const PROBE_INTERVAL_MS = SLICE_MS;
@@ -65,7 +65,6 @@ const BASELINE_MIN_SAMPLES = 100;
  * idle p99, which is what "client p99 ≤ 2 × idle" allows.
  */
 export const MIN_BUDGET_MS = 2;
-export const DEFAULT_BUDGET_FACTOR = 2;
 
 export interface GuardLimits { batchKeys: number; window: number; parallelSlots: number }
 
@@ -91,9 +90,9 @@ export function probeP99(values: readonly number[]): number {
   return Math.min(percentile(sorted, 99), sorted[Math.max(0, sorted.length - 1 - STALL_SAMPLES)]);
 }
 
-/** The budget in ms for an idle p99 of `baselineP99Ms`. */
+/** The budget in ms for an idle p99 of `baselineP99Ms` (no factor nor budgetMs given: the default factor). */
 export function budgetFor(settings: LatencyGuardSettings, baselineP99Ms: number): number {
-  const factor = settings.budgetFactor || (settings.budgetMs > 0 ? 0 : DEFAULT_BUDGET_FACTOR);
+  const factor = settings.budgetFactor || (settings.budgetMs > 0 ? 0 : DEFAULTS.guard.budgetFactor);
   const byFactor = factor > 0 ? Math.max(MIN_BUDGET_MS, factor * baselineP99Ms) : Infinity;
   return Math.min(byFactor, settings.budgetMs > 0 ? settings.budgetMs : Infinity);
 }

@@ -1,5 +1,6 @@
-// The public request/result types of the migration engine. A request is validated once, at the edge
-// (validateMigrateSlotsRequest in validate.ts), into a MigrationRequest; the engine trusts that type.
+// The public request/result types of the migration engine and its defaults (pure: types and data). A
+// request is validated once, at the edge (validateMigrateSlotsRequest in validate.ts), into a
+// MigrationRequest; the engine trusts that type.
 import type { Clock } from "../../../common/clock.ts";
 import type { SlotRange } from "../../../common/slots.ts";
 
@@ -16,11 +17,11 @@ export interface ScheduleWindow { start: string; end: string; rate: RateLimit }
 export interface LatencyGuardInput {
   /** true runs the move at the configured pace without watching latency ("fastest"). */
   disabled?: boolean;
-  /** Budget as a factor of the idle p99 measured just before the move (default 2). */
+  /** Budget as a factor of the idle p99 measured just before the move (default DEFAULTS.guard.budgetFactor). */
   budgetFactor?: number;
   /** Absolute budget in ms; with budgetFactor too, the smaller budget wins. */
   budgetMs?: number;
-  /** The pace never drops below this many keys/s, so the move always progresses (default 2000). */
+  /** The pace never drops below this many keys/s, so the move always progresses (default DEFAULTS.guard.floorKeysPerSecond). */
   floorKeysPerSecond?: number;
 }
 
@@ -64,7 +65,7 @@ export interface MigrateSlotsInput {
 
 export interface LatencyGuardSettings {
   enabled: boolean;
-  /** 0 = not given (then 2, unless only budgetMs was given) */
+  /** 0 = not given (then DEFAULTS.guard.budgetFactor, unless budgetMs was given) */
   budgetFactor: number;
   /** 0 = not given */
   budgetMs: number;
@@ -148,12 +149,18 @@ export interface MigrateOptions {
   probePriority?: number;
 }
 
+/** What a request that does not say gets; the only place these numbers are defined. */
 export const DEFAULTS = {
   batchKeys: 100,
   window: 2,
   parallelSlots: 4,
   migrateTimeoutMs: 10_000,
   slotsPerRound: 64,
-  guard: { enabled: true, budgetFactor: 0, budgetMs: 0, floorKeysPerSecond: 2000 },
-  budgetFactor: 2,
+  /** The latency guard's (on unless the request says disabled; no absolute budget unless it gives budgetMs). */
+  guard: {
+    /** The budget is this factor times the idle p99, when the request gives neither a factor nor budgetMs (budgetFor, guard.ts). */
+    budgetFactor: 2,
+    /** The pace never drops below this many keys/s (validate.ts fills it in). */
+    floorKeysPerSecond: 2000,
+  },
 } as const;

@@ -148,8 +148,7 @@ function checkSlots(value: unknown): number[] {
 }
 
 function checkGuard(value: unknown): LatencyGuardSettings {
-  const d = DEFAULTS.guard;
-  if (value === undefined || value === null) return { ...d };
+  if (value === undefined || value === null) return checkGuard({});
   if (!isObject(value)) throw new MigrationRequestError("guard", `expected { disabled?, budgetFactor?, budgetMs?, floorKeysPerSecond? }, got ${describe(value)}`);
   rejectUnknown(value, "guard", ["disabled", "budgetFactor", "budgetMs", "floorKeysPerSecond"]);
   if (value.disabled !== undefined && value.disabled !== null && typeof value.disabled !== "boolean") {
@@ -162,9 +161,10 @@ function checkGuard(value: unknown): LatencyGuardSettings {
   const floor = optionalInteger(zeroIsUnset(value.floorKeysPerSecond), "guard.floorKeysPerSecond", 1, 10_000_000, "the guard never paces below it, so the move always progresses");
   return {
     enabled: value.disabled !== true,
-    budgetFactor: budgetFactor ?? d.budgetFactor,
-    budgetMs: budgetMs ?? d.budgetMs,
-    floorKeysPerSecond: floor ?? d.floorKeysPerSecond,
+    // 0 = not given: budgetFor (guard.ts) then applies DEFAULTS.guard.budgetFactor, unless budgetMs was given.
+    budgetFactor: budgetFactor ?? 0,
+    budgetMs: budgetMs ?? 0,
+    floorKeysPerSecond: floor ?? DEFAULTS.guard.floorKeysPerSecond,
   };
 }
 
