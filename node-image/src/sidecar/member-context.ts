@@ -1,5 +1,8 @@
 // What a member's commands see of the member (member.ts): its engine, state, latest observation and
-// the one-command-at-a-time gate, with the helpers the command files share.
+// the one-command-at-a-time gate, with the helpers the command files share. The commands are
+// functions over it, by concept: member-cluster.ts (JoinCluster, AssignSlots, ForgetNode, LeaveCluster,
+// Reset), member-roles.ts (ReplicateFrom, PrepareTakeover, Promote), member-migration.ts (MigrateSlots,
+// CancelMigration). They take and return the domain types of commands.ts.
 import type { Redis } from "ioredis";
 import type { Clock } from "../../../common/clock.ts";
 import type { ClusterNode } from "../../../common/engine-replies.ts";
@@ -8,7 +11,7 @@ import type { MigrationProgress as LibProgress } from "../migration/index.ts";
 import type { EngineDriver, EngineSnapshot } from "./engine.ts";
 import { SidecarError } from "./errors.ts";
 import type { FenceTokens } from "./fence.ts";
-import type { Address } from "./requests.ts";
+import type { Address } from "./commands.ts";
 import type { MemberStateName } from "./state-machine.ts";
 import type { MemberStatus } from "./status.ts";
 
@@ -42,6 +45,8 @@ export interface MemberContext {
   exclusive<T>(action: string, fn: () => Promise<T>): Promise<T>;
   /** Moves through the state table, refusing a transition it does not allow. */
   transition(next: MemberStateName, action: string): void;
+  /** Writes the state and the engine's node id to the data volume (after the engine got a new node id). */
+  persist(reason: string): void;
   /** The engine's own entry in CLUSTER NODES. */
   myself(): ClusterNode;
   /** Publishes the status to its watchers when it changed. */

@@ -4,16 +4,15 @@ import { randomUUID } from "node:crypto";
 import {
   migrateSlots as runMigration, withOtherPrimaries, MigrationPreconditionError, type MigrationProgress as LibProgress, type MigrationResult,
 } from "../migration/index.ts";
-import type { MigrationProgress__Output } from "../../../proto/index.ts";
 import { compactSlots, countSlots, formatSlotRanges } from "../../../common/slots.ts";
+import type { CancelMigrationCommand, CancelMigrationResult, CheckedMigrateSlots, MigrationReport } from "./commands.ts";
 import { SidecarError, failedPrecondition } from "./errors.ts";
-import type { CheckedMigrateSlots } from "./migrate-request.ts";
 import type { MemberContext, RunningMigration } from "./member-context.ts";
 import { requireState } from "./state-machine.ts";
 import { engineRole, observationOf } from "./status.ts";
 
 /** MigrateSlots on this member (the target), with the request checked at the gRPC edge (migrate-request.ts). */
-export async function migrateSlots(m: MemberContext, checked: CheckedMigrateSlots, signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void): Promise<MigrationProgress__Output> {
+export async function migrateSlots(m: MemberContext, checked: CheckedMigrateSlots, signal: AbortSignal, onProgress: (p: MigrationReport) => void): Promise<MigrationReport> {
   let libRequest = checked.request;
   const { progressIntervalMs } = checked;
   const source = { ...libRequest.source, busPort: libRequest.source.busPort ?? libRequest.source.port + 10000 };
@@ -37,7 +36,7 @@ export async function migrateSlots(m: MemberContext, checked: CheckedMigrateSlot
     signal.addEventListener("abort", abortFromCaller, { once: true });
     m.setMigration(running);
     m.transition("MIGRATING", "MigrateSlots");
-    const toProto = (p: LibProgress): MigrationProgress__Output => ({
+    const report = (p: LibProgress): MigrationReport => ({
       migrationId: running.id, slotsTotal: p.slotsTotal, slotsDone: p.slotsDone, slotsFailed: p.slotsFailed,
       keysMoved: p.keysMoved, bytesMoved: p.bytesMoved, keysPerSecond: p.keysPerSecond, bytesPerSecond: p.bytesPerSecond,
       activeSlots: p.activeSlots, maxSourceBlockMs: p.maxSourceBlockMs, guard: p.guard, done: false, cancelled: false, failedSlots: [],
@@ -47,11 +46,11 @@ export async function migrateSlots(m: MemberContext, checked: CheckedMigrateSlot
     m.log.info("migration started", { id: running.id, source: `${source.host}:${source.port}`, slots: formatSlotRanges(compactSlots(running.slots)) });
     let result: MigrationResult;
     try {
-      onProgress(toProto({ slotsTotal: running.slots.length, slotsDone: 0, slotsFailed: 0, keysMoved: 0, bytesMoved: 0, keysPerSecond: 0, bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0, guard: null }));
+      onProgress(report({ slotsTotal: running.slots.length, slotsDone: 0, slotsFailed: 0, keysMoved: 0, bytesMoved: 0, keysPerSecond: 0, bytesPerSecond: 0, activeSlots: [], maxSourceBlockMs: 0, guard: null }));
       result = await runMigration(libRequest, {
         signal: running.controller.signal,
         progressIntervalMs,
-        onProgress: (p) => { running.progress = p; m.publish(); onProgress(toProto(p)); },
+        onProgress: (p) => { running.progress = p; m.publish(); onProgress(report(p)); },
       });
     } catch (err) {
       if (err instanceof MigrationPreconditionError) throw failedPrecondition(`MigrateSlots: ${err.message}`);
@@ -64,11 +63,11 @@ export async function migrateSlots(m: MemberContext, checked: CheckedMigrateSlot
       if (m.state() === "MIGRATING" && !observationOf(m.snapshot()).importingOrMigrating) m.transition(owns ? "ACTIVE" : "ONLINE", "MigrateSlots finished");
     }
     m.log.info("migration finished", { id: running.id, cancelled: result.cancelled, slotsDone: result.slotsDone, failed: result.failedSlots.length, keysMoved: result.keysMoved, elapsedMs: result.elapsedMs });
-    return { ...toProto(result), done: true, cancelled: result.cancelled, failedSlots: result.failedSlots, elapsedMs: result.elapsedMs };
+    return { ...report(result), done: true, cancelled: result.cancelled, failedSlots: result.failedSlots, elapsedMs: result.elapsedMs };
   });
 }
 
-export function cancelMigration(m: MemberContext, id: string): { wasRunning: boolean } {
+export function cancelMigration(m: MemberContext, { migrationId: id }: CancelMigrationCommand): CancelMigrationResult {
   const running = m.migration();
   if (!running) return { wasRunning: false };
   if (id && id !== running.id) throw new SidecarError("NOT_FOUND", `CancelMigration: migration ${id} is not running here; the running one is ${running.id}`);

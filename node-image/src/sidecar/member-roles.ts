@@ -1,18 +1,16 @@
 // The member's role commands: follow a primary (ReplicateFrom), and become one (PrepareTakeover, Promote
-// GRACEFUL / FORCE / TAKEOVER), each judged done from what the engine reports.
-import type { ReplicationProgress__Output } from "../../../proto/index.ts";
+// GRACEFUL / FORCE / TAKEOVER), each judged done from what the engine reports. Each takes the command
+// checked at the gRPC edge (requests.ts).
 import { parseInfo } from "../../../common/engine-replies.ts";
 import { countSlots, formatSlotRanges } from "../../../common/slots.ts";
 import { sleep } from "../../../common/wait.ts";
+import type { PromoteCommand, PromoteResult, ReplicateFromCommand, ReplicationProgress, TakeoverGrant } from "./commands.ts";
 import { InvalidArgumentError, failedPrecondition } from "./errors.ts";
 import { pollUntil, primaryReplOffset, type MemberContext } from "./member-context.ts";
-import { validateNodeId, validateTimeoutMs, type PromoteModeName } from "./requests.ts";
 import { checkTransition, requireState } from "./state-machine.ts";
-import { engineRole, observationOf, type MemberStatus } from "./status.ts";
+import { engineRole, observationOf } from "./status.ts";
 
-export async function replicateFrom(m: MemberContext, primaryIdInput: string | undefined, timeoutInput: number | undefined, onProgress: (p: ReplicationProgress__Output) => void): Promise<void> {
-  const primaryId = validateNodeId(primaryIdInput, "primaryNodeId");
-  const timeoutMs = validateTimeoutMs(timeoutInput, "timeoutMs", 600_000, 3_600_000);
+export async function replicateFrom(m: MemberContext, { primaryNodeId: primaryId, timeoutMs }: ReplicateFromCommand, onProgress: (p: ReplicationProgress) => void): Promise<void> {
   await m.exclusive("ReplicateFrom", async () => {
     requireState(m.state(), ["ONLINE", "RECOVERED", "STANDBY"], "ReplicateFrom", "a member with slots must migrate them away first");
     checkTransition(m.state() === "STANDBY" ? "ONLINE" : m.state(), "STANDBY", "ReplicateFrom");
@@ -42,7 +40,7 @@ export async function replicateFrom(m: MemberContext, primaryIdInput: string | u
         const offset = Number(info.get("slave_repl_offset") ?? 0);
         const phase = syncing ? "syncing" : !linkUp ? "connecting" : offset < primaryOffset ? "catching-up" : "in-sync";
         const inSync = phase === "in-sync" || (linkUp && !syncing && primaryOffset - offset < 1024 * 1024 && m.snapshot().myself?.primaryId === primaryId);
-        const progress: ReplicationProgress__Output = {
+        const progress: ReplicationProgress = {
           phase, linkUp,
           syncTotalBytes: Number(info.get("master_sync_total_bytes") ?? 0),
           syncReadBytes: Number(info.get("master_sync_read_bytes") ?? 0),
@@ -59,7 +57,7 @@ export async function replicateFrom(m: MemberContext, primaryIdInput: string | u
   });
 }
 
-export function prepareTakeover(m: MemberContext): { fenceToken: string; primaryNodeId: string; expiresAtMs: number } {
+export function prepareTakeover(m: MemberContext): TakeoverGrant {
   requireState(m.state(), ["STANDBY"], "PrepareTakeover");
   const me = m.snapshot().myself;
   if (!me || !me.primaryId) throw failedPrecondition("PrepareTakeover: the engine follows no primary");
@@ -68,9 +66,7 @@ export function prepareTakeover(m: MemberContext): { fenceToken: string; primary
   return { fenceToken: grant.token, primaryNodeId: grant.primaryNodeId, expiresAtMs: grant.expiresAtMs };
 }
 
-export async function promote(m: MemberContext, mode: PromoteModeName, fenceToken: string, timeoutInput: number | undefined): Promise<{ status: MemberStatus; offsetAtSwitch: number; pauseMs: number }> {
-  const timeoutMs = validateTimeoutMs(timeoutInput, "timeoutMs", 30_000, 600_000);
-  if (mode !== "TAKEOVER" && fenceToken) throw new InvalidArgumentError("fenceToken", `is only used with mode TAKEOVER, not ${mode}`);
+export async function promote(m: MemberContext, { mode, fenceToken, timeoutMs }: PromoteCommand): Promise<PromoteResult> {
   return m.exclusive("Promote", async () => {
     if (m.state() === "ACTIVE") throw failedPrecondition(`Promote ${mode}: the member is already ACTIVE (a primary serving its slots)`);
     checkTransition(m.state(), "ACTIVE", `Promote ${mode}`);

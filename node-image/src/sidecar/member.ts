@@ -1,28 +1,29 @@
-// The member: owns the state machine, observes its engine, and carries out the operator's commands.
-// The gRPC server (server.ts) is a thin layer over this class.
-import type { Redis } from "ioredis";
-import type { MigrationSummary__Output, MigrationProgress__Output, ReplicationProgress__Output } from "../../../proto/index.ts";
-import type { CheckedMigrateSlots } from "./migrate-request.ts";
-import { parseInfo } from "../../../common/engine-replies.ts";
-import { compactSlots, countSlots, formatSlotRanges, rangesToSlots, type SlotRange } from "../../../common/slots.ts";
-import { EngineDriver, downSnapshot, type EngineSnapshot } from "./engine.ts";
-import { InvalidArgumentError, SidecarError, failedPrecondition } from "./errors.ts";
-import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
-import { FenceTokens } from "./fence.ts";
+// The member: owns the state machine, observes its engine, persists its state, and runs one command at
+// a time. The commands are functions over its MemberContext in files by concept (member-cluster.ts,
+// member-roles.ts, member-migration.ts); this class hands each one over. The gRPC server (server.ts)
+// checks the requests and converts them and the results, so nothing here speaks proto.
 import { systemClock, type Clock } from "../../../common/clock.ts";
-import { consoleLogger, pollUntil, type Logger, type MemberContext, type RunningMigration } from "./member-context.ts";
+import type {
+  AssignSlotsCommand, CancelMigrationCommand, CancelMigrationResult, CheckedMigrateSlots, ForgetNodeCommand, JoinClusterCommand, JoinClusterResult,
+  LeaveClusterResult, MemberApi, MigrationReport, PromoteCommand, PromoteResult, ReplicateFromCommand, ReplicationProgress, ResetResult, TakeoverGrant,
+} from "./commands.ts";
+import { EngineDriver, downSnapshot, type EngineSnapshot } from "./engine.ts";
+import { SidecarError } from "./errors.ts";
+import { FenceTokens } from "./fence.ts";
+import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
+import * as cluster from "./member-cluster.ts";
+import { consoleLogger, type Logger, type MemberContext, type RunningMigration } from "./member-context.ts";
 import * as migration from "./member-migration.ts";
 import * as roles from "./member-roles.ts";
-import { validateAddress, validateNodeId, validateSlotRanges, validateTimeoutMs, type PromoteModeName } from "./requests.ts";
-import { buildStatus, engineRole, observationOf, readinessInputOf, significantPart, type MemberStatus } from "./status.ts";
-import { checkTransition, InvalidTransitionError, reconciledState, requireState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
-import { readMemberState, stateFilePath, writeMemberState, type PersistedMemberState } from "./state-store.ts";
-import type { SidecarSettings } from "./settings.ts";
 import { NodeTimeoutKeeper } from "./node-timeout.ts";
+import type { SidecarSettings } from "./settings.ts";
+import { checkTransition, InvalidTransitionError, reconciledState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
+import { readMemberState, stateFilePath, writeMemberState, type PersistedMemberState } from "./state-store.ts";
+import { buildStatus, engineRole, observationOf, readinessInputOf, significantPart, type MemberStatus, type MigrationSummary } from "./status.ts";
 
 export { consoleLogger, type Logger } from "./member-context.ts";
 
-export class Member {
+export class Member implements MemberApi {
   private state: MemberStateName = "OFFLINE";
   private persisted: PersistedMemberState | undefined;
   private snapshot: EngineSnapshot = downSnapshot("not observed yet", Date.now());
@@ -40,7 +41,7 @@ export class Member {
   private readonly statePath: string;
   private readonly nodeTimeout: NodeTimeoutKeeper | undefined;
   readonly engine: EngineDriver;
-  /** What the command files (member-roles.ts, member-migration.ts) see of this member. */
+  /** What the command files (member-cluster.ts, member-roles.ts, member-migration.ts) see of this member. */
   private readonly context: MemberContext;
 
   constructor(readonly settings: SidecarSettings, private readonly log: Logger = consoleLogger, private readonly clock: Clock = systemClock) {
@@ -54,7 +55,8 @@ export class Member {
       engine: this.engine, clock, log, fence: this.fence,
       state: () => this.state, snapshot: () => this.snapshot, status: () => this.status,
       refresh: () => this.refresh(), exclusive: (action, fn) => this.exclusive(action, fn),
-      transition: (next, action) => this.transition(next, action), myself: () => this.myself(), publish: () => this.publish(),
+      transition: (next, action) => this.transition(next, action), persist: (reason) => this.persist(reason),
+      myself: () => this.myself(), publish: () => this.publish(),
       migration: () => this.migration, setMigration: (m) => { this.migration = m; },
     };
   }
@@ -63,7 +65,7 @@ export class Member {
     const loop = async () => {
       if (this.stopped) return;
       // A failing tick (e.g. the state file cannot be written) keeps being retried, but does not move
-      // lastTickMs, so /livez fails after MDB_LIVENESS_STALE_MS and the kubelet restarts the sidecar.
+      // lastTickMs, so /livez fails after settings.livenessStaleMs and the kubelet restarts the sidecar.
       await this.refresh().catch((err: unknown) => {
         this.lastError = `observe: ${(err as Error).message}`;
         this.log.warn("observe tick failed", { error: (err as Error).message });
@@ -157,7 +159,7 @@ export class Member {
 
   private publish(): void {
     const m = this.migration;
-    const summary: MigrationSummary__Output | null = m ? {
+    const summary: MigrationSummary | null = m ? {
       migrationId: m.id, source: { host: m.source.host, port: m.source.port, busPort: m.source.busPort },
       slotsTotal: m.slots.length, slotsDone: m.progress?.slotsDone ?? 0, keysMoved: m.progress?.keysMoved ?? 0,
     } : null;
@@ -185,7 +187,7 @@ export class Member {
   }
 
   // ------------------------------------------------------------------------------------------------
-  // commands
+  // the gate every mutating command passes
 
   /** One mutating command at a time; reconcile pauses meanwhile so it does not race the command. */
   private async exclusive<T>(action: string, fn: () => Promise<T>): Promise<T> {
@@ -218,174 +220,46 @@ export class Member {
     return me;
   }
 
-  async joinCluster(peersInput: { host?: string; port?: number; busPort?: number }[] | undefined, timeoutInput: number | undefined): Promise<{ knownNodes: number }> {
-    if (!peersInput || peersInput.length === 0) throw new InvalidArgumentError("peers", "must name at least one engine address to meet");
-    const peers = peersInput.map((p, i) => validateAddress(p, `peers[${i}]`));
-    peers.forEach((p, i) => {
-      if (!/^\d+\.\d+\.\d+\.\d+$/.test(p.host)) throw new InvalidArgumentError(`peers[${i}].host`, `"${p.host}" must be an IP address: CLUSTER MEET does not resolve names`);
-    });
-    const timeoutMs = validateTimeoutMs(timeoutInput, "timeoutMs", 10_000, 120_000);
-    return this.exclusive("JoinCluster", async () => {
-      requireState(this.state, ["ONLINE", "MIGRATING", "ACTIVE", "STANDBY", "RECOVERED"], "JoinCluster");
-      const me = this.myself();
-      const others = peers.filter((p) => !(p.host === me.host && p.port === me.port));
-      for (const p of others) await this.engine.call("CLUSTER", "MEET", p.host, p.port, p.busPort);
-      await pollUntil(async () => {
-        const s = await this.refresh();
-        const nodes = this.snapshot.nodes;
-        const missing = others.filter((p) => !nodes.some((n) => n.host === p.host && n.port === p.port && !n.flags.includes("handshake") && !n.flags.includes("noaddr")));
-        return missing.length === 0 ? s : undefined;
-      }, timeoutMs, () => `every peer to complete the cluster handshake (${others.map((p) => `${p.host}:${p.port}`).join(", ")})`);
-      // Joining a cluster that already serves slots: return once this engine has learned the slot map
-      // (cluster_state ok), so the next command (MigrateSlots, ReplicateFrom) sees the whole cluster.
-      const peerView = others.length > 0 ? await clusterInfoOf(this.engine.connectPeer(others[0].host, others[0].port)) : undefined;
-      const peerSlots = Number(peerView?.get("cluster_slots_assigned") ?? 0);
-      if (peerSlots > 0) {
-        await pollUntil(async () => {
-          await this.refresh();
-          const info = this.snapshot.clusterInfo;
-          const caughtUp = Number(info.get("cluster_slots_assigned") ?? 0) >= peerSlots;
-          const stateMatches = peerView?.get("cluster_state") !== "ok" || info.get("cluster_state") === "ok";
-          return caughtUp && stateMatches ? true : undefined;
-        }, timeoutMs, () => `this engine to learn the cluster's ${peerSlots} assigned slots (knows ${this.snapshot.clusterInfo.get("cluster_slots_assigned")}, cluster_state ${this.snapshot.clusterInfo.get("cluster_state")})`);
-      }
-      return { knownNodes: this.status.clusterKnownNodes };
-    });
+  // The commands, each checked at the gRPC edge (requests.ts, migrate-request.ts).
+
+  joinCluster(command: JoinClusterCommand): Promise<JoinClusterResult> {
+    return cluster.joinCluster(this.context, command);
   }
 
-  async assignSlots(rangesInput: { start?: number; end?: number }[] | undefined): Promise<MemberStatus> {
-    const ranges = validateSlotRanges(rangesInput, "slots");
-    return this.exclusive("AssignSlots", async () => {
-      requireState(this.state, ["ONLINE", "ACTIVE"], "AssignSlots", "assign slots to an empty or active primary; to move owned slots use MigrateSlots");
-      if (engineRole(this.snapshot) !== "primary") throw failedPrecondition("AssignSlots: the engine is a replica; only a primary can own slots");
-      const wanted = new Set(rangesToSlots(ranges));
-      const me = this.myself();
-      const owners = new Map<number, string>();
-      for (const n of this.snapshot.nodes) for (const r of n.slots) for (let s = r.start; s <= r.end; s++) if (wanted.has(s)) owners.set(s, n.id);
-      const ownedElsewhere = [...owners].filter(([, id]) => id !== me.id);
-      if (ownedElsewhere.length > 0) {
-        const [slot, owner] = ownedElsewhere[0];
-        throw failedPrecondition(`AssignSlots: slot ${slot} (and ${ownedElsewhere.length - 1} more) is already owned by node ${owner}; use MigrateSlots on this member to move owned slots`);
-      }
-      const toAdd = compactSlots([...wanted].filter((s) => !owners.has(s)));
-      if (this.state === "ONLINE") this.transition("MIGRATING", "AssignSlots");
-      try {
-        for (const r of toAdd) await this.engine.call("CLUSTER", "ADDSLOTSRANGE", r.start, r.end);
-        // Make the new ownership win over any stale gossip (epoch collision), as redis-cli --cluster create does.
-        await this.engine.call("CLUSTER", "BUMPEPOCH");
-      } catch (err) {
-        throw new SidecarError("FAILED_PRECONDITION", `AssignSlots: the engine refused CLUSTER ADDSLOTSRANGE: ${(err as Error).message}`);
-      } finally {
-        await this.refresh();
-        if (this.state === "MIGRATING") this.transition(countSlots(this.myself().slots) > 0 ? "ACTIVE" : "ONLINE", "AssignSlots");
-      }
-      return this.status;
-    });
+  assignSlots(command: AssignSlotsCommand): Promise<MemberStatus> {
+    return cluster.assignSlots(this.context, command);
   }
 
-  async replicateFrom(primaryIdInput: string | undefined, timeoutInput: number | undefined, onProgress: (p: ReplicationProgress__Output) => void): Promise<void> {
-    return roles.replicateFrom(this.context, primaryIdInput, timeoutInput, onProgress);
+  forgetNode(command: ForgetNodeCommand): Promise<void> {
+    return cluster.forgetNode(this.context, command);
   }
 
-  prepareTakeover(): { fenceToken: string; primaryNodeId: string; expiresAtMs: number } {
+  leaveCluster(): Promise<LeaveClusterResult> {
+    return cluster.leaveCluster(this.context);
+  }
+
+  reset(): Promise<ResetResult> {
+    return cluster.reset(this.context);
+  }
+
+  replicateFrom(command: ReplicateFromCommand, onProgress: (p: ReplicationProgress) => void): Promise<void> {
+    return roles.replicateFrom(this.context, command, onProgress);
+  }
+
+  prepareTakeover(): TakeoverGrant {
     return roles.prepareTakeover(this.context);
   }
 
-  promote(mode: PromoteModeName, fenceToken: string, timeoutInput: number | undefined): Promise<{ status: MemberStatus; offsetAtSwitch: number; pauseMs: number }> {
-    return roles.promote(this.context, mode, fenceToken, timeoutInput);
+  promote(command: PromoteCommand): Promise<PromoteResult> {
+    return roles.promote(this.context, command);
   }
 
-  /** MigrateSlots on this member (the target), with the request checked at the gRPC edge (migrate-request.ts). */
-  migrateSlots(checked: CheckedMigrateSlots, signal: AbortSignal, onProgress: (p: MigrationProgress__Output) => void): Promise<MigrationProgress__Output> {
-    return migration.migrateSlots(this.context, checked, signal, onProgress);
+  /** MigrateSlots on this member (the target). */
+  migrateSlots(command: CheckedMigrateSlots, signal: AbortSignal, onProgress: (p: MigrationReport) => void): Promise<MigrationReport> {
+    return migration.migrateSlots(this.context, command, signal, onProgress);
   }
 
-  cancelMigration(id: string): { wasRunning: boolean } {
-    return migration.cancelMigration(this.context, id);
-  }
-
-  async forgetNode(nodeIdInput: string | undefined): Promise<void> {
-    const nodeId = validateNodeId(nodeIdInput, "nodeId");
-    await this.exclusive("ForgetNode", async () => {
-      const me = this.myself();
-      if (nodeId === me.id) throw new InvalidArgumentError("nodeId", "is this member's own node id; use LeaveCluster to leave");
-      if (!this.snapshot.nodes.some((n) => n.id === nodeId)) throw new SidecarError("NOT_FOUND", `ForgetNode: node ${nodeId} is not known to this engine`);
-      if (me.primaryId === nodeId) throw failedPrecondition(`ForgetNode: node ${nodeId} is this member's primary; promote or re-point this standby first`);
-      try {
-        await this.engine.call("CLUSTER", "FORGET", nodeId);
-      } catch (err) {
-        throw failedPrecondition(`ForgetNode: the engine refused CLUSTER FORGET ${nodeId}: ${(err as Error).message}`);
-      }
-    });
-  }
-
-  async leaveCluster(): Promise<{ forgottenBy: string[] }> {
-    return this.exclusive("LeaveCluster", async () => {
-      const me = this.myself();
-      if (me.slots.length > 0) throw failedPrecondition(`LeaveCluster: this member still owns slots ${formatSlotRanges(me.slots)}; migrate them to another primary first`);
-      if (this.migration || me.importing.length > 0 || me.migrating.length > 0) throw failedPrecondition("LeaveCluster: slots are being imported or migrated; wait for or cancel the migration first");
-      const replicas = this.snapshot.nodes.filter((n) => n.primaryId === me.id && !n.failed);
-      if (replicas.length > 0) throw failedPrecondition(`LeaveCluster: standbys ${replicas.map((r) => r.id).join(", ")} follow this member; re-point or remove them first`);
-      requireState(this.state, ["ONLINE", "MIGRATING", "STANDBY"], "LeaveCluster");
-      if (this.state !== "ONLINE") this.transition("ONLINE", "LeaveCluster");
-      const forgottenBy: string[] = [];
-      // Every peer not known to have failed, even one whose bus link is reconnecting this moment (a
-      // restarted engine): FORGET goes over a client connection of its own, not over the bus link.
-      for (const n of this.snapshot.nodes.filter((x) => !x.myself && !x.failed)) {
-        const peer = this.engine.connectPeer(n.host, n.port);
-        try {
-          await peer.call("CLUSTER", "FORGET", me.id);
-          forgottenBy.push(n.id);
-        } catch (err) {
-          this.log.warn("a peer did not forget the leaving member", { peer: n.id, error: (err as Error).message });
-        } finally {
-          peer.disconnect();
-        }
-      }
-      // Within the engines' 60 s forget ban, reset so this engine stops gossiping the old cluster.
-      await this.wipeEngine();
-      await this.refresh();
-      this.persist("LeaveCluster: engine reset with a new node id");
-      return { forgottenBy };
-    });
-  }
-
-  /**
-   * FLUSHALL + CLUSTER RESET HARD (new node id, no cluster). A replica refuses FLUSHALL (READONLY) but
-   * RESET turns it into an empty primary; a primary refuses RESET while it holds keys: so the order
-   * depends on the role.
-   */
-  private async wipeEngine(): Promise<void> {
-    if (engineRole(this.snapshot) === "replica") {
-      await this.engine.call("CLUSTER", "RESET", "HARD");
-      await this.engine.call("FLUSHALL");
-    } else {
-      await this.engine.call("FLUSHALL");
-      await this.engine.call("CLUSTER", "RESET", "HARD");
-    }
-  }
-
-  async reset(): Promise<{ newNodeId: string }> {
-    return this.exclusive("Reset", async () => {
-      requireState(this.state, ["ONLINE", "RECOVERED"], "Reset", this.state === "ACTIVE" ? "migrate its slots away and LeaveCluster first" : "");
-      const me = this.myself();
-      if (me.slots.length > 0) throw failedPrecondition(`Reset: this member still owns slots ${formatSlotRanges(me.slots)}; migrate them away first`);
-      await this.wipeEngine();
-      await this.refresh();
-      this.persist("Reset: engine flushed and reset");
-      return { newNodeId: this.snapshot.nodeId };
-    });
+  cancelMigration(command: CancelMigrationCommand): CancelMigrationResult {
+    return migration.cancelMigration(this.context, command);
   }
 }
-
-async function clusterInfoOf(peer: Redis): Promise<Map<string, string> | undefined> {
-  try {
-    return parseInfo(String(await peer.call("CLUSTER", "INFO")));
-  } catch {
-    return undefined;
-  } finally {
-    peer.disconnect();
-  }
-}
-
-export type { SlotRange };

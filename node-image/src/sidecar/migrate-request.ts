@@ -1,15 +1,14 @@
-// The MigrateSlots request at the gRPC edge: the proto message becomes the migration engine's checked
+// The MigrateSlots request at the gRPC edge (pure): the proto message becomes the migration engine's checked
 // MigrationRequest in one pass (validateMigrateSlotsRequest), with this member's engine as the target.
 // Refusals are INVALID_ARGUMENT naming the field. Member and engine trust the result.
 import type { MigrateSlotsRequest__Output } from "../../../proto/index.ts";
-import { validateMigrateSlotsRequest, MigrationRequestError, type MigrationRequest, type RateLimit } from "../migration/index.ts";
+import type { RateLimit } from "../migration/request.ts";
+import { validateMigrateSlotsRequest, MigrationRequestError } from "../migration/validate.ts";
+import type { CheckedMigrateSlots } from "./commands.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { validateTimeoutMs } from "./requests.ts";
 
-export interface CheckedMigrateSlots {
-  request: MigrationRequest;
-  progressIntervalMs: number;
-}
+export type { CheckedMigrateSlots };
 
 export interface TargetEngine { podIp: string; enginePort: number; enginePassword?: string }
 

@@ -1,10 +1,18 @@
-// Validates API requests (pure). Every refusal names the field, what was expected and what was given.
+// The API's requests at the gRPC edge (pure): each proto message becomes the command it asks for
+// (commands.ts), checked once, here. Every refusal is INVALID_ARGUMENT naming the field, what was
+// expected and what was given. MigrateSlots has its own file (migrate-request.ts).
+import type {
+  AssignSlotsRequest__Output, CancelMigrationRequest__Output, ForgetNodeRequest__Output, JoinClusterRequest__Output, PromoteRequest__Output,
+  ReplicateFromRequest__Output,
+} from "../../../proto/index.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { SLOT_COUNT, type SlotRange } from "../../../common/slots.ts";
 import { hostProblem, portProblem } from "../../../common/address.ts";
+import type {
+  Address, AssignSlotsCommand, CancelMigrationCommand, ForgetNodeCommand, JoinClusterCommand, PromoteCommand, PromoteModeName, ReplicateFromCommand,
+} from "./commands.ts";
 
 export interface AddressInput { host?: string; port?: number; busPort?: number }
-export interface Address { host: string; port: number; busPort: number }
 
 const nodeIdPattern = /^[0-9a-f]{40}$/;
 
@@ -56,11 +64,46 @@ export function validateTimeoutMs(value: number | undefined, field: string, fall
   return v;
 }
 
-export type PromoteModeName = "GRACEFUL" | "FORCE" | "TAKEOVER";
-
 export function validatePromoteMode(mode: string | number | undefined): PromoteModeName {
   const byNumber: Record<number, PromoteModeName> = { 1: "GRACEFUL", 2: "FORCE", 3: "TAKEOVER" };
   const name = typeof mode === "number" ? byNumber[mode] : mode;
   if (name === "GRACEFUL" || name === "FORCE" || name === "TAKEOVER") return name;
   throw new InvalidArgumentError("mode", `${JSON.stringify(mode ?? "")} is not a promote mode; use GRACEFUL (switchover), FORCE (primary gone) or TAKEOVER (primary fenced, with fenceToken)`);
+}
+
+// ------------------------------------------------------------------------------------------------
+// the commands
+
+export function joinClusterCommand(req: JoinClusterRequest__Output): JoinClusterCommand {
+  if (!req.peers || req.peers.length === 0) throw new InvalidArgumentError("peers", "must name at least one engine address to meet");
+  const peers = req.peers.map((p, i) => validateAddress(p, `peers[${i}]`));
+  peers.forEach((p, i) => {
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(p.host)) throw new InvalidArgumentError(`peers[${i}].host`, `"${p.host}" must be an IP address: CLUSTER MEET does not resolve names`);
+  });
+  return { peers, timeoutMs: validateTimeoutMs(req.timeoutMs, "timeoutMs", 10_000, 120_000) };
+}
+
+export function assignSlotsCommand(req: AssignSlotsRequest__Output): AssignSlotsCommand {
+  return { slots: validateSlotRanges(req.slots, "slots") };
+}
+
+export function replicateFromCommand(req: ReplicateFromRequest__Output): ReplicateFromCommand {
+  const primaryNodeId = validateNodeId(req.primaryNodeId, "primaryNodeId");
+  return { primaryNodeId, timeoutMs: validateTimeoutMs(req.timeoutMs, "timeoutMs", 600_000, 3_600_000) };
+}
+
+export function promoteCommand(req: PromoteRequest__Output): PromoteCommand {
+  const mode = validatePromoteMode(req.mode);
+  const timeoutMs = validateTimeoutMs(req.timeoutMs, "timeoutMs", 30_000, 600_000);
+  const fenceToken = req.fenceToken ?? "";
+  if (mode !== "TAKEOVER" && fenceToken) throw new InvalidArgumentError("fenceToken", `is only used with mode TAKEOVER, not ${mode}`);
+  return { mode, fenceToken, timeoutMs };
+}
+
+export function cancelMigrationCommand(req: CancelMigrationRequest__Output): CancelMigrationCommand {
+  return { migrationId: req.migrationId ?? "" };
+}
+
+export function forgetNodeCommand(req: ForgetNodeRequest__Output): ForgetNodeCommand {
+  return { nodeId: validateNodeId(req.nodeId, "nodeId") };
 }

@@ -1,16 +1,20 @@
-// The gRPC server: authenticates each call, validates and hands it to the Member, maps errors to
-// status codes. A refused or failed call never stops the server.
+// The gRPC server: authenticates each call, turns the request into its checked command (requests.ts,
+// migrate-request.ts), hands it to the member and puts the result on the wire (responses.ts); maps
+// errors to status codes. A refused or failed call never stops the server. Only the server and those
+// conversion files speak proto; the member's commands take and return the domain types of commands.ts.
 import * as grpc from "@grpc/grpc-js";
 import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
 import { loadSidecarProto } from "../../../proto/index.ts";
 import { checkBearer, serverCredentials } from "./auth.ts";
+import type { MemberApi } from "./commands.ts";
 import { LeaderFence } from "./leader-fence.ts";
 import { SidecarError } from "./errors.ts";
 import { InvalidTransitionError, WrongStateError } from "./state-machine.ts";
-import { validatePromoteMode } from "./requests.ts";
+import { assignSlotsCommand, cancelMigrationCommand, forgetNodeCommand, joinClusterCommand, promoteCommand, replicateFromCommand } from "./requests.ts";
 import { checkMigrateSlotsRequest } from "./migrate-request.ts";
-import type { Member } from "./member.ts";
+import { migrationProgressMessage, promoteMessage, replicationProgressMessage, statusMessage } from "./responses.ts";
 import type { SidecarSettings } from "./settings.ts";
+import type { MemberStatus } from "./status.ts";
 
 const codeOf: Record<SidecarError["code"], grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -32,7 +36,7 @@ export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
 
 type AnyCall = { metadata: grpc.Metadata; getPath?: () => string };
 
-export function buildHandlers(member: Member, settings: SidecarSettings, fence = new LeaderFence(settings.dataDir)): SidecarHandlers {
+export function buildHandlers(member: MemberApi, settings: SidecarSettings, fence = new LeaderFence(settings.dataDir)): SidecarHandlers {
   const token = settings.auth.bearerToken;
   const authError = (call: AnyCall, fenced: boolean): Partial<grpc.ServiceError> | undefined => {
     const reason = checkBearer(call.metadata, token);
@@ -67,11 +71,11 @@ export function buildHandlers(member: Member, settings: SidecarSettings, fence =
   }
 
   return {
-    GetStatus: unary(() => member.refresh(), false),
+    GetStatus: unary(async () => statusMessage(await member.refresh()), false),
 
     WatchStatus: stream<unknown, MemberStatus__Output>(async (_req, call, signal) => {
       let lastSentMs = 0;
-      const send = (s: MemberStatus__Output) => { lastSentMs = Date.now(); call.write(s); };
+      const send = (s: MemberStatus) => { lastSentMs = Date.now(); call.write(statusMessage(s)); };
       send(member.currentStatus());
       const unsubscribe = member.onChange(send);
       // The heartbeat: at least one message a second even when nothing changed.
@@ -85,19 +89,19 @@ export function buildHandlers(member: Member, settings: SidecarSettings, fence =
       unsubscribe();
     }, false),
 
-    JoinCluster: unary((req) => member.joinCluster(req.peers, req.timeoutMs)),
-    AssignSlots: unary(async (req) => ({ status: await member.assignSlots(req.slots) })),
+    JoinCluster: unary((req) => member.joinCluster(joinClusterCommand(req))),
+    AssignSlots: unary(async (req) => ({ status: statusMessage(await member.assignSlots(assignSlotsCommand(req))) })),
     ReplicateFrom: stream(async (req, call) => {
-      await member.replicateFrom(req.primaryNodeId, req.timeoutMs, (p) => call.write(p));
+      await member.replicateFrom(replicateFromCommand(req), (p) => call.write(replicationProgressMessage(p)));
     }),
     PrepareTakeover: unary(() => member.prepareTakeover()),
-    Promote: unary((req) => member.promote(validatePromoteMode(req.mode), req.fenceToken ?? "", req.timeoutMs)),
+    Promote: unary(async (req) => promoteMessage(await member.promote(promoteCommand(req)))),
     MigrateSlots: stream(async (req, call, signal) => {
-      const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => call.write(p));
-      call.write(final);
+      const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => call.write(migrationProgressMessage(p)));
+      call.write(migrationProgressMessage(final));
     }),
-    CancelMigration: unary((req) => member.cancelMigration(req.migrationId ?? "")),
-    ForgetNode: unary(async (req) => { await member.forgetNode(req.nodeId); return {}; }),
+    CancelMigration: unary((req) => member.cancelMigration(cancelMigrationCommand(req))),
+    ForgetNode: unary(async (req) => { await member.forgetNode(forgetNodeCommand(req)); return {}; }),
     LeaveCluster: unary(() => member.leaveCluster()),
     Reset: unary(() => member.reset()),
   };
@@ -106,7 +110,7 @@ export function buildHandlers(member: Member, settings: SidecarSettings, fence =
 export interface RunningServer { server: grpc.Server; ports: number[]; close(): Promise<void> }
 
 /** Binds the gRPC server on each listen host (the pod IP and, unless it is loopback itself, 127.0.0.1). */
-export async function startGrpcServer(member: Member, settings: SidecarSettings): Promise<RunningServer> {
+export async function startGrpcServer(member: MemberApi, settings: SidecarSettings): Promise<RunningServer> {
   const proto = loadSidecarProto();
   const server = new grpc.Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
   server.addService(proto.mdb.sidecar.v1.Sidecar.service, buildHandlers(member, settings));

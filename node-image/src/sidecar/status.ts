@@ -1,12 +1,58 @@
-// Builds the API's MemberStatus from the engine snapshot and the member's state (pure).
-import type { MemberStatus__Output, MigrationSummary__Output } from "../../../proto/index.ts";
-import { keysFromInfo } from "../../../common/engine-replies.ts";
-import { compactSlots, countSlots, rangesToSlots } from "../../../common/slots.ts";
+// Builds the member's status from the engine snapshot and the member's state (pure). The gRPC edge
+// puts it on the wire as the API's MemberStatus (responses.ts).
+import { keysFromInfo, type SlotTransfer } from "../../../common/engine-replies.ts";
+import { compactSlots, countSlots, rangesToSlots, type SlotRange } from "../../../common/slots.ts";
+import type { Address } from "./commands.ts";
 import type { EngineSnapshot } from "./engine.ts";
 import { judgeReadiness, type ReadinessInput } from "./health.ts";
 import type { EngineObservation, MemberStateName } from "./state-machine.ts";
 
-export type MemberStatus = MemberStatus__Output;
+/** The engine's role as the API reports it; UNKNOWN while the engine does not answer. */
+export type StatusRole = "PRIMARY" | "REPLICA" | "UNKNOWN";
+
+export interface ReplicationStatus {
+  primaryNodeId: string;
+  primaryHost: string;
+  primaryPort: number;
+  linkUp: boolean;
+  syncInProgress: boolean;
+  /** This replica's offset, or a primary's own. */
+  offset: number;
+  connectedReplicas: number;
+}
+
+/** The migration this member (the target) runs, in short. */
+export interface MigrationSummary {
+  migrationId: string;
+  source: Address;
+  slotsTotal: number;
+  slotsDone: number;
+  keysMoved: number;
+}
+
+export interface MemberStatus {
+  state: MemberStateName;
+  role: StatusRole;
+  /** The engine's cluster node id ("" before the engine answered). */
+  nodeId: string;
+  slots: SlotRange[];
+  importing: SlotTransfer[];
+  migrating: SlotTransfer[];
+  replication: ReplicationStatus | null;
+  memoryUsedBytes: number;
+  memoryMaxBytes: number;
+  keys: number;
+  opsPerSecond: number;
+  engineUp: boolean;
+  clusterState: string;
+  clusterKnownNodes: number;
+  slotsOwned: number;
+  migration: MigrationSummary | null;
+  ready: boolean;
+  notReadyReason: string;
+  observedAtMs: number;
+  lastError: string;
+}
 
 function num(info: Map<string, string>, key: string): number {
   const v = Number(info.get(key));
@@ -43,7 +89,7 @@ export function readinessInputOf(state: MemberStateName, s: EngineSnapshot): Rea
   };
 }
 
-export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration: MigrationSummary__Output | null, lastError: string): MemberStatus {
+export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration: MigrationSummary | null, lastError: string): MemberStatus {
   const me = s.myself;
   const role = engineRole(s);
   const replica = role === "replica";
@@ -51,7 +97,7 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
   const readiness = judgeReadiness(readinessInputOf(state, s));
   return {
     state,
-    role: role === "primary" ? "PRIMARY" : role === "replica" ? "REPLICA" : "ENGINE_ROLE_UNSPECIFIED",
+    role: role === "primary" ? "PRIMARY" : role === "replica" ? "REPLICA" : "UNKNOWN",
     nodeId: s.nodeId,
     slots: me ? compactSlots(rangesToSlots(me.slots)) : [],
     importing: me ? me.importing : [],
