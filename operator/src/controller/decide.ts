@@ -3,10 +3,11 @@
 import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
 import { pdbMinAvailable } from "../resources/cluster-objects.ts";
-import { memberName } from "../resources/names.ts";
+import { memberName, parseMemberName } from "../resources/names.ts";
 import { memberCount, type ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "../model/members.ts";
+import { decideRecovery } from "./recovery.ts";
 import { isResolved, type Observation } from "../model/observation.ts";
 import type { Action, OwnedKind } from "../model/actions.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
@@ -81,13 +82,22 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   if (o.userSecretProblem) return { kind: "blocked", reason: "SecretMissing", message: o.userSecretProblem };
   const missing = missingOwned(o, spec);
   if (missing.length > 0) return { kind: "ensure-objects", missing };
+  const formed = stored !== undefined && !(stored.plan.kind === "bootstrap" && stored.phase !== "Succeeded");
+  // A shape the cluster cannot take is refused before anything follows it (the PDB included).
+  const shape = formed ? shapeChange(o, spec) : undefined;
+  if (shape) return shape;
   const minAvailable = pdbMinAvailable(memberCount(spec));
   if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable };
 
   const total = memberCount(spec);
+  if (formed) {
+    const recovery = decideRecovery(o, spec, stored);
+    if (recovery) return recovery;
+  }
   if (stored && stored.phase === "Running") {
     const observed = toObservedCluster(o.members, stored.plan, total);
-    const finished = (s: PlannedStep) => stepFinished(s, observed);
+    // A forget-node step is judged by the engines' answers, which its executor records as done.
+    const finished = (s: PlannedStep) => (s.kind === "forget-node" && s.state === "done") || stepFinished(s, observed);
     const runnable = runnableSteps(stored.plan, finished);
     return runnable.length === 0 ? { kind: "finish-plan" } : { kind: "run-steps", steps: runnable };
   }
@@ -100,11 +110,6 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   }
 
   const serving = new Set(o.members.filter((m) => (m.status?.slotsOwned ?? 0) > 0 && m.status?.role === "PRIMARY").map((m) => m.shard));
-  if (serving.size !== spec.shards && stored?.phase !== "Failed") {
-    return { kind: "blocked", reason: "ScalingNotAvailable", message: `spec.shards is ${spec.shards} but ${serving.size} shards own slots; moving slots between shards comes with online scaling (not in this version): set spec.shards back to ${serving.size}` };
-  }
-  const absent = expectedMembers(spec, o.cluster.metadata!.name!).filter((name) => !o.members.some((m) => m.name === name && m.pod));
-  if (absent.length > 0) return { kind: "blocked", reason: "MembersMissing", message: `member pods ${absent.join(", ")} are missing; replacing lost members comes with failover handling (not in this version)` };
   // A member whose engine knows fewer engines than are up has lost the cluster (a restart with a new
   // IP, a partition that healed into islands): it meets the best-connected member again.
   const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating);
@@ -119,6 +124,25 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
     return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;
   }).join(" ");
   return { kind: "idle", message: `${serving.size} shards serve all slots (${shardsText})` };
+}
+
+/**
+ * The cluster's shape is what its members say (their names carry shard and index, and the last status
+ * remembers the lost ones), never how many primaries answer now: a lost primary is not a scale request.
+ */
+function shapeChange(o: Observation, spec: ResolvedSpec): Action | undefined {
+  const known = [...o.members.filter((m) => m.pod).map((m) => ({ shard: m.shard, index: m.index })),
+    ...(o.cluster.status?.members ?? []).flatMap((e) => parseMemberName(o.cluster.metadata!.name!, e.name ?? "") ?? [])];
+  if (known.length === 0) return undefined;
+  const shards = Math.max(...known.map((m) => m.shard)) + 1;
+  const replicas = Math.max(...known.map((m) => m.index));
+  const revert = (field: string, now: number, was: number) => ({
+    kind: "blocked" as const, reason: "ScalingNotAvailable",
+    message: `${field} is ${now} but the cluster was formed with ${was}; this version moves no slots and adds or removes no members after the cluster formed: set ${field} back to ${was}`,
+  });
+  if (shards !== spec.shards) return revert("spec.shards", spec.shards, shards);
+  if (replicas !== spec.replicasPerShard) return revert("spec.replicasPerShard", spec.replicasPerShard, replicas);
+  return undefined;
 }
 
 export function expectedMembers(spec: ResolvedSpec, cluster: string): string[] {

@@ -8,7 +8,7 @@ import {
   clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, parseMemberName, pdbName, sidecarSecretName,
 } from "../resources/names.ts";
 import type { Cache } from "../runtime/informer.ts";
-import type { ObservedSidecar } from "../sidecar/pool.ts";
+import { REPORT_STALE_MS, type ObservedSidecar } from "../sidecar/pool.ts";
 import type { MemberView, Observation } from "../model/observation.ts";
 
 export interface Caches {
@@ -53,7 +53,7 @@ function podProblem(p: V1Pod): string | undefined {
   return p.status?.phase ?? "Pending";
 }
 
-export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar: (member: string) => ObservedSidecar): MemberView[] {
+export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar: (member: string) => ObservedSidecar, nowMs: number): MemberView[] {
   const name = cluster.metadata!.name!;
   const views: MemberView[] = [];
   for (const pod of pods) {
@@ -61,6 +61,9 @@ export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar
     const parsed = parseMemberName(name, podName);
     if (!parsed || pod.metadata?.labels?.[LABELS.cluster] !== name || isTerminal(pod)) continue;
     const observed = sidecar(podName);
+    const age = observed.atMs === undefined ? undefined : nowMs - observed.atMs;
+    const stale = age !== undefined && age > REPORT_STALE_MS;
+    const fresh = !!observed.status && !observed.error && !stale;
     const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
     const problem = podProblem(pod);
     views.push({
@@ -72,8 +75,10 @@ export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar
       ip: pod.status?.podIP ?? "",
       podReady: ready,
       ...(problem ? { podProblem: problem } : {}),
-      ...(observed.status && !observed.error ? { status: observed.status } : {}),
-      ...(observed.error ? { sidecarError: observed.error } : {}),
+      ...(fresh ? { status: observed.status } : {}),
+      ...(observed.error ? { sidecarError: observed.error } : stale ? { sidecarError: `no report for ${Math.round(age! / 1000)} s (a member is Unknown after ${REPORT_STALE_MS / 1000} s of silence)` } : {}),
+      unknown: !fresh,
+      ...(age !== undefined ? { reportAgeMs: age } : {}),
       terminating: !!pod.metadata?.deletionTimestamp,
     });
   }
@@ -99,7 +104,7 @@ export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: s
     cluster,
     key: `${ns}/${name}`,
     spec,
-    members: memberViews(cluster, allPods.filter((p) => p.metadata?.namespace === ns), sidecar),
+    members: memberViews(cluster, allPods.filter((p) => p.metadata?.namespace === ns), sidecar, nowMs),
     nodes: nodes.map((n) => topologyNodeFromKubernetes(n, requested.get(n.metadata!.name!))),
     nodeLabels: new Map(nodes.map((n) => [n.metadata!.name!, n.metadata?.labels ?? {}])),
     owned: {

@@ -6,7 +6,7 @@ import { memberCount, type Condition, type ConditionType, type MdbClusterStatus,
 import { planProgress, type Plan } from "../planner/index.ts";
 import type { Action } from "../model/actions.ts";
 import { toObservedCluster } from "../model/members.ts";
-import { isResolved, type Observation } from "../model/observation.ts";
+import { isResolved, type MemberView, type Observation } from "../model/observation.ts";
 import { stepToStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { authSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
 
@@ -22,8 +22,22 @@ export interface StatusInput {
 
 const roleName = (r: string | undefined) => (r === "PRIMARY" ? "primary" : r === "REPLICA" ? "standby" : "");
 
-function memberEntries(o: Observation, keys: StatusInput["topologyKeys"]): MemberStatusEntry[] {
-  return o.members.filter((m) => m.pod).map((m) => {
+/**
+ * A member serves its role when its sidecar says so in a fresh report (docs/operations.md#member-health).
+ * The pod's Ready condition is a copy of the same judgement that arrives later and, with the node cut
+ * off, never changes: the report is what counts.
+ */
+export const serving = (m: MemberView): boolean => !m.terminating && !m.unknown && m.status?.ready === true;
+
+function memberState(m: MemberView): string {
+  if (m.terminating) return "Terminating";
+  if (m.unknown && m.reportAgeMs !== undefined) return "Unknown";
+  return m.status?.state ?? "Pending";
+}
+
+function memberEntries(o: Observation, keys: StatusInput["topologyKeys"], wantedShards: number): MemberStatusEntry[] {
+  const previous = new Map((o.cluster.status?.members ?? []).map((e) => [e.name ?? "", e]));
+  const present = o.members.filter((m) => m.pod).map((m) => {
     const labels = o.nodeLabels.get(m.node) ?? {};
     return {
       name: m.name,
@@ -31,13 +45,20 @@ function memberEntries(o: Observation, keys: StatusInput["topologyKeys"]): Membe
       node: m.node,
       ...(labels[keys.zone] ? { zone: labels[keys.zone] } : {}),
       ...(labels[keys.rack] ? { rack: labels[keys.rack] } : {}),
-      state: m.terminating ? "Terminating" : m.status?.state ?? "Pending",
+      state: memberState(m),
       role: roleName(m.status?.role),
-      engineNodeId: m.status?.nodeId ?? "",
+      // The last engine id known stays until a new one is reported: a lost member's engine is forgotten by it.
+      engineNodeId: m.status?.nodeId || previous.get(m.name)?.engineNodeId || "",
       ip: m.ip,
-      ready: m.podReady,
+      ready: serving(m),
     };
   });
+  // A member whose pod is gone stays listed as Lost (with its last engine id) until it is back.
+  const names = new Set(present.map((e) => e.name));
+  const lost = [...previous.values()]
+    .filter((e) => !names.has(e.name ?? "") && (e.shard ?? 0) < wantedShards)
+    .map((e) => ({ ...e, state: "Lost", ip: "", ready: false }));
+  return [...present, ...lost].sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0) || (a.name ?? "").localeCompare(b.name ?? ""));
 }
 
 function shardDetails(o: Observation): ShardDetail[] {
@@ -70,11 +91,11 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const nowIso = new Date(o.nowMs).toISOString();
   const spec = isResolved(o.spec) ? o.spec : undefined;
   const wanted = spec ? memberCount(spec) : o.members.length;
-  const members = memberEntries(o, input.topologyKeys);
+  const members = memberEntries(o, input.topologyKeys, spec?.shards ?? Number.MAX_SAFE_INTEGER);
   const readyMembers = members.filter((m) => m.ready).length;
   const details = shardDetails(o);
   const servingShards = details.filter((d) => d.slots !== "").length;
-  const slotsServed = o.members.filter((m) => m.status?.role === "PRIMARY" && m.podReady).reduce((n, m) => n + (m.status?.slotsOwned ?? 0), 0);
+  const slotsServed = o.members.filter((m) => m.status?.role === "PRIMARY" && serving(m)).reduce((n, m) => n + (m.status?.slotsOwned ?? 0), 0);
   // Every engine must see the whole slot map too: one that does not yet answers clients CLUSTERDOWN.
   const allAgree = o.members.filter((m) => m.pod && !m.terminating).every((m) => m.status?.clusterState === "ok");
   const available = slotsServed === 16384 && allAgree;

@@ -4,6 +4,7 @@
 import { buildMemberPod, buildMemberPvc } from "../resources/member-pod.ts";
 import { ENGINE_PORT, pvcName } from "../resources/names.ts";
 import type { PlaceMemberStep, PlannedStep } from "../planner/index.ts";
+import { servingPrimary } from "../model/members.ts";
 import type { MemberView } from "../model/observation.ts";
 import type { EngineAddress } from "../sidecar/client.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
@@ -40,9 +41,12 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
   // directly so it can follow it at once.
   const planned = plan.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member");
   const up = planned.map((s) => o.members.find((x) => x.name === s.member)).filter((x): x is MemberView => !!x?.status?.engineUp && !!x.ip && !x.terminating);
-  const primary = step.role === "standby" ? up.find((x) => x.shard === step.shard && planned.some((s) => s.member === x.name && s.role === "primary")) : undefined;
+  // A replacement's plan places no primary: the standby follows whoever serves its shard now.
+  const primary = step.role !== "standby" ? undefined
+    : up.find((x) => x.shard === step.shard && planned.some((s) => s.member === x.name && s.role === "primary")) ?? servingPrimary(o.members, step.shard);
   const seedName = planned[0]?.member;
-  if (seedName !== m.name && status.clusterKnownNodes < up.length) {
+  const forming = plan.some((s) => s.kind === "assign-slots");
+  if (forming && seedName !== m.name && status.clusterKnownNodes < up.length) {
     const seed = up.find((x) => x.name === seedName);
     if (!seed) return running(`${m.name} waits for the seed member ${seedName} to come up`);
     const peers = [address(seed), ...(primary && primary !== seed ? [address(primary)] : [])];

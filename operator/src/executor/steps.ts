@@ -3,13 +3,17 @@
 import type { PlannedStep } from "../planner/index.ts";
 import { advanceAssignSlots } from "./assign-slots.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
+import { advanceForgetNode } from "./forget-node.ts";
 import { advancePlaceMember } from "./place-member.ts";
+import { advanceSwitchover } from "./switchover.ts";
 
 export async function advanceStep(step: PlannedStep, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
   try {
     switch (step.kind) {
       case "place-member": return await advancePlaceMember(step, ctx, plan);
       case "assign-slots": return await advanceAssignSlots(step, ctx, plan);
+      case "switchover": return step.forced ? await advanceSwitchover(step, ctx) : { state: "failed", message: "this operator version executes forced switchovers (failover) only" };
+      case "forget-node": return await advanceForgetNode(step, ctx);
       default: return { state: "failed", message: `this operator version cannot execute ${step.kind} steps` };
     }
   } catch (err) {

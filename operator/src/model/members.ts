@@ -35,3 +35,18 @@ export function toObservedCluster(members: readonly MemberView[], plan: Plan | u
     })),
   };
 }
+
+/** The member of a shard that owns its slots and answers now. */
+export const servingPrimary = (members: readonly MemberView[], shard: number): MemberView | undefined =>
+  members.find((m) => m.shard === shard && !m.terminating && !m.unknown && m.status?.engineUp && m.status.role === "PRIMARY" && m.status.slotsOwned > 0);
+
+/** Standbys that may take over: in sync (STANDBY, engine up, fresh report), highest replication offset first. */
+export function promotable(members: readonly MemberView[], shard: number): MemberView[] {
+  return members
+    .filter((m) => m.shard === shard && !m.terminating && !m.unknown && m.status?.engineUp && m.status.role === "REPLICA" && m.status.state === "STANDBY")
+    .sort((a, b) => (b.status!.replication?.offset ?? 0) - (a.status!.replication?.offset ?? 0) || a.name.localeCompare(b.name));
+}
+
+/** Shards that serve their slots: the engines' own vote (FORCE) needs a majority of them. */
+export const servingShards = (members: readonly MemberView[], shards: number): number =>
+  Array.from({ length: shards }, (_, s) => s).filter((s) => servingPrimary(members, s)).length;

@@ -19,6 +19,13 @@ export interface MemberView {
   status?: MemberStatus;
   /** The sidecar's stream error, when it is not answering. */
   sidecarError?: string;
+  /**
+   * The last report is older than the bound (or there is none while the pod runs): what the member
+   * does now is Unknown, and its last report (kept in `status`) is not acted on.
+   */
+  unknown: boolean;
+  /** Age of the last report, ms; undefined before the first. */
+  reportAgeMs?: number;
   terminating: boolean;
 }
 

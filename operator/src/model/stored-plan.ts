@@ -10,8 +10,9 @@ export function stepToStatus(step: PlannedStep): PlanStepStatus {
     case "place-member": return { ...base, member: step.member, shard: step.shard, node: step.node, to: step.role };
     case "assign-slots": return { ...base, shard: step.shard, slots: formatSlotRanges(step.slots) };
     case "move-slots": return { ...base, slots: formatSlotRanges(step.slots), from: String(step.from), to: String(step.to), shard: step.wave };
-    case "switchover": return { ...base, shard: step.shard, from: step.from, to: step.to };
+    case "switchover": return { ...base, shard: step.shard, from: step.from, to: step.to, ...(step.forced ? { forced: true } : {}) };
     case "remove-member": return { ...base, member: step.member, shard: step.shard };
+    case "forget-node": return { ...base, member: step.member, shard: step.shard, from: step.nodeId };
   }
 }
 
@@ -30,11 +31,14 @@ export function stepFromStatus(s: PlanStepStatus): PlannedStep | undefined {
         if (s.slots === undefined || s.from === undefined || s.to === undefined) return undefined;
         return { ...common, kind: "move-slots", slots: parseSlotRanges(s.slots, "status.plan.steps[].slots"), from: Number(s.from), to: Number(s.to), wave: s.shard ?? 0 };
       case "switchover":
-        if (s.shard === undefined || !s.from || !s.to) return undefined;
-        return { ...common, kind: "switchover", shard: s.shard, from: s.from, to: s.to };
+        if (s.shard === undefined || s.from === undefined || !s.to) return undefined;
+        return { ...common, kind: "switchover", shard: s.shard, from: s.from, to: s.to, ...(s.forced ? { forced: true as const } : {}) };
       case "remove-member":
         if (!s.member || s.shard === undefined) return undefined;
         return { ...common, kind: "remove-member", member: s.member, shard: s.shard };
+      case "forget-node":
+        if (!s.member || s.shard === undefined || !s.from) return undefined;
+        return { ...common, kind: "forget-node", member: s.member, shard: s.shard, nodeId: s.from };
       default:
         return undefined;
     }

@@ -25,7 +25,12 @@ export interface SwitchoverStep { kind: "switchover"; shard: number; from: strin
 /** A member that holds no slots leaves the cluster and its pod is deleted. */
 export interface RemoveMemberStep { kind: "remove-member"; member: string; shard: number }
 
-export type Step = PlaceMemberStep | AssignSlotsStep | MoveSlotsStep | SwitchoverStep | RemoveMemberStep;
+/**
+ * Every engine forgets a lost member's engine id (CLUSTER FORGET through each sidecar), so no engine
+ * keeps a failed node in its table after the member came back with a new identity or elsewhere.
+ */
+export interface ForgetNodeStep { kind: "forget-node"; member: string; shard: number; nodeId: string }
+export type Step = PlaceMemberStep | AssignSlotsStep | MoveSlotsStep | SwitchoverStep | RemoveMemberStep | ForgetNodeStep;
 export type StepKind = Step["kind"];
 
 /** A step inside a plan: its position-independent id, its state and, when it failed or waits, why. */
@@ -121,6 +126,7 @@ export function stepId(step: Step): string {
     case "move-slots": return `move-slots/${step.from}-${step.to}/${step.slots.map((r) => `${r.start}-${r.end}`).join(",")}`;
     case "switchover": return `switchover/${step.shard}/${step.to}`;
     case "remove-member": return `remove-member/${step.member}`;
+    case "forget-node": return `forget-node/${step.member}/${step.nodeId}`;
   }
 }
 
@@ -164,8 +170,15 @@ export function stepFinished(step: Step, observed: ObservedCluster): boolean {
       const fromStillOwns = observed.members.some((m) => m.shard === step.from && m.slots.some((o) => step.slots.some((r) => o.start <= r.end && r.start <= o.end)));
       return primaryOwning(step.to, step.slots) && !fromStillOwns;
     }
-    case "switchover":
-      return member(step.to)?.role === "primary";
+    case "switchover": {
+      // The member that owns the shard's slots counts, not an empty primary (a new engine is one).
+      const to = member(step.to);
+      return to?.role === "primary" && to.slots.length > 0;
+    }
+    case "forget-node":
+      // Judged by the executor from each engine's answer (forgotten, or not known): the observed
+      // cluster carries member counts, not every engine's node table.
+      return false;
     case "remove-member":
       return member(step.member) === undefined;
   }

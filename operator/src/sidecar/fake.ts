@@ -29,8 +29,15 @@ export class FakeMembers {
   /** Every call made, "member Method", in order. */
   readonly calls: string[] = [];
 
+  /** Slots each engine id owned when it went away, so a standby that takes over takes them. */
+  private readonly slotsOf = new Map<string, SlotRange[]>();
+  private readonly incarnations = new Map<string, number>();
+
   add(name: string, ip: string): void {
-    const nodeId = `${name.replace(/[^a-z0-9]/g, "")}`.padEnd(40, "0").slice(0, 40);
+    // A pod made again under the same name runs a new engine: a new node id.
+    const n = (this.incarnations.get(name) ?? 0) + 1;
+    this.incarnations.set(name, n);
+    const nodeId = `${name.replace(/[^a-z0-9]/g, "")}${n > 1 ? `x${n}` : ""}`.padEnd(40, "0").slice(0, 40);
     this.engines.set(name, { name, ip, nodeId, status: blankStatus(nodeId), known: new Set([name]), listeners: new Set() });
   }
 
@@ -63,11 +70,38 @@ export class FakeMembers {
     for (const l of e.listeners) l();
   }
 
+  /** The member's engine is gone (its pod deleted): its standbys' links drop, its slots are unserved. */
+  remove(name: string): void {
+    const gone = this.engine(name);
+    this.engines.delete(name);
+    this.slotsOf.set(gone.nodeId, gone.status.slots);
+    for (const e of this.engines.values()) {
+      e.known.delete(name);
+      if (e.status.replication?.primaryNodeId === gone.nodeId) this.update(e, { replication: { ...e.status.replication, linkUp: false } });
+      else this.update(e, {});
+    }
+    this.refreshClusterState();
+  }
+
+  /** The standby `name` becomes its shard's primary with the slots its primary owned. */
+  takeOver(name: string): void {
+    const e = this.engine(name);
+    const oldId = e.status.replication!.primaryNodeId;
+    const old = [...this.engines.values()].find((x) => x.nodeId === oldId);
+    const slots = old?.status.slots ?? this.slotsOf.get(oldId) ?? [];
+    if (old) this.update(old, { slots: [], role: "REPLICA", state: "STANDBY", replication: { ...e.status.replication!, primaryNodeId: e.nodeId, linkUp: true } });
+    this.update(e, { role: "PRIMARY", state: "ACTIVE", slots, replication: null });
+    for (const x of this.engines.values()) {
+      if (x !== e && x.status.replication?.primaryNodeId === oldId) this.update(x, { replication: { ...x.status.replication, primaryNodeId: e.nodeId, linkUp: true } });
+    }
+    this.refreshClusterState();
+  }
+
   refreshClusterState(): void {
     const owned = [...this.engines.values()].reduce((n, e) => n + (e.status.role === "PRIMARY" ? countSlots(e.status.slots) : 0), 0);
     for (const e of this.engines.values()) {
       const clusterState = owned === 16384 ? "ok" : "fail";
-      const ready = (e.status.state === "ACTIVE" && clusterState === "ok") || e.status.state === "STANDBY";
+      const ready = (e.status.state === "ACTIVE" && clusterState === "ok") || (e.status.state === "STANDBY" && e.status.replication?.linkUp === true);
       if (e.status.clusterState !== clusterState || e.status.ready !== ready) this.update(e, { clusterState, ready });
     }
   }
@@ -125,8 +159,20 @@ function fakeClient(members: FakeMembers, name: string): SidecarClient {
         members.refreshClusterState();
         yield { phase: "in-sync", linkUp: true, syncTotalBytes: 0, syncReadBytes: 0, primaryOffset: 0, offset: 0, state: "STANDBY", done: true };
       },
-      async prepareTakeover(): Promise<FenceGrant> { return fail("PrepareTakeover", "not simulated"); },
-      async promote(_mode: PromoteMode): Promise<PromoteResult> { return fail("Promote", "not simulated"); },
+      async prepareTakeover(): Promise<FenceGrant> {
+        record("PrepareTakeover");
+        if (e().status.state !== "STANDBY") fail("PrepareTakeover", `PrepareTakeover is allowed only when the member is STANDBY; it is ${e().status.state}`);
+        return { fenceToken: `fence-${name}`, primaryNodeId: e().status.replication!.primaryNodeId, expiresAtMs: 0 };
+      },
+      async promote(mode: PromoteMode, opts: { fenceToken?: string } = {}): Promise<PromoteResult> {
+        record(`Promote ${mode}`);
+        const s = e().status;
+        if (s.state !== "STANDBY" || s.role !== "REPLICA") fail("Promote", `Promote ${mode}: the member is ${s.state}`);
+        if (mode === "FORCE" && s.replication?.linkUp) fail("Promote", "Promote FORCE: the primary is reachable (replication link up); use GRACEFUL");
+        if (mode === "TAKEOVER" && opts.fenceToken !== `fence-${name}`) fail("Promote", "Promote TAKEOVER: no valid fence token");
+        members.takeOver(name);
+        return { status: members.status(name), offsetAtSwitch: 0, pauseMs: 0 };
+      },
       async *migrateSlots(_req: MigrateSlotsParams): AsyncIterable<MigrationProgress> { fail("MigrateSlots", "not simulated"); },
       async cancelMigration() { return { wasRunning: false }; },
       async forget() { record("ForgetNode"); },

@@ -23,9 +23,17 @@ interface Entry {
   client: SidecarClient;
   abort: AbortController;
   observed: ObservedSidecar;
+  /** Fires when the stream has been silent for REPORT_STALE_MS, so the member's cluster is looked at again. */
+  silence?: NodeJS.Timeout;
 }
 
 export type ClientFactory = (endpoint: MemberEndpoint) => SidecarClient;
+
+/**
+ * A sidecar reports at least once a second; a member with no report for this long is Unknown
+ * (docs/operations.md#member-health): three reports missed, so one late report never counts.
+ */
+export const REPORT_STALE_MS = 3_000;
 
 /** The parts of a status whose change is worth a reconcile (not keys, memory or timestamps). */
 export function statusSignature(s: MemberStatus): string {
@@ -81,6 +89,7 @@ export class SidecarPool {
     const entry = members.get(name);
     if (!entry) return;
     entry.abort.abort();
+    clearTimeout(entry.silence);
     entry.client.close();
     members.delete(name);
   }
@@ -88,7 +97,16 @@ export class SidecarPool {
   private open(clusterKey: string, members: Map<string, Entry>, endpoint: MemberEndpoint): void {
     const entry: Entry = { endpoint, client: this.factory(endpoint), abort: new AbortController(), observed: {} };
     members.set(endpoint.member, entry);
+    this.armSilence(clusterKey, entry);
     void this.watch(clusterKey, entry);
+  }
+
+  private armSilence(clusterKey: string, entry: Entry): void {
+    clearTimeout(entry.silence);
+    entry.silence = setTimeout(() => {
+      if (!entry.abort.signal.aborted) this.onChange(clusterKey, entry.endpoint.member);
+    }, REPORT_STALE_MS + 50);
+    entry.silence.unref?.();
   }
 
   private async watch(clusterKey: string, entry: Entry): Promise<void> {
@@ -98,6 +116,7 @@ export class SidecarPool {
       try {
         for await (const status of entry.client.watch(signal)) {
           entry.observed = { status, atMs: this.now() };
+          this.armSilence(clusterKey, entry);
           const sig = statusSignature(status);
           if (sig !== last) {
             last = sig;

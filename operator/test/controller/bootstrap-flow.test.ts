@@ -116,12 +116,14 @@ describe("bootstrap, pass by pass", () => {
     assert.equal(decide(sim.observe(), stored, FINALIZER).kind, "idle");
   });
 
-  test("the disruption budget follows the member count: at most one member down by choice", async () => {
+  test("the disruption budget follows the member count: at most one member down by choice; a refused shape leaves it alone", async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
     const { stored } = await reconcileUntilIdle(sim);
     assert.equal((sim.owned.get("PodDisruptionBudget/demo") as { spec: { minAvailable: number } }).spec.minAvailable, 5);
     sim.cluster.spec.replicasPerShard = 2;
-    assert.deepEqual(decide(sim.observe(), stored, FINALIZER), { kind: "update-pdb", minAvailable: 8 });
+    const action = decide(sim.observe(), stored, FINALIZER);
+    assert.equal(action.kind, "blocked", "this version adds no standbys after the cluster formed");
+    assert.equal(action.kind === "blocked" && action.reason, "ScalingNotAvailable");
   });
 
   test("Available waits until every engine sees the whole slot map (one that does not answers CLUSTERDOWN)", async () => {

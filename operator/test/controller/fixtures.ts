@@ -72,7 +72,7 @@ export class SimulatedCluster {
       const ready = this.members.status(name).ready;
       pod.status!.conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
     }
-    const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => ({ status: this.members.status(m), atMs: nowMs }));
+    const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => ({ status: this.members.status(m), atMs: nowMs }), nowMs);
     const get = (k: string) => this.owned.get(k) as never;
     return {
       cluster: this.cluster, key: "ns/demo", spec, members,

@@ -4,7 +4,7 @@ import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
 import { createOwned } from "../../src/executor/owned-objects.ts";
 import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
-import type { StoredPlan } from "../../src/controller/plan-status.ts";
+import type { StoredPlan } from "../../src/model/stored-plan.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "../controller/fixtures.ts";
 
 describe("StepsInFlight", () => {

@@ -134,9 +134,9 @@ export interface MdbClusterSpecMigration {
   schedule?: MdbClusterSpecMigrationScheduleItem[];
 }
 
-/** What happens when a primary fails. Accepted and defaulted; in this version the engines' own failover (after nodeTimeoutMs) promotes a standby whatever this says. */
+/** What happens when a primary fails: with enabled (the default) the operator promotes the shard's in-sync standby with the highest replication offset as soon as the primary's engine is reported dead or its pod is gone; otherwise the engines' own failover acts after nodeTimeoutMs (and cannot in a 1-shard cluster). */
 export interface MdbClusterSpecFailover {
-  /** Reserved for operator-driven failover; not read by this version. Default: true. */
+  /** The operator promotes a standby when a primary fails (FORCE while most primaries serve, else TAKEOVER once the old pod is gone). Default: true. */
   enabled?: boolean;
 }
 
@@ -162,7 +162,7 @@ export interface MdbClusterSpec {
   placement?: MdbClusterSpecPlacement;
   /** How fast slots are to move when the number of shards changes. Accepted and defaulted; this version moves no slots after the cluster formed, so nothing reads it yet. Default: {}. */
   migration?: MdbClusterSpecMigration;
-  /** What happens when a primary fails. Accepted and defaulted; in this version the engines' own failover (after nodeTimeoutMs) promotes a standby whatever this says. Default: {}. */
+  /** What happens when a primary fails: with enabled (the default) the operator promotes the shard's in-sync standby with the highest replication offset as soon as the primary's engine is reported dead or its pod is gone; otherwise the engines' own failover acts after nodeTimeoutMs (and cannot in a 1-shard cluster). Default: {}. */
   failover?: MdbClusterSpecFailover;
   /** async or replicated. Accepted and defaulted; this version configures every engine the same way (async: a write is acknowledged once the primary has it, and a failover can lose the writes a standby had not yet received). A client that needs more can use WAIT. Default: "async". */
   durability?: "async" | "replicated";
@@ -198,7 +198,7 @@ export interface MdbClusterStatusMembersItem {
   zone?: string;
   /** The node's rack label. */
   rack?: string;
-  /** The sidecar's state: OFFLINE, ONLINE, MIGRATING, ACTIVE, STANDBY, RECOVERED, or Pending before it answers. */
+  /** The sidecar's state: OFFLINE, ONLINE, MIGRATING, ACTIVE, STANDBY, RECOVERED; Pending before it answers, Unknown when its reports stopped (over 3 s), Terminating, or Lost when its pod is gone. */
   state?: string;
   /** primary or standby, as the engine reports it. */
   role?: string;
@@ -226,7 +226,7 @@ export interface MdbClusterStatusShardDetailsItem {
 export interface MdbClusterStatusPlanStepsItem {
   /** Unique within the plan. */
   id?: string;
-  /** place-member, assign-slots, move-slots, switchover or remove-member. */
+  /** place-member, assign-slots, move-slots, switchover, remove-member or forget-node (from: the engine id every engine forgets). */
   kind?: string;
   /** pending, running, done or failed. */
   state?: "pending" | "running" | "done" | "failed";
@@ -244,6 +244,8 @@ export interface MdbClusterStatusPlanStepsItem {
   from?: string;
   /** Target shard or member. */
   to?: string;
+  /** A switchover without the old primary's consent (it is dead or gone): a failover. */
+  forced?: boolean;
 }
 
 /** How far the plan is. */
@@ -312,7 +314,7 @@ export interface MdbClusterStatus {
   plan?: MdbClusterStatusPlan;
 }
 
-/** A sharded, Redis-Cluster-compatible in-memory database. The operator places its members over the nodes' Region/Zone/Rack/Host topology, forms the cluster and reports its health. In this version it does not yet move slots when spec.shards changes, nor replace failed members: the engines' own failover promotes a standby when a primary fails. */
+/** A sharded, Redis-Cluster-compatible in-memory database. The operator places its members over the nodes' Region/Zone/Rack/Host topology, forms the cluster, reports its health, fails a lost primary over to its standby and brings lost members back. In this version it does not yet move slots when spec.shards changes. */
 export interface MdbCluster {
   /** APIVersion of this object (mdbcluster.io/v1alpha1). */
   apiVersion?: string;

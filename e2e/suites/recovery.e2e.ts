@@ -1,0 +1,129 @@
+// Recovery end to end (issue 16): under a cluster-aware client that writes the whole time, a
+// primary's pod is deleted in a 3 × 1 cluster with persistence (its standby takes over, the member
+// comes back on its node with its volume), a standby's pod is deleted, and the primary of a 1 × 1
+// cluster without persistence is deleted (the engines cannot vote: TAKEOVER once the pod is gone; the
+// member comes back empty, resyncs, and its old engine id is forgotten). Each ends Ready with every
+// shard at full strength, every acknowledged write read back, and the client's failed and unknown
+// operations reported. Reads only KUBECONFIG; with it unset, runs on a proving ground it starts.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { waitFor } from "../../common/wait.ts";
+import type { MdbCluster } from "../../operator/src/api/types.ts";
+import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
+import {
+  clusterManifest, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease,
+} from "../support/mdb.ts";
+import { Writer, type WriterReport } from "../support/writer.ts";
+
+const RUN = Date.now().toString(36);
+const OPERATOR: OperatorRelease = { release: `rec-${RUN}`, namespace: `mdb-rec-${RUN}-system`, watchNamespace: `mdb-rec-${RUN}`, replicas: 1 };
+const NS = OPERATOR.watchNamespace;
+const READY_TIMEOUT_MS = 240_000;
+const RECOVER_TIMEOUT_MS = 180_000;
+
+const log = (line: string) => console.log(`  [recovery e2e] ${line}`);
+
+/** Ready with every member listed ready: every shard at full strength. */
+const whole = (members: number) => (c: MdbCluster | undefined) =>
+  isReady(c) && conditionOf(c, "Degraded")?.status === "False" && c!.status!.readyMembers === members
+  && (c!.status!.members ?? []).length === members && c!.status!.members!.every((m) => m.ready);
+
+describe("recovery: lost primaries and members come back under a writing client", { timeout: 900_000 }, () => {
+  let ground: Ground | undefined;
+  let kube: Kube;
+  let helmInstalled = false;
+
+  const password = async (name: string): Promise<string> => {
+    const s = await kube.core.readNamespacedSecret({ name: `${name}-auth`, namespace: NS });
+    return Buffer.from(s.data?.password ?? "", "base64").toString("utf8");
+  };
+
+  async function create(name: string, shards: number, replicasPerShard: number, persistence: boolean): Promise<MdbCluster> {
+    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(name, { shards, replicasPerShard, persistence }));
+    return (await waitForCluster(kube, NS, name, `${name} Ready`, whole(shards * (replicasPerShard + 1)), READY_TIMEOUT_MS))!;
+  }
+
+  /** Deletes `member`'s pod while a writer writes; waits for the cluster to be whole again. */
+  async function lose(name: string, member: string, members: number): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
+    const before = (await kube.getCluster(NS, name))!;
+    const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:${member}`);
+    writer.start();
+    await waitFor(async () => writer.acknowledged > 50, { what: "the writer to get going", timeoutMs: 20_000, intervalMs: 50 });
+    const t0 = Date.now();
+    await kube.must("kubectl", ["delete", "pod", member, "-n", NS, "--wait=false"]);
+    // The pod must really be gone first: a cluster that never noticed is "whole" too.
+    await waitFor(async () => {
+      const c = await kube.getCluster(NS, name);
+      return !whole(members)(c);
+    }, { what: `${name} to notice that ${member}'s pod is gone`, timeoutMs: 60_000, intervalMs: 100 });
+    const after = (await waitForCluster(kube, NS, name, `${name} whole again after ${member}'s pod was deleted`, whole(members), RECOVER_TIMEOUT_MS,
+      (line) => log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`)))!;
+    const recoveredMs = Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 1_000)); // a second of writes on the recovered cluster
+    const report = await writer.stop();
+    log(`${member} deleted: whole again after ${recoveredMs} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost${report.firstError ? ` (first error: ${report.firstError})` : ""}`);
+    return { after, report, recoveredMs };
+  }
+
+  before(async () => {
+    ground = await acquireGround();
+    kube = new Kube(ground);
+    await createNamespace(kube, OPERATOR.namespace);
+    await createNamespace(kube, NS);
+    await installOperator(kube, OPERATOR);
+    helmInstalled = true;
+    await waitForOperatorReady(kube, OPERATOR);
+  });
+
+  after(async () => {
+    if (!kube) return;
+    try {
+      for (const name of ["rec3", "rec1"]) {
+        if (!(await kube.getCluster(NS, name))) continue;
+        await kube.run("kubectl", ["delete", "mdb", name, "-n", NS, "--wait=false"]);
+        await waitFor(async () => (await kube.getCluster(NS, name)) === undefined, { what: `${name} deleted`, timeoutMs: 90_000, intervalMs: 500 })
+          .catch(() => kube.run("kubectl", ["patch", "mdb", name, "-n", NS, "--type", "merge", "-p", '{"metadata":{"finalizers":[]}}']));
+      }
+      if (helmInstalled) await kube.run("helm", ["uninstall", OPERATOR.release, "-n", OPERATOR.namespace]);
+      await kube.run("kubectl", ["delete", "namespace", NS, OPERATOR.namespace, "--ignore-not-found", "--wait=false"]);
+    } finally {
+      await releaseGround(ground);
+    }
+  });
+
+  test("3 shards × 1 standby with persistence: a primary's pod deleted → its standby serves, the member is back on its node as a standby", async () => {
+    const ready = await create("rec3", 3, 1, true);
+    const shard = ready.status!.shardDetails!.find((d) => d.index === 1)!;
+    const node = ready.status!.members!.find((m) => m.name === shard.primary)!.node;
+    const { after, report } = await lose("rec3", shard.primary!, 6);
+    const nowShard = after.status!.shardDetails!.find((d) => d.index === 1)!;
+    assert.equal(nowShard.primary, shard.standbys![0], `the standby took shard 1 over: ${clusterProgress(after)}`);
+    assert.deepEqual(nowShard.standbys, [shard.primary], "the lost primary is back as the shard's standby");
+    assert.equal(after.status!.members!.find((m) => m.name === shard.primary)!.node, node, "on its own node (with its volume)");
+    assert.deepEqual(report.lost, [], "no acknowledged write is lost (the engine stops gracefully and its standby has every write)");
+    assert.ok(report.acknowledged > 100, `the client kept writing: ${JSON.stringify({ ...report, lost: report.lost.length })}`);
+  });
+
+  test("3 shards × 1 standby: a standby's pod deleted → it is back and in sync; the primaries are untouched", async () => {
+    const before = (await kube.getCluster(NS, "rec3"))!;
+    const shard = before.status!.shardDetails!.find((d) => d.index === 2)!;
+    const { after, report } = await lose("rec3", shard.standbys![0], 6);
+    assert.equal(after.status!.shardDetails!.find((d) => d.index === 2)!.primary, shard.primary, "no failover for a lost standby");
+    assert.deepEqual(report.lost, []);
+  });
+
+  test("1 shard × 1 standby without persistence: the primary's pod deleted → TAKEOVER by its standby, the member back empty, resynced, its old engine forgotten", async () => {
+    const ready = await create("rec1", 1, 1, false);
+    const primary = ready.status!.shardDetails![0].primary!;
+    const oldId = ready.status!.members!.find((m) => m.name === primary)!.engineNodeId;
+    const { after, report } = await lose("rec1", primary, 2);
+    const shard = after.status!.shardDetails![0];
+    assert.notEqual(shard.primary, primary, "the standby serves the shard");
+    assert.deepEqual(shard.standbys, [primary], "the member is back as the standby");
+    assert.notEqual(after.status!.members!.find((m) => m.name === primary)!.engineNodeId, oldId, "a new engine (no persistence)");
+    assert.match(JSON.stringify(after.status!.plan), /forget-node/, `the old engine id was forgotten: ${JSON.stringify(after.status!.plan)}`);
+    const events = await kube.must("kubectl", ["get", "events", "-n", NS, "--field-selector", "involvedObject.name=rec1", "-o", "jsonpath={.items[*].reason}"]);
+    assert.match(events, /PlanSucceeded/, `Events show the plans: ${events}`);
+    assert.deepEqual(report.lost, [], "no acknowledged write is lost");
+  });
+});

@@ -1,0 +1,64 @@
+// A cluster-aware client that writes the whole time a fault runs, and its history: every operation is
+// acknowledged (OK), failed (an error reply or a refused connection: the write did not happen) or
+// unknown (a timeout: it may have happened). Afterwards every acknowledged key is read back.
+import { Cluster } from "ioredis";
+
+export interface WriterReport { acknowledged: number; failed: number; unknown: number; lost: string[]; firstError?: string }
+
+export class Writer {
+  private readonly client: Cluster;
+  private readonly acked: string[] = [];
+  private failed = 0;
+  private unknown = 0;
+  private firstError?: string;
+  private stopped = false;
+  private loop?: Promise<void>;
+
+  constructor(seeds: { host: string; port: number }[], password: string, private readonly prefix: string, private readonly opTimeoutMs = 1_000) {
+    this.client = new Cluster(seeds, {
+      redisOptions: { password, connectTimeout: 1_000, maxRetriesPerRequest: 1 },
+      clusterRetryStrategy: () => 100, slotsRefreshTimeout: 1_000, retryDelayOnClusterDown: 100, retryDelayOnFailover: 100,
+    });
+    this.client.on("error", () => undefined); // each operation records its own outcome
+  }
+
+  /** Writes one key at a time, `{prefix}:{n}` = n, every `intervalMs`, until stop(). */
+  start(intervalMs = 5): void {
+    this.loop = (async () => {
+      for (let n = 0; !this.stopped; n++) {
+        const key = `${this.prefix}:${n}`;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), this.opTimeoutMs); });
+        try {
+          const r = await Promise.race([this.client.set(key, String(n)), timeout]);
+          if (r === "timeout") this.unknown++;
+          else this.acked.push(key);
+        } catch (err) {
+          this.failed++;
+          this.firstError ??= (err as Error)?.message ?? String(err);
+        } finally {
+          clearTimeout(timer);
+        }
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+    })();
+  }
+
+  /** Stops writing and reads every acknowledged key back. */
+  async stop(): Promise<WriterReport> {
+    this.stopped = true;
+    await this.loop;
+    const lost: string[] = [];
+    for (let i = 0; i < this.acked.length; i += 200) {
+      const batch = this.acked.slice(i, i + 200);
+      const values = await Promise.all(batch.map((k) => this.client.get(k)));
+      batch.forEach((k, j) => { if (values[j] !== k.slice(this.prefix.length + 1)) lost.push(k); });
+    }
+    this.client.disconnect();
+    return { acknowledged: this.acked.length, failed: this.failed, unknown: this.unknown, lost, ...(this.firstError ? { firstError: this.firstError } : {}) };
+  }
+
+  get acknowledged(): number {
+    return this.acked.length;
+  }
+}

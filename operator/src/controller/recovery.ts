@@ -1,0 +1,114 @@
+// Recovery (pure): a formed cluster that lost a primary or a member gets them back
+// (docs/architecture.md#failure-handling). A shard whose primary is dead or gone fails over to its
+// in-sync standby with the highest replication offset; a member whose pod is gone comes back under
+// its own name — on its node when that node can take it (with its volume, so with its data and engine
+// identity when persistence is on), else where the planner puts it — and every engine forgets the
+// engine id it lost. A lost member is never read as a change of spec.shards.
+import { placementPolicy } from "../api/planner-inputs.ts";
+import type { ResolvedSpec } from "../api/types.ts";
+import type { Action } from "../model/actions.ts";
+import { promotable, servingPrimary } from "../model/members.ts";
+import type { Observation } from "../model/observation.ts";
+import type { StoredPlan } from "../model/stored-plan.ts";
+import {
+  memberName, planId, planned, solvePlacement,
+  type ForgetNodeStep, type PlannedStep, type Reason, type Step, type SwitchoverStep,
+} from "../planner/index.ts";
+
+interface Lost { name: string; shard: number; node: string; nodeId: string }
+
+/** Members of the spec with no pod (or a pod that ended), with what the last status knew of them. */
+function lostMembers(o: Observation, spec: ResolvedSpec): Lost[] {
+  const cluster = o.cluster.metadata!.name!;
+  const last = new Map((o.cluster.status?.members ?? []).map((e) => [e.name, e]));
+  const out: Lost[] = [];
+  for (let shard = 0; shard < spec.shards; shard++) {
+    for (let i = 0; i <= spec.replicasPerShard; i++) {
+      const name = memberName(cluster, shard, i);
+      if (o.members.some((m) => m.name === name && m.pod)) continue;
+      const e = last.get(name);
+      out.push({ name, shard, node: e?.node ?? "", nodeId: e?.engineNodeId ?? "" });
+    }
+  }
+  return out;
+}
+
+/** Whether this action's plan already deals with the shard's primary. */
+const handles = (plan: StoredPlan | undefined, shard: number) =>
+  plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.shard === shard && s.state !== "done");
+
+/**
+ * What recovery needs now, or undefined when nothing is lost. `running` is the plan in progress: a
+ * shard without a primary that it does not deal with preempts it (a failover waits for no replacement).
+ */
+export function decideRecovery(o: Observation, spec: ResolvedSpec, running: StoredPlan | undefined): Action | undefined {
+  const failovers: SwitchoverStep[] = [];
+  const reasons: Reason[] = [];
+  const orphaned: string[] = [];
+  for (let shard = 0; shard < spec.shards; shard++) {
+    if (servingPrimary(o.members, shard) || handles(running, shard)) continue;
+    const [best] = promotable(o.members, shard);
+    const last = o.cluster.status?.shardDetails?.find((d) => d.index === shard)?.primary
+      || o.cluster.status?.members?.find((e) => e.shard === shard && e.role === "primary" && e.name !== best?.name)?.name || "";
+    if (!best) {
+      if (o.members.some((m) => m.shard === shard && m.pod && !m.terminating)) continue; // a member is still coming back
+      orphaned.push(`shard ${shard}`);
+      continue;
+    }
+    if (!spec.failover.enabled) continue;
+    failovers.push({ kind: "switchover", shard, from: last, to: best.name, forced: true });
+    reasons.push({ code: "PrimaryLost", message: `shard ${shard} has no primary serving its slots (${last || "none"} is down or gone): ${best.name} on ${best.node}, the in-sync standby with the highest replication offset, takes over` });
+  }
+  if (failovers.length > 0) return startPlan("failover", failovers, reasons);
+  if (running?.phase === "Running") return undefined;
+
+  const lost = lostMembers(o, spec);
+  if (lost.length === 0) return undefined;
+  const steps: Step[] = [];
+  const taken = new Set<string>();
+  for (const m of lost) {
+    const primary = servingPrimary(o.members, m.shard);
+    if (!primary && !spec.persistence.enabled) continue; // nothing to copy from: reported below
+    const node = nodeFor(o, spec, m, taken);
+    if (typeof node !== "string") return node;
+    taken.add(node);
+    // Alone in its shard, a member that keeps its volume comes back as the shard's primary with its data.
+    steps.push({ kind: "place-member", member: m.name, shard: m.shard, node, role: primary ? "standby" : "primary" });
+    reasons.push({ code: "MemberLost", message: `${m.name}'s pod is gone: it comes back on node ${node}${node === m.node ? " (its own)" : ` (its node ${m.node || "?"} cannot take it)`}` });
+  }
+  for (const m of lost) {
+    const identityKept = spec.persistence.enabled && steps.some((s) => s.kind === "place-member" && s.member === m.name && s.node === m.node);
+    if (m.nodeId && !identityKept) steps.push({ kind: "forget-node", member: m.name, shard: m.shard, nodeId: m.nodeId } satisfies ForgetNodeStep);
+  }
+  const unrecoverable = lost.filter((m) => !steps.some((s) => s.kind === "place-member" && s.member === m.name));
+  if (steps.length === 0 || unrecoverable.length === lost.length) {
+    const names = unrecoverable.map((m) => m.name).join(", ");
+    return {
+      kind: "blocked", reason: "ShardLost",
+      message: `${names}: no member of ${orphaned.join(", ") || "the shard"} serves and persistence is off, so no copy of its data is left; restore it from a backup, or delete and recreate the cluster`,
+    };
+  }
+  return startPlan("replace", steps, reasons);
+}
+
+/** The member's own node when it can take the pod again; else the planner's choice among the others. */
+function nodeFor(o: Observation, spec: ResolvedSpec, m: Lost, taken: ReadonlySet<string>): string | Action {
+  const own = o.nodes.find((n) => n.name === m.node);
+  if (own && own.ready && !own.unschedulable && own.storeState === "enabled") return own.name;
+  const existing = o.members.filter((x) => x.pod && !x.terminating).map((x) => ({
+    name: x.name, shard: x.shard, node: x.node, role: x.status?.role === "PRIMARY" ? "primary" as const : "standby" as const,
+  }));
+  const placement = solvePlacement({
+    nodes: o.nodes.filter((n) => !taken.has(n.name)), policy: placementPolicy(spec), members: existing,
+    requests: [{ name: m.name, shard: m.shard, role: "standby" }],
+  });
+  if (!placement.ok) {
+    return { kind: "blocked", reason: "Unplaceable", message: `${m.name} is lost with node ${m.node || "?"} and cannot be placed again: ${placement.failure.message}` };
+  }
+  return placement.placements[0].node;
+}
+
+function startPlan(kind: "failover" | "replace", steps: Step[], reasons: Reason[]): Action {
+  const plannedSteps: PlannedStep[] = steps.map((s) => planned(s));
+  return { kind: "start-plan", plan: { id: planId(kind, { steps: steps as unknown as Record<string, unknown>[] }), kind, steps: plannedSteps, reasons } };
+}

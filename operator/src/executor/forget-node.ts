@@ -1,0 +1,25 @@
+// forget-node: every engine forgets a lost member's old engine id (CLUSTER FORGET through each
+// sidecar). The engines ban a forgotten id for 60 s only, so every member must answer in one pass:
+// one that does not yet is waited for. Done when each answered "forgotten" or "not known".
+import type { ForgetNodeStep, PlannedStep } from "../planner/index.ts";
+import { SidecarCallError } from "../sidecar/client.ts";
+import type { ExecutorContext, StepResult } from "./context.ts";
+
+export async function advanceForgetNode(step: PlannedStep<ForgetNodeStep>, ctx: ExecutorContext): Promise<StepResult> {
+  const members = ctx.observation.members.filter((m) => m.pod && !m.terminating);
+  const silent = members.filter((m) => m.unknown || !m.status?.engineUp || !ctx.sidecar(m.name));
+  if (silent.length > 0) return { state: "running", message: `waiting for ${silent.map((m) => m.name).join(", ")} to answer before forgetting ${step.member}'s engine ${step.nodeId}` };
+  const refused: string[] = [];
+  await Promise.all(members.map(async (m) => {
+    if (m.status?.nodeId === step.nodeId) return; // the member kept its engine (its volume came back)
+    try {
+      await ctx.sidecar(m.name)!.forget(step.nodeId);
+    } catch (err) {
+      if (err instanceof SidecarCallError && err.code === "NOT_FOUND") return;
+      refused.push(`${m.name}: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }));
+  return refused.length === 0
+    ? { state: "done", message: `every engine forgot ${step.member}'s old engine ${step.nodeId}` }
+    : { state: "running", message: refused.join("; ") };
+}

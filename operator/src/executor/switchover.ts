@@ -1,0 +1,39 @@
+// switchover: a shard's primary role moves to one of its standbys. Forced (the primary is dead or
+// gone): FORCE while a majority of the shards' primaries serve, so the engines vote; otherwise
+// TAKEOVER, and only once the old primary is fenced — its pod gone, so it can accept no write
+// (docs/architecture.md#failure-handling). Done when the standby owns the shard's slots.
+import { promotable, servingPrimary, servingShards } from "../model/members.ts";
+import type { SwitchoverStep, PlannedStep } from "../planner/index.ts";
+import { SidecarCallError } from "../sidecar/client.ts";
+import type { ExecutorContext, StepResult } from "./context.ts";
+
+const running = (message: string): StepResult => ({ state: "running", message });
+
+export async function advanceSwitchover(step: PlannedStep<SwitchoverStep>, ctx: ExecutorContext): Promise<StepResult> {
+  const o = ctx.observation;
+  const serving = servingPrimary(o.members, step.shard);
+  if (serving) return { state: "done", message: `${serving.name} serves shard ${step.shard}` };
+  const to = o.members.find((m) => m.name === step.to);
+  if (!to || !promotable(o.members, step.shard).includes(to)) {
+    const [other] = promotable(o.members, step.shard);
+    return running(other ? `${step.to} cannot take over now; ${other.name} can (the plan is made again)` : `${step.to} is not an in-sync standby now (${to?.status?.state ?? "no report"})`);
+  }
+  const client = ctx.sidecar(to.name);
+  if (!client) return running(`no connection to ${to.name}'s sidecar`);
+  const majority = servingShards(o.members, ctx.spec.shards) > ctx.spec.shards / 2;
+  try {
+    if (majority) {
+      await client.promote("FORCE", { timeoutMs: 10_000 });
+      return { state: "done", message: `${to.name} took over shard ${step.shard} (FORCE: the other primaries voted)` };
+    }
+    const old = o.members.find((m) => m.name === step.from);
+    if (old?.pod && !old.terminating) return running(`${step.from} still has a pod and too few primaries serve to vote: waiting until it is gone (fenced) before a TAKEOVER`);
+    const grant = await client.prepareTakeover();
+    await client.promote("TAKEOVER", { fenceToken: grant.fenceToken, timeoutMs: 10_000 });
+    return { state: "done", message: `${to.name} took over shard ${step.shard} (TAKEOVER: ${step.from || "the old primary"} is fenced, its pod gone)` };
+  } catch (err) {
+    // FAILED_PRECONDITION: e.g. the standby still sees its primary (link up); the next pass looks again.
+    if (err instanceof SidecarCallError) return running(`${to.name}: ${err.details}`);
+    throw err;
+  }
+}

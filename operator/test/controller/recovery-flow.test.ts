@@ -1,0 +1,138 @@
+// Recovery, pass by pass, against simulated pods and sidecars: the reconciler's own loop (observe →
+// decide → execute → status, the plan kept in status) after a primary's pod, a standby's pod or the
+// only primary of a shard is lost.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
+import { FINALIZER, type MdbClusterSpec } from "../../src/api/types.ts";
+import { decide } from "../../src/controller/decide.ts";
+import { execute } from "../../src/controller/execute.ts";
+import { computeStatus } from "../../src/controller/status.ts";
+import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
+import { planFromStatus } from "../../src/model/stored-plan.ts";
+import { silentLogger } from "../../src/runtime/log.ts";
+import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
+
+/** Reconcile as the reconciler does (status written back each pass) until idle; the kinds of actions taken. */
+async function settle(sim: SimulatedCluster, maxPasses = 60): Promise<string[]> {
+  const inFlight = new StepsInFlight();
+  const actions: string[] = [];
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const o = sim.observe(pass);
+    const stored = planFromStatus(sim.cluster.status?.plan);
+    const action = decide(o, stored, FINALIZER);
+    actions.push(action.kind === "start-plan" ? `start-plan ${action.plan.kind}` : action.kind);
+    const outcome = await execute(action, stored, "ns/demo", {
+      context: () => sim.context(o), nowMs: pass, resyncMs: 60_000, log: silentLogger(),
+      setFinalizer: async () => {}, closeSidecars: () => {},
+      runSteps: (plan, steps, ctx) => runPlanSteps(plan, steps, ctx, { inFlight, onSettled: () => {} }),
+    });
+    sim.cluster.status = computeStatus({ observation: o, action, ...(outcome.plan ? { plan: outcome.plan } : {}), topologyKeys: DEFAULT_TOPOLOGY_KEYS });
+    if (action.kind === "idle" || action.kind === "blocked") return actions;
+  }
+  throw new Error(`not settled after ${maxPasses} passes: ${actions.join(", ")}`);
+}
+
+async function readyCluster(spec: MdbClusterSpec, zones = ["a", "b", "c"]): Promise<SimulatedCluster> {
+  const sim = new SimulatedCluster(makeCluster(spec), gridNodes(zones));
+  await settle(sim);
+  await settle(sim); // one more look: the status written after the plan finished
+  assert.equal(sim.cluster.status?.phase, "Ready");
+  return sim;
+}
+
+function losePod(sim: SimulatedCluster, name: string): void {
+  sim.pods.delete(name);
+  sim.members.remove(name);
+}
+
+const condition = (sim: SimulatedCluster, type: string) => sim.cluster.status?.conditions?.find((c) => c.type === type);
+
+describe("recovery, pass by pass", () => {
+  test("a primary's pod is deleted: its standby takes over (FORCE), the member comes back as a standby, its old engine is forgotten", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const oldId = sim.members.status("demo-0-0").nodeId;
+    const node = sim.pods.get("demo-0-0")!.spec!.nodeName;
+    losePod(sim, "demo-0-0");
+    const actions = await settle(sim);
+    assert.ok(actions.includes("start-plan failover"), actions.join(", "));
+    assert.ok(actions.includes("start-plan replace"), actions.join(", "));
+    assert.ok(actions.indexOf("start-plan failover") < actions.indexOf("start-plan replace"), "the failover comes first");
+    assert.ok(sim.members.calls.includes("demo-0-1 Promote FORCE"), "2 of 3 primaries serve: the engines vote");
+    assert.equal(sim.members.status("demo-0-1").role, "PRIMARY");
+    assert.equal(sim.members.status("demo-0-0").state, "STANDBY", "the member is back, following its shard's new primary");
+    assert.equal(sim.pods.get("demo-0-0")!.spec!.nodeName, node, "on its own node");
+    assert.notEqual(sim.members.status("demo-0-0").nodeId, oldId);
+    for (const m of ["demo-0-1", "demo-1-0", "demo-1-1", "demo-2-0", "demo-2-1"]) assert.ok(sim.members.calls.includes(`${m} ForgetNode`), `${m} forgot the old engine`);
+    await settle(sim);
+    assert.equal(sim.cluster.status?.phase, "Ready");
+    assert.equal(sim.cluster.status?.ready, "6/6");
+    assert.equal(condition(sim, "Degraded")?.status, "False");
+  });
+
+  test("a standby's pod is deleted: no failover; it comes back and follows its primary", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    losePod(sim, "demo-2-1");
+    const actions = await settle(sim);
+    assert.ok(!actions.includes("start-plan failover"), actions.join(", "));
+    assert.ok(actions.includes("start-plan replace"));
+    assert.equal(sim.members.status("demo-2-1").state, "STANDBY");
+    assert.equal(sim.members.status("demo-2-0").role, "PRIMARY");
+    await settle(sim);
+    assert.equal(sim.cluster.status?.ready, "6/6");
+  });
+
+  test("a 1-shard cluster loses its primary's pod: the engines cannot vote, so its standby takes over by TAKEOVER once the old pod is gone", async () => {
+    const sim = await readyCluster({ shards: 1, replicasPerShard: 1 });
+    losePod(sim, "demo-0-0");
+    await settle(sim);
+    assert.ok(sim.members.calls.includes("demo-0-1 PrepareTakeover"));
+    assert.ok(sim.members.calls.includes("demo-0-1 Promote TAKEOVER"));
+    assert.ok(!sim.members.calls.includes("demo-0-1 Promote FORCE"));
+    await settle(sim);
+    assert.equal(sim.cluster.status?.phase, "Ready");
+    assert.equal(sim.cluster.status?.ready, "2/2");
+  });
+
+  test("while a member is lost, status lists it as Lost and never advises changing spec.shards", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    losePod(sim, "demo-1-1");
+    const o = sim.observe(100);
+    const action = decide(o, planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.equal(action.kind, "start-plan");
+    sim.cluster.status = computeStatus({ observation: o, action, topologyKeys: DEFAULT_TOPOLOGY_KEYS });
+    const lost = sim.cluster.status.members?.find((m) => m.name === "demo-1-1");
+    assert.equal(lost?.state, "Lost");
+    assert.ok(lost?.engineNodeId, "its last engine id is kept, to be forgotten");
+    assert.doesNotMatch(JSON.stringify(sim.cluster.status.conditions), /spec\.shards/);
+  });
+
+  test("spec.failover.enabled false: the operator leaves the failover to the engines", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1, failover: { enabled: false } });
+    losePod(sim, "demo-0-0");
+    const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.notEqual(action.kind === "start-plan" && action.plan.kind, "failover");
+    assert.ok(!sim.members.calls.some((c) => c.includes("Promote")));
+  });
+
+  test("a changed spec.shards after the cluster formed is refused with the shape it was formed with", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    sim.cluster.spec.shards = 4;
+    const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.equal(action.kind, "blocked");
+    assert.match(action.kind === "blocked" ? action.message : "", /spec\.shards is 4 but the cluster was formed with 3/);
+  });
+
+  test("a member whose reports stopped is Unknown and not counted ready; nothing is done on one late report", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const o = sim.observe(100);
+    const view = o.members.find((m) => m.name === "demo-0-1")!;
+    view.unknown = true;
+    view.reportAgeMs = 4_000;
+    delete view.status;
+    const status = computeStatus({ observation: o, action: { kind: "idle", message: "" }, topologyKeys: DEFAULT_TOPOLOGY_KEYS });
+    assert.equal(status.members?.find((m) => m.name === "demo-0-1")?.state, "Unknown");
+    assert.equal(status.ready, "5/6");
+    assert.equal(decide(o, planFromStatus(sim.cluster.status?.plan), FINALIZER).kind, "idle", "a standby gone quiet is not replaced while its pod exists");
+  });
+});
