@@ -224,14 +224,16 @@ export function shellQuote(value: string): string {
  * namespace): bind the pod's hosts file and volumes, enter the working directory, exec the program.
  * Every source is opened before the first mount, so a mount that covers a source's path (a private
  * /tmp over a state directory in /tmp) cannot hide it; the descriptors are closed before the exec.
+ * `--no-canonicalize` keeps mount(8) from reading /proc/self/fd/N back as a path name, which would
+ * look the source up again through the mounts made so far (and find the covering volume instead).
  * The mounts vanish with the namespace when the container's last process exits.
  */
 export function launchScript(hostsFile: string, mounts: MountSpec[], workingDir: string | undefined): string {
   const lines = ["set -e", `exec {src_hosts}<${shellQuote(hostsFile)}`];
   mounts.forEach((m, i) => lines.push(`exec {src_${i}}<${shellQuote(m.source)}`));
-  lines.push("mount --bind /proc/self/fd/$src_hosts /etc/hosts");
+  lines.push("mount --no-canonicalize --bind /proc/self/fd/$src_hosts /etc/hosts");
   mounts.forEach((m, i) => {
-    lines.push(`mount --bind /proc/self/fd/$src_${i} ${shellQuote(m.target)}`);
+    lines.push(`mount --no-canonicalize --bind /proc/self/fd/$src_${i} ${shellQuote(m.target)}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${shellQuote(m.target)}`);
   });
   lines.push(["exec {src_hosts}<&-", ...mounts.map((_m, i) => `{src_${i}}<&-`)].join(" "));
