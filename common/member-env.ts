@@ -82,16 +82,10 @@ export class SettingsError extends Error {
   }
 }
 
-// ------------------------------------------------------------------------------------------------
-// typed values
+// ---- typed values ------------------------------------------------------------------------------
 
 /** What both containers get. */
-export interface SharedEnvInput {
-  dataDir: string;
-  enginePort: number;
-  passwordFile: string;
-  nodeTimeoutMs: number;
-}
+export interface SharedEnvInput { dataDir: string; enginePort: number; passwordFile: string; nodeTimeoutMs: number }
 
 /** What the operator gives the engine container (the pod IP comes from the downward API). */
 export interface EngineEnvInput extends SharedEnvInput {
@@ -111,9 +105,7 @@ export interface SidecarEnvInput extends SharedEnvInput {
   tls?: TlsFiles;
   sidecarPort: number;
   healthPort: number;
-  observeIntervalMs?: number;
-  livenessStaleMs?: number;
-  fenceTokenTtlMs?: number;
+  observeIntervalMs?: number; livenessStaleMs?: number; fenceTokenTtlMs?: number;
 }
 
 /** The engine container's settings as mdb-engine reads them (parseEngineEnv; the password file: parsePasswordFile). */
@@ -144,20 +136,13 @@ export interface SidecarEnv {
   tls: TlsFiles | undefined;
   sidecarPort: number;
   healthPort: number;
-  observeIntervalMs: number;
-  livenessStaleMs: number;
-  fenceTokenTtlMs: number;
+  observeIntervalMs: number; livenessStaleMs: number; fenceTokenTtlMs: number;
 }
 
-// ------------------------------------------------------------------------------------------------
-// the operator's side: the containers' env lists
+// ---- the operator's side: the containers' env lists ----------------------------------------------
 
 /** A container's variable, shaped as the Kubernetes API's EnvVar. */
-export interface MemberEnvVar {
-  name: MemberEnvName;
-  value?: string;
-  valueFrom?: { fieldRef: { fieldPath: string } };
-}
+export interface MemberEnvVar { name: MemberEnvName; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }
 
 /** The downward API field the pod IP comes from. */
 export const POD_IP_FIELD = "status.podIP";
@@ -201,8 +186,7 @@ export function sidecarContainerEnv(v: SidecarEnvInput): MemberEnvVar[] {
   ];
 }
 
-// ------------------------------------------------------------------------------------------------
-// the member image's side: the environment back into typed settings
+// ---- the member image's side: the environment back into typed settings --------------------------
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -282,9 +266,7 @@ export function parseEngineEnv(env: Env): EngineEnv {
   return { podIp, announceHostname, enginePort, nodeTimeoutMs, maxMemory, maxMemoryPolicy, dataDir, appendOnly: appendText === "yes", replicas };
 }
 
-function isMaxMemoryPolicy(value: string): value is MaxMemoryPolicy {
-  return (MAXMEMORY_POLICIES as readonly string[]).includes(value);
-}
+const isMaxMemoryPolicy = (value: string): value is MaxMemoryPolicy => (MAXMEMORY_POLICIES as readonly string[]).includes(value);
 
 /** The sidecar container's settings; throws SettingsError on the first bad variable. */
 export function parseSidecarEnv(env: Env): SidecarEnv {
@@ -305,12 +287,7 @@ export function parseSidecarEnv(env: Env): SidecarEnv {
   }
   const dataDir = parseAbsolutePath(env, MemberEnv.DATA_DIR, "/data");
   return {
-    podIp,
-    enginePort: parsePort(env, MemberEnv.ENGINE_PORT, 6379),
-    dataDir,
-    passwordFile,
-    tokenFile,
-    tls,
+    podIp, enginePort: parsePort(env, MemberEnv.ENGINE_PORT, 6379), dataDir, passwordFile, tokenFile, tls,
     sidecarPort: parsePort(env, MemberEnv.SIDECAR_PORT, 7070),
     healthPort: parsePort(env, MemberEnv.HEALTH_PORT, 7071),
     observeIntervalMs: parseInteger(env, MemberEnv.OBSERVE_INTERVAL_MS, 250, 50, 5000),
