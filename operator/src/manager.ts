@@ -18,6 +18,7 @@ import { LeaderElector, type Leadership } from "./runtime/leader-election.ts";
 import { kubeLeaseStore } from "./runtime/lease-store.ts";
 import type { Logger } from "./runtime/log.ts";
 import { WorkQueue } from "./runtime/workqueue.ts";
+import { REPORT_STALE_MS } from "./model/observation.ts";
 import type { ManagerConfig } from "./settings.ts";
 
 export class Manager {
@@ -66,6 +67,9 @@ export class Manager {
         this.reconciler.memberReported(key);
       },
       log,
+      200,
+      Date.now,
+      REPORT_STALE_MS,
     );
     this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, defaultImage: config.memberImage, resyncMs: config.resyncMs });
 

@@ -8,8 +8,8 @@ import {
   clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, parseMemberName, pdbName, sidecarSecretName,
 } from "../resources/names.ts";
 import type { Cache } from "../runtime/informer.ts";
-import { REPORT_STALE_MS, type ObservedSidecar } from "../sidecar/pool.ts";
-import type { MemberView, Observation } from "../model/observation.ts";
+import type { ObservedSidecar } from "../sidecar/pool.ts";
+import { REPORT_STALE_MS, type MemberView, type Observation } from "../model/observation.ts";
 
 export interface Caches {
   clusters: Cache<MdbCluster>;
@@ -61,7 +61,8 @@ export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar
     const parsed = parseMemberName(name, podName);
     if (!parsed || pod.metadata?.labels?.[LABELS.cluster] !== name || isTerminal(pod)) continue;
     const observed = sidecar(podName);
-    const age = observed.atMs === undefined ? undefined : nowMs - observed.atMs;
+    const heard = observed.atMs ?? observed.sinceMs;
+    const age = heard === undefined ? undefined : nowMs - heard;
     const stale = age !== undefined && age > REPORT_STALE_MS;
     const fresh = !!observed.status && !observed.error && !stale;
     const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;

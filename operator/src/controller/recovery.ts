@@ -8,7 +8,7 @@ import { placementPolicy } from "../api/planner-inputs.ts";
 import type { ResolvedSpec } from "../api/types.ts";
 import type { Action } from "../model/actions.ts";
 import { promotable, servingPrimary } from "../model/members.ts";
-import type { Observation } from "../model/observation.ts";
+import { REPORT_STALE_MS, type Observation } from "../model/observation.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
 import {
   memberName, planId, planned, solvePlacement,
@@ -47,6 +47,9 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
   const orphaned: string[] = [];
   for (let shard = 0; shard < spec.shards; shard++) {
     if (servingPrimary(o.members, shard) || handles(running, shard)) continue;
+    // A member not heard from yet (the operator just started, a stream reopens) may be the serving
+    // primary: it gets the bound before anything is decided about its shard.
+    if (o.members.some((m) => m.shard === shard && m.pod && !m.terminating && m.unknown && !m.sidecarError && (m.reportAgeMs ?? 0) <= REPORT_STALE_MS)) continue;
     const [best] = promotable(o.members, shard);
     const last = o.cluster.status?.shardDetails?.find((d) => d.index === shard)?.primary
       || o.cluster.status?.members?.find((e) => e.shard === shard && e.role === "primary" && e.name !== best?.name)?.name || "";

@@ -6,7 +6,7 @@ import { memberCount, type Condition, type ConditionType, type MdbClusterStatus,
 import { planProgress, type Plan } from "../planner/index.ts";
 import type { Action } from "../model/actions.ts";
 import { toObservedCluster } from "../model/members.ts";
-import { isResolved, type MemberView, type Observation } from "../model/observation.ts";
+import { isResolved, REPORT_STALE_MS, type MemberView, type Observation } from "../model/observation.ts";
 import { stepToStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { authSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
 
@@ -31,7 +31,7 @@ export const serving = (m: MemberView): boolean => !m.terminating && !m.unknown 
 
 function memberState(m: MemberView): string {
   if (m.terminating) return "Terminating";
-  if (m.unknown && m.reportAgeMs !== undefined) return "Unknown";
+  if (m.unknown && (m.reportAgeMs ?? 0) > REPORT_STALE_MS) return "Unknown";
   return m.status?.state ?? "Pending";
 }
 
@@ -97,14 +97,18 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const servingShards = details.filter((d) => d.slots !== "").length;
   const slotsServed = o.members.filter((m) => m.status?.role === "PRIMARY" && serving(m)).reduce((n, m) => n + (m.status?.slotsOwned ?? 0), 0);
   // Every engine must see the whole slot map too: one that does not yet answers clients CLUSTERDOWN.
-  const allAgree = o.members.filter((m) => m.pod && !m.terminating).every((m) => m.status?.clusterState === "ok");
+  // A member not answering yet (a replacement starting, one gone Unknown) serves no client; Ready
+  // below still waits for it.
+  const allAgree = o.members.filter((m) => m.pod && !m.terminating && !m.unknown && m.status?.engineUp).every((m) => m.status?.clusterState === "ok");
   const available = slotsServed === 16384 && allAgree;
   const running = input.plan?.phase === "Running";
+  const recovering = running && (input.plan!.plan.kind === "failover" || input.plan!.plan.kind === "replace");
 
   let phase: Phase;
   if (o.cluster.metadata?.deletionTimestamp) phase = "Deleting";
   else if (action.kind === "blocked" && (action.reason === "SpecInvalid" || action.reason === "Unplaceable" || action.reason === "SecretMissing")) phase = "Pending";
   else if (running && input.plan?.plan.kind === "bootstrap") phase = o.members.some((m) => m.pod) ? (o.members.every((m) => !m.pod || m.status) ? "Bootstrapping" : "Creating") : "Creating";
+  else if (recovering) phase = "Degraded";
   else if (running) phase = "Scaling";
   else if (input.plan?.phase === "Failed") phase = "Failed";
   else if (available && readyMembers === wanted) phase = "Ready";
@@ -116,10 +120,12 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
 
   const blocked = action.kind === "blocked" ? action : undefined;
   const starting = phase === "Creating" || phase === "Bootstrapping";
-  const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
-  const degradedMessage = blocked?.message ?? input.error ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : "");
+  const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : recovering ? (input.plan!.plan.kind === "failover" ? "PrimaryLost" : "MemberLost")
+    : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
+  const degradedMessage = blocked?.message ?? input.error ?? (recovering ? `${input.plan!.plan.reasons.map((r) => r.message).join("; ")} (plan ${input.plan!.plan.id}; the operator acts, nothing to do)`
+    : degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : "");
   const conditions: Condition[] = [
-    condition("Available", available, available ? "AllSlotsServed" : running ? "Bootstrapping" : "SlotsNotServed",
+    condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",
       available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`
         : slotsServed === 16384 ? "every slot is served, but not every engine sees the whole slot map yet (cluster_state not ok)"
         : `${slotsServed} of 16384 slots are served by ready primaries`, generation, previous?.conditions, nowIso),

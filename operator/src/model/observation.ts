@@ -5,6 +5,12 @@ import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import type { TopologyNode } from "../planner/index.ts";
 import type { MemberStatus } from "../sidecar/client.ts";
 
+/**
+ * A sidecar reports at least once a second; a member with no report for this long is Unknown
+ * (docs/operations.md#member-health): three reports missed, so one late report never counts.
+ */
+export const REPORT_STALE_MS = 3_000;
+
 export interface MemberView {
   name: string;
   shard: number;
@@ -24,7 +30,7 @@ export interface MemberView {
    * does now is Unknown, and its last report (kept in `status`) is not acted on.
    */
   unknown: boolean;
-  /** Age of the last report, ms; undefined before the first. */
+  /** Age of the last report (before the first: of the stream), ms; undefined without a stream. */
   reportAgeMs?: number;
   terminating: boolean;
 }

@@ -14,6 +14,8 @@ export interface ObservedSidecar {
   status?: MemberStatus;
   /** When the last message arrived (ms); undefined before the first. */
   atMs?: number;
+  /** When the stream was opened (ms): a member that never reported is Unknown once this is old enough. */
+  sinceMs?: number;
   /** Why the stream is not delivering, when it is not. */
   error?: string;
 }
@@ -23,17 +25,12 @@ interface Entry {
   client: SidecarClient;
   abort: AbortController;
   observed: ObservedSidecar;
-  /** Fires when the stream has been silent for REPORT_STALE_MS, so the member's cluster is looked at again. */
+  /** Fires when the stream has been silent for staleMs, so the member's cluster is looked at again. */
   silence?: NodeJS.Timeout;
 }
 
 export type ClientFactory = (endpoint: MemberEndpoint) => SidecarClient;
 
-/**
- * A sidecar reports at least once a second; a member with no report for this long is Unknown
- * (docs/operations.md#member-health): three reports missed, so one late report never counts.
- */
-export const REPORT_STALE_MS = 3_000;
 
 /** The parts of a status whose change is worth a reconcile (not keys, memory or timestamps). */
 export function statusSignature(s: MemberStatus): string {
@@ -51,6 +48,8 @@ export class SidecarPool {
     /** Pause before a failed stream is opened again; the channel's own reconnect back-off (0.1–0.5 s) paces the connection. */
     private readonly retryMs = 200,
     private readonly now: () => number = Date.now,
+    /** Silence after which the member's cluster is looked at again (its member is then Unknown). */
+    private readonly staleMs = 3_000,
   ) {}
 
   /** Make the open streams of a cluster match its member pods (open new, close gone or moved). */
@@ -95,7 +94,7 @@ export class SidecarPool {
   }
 
   private open(clusterKey: string, members: Map<string, Entry>, endpoint: MemberEndpoint): void {
-    const entry: Entry = { endpoint, client: this.factory(endpoint), abort: new AbortController(), observed: {} };
+    const entry: Entry = { endpoint, client: this.factory(endpoint), abort: new AbortController(), observed: { sinceMs: this.now() } };
     members.set(endpoint.member, entry);
     this.armSilence(clusterKey, entry);
     void this.watch(clusterKey, entry);
@@ -105,7 +104,7 @@ export class SidecarPool {
     clearTimeout(entry.silence);
     entry.silence = setTimeout(() => {
       if (!entry.abort.signal.aborted) this.onChange(clusterKey, entry.endpoint.member);
-    }, REPORT_STALE_MS + 50);
+    }, this.staleMs + 50);
     entry.silence.unref?.();
   }
 
@@ -115,7 +114,7 @@ export class SidecarPool {
     while (!signal.aborted) {
       try {
         for await (const status of entry.client.watch(signal)) {
-          entry.observed = { status, atMs: this.now() };
+          entry.observed = { status, atMs: this.now(), sinceMs: entry.observed.sinceMs };
           this.armSilence(clusterKey, entry);
           const sig = statusSignature(status);
           if (sig !== last) {

@@ -135,4 +135,19 @@ describe("recovery, pass by pass", () => {
     assert.equal(status.ready, "5/6");
     assert.equal(decide(o, planFromStatus(sim.cluster.status?.plan), FINALIZER).kind, "idle", "a standby gone quiet is not replaced while its pod exists");
   });
+
+  test("just after an operator restart (a primary not heard from yet) no failover starts; after the bound without a report it does", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const quiet = (age: number) => {
+      const o = sim.observe(100);
+      const view = o.members.find((m) => m.name === "demo-0-0")!;
+      Object.assign(view, { unknown: true, reportAgeMs: age });
+      delete view.status;
+      return decide(o, planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    };
+    assert.equal(quiet(500).kind, "idle", "its report may still come");
+    // Its standby's link is still up in this simulation; the switchover step waits on that (FORCE needs it down).
+    const action = quiet(3_500);
+    assert.equal(action.kind === "start-plan" && action.plan.kind, "failover");
+  });
 });
