@@ -40,6 +40,18 @@ const roomBoundaries = Object.keys(operatorRooms).map((room) => ({
   },
 }));
 
+// Time, randomness and the process are inputs of a pure module, never read from inside it.
+const pureGlobals = {
+  "no-restricted-globals": ["error",
+    { name: "setTimeout", message: "pure module: time is an input" },
+    { name: "setInterval", message: "pure module: time is an input" },
+    { name: "fetch", message: "pure module: no I/O" },
+    { name: "process", message: "pure module: no process access" }],
+  "no-restricted-properties": ["error",
+    { object: "Date", property: "now", message: "pure module: pass the time in" },
+    { object: "Math", property: "random", message: "pure module: pass a seeded random in" }],
+};
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "**/dist/**", "**/generated/**", ".mdb-local/**"] },
   ...tseslint.configs.recommended,
@@ -69,14 +81,7 @@ export default tseslint.config(
       // Types may come from anywhere (they vanish at runtime); values may not.
       "@typescript-eslint/no-restricted-imports": ["error", { paths: ioModules.map((name) => ({ name, message: "this module is pure: pass data in, no I/O", allowTypeImports: true })),
         patterns: [{ allowTypeImports: true, group: ["**/runtime/**", "**/sidecar/**", "**/executor/**", "**/controller/observe.ts", "**/controller/reconciler.ts"], message: "this module is pure: it may not import the shell" }] }],
-      "no-restricted-globals": ["error",
-        { name: "setTimeout", message: "pure module: time is an input" },
-        { name: "setInterval", message: "pure module: time is an input" },
-        { name: "fetch", message: "pure module: no I/O" },
-        { name: "process", message: "pure module: no process access" }],
-      "no-restricted-properties": ["error",
-        { object: "Date", property: "now", message: "pure module: pass the time in" },
-        { object: "Math", property: "random", message: "pure module: pass a seeded random in" }],
+      ...pureGlobals,
     },
   },
   {
@@ -100,14 +105,7 @@ export default tseslint.config(
             "**/migration/probe*.ts", "**/migration/batch-*.ts", "**/migration/key-by-key.ts", "**/migration/atomic.ts", "**/migration/setslot.ts", "**/common/wait.ts",
             "./engine.ts", "./member.ts", "./member-*.ts", "./server.ts", "./main.ts", "./health-server.ts", "./state-store.ts", "./leader-fence.ts", "./auth.ts",
             "./index.ts", "./migrate.ts", "./connection.ts", "./probe*.ts", "./batch-*.ts", "./key-by-key.ts", "./atomic.ts", "./setslot.ts"] }] }],
-      "no-restricted-globals": ["error",
-        { name: "setTimeout", message: "pure module: time is an input" },
-        { name: "setInterval", message: "pure module: time is an input" },
-        { name: "fetch", message: "pure module: no I/O" },
-        { name: "process", message: "pure module: no process access" }],
-      "no-restricted-properties": ["error",
-        { object: "Date", property: "now", message: "pure module: pass the time in" },
-        { object: "Math", property: "random", message: "pure module: pass a seeded random in" }],
+      ...pureGlobals,
     },
   },
 );

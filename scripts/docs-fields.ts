@@ -5,30 +5,11 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import type { Schema } from "../operator/src/api/crd-gen.ts";
 
 export const crdPath = fileURLToPath(new URL("../crds/mdbcluster.yaml", import.meta.url));
 export const referencePath = fileURLToPath(new URL("../docs/reference/mdbcluster-fields.md", import.meta.url));
 
-export interface Schema {
-  type?: string;
-  description?: string;
-  properties?: Record<string, Schema>;
-  additionalProperties?: Schema;
-  items?: Schema;
-  required?: string[];
-  enum?: (string | number)[];
-  default?: unknown;
-  format?: string;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  maxItems?: number;
-  "x-kubernetes-validations"?: { rule: string; message?: string }[];
-  "x-kubernetes-list-type"?: string;
-  "x-kubernetes-list-map-keys"?: string[];
-}
 
 export interface FieldRow { path: string; schema: Schema; required: boolean }
 

@@ -2,7 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { crdPath, fieldRows, referencePath, renderFieldReference, type Schema } from "../docs-fields.ts";
+import { crdPath, fieldRows, referencePath, renderFieldReference } from "../docs-fields.ts";
+import type { Schema } from "../../operator/src/api/crd-gen.ts";
 
 const crdText = readFileSync(crdPath, "utf8");
 const root: Schema = parse(crdText).spec.versions.find((v: { storage: boolean }) => v.storage).schema.openAPIV3Schema;

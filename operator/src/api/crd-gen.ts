@@ -9,7 +9,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const crdPath = join(here, "..", "..", "..", "crds", "mdbcluster.yaml");
 export const generatedPath = join(here, "generated", "mdbcluster.ts");
 
-interface Schema {
+/** The parts of an OpenAPI v3 schema the CRD uses (the types generator and the field reference read it). */
+export interface Schema {
   type?: string;
   description?: string;
   properties?: Record<string, Schema>;
@@ -19,6 +20,15 @@ interface Schema {
   enum?: (string | number)[];
   default?: unknown;
   format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  maxItems?: number;
+  "x-kubernetes-validations"?: { rule: string; message?: string }[];
+  "x-kubernetes-list-type"?: string;
+  "x-kubernetes-list-map-keys"?: string[];
 }
 
 const pascal = (parts: string[]) => parts.map((p) => p[0].toUpperCase() + p.slice(1)).join("");
