@@ -97,9 +97,10 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const servingShards = details.filter((d) => d.slots !== "").length;
   const slotsServed = o.members.filter((m) => m.status?.role === "PRIMARY" && serving(m)).reduce((n, m) => n + (m.status?.slotsOwned ?? 0), 0);
   // Every engine must see the whole slot map too: one that does not yet answers clients CLUSTERDOWN.
-  // A member not answering yet (a replacement starting, one gone Unknown) serves no client; Ready
-  // below still waits for it.
-  const allAgree = o.members.filter((m) => m.pod && !m.terminating && !m.unknown && m.status?.engineUp).every((m) => m.status?.clusterState === "ok");
+  // A member that serves no role yet (a replacement joining, one gone Unknown) answers no client with
+  // data; Ready below still waits for it.
+  const servesARole = (m: MemberView) => ["ACTIVE", "STANDBY", "MIGRATING"].includes(m.status?.state ?? "");
+  const allAgree = o.members.filter((m) => m.pod && !m.terminating && !m.unknown && m.status?.engineUp && servesARole(m)).every((m) => m.status?.clusterState === "ok");
   const available = slotsServed === 16384 && allAgree;
   const running = input.plan?.phase === "Running";
   const recovering = running && (input.plan!.plan.kind === "failover" || input.plan!.plan.kind === "replace");
