@@ -10,7 +10,7 @@
 // Pod-runner nodes only: on real nodes a pod runs an image, not the checkout.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { REPO_ROOT } from "../local/controlplane/cluster.ts";
@@ -94,12 +94,14 @@ describe("a checkout under /tmp: npm run demo brings up its own proving ground, 
   test("the working tree copied into a fresh /tmp directory, packages linked", () => {
     const t0 = Date.now();
     // Tracked and new files as they are now (the copy tests this tree, not the last commit), times kept
-    // so `npm run demo` finds node_modules current and skips npm ci.
+    // so `npm run demo` finds node_modules current and skips npm ci. Without git (an unpacked tarball),
+    // everything but the ignored directories.
     const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" });
-    assert.equal(listed.status, 0, `git ls-files: ${listed.stderr}`);
-    const files = listed.stdout.split("\0").filter((f) => f && existsSync(join(REPO_ROOT, f)));
-    spawnSync("mkdir", ["-p", copy]);
-    const tar = spawnSync("bash", ["-c", 'tar --null -T - -cf - | tar -xf - -C "$1"', "copy", copy], { cwd: REPO_ROOT, input: files.join("\0"), encoding: "utf8" });
+    const files = listed.status === 0 ? listed.stdout.split("\0").filter((f) => f && existsSync(join(REPO_ROOT, f))) : ["."];
+    const excludes = ["./node_modules", "./.mdb-local", "./.mdb-local.lock", "./.git"].flatMap((x) => ["--exclude", x]);
+    mkdirSync(copy, { recursive: true });
+    const tar = spawnSync("bash", ["-c", 'tar "${@:2}" --null -T - -cf - | tar -xf - -C "$1"', "copy", copy, ...excludes],
+      { cwd: REPO_ROOT, input: files.join("\0"), encoding: "utf8" });
     assert.equal(tar.status, 0, `copying the tree failed: ${tar.stderr}`);
     // Hard links keep node_modules inside the copy (as after npm ci there) at no cost; a symlink when
     // /tmp is another file system.
@@ -108,7 +110,7 @@ describe("a checkout under /tmp: npm run demo brings up its own proving ground, 
       rmSync(join(copy, "node_modules"), { recursive: true, force: true });
       symlinkSync(join(REPO_ROOT, "node_modules"), join(copy, "node_modules"));
     }
-    log(`${files.length} files copied to ${copy} in ${Date.now() - t0} ms (node_modules ${linked.status === 0 ? "hard-linked" : "symlinked"})`);
+    log(`${listed.status === 0 ? `${files.length} files` : "the tree (no git)"} copied to ${copy} in ${Date.now() - t0} ms (node_modules ${linked.status === 0 ? "hard-linked" : "symlinked"})`);
     assert.ok(existsSync(join(copy, "scripts/demo.sh")) && existsSync(join(copy, "node_modules/tsx")));
     passed++;
   });
