@@ -14,6 +14,7 @@ import {
   clusterManifest, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
 import { Writer, type WriterReport } from "../support/writer.ts";
+import { sendControl } from "../local/podrunner/control.ts";
 
 const RUN = Date.now().toString(36);
 const OPERATOR: OperatorRelease = { release: `rec-${RUN}`, namespace: `mdb-rec-${RUN}-system`, watchNamespace: `mdb-rec-${RUN}`, replicas: 1 };
@@ -43,25 +44,29 @@ describe("recovery: lost primaries and members come back under a writing client"
     return (await waitForCluster(kube, NS, name, `${name} Ready`, whole(shards * (replicasPerShard + 1)), READY_TIMEOUT_MS))!;
   }
 
-  /** Deletes `member`'s pod while a writer writes; waits for the cluster to be whole again. */
-  async function lose(name: string, member: string, members: number): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
+  /** Runs `fault` on `member` while a writer writes; waits for the cluster to be whole again. */
+  async function lose(name: string, member: string, members: number, fault: "delete" | "kill-engine" | "stop-node" = "delete", whileDown?: () => Promise<void>): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
     const before = (await kube.getCluster(NS, name))!;
     const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:${member}`);
     writer.start();
     await waitFor(async () => writer.acknowledged > 50, { what: "the writer to get going", timeoutMs: 20_000, intervalMs: 50 });
     const t0 = Date.now();
-    await kube.must("kubectl", ["delete", "pod", member, "-n", NS, "--wait=false"]);
-    // The pod must really be gone first: a cluster that never noticed is "whole" too.
+    const node = before.status!.members!.find((m) => m.name === member)!.node!;
+    if (fault === "delete") await kube.must("kubectl", ["delete", "pod", member, "-n", NS, "--wait=false"]);
+    if (fault === "kill-engine") await sendControl(ground!.stateDir!, { action: "kill", pod: `${NS}/${member}`, container: "engine" });
+    if (fault === "stop-node") await sendControl(ground!.stateDir!, { action: "stop-node", node });
+    // The fault must be noticed first: a cluster that never noticed is "whole" too.
     await waitFor(async () => {
       const c = await kube.getCluster(NS, name);
       return !whole(members)(c);
-    }, { what: `${name} to notice that ${member}'s pod is gone`, timeoutMs: 60_000, intervalMs: 100 });
+    }, { what: `${name} to notice the ${fault} of ${member}`, timeoutMs: 60_000, intervalMs: 50 });
+    await whileDown?.();
     const after = (await waitForCluster(kube, NS, name, `${name} whole again after ${member}'s pod was deleted`, whole(members), RECOVER_TIMEOUT_MS,
       (line) => log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`)))!;
     const recoveredMs = Date.now() - t0;
     await new Promise((r) => setTimeout(r, 1_000)); // a second of writes on the recovered cluster
     const report = await writer.stop();
-    log(`${member} deleted: whole again after ${recoveredMs} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost${report.firstError ? ` (first error: ${report.firstError})` : ""}`);
+    log(`${member} (${fault}): whole again after ${recoveredMs} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost${report.firstError ? ` (first error: ${report.firstError})` : ""}`);
     return { after, report, recoveredMs };
   }
 
@@ -110,6 +115,39 @@ describe("recovery: lost primaries and members come back under a writing client"
     const { after, report } = await lose("rec3", shard.standbys![0], 6);
     assert.equal(after.status!.shardDetails!.find((d) => d.index === 2)!.primary, shard.primary, "no failover for a lost standby");
     assert.deepEqual(report.lost, []);
+  });
+
+  test("3 shards × 1 standby: a primary's engine killed → its standby takes over at once; the engine restarts in its pod as the standby", async () => {
+    const before = (await kube.getCluster(NS, "rec3"))!;
+    const shard = before.status!.shardDetails!.find((d) => d.index === 0)!;
+    const { after, report } = await lose("rec3", shard.primary!, 6, "kill-engine");
+    const now = after.status!.shardDetails!.find((d) => d.index === 0)!;
+    assert.deepEqual([now.primary, now.standbys], [shard.standbys![0], [shard.primary]], `the standby serves shard 0, the restarted engine follows it: ${clusterProgress(after)}`);
+    // async durability: a write acknowledged by the primary in the instant before SIGKILL may not have reached its standby.
+    assert.ok(report.lost.length <= 3, `at most the writes in flight are lost (async): ${report.lost.join(", ")}`);
+  });
+
+  test("3 shards × 1 standby: a primary's node stopped → failover within seconds, the member placed on another node with a new volume; the node back, nothing of the old pod is left", async () => {
+    const before = (await kube.getCluster(NS, "rec3"))!;
+    // Not the node that runs the operator: this test is about the database's failover.
+    const operatorNodes = (await kube.pods(OPERATOR.namespace, `app.kubernetes.io/instance=${OPERATOR.release}`)).map((p) => p.spec?.nodeName);
+    const nodeOf = (member: string) => before.status!.members!.find((m) => m.name === member)!.node!;
+    const shard = before.status!.shardDetails!.find((d) => !operatorNodes.includes(nodeOf(d.primary!)))!;
+    const node = nodeOf(shard.primary!);
+    let servedAgainMs = -1;
+    const t0 = Date.now();
+    const { after, report } = await lose("rec3", shard.primary!, 6, "stop-node", async () => {
+      await waitForCluster(kube, NS, "rec3", `shard ${shard.index} served by its standby`, (c) => c?.status?.shardDetails?.find((d) => d.index === shard.index)?.primary === shard.standbys![0], 60_000);
+      servedAgainMs = Date.now() - t0;
+    });
+    log(`node ${node} stopped: shard ${shard.index} served again after ${servedAgainMs} ms`);
+    const moved = after.status!.members!.find((m) => m.name === shard.primary)!;
+    assert.notEqual(moved.node, node, "placed on another node");
+    await sendControl(ground!.stateDir!, { action: "start-node", node });
+    await waitForCluster(kube, NS, "rec3", "still whole with the node back", whole(6), 60_000);
+    const pods = await kube.pods(NS, "mdbcluster.io/cluster=rec3");
+    assert.deepEqual(pods.filter((p) => p.spec?.nodeName === node && p.metadata?.name === shard.primary), [], "no pod of the member is left on the old node");
+    assert.ok(report.lost.length <= 3, `at most the writes in flight are lost (async): ${report.lost.join(", ")}`);
   });
 
   test("1 shard × 1 standby without persistence: the primary's pod deleted → TAKEOVER by its standby, the member back empty, resynced, its old engine forgotten", async () => {

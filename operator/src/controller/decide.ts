@@ -7,7 +7,7 @@ import { memberName, parseMemberName } from "../resources/names.ts";
 import { memberCount, type ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "../model/members.ts";
-import { decideRecovery } from "./recovery.ts";
+import { decideRecovery, overdueStep, retryWait } from "./recovery.ts";
 import { isResolved, type Observation } from "../model/observation.ts";
 import type { Action, OwnedKind } from "../model/actions.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
@@ -91,7 +91,11 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
 
   const total = memberCount(spec);
   if (formed) {
+    const overdue = overdueStep(o, stored!);
+    if (overdue) return overdue;
     const recovery = decideRecovery(o, spec, stored);
+    const wait = recovery?.kind === "start-plan" ? retryWait(o, stored!) : undefined;
+    if (wait) return wait;
     if (recovery) return recovery;
   }
   if (stored && stored.phase === "Running") {

@@ -66,6 +66,13 @@ export async function execute(action: Action, plan: StoredPlan | undefined, key:
       const steps = p.plan.steps.map((s) => ({ ...s, state: "done" as const, message: undefined }));
       return next(0, { ...p, phase: "Succeeded", finishedAt: new Date(env.nowMs).toISOString(), plan: { ...p.plan, steps } });
     }
+    case "fail-plan": {
+      const p = requirePlan(plan, action);
+      env.log.warn("plan failed", { cluster: key, plan: p.plan.id, message: action.message });
+      const first = p.plan.steps.findIndex((s) => s.state !== "done");
+      const steps = p.plan.steps.map((s, i) => (i === first ? { ...s, state: "failed" as const, message: action.message } : s));
+      return next(0, { ...p, phase: "Failed", finishedAt: new Date(env.nowMs).toISOString(), plan: { ...p.plan, steps } });
+    }
     case "meet":
       await meetSeed(action.members, action.seed, env.context());
       return next(WAIT_MS);

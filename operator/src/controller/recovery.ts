@@ -17,20 +17,51 @@ import {
 
 interface Lost { name: string; shard: number; node: string; nodeId: string }
 
-/** Members of the spec with no pod (or a pod that ended), with what the last status knew of them. */
-function lostMembers(o: Observation, spec: ResolvedSpec): Lost[] {
+/**
+ * Members of the spec with no pod (or a pod that ended), or whose pod is on a node that is NotReady
+ * or gone (the node controller's grace period has passed: no flap), with what the last status knew.
+ */
+function lostMembers(o: Observation, spec: ResolvedSpec, retry: ReadonlySet<string>): Lost[] {
   const cluster = o.cluster.metadata!.name!;
   const last = new Map((o.cluster.status?.members ?? []).map((e) => [e.name, e]));
   const out: Lost[] = [];
   for (let shard = 0; shard < spec.shards; shard++) {
     for (let i = 0; i <= spec.replicasPerShard; i++) {
       const name = memberName(cluster, shard, i);
-      if (o.members.some((m) => m.name === name && m.pod)) continue;
+      const view = o.members.find((m) => m.name === name && m.pod);
+      if (view && !retry.has(name) && (!view.node || o.nodes.find((n) => n.name === view.node)?.ready)) continue;
       const e = last.get(name);
       out.push({ name, shard, node: e?.node ?? "", nodeId: e?.engineNodeId ?? "" });
     }
   }
   return out;
+}
+
+/**
+ * How long a recovery plan may run: a failover is seconds when it works at all; a replacement waits
+ * for a pod to start and a full sync (docs/operations.md#a-member-pod-is-gone). Past it, the step in
+ * progress ends failed with its last message, and the plan is made again after RETRY_MS.
+ */
+export const PLAN_DEADLINE_MS: Readonly<Record<string, number>> = { failover: 60_000, replace: 10 * 60_000 };
+export const RETRY_MS = 30_000;
+
+/** A recovery plan past its deadline ends Failed (its step in progress says why). */
+export function overdueStep(o: Observation, stored: StoredPlan): Action | undefined {
+  const deadline = PLAN_DEADLINE_MS[stored.plan.kind];
+  if (stored.phase !== "Running" || deadline === undefined || !stored.startedAt) return undefined;
+  const ranMs = o.nowMs - Date.parse(stored.startedAt);
+  if (!(ranMs > deadline)) return undefined;
+  const step = stored.plan.steps.find((s) => s.state !== "done");
+  return { kind: "fail-plan", message: `${step?.id ?? "the plan"} did not finish within ${deadline / 1000} s: ${step?.message ?? "no progress reported"}` };
+}
+
+/** After a failed recovery plan, the next one waits RETRY_MS, so a step that cannot succeed is not hammered. */
+export function retryWait(o: Observation, stored: StoredPlan): Action | undefined {
+  if (stored.phase !== "Failed" || PLAN_DEADLINE_MS[stored.plan.kind] === undefined || !stored.finishedAt) return undefined;
+  const left = Date.parse(stored.finishedAt) + RETRY_MS - o.nowMs;
+  if (!(left > 0)) return undefined;
+  const failed = stored.plan.steps.find((s) => s.state === "failed");
+  return { kind: "blocked", reason: "PlanFailed", message: `${stored.plan.kind} plan ${stored.plan.id} failed (${failed?.message ?? "a step failed"}); the operator makes a new plan in ${Math.ceil(left / 1000)} s` };
 }
 
 /** Whether this action's plan already deals with the shard's primary. */
@@ -65,14 +96,21 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
   if (failovers.length > 0) return startPlan("failover", failovers, reasons);
   if (running?.phase === "Running") return undefined;
 
-  const lost = lostMembers(o, spec);
+  // A member a failed replacement could not bring up (its pod never started, its sync never ended) is
+  // placed again, on another node than the one it is stuck on.
+  const stuck = new Set(running?.phase === "Failed" && running.plan.kind === "replace"
+    ? running.plan.steps.filter((s) => s.kind === "place-member" && s.state !== "done").map((s) => (s.kind === "place-member" ? s.member : ""))
+      .filter((name) => !o.members.some((m) => m.name === name && (m.status?.state === "STANDBY" || m.status?.state === "ACTIVE") && !m.unknown))
+    : []);
+  const lost = lostMembers(o, spec, stuck);
   if (lost.length === 0) return undefined;
   const steps: Step[] = [];
   const taken = new Set<string>();
   for (const m of lost) {
     const primary = servingPrimary(o.members, m.shard);
     if (!primary && !spec.persistence.enabled) continue; // nothing to copy from: reported below
-    const node = nodeFor(o, spec, m, taken);
+    const stuckOn = stuck.has(m.name) ? o.members.find((x) => x.name === m.name)?.node : undefined;
+    const node = nodeFor(o, spec, m, stuckOn ? new Set([...taken, stuckOn]) : taken, lost.map((x) => x.name));
     if (typeof node !== "string") return node;
     taken.add(node);
     // Alone in its shard, a member that keeps its volume comes back as the shard's primary with its data.
@@ -95,10 +133,10 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
 }
 
 /** The member's own node when it can take the pod again; else the planner's choice among the others. */
-function nodeFor(o: Observation, spec: ResolvedSpec, m: Lost, taken: ReadonlySet<string>): string | Action {
-  const own = o.nodes.find((n) => n.name === m.node);
+function nodeFor(o: Observation, spec: ResolvedSpec, m: Lost, taken: ReadonlySet<string>, lostNames: readonly string[]): string | Action {
+  const own = o.nodes.find((n) => n.name === m.node && !taken.has(n.name));
   if (own && own.ready && !own.unschedulable && own.storeState === "enabled") return own.name;
-  const existing = o.members.filter((x) => x.pod && !x.terminating).map((x) => ({
+  const existing = o.members.filter((x) => x.pod && !x.terminating && !lostNames.includes(x.name)).map((x) => ({
     name: x.name, shard: x.shard, node: x.node, role: x.status?.role === "PRIMARY" ? "primary" as const : "standby" as const,
   }));
   const placement = solvePlacement({

@@ -16,7 +16,8 @@ export interface KubeWrites {
   createOwned(obj: OwnedObject): Promise<void>;
   /** Replace an owned object's spec (it keeps its identity). */
   replaceOwned(obj: OwnedObject): Promise<void>;
-  deletePod(namespace: string, name: string): Promise<void>;
+  /** `graceSeconds` 0 removes a pod whose node cannot confirm it stopped (a NotReady node). */
+  deletePod(namespace: string, name: string, graceSeconds?: number): Promise<void>;
   deletePvc(namespace: string, name: string): Promise<void>;
   deleteOwned(kind: OwnedObjectKind, namespace: string, name: string): Promise<void>;
 }

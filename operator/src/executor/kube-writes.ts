@@ -33,7 +33,7 @@ export function kubeWrites(k: KubeClients): KubeWrites {
       const body = { ...(obj as V1PodDisruptionBudget), metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } };
       await k.policy.replaceNamespacedPodDisruptionBudget({ name, namespace, body });
     },
-    deletePod: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPod({ namespace, name })),
+    deletePod: (namespace, name, graceSeconds) => ignore(isNotFound, () => k.core.deleteNamespacedPod({ namespace, name, ...(graceSeconds !== undefined ? { gracePeriodSeconds: graceSeconds } : {}) })),
     deletePvc: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPersistentVolumeClaim({ namespace, name })),
     deleteOwned: (kind: OwnedObjectKind, namespace, name) => ignore(isNotFound, () => {
       switch (kind) {

@@ -21,8 +21,22 @@ const address = (m: MemberView): EngineAddress => ({ host: m.ip, port: ENGINE_PO
 export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
   const o = ctx.observation;
   const m = o.members.find((x) => x.name === step.member);
+  const ns = o.cluster.metadata!.namespace!;
+  if (m?.pod && m.node && m.node !== step.node) {
+    // A replacement elsewhere: the old pod sits on a node that cannot run it (NotReady or gone), so
+    // no kubelet will confirm it stopped; it is removed at once (its engine id is forgotten later).
+    await ctx.kube.deletePod(ns, m.name, 0);
+    return running(`removed ${m.name}'s pod from node ${m.node}, which cannot run it; it goes to ${step.node}`);
+  }
   if (!m?.pod) {
-    if (ctx.spec.persistence.enabled && !o.owned.pvcs.some((p) => p.metadata?.name === pvcName(step.member))) {
+    const pvc = o.owned.pvcs.find((p) => p.metadata?.name === pvcName(step.member));
+    const pvcNode = pvc?.metadata?.annotations?.["volume.kubernetes.io/selected-node"];
+    if (ctx.spec.persistence.enabled && pvc && (pvc.metadata?.deletionTimestamp || (pvcNode && pvcNode !== step.node))) {
+      // The member's volume lives on its old node: it starts over with a new one (it resyncs anyway).
+      if (!pvc.metadata?.deletionTimestamp) await ctx.kube.deletePvc(ns, pvc.metadata!.name!);
+      return running(`${step.member}'s volume is on node ${pvcNode ?? "?"}; a new one is made on ${step.node}`);
+    }
+    if (ctx.spec.persistence.enabled && !pvc) {
       await ctx.kube.createPvc(buildMemberPvc(o.cluster, ctx.spec, step.member, step.shard));
     }
     const hostLabelValue = o.nodeLabels.get(step.node)?.[ctx.spec.placement.topologyKeys.host] ?? step.node;

@@ -12,6 +12,8 @@ export type Action =
   | { kind: "start-plan"; plan: Plan }
   | { kind: "run-steps"; steps: PlannedStep[] }
   | { kind: "finish-plan" }
+  /** The running plan ends Failed: its first unfinished step failed with `message`. */
+  | { kind: "fail-plan"; message: string }
   | { kind: "meet"; members: string[]; seed: string }
   | { kind: "blocked"; reason: string; message: string }
   | { kind: "idle"; message: string };

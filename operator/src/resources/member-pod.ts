@@ -48,7 +48,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     command: ["mdb-engine"],
     env: engineContainerEnv({
       ...common, announceHostname: announce, maxMemory: spec.engine.maxMemory, maxMemoryPolicy: spec.engine.maxMemoryPolicy,
-      appendOnly: spec.engine.appendOnly, replicas: spec.replicasPerShard,
+      appendOnly: spec.engine.appendOnly, replicas: spec.replicasPerShard, durability: spec.durability,
     }),
     ports: [{ name: "engine", containerPort: ENGINE_PORT }, { name: "bus", containerPort: BUS_PORT }],
     resources: {

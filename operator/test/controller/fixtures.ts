@@ -69,10 +69,10 @@ export class SimulatedCluster {
     const spec = resolveSpec(this.cluster.spec, "mdbcluster/node:test");
     // A pod is ready when its sidecar says the member serves its role (the sidecar's /readyz).
     for (const [name, pod] of this.pods) {
-      const ready = this.members.status(name).ready;
+      const ready = this.members.engines.has(name) && this.members.status(name).ready;
       pod.status!.conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
     }
-    const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => ({ status: this.members.status(m), atMs: nowMs }), nowMs);
+    const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => (this.members.engines.has(m) ? { status: this.members.status(m), atMs: nowMs } : { error: "connection refused", sinceMs: 0 }), nowMs);
     const get = (k: string) => this.owned.get(k) as never;
     return {
       cluster: this.cluster, key: "ns/demo", spec, members,

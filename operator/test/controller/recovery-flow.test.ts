@@ -150,4 +150,46 @@ describe("recovery, pass by pass", () => {
     const action = quiet(3_500);
     assert.equal(action.kind === "start-plan" && action.plan.kind, "failover");
   });
+
+  test("a primary's node goes NotReady: failover, then the member is placed on another node that keeps its shard's isolation, the old pod removed", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const oldNode = sim.pods.get("demo-1-0")!.spec!.nodeName!;
+    const zoneOf = (node: string) => sim.nodes.find((n) => n.metadata!.name === node)!.metadata!.labels!["topology.kubernetes.io/zone"];
+    sim.nodes.find((n) => n.metadata!.name === oldNode)!.status!.conditions = [{ type: "Ready", status: "False" }];
+    sim.members.remove("demo-1-0"); // the node stopped: its engine is gone, its pod object stays
+    await settle(sim);
+    await settle(sim);
+    const newNode = sim.pods.get("demo-1-0")!.spec!.nodeName!;
+    assert.notEqual(newNode, oldNode, "placed elsewhere");
+    assert.notEqual(zoneOf(newNode), zoneOf(sim.pods.get("demo-1-1")!.spec!.nodeName!), "isolated from its shard's other member");
+    assert.equal(sim.members.status("demo-1-1").role, "PRIMARY");
+    assert.equal(sim.members.status("demo-1-0").state, "STANDBY");
+    assert.equal(sim.cluster.status?.phase, "Ready");
+  });
+
+  test("a replacement that cannot finish (its pod never starts) ends Failed at its deadline with the step's reason; a new plan comes after the retry wait", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    losePod(sim, "demo-2-1");
+    sim.startsAfter.set("demo-2-1", 1e9); // its engine never comes up
+    await settle(sim, 8).catch(() => undefined);
+    const stored = planFromStatus(sim.cluster.status?.plan)!;
+    assert.equal(stored.plan.kind, "replace");
+    assert.equal(stored.phase, "Running");
+    const at = (ms: number) => Date.parse(stored.startedAt!) + ms;
+    assert.equal(decide(sim.observe(at(60_000)), stored, FINALIZER).kind, "run-steps", "within its deadline it keeps going");
+    const late = decide(sim.observe(at(11 * 60_000)), stored, FINALIZER);
+    assert.equal(late.kind, "fail-plan");
+    const failed = await execute(late, stored, "ns/demo", {
+      context: () => { throw new Error("not needed"); }, nowMs: at(11 * 60_000), resyncMs: 60_000, log: silentLogger(),
+      setFinalizer: async () => {}, closeSidecars: () => {}, runSteps: async (p) => p,
+    });
+    assert.equal(failed.plan?.phase, "Failed");
+    assert.match(failed.plan!.plan.steps.find((x) => x.state === "failed")!.message ?? "", /place-member\/demo-2-1 did not finish within 600 s: member demo-2-1: engine not answering/);
+    const soon = decide(sim.observe(at(11 * 60_000 + 5_000)), failed.plan, FINALIZER);
+    assert.deepEqual([soon.kind, soon.kind === "blocked" && soon.reason], ["blocked", "PlanFailed"]);
+    const retry = decide(sim.observe(at(11 * 60_000 + 31_000)), failed.plan, FINALIZER);
+    assert.equal(retry.kind === "start-plan" && retry.plan.kind, "replace");
+    const again = retry.kind === "start-plan" ? retry.plan.steps.find((x) => x.kind === "place-member") : undefined;
+    assert.ok(again?.kind === "place-member" && again.member === "demo-2-1" && again.node !== sim.pods.get("demo-2-1")!.spec!.nodeName, "placed again, away from the node it was stuck on");
+  });
 });

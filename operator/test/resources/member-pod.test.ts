@@ -48,6 +48,12 @@ describe("member pod", () => {
     assert.equal(sidecarEnv.MDB_NODE_TIMEOUT_MS, "2000", "the sidecar puts the spec's timeout back after a forming cluster's shorter one");
   });
 
+  test("the spec's durability in the engine's environment (mdb-engine renders min-replicas-to-write from it); async by default", () => {
+    const durabilityOf = (specIn: object) => pod(specIn).spec!.containers[0].env!.find((e) => e.name === "MDB_DURABILITY")?.value;
+    assert.deepEqual([durabilityOf({}), durabilityOf({ durability: "async" }), durabilityOf({ durability: "replicated" })], ["async", "async", "replicated"]);
+    assert.equal(pod({ durability: "replicated" }).spec!.containers[1].env!.find((e) => e.name === "MDB_DURABILITY"), undefined, "the sidecar does not read it");
+  });
+
   test("data on an emptyDir without persistence, on the member's claim with it", () => {
     assert.ok(pod().spec!.volumes!.find((v) => v.name === "data")!.emptyDir);
     assert.equal(pod({ persistence: { enabled: true } }).spec!.volumes!.find((v) => v.name === "data")!.persistentVolumeClaim!.claimName, "data-demo-1-0");

@@ -164,7 +164,7 @@ export interface MdbClusterSpec {
   migration?: MdbClusterSpecMigration;
   /** What happens when a primary fails: with enabled (the default) the operator promotes the shard's in-sync standby with the highest replication offset as soon as the primary's engine is reported dead or its pod is gone; otherwise the engines' own failover acts after nodeTimeoutMs (and cannot in a 1-shard cluster). Default: {}. */
   failover?: MdbClusterSpecFailover;
-  /** async or replicated. Accepted and defaulted; this version configures every engine the same way (async: a write is acknowledged once the primary has it, and a failover can lose the writes a standby had not yet received). A client that needs more can use WAIT. Default: "async". */
+  /** What a primary waits for before it takes a write. async: nothing; a failover loses the writes acknowledged by the primary that its standby had not yet received. replicated: a standby in sync (min-replicas-to-write 1, min-replicas-max-lag = nodeTimeoutMs in whole seconds, 2..10): while none is connected and within that lag the primary refuses writes (NOREPLICAS), e.g. while a lost standby is replaced or after a failover until the new standby has synced. An acknowledged write can still be lost in a narrow window unless the client also sends WAIT 1 <timeout> (docs/usage.md#durability). Needs replicasPerShard ≥ 1; cannot change on a running cluster. Default: "async". */
   durability?: "async" | "replicated";
   /** The engine password clients use. Default: {}. */
   auth?: MdbClusterSpecAuth;
