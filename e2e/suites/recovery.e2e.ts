@@ -164,4 +164,36 @@ describe("recovery: lost primaries and members come back under a writing client"
     assert.match(events, /PlanSucceeded/, `Events show the plans: ${events}`);
     assert.deepEqual(report.lost, [], "no acknowledged write is lost");
   });
+
+  /** Every member pod deleted at once under a writer; waits until the cluster is whole again. */
+  async function restartAll(name: string, members: number): Promise<{ report: WriterReport; after: MdbCluster }> {
+    const before = (await kube.getCluster(NS, name))!;
+    const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:all`);
+    writer.start();
+    await waitFor(async () => writer.acknowledged > 100, { what: "the writer to get going", timeoutMs: 20_000, intervalMs: 50 });
+    const t0 = Date.now();
+    await kube.must("kubectl", ["delete", "pods", "-n", NS, "-l", `mdbcluster.io/cluster=${name}`, "--wait=false"]);
+    await waitFor(async () => !whole(members)(await kube.getCluster(NS, name)), { what: `${name} to notice`, timeoutMs: 60_000, intervalMs: 50 });
+    const after = (await waitForCluster(kube, NS, name, `${name} whole again after every pod was deleted`, whole(members), RECOVER_TIMEOUT_MS,
+      (line) => log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`)))!;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const report = await writer.stop();
+    log(`${name}: every pod deleted, whole again after ${Date.now() - t0} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost`);
+    return { report, after };
+  }
+
+  test("full restart with persistence: every pod deleted at once (new IPs) → the members come back from their volumes, meet again, and every acknowledged write is there", async () => {
+    const { report } = await restartAll("rec3", 6);
+    assert.deepEqual(report.lost, [], "the engines stop gracefully and come back with their data");
+  });
+
+  test("full restart without persistence: every pod deleted at once → the cluster is formed again, empty, with a DataLost Warning; no crash loop", async () => {
+    const { after, report } = await restartAll("rec1", 2);
+    assert.ok(report.lost.length > 0, "without persistence the data is gone (the documented outcome)");
+    assert.equal(after.status!.plan?.kind, "bootstrap");
+    const events = await kube.must("kubectl", ["get", "events", "-n", NS, "--field-selector", "involvedObject.name=rec1,type=Warning", "-o", "jsonpath={.items[*].reason}"]);
+    assert.match(events, /DataLost/, `a Warning Event says the data is lost: ${events}`);
+    const pods = await kube.pods(NS, "mdbcluster.io/cluster=rec1");
+    assert.ok(pods.every((p) => (p.status?.containerStatuses ?? []).every((c) => (c.restartCount ?? 0) === 0)), "no container restarted (no crash loop)");
+  });
 });

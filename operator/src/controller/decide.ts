@@ -8,7 +8,7 @@ import { memberCount, type ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "../model/members.ts";
 import { decideRecovery, overdueStep, retryWait } from "./recovery.ts";
-import { isResolved, type Observation } from "../model/observation.ts";
+import { isResolved, type MemberView, type Observation } from "../model/observation.ts";
 import type { Action, OwnedKind } from "../model/actions.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
 
@@ -86,7 +86,7 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   // A shape the cluster cannot take is refused before anything follows it (the PDB included).
   const shape = formed ? shapeChange(o, spec) : undefined;
   if (shape) return shape;
-  const minAvailable = pdbMinAvailable(memberCount(spec));
+  const minAvailable = pdbMinAvailable(spec);
   if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable };
 
   const total = memberCount(spec);
@@ -116,10 +116,13 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const serving = new Set(o.members.filter((m) => (m.status?.slotsOwned ?? 0) > 0 && m.status?.role === "PRIMARY").map((m) => m.shard));
   // A member whose engine knows fewer engines than are up has lost the cluster (a restart with a new
   // IP, a partition that healed into islands): it meets the best-connected member again.
-  const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating);
-  const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length);
+  const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating && !m.unknown);
+  // A member whose engine does not see the cluster whole (cluster_state not ok) may know its peers
+  // only at addresses they no longer have (every pod made again at once): it meets one again too.
+  const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length || m.status!.clusterState !== "ok");
   if (up.length > 1 && lonely.length > 0) {
-    const seed = [...up].sort((a, b) => b.status!.clusterKnownNodes - a.status!.clusterKnownNodes || a.name.localeCompare(b.name))[0];
+    const ok = (m: MemberView) => (m.status!.clusterState === "ok" ? 1 : 0);
+    const seed = [...up].sort((a, b) => ok(b) - ok(a) || b.status!.clusterKnownNodes - a.status!.clusterKnownNodes || a.name.localeCompare(b.name))[0];
     const members = lonely.filter((m) => m !== seed).map((m) => m.name);
     if (members.length > 0) return { kind: "meet", members, seed: seed.name };
   }

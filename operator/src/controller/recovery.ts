@@ -11,11 +11,11 @@ import { promotable, servingPrimary } from "../model/members.ts";
 import { REPORT_STALE_MS, type Observation } from "../model/observation.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
 import {
-  memberName, planId, planned, solvePlacement,
+  memberName, planBootstrap, planId, planned, solvePlacement,
   type ForgetNodeStep, type PlannedStep, type Reason, type Step, type SwitchoverStep,
 } from "../planner/index.ts";
 
-interface Lost { name: string; shard: number; node: string; nodeId: string }
+interface Lost { name: string; shard: number; node: string; nodeId: string; wasPrimary: boolean }
 
 /**
  * Members of the spec with no pod (or a pod that ended), or whose pod is on a node that is NotReady
@@ -31,7 +31,7 @@ function lostMembers(o: Observation, spec: ResolvedSpec, retry: ReadonlySet<stri
       const view = o.members.find((m) => m.name === name && m.pod);
       if (view && !retry.has(name) && (!view.node || o.nodes.find((n) => n.name === view.node)?.ready)) continue;
       const e = last.get(name);
-      out.push({ name, shard, node: e?.node ?? "", nodeId: e?.engineNodeId ?? "" });
+      out.push({ name, shard, node: e?.node ?? "", nodeId: e?.engineNodeId ?? "", wasPrimary: e?.role === "primary" });
     }
   }
   return out;
@@ -113,8 +113,9 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
     const node = nodeFor(o, spec, m, stuckOn ? new Set([...taken, stuckOn]) : taken, lost.map((x) => x.name));
     if (typeof node !== "string") return node;
     taken.add(node);
-    // Alone in its shard, a member that keeps its volume comes back as the shard's primary with its data.
-    steps.push({ kind: "place-member", member: m.name, shard: m.shard, node, role: primary ? "standby" : "primary" });
+    // With no primary serving its shard, a member that keeps its volume comes back in the role it had,
+    // with its data (its engine re-reads its node table and data from the volume).
+    steps.push({ kind: "place-member", member: m.name, shard: m.shard, node, role: primary || !m.wasPrimary ? "standby" : "primary" });
     reasons.push({ code: "MemberLost", message: `${m.name}'s pod is gone: it comes back on node ${node}${node === m.node ? " (its own)" : ` (its node ${m.node || "?"} cannot take it)`}` });
   }
   for (const m of lost) {
@@ -122,6 +123,7 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
     if (m.nodeId && !identityKept) steps.push({ kind: "forget-node", member: m.name, shard: m.shard, nodeId: m.nodeId } satisfies ForgetNodeStep);
   }
   const unrecoverable = lost.filter((m) => !steps.some((s) => s.kind === "place-member" && s.member === m.name));
+  if (unrecoverable.length === lost.length && !o.members.some((m) => m.pod && !m.terminating)) return rebuild(o, spec);
   if (steps.length === 0 || unrecoverable.length === lost.length) {
     const names = unrecoverable.map((m) => m.name).join(", ");
     return {
@@ -147,6 +149,17 @@ function nodeFor(o: Observation, spec: ResolvedSpec, m: Lost, taken: ReadonlySet
     return { kind: "blocked", reason: "Unplaceable", message: `${m.name} is lost with node ${m.node || "?"} and cannot be placed again: ${placement.failure.message}` };
   }
   return placement.placements[0].node;
+}
+
+/**
+ * Every member is gone and persistence is off: no copy of any data is left. The cluster is formed
+ * again, empty, under the same names, and says so (docs/operations.md#a-member-pod-is-gone).
+ */
+function rebuild(o: Observation, spec: ResolvedSpec): Action {
+  const outcome = planBootstrap({ nodes: o.nodes, policy: placementPolicy(spec), shards: spec.shards, replicasPerShard: spec.replicasPerShard, namePrefix: o.cluster.metadata!.name! });
+  if (!outcome.ok) return { kind: "blocked", reason: "Unplaceable", message: `every member is lost and the cluster cannot be formed again: ${outcome.refusal.message}` };
+  const lost: Reason = { code: "DataLost", message: "every member was lost with persistence off, so no copy of the data is left: the cluster is formed again, empty" };
+  return { kind: "start-plan", plan: { ...outcome.plan, reasons: [lost, ...outcome.plan.reasons] } };
 }
 
 function startPlan(kind: "failover" | "replace", steps: Step[], reasons: Reason[]): Action {

@@ -196,6 +196,8 @@ export function statusEvents(before: MdbClusterStatus | undefined, after: MdbClu
   if (after.plan?.id && (before?.plan?.id !== after.plan.id || before?.plan?.phase !== after.plan.phase)) {
     const p = after.plan;
     if (p.phase === "Running") events.push({ type: "Normal", reason: "PlanStarted", message: `${p.kind} plan ${p.id}: ${p.steps?.length ?? 0} steps` });
+    // A formed cluster bootstrapped again lost its data (every member gone with persistence off).
+    if (p.phase === "Running" && p.kind === "bootstrap" && before?.plan?.id) events.push({ type: "Warning", reason: "DataLost", message: p.reasons?.[0] ?? "the cluster was formed again, empty" });
     if (p.phase === "Succeeded") events.push({ type: "Normal", reason: "PlanSucceeded", message: `${p.kind} plan ${p.id} finished` });
     if (p.phase === "Failed") events.push({ type: "Warning", reason: "PlanFailed", message: `${p.kind} plan ${p.id}: ${p.steps?.find((s) => s.state === "failed")?.message ?? "a step failed"}` });
   }

@@ -1,5 +1,4 @@
 // Create the Secrets, Services and PodDisruptionBudget a cluster owns, and delete them on teardown.
-import { memberCount } from "../api/types.ts";
 import type { OwnedKind } from "../model/actions.ts";
 import {
   buildAuthSecret, buildClientService, buildHeadlessService, buildPodDisruptionBudget, buildSidecarSecret,
@@ -14,14 +13,14 @@ export async function createOwned(kinds: readonly OwnedKind[], ctx: ExecutorCont
     "sidecar-secret": () => buildSidecarSecret(cluster, ctx.randomBytes(32).toString("hex")),
     "headless-service": () => buildHeadlessService(cluster),
     "client-service": () => buildClientService(cluster),
-    pdb: () => buildPodDisruptionBudget(cluster, memberCount(ctx.spec)),
+    pdb: () => buildPodDisruptionBudget(cluster, ctx.spec),
   };
   for (const kind of kinds) await ctx.kube.createOwned(build[kind]());
 }
 
 /** The PDB follows the member count when shards or standbys change. */
 export async function updatePdb(ctx: ExecutorContext): Promise<void> {
-  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, memberCount(ctx.spec)));
+  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, ctx.spec));
 }
 
 export function ownedRef(kind: OwnedKind, cluster: string): { kind: OwnedObjectKind; name: string } {

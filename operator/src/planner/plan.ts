@@ -37,7 +37,7 @@ export type StepKind = Step["kind"];
 export type PlannedStep<S extends Step = Step> = S & { id: string; state: StepState; message?: string };
 
 export type ReasonCode =
-  | "Bootstrap" | "ShardsChanged" | "Imbalanced" | "NodeDraining" | "MemberLost" | "PrimaryLost" | "PrimarySpread"
+  | "Bootstrap" | "DataLost" | "ShardsChanged" | "Imbalanced" | "NodeDraining" | "MemberLost" | "PrimaryLost" | "PrimarySpread"
   | "SlotsOwned" | "Placement" | "Waves"
   /** Nodes of the pool that cannot take members (cordoned, NotReady, …), or problems reading them. */
   | "NodesFiltered" | "TopologyProblem"

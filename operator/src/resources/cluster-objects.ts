@@ -1,7 +1,7 @@
 // The objects a cluster owns besides its member pods (pure): Services, the PodDisruptionBudget and
 // the Secrets. Secret values are inputs (the shell draws them from a CSPRNG).
 import type { V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
-import type { MdbCluster } from "../api/types.ts";
+import { memberCount, type MdbCluster } from "../api/types.ts";
 import {
   BUS_PORT, clientServiceName, clusterLabels, ENGINE_PORT, generatedAuthSecretName, headlessServiceName, LABELS, ownerReference, pdbName, SIDECAR_PORT,
   sidecarSecretName,
@@ -44,19 +44,22 @@ export function buildClientService(cluster: MdbCluster): V1Service {
 }
 
 /**
- * At most one member down by choice (drain, eviction) at a time; a cluster of one member is never
- * evicted. An integer minAvailable, not maxUnavailable: the disruption controller would read the
- * expected pod count from the MdbCluster's scale subresource, which counts shards, not members.
+ * At most one member down by choice (drain, eviction) at a time, and none while any member is down
+ * (so a shard's last serving member is never taken; a lost member is replaced by the operator, which
+ * lifts the block). Without standbys every member is its shard's last: none may be evicted. An
+ * integer minAvailable, not maxUnavailable: the disruption controller would read the expected pod
+ * count from the MdbCluster's scale subresource, which counts shards, not members.
  */
-export function pdbMinAvailable(members: number): number {
-  return Math.max(1, members - 1);
+export function pdbMinAvailable(shape: { shards: number; replicasPerShard: number }): number {
+  const members = memberCount(shape);
+  return shape.replicasPerShard === 0 ? members : Math.max(1, members - 1);
 }
 
-export function buildPodDisruptionBudget(cluster: MdbCluster, members: number): V1PodDisruptionBudget {
+export function buildPodDisruptionBudget(cluster: MdbCluster, shape: { shards: number; replicasPerShard: number }): V1PodDisruptionBudget {
   return {
     apiVersion: "policy/v1", kind: "PodDisruptionBudget",
     metadata: meta(cluster, pdbName(cluster.metadata!.name!)),
-    spec: { minAvailable: pdbMinAvailable(members), selector: { matchLabels: memberSelector(cluster) } },
+    spec: { minAvailable: pdbMinAvailable(shape), selector: { matchLabels: memberSelector(cluster) } },
   };
 }
 

@@ -7,7 +7,7 @@ import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { FINALIZER, type MdbClusterSpec } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
 import { execute } from "../../src/controller/execute.ts";
-import { computeStatus } from "../../src/controller/status.ts";
+import { computeStatus, statusEvents } from "../../src/controller/status.ts";
 import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
 import { planFromStatus } from "../../src/model/stored-plan.ts";
 import { silentLogger } from "../../src/runtime/log.ts";
@@ -191,5 +191,23 @@ describe("recovery, pass by pass", () => {
     assert.equal(retry.kind === "start-plan" && retry.plan.kind, "replace");
     const again = retry.kind === "start-plan" ? retry.plan.steps.find((x) => x.kind === "place-member") : undefined;
     assert.ok(again?.kind === "place-member" && again.member === "demo-2-1" && again.node !== sim.pods.get("demo-2-1")!.spec!.nodeName, "placed again, away from the node it was stuck on");
+  });
+
+  test("every pod deleted at once without persistence: the cluster is formed again, empty, and a Warning Event says the data is lost", async () => {
+    const sim = await readyCluster({ shards: 2, replicasPerShard: 1 });
+    const before = sim.cluster.status!;
+    for (const name of [...sim.pods.keys()]) losePod(sim, name);
+    const o = sim.observe(200);
+    const action = decide(o, planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.equal(action.kind === "start-plan" && action.plan.kind, "bootstrap");
+    assert.match(action.kind === "start-plan" ? action.plan.reasons[0].message : "", /no copy of the data is left/);
+    if (action.kind !== "start-plan") return;
+    const status = computeStatus({ observation: o, action, plan: { plan: action.plan, phase: "Running" }, topologyKeys: DEFAULT_TOPOLOGY_KEYS });
+    assert.ok(statusEvents(before, status).some((e) => e.type === "Warning" && e.reason === "DataLost"));
+    sim.cluster.status = status;
+    await settle(sim);
+    await settle(sim);
+    assert.equal(sim.cluster.status?.phase, "Ready");
+    assert.equal(sim.cluster.status?.ready, "4/4");
   });
 });

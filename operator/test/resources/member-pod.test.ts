@@ -83,8 +83,10 @@ describe("cluster objects", () => {
   test("client Service and PDB select the members", () => {
     assert.deepEqual(buildClientService(cluster).spec!.selector, { "mdbcluster.io/cluster": "demo", "app.kubernetes.io/component": "member" });
     // minAvailable, not maxUnavailable: the disruption controller would count shards (the scale subresource), not pods.
-    assert.deepEqual([6, 2, 1].map((n) => buildPodDisruptionBudget(cluster, n).spec!.minAvailable), [5, 1, 1]);
-    assert.equal(buildPodDisruptionBudget(cluster, 6).spec!.maxUnavailable, undefined);
+    const shapes = [[3, 1], [1, 1], [1, 0], [3, 0], [2, 2]].map(([shards, replicasPerShard]) => ({ shards, replicasPerShard }));
+    // One member down by choice at a time; without standbys none (each member is its shard's last).
+    assert.deepEqual(shapes.map((s) => buildPodDisruptionBudget(cluster, s).spec!.minAvailable), [5, 1, 1, 3, 5]);
+    assert.equal(buildPodDisruptionBudget(cluster, shapes[0]).spec!.maxUnavailable, undefined);
   });
   test("member names parse back; other names do not", () => {
     assert.deepEqual(parseMemberName("demo", "demo-12-3"), { shard: 12, index: 3, replacement: 0 });
