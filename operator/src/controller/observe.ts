@@ -79,6 +79,7 @@ export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar
       ...(fresh ? { status: observed.status } : {}),
       ...(observed.error ? { sidecarError: observed.error } : stale ? { sidecarError: `no report for ${Math.round(age! / 1000)} s (a member is Unknown after ${REPORT_STALE_MS / 1000} s of silence)` } : {}),
       unknown: !fresh,
+      reported: observed.atMs !== undefined,
       ...(age !== undefined ? { reportAgeMs: age } : {}),
       terminating: !!pod.metadata?.deletionTimestamp,
     });

@@ -8,7 +8,7 @@ import { placementPolicy } from "../api/planner-inputs.ts";
 import type { ResolvedSpec } from "../api/types.ts";
 import type { Action } from "../model/actions.ts";
 import { promotable, servingPrimary } from "../model/members.ts";
-import { REPORT_STALE_MS, type Observation } from "../model/observation.ts";
+import { REPORT_STALE_MS, type MemberView, type Observation } from "../model/observation.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
 import {
   memberName, planBootstrap, planId, planned, solvePlacement,
@@ -64,6 +64,21 @@ export function retryWait(o: Observation, stored: StoredPlan): Action | undefine
   return { kind: "blocked", reason: "PlanFailed", message: `${stored.plan.kind} plan ${stored.plan.id} failed (${failed?.message ?? "a step failed"}); the operator makes a new plan in ${Math.ceil(left / 1000)} s` };
 }
 
+/** How long a member pod made again may take to report before it counts as not coming (it starts, loads its data). */
+export const STARTUP_GRACE_MS = 30_000;
+
+/**
+ * A member that may still serve: its pod runs (not terminating) and, though no fresh report says
+ * so, it reported within the bound (the operator just started, a stream reopens), or it never
+ * reported and its pod is younger than STARTUP_GRACE_MS (it is starting).
+ */
+function undecided(m: MemberView, nowMs: number): boolean {
+  if (!m.pod || m.terminating || !m.unknown) return false;
+  if (m.reported) return (m.reportAgeMs ?? 0) <= REPORT_STALE_MS;
+  const created = Date.parse(String(m.pod.metadata?.creationTimestamp ?? ""));
+  return Number.isNaN(created) ? (m.reportAgeMs ?? 0) <= REPORT_STALE_MS : nowMs - created <= STARTUP_GRACE_MS;
+}
+
 /** Whether this action's plan already deals with the shard's primary. */
 const handles = (plan: StoredPlan | undefined, shard: number) =>
   plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.shard === shard && s.state !== "done");
@@ -78,9 +93,8 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
   const orphaned: string[] = [];
   for (let shard = 0; shard < spec.shards; shard++) {
     if (servingPrimary(o.members, shard) || handles(running, shard)) continue;
-    // A member not heard from yet (the operator just started, a stream reopens) may be the serving
-    // primary: it gets the bound before anything is decided about its shard.
-    if (o.members.some((m) => m.shard === shard && m.pod && !m.terminating && m.unknown && !m.sidecarError && (m.reportAgeMs ?? 0) <= REPORT_STALE_MS)) continue;
+    // A member that may still be the serving primary gets its time before its shard fails over.
+    if (o.members.some((m) => m.shard === shard && undecided(m, o.nowMs))) continue;
     const [best] = promotable(o.members, shard);
     const last = o.cluster.status?.shardDetails?.find((d) => d.index === shard)?.primary
       || o.cluster.status?.members?.find((e) => e.shard === shard && e.role === "primary" && e.name !== best?.name)?.name || "";
@@ -94,7 +108,9 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
     reasons.push({ code: "PrimaryLost", message: `shard ${shard} has no primary serving its slots (${last || "none"} is down or gone): ${best.name} on ${best.node}, the in-sync standby with the highest replication offset, takes over` });
   }
   if (failovers.length > 0) return startPlan("failover", failovers, reasons);
-  if (running?.phase === "Running") return undefined;
+  // A failover whose every target is gone (the whole shard went at once) gives way to the replacement.
+  const moot = running?.plan.kind === "failover" && running.plan.steps.every((s) => s.state === "done" || (s.kind === "switchover" && !o.members.some((m) => m.name === s.to && m.pod && !m.terminating)));
+  if (running?.phase === "Running" && !moot) return undefined;
 
   // A member a failed replacement could not bring up (its pod never started, its sync never ended) is
   // placed again, on another node than the one it is stuck on.

@@ -30,6 +30,8 @@ export interface MemberView {
    * does now is Unknown, and its last report (kept in `status`) is not acted on.
    */
   unknown: boolean;
+  /** The member's sidecar has reported since its stream opened. */
+  reported: boolean;
   /** Age of the last report (before the first: of the stream), ms; undefined without a stream. */
   reportAgeMs?: number;
   terminating: boolean;

@@ -72,7 +72,7 @@ export class SimulatedCluster {
       const ready = this.members.engines.has(name) && this.members.status(name).ready;
       pod.status!.conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
     }
-    const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => (this.members.engines.has(m) ? { status: this.members.status(m), atMs: nowMs } : { error: "connection refused", sinceMs: 0 }), nowMs);
+    const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => (this.members.engines.has(m) ? { status: this.members.status(m), atMs: nowMs } : { error: "connection refused", atMs: nowMs - 10_000 }), nowMs);
     const get = (k: string) => this.owned.get(k) as never;
     return {
       cluster: this.cluster, key: "ns/demo", spec, members,
