@@ -35,6 +35,8 @@ export const MemberEnv = {
   APPENDONLY: "MDB_APPENDONLY",
   /** Standbys per shard, an integer in 0..16: a primary starts a full sync once this many replicas wait for one. Default 1. */
   REPLICAS: "MDB_REPLICAS",
+  /** How a primary acknowledges writes, one of DURABILITIES: replicated refuses a write while no standby is in sync (min-replicas-to-write; docs/usage.md#durability). Default async. */
+  DURABILITY: "MDB_DURABILITY",
 
   // ---- the sidecar container ------------------------------------------------------------------
   /** Path of the mounted bearer token of the sidecar API (at least 32 characters). This and/or the three TLS files are required. */
@@ -71,6 +73,10 @@ export type MemberEnvName = (typeof MemberEnv)[keyof typeof MemberEnv];
 export const MAXMEMORY_POLICIES = ["noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] as const;
 export type MaxMemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
 
+/** The durability modes (DURABILITY; the CRD's spec.durability has the same). */
+export const DURABILITIES = ["async", "replicated"] as const;
+export type Durability = (typeof DURABILITIES)[number];
+
 /** The range of NODE_TIMEOUT_MS (the CRD's spec.engine.nodeTimeoutMs has the same). */
 export const NODE_TIMEOUT_RANGE_MS = { min: 100, max: 600_000 } as const;
 
@@ -93,8 +99,7 @@ export interface EngineEnvInput extends SharedEnvInput {
   maxMemory: string;
   /** One of MAXMEMORY_POLICIES (the CRD validates the spec's). */
   maxMemoryPolicy: string;
-  appendOnly: boolean;
-  replicas: number;
+  appendOnly: boolean; replicas: number; durability: Durability;
 }
 
 export interface TlsFiles { caFile: string; certFile: string; keyFile: string }
@@ -118,25 +123,18 @@ export interface EngineEnv {
   /** Bytes, or a size string such as "1gb"; "0" = no limit. */
   maxMemory: string;
   maxMemoryPolicy: MaxMemoryPolicy;
-  dataDir: string;
-  appendOnly: boolean;
-  replicas: number;
+  dataDir: string; appendOnly: boolean; replicas: number; durability: Durability;
 }
 
 /** The sidecar container's settings as mdb-sidecar reads them (parseSidecarEnv), before it reads the files they name. */
 export interface SidecarEnv {
-  podIp: string;
-  enginePort: number;
-  dataDir: string;
-  passwordFile: string;
+  podIp: string; enginePort: number; dataDir: string; passwordFile: string;
   /** undefined: leave the engine's timeout alone. */
   nodeTimeoutMs: number | undefined;
   /** At least one of tokenFile and tls is set. */
   tokenFile: string | undefined;
   tls: TlsFiles | undefined;
-  sidecarPort: number;
-  healthPort: number;
-  observeIntervalMs: number; livenessStaleMs: number; fenceTokenTtlMs: number;
+  sidecarPort: number; healthPort: number; observeIntervalMs: number; livenessStaleMs: number; fenceTokenTtlMs: number;
 }
 
 // ---- the operator's side: the containers' env lists ----------------------------------------------
@@ -166,6 +164,7 @@ export function engineContainerEnv(v: EngineEnvInput): MemberEnvVar[] {
     { name: MemberEnv.MAXMEMORY_POLICY, value: v.maxMemoryPolicy },
     { name: MemberEnv.APPENDONLY, value: v.appendOnly ? "yes" : "no" },
     { name: MemberEnv.REPLICAS, value: String(v.replicas) },
+    { name: MemberEnv.DURABILITY, value: v.durability },
   ];
 }
 
@@ -255,18 +254,20 @@ export function parseEngineEnv(env: Env): EngineEnv {
   const maxMemory = (env[MemberEnv.MAXMEMORY] ?? "0").trim();
   if (!memorySize.test(maxMemory)) throw new SettingsError(MemberEnv.MAXMEMORY, `"${maxMemory}" is not a size (e.g. 1073741824, 512mb, 1gb)`);
   const maxMemoryPolicy = (env[MemberEnv.MAXMEMORY_POLICY] ?? "noeviction").trim();
-  if (!isMaxMemoryPolicy(maxMemoryPolicy)) throw new SettingsError(MemberEnv.MAXMEMORY_POLICY, `"${maxMemoryPolicy}" is not one of ${MAXMEMORY_POLICIES.join(", ")}`);
+  if (!isOneOf(MAXMEMORY_POLICIES, maxMemoryPolicy)) throw new SettingsError(MemberEnv.MAXMEMORY_POLICY, `"${maxMemoryPolicy}" is not one of ${MAXMEMORY_POLICIES.join(", ")}`);
   const appendText = (env[MemberEnv.APPENDONLY] ?? "yes").trim();
   if (appendText !== "yes" && appendText !== "no") throw new SettingsError(MemberEnv.APPENDONLY, `"${appendText}" must be yes or no`);
   const dataDir = parseAbsolutePath(env, MemberEnv.DATA_DIR, "/data");
   const replicasText = (env[MemberEnv.REPLICAS] ?? "1").trim();
   const replicas = Number(replicasText);
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 16) throw new SettingsError(MemberEnv.REPLICAS, `"${replicasText}" must be the number of standbys per shard, an integer in 0..16`);
+  const durability = (env[MemberEnv.DURABILITY] ?? "async").trim();
+  if (!isOneOf(DURABILITIES, durability)) throw new SettingsError(MemberEnv.DURABILITY, `"${durability}" is not one of ${DURABILITIES.join(", ")}`);
   const enginePort = parsePort(env, MemberEnv.ENGINE_PORT, 6379);
-  return { podIp, announceHostname, enginePort, nodeTimeoutMs, maxMemory, maxMemoryPolicy, dataDir, appendOnly: appendText === "yes", replicas };
+  return { podIp, announceHostname, enginePort, nodeTimeoutMs, maxMemory, maxMemoryPolicy, dataDir, appendOnly: appendText === "yes", replicas, durability };
 }
 
-const isMaxMemoryPolicy = (value: string): value is MaxMemoryPolicy => (MAXMEMORY_POLICIES as readonly string[]).includes(value);
+const isOneOf = <T extends string>(values: readonly T[], value: string): value is T => (values as readonly string[]).includes(value);
 
 /** The sidecar container's settings; throws SettingsError on the first bad variable. */
 export function parseSidecarEnv(env: Env): SidecarEnv {

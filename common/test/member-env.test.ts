@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  engineContainerEnv, MAXMEMORY_POLICIES, MemberEnv, parseEngineEnv, parsePasswordFile, parseSidecarEnv, POD_IP_FIELD, SettingsError, sidecarContainerEnv,
+  DURABILITIES, engineContainerEnv, MAXMEMORY_POLICIES, MemberEnv, parseEngineEnv, parsePasswordFile, parseSidecarEnv, POD_IP_FIELD, SettingsError, sidecarContainerEnv,
   type EngineEnvInput, type MemberEnvName, type SidecarEnvInput,
 } from "../member-env.ts";
 
@@ -22,7 +22,7 @@ function asKubelet(vars: readonly { name: string; value?: string; valueFrom?: { 
 
 const shared = { dataDir: "/var/lib/mdb", enginePort: 6380, passwordFile: "/etc/mdb/auth/password", nodeTimeoutMs: 2500 };
 const engineInput: EngineEnvInput = {
-  ...shared, announceHostname: "demo-1-0.demo-members.ns.svc", maxMemory: "512mb", maxMemoryPolicy: "allkeys-lru", appendOnly: false, replicas: 2,
+  ...shared, announceHostname: "demo-1-0.demo-members.ns.svc", maxMemory: "512mb", maxMemoryPolicy: "allkeys-lru", appendOnly: false, replicas: 2, durability: "replicated",
 };
 const sidecarInput: SidecarEnvInput = {
   ...shared, tokenFile: "/etc/mdb/sidecar/token", tls: { caFile: "/etc/mdb/tls/ca.crt", certFile: "/etc/mdb/tls/tls.crt", keyFile: "/etc/mdb/tls/tls.key" },
@@ -38,6 +38,12 @@ describe("member env: the operator's encoding parses back to the same values", (
     const { passwordFile, ...rest } = engineInput;
     assert.deepEqual(parseEngineEnv(env), { ...rest, podIp: POD_IP });
     assert.equal(parsePasswordFile(env), passwordFile);
+  });
+
+  test("the engine's durability: each mode round-trips, and unset is async (a pod from before the variable)", () => {
+    for (const durability of DURABILITIES) assert.equal(parseEngineEnv(asKubelet(engineContainerEnv({ ...engineInput, durability }))).durability, durability);
+    const { [MemberEnv.DURABILITY]: _d, ...without } = asKubelet(engineContainerEnv(engineInput));
+    assert.equal(parseEngineEnv(without).durability, "async");
   });
 
   test("the sidecar container, every variable", () => {
@@ -69,7 +75,7 @@ describe("member env: the operator's encoding parses back to the same values", (
       shared: sharedArb, announceHostname: fc.oneof(fc.constant(""), fc.domain()),
       maxMemory: fc.tuple(fc.nat(), fc.constantFrom("", "b", "k", "kb", "m", "mb", "g", "gb", "GB")).map(([n, unit]) => `${n}${unit}`),
       maxMemoryPolicy: fc.constantFrom(...MAXMEMORY_POLICIES), appendOnly: fc.boolean(), replicas: fc.integer({ min: 0, max: 16 }),
-      podIp: fc.ipV4(),
+      durability: fc.constantFrom(...DURABILITIES), podIp: fc.ipV4(),
     });
     fc.assert(fc.property(engineArb, ({ shared: s, podIp, ...engine }) => {
       const env = asKubelet(engineContainerEnv({ ...s, ...engine }), podIp);
@@ -103,6 +109,8 @@ describe("member env: a bad value is refused naming its variable", () => {
     [MemberEnv.APPENDONLY, "true", /must be yes or no/],
     [MemberEnv.DATA_DIR, "data", /must be an absolute path/],
     [MemberEnv.REPLICAS, "17", /an integer in 0\.\.16/],
+    [MemberEnv.DURABILITY, "sync", /"sync" is not one of async, replicated$/],
+    [MemberEnv.DURABILITY, "Replicated", /is not one of async, replicated$/],
     [MemberEnv.ENGINE_PORT, "60000", /is not a port in 1\.\.55535/],
   ];
   for (const [variable, value, pattern] of engineCases) {

@@ -23,6 +23,34 @@ export function validatePassword(password: string, source: string): string {
   return trimmed;
 }
 
+/** min-replicas-max-lag bounds (seconds) under replicated durability; see replicaMaxLagSeconds. */
+export const REPLICA_MAX_LAG_SECONDS = { min: 2, max: 10 } as const;
+
+/**
+ * min-replicas-max-lag under replicated durability: the node timeout in whole seconds, within 2..10.
+ * The bound is how long a primary keeps acknowledging writes after its standby stopped acknowledging
+ * the stream without closing the connection (a partition, a frozen process; a closed connection counts
+ * it out at once): writes a failover to that standby would lose. Peers take a member silent for the node
+ * timeout as failed, so a primary cut off from its standby stops acknowledging by about the time the
+ * standby could be promoted. At least 2: a standby acknowledges once a second and the engine counts lag
+ * in whole seconds, so 1 would count a healthy standby out on one late ack. At most 10 (the engine's own
+ * default), so a long node timeout does not widen what a failover can lose.
+ */
+export function replicaMaxLagSeconds(nodeTimeoutMs: number): number {
+  return Math.min(REPLICA_MAX_LAG_SECONDS.max, Math.max(REPLICA_MAX_LAG_SECONDS.min, Math.ceil(nodeTimeoutMs / 1000)));
+}
+
+/**
+ * spec.durability (docs/usage.md#durability). replicated: a primary refuses a write (NOREPLICAS) unless
+ * a standby is connected, synced and acknowledged within the lag bound; async: it never waits for one.
+ * Without standbys (the CRD refuses replicated with replicasPerShard 0) replicated would refuse every
+ * write, so the engine runs as async then.
+ */
+export function durabilityDirectives(s: Pick<EngineSettings, "durability" | "replicas" | "nodeTimeoutMs">): string[] {
+  if (s.durability !== "replicated" || s.replicas === 0) return ["min-replicas-to-write 0"];
+  return ["min-replicas-to-write 1", `min-replicas-max-lag ${replicaMaxLagSeconds(s.nodeTimeoutMs)}`];
+}
+
 export function renderEngineConfig(s: EngineSettings, password: string): string {
   const lines = [
     "# Rendered by mdb-engine from the pod's settings; edits are overwritten at the next start.",
@@ -49,6 +77,7 @@ export function renderEngineConfig(s: EngineSettings, password: string): string 
     // A diskless full sync waits 5 s for more replicas to share it; once every standby of the shard
     // waits there is no one left to wait for (this took 5 s off every bootstrap).
     ...(s.replicas > 0 ? [`repl-diskless-sync-max-replicas ${s.replicas}`] : []),
+    ...durabilityDirectives(s),
     "appendfsync everysec",
     `requirepass ${quoteConfigValue(password)}`,
     `masterauth ${quoteConfigValue(password)}`,

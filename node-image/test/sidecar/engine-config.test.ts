@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseEngineSettings, quoteConfigValue, renderEngineConfig, SettingsError, validatePassword } from "../../src/sidecar/engine-config.ts";
+import {
+  parseEngineSettings, quoteConfigValue, renderEngineConfig, replicaMaxLagSeconds, SettingsError, validatePassword,
+} from "../../src/sidecar/engine-config.ts";
 
 const baseEnv = { MDB_POD_IP: "10.1.2.3", MDB_ANNOUNCE_HOSTNAME: "m-0.mdb-demo.ns.svc", MDB_NODE_TIMEOUT_MS: "3000", MDB_MAXMEMORY: "512mb", MDB_DATA_DIR: "/data" };
 const password = "p4ssw0rd-0123456789";
@@ -40,6 +42,27 @@ describe("renderEngineConfig", () => {
   });
 });
 
+describe("durability: min-replicas-to-write and min-replicas-max-lag", () => {
+  const directives = (env: Record<string, string>) =>
+    renderEngineConfig(parseEngineSettings({ ...baseEnv, ...env }), password).split("\n").filter((l) => l.startsWith("min-replicas-"));
+  const cases: [string, Record<string, string>, string[]][] = [
+    ["async (the default) never waits for a standby", {}, ["min-replicas-to-write 0"]],
+    ["async, said so", { MDB_DURABILITY: "async", MDB_REPLICAS: "2" }, ["min-replicas-to-write 0"]],
+    ["replicated: one standby in sync, lag bound = the node timeout (3000 ms → 3 s)", { MDB_DURABILITY: "replicated", MDB_REPLICAS: "1" },
+      ["min-replicas-to-write 1", "min-replicas-max-lag 3"]],
+    ["replicated with several standbys still asks for one", { MDB_DURABILITY: "replicated", MDB_REPLICAS: "3", MDB_NODE_TIMEOUT_MS: "5000" },
+      ["min-replicas-to-write 1", "min-replicas-max-lag 5"]],
+    ["replicated without standbys (the CRD refuses it) does not refuse every write", { MDB_DURABILITY: "replicated", MDB_REPLICAS: "0" },
+      ["min-replicas-to-write 0"]],
+  ];
+  for (const [name, env, want] of cases) test(name, () => assert.deepEqual(directives(env), want));
+
+  test("the lag bound: the node timeout rounded up to whole seconds, within 2..10", () => {
+    const table: [number, number][] = [[100, 2], [1000, 2], [2000, 2], [2001, 3], [5000, 5], [9999, 10], [10_000, 10], [600_000, 10]];
+    assert.deepEqual(table.map(([ms]) => [ms, replicaMaxLagSeconds(ms)]), table);
+  });
+});
+
 describe("parseEngineSettings refuses bad settings, naming the variable", () => {
   const cases: [string, Record<string, string>, string][] = [
     ["standbys not a count", { ...baseEnv, MDB_REPLICAS: "some" }, "MDB_REPLICAS"],
@@ -53,6 +76,7 @@ describe("parseEngineSettings refuses bad settings, naming the variable", () => 
     ["relative data dir", { MDB_DATA_DIR: "data" }, "MDB_DATA_DIR"],
     ["port out of range", { MDB_ENGINE_PORT: "60000" }, "MDB_ENGINE_PORT"],
     ["appendonly not yes/no", { MDB_APPENDONLY: "true" }, "MDB_APPENDONLY"],
+    ["durability not a mode", { MDB_DURABILITY: "sync" }, "MDB_DURABILITY"],
   ];
   for (const [name, patch, variable] of cases) {
     test(name, () => assert.throws(() => parseEngineSettings({ ...baseEnv, ...patch }),
