@@ -107,7 +107,7 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
     failovers.push({ kind: "switchover", shard, from: last, to: best.name, forced: true });
     reasons.push({ code: "PrimaryLost", message: `shard ${shard} has no primary serving its slots (${last || "none"} is down or gone): ${best.name} on ${best.node}, the in-sync standby with the highest replication offset, takes over` });
   }
-  if (failovers.length > 0) return startPlan("failover", failovers, reasons);
+  if (failovers.length > 0) return startPlan("failover", failovers, reasons, o.nowMs);
   // A failover whose every target is gone (the whole shard went at once) gives way to the replacement.
   const moot = running?.plan.kind === "failover" && running.plan.steps.every((s) => s.state === "done" || (s.kind === "switchover" && !o.members.some((m) => m.name === s.to && m.pod && !m.terminating)));
   if (running?.phase === "Running" && !moot) return undefined;
@@ -147,7 +147,7 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
       message: `${names}: no member of ${orphaned.join(", ") || "the shard"} serves and persistence is off, so no copy of its data is left; restore it from a backup, or delete and recreate the cluster`,
     };
   }
-  return startPlan("replace", steps, reasons);
+  return startPlan("replace", steps, reasons, o.nowMs);
 }
 
 /** The member's own node when it can take the pod again; else the planner's choice among the others. */
@@ -178,7 +178,8 @@ function rebuild(o: Observation, spec: ResolvedSpec): Action {
   return { kind: "start-plan", plan: { ...outcome.plan, reasons: [lost, ...outcome.plan.reasons] } };
 }
 
-function startPlan(kind: "failover" | "replace", steps: Step[], reasons: Reason[]): Action {
+function startPlan(kind: "failover" | "replace", steps: Step[], reasons: Reason[], nowMs: number): Action {
   const plannedSteps: PlannedStep[] = steps.map((s) => planned(s));
-  return { kind: "start-plan", plan: { id: planId(kind, { steps: steps as unknown as Record<string, unknown>[] }), kind, steps: plannedSteps, reasons } };
+  // A recovery answers one event: the same steps again later are another plan, with an id of its own.
+  return { kind: "start-plan", plan: { id: planId(kind, { steps: steps as unknown as Record<string, unknown>[], at: nowMs }), kind, steps: plannedSteps, reasons } };
 }

@@ -111,7 +111,8 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   else if (running && input.plan?.plan.kind === "bootstrap") phase = o.members.some((m) => m.pod) ? (o.members.every((m) => !m.pod || m.status) ? "Bootstrapping" : "Creating") : "Creating";
   else if (recovering) phase = "Degraded";
   else if (running) phase = "Scaling";
-  else if (input.plan?.phase === "Failed") phase = "Failed";
+  // A failed plan whose cluster recovered anyway (a later plan, the engines) is history, not the phase.
+  else if (input.plan?.phase === "Failed" && !(available && readyMembers === wanted)) phase = "Failed";
   else if (available && readyMembers === wanted) phase = "Ready";
   // A new cluster whose bootstrap plan is done but whose members are not all serving yet is still
   // bootstrapping, not degraded: it has never been Ready.

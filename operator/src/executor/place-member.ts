@@ -67,6 +67,14 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
     await client.join(peers, { timeoutMs: 10_000 });
     return running(`${m.name} met ${peers.map((p) => p.host).join(", ")}`);
   }
+  // A member that came back from its volume knows its peers at the addresses they had; after every
+  // pod was made again none of those answer. It meets the members that are up now (a no-op for an
+  // engine that already knows a peer at that address) until it sees the cluster whole.
+  const others = o.members.filter((x) => x !== m && x.ip && x.status?.engineUp && !x.terminating && !x.unknown);
+  if (!forming && status.clusterState !== "ok" && (status.state === "ACTIVE" || status.state === "STANDBY") && others.length > 0) {
+    await client.join(others.map(address), { timeoutMs: 10_000 });
+    return running(`${m.name} came back with its data and meets ${others.length} members at their addresses now`);
+  }
   if (step.role === "primary") {
     if (status.clusterKnownNodes < planned.length) return running(`${m.name} knows ${status.clusterKnownNodes} of ${planned.length} members`);
     return status.state === "ONLINE" || status.state === "ACTIVE" ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);
