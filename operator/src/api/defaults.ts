@@ -43,6 +43,10 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, defaultImage: stri
   const shards = int(spec.shards, 3, "spec.shards", 1, 1000);
   const replicasPerShard = int(spec.replicasPerShard, 1, "spec.replicasPerShard", 0, 5);
   const rate = (r: { keysPerSecond?: number; bytesPerSecond?: number } | undefined) => ({ keysPerSecond: r?.keysPerSecond ?? 0, bytesPerSecond: r?.bytesPerSecond ?? 0 });
+  // The CRD refuses it at admission too; an object that skipped admission must not run as async silently.
+  if (spec.durability === "replicated" && replicasPerShard === 0) {
+    throw new SpecError("spec.durability", "replicated needs a standby to replicate to (spec.replicasPerShard ≥ 1); set replicasPerShard or use async");
+  }
   const persistenceSize = spec.persistence?.size ?? "1Gi";
   quantity(persistenceSize, "spec.persistence.size", memoryBytes);
   return {

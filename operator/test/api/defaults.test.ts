@@ -43,4 +43,9 @@ describe("planner inputs", () => {
     assert.equal(p.isolationLevel, "rack");
     assert.equal(p.maxMembersPerHost, 2);
   });
+
+  test("replicated durability without a standby is refused, naming spec.durability", () => {
+    assert.throws(() => resolveSpec({ shards: 1, replicasPerShard: 0, durability: "replicated" }, "img"), (e: Error) => e instanceof SpecError && e.field === "spec.durability" && /replicasPerShard/.test(e.message));
+    assert.equal(resolveSpec({ shards: 1, replicasPerShard: 1, durability: "replicated" }, "img").durability, "replicated");
+  });
 });
