@@ -40,6 +40,14 @@ function parentOf(pid: string): string {
   try { return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) \S+ /, "").split(" ")[0]; } catch { return "0"; }
 }
 
+/** `text` holds `path` as a whole path, not as the start of a longer name (.mdb-local is not .mdb-local-bench). */
+export function namesDir(text: string, path: string): boolean {
+  for (let at = text.indexOf(path); at !== -1; at = text.indexOf(path, at + 1)) {
+    if (!/[\w.-]/.test(text.charAt(at + path.length))) return true;
+  }
+  return false;
+}
+
 /**
  * Processes whose command line or environment names `dir`, other than this test process, its
  * ancestors and its own helpers (e.g. the TypeScript loader's esbuild service inherits MDB_LOCAL_DIR).
@@ -59,7 +67,7 @@ export function processesUsing(dir: string): string[] {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
       const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
-      if (cmdline.includes(dir) || environ.includes(`MDB_LOCAL_DIR=${dir}`)) found.push(`${pid} ${cmdline}`);
+      if (namesDir(cmdline, dir) || namesDir(environ, `MDB_LOCAL_DIR=${dir}`)) found.push(`${pid} ${cmdline}`);
     } catch { /* exited meanwhile */ }
   }
   return found;
