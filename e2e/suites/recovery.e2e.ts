@@ -1,8 +1,9 @@
-// Recovery end to end (issue 16): under a cluster-aware client that writes the whole time, a
-// primary's pod is deleted in a 3 × 1 cluster with persistence (its standby takes over, the member
-// comes back on its node with its volume), a standby's pod is deleted, and the primary of a 1 × 1
-// cluster without persistence is deleted (the engines cannot vote: TAKEOVER once the pod is gone; the
-// member comes back empty, resyncs, and its old engine id is forgotten). Each ends Ready with every
+// Recovery end to end (issue 16): under a cluster-aware client that writes the whole time, in a 3 × 1
+// cluster with persistence: a primary's pod deleted (its standby takes over, the member comes back on
+// its node with its volume), a standby's pod deleted, a primary's engine killed, a primary's node
+// stopped (the member placed elsewhere), a primary partitioned and healed; in a 1 × 1 cluster without
+// persistence the primary's pod deleted (the engines cannot vote: TAKEOVER once the pod is gone; the
+// member comes back empty, resyncs, and its old engine id is forgotten); and both full restarts. Each ends Ready with every
 // shard at full strength, every acknowledged write read back, and the client's failed and unknown
 // operations reported. Reads only KUBECONFIG; with it unset, runs on a proving ground it starts.
 import assert from "node:assert/strict";
@@ -45,7 +46,7 @@ describe("recovery: lost primaries and members come back under a writing client"
   }
 
   /** Runs `fault` on `member` while a writer writes; waits for the cluster to be whole again. */
-  async function lose(name: string, member: string, members: number, fault: "delete" | "kill-engine" | "stop-node" = "delete", whileDown?: () => Promise<void>): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
+  async function lose(name: string, member: string, members: number, fault: "delete" | "kill-engine" | "stop-node" | "partition" = "delete", whileDown?: () => Promise<void>): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
     const before = (await kube.getCluster(NS, name))!;
     const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:${member}`);
     writer.start();
@@ -55,6 +56,7 @@ describe("recovery: lost primaries and members come back under a writing client"
     if (fault === "delete") await kube.must("kubectl", ["delete", "pod", member, "-n", NS, "--wait=false"]);
     if (fault === "kill-engine") await sendControl(ground!.stateDir!, { action: "kill", pod: `${NS}/${member}`, container: "engine" });
     if (fault === "stop-node") await sendControl(ground!.stateDir!, { action: "stop-node", node });
+    if (fault === "partition") await sendControl(ground!.stateDir!, { action: "partition", pod: `${NS}/${member}` });
     // The fault must be noticed first: a cluster that never noticed is "whole" too.
     await waitFor(async () => {
       const c = await kube.getCluster(NS, name);
@@ -150,6 +152,18 @@ describe("recovery: lost primaries and members come back under a writing client"
     assert.ok(report.lost.length <= 3, `at most the writes in flight are lost (async): ${report.lost.join(", ")}`);
   });
 
+  test("3 shards × 1 standby: a primary partitioned away → its standby takes over; healed, the old primary rejoins as the standby", async () => {
+    const before = (await kube.getCluster(NS, "rec3"))!;
+    const shard = before.status!.shardDetails!.find((d) => d.index === 1)!;
+    const { after, report } = await lose("rec3", shard.primary!, 6, "partition", async () => {
+      await waitForCluster(kube, NS, "rec3", "shard 1 served by its standby", (c) => c?.status?.shardDetails?.find((d) => d.index === 1)?.primary === shard.standbys![0], 60_000);
+      await sendControl(ground!.stateDir!, { action: "heal", pod: `${NS}/${shard.primary}` });
+    });
+    const now = after.status!.shardDetails!.find((d) => d.index === 1)!;
+    assert.deepEqual([now.primary, now.standbys], [shard.standbys![0], [shard.primary]], `the old primary follows the new one: ${clusterProgress(after)}`);
+    assert.ok(report.lost.length <= 3, `at most the writes in flight are lost (async): ${report.lost.join(", ")}`);
+  });
+
   test("1 shard × 1 standby without persistence: the primary's pod deleted → TAKEOVER by its standby, the member back empty, resynced, its old engine forgotten", async () => {
     const ready = await create("rec1", 1, 1, false);
     const primary = ready.status!.shardDetails![0].primary!;
@@ -177,7 +191,7 @@ describe("recovery: lost primaries and members come back under a writing client"
     const after = (await waitForCluster(kube, NS, name, `${name} whole again after every pod was deleted`, whole(members), RECOVER_TIMEOUT_MS,
       (line) => log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`)))!;
     await new Promise((r) => setTimeout(r, 1_000));
-    const report = await writer.stop();
+    const report = await writer.stop(after.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })));
     log(`${name}: every pod deleted, whole again after ${Date.now() - t0} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost`);
     return { report, after };
   }

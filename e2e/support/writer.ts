@@ -14,12 +14,17 @@ export class Writer {
   private stopped = false;
   private loop?: Promise<void>;
 
-  constructor(seeds: { host: string; port: number }[], password: string, private readonly prefix: string, private readonly opTimeoutMs = 1_000) {
-    this.client = new Cluster(seeds, {
+  constructor(seeds: { host: string; port: number }[], private readonly password: string, private readonly prefix: string, private readonly opTimeoutMs = 1_000) {
+    this.client = Writer.connect(seeds, password);
+  }
+
+  private static connect(seeds: { host: string; port: number }[], password: string): Cluster {
+    const client = new Cluster(seeds, {
       redisOptions: { password, connectTimeout: 1_000, maxRetriesPerRequest: 1 },
       clusterRetryStrategy: () => 100, slotsRefreshTimeout: 1_000, retryDelayOnClusterDown: 100, retryDelayOnFailover: 100,
     });
-    this.client.on("error", () => undefined); // each operation records its own outcome
+    client.on("error", () => undefined); // each operation records its own outcome
+    return client;
   }
 
   /** Writes one key at a time, `{prefix}:{n}` = n, every `intervalMs`, until stop(). */
@@ -44,17 +49,22 @@ export class Writer {
     })();
   }
 
-  /** Stops writing and reads every acknowledged key back. */
-  async stop(): Promise<WriterReport> {
+  /**
+   * Stops writing and reads every acknowledged key back — through a new client from `readSeeds` when
+   * given (after every pod was made again, none of the first seeds' addresses answers).
+   */
+  async stop(readSeeds?: { host: string; port: number }[]): Promise<WriterReport> {
     this.stopped = true;
     await this.loop;
+    const reader = readSeeds ? Writer.connect(readSeeds, this.password) : this.client;
     const lost: string[] = [];
     for (let i = 0; i < this.acked.length; i += 200) {
       const batch = this.acked.slice(i, i + 200);
-      const values = await Promise.all(batch.map((k) => this.client.get(k)));
+      const values = await Promise.all(batch.map((k) => reader.get(k)));
       batch.forEach((k, j) => { if (values[j] !== k.slice(this.prefix.length + 1)) lost.push(k); });
     }
     this.client.disconnect();
+    if (reader !== this.client) reader.disconnect();
     return { acknowledged: this.acked.length, failed: this.failed, unknown: this.unknown, lost, ...(this.firstError ? { firstError: this.firstError } : {}) };
   }
 

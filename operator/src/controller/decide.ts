@@ -100,8 +100,10 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   }
   if (stored && stored.phase === "Running") {
     const observed = toObservedCluster(o.members, stored.plan, total);
-    // A forget-node step is judged by the engines' answers, which its executor records as done.
-    const finished = (s: PlannedStep) => (s.kind === "forget-node" && s.state === "done") || stepFinished(s, observed);
+    // A forget-node step is judged by the engines' answers, and a failover by its shard being served
+    // (by whichever member the engines settled on), both recorded as done by their executors.
+    const judgedByExecutor = (s: PlannedStep) => s.kind === "forget-node" || (s.kind === "switchover" && s.forced === true);
+    const finished = (s: PlannedStep) => (judgedByExecutor(s) && s.state === "done") || stepFinished(s, observed);
     const runnable = runnableSteps(stored.plan, finished);
     return runnable.length === 0 ? { kind: "finish-plan" } : { kind: "run-steps", steps: runnable };
   }
