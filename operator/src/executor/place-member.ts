@@ -75,6 +75,10 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
     await client.join(others.map(address), { timeoutMs: 10_000 });
     return running(`${m.name} came back with its data and meets ${others.length} members at their addresses now`);
   }
+  if (!forming && (status.state === "STANDBY" || (status.state === "ACTIVE" && status.slotsOwned > 0))) {
+    // Back in a formed cluster, in whichever role the engines gave it.
+    return { state: "done", message: `${m.name} is back as ${status.state === "ACTIVE" ? "its shard's primary" : "a standby"} on ${m.node}` };
+  }
   if (step.role === "primary") {
     if (status.clusterKnownNodes < planned.length) return running(`${m.name} knows ${status.clusterKnownNodes} of ${planned.length} members`);
     return status.state === "ONLINE" || status.state === "ACTIVE" ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);

@@ -14,16 +14,20 @@ export function intendedRoles(plan: Plan | undefined): Map<string, "primary" | "
  * knows every member of the cluster (one cluster, no islands, before slots are assigned); a standby
  * replicates.
  */
-export function isSettled(m: MemberView, role: "primary" | "standby" | undefined, totalMembers: number): boolean {
+export function isSettled(m: MemberView, role: "primary" | "standby" | "any" | undefined, totalMembers: number): boolean {
   const s = m.status;
   if (!s || !s.engineUp || m.terminating) return false;
+  // A member brought back into a formed cluster is settled once it serves either role: the engines
+  // decide which member of a shard is primary (a failover may have run while it was away).
+  if (role === "any") return (s.state === "ACTIVE" && s.slotsOwned > 0) || s.state === "STANDBY";
   if (role === "standby") return s.state === "STANDBY";
   const joined = s.clusterKnownNodes >= totalMembers;
   return joined && (s.state === "ONLINE" || s.state === "ACTIVE");
 }
 
 export function toObservedCluster(members: readonly MemberView[], plan: Plan | undefined, totalMembers: number): ObservedCluster {
-  const roles = intendedRoles(plan);
+  const roles: Map<string, "primary" | "standby" | "any"> = intendedRoles(plan);
+  if (plan?.kind === "replace") for (const name of roles.keys()) roles.set(name, "any");
   return {
     members: members.filter((m) => m.pod).map((m): ObservedMember => ({
       name: m.name,
