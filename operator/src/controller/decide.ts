@@ -128,6 +128,11 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
     const members = lonely.filter((m) => m !== seed).map((m) => m.name);
     if (members.length > 0) return { kind: "meet", members, seed: seed.name };
   }
+  // A standby whose link to its primary is down while that primary serves may still dial the address
+  // the primary had before its pod was made again: meeting the primary at its address now re-points it.
+  const cutOff = up.find((m) => m.status!.role === "REPLICA" && m.status!.replication && !m.status!.replication.linkUp && !m.status!.replication.syncInProgress);
+  const itsPrimary = cutOff && up.find((x) => x.status!.nodeId === cutOff.status!.replication!.primaryNodeId && x.status!.role === "PRIMARY");
+  if (cutOff && itsPrimary) return { kind: "meet", members: [cutOff.name], seed: itsPrimary.name };
   const shardsText = [...serving].sort((a, b) => a - b).map((s) => {
     const p = o.members.find((m) => m.shard === s && m.status?.role === "PRIMARY");
     return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;

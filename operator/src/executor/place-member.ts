@@ -71,7 +71,8 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
   // pod was made again none of those answer. It meets the members that are up now (a no-op for an
   // engine that already knows a peer at that address) until it sees the cluster whole.
   const others = o.members.filter((x) => x !== m && x.ip && x.status?.engineUp && !x.terminating && !x.unknown);
-  if (!forming && status.clusterState !== "ok" && (status.state === "ACTIVE" || status.state === "STANDBY") && others.length > 0) {
+  const cutOff = status.state === "STANDBY" && status.replication !== null && !status.replication.linkUp && !status.replication.syncInProgress;
+  if (!forming && (status.clusterState !== "ok" || cutOff) && (status.state === "ACTIVE" || status.state === "STANDBY") && others.length > 0) {
     await client.join(others.map(address), { timeoutMs: 10_000 });
     return running(`${m.name} came back with its data and meets ${others.length} members at their addresses now`);
   }
