@@ -51,6 +51,15 @@ describe("recovery: lost primaries and members come back under a writing client"
     const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:${member}`);
     writer.start();
     await waitFor(async () => writer.acknowledged > 50, { what: "the writer to get going", timeoutMs: 20_000, intervalMs: 50 });
+    try {
+      return await faultAndRecover(name, member, members, fault, writer, before, whileDown);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  }
+
+  async function faultAndRecover(name: string, member: string, members: number, fault: string, writer: Writer, before: MdbCluster, whileDown?: () => Promise<void>): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
     const t0 = Date.now();
     const node = before.status!.members!.find((m) => m.name === member)!.node!;
     if (fault === "delete") await kube.must("kubectl", ["delete", "pod", member, "-n", NS, "--wait=false"]);
@@ -185,6 +194,15 @@ describe("recovery: lost primaries and members come back under a writing client"
     const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:all`);
     writer.start();
     await waitFor(async () => writer.acknowledged > 100, { what: "the writer to get going", timeoutMs: 20_000, intervalMs: 50 });
+    try {
+      return await restartAndRecover(name, members, writer);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  }
+
+  async function restartAndRecover(name: string, members: number, writer: Writer): Promise<{ report: WriterReport; after: MdbCluster }> {
     const t0 = Date.now();
     await kube.must("kubectl", ["delete", "pods", "-n", NS, "-l", `mdbcluster.io/cluster=${name}`, "--wait=false"]);
     await waitFor(async () => !whole(members)(await kube.getCluster(NS, name)), { what: `${name} to notice`, timeoutMs: 60_000, intervalMs: 50 });

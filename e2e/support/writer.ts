@@ -68,6 +68,13 @@ export class Writer {
     return { acknowledged: this.acked.length, failed: this.failed, unknown: this.unknown, lost, ...(this.firstError ? { firstError: this.firstError } : {}) };
   }
 
+  /** Stops writing and disconnects without reading back (a test that failed part-way). */
+  async abort(): Promise<void> {
+    this.stopped = true;
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2_000))]);
+    this.client.disconnect();
+  }
+
   get acknowledged(): number {
     return this.acked.length;
   }
