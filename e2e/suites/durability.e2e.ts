@@ -14,7 +14,7 @@ import type { MdbCluster } from "../../operator/src/api/types.ts";
 import { REPO_ROOT } from "../local/controlplane/cluster.ts";
 import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
 import {
-  clusterManifest, conditionOf, createNamespace, installOperator, isReady, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease,
+  clusterManifest, removeSuiteObjects, conditionOf, createNamespace, installOperator, isReady, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
 
 const RUN = Date.now().toString(36);
@@ -100,14 +100,7 @@ describe("durability: replicated refuses writes no standby can take, async does 
     for (const c of clients) c.disconnect();
     if (!kube) return;
     try {
-      for (const name of ["dur-r", "dur-a"]) {
-        if (!(await kube.getCluster(NS, name))) continue;
-        await kube.run("kubectl", ["delete", "mdb", name, "-n", NS, "--wait=false"]);
-        await waitFor(async () => (await kube.getCluster(NS, name)) === undefined, { what: `${name} deleted`, timeoutMs: 90_000, intervalMs: 500 })
-          .catch(() => kube.run("kubectl", ["patch", "mdb", name, "-n", NS, "--type", "merge", "-p", '{"metadata":{"finalizers":[]}}']));
-      }
-      if (helmInstalled) await kube.run("helm", ["uninstall", OPERATOR.release, "-n", OPERATOR.namespace]);
-      await kube.run("kubectl", ["delete", "namespace", NS, OPERATOR.namespace, "--ignore-not-found", "--wait=false"]);
+      await removeSuiteObjects(kube, OPERATOR, ["dur-r", "dur-a"], helmInstalled);
     } finally {
       await releaseGround(ground);
     }

@@ -12,7 +12,7 @@ import { waitFor } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
 import {
-  clusterManifest, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease,
+  clusterManifest, removeSuiteObjects, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
 import { Writer, type WriterReport } from "../support/writer.ts";
 import { sendControl } from "../local/podrunner/control.ts";
@@ -94,14 +94,7 @@ describe("recovery: lost primaries and members come back under a writing client"
   after(async () => {
     if (!kube) return;
     try {
-      for (const name of ["rec3", "rec1"]) {
-        if (!(await kube.getCluster(NS, name))) continue;
-        await kube.run("kubectl", ["delete", "mdb", name, "-n", NS, "--wait=false"]);
-        await waitFor(async () => (await kube.getCluster(NS, name)) === undefined, { what: `${name} deleted`, timeoutMs: 90_000, intervalMs: 500 })
-          .catch(() => kube.run("kubectl", ["patch", "mdb", name, "-n", NS, "--type", "merge", "-p", '{"metadata":{"finalizers":[]}}']));
-      }
-      if (helmInstalled) await kube.run("helm", ["uninstall", OPERATOR.release, "-n", OPERATOR.namespace]);
-      await kube.run("kubectl", ["delete", "namespace", NS, OPERATOR.namespace, "--ignore-not-found", "--wait=false"]);
+      await removeSuiteObjects(kube, OPERATOR, ["rec3", "rec1"], helmInstalled);
     } finally {
       await releaseGround(ground);
     }

@@ -182,3 +182,19 @@ export function clusterManifest(name: string, opts: { shards: number; replicasPe
     "",
   ].join("\n");
 }
+
+/**
+ * A suite's clean-up after a failure part-way: its clusters deleted while their operator still runs
+ * the finalizer (cleared by hand after 90 s), then the release and both namespaces.
+ */
+export async function removeSuiteObjects(kube: Kube, r: OperatorRelease, clusters: readonly string[], helmInstalled: boolean): Promise<void> {
+  const ns = r.watchNamespace;
+  for (const name of clusters) {
+    if (!(await kube.getCluster(ns, name))) continue;
+    await kube.run("kubectl", ["delete", "mdb", name, "-n", ns, "--wait=false"]);
+    await waitFor(async () => (await kube.getCluster(ns, name)) === undefined, { what: `${name} deleted`, timeoutMs: 90_000, intervalMs: 500 })
+      .catch(() => kube.run("kubectl", ["patch", "mdb", name, "-n", ns, "--type", "merge", "-p", '{"metadata":{"finalizers":[]}}']));
+  }
+  if (helmInstalled) await kube.run("helm", ["uninstall", r.release, "-n", r.namespace]);
+  await kube.run("kubectl", ["delete", "namespace", ns, r.namespace, "--ignore-not-found", "--wait=false"]);
+}
