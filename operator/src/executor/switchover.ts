@@ -26,8 +26,11 @@ export async function advanceSwitchover(step: PlannedStep<SwitchoverStep>, ctx: 
       await client.promote("FORCE", { timeoutMs: 10_000 });
       return { state: "done", message: `${to.name} took over shard ${step.shard} (FORCE: the other primaries voted)` };
     }
-    const old = o.members.find((m) => m.name === step.from);
-    if (old?.pod && !old.terminating) return running(`${step.from} still has a pod and too few primaries serve to vote: waiting until it is gone (fenced) before a TAKEOVER`);
+    // Fenced: its pod is gone (a terminating pod may still take writes while it shuts down), or its
+    // node is NotReady or gone (cut off; the pod is removed by the replacement).
+    const old = o.members.find((m) => m.name === step.from && m.pod);
+    const nodeDown = old !== undefined && !o.nodes.some((n) => n.name === old.node && n.ready);
+    if (old && !nodeDown) return running(`${step.from}'s pod still exists and too few primaries serve to vote: waiting until it is gone (fenced) before a TAKEOVER`);
     const grant = await client.prepareTakeover();
     await client.promote("TAKEOVER", { fenceToken: grant.fenceToken, timeoutMs: 10_000 });
     return { state: "done", message: `${to.name} took over shard ${step.shard} (TAKEOVER: ${step.from || "the old primary"} is fenced, its pod gone)` };
