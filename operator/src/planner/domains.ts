@@ -29,6 +29,19 @@ export function sharingCost(level: number): number {
   return isolationWeight(level) - isolationWeight(level + 1);
 }
 
+/** Loads above this cost as much as it (keeps every spread cost an exact integer below 2^53). */
+const SPREAD_LOAD_CAP = 1023;
+
+/**
+ * Cost of one more member in a domain at `level` that already holds `load` members of any shard:
+ * rising with the load, so members spread over every eligible domain; a region's spread outweighs a
+ * zone's, a zone's a rack's, a rack's a host's, and a host's the node balance (< 2^24 while a node
+ * holds under 256 members: placement-flow.ts).
+ */
+export function spreadCost(level: number, load: number): number {
+  return Math.min(load, SPREAD_LOAD_CAP) * 2 ** (24 + 6 * (LEVEL_COUNT - 1 - level));
+}
+
 const UNLABELLED = "<unlabelled>";
 
 export class DomainIndex {

@@ -41,6 +41,8 @@ export interface PlacementModel {
   primariesOnNode: Int32Array;
   /** Members per host domain. */
   hostMembers: Int32Array;
+  /** membersInDomain[level][domain]: members of any shard there, leaving ones not counted. */
+  membersInDomain: Int32Array[];
 }
 
 /** The flow network of a placement and the edges that carry meaning. */

@@ -2,28 +2,18 @@
 // exactly; the seed's score and compare only choose among the assignments that fit.
 //
 // Shards that look alike to the placement (same number of new members, same existing members)
-// form one class, so a bootstrap is one class however many shards it has. Per class c with m shards
-// of k new members each:
-//   source → c (m·k) → its region → zone → rack → host, down to the isolation level
-//     · above the isolation level, the edge into domain D comes as k blocks of m units costing
-//       sharingCost(level) × (existing members of a shard in D + block): the seed's score as a
-//       convex cost (domains.ts), so members spread over regions, then zones, …
-//     · at the isolation level: m units (one member per shard per domain)
-//   → each node the shard filters allow (m: one member per shard per node) → node → its host → sink
-//     · node → host: unit edges costing (members on the node + j, then primaries on it) — the
-//       compare step (fewest members, then fewest primaries) — up to the node's room (filters.ts;
-//       beyond 8 new members on one node the cost stops rising: BALANCED_UNITS)
-//     · host → sink: the host's room under maxMembersPerHost.
+// form one class, so a bootstrap is one class however many shards it has. The network, with its
+// costs (isolation first, then spread over every domain, then node balance), is placement-flow.ts.
 // A class's flow is dealt to its shards in domain order, round robin, so every shard gets k nodes
 // and every domain's units split as evenly as possible over the shards: the class cost is exactly
 // the sum of its shards' costs and at most one member of a shard lands in an isolation domain.
 // A maximum flow below m·k for some class means no assignment exists: placement-refusal.ts reads
 // the binding constraints off the minimum cut.
 
-import { DomainIndex, ISOLATION_INDEX, isolationWeight, LEVEL_COUNT, levelName, sharingCost } from "./domains.ts";
+import { DomainIndex, ISOLATION_INDEX, isolationWeight, LEVEL_COUNT, levelName } from "./domains.ts";
 import { plural, reason } from "./explain.ts";
-import { nodeRejection, nodeRoom, shardAllows, validatePolicy, type PlacementPolicy, type ShardContext } from "./filters.ts";
-import { MinCostFlow } from "./flow.ts";
+import { nodeRejection, nodeRoom, validatePolicy, type PlacementPolicy } from "./filters.ts";
+import { buildFlow } from "./placement-flow.ts";
 import { canonicalNodes, canonicalTolerations, planId, sortedByName, sortedNames } from "./identity.ts";
 import { PlannerInputError, requireArray, requireIndex, requireMembers, requireName, requireNames } from "./input.ts";
 import { planned, type PlaceMemberStep, type Plan, type PlanKind, type PlanOutcome, type Reason, type RejectionCode } from "./plan.ts";
@@ -95,6 +85,7 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
     domains, policy, isolationIndex: ISOLATION_INDEX[policy.isolationLevel], excluded: input.excludedNodes ?? {}, rejections: [],
     free: domains.nodes.map((x) => ({ memoryBytes: x.allocatable.memoryBytes - x.requested.memoryBytes, milliCpu: x.allocatable.milliCpu - x.requested.milliCpu, pods: x.allocatable.pods - x.requested.pods })),
     membersOnNode: new Int32Array(n), primariesOnNode: new Int32Array(n), hostMembers: new Int32Array(domains.sizes[LEVEL_COUNT - 1]),
+    membersInDomain: domains.sizes.map((size) => new Int32Array(size)),
   };
   const leaving = new Set(input.leaving ?? []);
   const shards = new Map<number, ShardState>();
@@ -115,7 +106,9 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
     if (model.membersOnNode[pos] >= PRIMARY_SPAN) throw new PlannerInputError("members", `node ${m.node} holds ${model.membersOnNode[pos]} members; the planner supports fewer than ${PRIMARY_SPAN} per node`);
     const s = shardOf(m.shard);
     s.holders.push({ name: m.name, pos });
-    if (!leaving.has(m.name)) s.peers.push({ name: m.name, pos });
+    if (leaving.has(m.name)) continue;
+    s.peers.push({ name: m.name, pos });
+    for (let level = 0; level < LEVEL_COUNT; level++) model.membersInDomain[level][domains.ids[level][pos]]++;
   }
   for (const r of sortedByName(input.requests)) shardOf(r.shard).requests.push(r);
 
@@ -140,97 +133,6 @@ export function solvePlacement(input: PlacementInput): PlacementResult {
   const placements = assign(model, dealt, shards);
   const byName = new Map(placements.map((p) => [p.member, p]));
   return { ok: true, placements: input.requests.map((r) => byName.get(r.name)!), reasons, domains };
-}
-
-/**
- * New members per node whose balance cost rises one by one; any further member costs the same as the
- * last. So the plan puts a 9th member of this plan on a node only when every other choice is worse
- * on isolation or full, and then does not mind which such node.
- */
-const BALANCED_UNITS = 8;
-
-function buildFlow(model: PlacementModel, shards: ShardState[], rooms: number[], wanted: number): FlowEdges {
-  const { domains, isolationIndex } = model;
-  const graph = new MinCostFlow();
-  const source = graph.addVertex();
-  const sink = graph.addVertex();
-  const classes = new Map<string, ShardState[]>();
-  for (const s of shards) {
-    const key = `${s.requests.length}|${s.peers.map((p) => p.pos).sort((a, b) => a - b)}|${s.holders.map((p) => p.pos).sort((a, b) => a - b)}`;
-    const list = classes.get(key);
-    if (list) list.push(s);
-    else classes.set(key, [s]);
-  }
-  const edges: FlowEdges = { graph, source, sink, classes: [], nodeEdges: new Map(), hostEdges: new Map() };
-  const lastLevel = Math.min(isolationIndex, LEVEL_COUNT - 1);
-  const hostVertex = new Map<number, number>();
-  const nodeVertex = new Map<number, number>();
-  const maxPerHost = model.policy.maxMembersPerHost ?? 0;
-  const nodeIn = (pos: number): number => {
-    let v = nodeVertex.get(pos);
-    if (v !== undefined) return v;
-    v = graph.addVertex();
-    nodeVertex.set(pos, v);
-    const host = domains.ids[LEVEL_COUNT - 1][pos];
-    let h = hostVertex.get(host);
-    if (h === undefined) {
-      h = maxPerHost > 0 ? graph.addVertex() : sink;
-      hostVertex.set(host, h);
-      if (maxPerHost > 0) edges.hostEdges.set(host, graph.addEdge(h, sink, Math.max(0, maxPerHost - model.hostMembers[host])));
-    }
-    // One unit edge per member up to BALANCED_UNITS, then one edge for the rest of the room: the
-    // compare step stays exact where it matters and a roomy node does not cost a hundred edges.
-    const units = Math.min(rooms[pos], wanted);
-    const ids: number[] = [];
-    const cost = (j: number) => (model.membersOnNode[pos] + j) * PRIMARY_SPAN + model.primariesOnNode[pos];
-    for (let j = 0; j < Math.min(units, BALANCED_UNITS); j++) ids.push(graph.addEdge(v, h, 1, 0, cost(j)));
-    if (units > BALANCED_UNITS) ids.push(graph.addEdge(v, h, units - BALANCED_UNITS, 0, cost(BALANCED_UNITS)));
-    edges.nodeEdges.set(pos, ids);
-    return v;
-  };
-  for (const members of classes.values()) {
-    const m = members.length;
-    const k = members[0].requests.length;
-    const v = graph.addVertex();
-    graph.addEdge(source, v, m * k);
-    const peerCount = Array.from({ length: LEVEL_COUNT }, () => new Map<number, number>());
-    for (const p of members[0].peers) for (let l = 0; l < LEVEL_COUNT; l++) peerCount[l].set(domains.ids[l][p.pos], (peerCount[l].get(domains.ids[l][p.pos]) ?? 0) + 1);
-    const entry = { vertex: v, shards: members.map((s) => s.shard), perShard: k, domainsAllowed: 0, leaves: [] as { pos: number; edge: number }[], isolationEdges: [] as { level: number; domain: number; edge: number }[] };
-    const ctx: ShardContext = { domains, pos: 0, isolationIndex, holders: members[0].holders, peers: members[0].peers };
-    const path: number[] = []; // path[l] = vertex of the current domain at level l
-    let previous = -1;
-    let lastAllowed = -1;
-    for (let pos = 0; pos < domains.length; pos++) {
-      if (model.rejections[pos]) continue;
-      ctx.pos = pos;
-      if (!shardAllows(ctx)) continue;
-      const isolationDomain = isolationIndex >= LEVEL_COUNT ? pos : domains.ids[isolationIndex][pos];
-      if (isolationDomain !== lastAllowed) entry.domainsAllowed++;
-      lastAllowed = isolationDomain;
-      if (rooms[pos] < 1) continue;
-      // first level whose domain differs from the previous eligible node's: new vertices from there down
-      let from = 0;
-      if (previous >= 0) while (from <= lastLevel && domains.ids[from][pos] === domains.ids[from][previous]) from++;
-      for (let l = from; l <= lastLevel; l++) {
-        const parent = l === 0 ? v : path[l - 1];
-        const w = graph.addVertex();
-        path[l] = w;
-        const domain = domains.ids[l][pos];
-        if (l < isolationIndex) {
-          const e = peerCount[l].get(domain) ?? 0;
-          for (let block = 0; block < k; block++) graph.addEdge(parent, w, m, sharingCost(l) * (e + block), 0);
-        } else {
-          entry.isolationEdges.push({ level: l, domain, edge: graph.addEdge(parent, w, m) });
-        }
-      }
-      previous = pos;
-      const leaf = graph.addEdge(path[lastLevel], nodeIn(pos), m);
-      entry.leaves.push({ pos, edge: leaf });
-      if (isolationIndex >= LEVEL_COUNT) entry.isolationEdges.push({ level: LEVEL_COUNT, domain: pos, edge: leaf });
-    }
-    edges.classes.push(entry);
-  }
-  return edges;
 }
 
 /** Each class's flow dealt round robin, in domain order, to its shards: shard → node positions. */

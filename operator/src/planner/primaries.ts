@@ -1,15 +1,17 @@
-// Primary spread (docs/architecture.md#placement): choose which member of each shard is primary so that no host (then
-// rack, zone, region) holds two primaries when that is avoidable, and — given the roles observed
-// after a failover — the fewest switchovers that restore the spread.
+// Primary spread (docs/architecture.md#placement): choose which member of each shard is primary so that
+// no region (then zone, rack, host) holds two primaries when that is avoidable — losing one zone then
+// costs as few primaries as possible — and, given the roles observed after a failover, the fewest
+// switchovers that restore the spread.
 //
 // Cost at a level = Σ over its domains C(primaries in domain, 2), i.e. pairs of primaries sharing a
 // domain; it is 0 exactly when no domain holds two, and otherwise smallest when they are spread evenly.
-// 1. Host level, exactly: starting from the current primaries, follow augmenting paths
-//    (host A → shard with its primary on A → that shard's member on host B → …) to a host holding at
-//    least two fewer primaries than A; each path lowers the cost by moving one primary. No path left
-//    means the host cost is optimal (min-cost flow with convex costs).
-// 2. Then single switchovers that lower the cost vector (host, rack, zone, region) lexicographically
-//    — never raising the host cost — until none is left (best effort above the host level).
+// 1. Level by level (region, zone, rack, host), exactly for that level among the moves that keep every
+//    primary in its domain of the levels above: from the current primaries, follow augmenting paths
+//    (domain A → shard with its primary in A → that shard's member in domain B → …) to a domain
+//    holding at least two fewer primaries than A; each path lowers the cost by moving one primary. No
+//    path left means that level's cost is optimal (min-cost flow with convex costs).
+// 2. Then single switchovers that lower the cost vector (region, zone, rack, host) lexicographically
+//    until none is left.
 // Only shards whose primary changed get a switchover, so a spread cluster gets a plan without steps.
 // A shard with no primary at all gets no step here: promoting a member of a shard whose primary is
 // gone is a forced failover, which planReplacement plans; `primaries` still names the best member.
@@ -21,7 +23,7 @@ import { PlannerInputError, requireMembers, requireNames } from "./input.ts";
 import { planned, type Plan, type Reason, type SwitchoverStep } from "./plan.ts";
 import type { ExistingMember } from "./placement-model.ts";
 import {
-  lexLess, lexNegative, primaryCandidates, PriorityDomains, SpreadCounts, type Candidate, type PrimaryCollisions, type PrimaryInput,
+  lexLess, lexNegative, LEVELS_BY_PRIORITY, primaryCandidates, PriorityDomains, SpreadCounts, type Candidate, type PrimaryCollisions, type PrimaryInput,
 } from "./primary-spread.ts";
 import { checkNodes, resolveTopologyKeys } from "./topology.ts";
 
@@ -104,7 +106,7 @@ export function choosePrimaries(input: PrimaryInput, domains?: DomainIndex): Omi
     if (domains) beforeCounts.add({ member: m.name, node: m.node, domains }, +1);
   }
 
-  improveHostSpread(shards, candidates, chosen, counts);
+  for (let level = 0; level < LEVELS_BY_PRIORITY.length; level++) improveSpread(level, shards, candidates, chosen, counts);
   // Local search on the full vector; each accepted switch strictly lowers it, so this ends.
   for (let improved = true; improved;) {
     improved = false;
@@ -158,57 +160,61 @@ function compareAdd(counts: SpreadCounts, a: Candidate, b: Candidate): number[] 
   return a.domains.map((d, i) => counts.count(i, d) - counts.count(i, b.domains[i]));
 }
 
-/** Augmenting paths at the host level (index 0 of the cost vector). */
-function improveHostSpread(shards: number[], candidates: Map<number, Candidate[]>, chosen: Map<number, Candidate>, counts: SpreadCounts): void {
-  const HOST = 0;
+/**
+ * Augmenting paths at one level of the cost vector, moving primaries only between domains of that
+ * level inside the same domains of the levels above (whose costs stay as they are).
+ */
+function improveSpread(level: number, shards: number[], candidates: Map<number, Candidate[]>, chosen: Map<number, Candidate>, counts: SpreadCounts): void {
+  const sameAbove = (a: Candidate, b: Candidate) => a.domains.slice(0, level).every((d, i) => d === b.domains[i]);
   for (let improved = true; improved;) {
     improved = false;
-    // primaries per host, to walk from a crowded host to the shards it holds
-    const shardsOnHost = new Map<number, number[]>();
+    // primaries per domain, to walk from a crowded domain to the shards it holds
+    const shardsIn = new Map<number, number[]>();
     for (const shard of shards) {
       const c = chosen.get(shard);
       if (!c) continue;
-      const list = shardsOnHost.get(c.domains[HOST]);
+      const list = shardsIn.get(c.domains[level]);
       if (list) list.push(shard);
-      else shardsOnHost.set(c.domains[HOST], [shard]);
+      else shardsIn.set(c.domains[level], [shard]);
     }
     // fixed primaries (no alternative) count in `counts` but never move
-    const crowded = [...shardsOnHost.keys()].filter((h) => counts.count(HOST, h) >= 2).sort((a, b) => counts.count(HOST, b) - counts.count(HOST, a) || a - b);
+    const crowded = [...shardsIn.keys()].filter((d) => counts.count(level, d) >= 2).sort((a, b) => counts.count(level, b) - counts.count(level, a) || a - b);
     for (const start of crowded) {
-      const startCount = counts.count(HOST, start);
-      // BFS over hosts; parent records (shard, candidate) that moves a primary into the host
-      const parent = new Map<number, { fromHost: number; shard: number; to: Candidate }>();
+      const startCount = counts.count(level, start);
+      // BFS over domains; parent records (shard, candidate) that moves a primary into the domain
+      const parent = new Map<number, { from: number; shard: number; to: Candidate }>();
       const visited = new Set([start]);
       const queue = [start];
       let end: number | undefined;
       while (queue.length > 0 && end === undefined) {
-        const host = queue.shift()!;
-        for (const shard of shardsOnHost.get(host) ?? []) {
+        const domain = queue.shift()!;
+        for (const shard of shardsIn.get(domain) ?? []) {
+          const now = chosen.get(shard)!;
           for (const c of candidates.get(shard)!) {
-            const h = c.domains[HOST];
-            if (visited.has(h)) continue;
-            visited.add(h);
-            parent.set(h, { fromHost: host, shard, to: c });
-            if (counts.count(HOST, h) <= startCount - 2) {
-              end = h;
+            const d = c.domains[level];
+            if (visited.has(d) || !sameAbove(c, now)) continue;
+            visited.add(d);
+            parent.set(d, { from: domain, shard, to: c });
+            if (counts.count(level, d) <= startCount - 2) {
+              end = d;
               break;
             }
-            queue.push(h);
+            queue.push(d);
           }
           if (end !== undefined) break;
         }
       }
       if (end === undefined) continue;
-      for (let h = end; h !== start;) {
-        const step = parent.get(h)!;
+      for (let d = end; d !== start;) {
+        const step = parent.get(d)!;
         const from = chosen.get(step.shard)!;
         counts.add(from, -1);
         counts.add(step.to, +1);
         chosen.set(step.shard, step.to);
-        h = step.fromHost;
+        d = step.from;
       }
       improved = true;
-      break; // recompute the host index after each path
+      break; // recompute the index after each path
     }
   }
 }

@@ -5,7 +5,8 @@ import { DomainIndex } from "./domains.ts";
 import type { ExistingMember } from "./placement-model.ts";
 import { TOPOLOGY_LEVELS, type TopologyKeys, type TopologyLevel, type TopologyNode } from "./topology.ts";
 
-export const LEVELS_BY_PRIORITY: TopologyLevel[] = ["host", "rack", "zone", "region"];
+/** The order primaries spread in: losing a region costs the most, a host the least. */
+export const LEVELS_BY_PRIORITY: TopologyLevel[] = ["region", "zone", "rack", "host"];
 
 export interface PrimaryInput {
   nodes: readonly TopologyNode[];
@@ -21,11 +22,11 @@ export type PrimaryCollisions = Record<TopologyLevel, number>;
 export interface Candidate {
   member: string;
   node: string;
-  /** domain id per level, in LEVELS_BY_PRIORITY order */
+  /** domain id per level, in LEVELS_BY_PRIORITY order (region first) */
   domains: number[];
 }
 
-/** A node's domain ids in LEVELS_BY_PRIORITY order (host first), from the shared index. */
+/** A node's domain ids in LEVELS_BY_PRIORITY order (region first), from the shared index. */
 export class PriorityDomains {
   readonly index: DomainIndex;
   readonly sizes: number[];
@@ -108,7 +109,7 @@ export function lexLess(a: number[], b: number[]): boolean {
 
 /**
  * Primary counts per host/rack/zone/region for choosing which standby takes over (drain, failover
- * after a lost node): the candidate whose host, then rack, zone, region holds the fewest primaries,
+ * after a lost node): the candidate whose region, then zone, rack, host holds the fewest primaries,
  * then by member name. Records each decision so the next choice sees it.
  */
 export class PrimarySpread {

@@ -328,6 +328,30 @@ describe("planBootstrap", () => {
     assert.deepEqual(refusal.rejections!.map((r) => r.code).sort(), ["HoldsShardMember", "HoldsShardMember", "IsolationViolated", "IsolationViolated"]);
   });
 
+  test("the demo's 3 shards × 2 members over 3 zones × 2 racks × 2 hosts: every zone, rack and host used evenly, one primary per zone", () => {
+    const out = planBootstrap({ nodes: grid(1, 3, 2, 2), policy: policy({ isolationLevel: "zone" }), shards: 3, replicasPerShard: 1, namePrefix: "demo" });
+    assert.ok(out.ok, out.ok ? "" : out.refusal.message);
+    const places = out.plan.steps.filter((s) => s.kind === "place-member");
+    const count = (keyOf: (node: string) => string, list = places) => {
+      const counts = new Map<string, number>();
+      for (const p of list) counts.set(keyOf(p.node), (counts.get(keyOf(p.node)) ?? 0) + 1);
+      return [...counts.values()].sort();
+    };
+    const zone = (node: string) => node.split("-")[1];
+    const rack = (node: string) => node.split("-").slice(1, 3).join("-");
+    assert.deepEqual(count(zone), [2, 2, 2], "2 members in each of the 3 zones");
+    assert.deepEqual(count(rack), [1, 1, 1, 1, 1, 1], "1 member in each of the 6 racks");
+    assert.deepEqual(count(zone, places.filter((p) => p.role === "primary")), [1, 1, 1], "1 primary per zone: losing a zone costs one primary");
+  });
+
+  test("a scale-out's new members go to the zones that hold the fewest members", () => {
+    const nodes = grid(1, 3, 1, 4);
+    const members = [member("c-0-0", 0, "n0-0-0-0", "primary"), member("c-0-1", 0, "n0-1-0-0"), member("c-1-0", 1, "n0-1-0-1", "primary"), member("c-1-1", 1, "n0-0-0-1")];
+    const out = solvePlacement({ nodes, policy: policy({ isolationLevel: "zone" }), members, requests: [{ name: "c-2-0", shard: 2, role: "primary" }, { name: "c-2-1", shard: 2, role: "standby" }] });
+    assert.ok(out.ok, out.ok ? "" : out.failure.message);
+    assert.ok(out.placements.some((p) => p.node.split("-")[1] === "2"), "the empty zone z2 gets a member");
+  });
+
   test("node room binds: the refusal counts the room per zone", () => {
     // 2 shards × 2 members at zone isolation over 2 zones; zone z1 has room for one member only (2Gi node, 1Gi used).
     const nodes = [makeNode("a").zone("z0").obj(), makeNode("b").zone("z1").memory("2Gi").using("1Gi").obj()];

@@ -55,7 +55,22 @@ describe("planPrimaries", () => {
     assert.equal(plan.plan.steps.length, 2);
   });
 
-  test("after the host level, racks then zones are spread", () => {
+  test("zones first: two primaries on one host in different zones is not possible, but two in one zone is avoided before two on one host", () => {
+    // Shard 0: a1 (zone z1) or b1 (z2). Shard 1: a1 (z1) or a2 (z1). Shard 2: b1 (z2) or c1 (z3).
+    // Host first would keep a1/a2/b1 apart by host (0 host pairs, 1 zone pair); zone first puts one primary per zone.
+    const zoned = [makeNode("a1").zone("z1").obj(), makeNode("a2").zone("z1").obj(), makeNode("b1").zone("z2").obj(), makeNode("c1").zone("z3").obj()];
+    const members = [
+      member("s0-a1", 0, "a1", "primary"), member("s0-b1", 0, "b1"),
+      member("s1-a2", 1, "a2", "primary"), member("s1-a1", 1, "a1"),
+      member("s2-b1", 2, "b1", "primary"), member("s2-c1", 2, "c1"),
+    ];
+    const plan = planPrimaries({ nodes: zoned, members });
+    assert.equal(plan.before.zone, 1);
+    assert.equal(plan.after.zone, 0);
+    assert.deepEqual(plan.plan.steps.map((s) => s.to).sort(), ["s0-b1", "s2-c1"]);
+  });
+
+  test("within a zone, racks are spread", () => {
     // Hosts all distinct; a1, a2 share rack k1, b1 is in rack k2. Shard 1 can use a2 or b1 → b1.
     const racked = [makeNode("a1").zone("z1").rack("k1").obj(), makeNode("a2").zone("z1").rack("k1").obj(), makeNode("b1").zone("z1").rack("k2").obj()];
     const members = [member("s0-a1", 0, "a1", "primary"), member("s1-a2", 1, "a2", "primary"), member("s1-b1", 1, "b1")];

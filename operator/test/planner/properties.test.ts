@@ -346,7 +346,7 @@ const clusterArb = nodesArb(2, 10).chain((nodes) => fc.record({
 });
 
 describe("primary and drain properties", () => {
-  test("no host holds two primaries when avoidable: the host pair count is the brute-force optimum", () => {
+  test("primaries spread region first, then zone: the brute-force optimum of each (zone within one region), never worse than before", () => {
     check(fc.property(clusterArb, ({ nodes, members }) => {
       const plan = planPrimaries({ nodes, members });
       const usable = (m: ExistingMember) => { const n = nodes.find((x) => x.name === m.node)!; return n.ready && n.storeState !== "draining"; };
@@ -355,20 +355,25 @@ describe("primary and drain properties", () => {
         const c = members.filter((m) => m.shard === s && usable(m));
         return c.length > 0 ? c : members.filter((m) => m.shard === s && m.role === "primary"); // stuck: keeps its primary
       });
-      let best = Infinity;
+      const vector = (c: ReturnType<typeof collisionsOf>) => [c.region, c.zone, c.rack, c.host];
+      const lexLess = (a: number[], b: number[]) => { const i = a.findIndex((x, j) => x !== b[j]); return i >= 0 && a[i] < b[i]; };
+      let best = [Infinity, Infinity, Infinity, Infinity];
       const pick: ExistingMember[] = [];
       const walk = (i: number) => {
         if (i === options.length) {
-          best = Math.min(best, collisionsOf(pick, nodes).host);
+          const v = vector(collisionsOf(pick, nodes));
+          if (lexLess(v, best)) best = v;
           return;
         }
         if (options[i].length === 0) return walk(i + 1);
         for (const o of options[i]) { pick.push(o); walk(i + 1); pick.pop(); }
       };
       walk(0);
-      assert.equal(plan.after.host, best);
-      // switchovers never make the host spread worse, unless a primary had to leave an unusable node
-      if (members.every((m) => m.role !== "primary" || usable(m))) assert.ok(plan.after.host <= plan.before.host);
+      assert.equal(plan.after.region, best[0]);
+      const regions = new Set(nodes.map((n) => n.labels[DEFAULT_TOPOLOGY_KEYS.region]));
+      if (regions.size === 1) assert.equal(plan.after.zone, best[1]);
+      // switchovers never make the spread worse, unless a primary had to leave an unusable node
+      if (members.every((m) => m.role !== "primary" || usable(m))) assert.ok(!lexLess(vector(plan.before), vector(plan.after)));
       // after applying the switchovers each shard has one primary, and it is a member of that shard
       const after = applySteps(members, plan.plan.steps);
       for (const p of plan.primaries) assert.equal(after.find((m) => m.name === p.member)?.shard, p.shard);
