@@ -8,6 +8,7 @@ import { memberCount, type ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "../model/members.ts";
 import { decideRecovery, overdueStep, retryWait } from "./recovery.ts";
+import { decideRespread } from "./respread.ts";
 import { isResolved, type MemberView, type Observation } from "../model/observation.ts";
 import type { Action, OwnedKind } from "../model/actions.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
@@ -133,6 +134,8 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const cutOff = up.find((m) => m.status!.role === "REPLICA" && m.status!.replication && !m.status!.replication.linkUp && !m.status!.replication.syncInProgress);
   const itsPrimary = cutOff && up.find((x) => x.status!.nodeId === cutOff.status!.replication!.primaryNodeId && x.status!.role === "PRIMARY");
   if (cutOff && itsPrimary) return { kind: "meet", members: [cutOff.name], seed: itsPrimary.name };
+  const respread = formed ? decideRespread(o, spec, stored) : undefined;
+  if (respread) return respread;
   const shardsText = [...serving].sort((a, b) => a - b).map((s) => {
     const p = o.members.find((m) => m.shard === s && m.status?.role === "PRIMARY");
     return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;

@@ -38,11 +38,11 @@ function lostMembers(o: Observation, spec: ResolvedSpec, retry: ReadonlySet<stri
 }
 
 /**
- * How long a recovery plan may run: a failover is seconds when it works at all; a replacement waits
+ * How long a recovery plan may run: a failover or a planned switchover is seconds when it works at all; a replacement waits
  * for a pod to start and a full sync (docs/operations.md#a-member-pod-is-gone). Past it, the step in
  * progress ends failed with its last message, and the plan is made again after RETRY_MS.
  */
-export const PLAN_DEADLINE_MS: Readonly<Record<string, number>> = { failover: 60_000, replace: 10 * 60_000 };
+export const PLAN_DEADLINE_MS: Readonly<Record<string, number>> = { failover: 60_000, switchover: 60_000, replace: 10 * 60_000 };
 export const RETRY_MS = 30_000;
 
 /** A recovery plan past its deadline ends Failed (its step in progress says why). */
@@ -79,9 +79,9 @@ function undecided(m: MemberView, nowMs: number): boolean {
   return Number.isNaN(created) ? (m.reportAgeMs ?? 0) <= REPORT_STALE_MS : nowMs - created <= STARTUP_GRACE_MS;
 }
 
-/** Whether this action's plan already deals with the shard's primary. */
+/** Whether the running plan already fails the shard over (a planned switchover does not: it needs a serving primary). */
 const handles = (plan: StoredPlan | undefined, shard: number) =>
-  plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.shard === shard && s.state !== "done");
+  plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.forced === true && s.shard === shard && s.state !== "done");
 
 /**
  * What recovery needs now, or undefined when nothing is lost. `running` is the plan in progress: a

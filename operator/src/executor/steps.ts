@@ -1,5 +1,5 @@
 // One place that maps a step kind to the code that advances it. Kinds without an executor yet
-// (scaling and failover come with their own issues) fail with a message that says so.
+// (scaling comes with its own issue) fail with a message that says so.
 import type { PlannedStep } from "../planner/index.ts";
 import { advanceAssignSlots } from "./assign-slots.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
@@ -12,7 +12,7 @@ export async function advanceStep(step: PlannedStep, ctx: ExecutorContext, plan:
     switch (step.kind) {
       case "place-member": return await advancePlaceMember(step, ctx, plan);
       case "assign-slots": return await advanceAssignSlots(step, ctx, plan);
-      case "switchover": return step.forced ? await advanceSwitchover(step, ctx) : { state: "failed", message: "this operator version executes forced switchovers (failover) only" };
+      case "switchover": return await advanceSwitchover(step, ctx);
       case "forget-node": return await advanceForgetNode(step, ctx);
       default: return { state: "failed", message: `this operator version cannot execute ${step.kind} steps` };
     }

@@ -1,7 +1,8 @@
-// switchover: a shard's primary role moves to one of its standbys. Forced (the primary is dead or
-// gone): FORCE while a majority of the shards' primaries serve, so the engines vote; otherwise
-// TAKEOVER, and only once the old primary is fenced — its pod gone, so it can accept no write
-// (docs/architecture.md#failure-handling). Done when the standby owns the shard's slots.
+// switchover: a shard's primary role moves to one of its standbys. Planned (a re-spread): GRACEFUL,
+// the engine's manual failover, which pauses the primary's writers until the standby has every write.
+// Forced (the primary is dead or gone): FORCE while a majority of the shards' primaries serve, so the
+// engines vote; otherwise TAKEOVER, and only once the old primary is fenced — its pod gone, so it can
+// accept no write (docs/architecture.md#failure-handling). Done when the standby owns the shard's slots.
 import { promotable, servingPrimary, servingShards } from "../model/members.ts";
 import type { SwitchoverStep, PlannedStep } from "../planner/index.ts";
 import { SidecarCallError } from "../sidecar/client.ts";
@@ -10,6 +11,7 @@ import type { ExecutorContext, StepResult } from "./context.ts";
 const running = (message: string): StepResult => ({ state: "running", message });
 
 export async function advanceSwitchover(step: PlannedStep<SwitchoverStep>, ctx: ExecutorContext): Promise<StepResult> {
+  if (!step.forced) return advancePlanned(step, ctx);
   const o = ctx.observation;
   const serving = servingPrimary(o.members, step.shard);
   if (serving) return { state: "done", message: `${serving.name} serves shard ${step.shard}` };
@@ -36,6 +38,27 @@ export async function advanceSwitchover(step: PlannedStep<SwitchoverStep>, ctx: 
     return { state: "done", message: `${to.name} took over shard ${step.shard} (TAKEOVER: ${step.from || "the old primary"} is fenced, its pod gone)` };
   } catch (err) {
     // FAILED_PRECONDITION: e.g. the standby still sees its primary (link up); the next pass looks again.
+    if (err instanceof SidecarCallError) return running(`${to.name}: ${err.details}`);
+    throw err;
+  }
+}
+
+async function advancePlanned(step: PlannedStep<SwitchoverStep>, ctx: ExecutorContext): Promise<StepResult> {
+  const o = ctx.observation;
+  const serving = servingPrimary(o.members, step.shard);
+  if (serving?.name === step.to) return { state: "done", message: `${step.to} serves shard ${step.shard}` };
+  if (!serving) return running(`shard ${step.shard} has no serving primary: a planned switchover waits (a failover comes first)`);
+  const to = o.members.find((m) => m.name === step.to);
+  const s = to?.status;
+  if (!to || to.unknown || !s?.engineUp || s.state !== "STANDBY" || !s.replication?.linkUp || s.replication.primaryNodeId !== serving.status!.nodeId) {
+    return running(`${step.to} is not an in-sync standby of ${serving.name} now (${s?.state ?? "no report"}${s?.replication && !s.replication.linkUp ? ", link down" : ""})`);
+  }
+  const client = ctx.sidecar(to.name);
+  if (!client) return running(`no connection to ${to.name}'s sidecar`);
+  try {
+    await client.promote("GRACEFUL", { timeoutMs: 15_000 });
+    return running(`${to.name} took over shard ${step.shard} from ${serving.name} (GRACEFUL: no acknowledged write lost); waiting for its report`);
+  } catch (err) {
     if (err instanceof SidecarCallError) return running(`${to.name}: ${err.details}`);
     throw err;
   }

@@ -4,47 +4,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
-import { FINALIZER, type MdbClusterSpec } from "../../src/api/types.ts";
+import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
 import { execute } from "../../src/controller/execute.ts";
 import { computeStatus, statusEvents } from "../../src/controller/status.ts";
-import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
 import { planFromStatus } from "../../src/model/stored-plan.ts";
 import { silentLogger } from "../../src/runtime/log.ts";
-import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
-
-/** Reconcile as the reconciler does (status written back each pass) until idle; the kinds of actions taken. */
-async function settle(sim: SimulatedCluster, maxPasses = 60): Promise<string[]> {
-  const inFlight = new StepsInFlight();
-  const actions: string[] = [];
-  for (let pass = 0; pass < maxPasses; pass++) {
-    const o = sim.observe(pass);
-    const stored = planFromStatus(sim.cluster.status?.plan);
-    const action = decide(o, stored, FINALIZER);
-    actions.push(action.kind === "start-plan" ? `start-plan ${action.plan.kind}` : action.kind);
-    const outcome = await execute(action, stored, "ns/demo", {
-      context: () => sim.context(o), nowMs: pass, resyncMs: 60_000, log: silentLogger(),
-      setFinalizer: async () => {}, closeSidecars: () => {},
-      runSteps: (plan, steps, ctx) => runPlanSteps(plan, steps, ctx, { inFlight, onSettled: () => {} }),
-    });
-    sim.cluster.status = computeStatus({ observation: o, action, ...(outcome.plan ? { plan: outcome.plan } : {}), topologyKeys: DEFAULT_TOPOLOGY_KEYS });
-    if (action.kind === "idle" || action.kind === "blocked") return actions;
-  }
-  throw new Error(`not settled after ${maxPasses} passes: ${actions.join(", ")}`);
-}
-
-async function readyCluster(spec: MdbClusterSpec, zones = ["a", "b", "c"]): Promise<SimulatedCluster> {
-  const sim = new SimulatedCluster(makeCluster(spec), gridNodes(zones));
-  await settle(sim);
-  await settle(sim); // one more look: the status written after the plan finished
-  assert.equal(sim.cluster.status?.phase, "Ready");
-  return sim;
-}
-
-function losePod(sim: SimulatedCluster, name: string): void {
-  sim.pods.delete(name);
-  sim.members.remove(name);
-}
+import { SimulatedCluster } from "./fixtures.ts";
+import { losePod, readyCluster, settle } from "./flow.ts";
 
 const condition = (sim: SimulatedCluster, type: string) => sim.cluster.status?.conditions?.find((c) => c.type === type);
 

@@ -136,7 +136,7 @@ export interface MdbClusterSpecMigration {
 
 /** What happens when a primary fails: with enabled (the default) the operator promotes the shard's in-sync standby with the highest replication offset as soon as the primary's engine is reported dead or its pod is gone; otherwise the engines' own failover acts after nodeTimeoutMs (and cannot in a 1-shard cluster). */
 export interface MdbClusterSpecFailover {
-  /** The operator promotes a standby when a primary fails (FORCE while most primaries serve, else TAKEOVER once the old pod is gone). Default: true. */
+  /** The operator promotes a standby when a primary fails (FORCE while most primaries serve, else TAKEOVER once the old pod is gone), and once the cluster is whole again moves primaries back where they spread best by planned (GRACEFUL) switchovers. Default: true. */
   enabled?: boolean;
 }
 
