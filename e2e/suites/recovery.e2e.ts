@@ -3,7 +3,9 @@
 // its node with its volume), a standby's pod deleted, a primary's engine killed, a primary's node
 // stopped (the member placed elsewhere), a primary partitioned and healed; in a 1 × 1 cluster without
 // persistence the primary's pod deleted (the engines cannot vote: TAKEOVER once the pod is gone; the
-// member comes back empty, resyncs, and its old engine id is forgotten); and both full restarts. Each ends Ready with every
+// member comes back empty, resyncs, and its old engine id is forgotten); and both full restarts.
+// After a failover the primaries are spread over the zones again by a planned switchover (under the
+// writer once; before every later fault). Each ends Ready with every
 // shard at full strength, every acknowledged write read back, and the client's failed and unknown
 // operations reported. Reads only KUBECONFIG; with it unset, runs on a proving ground it starts.
 import assert from "node:assert/strict";
@@ -45,8 +47,33 @@ describe("recovery: lost primaries and members come back under a writing client"
     return (await waitForCluster(kube, NS, name, `${name} Ready`, whole(shards * (replicasPerShard + 1)), READY_TIMEOUT_MS))!;
   }
 
+  /** Zones of each shard's primary, and the most distinct zones one primary per shard could have. */
+  async function primaryZones(c: MdbCluster): Promise<{ now: number; best: number }> {
+    const zoneOf = new Map((await kube.core.listNode()).items.map((n) => [n.metadata!.name!, n.metadata!.labels?.["topology.kubernetes.io/zone"] ?? ""]));
+    const memberZone = (name: string) => zoneOf.get(c.status!.members!.find((m) => m.name === name)?.node ?? "") ?? "";
+    const shards = c.status!.shardDetails ?? [];
+    const now = new Set(shards.map((d) => memberZone(d.primary ?? ""))).size;
+    let best = 0;
+    const pick = (i: number, zones: string[]): void => {
+      if (i === shards.length) { best = Math.max(best, new Set(zones).size); return; }
+      for (const m of [shards[i].primary ?? "", ...(shards[i].standbys ?? [])]) pick(i + 1, [...zones, memberZone(m)]);
+    };
+    pick(0, []);
+    return { now, best };
+  }
+
+  /** Whole, no plan running, and its primaries spread over as many zones as they can be (the re-spread after a failover done). */
+  async function spreadAgain(name: string, members: number, timeoutMs = RECOVER_TIMEOUT_MS): Promise<MdbCluster> {
+    return (await waitForCluster(kube, NS, name, `${name} whole with its primaries spread`, async (c) => {
+      if (!whole(members)(c) || c!.status!.plan?.phase === "Running") return false;
+      const z = await primaryZones(c!);
+      return z.now === z.best;
+    }, timeoutMs))!;
+  }
+
   /** Runs `fault` on `member` while a writer writes; waits for the cluster to be whole again. */
   async function lose(name: string, member: string, members: number, fault: "delete" | "kill-engine" | "stop-node" | "partition" = "delete", whileDown?: () => Promise<void>): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
+    await spreadAgain(name, members);
     const before = (await kube.getCluster(NS, name))!;
     const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:${member}`);
     writer.start();
@@ -111,6 +138,27 @@ describe("recovery: lost primaries and members come back under a writing client"
     assert.equal(after.status!.members!.find((m) => m.name === shard.primary)!.node, node, "on its own node (with its volume)");
     assert.deepEqual(report.lost, [], "no acknowledged write is lost (the engine stops gracefully and its standby has every write)");
     assert.ok(report.acknowledged > 100, `the client kept writing: ${JSON.stringify({ ...report, lost: report.lost.length })}`);
+  });
+
+  test("3 shards × 1 standby: whole again after the failover, a planned switchover spreads the primaries over the zones again; no acknowledged write is lost", async () => {
+    const before = (await kube.getCluster(NS, "rec3"))!;
+    const zones = await primaryZones(before);
+    assert.ok(zones.now < zones.best, `the failover left two primaries in one zone (${zones.now} zones of ${zones.best} possible): ${clusterProgress(before)}`);
+    const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password("rec3"), "rec:rec3:respread");
+    writer.start();
+    try {
+      const t0 = Date.now();
+      const after = await spreadAgain("rec3", 6, 90_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const report = await writer.stop();
+      log(`re-spread: primaries in ${zones.best} zones after ${Date.now() - t0} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost`);
+      assert.equal(after.status!.plan?.kind, "switchover", `a planned switchover plan ran: ${JSON.stringify(after.status!.plan)}`);
+      assert.ok(!JSON.stringify(after.status!.plan).includes('"forced"'), "planned, never forced");
+      assert.deepEqual(report.lost, [], "a planned switchover loses no acknowledged write");
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
   });
 
   test("3 shards × 1 standby: a standby's pod deleted → it is back and in sync; the primaries are untouched", async () => {

@@ -120,7 +120,7 @@ export function isReady(cluster: MdbCluster | undefined): boolean {
 }
 
 /** Waits until `done(cluster)`; the timeout names `what` and shows the cluster's progress and its pods. */
-export async function waitForCluster(kube: Kube, namespace: string, name: string, what: string, done: (c: MdbCluster | undefined) => boolean,
+export async function waitForCluster(kube: Kube, namespace: string, name: string, what: string, done: (c: MdbCluster | undefined) => boolean | Promise<boolean>,
   timeoutMs: number, onProgress?: (line: string) => void): Promise<MdbCluster | undefined> {
   let last = "";
   let cluster: MdbCluster | undefined;
@@ -130,7 +130,7 @@ export async function waitForCluster(kube: Kube, namespace: string, name: string
       const line = clusterProgress(cluster);
       if (line !== last) onProgress?.(line);
       last = line;
-      return done(cluster);
+      return await done(cluster);
     }, { what, timeoutMs, intervalMs: 250 });
     return cluster;
   } catch (err) {

@@ -126,12 +126,14 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
     const primary = servingPrimary(o.members, m.shard);
     if (!primary && !spec.persistence.enabled) continue; // nothing to copy from: reported below
     const stuckOn = stuck.has(m.name) ? o.members.find((x) => x.name === m.name)?.node : undefined;
-    const node = nodeFor(o, spec, m, stuckOn ? new Set([...taken, stuckOn]) : taken, lost.map((x) => x.name));
+    const node = nodeFor(o, spec, m, stuckOn ? new Set([...taken, stuckOn]) : taken, lost.map((x) => x.name), stuckOn);
     if (typeof node !== "string") return node;
     taken.add(node);
     // With no primary serving its shard, a member that keeps its volume comes back in the role it had,
-    // with its data (its engine re-reads its node table and data from the volume).
-    steps.push({ kind: "place-member", member: m.name, shard: m.shard, node, role: primary || !m.wasPrimary ? "standby" : "primary" });
+    // with its data (its engine re-reads its node table and data from the volume); one placed on
+    // another node comes back empty, so only ever as a standby.
+    const keepsData = spec.persistence.enabled && node === m.node;
+    steps.push({ kind: "place-member", member: m.name, shard: m.shard, node, role: !primary && m.wasPrimary && keepsData ? "primary" : "standby" });
     reasons.push({ code: "MemberLost", message: `${m.name}'s pod is gone: it comes back on node ${node}${node === m.node ? " (its own)" : ` (its node ${m.node || "?"} cannot take it)`}` });
   }
   for (const m of lost) {
@@ -150,9 +152,13 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
   return startPlan("replace", steps, reasons, o.nowMs);
 }
 
-/** The member's own node when it can take the pod again; else the planner's choice among the others. */
-function nodeFor(o: Observation, spec: ResolvedSpec, m: Lost, taken: ReadonlySet<string>, lostNames: readonly string[]): string | Action {
-  const own = o.nodes.find((n) => n.name === m.node && !taken.has(n.name));
+/**
+ * The member's own node when it can take the pod again (however many members of this plan go back to
+ * it: it held them all), unless the member is stuck there; else the planner's choice among the nodes
+ * this plan does not use yet.
+ */
+function nodeFor(o: Observation, spec: ResolvedSpec, m: Lost, taken: ReadonlySet<string>, lostNames: readonly string[], stuckOn?: string): string | Action {
+  const own = o.nodes.find((n) => n.name === m.node && n.name !== stuckOn);
   if (own && own.ready && !own.unschedulable && own.storeState === "enabled") return own.name;
   const existing = o.members.filter((x) => x.pod && !x.terminating && !lostNames.includes(x.name)).map((x) => ({
     name: x.name, shard: x.shard, node: x.node, role: x.status?.role === "PRIMARY" ? "primary" as const : "standby" as const,

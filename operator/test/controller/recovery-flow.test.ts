@@ -160,6 +160,26 @@ describe("recovery, pass by pass", () => {
     assert.ok(again?.kind === "place-member" && again.member === "demo-2-1" && again.node !== sim.pods.get("demo-2-1")!.spec!.nodeName, "placed again, away from the node it was stuck on");
   });
 
+  test("every pod deleted at once with persistence: each member goes back to its own node (two that shared one both go back to it), old primaries as primaries, nothing forgotten", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1, persistence: { enabled: true } });
+    // An earlier replacement put demo-1-1 on demo-0-0's node.
+    const shared = sim.pods.get("demo-0-0")!.spec!.nodeName!;
+    sim.cluster.status!.members = sim.cluster.status!.members!.map((m) => (m.name === "demo-1-1" ? { ...m, node: shared } : m));
+    const primaries = new Set(sim.cluster.status!.members!.filter((m) => m.role === "primary").map((m) => m.name));
+    for (const name of [...sim.pods.keys()]) losePod(sim, name);
+    const action = decide(sim.observe(200), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.equal(action.kind === "start-plan" && action.plan.kind, "replace");
+    if (action.kind !== "start-plan") return;
+    const places = action.plan.steps.filter((st) => st.kind === "place-member");
+    const last = new Map(sim.cluster.status!.members!.map((m) => [m.name, m.node]));
+    for (const p of places) {
+      assert.equal(p.kind === "place-member" && p.node, last.get(p.kind === "place-member" ? p.member : ""), `${p.kind === "place-member" && p.member} goes back to its own node`);
+      assert.equal(p.kind === "place-member" && p.role, primaries.has(p.kind === "place-member" ? p.member : "") ? "primary" : "standby");
+    }
+    assert.equal(places.length, 6);
+    assert.ok(!action.plan.steps.some((st) => st.kind === "forget-node"), "every engine keeps its identity");
+  });
+
   test("every pod deleted at once without persistence: the cluster is formed again, empty, and a Warning Event says the data is lost", async () => {
     const sim = await readyCluster({ shards: 2, replicasPerShard: 1 });
     const before = sim.cluster.status!;
