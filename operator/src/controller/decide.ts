@@ -135,12 +135,12 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const itsPrimary = cutOff && up.find((x) => x.status!.nodeId === cutOff.status!.replication!.primaryNodeId && x.status!.role === "PRIMARY");
   if (cutOff && itsPrimary) return { kind: "meet", members: [cutOff.name], seed: itsPrimary.name };
   const respread = formed ? decideRespread(o, spec, stored) : undefined;
-  if (respread) return respread;
+  if (respread && "kind" in respread) return respread;
   const shardsText = [...serving].sort((a, b) => a - b).map((s) => {
     const p = o.members.find((m) => m.shard === s && m.status?.role === "PRIMARY");
     return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;
   }).join(" ");
-  return { kind: "idle", message: `${serving.size} shards serve all slots (${shardsText})` };
+  return { kind: "idle", message: `${serving.size} shards serve all slots (${shardsText})`, ...(respread ? { recheckInMs: respread.waitMs } : {}) };
 }
 
 /**

@@ -79,7 +79,7 @@ export async function execute(action: Action, plan: StoredPlan | undefined, key:
     case "blocked":
       return next(BLOCKED_MS);
     case "idle":
-      return next(env.resyncMs);
+      return next(Math.min(env.resyncMs, action.recheckInMs ?? Infinity));
   }
 }
 

@@ -22,11 +22,14 @@ function whole(m: MemberView | undefined): boolean {
   return s.role === "REPLICA" && s.state === "STANDBY" && s.replication?.linkUp === true && !s.replication.syncInProgress;
 }
 
-/** A planned switchover plan when the primaries are not where the planner spreads them, else undefined. */
-export function decideRespread(o: Observation, spec: ResolvedSpec, last: StoredPlan | undefined): Action | undefined {
+/**
+ * A planned switchover plan when the primaries are not where the planner spreads them; `waitMs` while
+ * the cluster has not been quiet long enough to tell (the reconciler looks again then); else undefined.
+ */
+export function decideRespread(o: Observation, spec: ResolvedSpec, last: StoredPlan | undefined): Action | { waitMs: number } | undefined {
   if (!spec.failover.enabled || !last || last.phase === "Running" || !last.finishedAt) return undefined;
-  const quietFor = o.nowMs - Date.parse(last.finishedAt);
-  if (!(quietFor >= (last.phase === "Failed" ? RETRY_MS : RESPREAD_SETTLE_MS))) return undefined;
+  const left = Date.parse(last.finishedAt) + (last.phase === "Failed" ? RETRY_MS : RESPREAD_SETTLE_MS) - o.nowMs;
+  if (left > 0) return { waitMs: left };
   const cluster = o.cluster.metadata!.name!;
   const members: ExistingMember[] = [];
   for (let shard = 0; shard < spec.shards; shard++) {

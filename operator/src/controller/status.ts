@@ -110,7 +110,8 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   else if (action.kind === "blocked" && (action.reason === "SpecInvalid" || action.reason === "Unplaceable" || action.reason === "SecretMissing")) phase = "Pending";
   else if (running && input.plan?.plan.kind === "bootstrap") phase = o.members.some((m) => m.pod) ? (o.members.every((m) => !m.pod || m.status) ? "Bootstrapping" : "Creating") : "Creating";
   else if (recovering) phase = "Degraded";
-  else if (running) phase = "Scaling";
+  // A planned switchover moves one role within a whole cluster: the phase stays what availability says.
+  else if (running && input.plan!.plan.kind !== "switchover") phase = "Scaling";
   // A failed plan whose cluster recovered anyway (a later plan, the engines) is history, not the phase.
   else if (input.plan?.phase === "Failed" && !(available && readyMembers === wanted)) phase = "Failed";
   else if (available && readyMembers === wanted) phase = "Ready";

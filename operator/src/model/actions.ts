@@ -16,4 +16,5 @@ export type Action =
   | { kind: "fail-plan"; message: string }
   | { kind: "meet"; members: string[]; seed: string }
   | { kind: "blocked"; reason: string; message: string }
-  | { kind: "idle"; message: string };
+  /** Nothing to do; `recheckInMs`: look again then (a decision waits for time to pass), else at the resync. */
+  | { kind: "idle"; message: string; recheckInMs?: number };

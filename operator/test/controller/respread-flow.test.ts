@@ -34,6 +34,7 @@ describe("primary re-spread, pass by pass", () => {
     const quiet = finishedAt(sim) + RESPREAD_SETTLE_MS;
     const early = decide(sim.observe(quiet - 1_000), planFromStatus(sim.cluster.status?.plan), FINALIZER);
     assert.equal(early.kind, "idle", "not before the cluster has been quiet for the settle time");
+    assert.equal(early.kind === "idle" && early.recheckInMs, 1_000, "the reconciler looks again when the settle time is over");
     const actions = await settle(sim, 60, quiet);
     assert.ok(actions.includes("start-plan switchover"), actions.join(", "));
     assert.ok(sim.members.calls.includes("demo-0-0 Promote GRACEFUL"), sim.members.calls.join(", "));
