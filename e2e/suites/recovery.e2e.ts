@@ -255,10 +255,7 @@ describe("recovery: lost primaries and members come back under a writing client"
     return { report, after };
   }
 
-  // Not reliable yet (issue 16, item 6, open): on real nodes the members came back ONLINE without their
-  // volumes' data; on the pod runner it passed three runs of four. `MDB_FULL_RESTART=1` runs it.
-  test("full restart with persistence: every pod deleted at once (new IPs) → the members come back from their volumes, meet again, and every acknowledged write is there",
-    { skip: process.env.MDB_FULL_RESTART === "1" ? false : "open (issue 16, item 6): not reliable yet; MDB_FULL_RESTART=1 runs it" }, async () => {
+  test("full restart with persistence: every pod deleted at once (new IPs) → the members come back from their volumes, meet again, and every acknowledged write is there", async () => {
     const { report } = await restartAll("rec3", 6);
     assert.deepEqual(report.lost, [], "the engines stop gracefully and come back with their data");
   });
