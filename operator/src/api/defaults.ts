@@ -19,6 +19,13 @@ function int(value: number | undefined, fallback: number, field: string, min: nu
   return v;
 }
 
+/** An optional number in min..max; 0 when unset. */
+function bounded(value: number | undefined, field: string, min: number, max: number): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !(value >= min && value <= max)) throw new SpecError(field, `must be a number in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function quantity(value: string | undefined, field: string, parse: (v: string, f: string) => number): void {
   if (value === undefined) return;
   try {
@@ -74,6 +81,11 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, defaultImage: stri
       window: int(spec.migration?.window, 2, "spec.migration.window", 1, 64),
       rate: rate(spec.migration?.rate),
       schedule: (spec.migration?.schedule ?? []).map((w) => ({ start: w.start, end: w.end, rate: rate(w.rate) })),
+      latencyGuard: {
+        enabled: spec.migration?.latencyGuard?.enabled ?? true,
+        budgetFactor: bounded(spec.migration?.latencyGuard?.budgetFactor, "spec.migration.latencyGuard.budgetFactor", 1.1, 100),
+        budgetMs: bounded(spec.migration?.latencyGuard?.budgetMs, "spec.migration.latencyGuard.budgetMs", 0.1, 10_000),
+      },
     },
     failover: { enabled: spec.failover?.enabled ?? true },
     durability: spec.durability ?? "async",

@@ -32,6 +32,8 @@ export interface ResolvedSpec {
     maxConcurrent: number; batchKeys: number; window: number;
     rate: { keysPerSecond: number; bytesPerSecond: number };
     schedule: { start: string; end: string; rate: { keysPerSecond: number; bytesPerSecond: number } }[];
+    /** budgetFactor/budgetMs 0: not set (the sidecar's defaults). */
+    latencyGuard: { enabled: boolean; budgetFactor: number; budgetMs: number };
   };
   failover: { enabled: boolean };
   durability: "async" | "replicated";

@@ -3,12 +3,13 @@
 import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
 import { pdbMinAvailable } from "../resources/cluster-objects.ts";
-import { memberName, parseMemberName } from "../resources/names.ts";
+import { memberName } from "../resources/names.ts";
 import { memberCount, type ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
 import { toObservedCluster } from "../model/members.ts";
 import { decideRecovery, overdueStep, retryWait } from "./recovery.ts";
 import { decideRespread } from "./respread.ts";
+import { clusterShape, decideScale, migrationPaused, PAUSE_MIGRATION_ANNOTATION } from "./scale.ts";
 import { isResolved, type MemberView, type Observation } from "../model/observation.ts";
 import type { Action, OwnedKind } from "../model/actions.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
@@ -84,22 +85,28 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const missing = missingOwned(o, spec);
   if (missing.length > 0) return { kind: "ensure-objects", missing };
   const formed = stored !== undefined && !(stored.plan.kind === "bootstrap" && stored.phase !== "Succeeded");
-  // A shape the cluster cannot take is refused before anything follows it (the PDB included).
-  const shape = formed ? shapeChange(o, spec) : undefined;
-  if (shape) return shape;
-  const minAvailable = pdbMinAvailable(spec);
-  if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable };
+  // After the cluster formed, the PDB and recovery follow the members it has, not a shape it is asked to take.
+  const now = formed ? clusterShape(o) : { shards: spec.shards, replicas: spec.replicasPerShard };
+  const pdbShape = { shards: now.shards, replicasPerShard: now.replicas };
+  const minAvailable = pdbMinAvailable(pdbShape);
+  if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable, shape: pdbShape };
 
   const total = memberCount(spec);
   if (formed) {
     const overdue = overdueStep(o, stored!);
     if (overdue) return overdue;
-    const recovery = decideRecovery(o, spec, stored);
+    const kept = { ...spec, shards: Math.min(spec.shards, now.shards), replicasPerShard: Math.min(spec.replicasPerShard, now.replicas) };
+    const recovery = decideRecovery(o, kept, stored, joiningShards(stored));
     const wait = recovery?.kind === "start-plan" ? retryWait(o, stored!) : undefined;
     if (wait) return wait;
     if (recovery) return recovery;
   }
   if (stored && stored.phase === "Running") {
+    if (migrationPaused(o) && (stored.plan.kind === "scale-out" || stored.plan.kind === "scale-in" || stored.plan.kind === "rebalance")) {
+      const moving = stored.plan.steps.filter((s) => s.kind === "move-slots" && s.state === "running");
+      const targets = moving.flatMap((s) => (s.kind === "move-slots" ? o.members.filter((m) => m.shard === s.to && m.status?.role === "PRIMARY").map((m) => m.name) : []));
+      return { kind: "pause-moves", targets, message: `plan ${stored.plan.id} is paused (annotation ${PAUSE_MIGRATION_ANNOTATION}=true): the moves in flight stop after their batches in flight; remove the annotation to resume` };
+    }
     const observed = toObservedCluster(o.members, stored.plan, total);
     // A forget-node step is judged by the engines' answers, and a failover by its shard being served
     // (by whichever member the engines settled on), both recorded as done by their executors.
@@ -134,6 +141,8 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const cutOff = up.find((m) => m.status!.role === "REPLICA" && m.status!.replication && !m.status!.replication.linkUp && !m.status!.replication.syncInProgress);
   const itsPrimary = cutOff && up.find((x) => x.status!.nodeId === cutOff.status!.replication!.primaryNodeId && x.status!.role === "PRIMARY");
   if (cutOff && itsPrimary) return { kind: "meet", members: [cutOff.name], seed: itsPrimary.name };
+  const scale = formed ? decideScale(o, spec) : undefined;
+  if (scale) return scale;
   const respread = formed ? decideRespread(o, spec, stored) : undefined;
   if (respread && "kind" in respread) return respread;
   const shardsText = [...serving].sort((a, b) => a - b).map((s) => {
@@ -141,25 +150,6 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
     return `${s}:${formatSlotRanges(p?.status?.slots ?? [])}`;
   }).join(" ");
   return { kind: "idle", message: `${serving.size} shards serve all slots (${shardsText})`, ...(respread ? { recheckInMs: respread.waitMs } : {}) };
-}
-
-/**
- * The cluster's shape is what its members say (their names carry shard and index, and the last status
- * remembers the lost ones), never how many primaries answer now: a lost primary is not a scale request.
- */
-function shapeChange(o: Observation, spec: ResolvedSpec): Action | undefined {
-  const known = [...o.members.filter((m) => m.pod).map((m) => ({ shard: m.shard, index: m.index })),
-    ...(o.cluster.status?.members ?? []).flatMap((e) => parseMemberName(o.cluster.metadata!.name!, e.name ?? "") ?? [])];
-  if (known.length === 0) return undefined;
-  const shards = Math.max(...known.map((m) => m.shard)) + 1;
-  const replicas = Math.max(...known.map((m) => m.index));
-  const revert = (field: string, now: number, was: number) => ({
-    kind: "blocked" as const, reason: "ScalingNotAvailable",
-    message: `${field} is ${now} but the cluster was formed with ${was}; this version moves no slots and adds or removes no members after the cluster formed: set ${field} back to ${was}`,
-  });
-  if (shards !== spec.shards) return revert("spec.shards", spec.shards, shards);
-  if (replicas !== spec.replicasPerShard) return revert("spec.replicasPerShard", spec.replicasPerShard, replicas);
-  return undefined;
 }
 
 export function expectedMembers(spec: ResolvedSpec, cluster: string): string[] {
@@ -178,4 +168,12 @@ function adoptExistingPods(plan: Plan, o: Observation): Plan {
       return existing && existing.node !== s.node ? { ...s, node: existing.node } : s;
     }),
   };
+}
+
+/** Shards a running scale-out adds that own no slots yet: not failed over while their members join. */
+function joiningShards(stored: StoredPlan | undefined): Set<number> {
+  if (stored?.phase !== "Running" || stored.plan.kind !== "scale-out") return new Set();
+  const added = new Set(stored.plan.steps.flatMap((s) => (s.kind === "place-member" && s.role === "primary" ? [s.shard] : [])));
+  for (const s of stored.plan.steps) if (s.kind === "move-slots" && s.state !== "pending") added.delete(s.to);
+  return added;
 }

@@ -4,6 +4,7 @@ import type { Action } from "../model/actions.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
 import type { ExecutorContext } from "../executor/context.ts";
 import { meetSeed } from "../executor/meet.ts";
+import { pauseMoves } from "../executor/move-slots.ts";
 import { createOwned, teardown, updatePdb } from "../executor/owned-objects.ts";
 import type { PlannedStep } from "../planner/index.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -51,8 +52,11 @@ export async function execute(action: Action, plan: StoredPlan | undefined, key:
       await createOwned(action.missing, env.context());
       return next(0);
     case "update-pdb":
-      await updatePdb(env.context());
+      await updatePdb(env.context(), action.shape);
       return next(0);
+    case "pause-moves":
+      await pauseMoves(action.targets, env.context());
+      return next(BLOCKED_MS);
     case "start-plan":
       env.log.info("plan written", { cluster: key, plan: action.plan.id, kind: action.plan.kind, steps: action.plan.steps.length });
       return next(0, { plan: action.plan, phase: "Running", startedAt: new Date(env.nowMs).toISOString() });

@@ -84,15 +84,17 @@ const handles = (plan: StoredPlan | undefined, shard: number) =>
   plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.forced === true && s.shard === shard && s.state !== "done");
 
 /**
- * What recovery needs now, or undefined when nothing is lost. `running` is the plan in progress: a
- * shard without a primary that it does not deal with preempts it (a failover waits for no replacement).
+ * What recovery needs now, or undefined when nothing is lost. `spec` has the shape the members have
+ * (a scale not yet done is not a loss). `running` is the plan in progress: a shard without a primary
+ * that it does not deal with preempts it (a failover waits for no replacement); `joining` shards (a
+ * scale-out's, still without slots) are not failed over.
  */
-export function decideRecovery(o: Observation, spec: ResolvedSpec, running: StoredPlan | undefined): Action | undefined {
+export function decideRecovery(o: Observation, spec: ResolvedSpec, running: StoredPlan | undefined, joining: ReadonlySet<number> = new Set()): Action | undefined {
   const failovers: SwitchoverStep[] = [];
   const reasons: Reason[] = [];
   const orphaned: string[] = [];
   for (let shard = 0; shard < spec.shards; shard++) {
-    if (servingPrimary(o.members, shard) || handles(running, shard)) continue;
+    if (joining.has(shard) || servingPrimary(o.members, shard) || handles(running, shard)) continue;
     // A member that may still be the serving primary gets its time before its shard fails over.
     if (o.members.some((m) => m.shard === shard && undecided(m, o.nowMs))) continue;
     const [best] = promotable(o.members, shard);

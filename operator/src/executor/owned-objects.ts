@@ -19,8 +19,8 @@ export async function createOwned(kinds: readonly OwnedKind[], ctx: ExecutorCont
 }
 
 /** The PDB follows the member count when shards or standbys change. */
-export async function updatePdb(ctx: ExecutorContext): Promise<void> {
-  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, ctx.spec));
+export async function updatePdb(ctx: ExecutorContext, shape: { shards: number; replicasPerShard: number }): Promise<void> {
+  await ctx.kube.replaceOwned(buildPodDisruptionBudget(ctx.observation.cluster, shape));
 }
 
 export function ownedRef(kind: OwnedKind, cluster: string): { kind: OwnedObjectKind; name: string } {

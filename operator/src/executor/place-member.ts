@@ -81,7 +81,13 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
     return { state: "done", message: `${m.name} is back as ${status.state === "ACTIVE" ? "its shard's primary" : "a standby"} on ${m.node}` };
   }
   if (step.role === "primary") {
-    if (status.clusterKnownNodes < planned.length) return running(`${m.name} knows ${status.clusterKnownNodes} of ${planned.length} members`);
+    // A new shard's primary in a formed cluster (scale-out) meets the members that are up now.
+    if (!forming && status.state === "ONLINE" && status.clusterKnownNodes < others.length + 1) {
+      await client.join(others.map(address), { timeoutMs: 10_000 });
+      return running(`${m.name} meets the ${others.length} members of the cluster`);
+    }
+    const known = Math.max(planned.length, forming ? 0 : others.length + 1);
+    if (status.clusterKnownNodes < known) return running(`${m.name} knows ${status.clusterKnownNodes} of ${known} members`);
     return status.state === "ONLINE" || status.state === "ACTIVE" ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);
   }
   if (status.state === "STANDBY") return { state: "done", message: `${m.name} replicates its primary` };

@@ -1,10 +1,11 @@
-// One place that maps a step kind to the code that advances it. Kinds without an executor yet
-// (scaling comes with its own issue) fail with a message that says so.
+// One place that maps a step kind to the code that advances it.
 import type { PlannedStep } from "../planner/index.ts";
 import { advanceAssignSlots } from "./assign-slots.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
 import { advanceForgetNode } from "./forget-node.ts";
+import { advanceMoveSlots } from "./move-slots.ts";
 import { advancePlaceMember } from "./place-member.ts";
+import { advanceRemoveMember } from "./remove-member.ts";
 import { advanceSwitchover } from "./switchover.ts";
 
 export async function advanceStep(step: PlannedStep, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
@@ -14,7 +15,8 @@ export async function advanceStep(step: PlannedStep, ctx: ExecutorContext, plan:
       case "assign-slots": return await advanceAssignSlots(step, ctx, plan);
       case "switchover": return await advanceSwitchover(step, ctx);
       case "forget-node": return await advanceForgetNode(step, ctx);
-      default: return { state: "failed", message: `this operator version cannot execute ${step.kind} steps` };
+      case "move-slots": return await advanceMoveSlots(step, ctx);
+      case "remove-member": return await advanceRemoveMember(step, ctx);
     }
   } catch (err) {
     // A refused or failed call leaves the step running: the next pass observes and tries again.

@@ -8,7 +8,10 @@ export type Action =
   | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[] }
   | { kind: "remove-finalizer" }
   | { kind: "ensure-objects"; missing: OwnedKind[] }
-  | { kind: "update-pdb"; minAvailable: number }
+  /** The PDB follows the members the cluster has (`shape`), not a spec they do not have yet. */
+  | { kind: "update-pdb"; minAvailable: number; shape: { shards: number; replicasPerShard: number } }
+  /** A running scale plan is paused: the moves in flight stop after their batches in flight. */
+  | { kind: "pause-moves"; targets: string[]; message: string }
   | { kind: "start-plan"; plan: Plan }
   | { kind: "run-steps"; steps: PlannedStep[] }
   | { kind: "finish-plan" }

@@ -27,6 +27,8 @@ export function isSettled(m: MemberView, role: "primary" | "standby" | "any" | u
 
 export function toObservedCluster(members: readonly MemberView[], plan: Plan | undefined, totalMembers: number): ObservedCluster {
   const roles: Map<string, "primary" | "standby" | "any"> = intendedRoles(plan);
+  // A bootstrap forms the members it places: joined means knowing those, whatever the spec says now.
+  const total = plan?.kind === "bootstrap" ? roles.size : Math.min(totalMembers, members.filter((m) => m.pod && !m.terminating).length);
   if (plan?.kind === "replace") for (const name of roles.keys()) roles.set(name, "any");
   return {
     members: members.filter((m) => m.pod).map((m): ObservedMember => ({
@@ -35,7 +37,7 @@ export function toObservedCluster(members: readonly MemberView[], plan: Plan | u
       node: m.node,
       ...(m.status?.role === "PRIMARY" ? { role: "primary" as const } : m.status?.role === "REPLICA" ? { role: "standby" as const } : {}),
       slots: m.status?.slots ?? [],
-      settled: isSettled(m, roles.get(m.name), totalMembers),
+      settled: isSettled(m, roles.get(m.name), total),
     })),
   };
 }

@@ -8,6 +8,7 @@
 //   planReplacement(ReplaceInput)    → PlanOutcome<MaintenancePlan>    forced switchover, place-member, remove-member
 //   planSlotScale(SlotScaleInput)    → SlotScalePlan { plan: Plan<MoveSlotsStep>, movedSlots, lowerBound, waves, wavesLowerBound, … }
 //   planPrimaries(PrimaryInput)      → PrimaryPlan { plan: Plan<SwitchoverStep>, primaries, before, after }
+//   planScale(ScaleInput)            → PlanOutcome<Plan>                place-member…, move-slots…, switchover, remove-member…
 // PlanOutcome entry points refuse with NothingToDo rather than return a plan without steps; the
 // two that always answer (slot scale, primaries) return a plan whose steps may be empty.
 export * from "./plan.ts";
@@ -26,5 +27,6 @@ export { applySteps, type MaintenancePlan, type MaintenanceStep } from "./mainte
 export { planDrain, type DrainInput } from "./drain.ts";
 export { planReplacement, type ReplaceInput } from "./replace.ts";
 export { planBootstrap, type BootstrapInput, type BootstrapPlan } from "./bootstrap.ts";
+export { planScale, shapeOf, type ScaleInput } from "./scale.ts";
 export { digestValue, planId } from "./identity.ts";
 export { memberName, parseMemberName, replacementName } from "./member-names.ts";

@@ -116,14 +116,14 @@ describe("bootstrap, pass by pass", () => {
     assert.equal(decide(sim.observe(), stored, FINALIZER).kind, "idle");
   });
 
-  test("the disruption budget follows the member count: at most one member down by choice; a refused shape leaves it alone", async () => {
+  test("the disruption budget follows the members the cluster has: at most one member down by choice, not rewritten before new members exist", async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
     const { stored } = await reconcileUntilIdle(sim);
     assert.equal((sim.owned.get("PodDisruptionBudget/demo") as { spec: { minAvailable: number } }).spec.minAvailable, 5);
     sim.cluster.spec.replicasPerShard = 2;
     const action = decide(sim.observe(), stored, FINALIZER);
-    assert.equal(action.kind, "blocked", "this version adds no standbys after the cluster formed");
-    assert.equal(action.kind === "blocked" && action.reason, "ScalingNotAvailable");
+    assert.equal(action.kind === "start-plan" && action.plan.kind, "scale-out", "more standbys: a plan, and no PDB change before they exist");
+    assert.deepEqual(action.kind === "start-plan" && action.plan.steps.map((s) => s.kind === "place-member" && `${s.member} ${s.role}`), ["demo-0-2 standby", "demo-1-2 standby", "demo-2-2 standby"]);
   });
 
   test("Available waits until every engine sees the whole slot map (one that does not answers CLUSTERDOWN)", async () => {

@@ -82,12 +82,14 @@ describe("recovery, pass by pass", () => {
     assert.ok(!sim.members.calls.some((c) => c.includes("Promote")));
   });
 
-  test("a changed spec.shards after the cluster formed is refused with the shape it was formed with", async () => {
+  test("a changed spec.shards after the cluster formed is a scale-out, not a loss: the new members are placed, then slots move", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     sim.cluster.spec.shards = 4;
     const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
-    assert.equal(action.kind, "blocked");
-    assert.match(action.kind === "blocked" ? action.message : "", /spec\.shards is 4 but the cluster was formed with 3/);
+    assert.equal(action.kind === "start-plan" && action.plan.kind, "scale-out");
+    const steps = action.kind === "start-plan" ? action.plan.steps : [];
+    assert.deepEqual(steps.filter((s) => s.kind === "place-member").map((s) => s.kind === "place-member" && `${s.member} ${s.role}`), ["demo-3-0 primary", "demo-3-1 standby"]);
+    assert.ok(steps.filter((s) => s.kind === "move-slots").every((s) => s.kind === "move-slots" && s.to === 3), "every move goes to the new shard");
   });
 
   test("a member whose reports stopped is Unknown and not counted ready; nothing is done on one late report", async () => {

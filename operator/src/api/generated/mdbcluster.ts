@@ -102,6 +102,16 @@ export interface MdbClusterSpecMigrationRate {
   bytesPerSecond?: number;
 }
 
+/** Paces every move so the clients' p99 latency stays within a budget measured against the idle p99 just before the move (docs/architecture/migration.md). */
+export interface MdbClusterSpecMigrationLatencyGuard {
+  /** false: moves run at the configured rate only (fastest). Default: true. */
+  enabled?: boolean;
+  /** Budget = factor × the idle p99 (default 2 when budgetMs is unset). */
+  budgetFactor?: number;
+  /** Absolute p99 budget in ms; with budgetFactor too, the smaller wins. */
+  budgetMs?: number;
+}
+
 /** The rate inside this window. */
 export interface MdbClusterSpecMigrationScheduleItemRate {
   /** Most keys per second per stream; 0 = no cap. */
@@ -120,7 +130,7 @@ export interface MdbClusterSpecMigrationScheduleItem {
   rate?: MdbClusterSpecMigrationScheduleItemRate;
 }
 
-/** How fast slots are to move when the number of shards changes. Accepted and defaulted; this version moves no slots after the cluster formed, so nothing reads it yet. */
+/** How slots move when the number of shards changes: the plan's moves run in waves of at most maxConcurrent streams per engine, each through the target member's sidecar. */
 export interface MdbClusterSpecMigration {
   /** Most slot streams one engine takes part in at once. Default: 4. */
   maxConcurrent?: number;
@@ -130,6 +140,8 @@ export interface MdbClusterSpecMigration {
   window?: number;
   /** A cap on the pace of every move; unset means as fast as the latency guard allows. */
   rate?: MdbClusterSpecMigrationRate;
+  /** Paces every move so the clients' p99 latency stays within a budget measured against the idle p99 just before the move (docs/architecture/migration.md). Default: {}. */
+  latencyGuard?: MdbClusterSpecMigrationLatencyGuard;
   /** Time-of-day windows (UTC) with their own rate, e.g. faster at night. */
   schedule?: MdbClusterSpecMigrationScheduleItem[];
 }
@@ -148,9 +160,9 @@ export interface MdbClusterSpecAuth {
 
 /** The cluster the user wants. */
 export interface MdbClusterSpec {
-  /** Number of primaries; the 16384 hash slots are spread evenly over them when the cluster forms. `kubectl scale mdb NAME --replicas=N` sets this field. In this version a change after the cluster formed moves no slots: status reports Degraded/ScalingNotAvailable. Default: 3. */
+  /** Number of primaries; the 16384 hash slots are spread evenly over them when the cluster forms. `kubectl scale mdb NAME --replicas=N` sets this field. A change after the cluster formed adds or removes shards online: new members are placed, slots move in waves (spec.migration), removed shards' members leave; status.plan shows every move. Default: 3. */
   shards?: number;
-  /** Standbys per primary, each a full copy that the engines' own failover can promote when the primary fails. Set when the cluster forms; this version does not add or remove standbys later. Default: 1. */
+  /** Standbys per primary, each a full copy that the operator promotes when the primary fails. Raising it places new standbys (isolation kept) that sync; lowering it removes each shard's highest-numbered standbys (a primary among them switches over first). Default: 1. */
   replicasPerShard?: number;
   /** The database engine each member runs (redis-server in cluster mode). Default: {}. */
   engine?: MdbClusterSpecEngine;
@@ -160,7 +172,7 @@ export interface MdbClusterSpec {
   persistence?: MdbClusterSpecPersistence;
   /** Which nodes may hold members and how far apart the members of one shard must be. Default: {}. */
   placement?: MdbClusterSpecPlacement;
-  /** How fast slots are to move when the number of shards changes. Accepted and defaulted; this version moves no slots after the cluster formed, so nothing reads it yet. Default: {}. */
+  /** How slots move when the number of shards changes: the plan's moves run in waves of at most maxConcurrent streams per engine, each through the target member's sidecar. Default: {}. */
   migration?: MdbClusterSpecMigration;
   /** What happens when a primary fails: with enabled (the default) the operator promotes the shard's in-sync standby with the highest replication offset as soon as the primary's engine is reported dead or its pod is gone; otherwise the engines' own failover acts after nodeTimeoutMs (and cannot in a 1-shard cluster). Default: {}. */
   failover?: MdbClusterSpecFailover;

@@ -1,0 +1,66 @@
+// move-slots: the slots the source shard's primary still owns of this step move to the target shard's
+// primary, through the target's sidecar (MigrateSlots: keys first, then ownership; docs/architecture/migration.md),
+// paced by spec.migration. Whatever the source no longer owns is not asked again, so a move cut short
+// (an operator restart, a sidecar crash, a pause) resumes with what is left. Done when the target owns
+// every slot of the step and the source none (judged from the reports: stepFinished).
+import { countSlots, formatSlotRanges, type SlotRange } from "../../../common/slots.ts";
+import type { ResolvedSpec } from "../api/types.ts";
+import { servingPrimary } from "../model/members.ts";
+import type { MoveSlotsStep, PlannedStep } from "../planner/index.ts";
+import { ENGINE_PORT } from "../resources/names.ts";
+import type { MigrateSlotsParams, MigrationProgress } from "../sidecar/types.ts";
+import { SidecarCallError } from "../sidecar/client.ts";
+import type { ExecutorContext, StepResult } from "./context.ts";
+
+const running = (message: string): StepResult => ({ state: "running", message });
+
+/** The part of `slots` that `owned` covers. */
+export function overlap(slots: readonly SlotRange[], owned: readonly SlotRange[]): SlotRange[] {
+  const out: SlotRange[] = [];
+  for (const s of slots) for (const o of owned) {
+    const start = Math.max(s.start, o.start);
+    const end = Math.min(s.end, o.end);
+    if (start <= end) out.push({ start, end });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** spec.migration as the sidecar's MigrateSlots knobs. */
+export function migrationKnobs(spec: ResolvedSpec): Omit<MigrateSlotsParams, "source" | "slots" | "otherPrimaries"> {
+  const m = spec.migration;
+  const g = m.latencyGuard;
+  return {
+    batchKeys: m.batchKeys, window: m.window,
+    ...(m.rate.keysPerSecond || m.rate.bytesPerSecond ? { rate: m.rate } : {}),
+    ...(m.schedule.length > 0 ? { schedule: m.schedule } : {}),
+    guard: g.enabled ? { ...(g.budgetFactor ? { budgetFactor: g.budgetFactor } : {}), ...(g.budgetMs ? { budgetMs: g.budgetMs } : {}) } : { disabled: true },
+  };
+}
+
+export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: ExecutorContext): Promise<StepResult> {
+  const o = ctx.observation;
+  const source = servingPrimary(o.members, step.from);
+  const target = servingPrimary(o.members, step.to) ?? o.members.find((m) => m.shard === step.to && m.status?.role === "PRIMARY" && !m.terminating && !m.unknown);
+  if (!target) return running(`shard ${step.to} has no primary to move slots to yet`);
+  const left = source ? overlap(step.slots, source.status!.slots) : [];
+  if (left.length === 0) return running(`shard ${step.from} owns none of ${formatSlotRanges(step.slots)} now; waiting for shard ${step.to}'s report`);
+  const client = ctx.sidecar(target.name);
+  if (!client) return running(`no connection to ${target.name}'s sidecar`);
+  const otherPrimaries = o.members.filter((m) => m.status?.role === "PRIMARY" && m !== source && m !== target && m.ip && !m.unknown && m.status.slotsOwned > 0).map((m) => ({ host: m.ip, port: ENGINE_PORT }));
+  let last: MigrationProgress | undefined;
+  try {
+    for await (const p of client.migrateSlots({ source: { host: source!.ip, port: ENGINE_PORT }, slots: left, otherPrimaries, ...migrationKnobs(ctx.spec) })) last = p;
+  } catch (err) {
+    if (err instanceof SidecarCallError) return running(`${target.name}: ${err.details}`);
+    throw err;
+  }
+  const moved = last ? `${last.slotsDone}/${last.slotsTotal} slots, ${last.keysMoved} keys, ${last.bytesMoved} bytes in ${(last.elapsedMs / 1000).toFixed(1)} s` : "no progress reported";
+  if (last?.failedSlots.length) return running(`${source!.name} → ${target.name}: ${moved}; ${last.failedSlots.length} slots failed (first: ${last.failedSlots[0].slot}: ${last.failedSlots[0].error}); retried`);
+  if (last?.cancelled) return running(`${source!.name} → ${target.name}: cancelled after ${moved}; resumes with what is left`);
+  return running(`${source!.name} → ${target.name}: ${countSlots(left)} slots moved (${moved}); waiting for the reports`);
+}
+
+/** Ask each target member's sidecar to stop its migration after the batches in flight (a pause). */
+export async function pauseMoves(targets: readonly string[], ctx: ExecutorContext): Promise<void> {
+  await Promise.all(targets.map((t) => ctx.sidecar(t)?.cancelMigration().catch(() => undefined)));
+}
