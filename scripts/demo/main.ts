@@ -201,12 +201,12 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
   const n = ns === "default" ? "" : ` -n ${ns}`;
   const tries: [command: string, why: string][] = [
     [`kubectl describe mdb ${name}${n}`, "members, shards, conditions, the plan"],
-    [`kubectl scale mdb ${name}${n} --replicas=4`, "sets spec.shards; this version answers Degraded/ScalingNotAvailable (online slot moves come next)"],
+    [`kubectl scale mdb ${name}${n} --replicas=4`, "a 4th shard online: members placed, slots move in waves (kubectl get mdb -w: Migration %)"],
     [`kubectl get pods${n} -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`, "the member pods"],
     [`redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret${n} ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`, "a shell on the cluster"],
     ...(provingGround ? [
       [`npm run cluster:fault -- kill ${ns}/${primary?.name ?? "<primary pod>"}`, "a primary's containers die and restart; the member rejoins with its data"],
-      [`npm run cluster:fault -- stop-node ${primary?.node ?? "<node>"}`, "a node goes away: the engines fail over by themselves; the status shows the lost member (replacement comes next)"],
+      [`npm run cluster:fault -- stop-node ${primary?.node ?? "<node>"}`, "a node goes away: the operator fails over at once and places the lost member on another node"],
     ] as [string, string][] : []),
     ["npm test", "every check: unit, integration, e2e"],
     [`kubectl delete mdb ${name}${n}; helm uninstall ${RELEASE} -n ${OPERATOR_NS}${provingGround ? "; npm run cluster:down" : ""}`, "clean up"],

@@ -170,10 +170,10 @@ function adoptExistingPods(plan: Plan, o: Observation): Plan {
   };
 }
 
-/** Shards a running scale-out adds that own no slots yet: not failed over while their members join. */
+/** Shards a running scale-out adds, until a move to them is done (before, they may own no slot): not failed over. */
 function joiningShards(stored: StoredPlan | undefined): Set<number> {
   if (stored?.phase !== "Running" || stored.plan.kind !== "scale-out") return new Set();
   const added = new Set(stored.plan.steps.flatMap((s) => (s.kind === "place-member" && s.role === "primary" ? [s.shard] : [])));
-  for (const s of stored.plan.steps) if (s.kind === "move-slots" && s.state !== "pending") added.delete(s.to);
+  for (const s of stored.plan.steps) if (s.kind === "move-slots" && s.state === "done") added.delete(s.to);
   return added;
 }

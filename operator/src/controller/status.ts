@@ -6,6 +6,7 @@ import { memberCount, type Condition, type ConditionType, type MdbClusterStatus,
 import { planProgress, type Plan } from "../planner/index.ts";
 import type { Action } from "../model/actions.ts";
 import { toObservedCluster } from "../model/members.ts";
+import { countSlots, parseSlotRanges } from "../../../common/slots.ts";
 import { isResolved, REPORT_STALE_MS, type MemberView, type Observation } from "../model/observation.ts";
 import { stepToStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { authSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
@@ -132,8 +133,8 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
       available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`
         : slotsServed === 16384 ? "every slot is served, but not every engine sees the whole slot map yet (cluster_state not ok)"
         : `${slotsServed} of 16384 slots are served by ready primaries`, generation, previous?.conditions, nowIso),
-    condition("Progressing", running, running ? planReason(input.plan!.plan.kind) : "Idle",
-      running ? `plan ${input.plan!.plan.id} (${input.plan!.plan.kind}) is running` : action.kind === "idle" ? action.message : "no plan is running", generation, previous?.conditions, nowIso),
+    condition("Progressing", running, action.kind === "pause-moves" ? "MigrationPaused" : running ? planReason(input.plan!.plan.kind) : "Idle",
+      action.kind === "pause-moves" ? action.message : running ? `plan ${input.plan!.plan.id} (${input.plan!.plan.kind}) is running` : action.kind === "idle" ? action.message : "no plan is running", generation, previous?.conditions, nowIso),
     condition("Degraded", degradedReason !== "", degradedReason || "AsExpected", degradedMessage || "every member is where it should be", generation, previous?.conditions, nowIso),
   ];
 
@@ -164,6 +165,9 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
       steps: input.plan.plan.steps.map(stepToStatus),
       progress,
     };
+    // The Migration column: how much of a running plan's slot moves are done.
+    const moves = input.plan.plan.steps.some((s) => s.kind === "move-slots");
+    if (moves && input.plan.phase === "Running" && progress.slotsTotal) status.migration = `${Math.floor((100 * (progress.slotsDone ?? 0)) / progress.slotsTotal)}%`;
   }
   return status;
 }
@@ -203,12 +207,34 @@ export function statusEvents(before: MdbClusterStatus | undefined, after: MdbClu
     if (p.phase === "Succeeded") events.push({ type: "Normal", reason: "PlanSucceeded", message: `${p.kind} plan ${p.id} finished` });
     if (p.phase === "Failed") events.push({ type: "Warning", reason: "PlanFailed", message: `${p.kind} plan ${p.id}: ${p.steps?.find((s) => s.state === "failed")?.message ?? "a step failed"}` });
   }
+  if (after.plan?.id && before?.plan?.id === after.plan.id) events.push(...waveEvents(before.plan.steps ?? [], after.plan.steps ?? []));
   for (const c of after.conditions ?? []) {
     const prior = before?.conditions?.find((x) => x.type === c.type);
     if (prior && prior.status === c.status && prior.reason === c.reason) continue;
     if (!prior && c.status === "False" && c.type !== "Available") continue;
     const warning = (c.type === "Degraded" && c.status === "True") || (c.type === "Available" && c.status === "False" && prior?.status === "True");
     events.push({ type: warning ? "Warning" : "Normal", reason: c.reason, message: `${c.type}=${c.status}: ${c.message}` });
+  }
+  return events;
+}
+
+type StepStatus = NonNullable<NonNullable<MdbClusterStatus["plan"]>["steps"]>[number];
+
+/** A Normal Event for each wave of slot moves that finished between two statuses of one plan. */
+function waveEvents(before: readonly StepStatus[], after: readonly StepStatus[]): StatusEvent[] {
+  const waves = (steps: readonly StepStatus[]) => {
+    const byWave = new Map<number, StepStatus[]>();
+    for (const s of steps) if (s.kind === "move-slots") byWave.set(s.shard ?? 0, [...(byWave.get(s.shard ?? 0) ?? []), s]);
+    return byWave;
+  };
+  const was = waves(before);
+  const now = waves(after);
+  const events: StatusEvent[] = [];
+  for (const [wave, steps] of now) {
+    const done = (list: readonly StepStatus[] | undefined) => (list ?? []).length > 0 && list!.every((s) => s.state === "done");
+    if (!done(steps) || done(was.get(wave))) continue;
+    const slots = steps.reduce((n, s) => n + countSlots(parseSlotRanges(s.slots ?? "")), 0);
+    events.push({ type: "Normal", reason: "WaveDone", message: `wave ${wave + 1} of ${now.size} done: ${slots} slots moved in ${steps.length} moves` });
   }
   return events;
 }

@@ -306,6 +306,8 @@ export interface MdbClusterStatus {
   phase?: "Pending" | "Creating" | "Bootstrapping" | "Ready" | "Scaling" | "Degraded" | "Failed" | "Deleting";
   /** Shards that own slots now (the scale subresource reads it). */
   shards?: number;
+  /** While a plan moves slots: the share of its slots moved, e.g. 37%. */
+  migration?: string;
   /** Label selector of the member pods (the scale subresource reads it). */
   selector?: string;
   /** Ready members / members wanted, e.g. 6/6. */
