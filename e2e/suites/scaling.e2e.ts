@@ -52,7 +52,7 @@ describe("scaling: shards and standbys change online under a reading and writing
 
   /** Ready, the last plan of `kind` Succeeded, `shards` × `members` ready, slots balanced over the shards. */
   const settled = (kind: string, shards: number, members: number) => (c: MdbCluster | undefined) => {
-    if (!isReady(c) || conditionOf(c, "Degraded")?.status !== "False" || c!.status!.readyMembers !== members) return false;
+    if (!isReady(c) || conditionOf(c, "Degraded")?.status !== "False" || c!.status!.readyMembers !== members || c!.status!.members?.length !== members) return false;
     if (c!.status!.plan?.kind !== kind || c!.status!.plan.phase !== "Succeeded") return false;
     const counts = (c!.status!.shardDetails ?? []).map((d) => countSlots(parseSlotRanges(d.slots ?? "")));
     return counts.length === shards && counts.reduce((a, b) => a + b, 0) === 16384 && Math.max(...counts) - Math.min(...counts) <= 1;

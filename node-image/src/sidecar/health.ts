@@ -28,6 +28,11 @@ export function judgeReadiness(s: ReadinessInput): Judgement {
       // A replica whose view of the slots is incomplete answers clients CLUSTERDOWN, not MOVED.
       if (s.clusterState !== "ok") return { ok: false, reason: `STANDBY but cluster_state is ${s.clusterState || "unknown"}, not ok` };
       return { ok: true, reason: "STANDBY with the replication link up, cluster_state ok" };
+    case "MIGRATING":
+      // A primary moving slots out or in still serves the slots it owns (clients follow ASK for the rest).
+      if (s.role !== "primary" || s.slotsOwned === 0) return { ok: false, reason: "MIGRATING and owning no slots yet" };
+      if (s.clusterState !== "ok") return { ok: false, reason: `cluster_state is ${s.clusterState || "unknown"}, not ok` };
+      return { ok: true, reason: `MIGRATING with ${s.slotsOwned} slots, cluster_state ok` };
     default:
       return { ok: false, reason: `member is ${s.state}: it serves no role yet` };
   }

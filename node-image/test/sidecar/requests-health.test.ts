@@ -40,6 +40,8 @@ describe("readiness: only when the member serves its role", () => {
     ["STANDBY still syncing", { state: "STANDBY", role: "replica", linkUp: true, syncInProgress: true }, false, /down or syncing/],
     ["STANDBY with link down", { state: "STANDBY", role: "replica" }, false, /down or syncing/],
     ["STANDBY that does not see the whole slot map", { state: "STANDBY", role: "replica", linkUp: true, clusterState: "fail" }, false, /cluster_state is fail/],
+    ["MIGRATING primary that owns slots (moving some out or in)", { state: "MIGRATING" }, true, /MIGRATING with 5461 slots/],
+    ["MIGRATING target that owns no slot yet", { state: "MIGRATING", slotsOwned: 0 }, false, /owning no slots/],
     ["ONLINE", { state: "ONLINE" }, false, /ONLINE/],
     ["RECOVERED", { state: "RECOVERED" }, false, /RECOVERED/],
   ];

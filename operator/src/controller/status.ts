@@ -1,12 +1,11 @@
 // The status this reconcile writes (pure): observedGeneration, phase, conditions shaped like
 // metav1.Condition (lastTransitionTime moves only when the status flips), members, shards and the
 // plan. The reconciler writes it once, and not at all when it equals what is stored.
-import { compactSlots, formatSlotRanges, rangesToSlots } from "../../../common/slots.ts";
+import { compactSlots, countSlots, formatSlotRanges, parseSlotRanges, rangesToSlots } from "../../../common/slots.ts";
 import { memberCount, type Condition, type ConditionType, type MdbClusterStatus, type MemberStatusEntry, type Phase, type ShardDetail } from "../api/types.ts";
-import { planProgress, type Plan } from "../planner/index.ts";
+import { parseMemberName, planProgress, type Plan } from "../planner/index.ts";
 import type { Action } from "../model/actions.ts";
 import { toObservedCluster } from "../model/members.ts";
-import { countSlots, parseSlotRanges } from "../../../common/slots.ts";
 import { isResolved, REPORT_STALE_MS, type MemberView, type Observation } from "../model/observation.ts";
 import { stepToStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { authSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
@@ -36,7 +35,7 @@ function memberState(m: MemberView): string {
   return m.status?.state ?? "Pending";
 }
 
-function memberEntries(o: Observation, keys: StatusInput["topologyKeys"], wantedShards: number): MemberStatusEntry[] {
+function memberEntries(o: Observation, keys: StatusInput["topologyKeys"], wanted: { shards: number; replicas: number }): MemberStatusEntry[] {
   const previous = new Map((o.cluster.status?.members ?? []).map((e) => [e.name ?? "", e]));
   const present = o.members.filter((m) => m.pod).map((m) => {
     const labels = o.nodeLabels.get(m.node) ?? {};
@@ -54,10 +53,13 @@ function memberEntries(o: Observation, keys: StatusInput["topologyKeys"], wanted
       ready: serving(m),
     };
   });
-  // A member whose pod is gone stays listed as Lost (with its last engine id) until it is back.
+  // A member whose pod is gone stays listed as Lost (with its last engine id) until it is back, unless
+  // the spec no longer has it (a scale-in removed it).
   const names = new Set(present.map((e) => e.name));
+  const cluster = o.cluster.metadata!.name!;
+  const stillWanted = (name: string) => { const p = parseMemberName(cluster, name); return p !== undefined && p.shard < wanted.shards && p.index <= wanted.replicas; };
   const lost = [...previous.values()]
-    .filter((e) => !names.has(e.name ?? "") && (e.shard ?? 0) < wantedShards)
+    .filter((e) => !names.has(e.name ?? "") && stillWanted(e.name ?? ""))
     .map((e) => ({ ...e, state: "Lost", ip: "", ready: false }));
   return [...present, ...lost].sort((a, b) => (a.shard ?? 0) - (b.shard ?? 0) || (a.name ?? "").localeCompare(b.name ?? ""));
 }
@@ -92,7 +94,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const nowIso = new Date(o.nowMs).toISOString();
   const spec = isResolved(o.spec) ? o.spec : undefined;
   const wanted = spec ? memberCount(spec) : o.members.length;
-  const members = memberEntries(o, input.topologyKeys, spec?.shards ?? Number.MAX_SAFE_INTEGER);
+  const members = memberEntries(o, input.topologyKeys, spec ? { shards: spec.shards, replicas: spec.replicasPerShard } : { shards: Number.MAX_SAFE_INTEGER, replicas: Number.MAX_SAFE_INTEGER });
   const readyMembers = members.filter((m) => m.ready).length;
   const details = shardDetails(o);
   const servingShards = details.filter((d) => d.slots !== "").length;
