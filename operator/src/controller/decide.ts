@@ -107,6 +107,14 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
       const targets = moving.flatMap((s) => (s.kind === "move-slots" ? o.members.filter((m) => m.shard === s.to && m.status?.role === "PRIMARY").map((m) => m.name) : []));
       return { kind: "pause-moves", targets, message: `plan ${stored.plan.id} is paused (annotation ${PAUSE_MIGRATION_ANNOTATION}=true): the moves in flight stop after their batches in flight; remove the annotation to resume` };
     }
+    // A spec that asks for another shape than the running scale plan's: the moves in flight finish,
+    // then the plan ends and the next one starts from where the members are.
+    const target = stored.plan.target;
+    if (target && (target.shards !== spec.shards || target.replicasPerShard !== spec.replicasPerShard)) {
+      const inFlight = stored.plan.steps.filter((s) => s.state === "running" && !stepFinished(s, toObservedCluster(o.members, stored.plan, total)));
+      if (inFlight.length === 0) return { kind: "supersede-plan", message: `spec asks for ${spec.shards} × ${spec.replicasPerShard + 1}, the plan was for ${target.shards} × ${target.replicasPerShard + 1}` };
+      return { kind: "run-steps", steps: inFlight };
+    }
     const observed = toObservedCluster(o.members, stored.plan, total);
     // A forget-node step is judged by the engines' answers, and a failover by its shard being served
     // (by whichever member the engines settled on), both recorded as done by their executors.

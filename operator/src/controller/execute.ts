@@ -70,6 +70,11 @@ export async function execute(action: Action, plan: StoredPlan | undefined, key:
       const steps = p.plan.steps.map((s) => ({ ...s, state: "done" as const, message: undefined }));
       return next(0, { ...p, phase: "Succeeded", finishedAt: new Date(env.nowMs).toISOString(), plan: { ...p.plan, steps } });
     }
+    case "supersede-plan": {
+      const p = requirePlan(plan, action);
+      env.log.info("plan superseded", { cluster: key, plan: p.plan.id, message: action.message });
+      return next(0, { ...p, phase: "Superseded", finishedAt: new Date(env.nowMs).toISOString() });
+    }
     case "fail-plan": {
       const p = requirePlan(plan, action);
       env.log.warn("plan failed", { cluster: key, plan: p.plan.id, message: action.message });

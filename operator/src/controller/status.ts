@@ -84,7 +84,12 @@ function condition(type: ConditionType, ok: boolean, reason: string, message: st
 function planSummary(plan: Plan, o: Observation, total: number): { summary: string; progress: NonNullable<NonNullable<MdbClusterStatus["plan"]>["progress"]> } {
   const p = planProgress(plan, toObservedCluster(o.members, plan, total));
   const slotsPart = p.slotsTotal > 0 ? `, slots ${p.slotsDone}/${p.slotsTotal}` : "";
-  return { summary: `${plan.kind} ${p.stepsDone}/${p.stepsTotal} steps${slotsPart}`, progress: { stepsDone: p.stepsDone, stepsTotal: p.stepsTotal, slotsDone: p.slotsDone, slotsTotal: p.slotsTotal } };
+  const keysMoved = plan.steps.reduce((n, s) => n + (s.keysMoved ?? 0), 0);
+  const bytesMoved = plan.steps.reduce((n, s) => n + (s.bytesMoved ?? 0), 0);
+  return {
+    summary: `${plan.kind} ${p.stepsDone}/${p.stepsTotal} steps${slotsPart}`,
+    progress: { stepsDone: p.stepsDone, stepsTotal: p.stepsTotal, slotsDone: p.slotsDone, slotsTotal: p.slotsTotal, keysMoved, bytesMoved },
+  };
 }
 
 export function computeStatus(input: StatusInput): MdbClusterStatus {
@@ -166,6 +171,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
       reasons: input.plan.plan.reasons.map((r) => r.message),
       steps: input.plan.plan.steps.map(stepToStatus),
       progress,
+      ...(input.plan.plan.target ? { target: input.plan.plan.target } : {}),
     };
     // The Migration column: how much of a running plan's slot moves are done.
     const moves = input.plan.plan.steps.some((s) => s.kind === "move-slots");
@@ -207,6 +213,7 @@ export function statusEvents(before: MdbClusterStatus | undefined, after: MdbClu
     // A formed cluster bootstrapped again lost its data (every member gone with persistence off).
     if (p.phase === "Running" && p.kind === "bootstrap" && before?.plan?.id) events.push({ type: "Warning", reason: "DataLost", message: p.reasons?.[0] ?? "the cluster was formed again, empty" });
     if (p.phase === "Succeeded") events.push({ type: "Normal", reason: "PlanSucceeded", message: `${p.kind} plan ${p.id} finished` });
+    if (p.phase === "Superseded") events.push({ type: "Normal", reason: "PlanSuperseded", message: `${p.kind} plan ${p.id} ended after its moves in flight: the spec asks for another shape` });
     if (p.phase === "Failed") events.push({ type: "Warning", reason: "PlanFailed", message: `${p.kind} plan ${p.id}: ${p.steps?.find((s) => s.state === "failed")?.message ?? "a step failed"}` });
   }
   if (after.plan?.id && before?.plan?.id === after.plan.id) events.push(...waveEvents(before.plan.steps ?? [], after.plan.steps ?? []));

@@ -36,4 +36,6 @@ export interface ExecutorContext {
 export interface StepResult {
   state: "done" | "running" | "failed";
   message: string;
+  /** Keys and bytes a slot move moved in this call. */
+  moved?: { keys: number; bytes: number };
 }

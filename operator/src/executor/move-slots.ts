@@ -55,9 +55,10 @@ export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: Ex
     throw err;
   }
   const moved = last ? `${last.slotsDone}/${last.slotsTotal} slots, ${last.keysMoved} keys, ${last.bytesMoved} bytes in ${(last.elapsedMs / 1000).toFixed(1)} s` : "no progress reported";
-  if (last?.failedSlots.length) return running(`${source!.name} → ${target.name}: ${moved}; ${last.failedSlots.length} slots failed (first: ${last.failedSlots[0].slot}: ${last.failedSlots[0].error}); retried`);
-  if (last?.cancelled) return running(`${source!.name} → ${target.name}: cancelled after ${moved}; resumes with what is left`);
-  return running(`${source!.name} → ${target.name}: ${countSlots(left)} slots moved (${moved}); waiting for the reports`);
+  const counts = { moved: { keys: last?.keysMoved ?? 0, bytes: last?.bytesMoved ?? 0 } };
+  if (last?.failedSlots.length) return { ...running(`${source!.name} → ${target.name}: ${moved}; ${last.failedSlots.length} slots failed (first: ${last.failedSlots[0].slot}: ${last.failedSlots[0].error}); retried`), ...counts };
+  if (last?.cancelled) return { ...running(`${source!.name} → ${target.name}: cancelled after ${moved}; resumes with what is left`), ...counts };
+  return { ...running(`${source!.name} → ${target.name}: ${countSlots(left)} slots moved (${moved}); waiting for the reports`), ...counts };
 }
 
 /** Ask each target member's sidecar to stop its migration after the batches in flight (a pause). */

@@ -77,7 +77,10 @@ export async function runPlanSteps(stored: StoredPlan, group: readonly PlannedSt
   const inGroup = new Set(group.map((s) => s.id));
   const steps = stored.plan.steps.map((s): PlannedStep => {
     const r = inGroup.has(s.id) ? pass.inFlight.take(keyOf(s)) : undefined;
-    if (r) return { ...s, state: r.state, message: r.message };
+    if (r) {
+      const moved = r.moved ? { keysMoved: (s.keysMoved ?? 0) + r.moved.keys, bytesMoved: (s.bytesMoved ?? 0) + r.moved.bytes } : {};
+      return { ...s, state: r.state, message: r.message, ...moved };
+    }
     if (inGroup.has(s.id)) return { ...s, state: "running" };
     return stepFinished(s, observed) ? { ...s, state: "done", message: undefined } : s;
   });

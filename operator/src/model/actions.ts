@@ -15,6 +15,8 @@ export type Action =
   | { kind: "start-plan"; plan: Plan }
   | { kind: "run-steps"; steps: PlannedStep[] }
   | { kind: "finish-plan" }
+  /** A scale plan whose target the spec no longer asks for ends Superseded (no move in flight). */
+  | { kind: "supersede-plan"; message: string }
   /** The running plan ends Failed: its first unfinished step failed with `message`. */
   | { kind: "fail-plan"; message: string }
   | { kind: "meet"; members: string[]; seed: string }

@@ -5,7 +5,10 @@ import type { PlanStatus, PlanStepStatus } from "../api/types.ts";
 import type { Plan, PlannedStep, PlanKind, StepState } from "../planner/index.ts";
 
 export function stepToStatus(step: PlannedStep): PlanStepStatus {
-  const base = { id: step.id, kind: step.kind, state: step.state, ...(step.message ? { message: step.message } : {}) };
+  const base = {
+    id: step.id, kind: step.kind, state: step.state, ...(step.message ? { message: step.message } : {}),
+    ...(step.keysMoved !== undefined ? { keysMoved: step.keysMoved, bytesMoved: step.bytesMoved ?? 0 } : {}),
+  };
   switch (step.kind) {
     case "place-member": return { ...base, member: step.member, shard: step.shard, node: step.node, to: step.role };
     case "assign-slots": return { ...base, shard: step.shard, slots: formatSlotRanges(step.slots) };
@@ -18,7 +21,10 @@ export function stepToStatus(step: PlannedStep): PlanStepStatus {
 
 /** undefined when the stored step is not one this operator understands (then the plan is re-made). */
 export function stepFromStatus(s: PlanStepStatus): PlannedStep | undefined {
-  const common = { id: s.id ?? "", state: (s.state ?? "pending") as StepState, ...(s.message ? { message: s.message } : {}) };
+  const common = {
+    id: s.id ?? "", state: (s.state ?? "pending") as StepState, ...(s.message ? { message: s.message } : {}),
+    ...(s.keysMoved !== undefined ? { keysMoved: s.keysMoved, bytesMoved: s.bytesMoved ?? 0 } : {}),
+  };
   try {
     switch (s.kind) {
       case "place-member":
@@ -47,14 +53,18 @@ export function stepFromStatus(s: PlanStepStatus): PlannedStep | undefined {
   }
 }
 
-export interface StoredPlan { plan: Plan; phase: "Running" | "Succeeded" | "Failed"; startedAt?: string; finishedAt?: string }
+/** Superseded: a scale plan ended after its moves in flight because the spec asks for another shape. */
+export interface StoredPlan { plan: Plan; phase: "Running" | "Succeeded" | "Failed" | "Superseded"; startedAt?: string; finishedAt?: string }
 
 export function planFromStatus(p: PlanStatus | undefined): StoredPlan | undefined {
   if (!p?.id || !p.kind) return undefined;
   const steps = (p.steps ?? []).map(stepFromStatus);
   if (steps.some((s) => s === undefined)) return undefined;
   return {
-    plan: { id: p.id, kind: p.kind as PlanKind, steps: steps as PlannedStep[], reasons: (p.reasons ?? []).map((message) => ({ code: "Placement", message })) },
+    plan: {
+      id: p.id, kind: p.kind as PlanKind, steps: steps as PlannedStep[], reasons: (p.reasons ?? []).map((message) => ({ code: "Placement", message })),
+      ...(p.target?.shards !== undefined && p.target.replicasPerShard !== undefined ? { target: { shards: p.target.shards, replicasPerShard: p.target.replicasPerShard } } : {}),
+    },
     phase: p.phase ?? "Running",
     ...(p.startedAt ? { startedAt: p.startedAt } : {}),
     ...(p.finishedAt ? { finishedAt: p.finishedAt } : {}),

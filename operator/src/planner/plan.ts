@@ -34,7 +34,7 @@ export type Step = PlaceMemberStep | AssignSlotsStep | MoveSlotsStep | Switchove
 export type StepKind = Step["kind"];
 
 /** A step inside a plan: its position-independent id, its state and, when it failed or waits, why. */
-export type PlannedStep<S extends Step = Step> = S & { id: string; state: StepState; message?: string };
+export type PlannedStep<S extends Step = Step> = S & { id: string; state: StepState; message?: string; keysMoved?: number; bytesMoved?: number };
 
 export type ReasonCode =
   | "Bootstrap" | "DataLost" | "ShardsChanged" | "Imbalanced" | "NodeDraining" | "MemberLost" | "PrimaryLost" | "PrimarySpread"
@@ -60,6 +60,8 @@ export interface Plan<S extends Step = Step> {
   kind: PlanKind;
   steps: PlannedStep<S>[];
   reasons: Reason[];
+  /** The shape a scale plan ends with (a spec asking for another one supersedes it). */
+  target?: { shards: number; replicasPerShard: number };
 }
 
 /**

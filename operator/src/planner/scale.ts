@@ -107,5 +107,5 @@ function assemble(kind: "scale-out" | "scale-in", input: ScaleInput, steps: Step
     members: [...input.members].sort((a, b) => a.name.localeCompare(b.name)), ownership: input.ownership.map((o) => ({ shard: o.shard, slots: o.slots })),
     shards: input.shards, replicas: input.replicasPerShard, maxConcurrent: input.maxConcurrent,
   });
-  return { id, kind, steps: steps.map((s) => planned(s)), reasons };
+  return { id, kind, steps: steps.map((s) => planned(s)), reasons, target: { shards: input.shards, replicasPerShard: input.replicasPerShard } };
 }

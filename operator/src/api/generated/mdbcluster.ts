@@ -234,6 +234,14 @@ export interface MdbClusterStatusShardDetailsItem {
   standbys?: string[];
 }
 
+/** The shape a scale plan ends with. */
+export interface MdbClusterStatusPlanTarget {
+  /** Shards after the plan. */
+  shards?: number;
+  /** Standbys per shard after the plan. */
+  replicasPerShard?: number;
+}
+
 /** One step. */
 export interface MdbClusterStatusPlanStepsItem {
   /** Unique within the plan. */
@@ -244,6 +252,10 @@ export interface MdbClusterStatusPlanStepsItem {
   state?: "pending" | "running" | "done" | "failed";
   /** Why it waits or failed. */
   message?: string;
+  /** Keys a slot move has moved. */
+  keysMoved?: number;
+  /** Bytes a slot move has moved. */
+  bytesMoved?: number;
   /** The member it acts on. */
   member?: string;
   /** The node a member is placed on. */
@@ -282,8 +294,10 @@ export interface MdbClusterStatusPlan {
   id?: string;
   /** bootstrap, scale-out, scale-in, rebalance, drain, replace, failover or switchover. */
   kind?: string;
-  /** Running, Succeeded or Failed. */
-  phase?: "Running" | "Succeeded" | "Failed";
+  /** Running, Succeeded, Failed, or Superseded (a scale plan that ended after its moves in flight because the spec asks for another shape). */
+  phase?: "Running" | "Succeeded" | "Failed" | "Superseded";
+  /** The shape a scale plan ends with. */
+  target?: MdbClusterStatusPlanTarget;
   /** One line for kubectl get. */
   summary?: string;
   /** When the plan was written. */

@@ -1,0 +1,57 @@
+// Scaling decisions, pass by pass on a simulated cluster: when a scale starts, waits or is refused,
+// a pause, and a spec that changes while a scale plan runs.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { FINALIZER } from "../../src/api/types.ts";
+import { decide } from "../../src/controller/decide.ts";
+import { PAUSE_MIGRATION_ANNOTATION } from "../../src/controller/scale.ts";
+import { planFromStatus, type StoredPlan } from "../../src/model/stored-plan.ts";
+import { readyCluster } from "./flow.ts";
+
+describe("scaling decisions", () => {
+  test("a scale-out plan records its target; a spec asking for another shape lets the moves in flight finish, then supersedes it", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    sim.cluster.spec.shards = 4;
+    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.ok(start.kind === "start-plan");
+    assert.deepEqual(start.plan.target, { shards: 4, replicasPerShard: 1 });
+    const moving = start.plan.steps.findIndex((s) => s.kind === "move-slots");
+    const running: StoredPlan = { plan: { ...start.plan, steps: start.plan.steps.map((s, i) => (i < moving ? { ...s, state: "done" } : i === moving ? { ...s, state: "running" } : s)) }, phase: "Running", startedAt: new Date(0).toISOString() };
+    sim.cluster.spec.shards = 5;
+    const wait = decide(sim.observe(200), running, FINALIZER);
+    assert.equal(wait.kind, "run-steps");
+    assert.deepEqual(wait.kind === "run-steps" && wait.steps.map((s) => s.id), [start.plan.steps[moving].id], "only the move in flight goes on");
+    const idle: StoredPlan = { ...running, plan: { ...running.plan, steps: running.plan.steps.map((s, i) => (i === moving ? { ...s, state: "pending" } : s)) } };
+    const end = decide(sim.observe(300), idle, FINALIZER);
+    assert.equal(end.kind, "supersede-plan");
+  });
+
+  test("the pause annotation stops the moves in flight at their targets and holds the plan", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    sim.cluster.spec.shards = 4;
+    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.ok(start.kind === "start-plan");
+    const steps = start.plan.steps.map((s) => (s.kind === "move-slots" && s.wave === 0 ? { ...s, state: "running" as const } : s));
+    sim.cluster.metadata!.annotations = { [PAUSE_MIGRATION_ANNOTATION]: "true" };
+    const paused = decide(sim.observe(200), { plan: { ...start.plan, steps }, phase: "Running" }, FINALIZER);
+    assert.equal(paused.kind, "pause-moves");
+  });
+
+  test("a scale waits for a whole cluster, and a scale-in is refused with the numbers when the survivors lack memory", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    sim.cluster.spec.shards = 2;
+    const standby = sim.members.engine("demo-1-1");
+    standby.status = { ...standby.status, replication: { ...standby.status.replication!, syncInProgress: true } };
+    const waits = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.deepEqual([waits.kind, waits.kind === "blocked" && waits.reason], ["blocked", "ScalingWaits"]);
+    assert.match(waits.kind === "blocked" ? waits.message : "", /demo-1-1 \(STANDBY\) do not serve their role/);
+    standby.status = { ...standby.status, replication: { ...standby.status.replication!, syncInProgress: false } };
+    for (const m of ["demo-0-0", "demo-1-0", "demo-2-0"]) {
+      const e = sim.members.engine(m);
+      e.status = { ...e.status, memoryUsedBytes: 900 * 2 ** 20, memoryMaxBytes: 1024 * 2 ** 20 };
+    }
+    const refused = decide(sim.observe(200), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.deepEqual([refused.kind, refused.kind === "blocked" && refused.reason], ["blocked", "ScaleInRefused"]);
+    assert.match(refused.kind === "blocked" ? refused.message : "", /the data \(2\.64 GiB\) does not fit in 90 % of the 2 surviving primaries' memory \(2\.00 GiB\)/);
+  });
+});
