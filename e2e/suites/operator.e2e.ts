@@ -203,6 +203,21 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     ] as const) assert.match(described, re, `kubectl describe mdb shows ${what}:\n${described}`);
   });
 
+  test("the leader's /metrics (port named metrics, from its pod IP): members by state and slots served as the cluster is", async () => {
+    const lease = await readLease();
+    const leader = (await kube.pods(OPERATOR.namespace, `app.kubernetes.io/instance=${OPERATOR.release}`)).find((p) => p.metadata?.name === lease.spec?.holderIdentity)!;
+    const port = leader.spec!.containers[0].ports!.find((p) => p.name === "metrics")!.containerPort;
+    const text = await waitFor(async () => {
+      const t = await (await fetch(`http://${leader.status!.podIP}:${port}/metrics`)).text();
+      if (!t.includes(`mdb_cluster_members{namespace="${NS}",cluster="${CLUSTER}",state="ACTIVE"} ${SHARDS}`)) throw new Error("not yet");
+      return t;
+    }, { what: "the leader's metrics to show the cluster", timeoutMs: 30_000, intervalMs: 500 });
+    assert.ok(text.includes(`mdb_cluster_members{namespace="${NS}",cluster="${CLUSTER}",state="STANDBY"} ${MEMBERS.length - SHARDS}`), text);
+    assert.ok(text.includes(`mdb_cluster_slots{namespace="${NS}",cluster="${CLUSTER}",state="served"} 16384`), text);
+    assert.match(text, /^mdb_operator_leader 1$/m);
+    assert.match(text, /^mdb_operator_reconcile_duration_seconds_count\{result="ok"\} [1-9]/m);
+  });
+
   test("kubectl scale mdb sets spec.shards through the scale subresource: the operator scales out online, and back in", async () => {
     await kubectl("scale", "mdb", CLUSTER, "-n", NS, `--replicas=${SHARDS + 1}`);
     assert.equal((await cluster()).spec.shards, SHARDS + 1, "kubectl scale wrote spec.shards through the scale subresource");

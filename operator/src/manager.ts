@@ -11,6 +11,7 @@ import { GrpcSidecarClient } from "./sidecar/grpc-client.ts";
 import { SidecarPool } from "./sidecar/pool.ts";
 import { kubeEvents } from "./runtime/events.ts";
 import { startHealthServer } from "./runtime/health.ts";
+import { OperatorMetrics, startMetricsServer } from "./runtime/metrics.ts";
 import { WatchedCollection } from "./runtime/informer.ts";
 import type { KubeClients } from "./runtime/kube.ts";
 import { kubeWrites } from "./executor/kube-writes.ts";
@@ -23,6 +24,7 @@ import type { ManagerConfig } from "./settings.ts";
 
 export class Manager {
   private readonly queue = new WorkQueue();
+  private readonly metrics = new OperatorMetrics(() => this.queue.length);
   private readonly collections: WatchedCollection<KubernetesObject>[] = [];
   private readonly caches: Caches;
   private readonly pool: SidecarPool;
@@ -71,7 +73,7 @@ export class Manager {
       Date.now,
       REPORT_STALE_MS,
     );
-    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, defaultImage: config.memberImage, resyncMs: config.resyncMs });
+    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, defaultImage: config.memberImage, resyncMs: config.resyncMs, metrics: this.metrics });
 
     clusters.onChange((o) => this.queue.add(`${o.metadata!.namespace}/${o.metadata!.name}`));
     const byLabel = (o: KubernetesObject) => {
@@ -93,6 +95,7 @@ export class Manager {
   }
 
   async start(): Promise<void> {
+    await startMetricsServer(this.config.metricsPort, this.metrics);
     await startHealthServer(this.config.healthPort, () => this.synced, () => ({ identity: this.config.identity, leader: !!this.leadership, epoch: this.leadership?.epoch ?? null }));
     await Promise.all(this.collections.map((c) => c.start()));
     await Promise.all(this.collections.map((c) => c.synced));
@@ -120,6 +123,7 @@ export class Manager {
 
   private startLeading(l: Leadership): void {
     this.leadership = l;
+    this.metrics.setLeader(true);
     this.log.info("leading", { identity: l.identity, epoch: l.epoch });
     this.enqueueAll();
     for (let i = 0; i < this.config.workers; i++) this.workers.push(this.work());

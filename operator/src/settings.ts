@@ -13,6 +13,8 @@ export interface ManagerConfig {
   retryPeriodMs: number;
   memberImage: string;
   healthPort: number;
+  /** Port of /metrics (Prometheus). */
+  metricsPort: number;
   resyncMs: number;
   workers: number;
 }
@@ -44,6 +46,9 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 export function parseOperatorSettings(env: Env, host: string): ManagerConfig {
   const port = Number(env.MDB_HEALTH_PORT?.trim() || 8081);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OperatorSettingsError("MDB_HEALTH_PORT", `"${env.MDB_HEALTH_PORT}" is not a port`);
+  const metricsPort = Number(env.MDB_METRICS_PORT?.trim() || 8080);
+  if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) throw new OperatorSettingsError("MDB_METRICS_PORT", `"${env.MDB_METRICS_PORT}" is not a port`);
+  if (metricsPort === port) throw new OperatorSettingsError("MDB_METRICS_PORT", `must differ from MDB_HEALTH_PORT (${port})`);
   const leaseDurationMs = seconds(env, "MDB_LEASE_DURATION_SECONDS", 15);
   const renewDeadlineMs = seconds(env, "MDB_RENEW_DEADLINE_SECONDS", 10);
   const retryPeriodMs = seconds(env, "MDB_RETRY_PERIOD_SECONDS", 2);
@@ -63,6 +68,7 @@ export function parseOperatorSettings(env: Env, host: string): ManagerConfig {
     retryPeriodMs,
     memberImage: env.MDB_MEMBER_IMAGE?.trim() || "mdbcluster/node:0.1.0",
     healthPort: port,
+    metricsPort,
     resyncMs: seconds(env, "MDB_RESYNC_SECONDS", 60),
     workers,
   };

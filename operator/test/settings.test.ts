@@ -10,6 +10,8 @@ describe("operator settings", () => {
   const bad: [Record<string, string>, string][] = [
     [{ MDB_LEADER_ELECT: "yes" }, "MDB_LEADER_ELECT"],
     [{ MDB_HEALTH_PORT: "99999" }, "MDB_HEALTH_PORT"],
+    [{ MDB_METRICS_PORT: "http" }, "MDB_METRICS_PORT"],
+    [{ MDB_METRICS_PORT: "8081" }, "MDB_METRICS_PORT"],
     [{ MDB_LEASE_DURATION_SECONDS: "5" }, "MDB_RENEW_DEADLINE_SECONDS"],
     [{ MDB_RETRY_PERIOD_SECONDS: "12" }, "MDB_RETRY_PERIOD_SECONDS"],
     [{ MDB_RESYNC_SECONDS: "-1" }, "MDB_RESYNC_SECONDS"],

@@ -98,7 +98,7 @@ describe("charts/mdb-operator", () => {
 
   test("renders the expected kinds, every namespaced one in the release namespace", () => {
     const objs = render();
-    assert.deepEqual(objs.map((o) => o.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Deployment", "Lease", "PodDisruptionBudget", "Role", "RoleBinding", "ServiceAccount"]);
+    assert.deepEqual(objs.map((o) => o.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Deployment", "Lease", "PodDisruptionBudget", "Role", "RoleBinding", "Service", "ServiceAccount"]);
     for (const o of objs) if (!o.kind.startsWith("Cluster")) assert.equal(o.metadata.namespace, NS, `${o.kind}/${o.metadata.name}`);
     const withCrd = render([], ["--include-crds"]);
     assert.equal(find(withCrd, "CustomResourceDefinition").metadata.name, "mdbclusters.mdbcluster.io");
@@ -155,7 +155,7 @@ describe("charts/mdb-operator", () => {
     assert.deepEqual(env, {
       POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", MDB_WATCH_NAMESPACE: "",
       MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_CREATE: "false", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
-      MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_HEALTH_PORT: "8081", MDB_LOG_LEVEL: "info",
+      MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_HEALTH_PORT: "8081", MDB_METRICS_PORT: "8080", MDB_LOG_LEVEL: "info",
       MDB_RESYNC_SECONDS: "60", MDB_WORKERS: "4",
     });
     assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, "requests and a memory limit are set");
@@ -173,11 +173,22 @@ describe("charts/mdb-operator", () => {
   test("Deployment: probes on the health port, which follows healthPort", () => {
     for (const port of [8081, 9444]) {
       const c = (find(render([`healthPort=${port}`]), "Deployment").spec as { template: { spec: PodSpec } }).template.spec.containers[0];
-      assert.deepEqual(c.ports.map((p) => [p.name, p.containerPort]), [["health", port]]);
+      assert.deepEqual(c.ports.map((p) => [p.name, p.containerPort]), [["health", port], ["metrics", 8080]]);
       assert.equal(c.env.find((e) => e.name === "MDB_HEALTH_PORT")?.value, String(port));
       assert.deepEqual([c.startupProbe, c.livenessProbe, c.readinessProbe].map((p) => [p.httpGet.path, p.httpGet.port]),
         [["/healthz", "health"], ["/healthz", "health"], ["/readyz", "health"]]);
     }
+  });
+
+  test("metrics: the container port named metrics, a Service for it, and a ServiceMonitor only when enabled", () => {
+    const objs = render();
+    const svc = objs.find((o) => o.kind === "Service") as K8sObject & { spec: { ports: { name: string; port: number; targetPort: string }[]; selector: Record<string, string> } };
+    assert.equal(svc.metadata.name, "t-mdb-operator-metrics");
+    assert.deepEqual(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort]), [["metrics", 8080, "metrics"]]);
+    assert.ok(!objs.some((o) => o.kind === "ServiceMonitor"), "no ServiceMonitor by default");
+    const monitor = render(["metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=prom"]).find((o) => o.kind === "ServiceMonitor") as K8sObject & { spec: { endpoints: { port: string; path: string }[] }; metadata: { labels: Record<string, string> } };
+    assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [["metrics", "/metrics"]]);
+    assert.equal(monitor.metadata.labels.release, "prom");
   });
 
   test("Deployment: replicas prefer different hosts and zones, never required", () => {
@@ -200,6 +211,8 @@ describe("charts/mdb-operator", () => {
     ["logLevel=verbose", /at '\/logLevel'/],
     ["watchNamespace=Bad_NS", /at '\/watchNamespace'/],
     ["healthPort=80", /at '\/healthPort': minimum/],
+    ["metrics.port=80", /at '\/metrics\/port': minimum/],
+    ["metrics.serviceMonitor.interval=often", /at '\/metrics\/serviceMonitor\/interval'/],
     ["resources.limits.memory=lots", /at '\/resources\/limits\/memory'/],
     ["leaderElection.leaseDurationSeconds=fast", /at '\/leaderElection\/leaseDurationSeconds'/],
     ["rbac.create=maybe", /at '\/rbac\/create': got string, want boolean/],

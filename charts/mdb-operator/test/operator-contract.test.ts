@@ -56,7 +56,7 @@ describe("chart ↔ operator settings", () => {
     assert.deepEqual(config, {
       identity: "rel-mdb-operator-abc12", podNamespace: "ops", watchNamespace: "", leaderElect: true, leaseName: "rel-mdb-operator", createLease: false,
       leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, memberImage: "mdbcluster/node:0.1.0",
-      healthPort: 8081, resyncMs: 60_000, workers: 4,
+      healthPort: 8081, metricsPort: 8080, resyncMs: 60_000, workers: 4,
     });
   });
 

@@ -19,6 +19,7 @@ import { isResolved, type Observation } from "../model/observation.ts";
 import { planFromStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { computeStatus, statusEqual, statusEvents } from "./status.ts";
 import type { EventSink } from "../runtime/events.ts";
+import type { OperatorMetrics } from "../runtime/metrics.ts";
 
 export interface ReconcileResult { requeueAfterMs?: number }
 
@@ -34,6 +35,7 @@ export interface ReconcilerDeps {
   defaultImage: string;
   now?: () => number;
   resyncMs: number;
+  metrics?: OperatorMetrics;
 }
 
 /** How long one pass waits for its steps before writing status (slow steps go on in the background). */
@@ -63,10 +65,24 @@ export class Reconciler {
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
+    const started = performance.now();
+    let failed: string | undefined;
+    try {
+      return await this.pass(key);
+    } catch (err) {
+      failed = (err as Error)?.message ?? String(err);
+      throw err;
+    } finally {
+      this.d.metrics?.reconciled((performance.now() - started) / 1000, failed);
+    }
+  }
+
+  private async pass(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split("/");
     const cluster = this.d.caches.clusters.get(name, namespace);
     if (!cluster) {
       this.d.pool.closeCluster(key);
+      this.d.metrics?.forget(key);
       this.wroteOver.delete(key);
       this.inFlight.dropCluster(key);
       return {};
@@ -146,6 +162,7 @@ export class Reconciler {
   private async writeStatus(cluster: MdbCluster, o: Observation, action: Action, plan: StoredPlan | undefined, error: string | undefined): Promise<void> {
     const keys = isResolved(o.spec) ? o.spec.placement.topologyKeys : DEFAULT_TOPOLOGY_KEYS;
     const status: MdbClusterStatus = computeStatus({ observation: o, action, ...(plan ? { plan } : {}), ...(error ? { error } : {}), topologyKeys: keys });
+    this.d.metrics?.clusterStatus(cluster.metadata!.namespace!, cluster.metadata!.name!, cluster.status, status);
     if (statusEqual(cluster.status, status)) return;
     try {
       await this.d.kube.custom.replaceNamespacedCustomObjectStatus({
