@@ -74,7 +74,7 @@ export default tseslint.config(
     files: [
       "operator/src/planner/**/*.ts", "operator/src/api/**/*.ts", "operator/src/resources/**/*.ts",
       "operator/src/model/**/*.ts", "operator/src/controller/decide.ts", "operator/src/controller/status.ts", "operator/src/settings.ts",
-      "common/slots.ts", "common/labels.ts", "common/engine-replies.ts",
+      "common/slots.ts", "common/labels.ts", "common/engine-replies.ts", "common/engine-image.ts",
     ],
     ignores: ["operator/src/api/crd-gen.ts"],
     rules: {

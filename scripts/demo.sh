@@ -15,9 +15,10 @@ if [ "$major" -lt 20 ]; then
 fi
 
 if [ -z "${KUBECONFIG:-}" ]; then
-  # The proving ground runs member pods as local processes: they need redis-server and the netns tools.
+  # The proving ground runs member pods as local processes: they need the engines and the netns tools.
   step "Debian packages"
   bash scripts/install-debian-packages.sh
+  bash scripts/install-valkey.sh
   echo "all present"
 fi
 

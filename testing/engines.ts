@@ -1,4 +1,4 @@
-// Real redis-server processes for integration tests and benchmarks.
+// Real engine processes (redis-server or valkey-server: engine-binaries.ts) for integration tests and benchmarks.
 //
 // Each engine binds its own loopback address (Linux routes all of 127.0.0.0/8 to lo), so every engine
 // uses the same port and the cluster looks like one engine per pod. Address ranges, so suites that run
@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { waitFor } from "../common/wait.ts";
+import { engineBinary, type EngineKind } from "./engine-binaries.ts";
 
 export { waitFor, type WaitForOptions } from "../common/wait.ts";
 export {
@@ -21,10 +22,12 @@ export {
   type ClusterCheckResult, type LoadKeysOptions,
 } from "./cluster.ts";
 
-export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
+export { engineBinary, testEngines, ENGINE_KINDS, type EngineKind } from "./engine-binaries.ts";
 
 export interface StartEnginesOptions {
   count: number;
+  /** Which engine runs (default redis). */
+  engine?: EngineKind;
   /** First three octets, e.g. "127.0.3": engine i binds `${ipBase}.${i + 1}`. */
   ipBase: string;
   /** Same port on every engine (default 6379); the cluster bus is port + 10000. */
@@ -46,7 +49,8 @@ export interface StartEnginesOptions {
 export interface EngineProcess {
   readonly host: string;
   readonly port: number;
-  /** PID of the running redis-server; changes after restart(). 0 while stopped. */
+  readonly engine: EngineKind;
+  /** PID of the running engine; changes after restart(). 0 while stopped. */
   readonly pid: number;
   /** Directory holding redis.conf, nodes.conf, the log and any persistence files. */
   readonly dir: string;
@@ -134,6 +138,8 @@ class LocalEngine implements EngineProcess {
     readonly port: number,
     readonly dir: string,
     readonly password: string | undefined,
+    readonly engine: EngineKind,
+    private readonly binary: string,
   ) {
     this.configPath = join(dir, "redis.conf");
   }
@@ -143,7 +149,7 @@ class LocalEngine implements EngineProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(REDIS_SERVER_BIN, [this.configPath], { stdio: "ignore" });
+    const child = spawn(this.binary, [this.configPath], { stdio: "ignore" });
     this.child = child;
     running.add(child);
     let exited: string | undefined;
@@ -153,7 +159,7 @@ class LocalEngine implements EngineProcess {
     });
     child.once("error", (err) => { exited = `spawn error: ${err.message}`; });
     await waitFor(async () => {
-      if (exited) throw new Error(`redis-server ${this.host}:${this.port} stopped (${exited}); log:\n${this.logTail()}`);
+      if (exited) throw new Error(`${this.engine}-server ${this.host}:${this.port} stopped (${exited}); log:\n${this.logTail()}`);
       const probe = new Redis({
         host: this.host, port: this.port, password: this.password, lazyConnect: true,
         retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000,
@@ -165,13 +171,13 @@ class LocalEngine implements EngineProcess {
         const info = String(await probe.info("server"));
         const pid = /process_id:(\d+)/.exec(info)?.[1];
         if (pid !== String(child.pid)) {
-          throw new Error(`${this.host}:${this.port} is answered by another redis-server (pid ${pid}), not ours (pid ${child.pid}); stop it or pick another address`);
+          throw new Error(`${this.host}:${this.port} is answered by another engine (pid ${pid}), not ours (pid ${child.pid}); stop it or pick another address`);
         }
         return true;
       } finally {
         probe.disconnect();
       }
-    }, { timeoutMs: 15_000, intervalMs: 30, what: `redis-server on ${this.host}:${this.port} to answer PING` });
+    }, { timeoutMs: 15_000, intervalMs: 30, what: `${this.engine}-server on ${this.host}:${this.port} to answer PING` });
   }
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
@@ -207,6 +213,8 @@ export async function startEngines(opts: StartEnginesOptions): Promise<Engines> 
   if (!/^127\.\d{1,3}\.\d{1,3}$/.test(opts.ipBase)) {
     throw new Error(`startEngines: ipBase must be three loopback octets like "127.0.3", got "${opts.ipBase}"`);
   }
+  const engine = opts.engine ?? "redis";
+  const binary = engineBinary(engine);
   installExitHook();
   const port = opts.port ?? 6379;
   const engines: LocalEngine[] = [];
@@ -214,7 +222,7 @@ export async function startEngines(opts: StartEnginesOptions): Promise<Engines> 
     const host = `${opts.ipBase}.${i + 1}`;
     const dir = mkdtempSync(join(opts.baseDir ?? tmpdir(), `mdb-engine-${host}-`));
     writeFileSync(join(dir, "redis.conf"), renderConfig(host, port, dir, opts));
-    engines.push(new LocalEngine(host, port, dir, opts.password));
+    engines.push(new LocalEngine(host, port, dir, opts.password, engine, binary));
   }
   const stop = async (): Promise<void> => {
     await Promise.all(engines.map((e) => e.kill("SIGKILL")));

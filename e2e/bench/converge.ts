@@ -21,7 +21,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { Redis } from "ioredis";
 import { sleep, waitFor } from "../../common/wait.ts";
 import { resolveSpec } from "../../operator/src/api/defaults.ts";
-import { memberCount, type MdbCluster } from "../../operator/src/api/types.ts";
+import { memberCount, type MdbCluster, type MemberImages } from "../../operator/src/api/types.ts";
 import { randomBytes } from "node:crypto";
 import { buildAuthSecret, buildSidecarSecret } from "../../operator/src/resources/cluster-objects.ts";
 import { buildMemberPod } from "../../operator/src/resources/member-pod.ts";
@@ -89,7 +89,7 @@ interface OperatorRun {
   /** When the first member's sidecar answered: the operator starts joining members before all answer. */
   firstSidecarMs: number;
   placement: Placement;
-  image: string;
+  images: MemberImages;
   /** CPU seconds both operator replicas used from apply to Ready (proving ground only). */
   operatorCpuSeconds?: number;
 }
@@ -133,7 +133,7 @@ async function runOperator(kube: Kube, name: string): Promise<OperatorRun> {
   let next = seen.ready!;
   for (const p of [...PHASES].reverse()) next = phasesMs[p] = round(Math.min(seen[p] ?? next, next), 0);
   const placement: Placement = new Map(pods.map((p) => [`${p.metadata!.labels![LABELS.shard]}-${p.metadata!.name!.split("-").pop()}`, p.spec!.nodeName!]));
-  return { ms: seen.ready!, phasesMs, firstSidecarMs: round(firstSidecarMs ?? seen.sidecarsAnswering!, 0), placement, image: pods[0].spec!.containers[0].image! };
+  return { ms: seen.ready!, phasesMs, firstSidecarMs: round(firstSidecarMs ?? seen.sidecarsAnswering!, 0), placement, images: { engine: pods[0].spec!.containers[0].image!, sidecar: pods[0].spec!.containers[1].image! } };
 }
 
 async function deleteCluster(kube: Kube, name: string): Promise<void> {
@@ -143,10 +143,10 @@ async function deleteCluster(kube: Kube, name: string): Promise<void> {
 }
 
 /** The same member pods (and Secrets) as the operator makes, created directly, each pinned to its member's node. */
-async function runFloor(kube: Kube, name: string, image: string, placement: Placement): Promise<number> {
+async function runFloor(kube: Kube, name: string, images: MemberImages, placement: Placement): Promise<number> {
   const cluster = { apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", metadata: { name, namespace: FLOOR_NS, uid: "bench-floor" },
-    spec: { ...SHAPE, engine: { maxMemory: "64mb", image }, resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "128Mi" } } } } as MdbCluster;
-  const spec = resolveSpec(cluster.spec, image);
+    spec: { ...SHAPE, engine: { maxMemory: "64mb", image: images.engine }, resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "128Mi" } } } } as MdbCluster;
+  const spec = resolveSpec(cluster.spec, images);
   const hostKey = spec.placement.topologyKeys.host;
   const pods: V1Pod[] = [];
   for (let shard = 0; shard < SHAPE.shards; shard++) {
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
       log(`ours #${i + 1}: Ready in ${round(run.ms / 1000)} s; phases (ms since apply): ${PHASES.map((p) => `${p} ${run.phasesMs[p]}`).join(", ")}; first sidecar answered ${run.firstSidecarMs}; operator CPU ${run.operatorCpuSeconds} s (both replicas)`);
       if (i === RUNS - 1) rssOne = await leaderRssMiB(kube, ground);
       await deleteCluster(kube, `conv-${i}`);
-      const ms = await runFloor(kube, `floor-${i}`, run.image, run.placement);
+      const ms = await runFloor(kube, `floor-${i}`, run.images, run.placement);
       floor.push(ms);
       log(`floor #${i + 1}: ${MEMBERS} pods started and live in ${round(ms / 1000)} s (members on the nodes of ours #${i + 1}: ${[...run.placement].map(([m, n]) => `${m}@${n}`).join(" ")})`);
     }

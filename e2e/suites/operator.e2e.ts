@@ -190,7 +190,8 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     assert.match(header, /^NAME\s+SHARDS\s+READY\s+PHASE\s+MIGRATION\s+AGE\s*$/, `kubectl get mdb header:\n${table}`);
     assert.match(row, new RegExp(`^${CLUSTER}\\s+${SHARDS}\\s+${MEMBERS.length}/${MEMBERS.length}\\s+Ready\\s+\\S+\\s*$`), `kubectl get mdb row (no plan running, so MIGRATION is empty):\n${table}`);
     const wide = await kubectl("get", "mdb", CLUSTER, "-n", NS, "-o", "wide");
-    assert.match(wide.split("\n")[0], /STANDBYS\s+ISOLATION\s+ENDPOINT/, `kubectl get mdb -o wide adds the priority-1 columns:\n${wide}`);
+    assert.match(wide.split("\n")[0], /STANDBYS\s+ISOLATION\s+ENDPOINT\s+ENGINE/, `kubectl get mdb -o wide adds the priority-1 columns:\n${wide}`);
+    assert.match(wide.split("\n")[1], /\svalkey 9\.1\.2\s*$/, `the members run the default engine, reported by their sidecars:\n${wide}`);
 
     const described = await kubectl("describe", "mdb", CLUSTER, "-n", NS);
     for (const [what, re] of [

@@ -16,6 +16,7 @@ import { hostState, type HostState } from "../local/controlplane/host-state.ts";
 import { podNetworkFromEnv } from "../local/controlplane/network.ts";
 import { acquireGround, kubeconfigNamesAnotherCluster, releaseGround } from "../support/ground.ts";
 import { waitFor } from "../../common/wait.ts";
+import { ENGINE_CONFIG_DIR, ENGINE_CONFIG_FILE, engineLaunchCommand } from "../../common/engine-image.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 
 const NS = `pg-${Date.now().toString(36)}`;
@@ -317,7 +318,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     await recordRunnerState();
   });
 
-  test("member pods of the node image run as the operator will run them, and reach each other by stable name", async () => {
+  test("member pods of the sidecar and engine images run as the operator will run them, and reach each other by stable name", async () => {
     const password = "pg-engine-password-0123456789";
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "member-auth" },
       stringData: { password, token: "pg-sidecar-token-".padEnd(40, "t") } } });
@@ -329,6 +330,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     ];
     const securityContext = { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
     const volumeMounts = [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }, { name: "auth", mountPath: "/secrets", readOnly: true }];
+    const configMount = { name: "engine-config", mountPath: ENGINE_CONFIG_DIR };
     await apps.createNamespacedStatefulSet({ namespace: NS, body: {
       metadata: { name: "m" },
       spec: {
@@ -337,13 +339,18 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
           metadata: { labels: { app: "m" } },
           spec: {
             terminationGracePeriodSeconds: 2, securityContext: { runAsNonRoot: true },
+            initContainers: [
+              { name: "engine-config", image: "mdbcluster/node:dev", command: ["mdb-sidecar", "render-config", "--out", ENGINE_CONFIG_FILE], env, securityContext,
+                volumeMounts: [...volumeMounts, configMount] },
+            ],
             containers: [
-              { name: "engine", image: "mdbcluster/node:dev", args: ["mdb-engine"], env, securityContext, volumeMounts,
+              { name: "engine", image: "mdbcluster/engine-redis:7.0", command: engineLaunchCommand(), securityContext,
+                volumeMounts: [volumeMounts[0], volumeMounts[1], { ...configMount, readOnly: true }],
                 readinessProbe: { tcpSocket: { port: 6379 }, periodSeconds: 1 } },
               { name: "sidecar", image: "mdbcluster/node:dev", args: ["mdb-sidecar"], env, securityContext, volumeMounts,
                 livenessProbe: { httpGet: { path: "/livez", port: 7071 }, periodSeconds: 2 } },
             ],
-            volumes: [{ name: "tmp", emptyDir: {} }, { name: "auth", secret: { secretName: "member-auth" } }],
+            volumes: [{ name: "tmp", emptyDir: {} }, { name: "engine-config", emptyDir: {} }, { name: "auth", secret: { secretName: "member-auth" } }],
           },
         },
         volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
@@ -353,7 +360,7 @@ describe("proving ground", { timeout: 600_000, skip: elsewhere ? "KUBECONFIG nam
     // A client pod reaches member 0 by its stable name (cluster DNS on real nodes, /etc/hosts on the pod runner).
     await core.createNamespacedPod({ namespace: NS, body: {
       metadata: { name: "member-client" },
-      spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "ping", image: "mdbcluster/node:dev",
+      spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "ping", image: "mdbcluster/engine-redis:7.0",
         command: ["redis-cli", "-h", `m-0.m.${NS}.svc.cluster.local`, "--no-auth-warning", "-a", password, "ping"] }] },
     } });
     const done = await waitFor(async () => {

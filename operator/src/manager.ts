@@ -73,7 +73,7 @@ export class Manager {
       Date.now,
       REPORT_STALE_MS,
     );
-    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, defaultImage: config.memberImage, resyncMs: config.resyncMs, metrics: this.metrics });
+    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, images: { engine: config.engineImage, sidecar: config.memberImage }, resyncMs: config.resyncMs, metrics: this.metrics });
 
     clusters.onChange((o) => this.queue.add(`${o.metadata!.namespace}/${o.metadata!.name}`));
     const byLabel = (o: KubernetesObject) => {

@@ -11,7 +11,10 @@ export interface ManagerConfig {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** The sidecar's image in member pods (MDB_MEMBER_IMAGE). */
   memberImage: string;
+  /** The engine image of clusters that do not set spec.engine.image (MDB_ENGINE_IMAGE; docs/engines.md). */
+  engineImage: string;
   healthPort: number;
   /** Port of /metrics (Prometheus). */
   metricsPort: number;
@@ -20,6 +23,9 @@ export interface ManagerConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The default engine: Valkey 9, whose atomic slot migration our moves use (docs/engines.md#the-default-engine). */
+export const DEFAULT_ENGINE_IMAGE = "mdbcluster/engine-valkey:9.1.2";
 
 export class OperatorSettingsError extends Error {
   constructor(readonly variable: string, detail: string) {
@@ -67,6 +73,7 @@ export function parseOperatorSettings(env: Env, host: string): ManagerConfig {
     renewDeadlineMs,
     retryPeriodMs,
     memberImage: env.MDB_MEMBER_IMAGE?.trim() || "mdbcluster/node:0.1.0",
+    engineImage: env.MDB_ENGINE_IMAGE?.trim() || DEFAULT_ENGINE_IMAGE,
     healthPort: port,
     metricsPort,
     resyncMs: seconds(env, "MDB_RESYNC_SECONDS", 60),

@@ -6,6 +6,7 @@ import type { AssignSlotsResponse as _mdb_sidecar_v1_AssignSlotsResponse, Assign
 import type { CancelMigrationRequest as _mdb_sidecar_v1_CancelMigrationRequest, CancelMigrationRequest__Output as _mdb_sidecar_v1_CancelMigrationRequest__Output } from './mdb/sidecar/v1/CancelMigrationRequest.ts';
 import type { CancelMigrationResponse as _mdb_sidecar_v1_CancelMigrationResponse, CancelMigrationResponse__Output as _mdb_sidecar_v1_CancelMigrationResponse__Output } from './mdb/sidecar/v1/CancelMigrationResponse.ts';
 import type { EngineAddress as _mdb_sidecar_v1_EngineAddress, EngineAddress__Output as _mdb_sidecar_v1_EngineAddress__Output } from './mdb/sidecar/v1/EngineAddress.ts';
+import type { EngineInfo as _mdb_sidecar_v1_EngineInfo, EngineInfo__Output as _mdb_sidecar_v1_EngineInfo__Output } from './mdb/sidecar/v1/EngineInfo.ts';
 import type { FailedSlot as _mdb_sidecar_v1_FailedSlot, FailedSlot__Output as _mdb_sidecar_v1_FailedSlot__Output } from './mdb/sidecar/v1/FailedSlot.ts';
 import type { ForgetNodeRequest as _mdb_sidecar_v1_ForgetNodeRequest, ForgetNodeRequest__Output as _mdb_sidecar_v1_ForgetNodeRequest__Output } from './mdb/sidecar/v1/ForgetNodeRequest.ts';
 import type { ForgetNodeResponse as _mdb_sidecar_v1_ForgetNodeResponse, ForgetNodeResponse__Output as _mdb_sidecar_v1_ForgetNodeResponse__Output } from './mdb/sidecar/v1/ForgetNodeResponse.ts';
@@ -49,6 +50,7 @@ export interface ProtoGrpcType {
         CancelMigrationRequest: MessageTypeDefinition<_mdb_sidecar_v1_CancelMigrationRequest, _mdb_sidecar_v1_CancelMigrationRequest__Output>
         CancelMigrationResponse: MessageTypeDefinition<_mdb_sidecar_v1_CancelMigrationResponse, _mdb_sidecar_v1_CancelMigrationResponse__Output>
         EngineAddress: MessageTypeDefinition<_mdb_sidecar_v1_EngineAddress, _mdb_sidecar_v1_EngineAddress__Output>
+        EngineInfo: MessageTypeDefinition<_mdb_sidecar_v1_EngineInfo, _mdb_sidecar_v1_EngineInfo__Output>
         EngineRole: EnumTypeDefinition
         FailedSlot: MessageTypeDefinition<_mdb_sidecar_v1_FailedSlot, _mdb_sidecar_v1_FailedSlot__Output>
         ForgetNodeRequest: MessageTypeDefinition<_mdb_sidecar_v1_ForgetNodeRequest, _mdb_sidecar_v1_ForgetNodeRequest__Output>

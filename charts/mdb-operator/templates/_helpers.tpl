@@ -37,6 +37,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- printf "%s:%s" .Values.memberImage.repository (default .Chart.AppVersion .Values.memberImage.tag) -}}
 {{- end -}}
 
+{{- define "mdb-operator.engineImage" -}}
+{{- printf "%s:%s" .Values.engineImage.repository .Values.engineImage.tag -}}
+{{- end -}}
+
 {{- define "mdb-operator.leaseName" -}}
 {{- default (include "mdb-operator.fullname" .) .Values.leaderElection.leaseName -}}
 {{- end -}}

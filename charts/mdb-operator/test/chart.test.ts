@@ -94,6 +94,7 @@ describe("charts/mdb-operator", () => {
     const c = (find(render(), "Deployment").spec as { template: { spec: PodSpec } }).template.spec.containers[0];
     assert.equal(c.image, "mdbcluster/operator:0.1.0");
     assert.equal(c.env.find((e) => e.name === "MDB_MEMBER_IMAGE")?.value, "mdbcluster/node:0.1.0");
+    assert.equal(c.env.find((e) => e.name === "MDB_ENGINE_IMAGE")?.value, "mdbcluster/engine-valkey:9.1.2", "the engine image keeps its own version");
   });
 
   test("renders the expected kinds, every namespaced one in the release namespace", () => {
@@ -155,7 +156,7 @@ describe("charts/mdb-operator", () => {
     assert.deepEqual(env, {
       POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", MDB_WATCH_NAMESPACE: "",
       MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_CREATE: "false", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
-      MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_HEALTH_PORT: "8081", MDB_METRICS_PORT: "8080", MDB_LOG_LEVEL: "info",
+      MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_ENGINE_IMAGE: "mdbcluster/engine-valkey:9.1.2", MDB_HEALTH_PORT: "8081", MDB_METRICS_PORT: "8080", MDB_LOG_LEVEL: "info",
       MDB_RESYNC_SECONDS: "60", MDB_WORKERS: "4",
     });
     assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, "requests and a memory limit are set");

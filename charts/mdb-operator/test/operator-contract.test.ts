@@ -56,7 +56,7 @@ describe("chart ↔ operator settings", () => {
     assert.deepEqual(config, {
       identity: "rel-mdb-operator-abc12", podNamespace: "ops", watchNamespace: "", leaderElect: true, leaseName: "rel-mdb-operator", createLease: false,
       leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, memberImage: "mdbcluster/node:0.1.0",
-      healthPort: 8081, metricsPort: 8080, resyncMs: 60_000, workers: 4,
+      engineImage: "mdbcluster/engine-valkey:9.1.2", healthPort: 8081, metricsPort: 8080, resyncMs: 60_000, workers: 4,
     });
   });
 
@@ -65,10 +65,11 @@ describe("chart ↔ operator settings", () => {
       "watchNamespace=apps", "replicaCount=1", "leaderElection.enabled=false", "leaderElection.leaseName=my-lease",
       "leaderElection.leaseDurationSeconds=30", "leaderElection.renewDeadlineSeconds=20", "leaderElection.retryPeriodSeconds=5",
       "healthPort=9444", "resyncSeconds=300", "workers=8", "memberImage.repository=example/node", "memberImage.tag=1.2.3",
+      "engineImage.repository=valkey/valkey", "engineImage.tag=9.0",
     ]), "host");
     assert.deepEqual(
-      [config.watchNamespace, config.leaderElect, config.leaseName, config.leaseDurationMs, config.renewDeadlineMs, config.retryPeriodMs, config.healthPort, config.resyncMs, config.workers, config.memberImage],
-      ["apps", false, "my-lease", 30_000, 20_000, 5_000, 9444, 300_000, 8, "example/node:1.2.3"]);
+      [config.watchNamespace, config.leaderElect, config.leaseName, config.leaseDurationMs, config.renewDeadlineMs, config.retryPeriodMs, config.healthPort, config.resyncMs, config.workers, config.memberImage, config.engineImage],
+      ["apps", false, "my-lease", 30_000, 20_000, 5_000, 9444, 300_000, 8, "example/node:1.2.3", "valkey/valkey:9.0"]);
   });
 
   test("the chart's bounds are within what the operator accepts", () => {

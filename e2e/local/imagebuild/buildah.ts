@@ -56,21 +56,25 @@ export class Buildah {
 
   bud(opts: { name: string; dockerfile: string; context: string }): void {
     this.log(`buildah bud -f ${opts.dockerfile} -t ${opts.name} ${opts.context}`);
-    this.run(["bud", "--pull-never", "--isolation", "chroot", "--layers", "--quiet", ...this.npmTrust(), "-f", opts.dockerfile, "-t", opts.name, opts.context], { stream: true });
+    this.run(["bud", "--pull-never", "--isolation", "chroot", "--layers", "--quiet", ...this.extraTrust(), "-f", opts.dockerfile, "-t", opts.name, opts.context], { stream: true });
   }
 
   /**
-   * When this machine's npm trusts an extra CA file (a TLS-inspecting proxy on the way to the npm
-   * registry), a Dockerfile's `RUN npm ci` needs it too: it is mounted for RUN steps only, with a
-   * global npmrc naming it, so it never ends up in an image.
+   * When this machine's npm trusts an extra CA file (a TLS-inspecting proxy on the way to the
+   * package registries), a Dockerfile's `RUN npm ci` and `RUN pip download` need it too: it is
+   * mounted for RUN steps only, with a global npmrc and pip.conf naming it, so it never ends up in an image.
    */
-  private npmTrust(): string[] {
+  private extraTrust(): string[] {
     const r = spawnSync("npm", ["config", "get", "cafile"], { encoding: "utf8" });
     const cafile = r.status === 0 ? r.stdout.trim() : "";
     if (!cafile || cafile === "null" || cafile === "undefined" || !existsSync(cafile)) return [];
     const npmrc = join(this.cache, "build-npmrc");
     writeFileSync(npmrc, "cafile=/run/mdb-build/npm-ca.crt\n");
-    return ["--volume", `${cafile}:/run/mdb-build/npm-ca.crt:ro`, "--volume", `${npmrc}:/usr/local/etc/npmrc:ro`];
+    const pipConf = join(this.cache, "build-pip.conf");
+    writeFileSync(pipConf, "[global]\ncert = /run/mdb-build/npm-ca.crt\n");
+    return [
+      "--volume", `${cafile}:/run/mdb-build/npm-ca.crt:ro`, "--volume", `${npmrc}:/usr/local/etc/npmrc:ro`, "--volume", `${pipConf}:/etc/pip.conf:ro`,
+    ];
   }
 
   tag(image: string, name: string): void {

@@ -34,11 +34,14 @@ export class ImageMapError extends Error {
   }
 }
 
-/** Placeholders substituted in every string of the map: {repo} (repository root), {tsx} (tsx loader). */
-export interface ImageMapVars { repo: string; tsx: string; node: string }
+/**
+ * Placeholders substituted in every string of the map: {repo} (repository root), {tsx} (tsx loader),
+ * {node} (the node binary), {valkey} (the directory of the pinned valkey-server, scripts/install-valkey.sh).
+ */
+export interface ImageMapVars { repo: string; tsx: string; node: string; valkey: string }
 
 function substitute(value: string, vars: ImageMapVars): string {
-  return value.replaceAll("{repo}", vars.repo).replaceAll("{tsx}", vars.tsx).replaceAll("{node}", vars.node);
+  return value.replaceAll("{repo}", vars.repo).replaceAll("{tsx}", vars.tsx).replaceAll("{node}", vars.node).replaceAll("{valkey}", vars.valkey);
 }
 
 /** Parses images.yaml: `images: { <repo name>: { entrypoint, cmd, commands, paths, workingDir, env, volumes } }`. */

@@ -11,6 +11,7 @@ import {
 import type { ClusterInfo } from "../cluster-info.ts";
 import { controlSocketPath, serveControl, splitPodRef, type ControlReply, type ControlRequest } from "./control.ts";
 import { parseImageMap, type ImageMap } from "./images.ts";
+import { valkeyBinDir } from "../../../testing/engine-binaries.ts";
 import { IpAllocator, parsePodRange } from "./ipam.ts";
 import { MountpointTracker } from "./mountpoints.ts";
 import { apiMessage, isApiStatus, NodeKeeper } from "./nodes.ts";
@@ -90,7 +91,7 @@ export class PodRunner {
     const mtimeMs = statSync(this.opts.imagesFile).mtimeMs;
     if (!this.imageCache || this.imageCache.mtimeMs !== mtimeMs) {
       const map = parseImageMap(readFileSync(this.opts.imagesFile, "utf8"), {
-        repo: this.opts.repoDir, tsx: import.meta.resolve("tsx"), node: process.execPath,
+        repo: this.opts.repoDir, tsx: import.meta.resolve("tsx"), node: process.execPath, valkey: valkeyBinDir(),
       }, this.opts.imagesFile);
       this.imageCache = { mtimeMs, map };
     }

@@ -35,6 +35,7 @@ export function statusMessage(s: MemberStatus): MemberStatus__Output {
     notReadyReason: s.notReadyReason,
     observedAtMs: s.observedAtMs,
     lastError: s.lastError,
+    engine: s.engine && { name: s.engine.name, version: s.engine.version, capabilities: [...s.engine.capabilities], unsupportedReason: s.engine.unsupportedReason },
   };
 }
 

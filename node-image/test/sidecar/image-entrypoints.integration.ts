@@ -1,16 +1,20 @@
-// The image's runtime layout without a container engine: the sidecar bundled the way the Dockerfile
-// bundles it, the proto beside it, and the two entrypoint scripts (`mdb-engine`, `mdb-sidecar`) run as
-// the containers would, on 127.0.5.3. Checks the engine starts from the rendered config, the bundled
-// sidecar serves probes and gRPC, and both stop on SIGTERM.
+// The member pod's runtime layout without a container engine, on 127.0.5.3: the sidecar bundled the way
+// node-image/Dockerfile bundles it, the proto beside it; `mdb-sidecar render-config` as the init
+// container, the engine container's command (common/engine-image.ts) with only the engine's directory
+// on PATH, and `mdb-sidecar` as the sidecar. On each engine (testing/engine-binaries.ts): the engine
+// starts from the rendered config, the bundled sidecar serves probes and gRPC and reports the engine,
+// and both stop on SIGTERM.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "node:http";
 import { waitFor } from "../../../common/wait.ts";
+import { engineLaunchCommand } from "../../../common/engine-image.ts";
+import { engineBinary, testEngines } from "../../../testing/engine-binaries.ts";
 import { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
@@ -30,8 +34,8 @@ describe("image entrypoints with the bundled sidecar", { timeout: 90_000 }, () =
   const children: ChildProcess[] = [];
   let output = "";
 
-  const start = (script: string, env: Record<string, string>) => {
-    const child = spawn("sh", [join(repo, "node-image/bin", script)], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const start = (argv: string[], env: Record<string, string>) => {
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout?.on("data", (d) => (output += d));
     child.stderr?.on("data", (d) => (output += d));
     children.push(child);
@@ -65,27 +69,47 @@ describe("image entrypoints with the bundled sidecar", { timeout: 90_000 }, () =
     rmSync(root, { recursive: true, force: true });
   });
 
-  test("mdb-engine and mdb-sidecar start, serve, and stop on SIGTERM", async () => {
-    const env = {
-      PATH: process.env.PATH ?? "", MDB_POD_IP: HOST, MDB_PASSWORD_FILE: join(root, "secrets/password"), MDB_DATA_DIR: join(root, "data"),
-      MDB_SIDECAR_TOKEN_FILE: join(root, "secrets/token"), MDB_SIDECAR_JS: join(root, "opt/dist/mdb-sidecar.mjs"),
-      MDB_SIDECAR_PROTO_DIR: join(root, "opt/proto"), MDB_ENGINE_CONFIG: join(root, "tmp/mdb/redis.conf"), MDB_APPENDONLY: "no",
-    };
-    const engine = start("mdb-engine", env);
-    const sidecar = start("mdb-sidecar", env);
-    await waitFor(async () => (await probe("/livez")) === 200, { timeoutMs: 30_000, what: `the bundled sidecar's /livez (output: ${output.slice(-500)})` });
-    assert.equal(await probe("/readyz"), 503, "an ONLINE member is not ready");
-    const client = new GrpcSidecarClient({ address: `${HOST}:7070`, bearerToken: TOKEN, callTimeoutMs: 5000 });
-    try {
-      const s = await waitFor(async () => { const x = await client.status(); return x.engineUp ? x : undefined; }, { timeoutMs: 20_000, what: "GetStatus with the engine up" });
-      assert.equal(s.state, "ONLINE");
-      assert.match(s.nodeId, /^[0-9a-f]{40}$/);
-    } finally {
-      client.close();
-    }
-    assert.match(readFileSync(join(root, "tmp/mdb/redis.conf"), "utf8"), /^cluster-enabled yes$/m);
-    assert.equal(await stop(sidecar), 0, `sidecar output:\n${output.slice(-1000)}`);
-    assert.equal(await stop(engine), 0);
-    assert.equal(JSON.parse(readFileSync(join(root, "data/mdb-member-state.json"), "utf8")).state, "ONLINE");
+  const sidecarScript = join(repo, "node-image/bin/mdb-sidecar");
+  const baseEnv = () => ({
+    PATH: process.env.PATH ?? "", MDB_POD_IP: HOST, MDB_PASSWORD_FILE: join(root, "secrets/password"), MDB_DATA_DIR: join(root, "data"),
+    MDB_SIDECAR_TOKEN_FILE: join(root, "secrets/token"), MDB_SIDECAR_JS: join(root, "opt/dist/mdb-sidecar.mjs"),
+    MDB_SIDECAR_PROTO_DIR: join(root, "opt/proto"), MDB_APPENDONLY: "no",
+  });
+
+  for (const kind of testEngines()) {
+    test(`${kind}: render-config, the engine command and mdb-sidecar start, serve, report the engine and stop on SIGTERM`, async () => {
+      rmSync(join(root, "data"), { recursive: true, force: true });
+      mkdirSync(join(root, "data"));
+      const conf = join(root, `etc/${kind}/engine.conf`);
+      const render = spawnSync("sh", [sidecarScript, "render-config", "--out", conf], { env: baseEnv(), encoding: "utf8" });
+      assert.equal(render.status, 0, render.stderr);
+      assert.match(readFileSync(conf, "utf8"), /^cluster-enabled yes$/m);
+      const [, ...launch] = engineLaunchCommand(conf);
+      const engine = start(["/bin/sh", ...launch], { PATH: dirname(engineBinary(kind)) });
+      const sidecar = start(["sh", sidecarScript], baseEnv());
+      await waitFor(async () => (await probe("/livez")) === 200, { timeoutMs: 30_000, what: `the bundled sidecar's /livez (output: ${output.slice(-500)})` });
+      assert.equal(await probe("/readyz"), 503, "an ONLINE member is not ready");
+      const client = new GrpcSidecarClient({ address: `${HOST}:7070`, bearerToken: TOKEN, callTimeoutMs: 5000 });
+      try {
+        const s = await waitFor(async () => { const x = await client.status(); return x.engineUp && x.engine ? x : undefined; }, { timeoutMs: 20_000, what: "GetStatus with the engine up" });
+        assert.equal(s.state, "ONLINE");
+        assert.match(s.nodeId, /^[0-9a-f]{40}$/);
+        assert.equal(s.engine?.name, kind);
+        assert.equal(s.engine?.unsupportedReason, "");
+        assert.deepEqual(s.engine?.capabilities, kind === "valkey" ? ["atomic-slot-migration"] : []);
+      } finally {
+        client.close();
+      }
+      assert.equal(await stop(sidecar), 0, `sidecar output:\n${output.slice(-1000)}`);
+      assert.equal(await stop(engine), 0);
+      assert.equal(JSON.parse(readFileSync(join(root, "data/mdb-member-state.json"), "utf8")).state, "ONLINE");
+    });
+  }
+
+  test("an engine image with neither valkey-server nor redis-server stops naming what it lacks", () => {
+    const [, ...launch] = engineLaunchCommand(join(root, "missing.conf"));
+    const r = spawnSync("/bin/sh", launch, { env: { PATH: join(root, "empty") }, encoding: "utf8" });
+    assert.equal(r.status, 127);
+    assert.match(r.stderr, /neither valkey-server nor redis-server on its PATH; use an image of Valkey >= 8 or Redis >= 7.0/);
   });
 });

@@ -23,16 +23,18 @@ function asKubelet(vars: readonly { name: string; value?: string; valueFrom?: { 
 
 describe("member env: the operator's member pod as the member image reads it", () => {
   const cluster: MdbCluster = { apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", metadata: { name: "demo", namespace: "ns", uid: "uid-1" }, spec: { shards: 3 } };
-  const spec = resolveSpec({ shards: 3, replicasPerShard: 2, engine: { maxMemory: "1gb", maxMemoryPolicy: "allkeys-lfu", nodeTimeoutMs: 2000, appendOnly: false }, durability: "replicated" }, "mdbcluster/node:1");
-  const [engine, sidecar] = buildMemberPod({ cluster, spec, member: "demo-1-0", shard: 1, node: "n1", hostLabelValue: "n1" }).spec!.containers;
+  const spec = resolveSpec({ shards: 3, replicasPerShard: 2, engine: { maxMemory: "1gb", maxMemoryPolicy: "allkeys-lfu", nodeTimeoutMs: 2000, appendOnly: false }, durability: "replicated" }, { engine: "mdbcluster/engine-valkey:1", sidecar: "mdbcluster/node:1" });
+  const pod = buildMemberPod({ cluster, spec, member: "demo-1-0", shard: 1, node: "n1", hostLabelValue: "n1" });
+  const [engine, sidecar] = pod.spec!.containers;
+  const [renderConfig] = pod.spec!.initContainers!;
   const contract = new Set<string>(Object.values(MemberEnv));
 
   test("every variable in the containers is the contract's", () => {
-    for (const c of [engine, sidecar]) assert.deepEqual(c.env!.map((v) => v.name).filter((name) => !contract.has(name)), [], c.name);
+    for (const c of [renderConfig, engine, sidecar]) assert.deepEqual(c.env!.map((v) => v.name).filter((name) => !contract.has(name)), [], c.name);
   });
 
-  test("the engine container renders the spec's settings", () => {
-    assert.deepEqual(parseEngineSettings(asKubelet(engine.env!)), {
+  test("the engine-config init container renders the spec's settings", () => {
+    assert.deepEqual(parseEngineSettings(asKubelet(renderConfig.env!)), {
       podIp: POD_IP, announceHostname: "demo-1-0.demo-members.ns.svc", enginePort: 6379, nodeTimeoutMs: 2000, maxMemory: "1gb",
       maxMemoryPolicy: "allkeys-lfu", dataDir: "/data", appendOnly: false, replicas: 2, durability: "replicated",
     });

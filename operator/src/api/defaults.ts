@@ -3,7 +3,7 @@
 // values, so an object that skipped admission (a test, an older API server) behaves identically.
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { memoryBytes, milliCpu, PlannerInputError } from "../planner/index.ts";
-import type { MdbClusterSpec, ResolvedSpec } from "./types.ts";
+import type { MdbClusterSpec, MemberImages, ResolvedSpec } from "./types.ts";
 
 /** A spec the operator cannot act on; `field` is its path, the message says what to do. */
 export class SpecError extends Error {
@@ -36,7 +36,19 @@ function quantity(value: string | undefined, field: string, parse: (v: string, f
   }
 }
 
-export function resolveSpec(spec: MdbClusterSpec | undefined, defaultImage: string): ResolvedSpec {
+/**
+ * spec.engine.image, or the operator's default engine image. An image reference is checked for shape
+ * only: which engine and version it runs is known once its sidecar reports it (docs/engines.md#engine-images).
+ */
+function engineImage(value: string | undefined, fallback: string): string {
+  const image = value?.trim() || fallback;
+  if (/\s/.test(image) || !/^[a-z0-9]([a-z0-9._\-/:@]*[a-z0-9])?$/i.test(image)) {
+    throw new SpecError("spec.engine.image", `"${image}" is not an image reference (e.g. mdbcluster/engine-valkey:9.1.2 or valkey/valkey:9); set an image of Valkey >= 8 or Redis >= 7.0`);
+  }
+  return image;
+}
+
+export function resolveSpec(spec: MdbClusterSpec | undefined, images: MemberImages): ResolvedSpec {
   if (!spec) throw new SpecError("spec", "is required");
   const requests = { cpu: spec.resources?.requests?.cpu ?? "100m", memory: spec.resources?.requests?.memory ?? "128Mi" };
   const limits = { ...(spec.resources?.limits ?? {}) };
@@ -57,10 +69,11 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, defaultImage: stri
   const persistenceSize = spec.persistence?.size ?? "1Gi";
   quantity(persistenceSize, "spec.persistence.size", memoryBytes);
   return {
+    sidecarImage: images.sidecar,
     shards,
     replicasPerShard,
     engine: {
-      image: spec.engine?.image || defaultImage,
+      image: engineImage(spec.engine?.image, images.engine),
       maxMemory: spec.engine?.maxMemory ?? "0",
       maxMemoryPolicy: spec.engine?.maxMemoryPolicy ?? "noeviction",
       nodeTimeoutMs: int(spec.engine?.nodeTimeoutMs, 5000, "spec.engine.nodeTimeoutMs", 100, 600_000),

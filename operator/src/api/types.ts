@@ -14,8 +14,13 @@ export type ConditionType = "Available" | "Progressing" | "Degraded";
 export const API_VERSION = "mdbcluster.io/v1alpha1";
 export const FINALIZER = "mdbcluster.io/teardown";
 
+/** The images the operator was installed with: the default engine image and the sidecar's (docs/engines.md). */
+export interface MemberImages { engine: string; sidecar: string }
+
 /** Every field present: what the API server's defaults would give, so code never re-defaults. */
 export interface ResolvedSpec {
+  /** The sidecar's image (and the engine-config init container's): the operator's, not the spec's. */
+  sidecarImage: string;
   shards: number;
   replicasPerShard: number;
   engine: { image: string; maxMemory: string; maxMemoryPolicy: string; nodeTimeoutMs: number; appendOnly: boolean };

@@ -2,7 +2,7 @@
 // sidecar report, from the informer caches and the status streams, into one plain Observation.
 import type { V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import { resolveSpec, SpecError } from "../api/defaults.ts";
-import type { MdbCluster } from "../api/types.ts";
+import type { MdbCluster, MemberImages } from "../api/types.ts";
 import { memoryBytes, milliCpu, topologyNodeFromKubernetes } from "../planner/index.ts";
 import {
   clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, parseMemberName, pdbName, sidecarSecretName,
@@ -87,12 +87,12 @@ export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar
   return views.sort((a, b) => a.shard - b.shard || a.index - b.index);
 }
 
-export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: string) => ObservedSidecar, defaultImage: string, nowMs: number, userSecretProblem?: string): Observation {
+export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: string) => ObservedSidecar, images: MemberImages, nowMs: number, userSecretProblem?: string): Observation {
   const ns = cluster.metadata!.namespace!;
   const name = cluster.metadata!.name!;
   let spec: Observation["spec"];
   try {
-    spec = resolveSpec(cluster.spec, defaultImage);
+    spec = resolveSpec(cluster.spec, images);
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     spec = { error: err.message, field: err.field };

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
-import { FINALIZER, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
+import { FINALIZER, type MdbCluster, type MdbClusterStatus, type MemberImages } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
 import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
@@ -32,7 +32,7 @@ export interface ReconcilerDeps {
   /** Reconcile this key again soon (a step that outlived its pass ended). */
   requeue: (key: string) => void;
   log: Logger;
-  defaultImage: string;
+  images: MemberImages;
   now?: () => number;
   resyncMs: number;
   metrics?: OperatorMetrics;
@@ -93,7 +93,7 @@ export class Reconciler {
     this.wroteOver.delete(key);
     const now = this.d.now?.() ?? Date.now();
     this.syncSidecars(key, cluster);
-    const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.defaultImage, now, await this.userSecretProblem(cluster));
+    const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.images, now, await this.userSecretProblem(cluster));
     const stored = planFromStatus(cluster.status?.plan);
     const action = decide(o, stored, FINALIZER);
     let outcome: ExecuteOutcome = { plan: stored, writeStatus: true };

@@ -2,6 +2,7 @@
 // metav1.Condition (lastTransitionTime moves only when the status flips), members, shards and the
 // plan. The reconciler writes it once, and not at all when it equals what is stored.
 import { compactSlots, countSlots, formatSlotRanges, parseSlotRanges, rangesToSlots } from "../../../common/slots.ts";
+import { clusterEngineSummary } from "../../../common/engine-image.ts";
 import { memberCount, type Condition, type ConditionType, type MdbClusterStatus, type MemberStatusEntry, type Phase, type ShardDetail } from "../api/types.ts";
 import { parseMemberName, planProgress, type Plan } from "../planner/index.ts";
 import type { Action } from "../model/actions.ts";
@@ -92,6 +93,12 @@ function planSummary(plan: Plan, o: Observation, total: number): { summary: stri
   };
 }
 
+/** status.engine: the engines the members report (docs/engines.md#what-the-sidecar-reports). */
+function engineOf(o: Observation): { engine?: string } {
+  const engine = clusterEngineSummary(o.members.filter((m) => m.pod && !m.terminating).map((m) => m.status?.engine));
+  return engine ? { engine } : {};
+}
+
 export function computeStatus(input: StatusInput): MdbClusterStatus {
   const { observation: o, action } = input;
   const previous = o.cluster.status;
@@ -154,6 +161,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
     ready: `${readyMembers}/${wanted}`,
     readyMembers,
     endpoint: `${clientServiceName(name)}.${o.cluster.metadata!.namespace}.svc:${ENGINE_PORT}`,
+    ...engineOf(o),
     secretName: authSecretName(o.cluster),
     conditions,
     members,

@@ -1,8 +1,11 @@
-// The member pod (pure): the engine and the mdb-sidecar from the member image, pinned to the node
-// the planner chose by required node affinity, so the scheduler still checks resources, taints and
-// cordon (docs/architecture.md#placement). Non-root, read-only root filesystem, no capabilities (docs/architecture.md#security).
+// The member pod (pure): the engine from the engine image, with the config an init container from the
+// sidecar's image renders into a shared volume first, and the mdb-sidecar (docs/engines.md#the-member-pod);
+// pinned to the node the planner chose by required node affinity, so the scheduler still checks
+// resources, taints and cordon (docs/architecture.md#placement). Non-root, read-only root filesystem,
+// no capabilities (docs/architecture.md#security).
 import type { V1Container, V1PersistentVolumeClaim, V1Pod, V1Volume } from "@kubernetes/client-node";
-import { engineContainerEnv, sidecarContainerEnv, type SharedEnvInput } from "../../../common/member-env.ts";
+import { ENGINE_CONFIG_DIR, ENGINE_CONFIG_FILE, engineLaunchCommand } from "../../../common/engine-image.ts";
+import { engineContainerEnv, MemberEnv, POD_IP_FIELD, sidecarContainerEnv, type SharedEnvInput } from "../../../common/member-env.ts";
 import { SIDECAR_REQUESTS } from "../api/planner-inputs.ts";
 import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import {
@@ -42,14 +45,25 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     { name: "tmp", mountPath: "/tmp" },
     { name: "auth", mountPath: PASSWORD_DIR, readOnly: true },
   ];
-  const engine: V1Container = {
-    name: "engine",
-    image: spec.engine.image,
-    command: ["mdb-engine"],
+  // Renders the engine's config from the spec into the shared volume before the engine starts.
+  const renderConfig: V1Container = {
+    name: "engine-config",
+    image: spec.sidecarImage,
+    command: ["mdb-sidecar", "render-config", "--out", ENGINE_CONFIG_FILE],
     env: engineContainerEnv({
       ...common, announceHostname: announce, maxMemory: spec.engine.maxMemory, maxMemoryPolicy: spec.engine.maxMemoryPolicy,
       appendOnly: spec.engine.appendOnly, replicas: spec.replicasPerShard, durability: spec.durability,
     }),
+    resources: { requests: { cpu: SIDECAR_REQUESTS.cpu, memory: SIDECAR_REQUESTS.memory } },
+    volumeMounts: [{ name: "engine-config", mountPath: ENGINE_CONFIG_DIR }, { name: "auth", mountPath: PASSWORD_DIR, readOnly: true }],
+    securityContext,
+  };
+  // Any image with sh and valkey-server or redis-server (docs/engines.md#engine-images): nothing of ours runs in it.
+  const engine: V1Container = {
+    name: "engine",
+    image: spec.engine.image,
+    command: engineLaunchCommand(),
+    env: [{ name: MemberEnv.POD_IP, valueFrom: { fieldRef: { fieldPath: POD_IP_FIELD } } }],
     ports: [{ name: "engine", containerPort: ENGINE_PORT }, { name: "bus", containerPort: BUS_PORT }],
     resources: {
       requests: { ...spec.resources.requests },
@@ -58,12 +72,12 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     // Liveness starts only once the engine has answered (a loaded node may need many seconds).
     startupProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 1, failureThreshold: 120 },
     livenessProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 10, failureThreshold: 3 },
-    volumeMounts: mounts,
+    volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }, { name: "engine-config", mountPath: ENGINE_CONFIG_DIR, readOnly: true }],
     securityContext,
   };
   const sidecar: V1Container = {
     name: "sidecar",
-    image: spec.engine.image,
+    image: spec.sidecarImage,
     command: ["mdb-sidecar"],
     env: sidecarContainerEnv({ ...common, tokenFile: `${TOKEN_DIR}/token`, sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT }),
     ports: [{ name: "sidecar", containerPort: SIDECAR_PORT }, { name: "health", containerPort: HEALTH_PORT }],
@@ -76,6 +90,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
   const volumes: V1Volume[] = [
     spec.persistence.enabled ? { name: "data", persistentVolumeClaim: { claimName: pvcName(member) } } : { name: "data", emptyDir: {} },
     { name: "tmp", emptyDir: {} },
+    { name: "engine-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
     { name: "auth", secret: { secretName: authSecretName(cluster), items: [{ key: "password", path: "password" }] } },
     { name: "sidecar-token", secret: { secretName: sidecarSecretName(name), items: [{ key: "token", path: "token" }] } },
   ];
@@ -104,6 +119,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
+      initContainers: [renderConfig],
       containers: [engine, sidecar],
       volumes,
     },

@@ -50,7 +50,11 @@ export interface MemberStatus {
   notReadyReason: string;
   observedAtMs: number;
   lastError: string;
+  /** The engine the member runs (docs/engines.md#what-the-sidecar-reports); null before it first answered. */
+  engine: EngineInfo | null;
 }
+
+export interface EngineInfo { name: string; version: string; capabilities: string[]; unsupportedReason: string }
 
 export interface ReplicationProgress {
   phase: string;

@@ -47,7 +47,7 @@ describe("crds/mdbcluster.yaml", () => {
   test("the operator's defaults are the CRD's defaults", () => {
     const specSchema = schema.properties.spec as Node;
     const fromCrd = (path: string[]): unknown => path.reduce((n: Node | undefined, k) => n?.properties?.[k], specSchema)?.default;
-    const resolved = resolveSpec({}, "img") as unknown as Record<string, Record<string, unknown>>;
+    const resolved = resolveSpec({}, { engine: "engine-img", sidecar: "img" }) as unknown as Record<string, Record<string, unknown>>;
     const pairs: [string[], unknown][] = [
       [["shards"], resolved.shards], [["replicasPerShard"], resolved.replicasPerShard],
       [["engine", "maxMemory"], resolved.engine.maxMemory], [["engine", "maxMemoryPolicy"], resolved.engine.maxMemoryPolicy],

@@ -6,10 +6,11 @@ import type { MdbClusterSpec } from "../../src/api/types.ts";
 
 describe("resolveSpec", () => {
   test("an empty spec takes every default; the image falls back to the operator's", () => {
-    const s = resolveSpec({}, "mdbcluster/node:0.1.0");
+    const s = resolveSpec({}, { engine: "mdbcluster/engine-valkey:9.1.2", sidecar: "mdbcluster/node:0.1.0" });
     assert.equal(s.shards, 3);
     assert.equal(s.replicasPerShard, 1);
-    assert.equal(s.engine.image, "mdbcluster/node:0.1.0");
+    assert.equal(s.engine.image, "mdbcluster/engine-valkey:9.1.2");
+    assert.equal(s.sidecarImage, "mdbcluster/node:0.1.0");
     assert.equal(s.placement.isolationLevel, "zone");
     assert.equal(s.placement.topologyKeys.rack, "topology.mdbcluster.io/rack");
   });
@@ -23,21 +24,21 @@ describe("resolveSpec", () => {
   ];
   for (const [name, spec, field, message] of bad) {
     test(`refuses ${name}, naming ${field}`, () => {
-      assert.throws(() => resolveSpec(spec, "img"), (err: unknown) => err instanceof SpecError && err.field === field && message.test(err.message));
+      assert.throws(() => resolveSpec(spec, { engine: "engine-img", sidecar: "img" }), (err: unknown) => err instanceof SpecError && err.field === field && message.test(err.message));
     });
   }
 
-  test("a missing spec is named", () => assert.throws(() => resolveSpec(undefined, "img"), /spec: is required/));
+  test("a missing spec is named", () => assert.throws(() => resolveSpec(undefined, { engine: "engine-img", sidecar: "img" }), /spec: is required/));
 });
 
 describe("planner inputs", () => {
   test("a member requests its engine plus the sidecar", () => {
-    const r = memberRequests(resolveSpec({ resources: { requests: { cpu: "250m", memory: "256Mi" } } }, "img"));
+    const r = memberRequests(resolveSpec({ resources: { requests: { cpu: "250m", memory: "256Mi" } } }, { engine: "engine-img", sidecar: "img" }));
     assert.deepEqual(r, { milliCpu: 300, memoryBytes: 320 * 2 ** 20 });
   });
 
   test("placement policy carries selector, tolerations, keys, isolation and the per-host limit", () => {
-    const p = placementPolicy(resolveSpec({ placement: { nodeSelector: { pool: "db" }, tolerations: [{ key: "dedicated", operator: "Exists" }], isolationLevel: "rack", maxMembersPerHost: 2 } }, "img"));
+    const p = placementPolicy(resolveSpec({ placement: { nodeSelector: { pool: "db" }, tolerations: [{ key: "dedicated", operator: "Exists" }], isolationLevel: "rack", maxMembersPerHost: 2 } }, { engine: "engine-img", sidecar: "img" }));
     assert.deepEqual(p.nodeSelector, { pool: "db" });
     assert.deepEqual(p.tolerations, [{ key: "dedicated", operator: "Exists" }]);
     assert.equal(p.isolationLevel, "rack");
@@ -45,7 +46,7 @@ describe("planner inputs", () => {
   });
 
   test("replicated durability without a standby is refused, naming spec.durability", () => {
-    assert.throws(() => resolveSpec({ shards: 1, replicasPerShard: 0, durability: "replicated" }, "img"), (e: Error) => e instanceof SpecError && e.field === "spec.durability" && /replicasPerShard/.test(e.message));
-    assert.equal(resolveSpec({ shards: 1, replicasPerShard: 1, durability: "replicated" }, "img").durability, "replicated");
+    assert.throws(() => resolveSpec({ shards: 1, replicasPerShard: 0, durability: "replicated" }, { engine: "engine-img", sidecar: "img" }), (e: Error) => e instanceof SpecError && e.field === "spec.durability" && /replicasPerShard/.test(e.message));
+    assert.equal(resolveSpec({ shards: 1, replicasPerShard: 1, durability: "replicated" }, { engine: "engine-img", sidecar: "img" }).durability, "replicated");
   });
 });

@@ -66,7 +66,7 @@ export class SimulatedCluster {
       if (left <= 1) { this.startsAfter.delete(name); this.members.update(this.members.engine(name), { engineUp: true }); }
       else this.startsAfter.set(name, left - 1);
     }
-    const spec = resolveSpec(this.cluster.spec, "mdbcluster/node:test");
+    const spec = resolveSpec(this.cluster.spec, { engine: "mdbcluster/engine-valkey:test", sidecar: "mdbcluster/node:test" });
     // A pod is ready when its sidecar says the member serves its role (the sidecar's /readyz).
     for (const [name, pod] of this.pods) {
       const ready = this.members.engines.has(name) && this.members.status(name).ready;
@@ -89,7 +89,7 @@ export class SimulatedCluster {
   context(o: Observation): ExecutorContext {
     let seed = 1;
     return {
-      observation: o, spec: resolveSpec(this.cluster.spec, "mdbcluster/node:test"), kube: this.writes,
+      observation: o, spec: resolveSpec(this.cluster.spec, { engine: "mdbcluster/engine-valkey:test", sidecar: "mdbcluster/node:test" }), kube: this.writes,
       sidecar: (m) => (this.pods.has(m) ? this.members.client(m) : undefined),
       randomBytes: (n) => Buffer.alloc(n, seed++), log: silentLogger(),
     };

@@ -61,7 +61,7 @@ describe("operator/Dockerfile", () => {
 });
 
 describe("the proving ground's mdbcluster/operator (e2e/local/images.yaml)", () => {
-  const vars = { repo: "/repo", tsx: "file:///repo/node_modules/tsx/dist/loader.mjs", node: "/usr/bin/node" };
+  const vars = { repo: "/repo", tsx: "file:///repo/node_modules/tsx/dist/loader.mjs", node: "/usr/bin/node", valkey: "/cache/valkey/bin" };
   const entry = lookupImage(parseImageMap(readFileSync(join(repo, "e2e/local/images.yaml"), "utf8"), vars), "mdbcluster/operator:0.1.0");
 
   test("is mapped", () => assert.ok(entry, "e2e/local/images.yaml has no mdbcluster/operator entry"));

