@@ -115,6 +115,8 @@ function renderConfig(host: string, port: number, dir: string, opts: StartEngine
       ["cluster-config-file", join(dir, "nodes.conf")],
       ["cluster-node-timeout", opts.nodeTimeoutMs ?? 5000],
       ["cluster-announce-ip", host],
+      // As the member pods' config: a primary that gives away its last slot stays a primary.
+      ["cluster-allow-replica-migration", "no"],
     );
   }
   if (opts.password) {

@@ -1,63 +1,137 @@
-// The atomic move (Valkey ≥ 9): the source runs CLUSTER MIGRATESLOTS for the ranges it still owns;
-// completion is judged from the target's view (it owns the slot), failures from CLUSTER
-// GETSLOTMIGRATIONS. Cancel asks the source to CANCELSLOTMIGRATIONS; the engine keeps every slot with
-// exactly one owner. The engine paces itself here, so this path runs only with no limit and no guard.
-import { compactSlots } from "../../../common/slots.ts";
-import { sleep } from "../../../common/wait.ts";
+// The atomic move (Valkey ≥ 9, docs/architecture/migration.md#atomic-slot-migration): the source's
+// CLUSTER MIGRATESLOTS moves the slots as jobs, each of which the engine snapshots, streams and hands
+// over at once. The move is split into jobs by key count: with the latency guard each job holds
+// level × ATOMIC_JOB_KEYS keys and waits for the guard's keys/s bucket (the pause between jobs);
+// without it, one job takes every slot. A job is followed by its own name until it ends in success,
+// failed or cancelled; its slots change owner only at success.
+import { errorText } from "./connection.ts";
 import type { MigrationContext } from "./context.ts";
-import { clusterViewOf, planSlot } from "./clusterView.ts";
+import { planSlot } from "./clusterView.ts";
 import { finalize } from "./setslot.ts";
 import { moveSlotKeys } from "./key-by-key.ts";
+import { sleep } from "../../../common/wait.ts";
+import {
+  describeSlots, findOwnJob, nextJob, otherActiveJobs, parseSlotMigrations, slotRangesText, terminalState, type SlotMigrationJob,
+} from "./atomic-jobs.ts";
 
-function fieldsOf(entry: unknown[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < entry.length; i += 2) out[String(entry[i])] = String(entry[i + 1]);
-  return out;
-}
+/** Keys per job at the guard's full pace (level 1); the guard starts at 1/4 and goes down to 1/64. */
+export const ATOMIC_JOB_KEYS = 16_000;
+/** How often a running job's state is read. */
+const POLL_MS = 10;
+/** How long a job may stay unlisted after its MIGRATESLOTS was accepted. */
+const LISTED_WITHIN_MS = 5_000;
 
-export async function runAtomicMove(ctx: MigrationContext): Promise<void> {
-  const toMove: number[] = [];
-  for (const slot of ctx.req.slots) {
-    const plan = planSlot(slot, ctx.sourceView, ctx.targetView);
-    if (plan.kind === "done") ctx.progress.slotsDone++;
-    else if (plan.kind === "refuse") ctx.fail(slot, plan.reason);
-    else if (plan.kind === "finalize") {
-      const stream = { redis: ctx.source, lastReplyAt: 0, permits: ctx.pace.windowFor() };
-      await finalize(ctx, [slot], (s) => moveSlotKeys(ctx, s, stream, { sent: 0 }));
-    } else toMove.push(slot);
+export class AtomicMove {
+  jobs = 0;
+  private cancelSent = false;
+
+  constructor(private readonly ctx: MigrationContext) {}
+
+  private stopped(): boolean {
+    return Boolean(this.ctx.opts.signal?.aborted || this.ctx.fatal);
   }
-  if (toMove.length === 0) return;
-  const args: string[] = ["MIGRATESLOTS", "SLOTSRANGE"];
-  for (const r of compactSlots(toMove)) args.push(String(r.start), String(r.end));
-  args.push("NODE", ctx.targetView.myId);
-  await ctx.source.call("CLUSTER", ...args);
-  for (const s of toMove) ctx.progress.activeSlots.add(s);
-  let cancelSent = false;
-  const pending = new Set(toMove);
-  while (pending.size > 0) {
-    if (ctx.opts.signal?.aborted && !cancelSent) {
-      cancelSent = true;
-      await ctx.source.call("CLUSTER", "CANCELSLOTMIGRATIONS").catch(() => undefined);
+
+  async run(): Promise<void> {
+    const { ctx } = this;
+    const toMove: number[] = [];
+    for (const slot of ctx.req.slots) {
+      const plan = planSlot(slot, ctx.sourceView, ctx.targetView);
+      if (plan.kind === "done") ctx.progress.slotsDone++;
+      else if (plan.kind === "refuse") ctx.fail(slot, plan.reason);
+      else if (plan.kind === "finalize") {
+        // Left half-done by a key-by-key move: finish it the same way.
+        const stream = { redis: ctx.source, lastReplyAt: 0, permits: ctx.pace.windowFor() };
+        await finalize(ctx, [slot], (s) => moveSlotKeys(ctx, s, stream, { sent: 0 }));
+      } else toMove.push(slot);
     }
-    await sleep(100);
-    ctx.targetView = clusterViewOf(String(await ctx.target.call("CLUSTER", "NODES")));
-    for (const s of [...pending]) {
-      if (ctx.targetView.owners[s] === ctx.targetView.myId) {
-        pending.delete(s);
-        ctx.progress.activeSlots.delete(s);
-        ctx.progress.slotsDone++;
-        ctx.progress.keysMoved += Number(await ctx.target.call("CLUSTER", "COUNTKEYSINSLOT", String(s)));
+    if (toMove.length === 0) return;
+    toMove.sort((a, b) => a - b);
+    // Every slot's key count in one round trip (the connection pipelines the calls).
+    const counts = await Promise.all(toMove.map((s) => ctx.source.call("CLUSTER", "COUNTKEYSINSLOT", String(s)).then(Number)));
+    const keysOf = new Map(toMove.map((s, i) => [s, counts[i]]));
+    let remaining = toMove;
+    while (remaining.length > 0 && !this.stopped()) {
+      const maxKeys = ctx.req.guard.enabled ? Math.max(1, Math.round(ctx.pace.level * ATOMIC_JOB_KEYS)) : Infinity;
+      const job = nextJob(remaining, (s) => keysOf.get(s) ?? 0, maxKeys);
+      // The guard's bucket spaces the jobs; each slot also costs the engines a little work of its own.
+      if (ctx.req.guard.enabled) {
+        await ctx.pace.reserve(job.keys);
+        await ctx.pace.reserveSlots(job.slots.length);
+        if (this.stopped()) break;
+      }
+      remaining = remaining.slice(job.slots.length);
+      for (const s of job.slots) ctx.progress.activeSlots.add(s);
+      try {
+        await this.runJob(job.slots, job.keys);
+      } finally {
+        for (const s of job.slots) ctx.progress.activeSlots.delete(s);
       }
     }
-    const jobs = (await ctx.source.call("CLUSTER", "GETSLOTMIGRATIONS")) as unknown[][];
-    const active = jobs.map(fieldsOf).filter((j) => !/success|fail|cancel/i.test(j.state ?? ""));
-    if (pending.size > 0 && active.length === 0) {
-      const ended = jobs.map(fieldsOf).find((j) => /fail|cancel/i.test(j.state ?? ""));
-      for (const s of pending) {
-        if (!(cancelSent && /cancel/i.test(ended?.state ?? ""))) ctx.fail(s, `atomic slot migration ended with ${ended?.state ?? "no active job"}${ended?.message ? `: ${ended.message}` : ""}; resume to retry`);
-        ctx.progress.activeSlots.delete(s);
-      }
-      return;
+    if (ctx.fatal && !ctx.opts.signal?.aborted) {
+      for (const slot of remaining) ctx.fail(slot, `not started: ${ctx.fatal}; resume the migration when it is back`);
     }
+  }
+
+  /** One MIGRATESLOTS job, followed until it ends. */
+  private async runJob(slots: number[], keys: number): Promise<void> {
+    const { ctx } = this;
+    const ranges = slotRangesText(slots);
+    const targetId = ctx.targetView.myId;
+    let job: SlotMigrationJob | undefined;
+    try {
+      const namesBefore = new Set((await this.sourceJobs()).map((j) => j.name));
+      const args = ["MIGRATESLOTS", "SLOTSRANGE", ...ranges.split(" ").flatMap((r) => r.split("-")), "NODE", targetId];
+      await ctx.source.call("CLUSTER", ...args);
+      this.jobs++;
+      const submittedAt = ctx.clock.monotonicMs();
+      for (;;) {
+        const jobs = await this.sourceJobs();
+        job = job ? jobs.find((j) => j.name === job!.name) : findOwnJob(jobs, namesBefore, ranges, targetId);
+        if (!job && ctx.clock.monotonicMs() - submittedAt > LISTED_WITHIN_MS) {
+          throw new Error(`the source accepted MIGRATESLOTS for ${describeSlots(slots)} but lists no such job`);
+        }
+        const end = job && terminalState(job.state);
+        if (job && end) {
+          this.settle(slots, keys, job, end);
+          return;
+        }
+        if (job && ctx.opts.signal?.aborted && !this.cancelSent) await this.cancel(job, jobs);
+        await sleep(POLL_MS);
+      }
+    } catch (err) {
+      const where = job ? `job ${job.name.slice(0, 8)} (${job.state})` : "MIGRATESLOTS";
+      for (const s of slots) ctx.fail(s, `atomic slot migration ${where}: ${errorText(err)}; resume to retry (a job that did not succeed leaves its slots with the source)`);
+    }
+  }
+
+  private settle(slots: number[], keys: number, job: SlotMigrationJob, end: "success" | "failed" | "cancelled"): void {
+    const { ctx } = this;
+    if (end === "success") {
+      ctx.progress.slotsDone += slots.length;
+      ctx.progress.countMoved(keys, undefined);
+    } else if (end === "cancelled" && this.cancelSent) {
+      // Cancelled by this move: the slots stay with the source, unclaimed and not failed.
+    } else {
+      const why = job.message ? `: ${job.message}` : "";
+      for (const s of slots) ctx.fail(s, `atomic slot migration job ${job.name.slice(0, 8)} ended ${end}${why}; the slots stay with the source; resume to retry`);
+    }
+  }
+
+  /**
+   * Cancels this move's running job. CANCELSLOTMIGRATIONS cancels every job of the engine it is sent
+   * to: on the target that is only this move's (a target runs one migration at a time); the source
+   * may also export to other targets, so it is asked only when ours is its only running job.
+   */
+  private async cancel(job: SlotMigrationJob, sourceJobs: readonly SlotMigrationJob[]): Promise<void> {
+    const { ctx } = this;
+    const onTarget = await ctx.target.call("CLUSTER", "CANCELSLOTMIGRATIONS").then(() => true, () => false);
+    if (onTarget) this.cancelSent = true;
+    else if (otherActiveJobs(sourceJobs, job.name).length === 0) {
+      this.cancelSent = await ctx.source.call("CLUSTER", "CANCELSLOTMIGRATIONS").then(() => true, () => false);
+    }
+  }
+
+  private async sourceJobs(): Promise<SlotMigrationJob[]> {
+    return parseSlotMigrations(await this.ctx.source.call("CLUSTER", "GETSLOTMIGRATIONS"));
   }
 }

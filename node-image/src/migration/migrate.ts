@@ -1,20 +1,22 @@
 // The migration engine's entry: moves slots from a source primary to a target primary (docs/architecture/migration.md).
 //
-// MigrationRun connects, checks that the engines can take part, picks a strategy — key by key
-// (key-by-key.ts, with the SETSLOT protocol in setslot.ts and the batch strategies in batch-*.ts) or
-// the engine's atomic slot migration (atomic.ts) — and, unless disabled, runs the latency guard
-// (guard.ts, probe.ts) that paces the move by what the engines' clients feel.
+// MigrationRun connects, checks that the engines can take part, picks a strategy — the engines' atomic
+// slot migration (atomic.ts) when both offer it, else key by key (key-by-key.ts, with the SETSLOT
+// protocol in setslot.ts and the batch strategies in batch-*.ts) — and, unless disabled, runs the
+// latency guard (guard.ts, probe.ts) that paces either by what the engines' clients feel.
 // A MIGRATE error other than BUSYKEY aborts that slot without claiming it: it stays MIGRATING/IMPORTING
 // and a resume (the same call again) continues it. A slot the target already owns is done.
 import type { Redis } from "ioredis";
 import { systemClock, type Clock } from "../../../common/clock.ts";
+import { engineIdentityOf, engineLabel, enginesCompatible } from "../../../common/engine-image.ts";
+import { parseInfo } from "../../../common/engine-replies.ts";
 import { clusterViewOf, type ClusterView } from "./clusterView.ts";
 import type { MigrationContext } from "./context.ts";
 import { MigrationPreconditionError, errorText, openEngine, probeAtomicSlotMigration } from "./connection.ts";
 import { DECISION_INTERVAL_MS, LatencyGuard, probeP99 } from "./guard.ts";
 import { SLOT_WORK_KEYS } from "./rate.ts";
 import { KeyByKeyMove } from "./key-by-key.ts";
-import { runAtomicMove } from "./atomic.ts";
+import { AtomicMove } from "./atomic.ts";
 import { Pace } from "./pace.ts";
 import { LatencyProbe, checkProbePriority } from "./probe.ts";
 import { ProgressTracker } from "./progress.ts";
@@ -87,6 +89,7 @@ class MigrationRun implements MigrationContext {
     if (s.status === "rejected") throw s.reason;
     if (t.status === "rejected") throw t.reason;
     [this.source, this.target] = [s.value, t.value];
+    await this.checkEngines();
     this.others = await Promise.all((this.req.otherPrimaries ?? []).map((a) => this.connect(a, "mdb-migration-peer")));
     await this.refreshViews();
     this.checkMembership();
@@ -96,14 +99,16 @@ class MigrationRun implements MigrationContext {
       throw new MigrationPreconditionError(`target ${target.host}:${target.port} reports ${/cluster_state:\w+/.exec(targetInfo)?.[0] ?? "no cluster_state"}; wait until it has joined the cluster (cluster_state:ok), then retry`);
     }
 
-    const useAtomic = this.req.atomicMigration === "auto" && !this.pace.limiter.limited && !this.req.guard.enabled &&
-      await probeAtomicSlotMigration(this.source);
-    const stopGuard = useAtomic || !this.req.guard.enabled ? () => undefined : await this.startGuard();
+    // Every engine of the move must offer it; an explicit rate or schedule needs keys counted as they go.
+    const useAtomic = this.req.atomicMigration === "auto" && !this.pace.limiter.limited &&
+      (await Promise.all([this.source, this.target].map(probeAtomicSlotMigration))).every(Boolean);
+    const stopGuard = !this.req.guard.enabled ? () => undefined : await this.startGuard();
+    const atomic = useAtomic ? new AtomicMove(this) : undefined;
     const timer = this.opts.onProgress
       ? setInterval(() => this.opts.onProgress?.(this.progress.snapshot()), this.opts.progressIntervalMs ?? 1000)
       : undefined;
     try {
-      if (useAtomic) await runAtomicMove(this);
+      if (atomic) await atomic.run();
       else await new KeyByKeyMove(this).run();
     } finally {
       if (timer) clearInterval(timer);
@@ -116,7 +121,8 @@ class MigrationRun implements MigrationContext {
       cancelled: Boolean(this.opts.signal?.aborted),
       failedSlots: this.failedSlots.sort((a, b) => a.slot - b.slot),
       elapsedMs: Math.round(this.clock.monotonicMs() - this.startedAt),
-      method: useAtomic ? "atomic" : "keys",
+      method: atomic ? "atomic" : "keys",
+      atomicJobs: atomic?.jobs ?? 0,
     };
   }
 
@@ -156,6 +162,16 @@ class MigrationRun implements MigrationContext {
       clearInterval(timer);
       probe.close();
     };
+  }
+
+  /** Slots move only between the same engine at the same major.minor version (docs/engines.md#mixed-engines). */
+  private async checkEngines(): Promise<void> {
+    const [s, t] = await Promise.all([this.source, this.target].map(async (r) => engineIdentityOf(parseInfo(String(await r.call("INFO", "server"))))));
+    if (s && t && !enginesCompatible(s, t)) {
+      const { source, target } = this.req;
+      throw new MigrationPreconditionError(`source ${source.host}:${source.port} runs ${engineLabel(s)} and target ${target.host}:${target.port} ${engineLabel(t)}: ` +
+        "slots cannot move between different engines or versions; run one engine at one major.minor version in a cluster");
+    }
   }
 
   private async refreshViews(): Promise<void> {

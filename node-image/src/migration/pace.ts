@@ -12,6 +12,8 @@ export interface PaceSetting {
   batchKeys: number;
   window: number;
   parallelSlots: number;
+  /** The guard's pace level (1 = the configured pace); the atomic move sizes its jobs by it. */
+  level?: number;
 }
 
 /** Permits whose capacity may change while held (the guard narrows or widens the window). */
@@ -59,6 +61,11 @@ export class Pace {
     return this.current;
   }
 
+  /** The guard's last level (1 until it decides). */
+  get level(): number {
+    return this.current.level ?? 1;
+  }
+
   /** The guard's decision; a narrower window or fewer streams take effect as batches and rounds end. */
   set(next: PaceSetting): void {
     this.current = {
@@ -66,6 +73,7 @@ export class Pace {
       batchKeys: Math.min(next.batchKeys, this.req.batchKeys),
       window: Math.min(next.window, this.req.window),
       parallelSlots: Math.max(1, Math.min(next.parallelSlots, this.req.parallelSlots)),
+      ...(next.level === undefined ? {} : { level: next.level }),
     };
     this.guardBucket.setRate(next.keysPerSecond, this.clock.monotonicMs());
     this.wake();

@@ -56,8 +56,9 @@ export interface MigrateSlotsInput {
   /** MIGRATE timeout (default 10000) */
   migrateTimeoutMs?: number;
   /**
-   * "auto" (default): use the engine's atomic slot migration (CLUSTER MIGRATESLOTS, Valkey ≥ 9) when
-   * the source offers it and no rate limit, schedule or guard paces the move; "never": always key-by-key.
+   * "auto" (default): use the engines' atomic slot migration (CLUSTER MIGRATESLOTS, Valkey ≥ 9) when the
+   * source and the target offer it and no rate limit or schedule is set (the guard paces it by job size
+   * and the pause between jobs); "never": always key-by-key.
    */
   atomicMigration?: "auto" | "never";
   guard?: LatencyGuardInput;
@@ -133,6 +134,8 @@ export interface MigrationResult extends MigrationProgress {
   elapsedMs: number;
   /** "keys" (GETKEYSINSLOT + MIGRATE) or "atomic" (CLUSTER MIGRATESLOTS). */
   method: "keys" | "atomic";
+  /** CLUSTER MIGRATESLOTS jobs this call ran (0 for "keys"). */
+  atomicJobs: number;
 }
 
 export interface MigrateOptions {

@@ -3,6 +3,7 @@
 // takes the command checked at the gRPC edge (requests.ts) and judges done from what the engine reports.
 import type { Redis } from "ioredis";
 import { parseInfo } from "../../../common/engine-replies.ts";
+import { engineIdentityOf, engineLabel, enginesCompatible, unsupportedEngineReason } from "../../../common/engine-image.ts";
 import { compactSlots, countSlots, formatSlotRanges, rangesToSlots } from "../../../common/slots.ts";
 import type { AssignSlotsCommand, ForgetNodeCommand, JoinClusterCommand, JoinClusterResult, LeaveClusterResult, ResetResult } from "./commands.ts";
 import { InvalidArgumentError, SidecarError, failedPrecondition } from "./errors.ts";
@@ -15,6 +16,7 @@ export async function joinCluster(m: MemberContext, { peers, timeoutMs }: JoinCl
     requireState(m.state(), ["ONLINE", "MIGRATING", "ACTIVE", "STANDBY", "RECOVERED"], "JoinCluster");
     const me = m.myself();
     const others = peers.filter((p) => !(p.host === me.host && p.port === me.port));
+    await refuseIncompatiblePeers(m, others);
     for (const p of others) await m.engine.call("CLUSTER", "MEET", p.host, p.port, p.busPort);
     await pollUntil(async () => {
       const s = await m.refresh();
@@ -137,6 +139,32 @@ async function wipeEngine(m: MemberContext): Promise<void> {
   } else {
     await m.engine.call("FLUSHALL");
     await m.engine.call("CLUSTER", "RESET", "HARD");
+  }
+}
+
+/**
+ * A cluster runs one engine at one major.minor version: slots could not move between members whose
+ * engines differ (docs/engines.md#mixed-engines). A peer that does not answer is left to the handshake.
+ */
+async function refuseIncompatiblePeers(m: MemberContext, peers: readonly { host: string; port: number }[]): Promise<void> {
+  const mine = engineIdentityOf(m.snapshot().info);
+  if (!mine) return;
+  const unsupported = unsupportedEngineReason(mine);
+  if (unsupported) throw failedPrecondition(`JoinCluster: this member's engine is not supported: ${unsupported}`);
+  for (const p of peers) {
+    const peer = m.engine.connectPeer(p.host, p.port);
+    let theirs;
+    try {
+      theirs = engineIdentityOf(parseInfo(String(await peer.call("INFO", "server"))));
+    } catch {
+      theirs = undefined;
+    } finally {
+      peer.disconnect();
+    }
+    if (theirs && !enginesCompatible(mine, theirs)) {
+      throw failedPrecondition(`JoinCluster: peer ${p.host}:${p.port} runs ${engineLabel(theirs)} and this member ${engineLabel(mine)}; ` +
+        "slots cannot move between different engines or versions, so a cluster runs one engine at one major.minor version: give every member the same spec.engine.image");
+    }
   }
 }
 

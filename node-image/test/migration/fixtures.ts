@@ -2,7 +2,7 @@
 // migrate to, loaded with deterministic keys.
 import { Cluster } from "ioredis";
 import {
-  startEngines, formCluster, addEmptyPrimaries, loadKeys, type EngineProcess, type StartEnginesOptions,
+  startEngines, formCluster, addEmptyPrimaries, loadKeys, type EngineKind, type EngineProcess, type StartEnginesOptions,
 } from "../../../testing/engines.ts";
 import {
   clusterViewOf, migrateSlots, validateMigrateSlotsRequest, type ClusterView, type EngineAddress, type MigrateOptions, type MigrateSlotsInput,
@@ -26,6 +26,8 @@ export interface MigrationClusterOptions {
   keys: number;
   valueBytes?: number;
   extraConfig?: StartEnginesOptions["extraConfig"];
+  /** Default redis. */
+  engine?: EngineKind;
 }
 
 /** Engines on 127.0.1.x (this suite's range; see testing/engines.ts). */
@@ -33,7 +35,7 @@ export async function startMigrationCluster(opts: MigrationClusterOptions): Prom
   const primaryCount = opts.primaries ?? 3;
   const emptyCount = opts.emptyPrimaries ?? 1;
   const { engines, stop } = await startEngines({
-    count: primaryCount + emptyCount, ipBase: "127.0.1", port: opts.port, password: PASSWORD, extraConfig: opts.extraConfig,
+    count: primaryCount + emptyCount, ipBase: "127.0.1", port: opts.port, password: PASSWORD, extraConfig: opts.extraConfig, engine: opts.engine,
   });
   try {
     const primaries = engines.slice(0, primaryCount);

@@ -50,6 +50,13 @@ describe("the tighter of the guard and the explicit limits wins", () => {
     pace.set({ keysPerSecond: 0, batchKeys: 100, window: 2, parallelSlots: 4 });
     assert.deepEqual(pace.setting, { keysPerSecond: 0, batchKeys: 50, window: 1, parallelSlots: 2 });
   });
+
+  test("the guard's level is kept for the atomic move's job size; 1 before the guard decides", () => {
+    const pace = paceWith({});
+    assert.equal(pace.level, 1);
+    pace.set({ keysPerSecond: 5000, batchKeys: 100, window: 2, parallelSlots: 4, level: 0.25 });
+    assert.equal(pace.level, 0.25);
+  });
 });
 
 describe("permits follow a capacity that may change", () => {
