@@ -21,9 +21,24 @@ const POLL_MS = 10;
 /** How long a job may stay unlisted after its MIGRATESLOTS was accepted. */
 const LISTED_WITHIN_MS = 5_000;
 
+/**
+ * Bytes per key, sampled on the source: MEMORY USAGE of up to 10 keys in each of the first 4 slots
+ * given (ARGV). Returns { bytes, keys } of the sample.
+ */
+const SAMPLE_BYTES_SCRIPT = `
+local bytes, keys = 0, 0
+for i = 1, math.min(#ARGV, 4) do
+  for _, k in ipairs(redis.call('CLUSTER', 'GETKEYSINSLOT', ARGV[i], 10)) do
+    bytes = bytes + (redis.call('MEMORY', 'USAGE', k) or 0)
+    keys = keys + 1
+  end
+end
+return { bytes, keys }`;
+
 export class AtomicMove {
   jobs = 0;
   private cancelSent = false;
+  private readonly keysOf = new Map<number, number>();
 
   constructor(private readonly ctx: MigrationContext) {}
 
@@ -48,7 +63,8 @@ export class AtomicMove {
     toMove.sort((a, b) => a - b);
     // Every slot's key count in one round trip (the connection pipelines the calls).
     const counts = await Promise.all(toMove.map((s) => ctx.source.call("CLUSTER", "COUNTKEYSINSLOT", String(s)).then(Number)));
-    const keysOf = new Map(toMove.map((s, i) => [s, counts[i]]));
+    const keysOf = this.keysOf;
+    toMove.forEach((s, i) => keysOf.set(s, counts[i]));
     let remaining = toMove;
     while (remaining.length > 0 && !this.stopped()) {
       const maxKeys = ctx.req.guard.enabled ? Math.max(1, Math.round(ctx.pace.level * ATOMIC_JOB_KEYS)) : Infinity;
@@ -79,6 +95,7 @@ export class AtomicMove {
     const targetId = ctx.targetView.myId;
     let job: SlotMigrationJob | undefined;
     try {
+      const bytes = await this.sampleBytes(slots, keys);
       const namesBefore = new Set((await this.sourceJobs()).map((j) => j.name));
       const args = ["MIGRATESLOTS", "SLOTSRANGE", ...ranges.split(" ").flatMap((r) => r.split("-")), "NODE", targetId];
       await ctx.source.call("CLUSTER", ...args);
@@ -92,7 +109,7 @@ export class AtomicMove {
         }
         const end = job && terminalState(job.state);
         if (job && end) {
-          this.settle(slots, keys, job, end);
+          this.settle(slots, keys, bytes, job, end);
           return;
         }
         if (job && ctx.opts.signal?.aborted && !this.cancelSent) await this.cancel(job, jobs);
@@ -104,11 +121,22 @@ export class AtomicMove {
     }
   }
 
-  private settle(slots: number[], keys: number, job: SlotMigrationJob, end: "success" | "failed" | "cancelled"): void {
+  /** A job's bytes from a sample of its keys (one script run); undefined where scripts are refused. */
+  private async sampleBytes(slots: readonly number[], keys: number): Promise<number | undefined> {
+    if (this.ctx.scriptingUnavailable || keys === 0) return undefined;
+    try {
+      const [bytes, sampled] = (await this.ctx.source.eval(SAMPLE_BYTES_SCRIPT, 0, ...slots.filter((s) => (this.keysOf.get(s) ?? 0) > 0).slice(0, 4).map(String))) as number[];
+      return sampled > 0 ? Math.round((keys * bytes) / sampled) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private settle(slots: number[], keys: number, bytes: number | undefined, job: SlotMigrationJob, end: "success" | "failed" | "cancelled"): void {
     const { ctx } = this;
     if (end === "success") {
       ctx.progress.slotsDone += slots.length;
-      ctx.progress.countMoved(keys, undefined);
+      ctx.progress.countMoved(keys, bytes);
     } else if (end === "cancelled" && this.cancelSent) {
       // Cancelled by this move: the slots stay with the source, unclaimed and not failed.
     } else {

@@ -51,7 +51,10 @@ test("valkey: a guarded move runs as several atomic jobs under client traffic; u
   assert.equal(fastest.atomicJobs, 1, "without the guard the move is one job");
   assert.equal(fastest.guard, null);
   // Bookkeeping from the key counts taken before each job: about a sixth of the keys each.
-  for (const r of [guarded, fastest]) assert.ok(r.keysMoved > keys / 6 - 3000 && r.keysMoved < keys / 6 + 3000, `keysMoved ${r.keysMoved}`);
+  for (const r of [guarded, fastest]) {
+    assert.ok(r.keysMoved > keys / 6 - 3000 && r.keysMoved < keys / 6 + 3000, `keysMoved ${r.keysMoved}`);
+    assert.ok(r.bytesMoved > r.keysMoved * 100, `bytes sampled per job: ${r.bytesMoved} for ${r.keysMoved} keys`);
+  }
   assert.equal(report.errors, 0, report.errorSamples.join("; "));
   assert.equal(report.readMismatches, 0);
   assert.deepEqual(await verifyAcknowledgedWrites(cluster, report.acknowledged), []);

@@ -1,5 +1,6 @@
-// The sidecar drives a real cluster: 7 redis-server engines on 127.0.3.1–7, each with its own
-// mdb-sidecar child process, called only through the operator's GrpcSidecarClient.
+// The sidecar drives a real cluster: 7 engines on 127.0.3.1–7 (redis-server; valkey-server on
+// 127.0.4.1–7: the suite runs once per engine of testEngines()), each with its own mdb-sidecar child
+// process, called only through the operator's GrpcSidecarClient.
 //   m0 m1 m2  the first 3 primaries      m3  the new primary (MigrateSlots target)
 //   m4 m5 m6  standbys of m0, m1, m2
 // The tests run in order and build on each other, like an operator's life of a cluster.
@@ -9,7 +10,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Cluster } from "ioredis";
 import {
-  startEngines, waitFor, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, valueForKey,
+  startEngines, waitFor, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck, valueForKey, testEngines,
   type Engines,
 } from "../../../testing/engines.ts";
 import { SidecarProcess } from "./sidecar-process.ts";
@@ -27,7 +28,9 @@ let engines: Engines;
 let sidecars: SidecarProcess[];
 let m: GrpcSidecarClient[];
 
-const addr = (i: number) => ({ host: `127.0.3.${i + 1}`, port: PORT });
+/** The engines' first three octets: the running suite's (one per engine). */
+let ipBase = "127.0.3";
+const addr = (i: number) => ({ host: `${ipBase}.${i + 1}`, port: PORT });
 const nodeIds: string[] = [];
 
 async function engineNodeTimeout(i: number): Promise<number> {
@@ -141,9 +144,11 @@ function startTraffic(prefix: string) {
   };
 }
 
-describe("mdb-sidecar on a real cluster", { timeout: 480_000 }, () => {
+for (const [n, engine] of testEngines().entries()) describe(`mdb-sidecar on a real cluster of ${engine}`, { timeout: 480_000 }, () => {
   before(async () => {
-    engines = await startEngines({ count: 7, ipBase: "127.0.3", port: PORT, password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS });
+    ipBase = `127.0.${3 + n}`;
+    nodeIds.length = 0;
+    engines = await startEngines({ engine, count: 7, ipBase, port: PORT, password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS });
     // As in a pod: the sidecar knows the spec's node timeout the engine was started with.
     sidecars = engines.engines.map((engine) => new SidecarProcess({ engine, password: PASSWORD, token: TOKEN, extraEnv: { MDB_NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) } }));
     await Promise.all(sidecars.map((s) => s.start()));

@@ -1,0 +1,91 @@
+// The other engine end to end (issue 19, item 4): the operator installed with the chart's engineImage
+// set to mdbcluster/engine-redis (Redis 7.0; the default engine is Valkey, which the other suites run),
+// a 2-shard cluster to Ready reporting its engine, keys through a cluster client, then slots moved
+// between its primaries through the target member's sidecar (MigrateSlots, key by key on Redis) with
+// every key read back and `redis-cli --cluster check` passing. Reads only KUBECONFIG; with it unset,
+// runs on a proving ground it starts.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Cluster } from "ioredis";
+import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
+import {
+  clusterManifest, createNamespace, installOperator, isReady, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease,
+} from "../support/mdb.ts";
+import { GrpcSidecarClient } from "../../operator/src/sidecar/grpc-client.ts";
+import { memberName, sidecarSecretName } from "../../operator/src/resources/names.ts";
+import type { MdbCluster } from "../../operator/src/api/types.ts";
+
+const RUN = Date.now().toString(36);
+const OPERATOR: OperatorRelease = { release: `e2e-redis-${RUN}`, namespace: `mdb-e2e-redis-${RUN}-system`, watchNamespace: `mdb-e2e-redis-${RUN}`, replicas: 1 };
+const NS = OPERATOR.watchNamespace;
+const CLUSTER = "redis";
+const KEYS = 2000;
+
+describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600_000 }, () => {
+  let ground: Ground | undefined;
+  let kube: Kube;
+  let helmInstalled = false;
+  let ready: MdbCluster | undefined;
+  let password = "";
+
+  before(async () => {
+    ground = await acquireGround();
+    kube = new Kube(ground);
+    await createNamespace(kube, OPERATOR.namespace);
+    await createNamespace(kube, NS);
+  });
+
+  after(async () => {
+    if (!kube) return;
+    try {
+      await removeSuiteObjects(kube, OPERATOR, [CLUSTER], helmInstalled);
+    } finally {
+      await releaseGround(ground);
+    }
+  });
+
+  const clusterClient = () => {
+    const members = ready!.status!.members!.filter((m) => m.ip);
+    const client = new Cluster(members.map((m) => ({ host: m.ip!, port: 6379 })), { redisOptions: { password }, maxRedirections: 16 });
+    client.on("error", () => { /* surfaced through failing commands */ });
+    return client;
+  };
+
+  test("the chart's engineImage runs every member on Redis 7.0 and status reports it", async () => {
+    await installOperator(kube, OPERATOR, ["engineImage.repository=mdbcluster/engine-redis", "engineImage.tag=7.0", "leaderElection.enabled=false"]);
+    helmInstalled = true;
+    await waitForOperatorReady(kube, OPERATOR);
+    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(CLUSTER, { shards: 2, replicasPerShard: 0 }));
+    ready = await waitForCluster(kube, NS, CLUSTER, `MdbCluster ${NS}/${CLUSTER} Ready`, isReady, 240_000);
+    assert.match(ready!.status!.engine ?? "", /^redis 7\.0\.\d+$/, `status.engine: ${ready!.status!.engine}`);
+    const pod = await kube.core.readNamespacedPod({ name: memberName(CLUSTER, 0, 0), namespace: NS });
+    assert.equal(pod.spec!.containers.find((c) => c.name === "engine")!.image, "mdbcluster/engine-redis:7.0");
+    const secret = await kube.core.readNamespacedSecret({ name: ready!.status!.secretName!, namespace: NS });
+    password = Buffer.from(secret.data?.password ?? "", "base64").toString("utf8");
+  });
+
+  test("slots move between the primaries through the target's sidecar; every key reads back", async () => {
+    const client = clusterClient();
+    try {
+      for (let i = 0; i < KEYS; i++) await client.set(`e2e:redis:${i}`, `v${i}`);
+      const ipOf = (shard: number) => ready!.status!.members!.find((m) => m.name === memberName(CLUSTER, shard, 0))!.ip!;
+      const token = Buffer.from((await kube.core.readNamespacedSecret({ name: sidecarSecretName(CLUSTER), namespace: NS })).data!.token!, "base64").toString("utf8");
+      const target = new GrpcSidecarClient({ address: `${ipOf(1)}:7070`, bearerToken: token, callTimeoutMs: 30_000 });
+      try {
+        let last;
+        for await (const p of target.migrateSlots({ source: { host: ipOf(0), port: 6379 }, slots: [{ start: 0, end: 511 }] })) last = p;
+        assert.ok(last?.done, "the move finished");
+        assert.deepEqual(last.failedSlots, []);
+        assert.equal(last.slotsDone, 512);
+        assert.ok(last.keysMoved > 0, `keys moved: ${last.keysMoved}`);
+      } finally {
+        target.close();
+      }
+      for (let i = 0; i < KEYS; i++) assert.equal(await client.get(`e2e:redis:${i}`), `v${i}`, `e2e:redis:${i}`);
+      const check = await kube.run("redis-cli", ["--cluster", "check", `${ipOf(0)}:6379`, "-a", password, "--no-auth-warning"]);
+      assert.equal(check.code, 0, `redis-cli --cluster check:\n${check.stdout}${check.stderr}`);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
