@@ -1,35 +1,23 @@
-// npm run bench:migration — slot migration speed, 3 → 6 primaries, ours vs redis-cli, in one run.
+// npm run bench:migration — slot migration speed, 3 → 6 primaries, ours vs redis-cli, on each engine, in one run.
 //
-// Several times, each time on fresh engines loaded with the same 1,000,000 keys × 100 B (key:N → valueForKey):
+// Each run on fresh engines loaded with the same 1,000,000 keys × 100 B (key:N → valueForKey), as
+// support/migration-run.ts measures it. Per engine (Debian's redis-server 7.0, valkey-server 9.1.2):
 //   baseline: `redis-cli --cluster rebalance <host:port> --cluster-use-empty-masters` (its defaults)
-//   fastest:  a driver playing the operator: the same equal-share plan (each old primary gives its
-//             surplus to one new primary), the three source→target moves run in parallel with
-//             migrateSlots, latency guard off
-//   guarded:  the same with the latency guard at its defaults (budget 2 × idle probe p99)
-//   BENCH_BUDGETS="1.5,3,5": one more guarded run per budget factor, for the trade-off table
-// While each move runs, an ioredis Cluster client does mixed reads/writes at a fixed rate; its p99 is
-// recorded idle (before the move) and during the move. Afterwards every loaded key must be present and
-// byte-equal (checksum against the generator) and every acknowledged write must read back.
-// The last line of output is one JSON object. Engines: 127.0.9.x (baseline), 127.0.10.x (ours).
-import { spawn } from "node:child_process";
-import { cpus, setPriority } from "node:os";
-import { appendFileSync, existsSync } from "node:fs";
+//   fastest:  a driver playing the operator (the equal-share plan, three moves in parallel through
+//             migrateSlots), latency guard off; guarded: the same with the guard at its defaults.
+//   On redis the moves go key by key (MIGRATE); on valkey they take the engines' atomic slot migration
+//   (CLUSTER MIGRATESLOTS), and valkey's MIGRATE rows (atomicMigration "never") are reported beside.
+//   BENCH_BUDGETS="1.5,3,5": one more guarded run per budget factor, on the default engine (valkey).
+// The last line of output is one JSON object: per engine and mode the ratio to redis-cli on the same
+// engine, client p99 idle and during, p99Factor, lost and errors; `best` names the mode the default
+// configuration (valkey, guard on) uses. Engines: 127.0.9.x–127.0.15.x.
+import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
-import {
-  startEngines, formCluster, addEmptyPrimaries, loadKeys, keyspaceChecksum, expectedChecksum, redisCliClusterCheck,
-  waitForClusterConsistent, SLOT_COUNT, type EngineProcess, type KeyspaceChecksum,
-} from "../../testing/engines.ts";
-import { percentile } from "../../testing/traffic.ts";
-import { CLIENT_NICE, startTrafficProcess } from "./support/traffic-process.ts";
-import { enginesCpuSeconds, machineCpu } from "./support/cpu.ts";
-import { migrateSlots, validateMigrateSlotsRequest, clusterViewOf, type LatencyGuardInput, type MigrationProgress, type MigrationResult } from "../../node-image/src/migration/index.ts";
+import { expectedChecksum } from "../../testing/engines.ts";
+import type { EngineKind } from "../../testing/engine-binaries.ts";
+import { KEYS, OPS_PER_SECOND, VALUE_BYTES, log, measure, round, summary, type Mode, type RunReport } from "./support/migration-run.ts";
 
-const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
-const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 100);
-const OPS_PER_SECOND = Number(process.env.BENCH_OPS ?? 2000);
-const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
-const PASSWORD = "bench-migration-pw";
-// "baseline,guarded" etc. while tuning: only those runs (the JSON then says pass: false)
+// "redis.baseline,valkey.guarded" etc. while tuning: only those runs (the JSON then says pass: false)
 const ONLY = process.env.BENCH_ONLY?.split(",").map((x) => x.trim());
 /** Extra guarded runs: "1.5" is a budget factor, "0.8ms" an absolute budget (guard.budgetMs). */
 const BUDGETS = (process.env.BENCH_BUDGETS ?? "").split(",").map((x) => x.trim()).filter(Boolean).map((x): { budgetFactor: number } | { budgetMs: number } => {
@@ -37,288 +25,64 @@ const BUDGETS = (process.env.BENCH_BUDGETS ?? "").split(",").map((x) => x.trim()
   if (!(n > 0)) throw new Error(`BENCH_BUDGETS: "${x}" is neither a budget factor (e.g. 1.5) nor a budget in ms (e.g. 0.8ms)`);
   return x.endsWith("ms") ? { budgetMs: n } : { budgetFactor: n };
 });
-// The engines' files (nodes.conf is fsynced on every CLUSTER SETSLOT) go to memory so a shared disk's
-// stalls do not decide the result; both runs use the same place.
-const BASE_DIR = existsSync("/dev/shm") ? "/dev/shm" : undefined;
+/** Targets on valkey (issue 19); the redis rows are reported, not targeted. */
+const TARGETS = { valkey: { fastest: { ratio: 0.05 }, guarded: { ratio: 0.25, p99Factor: 2 } } };
 
-interface RunReport {
-  seconds: number;
-  keysMoved: number;
-  keysLost: number;
-  clientErrors: number;
-  p99IdleMs: number;
-  p99MoveMs: number;
-  valuesEqual: boolean;
-  readMismatches: number;
-  clusterCheckOk: boolean;
-  clientOps: number;
-  /** p99 of the client process's own event-loop delay: how late the client itself got the CPU */
-  clientLoopDelayP99IdleMs: number;
-  clientLoopDelayP99MoveMs: number;
-  /** share of both cores busy (all processes) while the move ran, from /proc/stat */
-  machineCpuBusyPercent: number | null;
-  p99MoveStayingSlotsMs: number;
-  p99MoveMovingSlotsMs: number;
-  /** CPU seconds all six engines spent during the move (from /proc/<pid>/stat) */
-  engineCpuSeconds: number | null;
-  /** the guard's decisions over the three moves (guarded runs) */
-  guard: { decreases: number; increases: number; baselineP99Ms: number[]; budgetMs: number[] } | null;
+const runs: Record<string, RunReport> = {};
+let ipIndex = 0;
+let expected: ReturnType<typeof expectedChecksum> | undefined;
+
+async function run(key: string, mode: Mode): Promise<RunReport | undefined> {
+  if (ONLY && !ONLY.includes(key)) return undefined;
+  expected ??= expectedChecksum(KEYS, VALUE_BYTES);
+  // Each run binds its own addresses: a port in TIME_WAIT from the run before never delays the next.
+  runs[key] = await measure(mode, `127.0.${9 + (ipIndex++ % 7)}`, expected);
+  return runs[key];
 }
 
-type Mode = { name: "baseline" } | { name: string; guard: LatencyGuardInput };
-
-function log(message: string): void {
-  process.stderr.write(`[bench:migration] ${message}\n`);
-}
-
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-async function ownedSlots(e: EngineProcess): Promise<number[]> {
-  const conn = e.connect();
-  try {
-    const view = clusterViewOf(String(await conn.call("CLUSTER", "NODES")));
-    const out: number[] = [];
-    view.owners.forEach((owner, slot) => { if (owner === view.myId) out.push(slot); });
-    return out;
-  } finally {
-    conn.disconnect();
+async function engineRuns(engine: EngineKind) {
+  const baseline = await run(`${engine}.baseline`, { name: `${engine} baseline`, engine, baseline: true });
+  const strategy = engine === "valkey" ? "auto" : "never";
+  const fastest = await run(`${engine}.fastest`, { name: `${engine} fastest`, engine, guard: { disabled: true }, atomicMigration: strategy });
+  const guarded = await run(`${engine}.guarded`, { name: `${engine} guarded`, engine, guard: {}, atomicMigration: strategy });
+  const rows = { fastest: fastest && summary(fastest, baseline), guarded: guarded && summary(guarded, baseline) };
+  if (engine !== "valkey") return { baseline, rows, extra: {} };
+  const migrateFastest = await run("valkey.migrate.fastest", { name: "valkey MIGRATE fastest", engine, guard: { disabled: true }, atomicMigration: "never" });
+  const migrateGuarded = await run("valkey.migrate.guarded", { name: "valkey MIGRATE guarded", engine, guard: {}, atomicMigration: "never" });
+  const budgets = [];
+  for (const budget of BUDGETS) {
+    const name = "budgetMs" in budget ? `valkey guarded ${budget.budgetMs} ms` : `valkey guarded ×${budget.budgetFactor}`;
+    const r = await run(`valkey.${name}`, { name, engine, guard: budget, atomicMigration: "auto" });
+    if (r) budgets.push({ ...budget, ...summary(r, baseline) });
   }
-}
-
-async function dbsize(e: EngineProcess): Promise<number> {
-  const conn = e.connect();
-  try {
-    return await conn.dbsize();
-  } finally {
-    conn.disconnect();
-  }
-}
-
-function runRedisCliRebalance(seed: EngineProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("redis-cli", ["--cluster", "rebalance", `${seed.host}:${seed.port}`, "--cluster-use-empty-masters"], {
-      env: { ...process.env, REDISCLI_AUTH: PASSWORD }, // same as -a, without the password in ps
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let tail = "";
-    const keep = (d: Buffer): void => { tail = (tail + d.toString()).slice(-4000); };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    // Rebalancing is background work: the tool runs at the lowest CPU priority in both runs.
-    if (child.pid !== undefined) setPriority(child.pid, TOOL_NICE);
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli rebalance exited ${code}:\n${tail}`))));
-  });
-}
-
-const TOOL_NICE = 19;
-
-/**
- * BENCH_DIAG=1: every engine records commands slower than 1 ms (wall time, so a command whose engine
- * lost its core shows up too) and latency events; they are logged per engine after the move.
- */
-const DIAG = Boolean(process.env.BENCH_DIAG);
-/** BENCH_SERIAL=1: our moves one after another (as redis-cli moves), instead of all at once. */
-const SERIAL = process.env.BENCH_SERIAL === "1";
-/** BENCH_TRACE=<file>: every move's guard status every 100 ms, one JSON line each (run, move, ms since start, status), and the client's latencies during the move in the order they completed. */
-const TRACE = process.env.BENCH_TRACE;
-
-async function logSlowCommands(engines: readonly EngineProcess[]): Promise<void> {
-  for (const e of engines) {
-    const conn = e.connect();
-    try {
-      const slow = (await conn.call("SLOWLOG", "GET", "1000")) as unknown[][];
-      const byCommand = new Map<string, { count: number; maxUs: number }>();
-      for (const entry of slow) {
-        const name = (entry[3] as string[]).slice(0, 2).join(" ").replace(/ key:.*/, "").slice(0, 30);
-        const agg = byCommand.get(name) ?? { count: 0, maxUs: 0 };
-        agg.count++;
-        agg.maxUs = Math.max(agg.maxUs, Number(entry[2]));
-        byCommand.set(name, agg);
-      }
-      log(`diag ${e.host}: commands over 1 ms ${JSON.stringify(Object.fromEntries(byCommand))}; latency events ${JSON.stringify(await conn.call("LATENCY", "LATEST"))}`);
-    } finally {
-      conn.disconnect();
-    }
-  }
-}
-
-/** The operator's part: equal shares over 6 primaries; old primary i gives its surplus to new primary i. */
-async function runOurs(name: string, primaries: EngineProcess[], added: EngineProcess[], guard: LatencyGuardInput): Promise<MigrationResult[]> {
-  const all = [...primaries, ...added];
-  const share = (i: number): number => Math.floor(SLOT_COUNT / all.length) + (i < SLOT_COUNT % all.length ? 1 : 0);
-  const moves = await Promise.all(primaries.map(async (source, i) => {
-    const owned = await ownedSlots(source);
-    return { source, target: added[i], slots: owned.slice(share(i)) };
-  }));
-  const tuning = {
-    batchKeys: process.env.BENCH_BATCH_KEYS ? Number(process.env.BENCH_BATCH_KEYS) : undefined,
-    window: process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined,
-    parallelSlots: process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : undefined,
-    slotsPerRound: process.env.BENCH_ROUND ? Number(process.env.BENCH_ROUND) : undefined,
-  };
-  // Rebalancing is background work: the driver runs at the lowest CPU priority, as redis-cli does.
-  // (On Linux a nice value belongs to a thread; this is the driver's thread.) The guard's probe stands
-  // for the clients and runs in a thread of its own at the client's priority: it then waits for a core
-  // as the application does, not as the background work does.
-  setPriority(TOOL_NICE);
-  try {
-    const startedAt = performance.now();
-    const trace = (move: number) => TRACE ? {
-      progressIntervalMs: 100,
-      onProgress: (p: MigrationProgress) => appendFileSync(TRACE, `${JSON.stringify({ run: name, move, ms: Math.round(performance.now() - startedAt), keysMoved: p.keysMoved, guard: p.guard })}\n`),
-    } : {};
-    const one = ({ source, target, slots }: (typeof moves)[number], move: number) => migrateSlots(validateMigrateSlotsRequest({
-    source: { host: source.host, port: source.port }, target: { host: target.host, port: target.port }, slots,
-    password: PASSWORD,
-    otherPrimaries: all.filter((e) => e !== source && e !== target).map((e) => ({ host: e.host, port: e.port })),
-    ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)),
-    guard,
-    }), { probePriority: CLIENT_NICE, ...trace(move) });
-    if (!SERIAL) return await Promise.all(moves.map(one));
-    const results: MigrationResult[] = [];
-    for (const [i, m] of moves.entries()) results.push(await one(m, i));
-    return results;
-  } finally {
-    setPriority(0);
-  }
-}
-
-async function measure(mode: Mode, ipBase: string, expected: KeyspaceChecksum): Promise<RunReport> {
-  const { name } = mode;
-  const { engines, stop } = await startEngines({ count: 6, ipBase, password: PASSWORD, baseDir: BASE_DIR, extraConfig: DIAG ? { "slowlog-log-slower-than": 1000, "latency-monitor-threshold": 1 } : {} });
-  try {
-    const primaries = engines.slice(0, 3);
-    const added = engines.slice(3);
-    await formCluster(primaries, { primaries: 3 });
-    let t = performance.now();
-    await loadKeys(primaries, KEYS, VALUE_BYTES);
-    log(`${name}: loaded ${KEYS} keys × ${VALUE_BYTES} B in ${round((performance.now() - t) / 1000)} s`);
-    await addEmptyPrimaries(primaries, added);
-
-    // The client runs in its own process, as redis-cli does: latencies measure the engines.
-    const traffic = await startTrafficProcess(primaries.map((e) => ({ host: e.host, port: e.port })), PASSWORD,
-      { opsPerSecond: OPS_PER_SECOND, loadedKeys: KEYS, valueBytes: VALUE_BYTES });
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS)); // the idle phase is a fixed duration
-    const idlePhase = await traffic.nextPhase();
-    const idle = idlePhase.latenciesMs;
-
-    log(`${name}: idle phase done (client p99 ${round(percentile(idle, 99))} ms); moving`);
-    const cpuBefore = machineCpu();
-    const engineCpuBefore = enginesCpuSeconds(engines);
-    t = performance.now();
-    let oursResults: MigrationResult[] = [];
-    if (!("guard" in mode)) await runRedisCliRebalance(primaries[0]);
-    else oursResults = await runOurs(name, primaries, added, mode.guard);
-    const seconds = (performance.now() - t) / 1000;
-    const cpuAfter = machineCpu();
-    const engineCpuAfter = enginesCpuSeconds(engines);
-    const duringPhase = await traffic.nextPhase();
-    if (DIAG) await logSlowCommands(engines);
-    const during = duringPhase.latenciesMs;
-    if (TRACE) appendFileSync(TRACE, `${JSON.stringify({ run: name, clientLatenciesMs: during.map((ms) => round(ms, 2)) })}\n`);
-    // Diagnostics: p99 of ops on slots that never move (planned: the first share of each old primary)
-    // against ops on slots that move, to tell engine-wide effects from redirect handling.
-    const staying = new Set<number>();
-    for (let i = 0; i < primaries.length; i++) {
-      const first = Math.floor((i * SLOT_COUNT) / 3);
-      for (let s = first; s < first + Math.floor(SLOT_COUNT / 6) - 1; s++) staying.add(s);
-    }
-    const onStaying = during.filter((_, n) => staying.has(duringPhase.slots[n]));
-    const onMoving = during.filter((_, n) => !staying.has(duringPhase.slots[n]));
-    log(`${name}: during the move, p99 on slots that stay ${round(percentile(onStaying, 99))} ms (${onStaying.length} ops), on slots that move ${round(percentile(onMoving, 99))} ms (${onMoving.length} ops)`);
-    const report = await traffic.stop();
-    const failed = oursResults.flatMap((r) => r.failedSlots);
-    if (failed.length > 0) log(`${name}: ${failed.length} failed slots, e.g. ${JSON.stringify(failed.slice(0, 3))}`);
-    if (oursResults.length > 0) {
-      log(`${name}: per move ${oursResults.map((r) => `${r.slotsDone}/${r.slotsTotal} slots, ${r.keysMoved} keys, ${r.elapsedMs} ms, max source block ${r.maxSourceBlockMs} ms${r.guard ? `, guard ${JSON.stringify(r.guard)}` : ""}`).join("; ")}`);
-    }
-    const guards = oursResults.map((r) => r.guard).filter((g) => g !== null);
-    log(`${name}: moved in ${round(seconds)} s; client p99 idle ${round(percentile(idle, 99))} ms, during ${round(percentile(during, 99))} ms (${during.length} ops); client event-loop delay p99 idle ${round(idlePhase.eventLoopDelayP99Ms)} ms, during ${round(duringPhase.eventLoopDelayP99Ms)} ms; client slot-map reloads during ${duringPhase.slotMapRefreshes}; errors ${report.errors} ${report.errorSamples.slice(0, 3).join(" | ")}`);
-
-    await waitForClusterConsistent(engines, { timeoutMs: 60_000 });
-    t = performance.now();
-    const actual = await keyspaceChecksum(engines, { match: "key:*", password: PASSWORD });
-    log(`${name}: verified ${actual.keys} keys in ${round((performance.now() - t) / 1000)} s (digest ${actual.digest === expected.digest ? "equal" : "DIFFERENT"}), ${report.lostWrites} of ${report.acknowledgedWrites} acknowledged writes lost`);
-    const check = await redisCliClusterCheck(primaries[0].host, primaries[0].port, PASSWORD);
-    if (!check.ok) log(`${name}: redis-cli --cluster check failed:\n${check.output.slice(-2000)}`);
-    const keysMoved = (await Promise.all(added.map(dbsize))).reduce((a, b) => a + b, 0);
-    return {
-      seconds: round(seconds, 3),
-      keysMoved,
-      keysLost: Math.max(0, expected.keys - actual.keys) + report.lostWrites,
-      clientErrors: report.errors,
-      p99IdleMs: round(percentile(idle, 99), 3),
-      p99MoveMs: round(percentile(during, 99), 3),
-      valuesEqual: actual.digest === expected.digest,
-      readMismatches: report.readMismatches,
-      clusterCheckOk: check.ok && failed.length === 0,
-      clientOps: report.ops,
-      clientLoopDelayP99IdleMs: round(idlePhase.eventLoopDelayP99Ms, 3),
-      clientLoopDelayP99MoveMs: round(duringPhase.eventLoopDelayP99Ms, 3),
-      machineCpuBusyPercent: cpuBefore && cpuAfter ? round((100 * (cpuAfter.busy - cpuBefore.busy)) / Math.max(1, cpuAfter.total - cpuBefore.total), 1) : null,
-      p99MoveStayingSlotsMs: round(percentile(onStaying, 99), 3),
-      p99MoveMovingSlotsMs: round(percentile(onMoving, 99), 3),
-      engineCpuSeconds: engineCpuBefore !== undefined && engineCpuAfter !== undefined ? round(engineCpuAfter - engineCpuBefore, 2) : null,
-      guard: guards.length > 0 ? {
-        decreases: guards.reduce((n, g) => n + g.decreases, 0), increases: guards.reduce((n, g) => n + g.increases, 0),
-        baselineP99Ms: guards.map((g) => g.baselineP99Ms), budgetMs: guards.map((g) => g.budgetMs),
-      } : null,
-    };
-  } finally {
-    await stop();
-  }
-}
-
-/** The JSON summary of one of our runs against the baseline's time. */
-function summary(r: RunReport, baseline: RunReport | undefined) {
   return {
-    seconds: r.seconds,
-    ratio: baseline ? round(r.seconds / baseline.seconds, 4) : null,
-    p99IdleMs: r.p99IdleMs, p99MoveMs: r.p99MoveMs, p99Factor: r.p99IdleMs > 0 ? round(r.p99MoveMs / r.p99IdleMs, 2) : null,
-    keysLost: r.keysLost, clientErrors: r.clientErrors,
-    // Engine CPU the move cost, spread over every core, against redis-cli's time: the lowest ratio
-    // this machine allows for this engine work (the engines share the cores with the client and the driver).
-    engineCpuFloor: baseline && r.engineCpuSeconds !== null ? round(r.engineCpuSeconds / cpus().length / baseline.seconds, 4) : null,
-    machineCpuBusyPercent: r.machineCpuBusyPercent,
+    baseline, rows,
+    extra: { migrate: { fastest: migrateFastest && summary(migrateFastest, baseline), guarded: migrateGuarded && summary(migrateGuarded, baseline) }, budgets },
   };
 }
 
 async function main(): Promise<void> {
-  let t = performance.now();
-  const expected = expectedChecksum(KEYS, VALUE_BYTES);
-  log(`expected checksum of ${KEYS} keys computed in ${round((performance.now() - t) / 1000)} s`);
-  t = performance.now();
-  const wanted = (name: string) => !ONLY || ONLY.includes(name);
-  const baseline = wanted("baseline") ? await measure({ name: "baseline" }, "127.0.9", expected) : undefined;
-  const fastest = wanted("fastest") ? await measure({ name: "fastest", guard: { disabled: true } }, "127.0.10", expected) : undefined;
-  const guarded = wanted("guarded") ? await measure({ name: "guarded", guard: {} }, "127.0.11", expected) : undefined;
-  const budgets: { budget: (typeof BUDGETS)[number]; report: RunReport }[] = [];
-  for (const [i, budget] of BUDGETS.entries()) {
-    const name = "budgetMs" in budget ? `guarded ${budget.budgetMs} ms` : `guarded ×${budget.budgetFactor}`;
-    budgets.push({ budget, report: await measure({ name, guard: budget }, `127.0.${12 + (i % 4)}`, expected) });
-  }
+  const t = performance.now();
+  const redis = await engineRuns("redis");
+  const valkey = await engineRuns("valkey");
   log(`total ${round((performance.now() - t) / 1000)} s`);
 
-  const healthy = (r: RunReport | undefined): boolean =>
-    Boolean(r && r.keysLost === 0 && r.clientErrors === 0 && r.valuesEqual && r.readMismatches === 0 && r.clusterCheckOk);
-  const fast = fastest && summary(fastest, baseline);
-  const guard = guarded && summary(guarded, baseline);
-  const targets = { fastest: { ratio: 0.2 }, guarded: { ratio: 0.5, p99Factor: 2 } };
-  const pass = Boolean(healthy(baseline) && healthy(fastest) && healthy(guarded) && fast?.ratio !== null && guard?.ratio !== null &&
-    fast && guard && (fast.ratio ?? 1) <= targets.fastest.ratio &&
-    (guard.ratio ?? 1) <= targets.guarded.ratio && (guard.p99Factor ?? Infinity) <= targets.guarded.p99Factor);
+  const all = Object.values(runs);
+  const lost = all.reduce((n, r) => n + r.keysLost, 0);
+  const errors = all.reduce((n, r) => n + r.clientErrors, 0);
+  const healthy = all.every((r) => r.valuesEqual && r.readMismatches === 0 && r.clusterCheckOk);
+  const { fastest, guarded } = valkey.rows;
+  const pass = Boolean(!ONLY && healthy && lost === 0 && errors === 0 && fastest && guarded &&
+    fastest.method === "atomic" && guarded.method === "atomic" &&
+    (fastest.ratio ?? 1) <= TARGETS.valkey.fastest.ratio &&
+    (guarded.ratio ?? 1) <= TARGETS.valkey.guarded.ratio && (guarded.p99Factor ?? Infinity) <= TARGETS.valkey.guarded.p99Factor);
+  const baselineOf = (b: RunReport | undefined) => b && { seconds: b.seconds, p99IdleMs: b.p99IdleMs, p99MoveMs: b.p99MoveMs, keysLost: b.keysLost, clientErrors: b.clientErrors };
   console.log(JSON.stringify({
-    bench: "migration",
-    keys: KEYS, valueBytes: VALUE_BYTES, clientOpsPerSecond: OPS_PER_SECOND, cores: cpus().length,
-    baseline: baseline && { seconds: baseline.seconds, p99IdleMs: baseline.p99IdleMs, p99MoveMs: baseline.p99MoveMs, engineCpuSeconds: baseline.engineCpuSeconds, machineCpuBusyPercent: baseline.machineCpuBusyPercent, keysLost: baseline.keysLost, clientErrors: baseline.clientErrors },
-    fastest: fast, guarded: guard,
-    budgets: budgets.map(({ budget, report }) => ({ ...budget, ...summary(report, baseline) })),
-    runs: { baseline, fastest, guarded },
-    units: "s", target: targets, pass,
+    bench: "migration", keys: KEYS, valueBytes: VALUE_BYTES, clientOpsPerSecond: OPS_PER_SECOND, cores: cpus().length,
+    redis: { ...redis.rows, baseline: baselineOf(redis.baseline) },
+    valkey: { ...valkey.rows, ...valkey.extra, baseline: baselineOf(valkey.baseline) },
+    lost, errors, best: "valkey.guarded",
+    runs, units: "s", target: TARGETS, pass,
   }));
 }
 
