@@ -6,9 +6,9 @@ export const VERSION = "v1alpha1";
 export const KIND = "MdbCluster";
 export const PLURAL = "mdbclusters";
 
-/** The database engine each member runs (redis-server in cluster mode). */
+/** The database engine each member runs (valkey-server or redis-server in cluster mode). */
 export interface MdbClusterSpecEngine {
-  /** Member image (engine + mdb-sidecar). Empty means the image the operator was installed with (the chart's memberImage). */
+  /** The engine image: mdbcluster/engine-valkey, mdbcluster/engine-redis or an official image of Valkey >= 8 or Redis >= 7.0, with sh and valkey-server or redis-server on its PATH (docs/engines.md). Empty means the operator's engine image (the chart's engineImage). The sidecar runs from the operator's own image. Every member of a cluster must run the same engine at the same major.minor version. */
   image?: string;
   /** The engine's maxmemory, e.g. "512mb" or "1gb"; "0" means no limit. Keep it below the memory limit of spec.resources so the engine, not the kernel, decides what to do when full. Default: "0". */
   maxMemory?: string;
@@ -164,7 +164,7 @@ export interface MdbClusterSpec {
   shards?: number;
   /** Standbys per primary, each a full copy that the operator promotes when the primary fails. Raising it places new standbys (isolation kept) that sync; lowering it removes each shard's highest-numbered standbys (a primary among them switches over first). Default: 1. */
   replicasPerShard?: number;
-  /** The database engine each member runs (redis-server in cluster mode). Default: {}. */
+  /** The database engine each member runs (valkey-server or redis-server in cluster mode). Default: {}. */
   engine?: MdbClusterSpecEngine;
   /** CPU and memory of each member's engine container. Default: {}. */
   resources?: MdbClusterSpecResources;
