@@ -34,6 +34,11 @@ export class EngineDriver {
     this.client.on("error", () => { /* reported by observe() */ });
   }
 
+  /** Calls `listener` whenever the connection to the engine closes (the engine died or restarts, or a reconnect failed). */
+  onDisconnect(listener: () => void): void {
+    this.client.on("close", listener);
+  }
+
   async call(...args: (string | number)[]): Promise<unknown> {
     const [command, ...rest] = args;
     return this.client.call(String(command), ...rest.map(String));

@@ -38,6 +38,8 @@ export interface MemberContext {
   state(): MemberStateName;
   /** The engine as last observed. */
   snapshot(): EngineSnapshot;
+  /** When this sidecar last saw its engine turn from replica to primary (an election it won); undefined if never. */
+  becamePrimaryAtMs(): number | undefined;
   status(): MemberStatus;
   /** Observes the engine now and returns the fresh status. */
   refresh(): Promise<MemberStatus>;

@@ -77,6 +77,11 @@ export async function promote(m: MemberContext, { mode, fenceToken, timeoutMs }:
     let args: string[];
     if (mode === "GRACEFUL") {
       if (!linkUp) throw failedPrecondition(`Promote GRACEFUL: the replication link to primary ${me.primaryId} is down, so a switchover cannot confirm every acknowledged write; use FORCE if the primary is gone`);
+      const wonAt = m.becamePrimaryAtMs();
+      if (wonAt !== undefined) {
+        const left = electionCooldownLeftMs(wonAt, await engineNodeTimeoutMs(m), m.clock.nowMs());
+        if (left > 0) throw failedPrecondition(`Promote GRACEFUL: this member won an election ${Math.round((m.clock.nowMs() - wonAt) / 1000)} s ago, and the engine counts that election's votes again until 4 × cluster-node-timeout has passed (a manual failover now would not take and would pause the primary's writes for 5 s); retry in ${Math.ceil(left / 1000)} s`);
+      }
       args = ["CLUSTER", "FAILOVER"];
     } else if (mode === "FORCE") {
       if (linkUp) throw failedPrecondition(`Promote FORCE: primary ${me.primaryId} is reachable (replication link up); use GRACEFUL so no acknowledged write is lost`);
@@ -100,6 +105,24 @@ export async function promote(m: MemberContext, { mode, fenceToken, timeoutMs }:
     m.transition("ACTIVE", `Promote ${mode}`);
     return { status: m.status(), offsetAtSwitch: Number(m.snapshot().info.get("master_repl_offset") ?? 0), pauseMs };
   });
+}
+
+/**
+ * How long after an election it won the engine must wait before a manual failover can take. A Redis
+ * Cluster replica keeps its last election's vote count and epoch for 2 × its auth timeout
+ * (auth timeout = max(2 × cluster-node-timeout, 2 s)): a manual failover within the auth timeout
+ * "wins" at once with that stale epoch and is undone, one after it expires is not started; either way
+ * the primary keeps its writers paused until the manual failover times out (5 s). 0 when it may go now.
+ */
+export function electionCooldownLeftMs(wonAtMs: number, nodeTimeoutMs: number, nowMs: number): number {
+  const authTimeoutMs = Math.max(2 * nodeTimeoutMs, 2000);
+  return Math.max(0, wonAtMs + 2 * authTimeoutMs - nowMs);
+}
+
+async function engineNodeTimeoutMs(m: MemberContext): Promise<number> {
+  const reply = (await m.engine.call("CONFIG", "GET", "cluster-node-timeout")) as unknown[];
+  const value = Number(String(reply?.[1] ?? ""));
+  return Number.isFinite(value) && value > 0 ? value : 15_000;
 }
 
 /**

@@ -29,6 +29,8 @@ export class Member implements MemberApi {
   private snapshot: EngineSnapshot = downSnapshot("not observed yet", Date.now());
   private status: MemberStatus;
   private lastRunId = "";
+  private lastRole: "primary" | "replica" | "unknown" = "unknown";
+  private becamePrimaryAtMs: number | undefined;
   private lastTickMs = Date.now();
   private lastError = "";
   private tickInFlight: Promise<void> | undefined;
@@ -53,7 +55,7 @@ export class Member implements MemberApi {
     this.status = buildStatus(this.state, this.snapshot, null, "");
     this.context = {
       engine: this.engine, clock, log, fence: this.fence,
-      state: () => this.state, snapshot: () => this.snapshot, status: () => this.status,
+      state: () => this.state, snapshot: () => this.snapshot, becamePrimaryAtMs: () => this.becamePrimaryAtMs, status: () => this.status,
       refresh: () => this.refresh(), exclusive: (action, fn) => this.exclusive(action, fn),
       transition: (next, action) => this.transition(next, action), persist: (reason) => this.persist(reason),
       myself: () => this.myself(), publish: () => this.publish(),
@@ -72,7 +74,16 @@ export class Member implements MemberApi {
       });
       if (!this.stopped) this.timer = setTimeout(loop, this.settings.observeIntervalMs);
     };
+    // An engine that dies closes its connection: observe it then rather than at the next tick, so its
+    // death is reported at once (docs/architecture.md#failure-handling).
+    this.engine.onDisconnect(() => this.observeAfterTick());
     void loop();
+  }
+
+  /** One more observation now, after the one in flight (which may have begun before the news). */
+  private observeAfterTick(): void {
+    if (this.stopped) return;
+    void (this.tickInFlight ?? Promise.resolve()).then(() => (this.stopped ? undefined : this.refresh())).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -98,9 +109,13 @@ export class Member implements MemberApi {
   private async tick(): Promise<void> {
     const snapshot = await this.engine.observe(this.clock.nowMs());
     this.snapshot = snapshot;
+    const role = engineRole(snapshot);
+    if (role === "primary" && this.lastRole === "replica") this.becamePrimaryAtMs = snapshot.observedAtMs;
+    if (role !== "unknown") this.lastRole = role;
     if (snapshot.up) {
       const engineRestarted = snapshot.runId !== this.lastRunId;
       if (engineRestarted) {
+        this.becamePrimaryAtMs = undefined; // a new engine process holds no election of its own yet
         this.restoreAfterStart(snapshot);
         this.lastRunId = snapshot.runId;
       } else if (!this.busy) {
