@@ -36,6 +36,7 @@ import { Redis } from "ioredis";
 import { parseSlotRanges } from "../../common/slots.ts";
 import { acquireGround, releaseGround } from "../support/ground.ts";
 import { createNamespace, installOperator, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease } from "../support/mdb.ts";
+import type { MemberImages } from "../../operator/src/api/types.ts";
 import { readClusterInfo } from "../local/controlplane/cluster.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 import { ENGINE_PORT, LABELS } from "../../operator/src/resources/names.ts";
@@ -139,9 +140,9 @@ async function main(): Promise<void> {
   }
 
   /** The baseline: the same pods made by the bench, no operator (support/failover-baseline.ts). */
-  async function addBaseline(name: string, rack: string, image: string): Promise<{ side: BenchSide; baseline: Baseline }> {
+  async function addBaseline(name: string, rack: string, images: MemberImages): Promise<{ side: BenchSide; baseline: Baseline }> {
     await createNamespace(kube, BASE_NS);
-    const baseline = await Baseline.create(kube, { namespace: BASE_NS, name, image, nodes: await nodesInRack(kube, rack) });
+    const baseline = await Baseline.create(kube, { namespace: BASE_NS, name, images, nodes: await nodesInRack(kube, rack) });
     baselines.push(baseline);
     const side = await addSide({
       side: "native", name, namespace: BASE_NS, password: baseline.password, view: () => baseline.view(),
@@ -172,8 +173,8 @@ async function main(): Promise<void> {
     env.avoidNodes = await operatorNodes(kube, OPERATOR.namespace);
     log(`operator ready (release ${OPERATOR.release}, pods on ${[...env.avoidNodes].join(", ")}: no node stop there)`);
     const ours = await addOurs("fo-ours", "rack-1", "async");
-    const image = (await kube.pods(NS, `${LABELS.cluster}=fo-ours`))[0].spec!.containers[0].image!;
-    const { side: native, baseline } = await addBaseline("fo-native", "rack-2", image);
+    const [containers] = (await kube.pods(NS, `${LABELS.cluster}=fo-ours`)).map((p) => p.spec!.containers);
+    const { side: native, baseline } = await addBaseline("fo-native", "rack-2", { engine: containers[0].image!, sidecar: containers[1].image! });
 
     const results: KillResult[] = [];
     for (const mode of OPT.modes) {

@@ -12,7 +12,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { Redis } from "ioredis";
 import { waitFor } from "../../../common/wait.ts";
 import { resolveSpec } from "../../../operator/src/api/defaults.ts";
-import type { MdbCluster } from "../../../operator/src/api/types.ts";
+import type { MdbCluster, MemberImages } from "../../../operator/src/api/types.ts";
 import { buildAuthSecret, buildSidecarSecret } from "../../../operator/src/resources/cluster-objects.ts";
 import { buildMemberPod } from "../../../operator/src/resources/member-pod.ts";
 import { BUS_PORT, ENGINE_PORT, LABELS, memberName } from "../../../operator/src/resources/names.ts";
@@ -36,10 +36,10 @@ export class Baseline {
     private readonly templates: Map<string, V1Pod>) {}
 
   /** Makes the pods (each pinned to a node of `nodes`, a shard's two members in different zones) and forms the cluster. */
-  static async create(kube: Kube, opts: { namespace: string; name: string; image: string; nodes: string[] }): Promise<Baseline> {
+  static async create(kube: Kube, opts: { namespace: string; name: string; images: MemberImages; nodes: string[] }): Promise<Baseline> {
     const cluster = { apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", metadata: { name: opts.name, namespace: opts.namespace, uid: "bench-baseline" },
-      spec: { ...SHAPE, engine: { maxMemory: "64mb", image: opts.image, nodeTimeoutMs: NODE_TIMEOUT_MS }, resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "128Mi" } } } } as MdbCluster;
-    const spec = resolveSpec(cluster.spec, opts.image);
+      spec: { ...SHAPE, engine: { maxMemory: "64mb", image: opts.images.engine, nodeTimeoutMs: NODE_TIMEOUT_MS }, resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "128Mi" } } } } as MdbCluster;
+    const spec = resolveSpec(cluster.spec, opts.images);
     const placement = await placeMembers(kube, opts.name, opts.nodes);
     const templates = new Map<string, V1Pod>();
     for (const [member, { shard, node }] of placement) {
