@@ -71,12 +71,13 @@ async function main(): Promise<void> {
     const pods = await kube.pods(NS, `${LABELS.cluster}=${NAME}`);
     const nodes = Array.from({ length: 6 }, (_, shard) => pods.find((p) => p.metadata?.name === `${NAME}-${shard}-0`)?.spec?.nodeName);
     if (nodes.some((n) => !n)) throw new Error(`a member pod of ${NAME} has no node: ${pods.map((p) => `${p.metadata?.name}@${p.spec?.nodeName}`).join(" ")}`);
-    const image = pods[0].spec!.containers[0].image!;
+    const container = (n: string) => pods[0].spec!.containers.find((c) => c.name === n)!.image!;
+    const images = { engine: container("engine"), sidecar: container("sidecar") };
     rate = await runRateLimited(kube, NS, NAME, RATE, pw, log);
     t = performance.now();
     await kube.must("kubectl", ["delete", "mdb", NAME, "-n", NS, "--wait=true", "--timeout=180s"]);
     log(`ours deleted in ${((performance.now() - t) / 1000).toFixed(1)} s; the baseline's pods go on the same nodes: ${nodes.join(" ")}`);
-    baseline = await runHandmade(kube, HANDMADE_NS, NAME, SHAPE, image, nodes as string[], expected, log);
+    baseline = await runHandmade(kube, HANDMADE_NS, NAME, SHAPE, images, nodes as string[], expected, log);
   } finally {
     await cleanUp();
   }

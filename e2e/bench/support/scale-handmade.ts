@@ -10,7 +10,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { Redis } from "ioredis";
 import { waitFor } from "../../../common/wait.ts";
 import { resolveSpec } from "../../../operator/src/api/defaults.ts";
-import type { MdbCluster } from "../../../operator/src/api/types.ts";
+import type { MdbCluster, MemberImages } from "../../../operator/src/api/types.ts";
 import { buildAuthSecret, buildSidecarSecret } from "../../../operator/src/resources/cluster-objects.ts";
 import { buildMemberPod } from "../../../operator/src/resources/member-pod.ts";
 import { LABELS, memberName } from "../../../operator/src/resources/names.ts";
@@ -49,10 +49,10 @@ async function engineAnswers(ip: string, pw: string): Promise<number | undefined
 }
 
 /** The six pods, pinned to `nodes` (member index by shard), Running with their engines answering; returns their IPs by shard. */
-async function createPods(kube: Kube, ns: string, name: string, shape: ScaleShape, image: string, nodes: string[], pw: string): Promise<string[]> {
+async function createPods(kube: Kube, ns: string, name: string, shape: ScaleShape, images: MemberImages, nodes: string[], pw: string): Promise<string[]> {
   const cluster = { apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", metadata: { name, namespace: ns, uid: "bench-handmade" },
-    spec: { shards: 6, replicasPerShard: 0, engine: { maxMemory: shape.maxMemory, image }, resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "1Gi" } } } } as MdbCluster;
-  const spec = resolveSpec(cluster.spec, image);
+    spec: { shards: 6, replicasPerShard: 0, engine: { maxMemory: shape.maxMemory, image: images.engine }, resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "1Gi" } } } } as MdbCluster;
+  const spec = resolveSpec(cluster.spec, images);
   const pods: V1Pod[] = [];
   for (const [shard, node] of nodes.entries()) {
     const hostLabelValue = (await kube.core.readNode({ name: node })).metadata?.labels?.[spec.placement.topologyKeys.host] ?? node;
@@ -78,9 +78,9 @@ export async function deleteHandmade(kube: Kube, ns: string, name: string): Prom
   await waitFor(async () => (await kube.pods(ns, labelSelector)).length === 0, { what: `hand-made pods of ${name} gone`, timeoutMs: 120_000, intervalMs: 250 });
 }
 
-export async function runHandmade(kube: Kube, ns: string, name: string, shape: ScaleShape, image: string, nodes: string[], expected: KeyspaceChecksum, log: (l: string) => void): Promise<ScaleRun> {
+export async function runHandmade(kube: Kube, ns: string, name: string, shape: ScaleShape, images: MemberImages, nodes: string[], expected: KeyspaceChecksum, log: (l: string) => void): Promise<ScaleRun> {
   const pw = randomBytes(24).toString("base64url");
-  const ips = await createPods(kube, ns, name, shape, image, nodes, pw);
+  const ips = await createPods(kube, ns, name, shape, images, nodes, pw);
   const old = ips.slice(0, 3);
   // redis-cli refuses add-node until every engine agrees on the configuration: each step waits for that.
   const agreed = (n: number) => waitFor(async () => (await Promise.all(ips.slice(0, n).map((ip) => engineAnswers(ip, pw)))).every((k) => k === n) && (await redisCliClusterCheck(old[0], 6379, pw)).ok,
