@@ -12,6 +12,7 @@ import { sleep } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/generated/mdbcluster.ts";
 import { DemoError, Kube } from "./kube.ts";
 import { formatTable, isReady, placement, progressLine, stepsWaiting, type NodeLabels } from "./report.ts";
+import { parseShards, scale } from "./scale.ts";
 
 // Overridable to run beside another installation on the same cluster (e.g. a second operator that
 // watches only its own namespace: MDB_DEMO_HELM_SET=watchNamespace=NS).
@@ -202,6 +203,7 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
   const tries: [command: string, why: string][] = [
     [`kubectl describe mdb ${name}${n}`, "members, shards, conditions, the plan"],
     [`kubectl scale mdb ${name}${n} --replicas=4`, "a 4th shard online: members placed, slots move in waves (kubectl get mdb -w: Migration %)"],
+    ["npm run demo -- scale 6", "the same with a live progress bar, the waves and the Events until Ready"],
     [`kubectl get pods${n} -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`, "the member pods"],
     [`redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret${n} ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`, "a shell on the cluster"],
     ...(provingGround ? [
@@ -218,7 +220,19 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const [command, arg] = process.argv.slice(2);
+  if (command !== undefined && command !== "scale") throw new DemoError(`npm run demo -- ${command}`, "unknown command", "run npm run demo, or npm run demo -- scale N");
+  const shards = command === "scale" ? parseShards(arg) : undefined;
   const { kube, provingGround } = await cluster();
+  if (shards !== undefined) {
+    const name = /^\s+name:\s*(\S+)/m.exec(readFileSync(EXAMPLE, "utf8"))?.[1] ?? "demo";
+    step(`Scale: spec.shards of ${CLUSTER_NS}/${name} → ${shards}, slots move online (Ctrl-C stops watching, not the scale)`);
+    const done = await scale(kube, { name, namespace: CLUSTER_NS, shards, timeoutSeconds: seconds("MDB_DEMO_READY_TIMEOUT_SECONDS", 600) });
+    step("kubectl get mdb -o wide");
+    console.log(kube.kubectl(["get", "mdb", "-n", CLUSTER_NS, "-o", "wide"]).trimEnd());
+    console.log(`\nshards now: ${(done.status?.shardDetails ?? []).map((d) => `${d.index}: ${d.slots}`).join(" · ")}`);
+    return;
+  }
   await installOperator(kube);
   const ready = await applyAndWait(kube);
   await roundTrip(kube, ready);
