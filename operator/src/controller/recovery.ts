@@ -79,6 +79,8 @@ function undecided(m: MemberView, nowMs: number): boolean {
   return Number.isNaN(created) ? (m.reportAgeMs ?? 0) <= REPORT_STALE_MS : nowMs - created <= STARTUP_GRACE_MS;
 }
 
+const alive = (m: MemberView) => !!m.pod && !m.terminating && !m.unknown && m.status?.engineUp === true;
+
 /** Whether the running plan already fails the shard over (a planned switchover does not: it needs a serving primary). */
 const handles = (plan: StoredPlan | undefined, shard: number) =>
   plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.forced === true && s.shard === shard && s.state !== "done");
@@ -95,6 +97,10 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
   const orphaned: string[] = [];
   for (let shard = 0; shard < spec.shards; shard++) {
     if (joining.has(shard) || servingPrimary(o.members, shard) || handles(running, shard)) continue;
+    // A primary that owns no slot yet (a new shard of a scale-out, even after a failover elsewhere
+    // replaced that plan) is alive and followed by its standbys: nothing to fail over.
+    if (o.members.some((p) => p.shard === shard && alive(p) && p.status!.role === "PRIMARY"
+      && o.members.some((s) => s.shard === shard && s.status?.replication?.primaryNodeId === p.status!.nodeId))) continue;
     // A member that may still be the serving primary gets its time before its shard fails over.
     if (o.members.some((m) => m.shard === shard && undecided(m, o.nowMs))) continue;
     const [best] = promotable(o.members, shard);

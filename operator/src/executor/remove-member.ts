@@ -18,11 +18,19 @@ export async function advanceRemoveMember(step: PlannedStep<RemoveMemberStep>, c
   const s = m.status;
   if (s && s.slotsOwned > 0) return { state: "running", message: `${step.member} still owns ${s.slotsOwned} slots; they move first` };
   const others = o.members.filter((x) => x !== m && x.pod && !x.terminating && x.status?.engineUp && !x.unknown);
+  const forgetByOthers = async (nodeId: string) => {
+    for (const x of others) await ctx.sidecar(x.name)?.forget(nodeId).catch((err: unknown) => { if (!(err instanceof SidecarCallError && err.code === "NOT_FOUND")) throw err; });
+  };
   try {
     if (s?.engineUp && !m.unknown && ctx.sidecar(m.name)) {
-      await ctx.sidecar(m.name)!.leave();
+      // An engine restarted mid-move may keep slots marked importing or migrating in its own view
+      // (it owns none): it cannot leave by itself, so the others forget it; its pod goes next.
+      await ctx.sidecar(m.name)!.leave().catch(async (err: unknown) => {
+        if (!(err instanceof SidecarCallError && err.code === "FAILED_PRECONDITION" && /imported or migrated/.test(err.details) && s.nodeId)) throw err;
+        await forgetByOthers(s.nodeId);
+      });
     } else if (s?.nodeId) {
-      for (const x of others) await ctx.sidecar(x.name)?.forget(s.nodeId).catch((err: unknown) => { if (!(err instanceof SidecarCallError && err.code === "NOT_FOUND")) throw err; });
+      await forgetByOthers(s.nodeId);
     }
   } catch (err) {
     if (err instanceof SidecarCallError) return { state: "running", message: `${step.member}: ${err.details}` };

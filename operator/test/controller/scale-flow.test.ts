@@ -54,4 +54,12 @@ describe("scaling decisions", () => {
     assert.deepEqual([refused.kind, refused.kind === "blocked" && refused.reason], ["blocked", "ScaleInRefused"]);
     assert.match(refused.kind === "blocked" ? refused.message : "", /the data \(2\.64 GiB\) does not fit in 90 % of the 2 surviving primaries' memory \(2\.00 GiB\)/);
   });
+
+  test("a shard whose live primary owns no slot yet, followed by its standby (a new shard), is not failed over", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const primary = sim.members.engine("demo-2-0");
+    primary.status = { ...primary.status, slots: [], slotsOwned: 0, state: "ONLINE" };
+    const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.notEqual(action.kind === "start-plan" && action.plan.kind, "failover", JSON.stringify(action).slice(0, 300));
+  });
 });
