@@ -19,7 +19,11 @@ const NAME = "scc";
 
 const log = (line: string) => console.log(`  [scaling chaos e2e] ${line}`);
 
-describe("scaling chaos: a fault mid-move ends Ready with every slot owned once and no key lost", { timeout: 1_200_000 }, () => {
+// Not reliable yet (issue 17, open): a leader killed mid-move left the move stuck on the wrong target
+// on real nodes (fixed since, not yet re-run on both kinds of node). `MDB_SCALE_CHAOS=1` runs it.
+describe("scaling chaos: a fault mid-move ends Ready with every slot owned once and no key lost", {
+  timeout: 1_200_000, skip: process.env.MDB_SCALE_CHAOS === "1" ? false : "open (issue 17): MDB_SCALE_CHAOS=1 runs it",
+}, () => {
   let ground: Ground | undefined;
   let kube: Kube;
   let helmInstalled = false;

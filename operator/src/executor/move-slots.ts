@@ -37,10 +37,17 @@ export function migrationKnobs(spec: ResolvedSpec): Omit<MigrateSlotsParams, "so
   };
 }
 
-export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: ExecutorContext): Promise<StepResult> {
+export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
   const o = ctx.observation;
   const source = servingPrimary(o.members, step.from);
-  const target = servingPrimary(o.members, step.to) ?? o.members.find((m) => m.shard === step.to && m.status?.role === "PRIMARY" && !m.terminating && !m.unknown);
+  // The shard's serving primary, or the member this plan placed as its primary (a new shard owns no
+  // slot yet); never another member that is briefly an empty primary before it follows.
+  const intended = plan.find((s) => s.kind === "place-member" && s.shard === step.to && s.role === "primary");
+  const primaries = o.members.filter((m) => m.shard === step.to && m.status?.role === "PRIMARY" && !m.terminating && !m.unknown);
+  const followed = primaries.filter((p) => o.members.some((s) => s.shard === step.to && s.status?.replication?.primaryNodeId === p.status!.nodeId));
+  const target = servingPrimary(o.members, step.to)
+    ?? primaries.find((m) => intended?.kind === "place-member" && m.name === intended.member)
+    ?? (intended ? undefined : primaries.length === 1 ? primaries[0] : followed.length === 1 ? followed[0] : undefined);
   if (!target) return running(`shard ${step.to} has no primary to move slots to yet`);
   const left = source ? overlap(step.slots, source.status!.slots) : [];
   if (left.length === 0) return running(`shard ${step.from} owns none of ${formatSlotRanges(step.slots)} now; waiting for shard ${step.to}'s report`);
@@ -51,8 +58,14 @@ export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: Ex
   try {
     for await (const p of client.migrateSlots({ source: { host: source!.ip, port: ENGINE_PORT }, slots: left, otherPrimaries, ...migrationKnobs(ctx.spec) })) last = p;
   } catch (err) {
-    if (err instanceof SidecarCallError) return running(`${target.name}: ${err.details}`);
-    throw err;
+    if (!(err instanceof SidecarCallError)) throw err;
+    // A migration this process did not start (left by an earlier leader, or cut off from its caller)
+    // is cancelled; the next pass moves what is left.
+    if (err.code === "ALREADY_EXISTS" || /in progress on this member/.test(err.details)) {
+      await client.cancelMigration().catch(() => undefined);
+      return running(`${target.name}: a migration left running there was cancelled; the move resumes with what is left`);
+    }
+    return running(`${target.name}: ${err.details}`);
   }
   const moved = last ? `${last.slotsDone}/${last.slotsTotal} slots, ${last.keysMoved} keys, ${last.bytesMoved} bytes in ${(last.elapsedMs / 1000).toFixed(1)} s` : "no progress reported";
   const counts = { moved: { keys: last?.keysMoved ?? 0, bytes: last?.bytesMoved ?? 0 } };

@@ -15,7 +15,7 @@ export async function advanceStep(step: PlannedStep, ctx: ExecutorContext, plan:
       case "assign-slots": return await advanceAssignSlots(step, ctx, plan);
       case "switchover": return await advanceSwitchover(step, ctx);
       case "forget-node": return await advanceForgetNode(step, ctx);
-      case "move-slots": return await advanceMoveSlots(step, ctx);
+      case "move-slots": return await advanceMoveSlots(step, ctx, plan);
       case "remove-member": return await advanceRemoveMember(step, ctx);
     }
   } catch (err) {
