@@ -41,13 +41,15 @@ export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: Ex
   const o = ctx.observation;
   const source = servingPrimary(o.members, step.from);
   // The shard's serving primary, or the member this plan placed as its primary (a new shard owns no
-  // slot yet); never another member that is briefly an empty primary before it follows.
+  // slot yet), or the one primary of the shard its standbys follow; never a member that is briefly an
+  // empty primary before it follows.
   const intended = plan.find((s) => s.kind === "place-member" && s.shard === step.to && s.role === "primary");
   const primaries = o.members.filter((m) => m.shard === step.to && m.status?.role === "PRIMARY" && !m.terminating && !m.unknown);
   const followed = primaries.filter((p) => o.members.some((s) => s.shard === step.to && s.status?.replication?.primaryNodeId === p.status!.nodeId));
   const target = servingPrimary(o.members, step.to)
     ?? primaries.find((m) => intended?.kind === "place-member" && m.name === intended.member)
-    ?? (intended ? undefined : primaries.length === 1 ? primaries[0] : followed.length === 1 ? followed[0] : undefined);
+    ?? (followed.length === 1 ? followed[0] : undefined)
+    ?? (!intended && primaries.length === 1 ? primaries[0] : undefined);
   if (!target) return running(`shard ${step.to} has no primary to move slots to yet`);
   const left = source ? overlap(step.slots, source.status!.slots) : [];
   if (left.length === 0) return running(`shard ${step.from} owns none of ${formatSlotRanges(step.slots)} now; waiting for shard ${step.to}'s report`);
