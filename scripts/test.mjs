@@ -40,8 +40,14 @@ function nodeTests(title, files, { concurrency, timeoutMs }) {
     process.exitCode = 1;
     return false;
   }
+  // With MDB_TEST_REPORT_DIR set (CI does), a copy of the report goes to a file there so the run can end
+  // by repeating every stage's failures, whose details would otherwise scroll out of a log's tail.
+  const reportDir = process.env.MDB_TEST_REPORT_DIR;
+  const copy = reportDir
+    ? ["--test-reporter=spec", `--test-reporter-destination=${join(reportDir, `${title}-${process.env.MDB_NODES ?? "pods"}.txt`)}`]
+    : [];
   return run(title, process.execPath, [
-    "--import", "tsx", "--test", "--test-reporter=spec",
+    "--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout", ...copy,
     `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...files,
   ]);
 }

@@ -70,6 +70,9 @@ export async function assignSlots(m: MemberContext, { slots: ranges }: AssignSlo
   });
 }
 
+/** The engines' reply to CLUSTER FORGET of a node they do not know. */
+const UNKNOWN_NODE = /unknown node/i;
+
 export async function forgetNode(m: MemberContext, { nodeId }: ForgetNodeCommand): Promise<void> {
   await m.exclusive("ForgetNode", async () => {
     const me = m.myself();
@@ -79,6 +82,8 @@ export async function forgetNode(m: MemberContext, { nodeId }: ForgetNodeCommand
     try {
       await m.engine.call("CLUSTER", "FORGET", nodeId);
     } catch (err) {
+      // Valkey spreads a FORGET over the bus: another member's forget may have reached this engine first.
+      if (UNKNOWN_NODE.test((err as Error).message)) throw new SidecarError("NOT_FOUND", `ForgetNode: node ${nodeId} is not known to this engine (already forgotten)`);
       throw failedPrecondition(`ForgetNode: the engine refused CLUSTER FORGET ${nodeId}: ${(err as Error).message}`);
     }
   });
@@ -102,7 +107,9 @@ export async function leaveCluster(m: MemberContext): Promise<LeaveClusterResult
         await peer.call("CLUSTER", "FORGET", me.id);
         forgottenBy.push(n.id);
       } catch (err) {
-        m.log.warn("a peer did not forget the leaving member", { peer: n.id, error: (err as Error).message });
+        // Already forgotten: Valkey spreads the first peer's FORGET over the bus.
+        if (UNKNOWN_NODE.test((err as Error).message)) forgottenBy.push(n.id);
+        else m.log.warn("a peer did not forget the leaving member", { peer: n.id, error: (err as Error).message });
       } finally {
         peer.disconnect();
       }

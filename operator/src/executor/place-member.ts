@@ -91,6 +91,11 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
     return status.state === "ONLINE" || status.state === "ACTIVE" ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);
   }
   if (status.state === "STANDBY") return { state: "done", message: `${m.name} replicates its primary` };
+  // Roles swapped on the way (an election in a new shard that owns no slot yet): the member planned as
+  // primary follows this one, so the shard has its primary and its standby.
+  if (primary && primary !== m && primary.status?.state === "STANDBY" && primary.status.replication?.primaryNodeId === status.nodeId) {
+    return { state: "done", message: `${m.name} is its shard's primary and ${primary.name} follows it (roles swapped)` };
+  }
   if (!primary?.status?.nodeId) return running(`${m.name} waits for its primary to come up`);
   if (primary.status.role !== "PRIMARY") return running(`${m.name} waits: ${primary.name} is not a primary yet`);
   if (status.state !== "ONLINE" && status.state !== "RECOVERED") return running(`${m.name} is ${status.state}; it can follow a primary from ONLINE or RECOVERED`);

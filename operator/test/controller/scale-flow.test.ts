@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
 import { PAUSE_MIGRATION_ANNOTATION } from "../../src/controller/scale.ts";
+import { advancePlaceMember } from "../../src/executor/place-member.ts";
+import { createOwned } from "../../src/executor/owned-objects.ts";
+import type { PlaceMemberStep, PlannedStep } from "../../src/planner/index.ts";
 import { planFromStatus, type StoredPlan } from "../../src/model/stored-plan.ts";
 import { readyCluster } from "./flow.ts";
 
@@ -61,5 +64,27 @@ describe("scaling decisions", () => {
     primary.status = { ...primary.status, slots: [], slotsOwned: 0, state: "ONLINE" };
     const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
     assert.notEqual(action.kind === "start-plan" && action.plan.kind, "failover", JSON.stringify(action).slice(0, 300));
+  });
+
+  test("a new shard whose roles swapped before its steps were judged (a new leader looks again) has its primary and standby placed", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    sim.cluster.spec.shards = 4;
+    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.ok(start.kind === "start-plan");
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(sim.observe(100)));
+    const places = start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member");
+    assert.deepEqual(places.map((s) => `${s.member} ${s.role}`), ["demo-3-0 primary", "demo-3-1 standby"]);
+    const advance = (step: PlannedStep<PlaceMemberStep>, ms: number) => advancePlaceMember(step, sim.context(sim.observe(ms)), start.plan.steps);
+    for (const step of places) {
+      let r = await advance(step, 200);
+      for (let i = 0; r.state !== "done" && i < 20; i++) r = await advance(step, 300 + i);
+      assert.equal(r.state, "done", r.message);
+    }
+    // An election in the new shard before the next leader judged its steps: demo-3-1 is the primary now.
+    sim.members.takeOver("demo-3-1");
+    for (const step of places) {
+      const r = await advance(step, 500);
+      assert.equal(r.state, "done", `${step.member}: ${r.message}`);
+    }
   });
 });
