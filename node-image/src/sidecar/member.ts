@@ -15,6 +15,7 @@ import * as cluster from "./member-cluster.ts";
 import { consoleLogger, type Logger, type MemberContext, type RunningMigration } from "./member-context.ts";
 import * as migration from "./member-migration.ts";
 import * as roles from "./member-roles.ts";
+import { ShutdownHandover } from "./shutdown-handover.ts";
 import { NodeTimeoutKeeper } from "./node-timeout.ts";
 import type { SidecarSettings } from "./settings.ts";
 import { checkTransition, InvalidTransitionError, reconciledState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
@@ -42,6 +43,7 @@ export class Member implements MemberApi {
   private readonly listeners = new Set<(s: MemberStatus) => void>();
   private readonly statePath: string;
   private readonly nodeTimeout: NodeTimeoutKeeper | undefined;
+  private readonly handover: ShutdownHandover;
   readonly engine: EngineDriver;
   /** What the command files (member-cluster.ts, member-roles.ts, member-migration.ts) see of this member. */
   private readonly context: MemberContext;
@@ -52,6 +54,7 @@ export class Member implements MemberApi {
     this.persisted = readMemberState(this.statePath);
     this.engine = new EngineDriver(settings.podIp, settings.enginePort, settings.enginePassword);
     this.nodeTimeout = settings.nodeTimeoutMs === undefined ? undefined : new NodeTimeoutKeeper(this.engine, settings.nodeTimeoutMs, log);
+    this.handover = new ShutdownHandover(this.engine, log);
     this.status = buildStatus(this.state, this.snapshot, null, "");
     this.context = {
       engine: this.engine, clock, log, fence: this.fence,
@@ -123,6 +126,7 @@ export class Member implements MemberApi {
         if (next) this.setState(next, `engine now ${engineRole(snapshot)} with ${observationOf(snapshot).slotsOwned} slots`);
       }
       await this.nodeTimeout?.keep(snapshot).catch((err: unknown) => this.log.warn("cannot set the engine's cluster-node-timeout", { error: (err as Error).message }));
+      await this.handover.keep(snapshot);
       if (snapshot.nodeId && (this.state === "ONLINE" || this.state === "RECOVERED") && this.persisted?.engineNodeId !== snapshot.nodeId) {
         this.persist("engine node id changed while holding no data");
       } else if (this.persisted && this.persisted.engineHadKeys !== observationOf(snapshot).keys > 0) {

@@ -81,6 +81,23 @@ function undecided(m: MemberView, nowMs: number): boolean {
 
 const alive = (m: MemberView) => !!m.pod && !m.terminating && !m.unknown && m.status?.engineUp === true;
 
+/**
+ * How long a primary whose pod is being deleted may keep its engine up before its shard fails over
+ * anyway. Until then its engine is stopping on SIGTERM: it pauses writes until a standby caught up, and
+ * Valkey then hands its slots over by a coordinated failover (docs/architecture.md#failover). A FORCE
+ * promotion meanwhile would lose the writes it acknowledged after the standby's last offset.
+ */
+export const SHUTDOWN_HANDOVER_MS = 15_000;
+
+/** A primary whose pod is being deleted and whose engine still answers, within SHUTDOWN_HANDOVER_MS. */
+function stoppingPrimary(m: MemberView, nowMs: number): boolean {
+  if (!m.pod || !m.terminating || m.unknown || !m.status?.engineUp || m.status.role !== "PRIMARY" || m.status.slotsOwned === 0) return false;
+  const since = Date.parse(String(m.pod.metadata?.deletionTimestamp ?? ""));
+  const grace = (m.pod.metadata?.deletionGracePeriodSeconds ?? 30) * 1000;
+  // deletionTimestamp is when the grace period ends.
+  return Number.isNaN(since) || nowMs - (since - grace) <= SHUTDOWN_HANDOVER_MS;
+}
+
 /** Whether the running plan already fails the shard over (a planned switchover does not: it needs a serving primary). */
 const handles = (plan: StoredPlan | undefined, shard: number) =>
   plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.forced === true && s.shard === shard && s.state !== "done");
@@ -101,8 +118,9 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
     // replaced that plan) is alive and followed by its standbys: nothing to fail over.
     if (o.members.some((p) => p.shard === shard && alive(p) && p.status!.role === "PRIMARY"
       && o.members.some((s) => s.shard === shard && s.status?.replication?.primaryNodeId === p.status!.nodeId))) continue;
-    // A member that may still be the serving primary gets its time before its shard fails over.
-    if (o.members.some((m) => m.shard === shard && undecided(m, o.nowMs))) continue;
+    // A member that may still be the serving primary gets its time before its shard fails over, and so
+    // does a primary stopping on its pod's deletion: it hands over without losing a write.
+    if (o.members.some((m) => m.shard === shard && (undecided(m, o.nowMs) || stoppingPrimary(m, o.nowMs)))) continue;
     const [best] = promotable(o.members, shard);
     const last = o.cluster.status?.shardDetails?.find((d) => d.index === shard)?.primary
       || o.cluster.status?.members?.find((e) => e.shard === shard && e.role === "primary" && e.name !== best?.name)?.name || "";

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
+import { SHUTDOWN_HANDOVER_MS } from "../../src/controller/recovery.ts";
 import { execute } from "../../src/controller/execute.ts";
 import { computeStatus, statusEvents } from "../../src/controller/status.ts";
 import { planFromStatus } from "../../src/model/stored-plan.ts";
@@ -35,6 +36,21 @@ describe("recovery, pass by pass", () => {
     assert.equal(sim.cluster.status?.phase, "Ready");
     assert.equal(sim.cluster.status?.ready, "6/6");
     assert.equal(condition(sim, "Degraded")?.status, "False");
+  });
+
+  test("a primary whose pod is being deleted and whose engine still answers is not failed over until it stopped or SHUTDOWN_HANDOVER_MS passed", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const pod = sim.pods.get("demo-0-0")!;
+    const deletedAtMs = 1_000_000;
+    pod.metadata = { ...pod.metadata, deletionGracePeriodSeconds: 30, deletionTimestamp: new Date(deletedAtMs + 30_000) as never };
+    const at = (ms: number) => decide(sim.observe(ms), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const stopping = at(deletedAtMs + 1_000);
+    assert.notEqual(stopping.kind === "start-plan" && stopping.plan.kind, "failover", "the engine is stopping: it hands over itself");
+    const late = at(deletedAtMs + SHUTDOWN_HANDOVER_MS + 1_000);
+    assert.equal(late.kind === "start-plan" && late.plan.kind, "failover", "past the bound the standby is promoted");
+    sim.members.update(sim.members.engine("demo-0-0"), { engineUp: false });
+    const stopped = at(deletedAtMs + 2_000);
+    assert.equal(stopped.kind === "start-plan" && stopped.plan.kind, "failover", "the engine stopped without handing over: FORCE at once");
   });
 
   test("a standby's pod is deleted: no failover; it comes back and follows its primary", async () => {
