@@ -6,7 +6,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
 import { ShutdownHandover } from "../../src/sidecar/shutdown-handover.ts";
-import { formCluster, startEngines, testEngines, waitFor, type Engines, type FormedCluster } from "../../../testing/engines.ts";
+import { formCluster, startEngines, testEngines, waitFor, type Engines } from "../../../testing/engines.ts";
+import type { FormedCluster } from "../../../testing/cluster.ts";
 
 const PASSWORD = "handover-it-password-0123";
 const quiet = { info: () => {} };
