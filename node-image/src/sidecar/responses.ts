@@ -18,6 +18,7 @@ export function statusMessage(s: MemberStatus): MemberStatus__Output {
     replication: r && {
       primaryNodeId: r.primaryNodeId, primaryHost: r.primaryHost, primaryPort: r.primaryPort, linkUp: r.linkUp,
       syncInProgress: r.syncInProgress, offset: r.offset, connectedReplicas: r.connectedReplicas,
+      linkedSinceStart: r.linkedSinceStart,
     },
     memoryUsedBytes: s.memoryUsedBytes,
     memoryMaxBytes: s.memoryMaxBytes,

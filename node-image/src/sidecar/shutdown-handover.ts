@@ -3,7 +3,7 @@
 // `shutdown-on-sigterm failover` on every engine start. The engine then pauses writes until a standby has
 // caught up, sends it a coordinated CLUSTER FAILOVER and exits; no acknowledged write is lost. Redis 7.0
 // has no such flag: it keeps its default (pause writes until the standbys caught up, then stop) and the
-// operator fails the shard over once the engine is gone (docs/architecture.md#failover).
+// operator fails the shard over once the engine is gone (docs/architecture.md#failure-handling).
 import type { EngineSnapshot } from "./engine.ts";
 
 export interface HandoverEngine {

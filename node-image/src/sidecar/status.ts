@@ -20,6 +20,8 @@ export interface ReplicationStatus {
   /** This replica's offset, or a primary's own. */
   offset: number;
   connectedReplicas: number;
+  /** A replica's link has been up since this engine started (the engine reports the link's down time as -1 until then). */
+  linkedSinceStart: boolean;
 }
 
 /** The migration this member (the target) runs, in short. */
@@ -116,6 +118,7 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
       syncInProgress: s.info.get("master_sync_in_progress") === "1",
       offset: replica ? num(s.info, "slave_repl_offset") : num(s.info, "master_repl_offset"),
       connectedReplicas: num(s.info, "connected_slaves"),
+      linkedSinceStart: replica && (s.info.get("master_link_status") === "up" || Number(s.info.get("master_link_down_since_seconds") ?? -1) >= 0),
     },
     memoryUsedBytes: num(s.info, "used_memory"),
     memoryMaxBytes: num(s.info, "maxmemory"),

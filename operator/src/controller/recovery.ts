@@ -81,10 +81,13 @@ function undecided(m: MemberView, nowMs: number): boolean {
 
 const alive = (m: MemberView) => !!m.pod && !m.terminating && !m.unknown && m.status?.engineUp === true;
 
+/** The shard's last primary runs again but holds no slot and follows no one: its data did not come back. */
+const cameBackEmpty = (m: MemberView | undefined) => !!m && alive(m) && m.status!.slotsOwned === 0 && m.status!.state !== "STANDBY";
+
 /**
  * How long a primary whose pod is being deleted may keep its engine up before its shard fails over
  * anyway. Until then its engine is stopping on SIGTERM: it pauses writes until a standby caught up, and
- * Valkey then hands its slots over by a coordinated failover (docs/architecture.md#failover). A FORCE
+ * Valkey then hands its slots over by a coordinated failover (docs/architecture.md#failure-handling). A FORCE
  * promotion meanwhile would lose the writes it acknowledged after the standby's last offset.
  */
 export const SHUTDOWN_HANDOVER_MS = 15_000;
@@ -121,17 +124,30 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
     // A member that may still be the serving primary gets its time before its shard fails over, and so
     // does a primary stopping on its pod's deletion: it hands over without losing a write.
     if (o.members.some((m) => m.shard === shard && (undecided(m, o.nowMs) || stoppingPrimary(m, o.nowMs)))) continue;
-    const [best] = promotable(o.members, shard);
-    const last = o.cluster.status?.shardDetails?.find((d) => d.index === shard)?.primary
-      || o.cluster.status?.members?.find((e) => e.shard === shard && e.role === "primary" && e.name !== best?.name)?.name || "";
+    let [best] = promotable(o.members, shard);
+    const lastPrimary = (but?: string) => o.cluster.status?.shardDetails?.find((d) => d.index === shard)?.primary
+      || o.cluster.status?.members?.find((e) => e.shard === shard && e.role === "primary" && e.name !== but)?.name || "";
+    let last = lastPrimary(best?.name);
+    // No standby was in sync: each restarted and has not reached the primary since. The primary is
+    // waited for (it comes back with its data and they follow it) unless it came back without it.
+    const stale = !best && cameBackEmpty(o.members.find((m) => m.name === last));
+    if (stale) {
+      [best] = promotable(o.members, shard, { stale: true });
+      last = lastPrimary(best?.name);
+    }
     if (!best) {
       if (o.members.some((m) => m.shard === shard && m.pod && !m.terminating)) continue; // a member is still coming back
       orphaned.push(`shard ${shard}`);
       continue;
     }
     if (!spec.failover.enabled) continue;
-    failovers.push({ kind: "switchover", shard, from: last, to: best.name, forced: true });
-    reasons.push({ code: "PrimaryLost", message: `shard ${shard} has no primary serving its slots (${last || "none"} is down or gone): ${best.name} on ${best.node}, the in-sync standby with the highest replication offset, takes over` });
+    failovers.push({ kind: "switchover", shard, from: last, to: best.name, forced: true, ...(stale ? { stale: true as const } : {}) });
+    reasons.push({
+      code: "PrimaryLost",
+      message: stale
+        ? `shard ${shard} has no primary serving its slots and ${last} came back without its data: ${best.name} on ${best.node} takes over with the data it had when it restarted (writes acknowledged after that are lost)`
+        : `shard ${shard} has no primary serving its slots (${last || "none"} is down or gone): ${best.name} on ${best.node}, the in-sync standby with the highest replication offset, takes over`,
+    });
   }
   if (failovers.length > 0) return startPlan("failover", failovers, reasons, o.nowMs);
   // A failover whose every target is gone (the whole shard went at once) gives way to the replacement.

@@ -16,8 +16,9 @@ export async function advanceSwitchover(step: PlannedStep<SwitchoverStep>, ctx: 
   const serving = servingPrimary(o.members, step.shard);
   if (serving) return { state: "done", message: `${serving.name} serves shard ${step.shard}` };
   const to = o.members.find((m) => m.name === step.to);
-  if (!to || !promotable(o.members, step.shard).includes(to)) {
-    const [other] = promotable(o.members, step.shard);
+  const candidates = promotable(o.members, step.shard, { stale: step.stale === true });
+  if (!to || !candidates.includes(to)) {
+    const [other] = candidates;
     return running(other ? `${step.to} cannot take over now; ${other.name} can (the plan is made again)` : `${step.to} is not an in-sync standby now (${to?.status?.state ?? "no report"})`);
   }
   const client = ctx.sidecar(to.name);

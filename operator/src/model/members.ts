@@ -46,11 +46,16 @@ export function toObservedCluster(members: readonly MemberView[], plan: Plan | u
 export const servingPrimary = (members: readonly MemberView[], shard: number): MemberView | undefined =>
   members.find((m) => m.shard === shard && !m.terminating && !m.unknown && m.status?.engineUp && m.status.role === "PRIMARY" && m.status.slotsOwned > 0);
 
-/** Standbys that may take over: in sync (STANDBY, engine up, fresh report), highest replication offset first. */
-export function promotable(members: readonly MemberView[], shard: number): MemberView[] {
+/**
+ * Standbys that may take over: in sync (STANDBY, engine up, fresh report, its link up at some time since
+ * its engine started), highest replication offset first. With `stale`, also standbys that restarted and
+ * have not reached their primary since (their data ends at their own stop), after the in-sync ones.
+ */
+export function promotable(members: readonly MemberView[], shard: number, { stale = false } = {}): MemberView[] {
+  const linked = (m: MemberView) => m.status!.replication?.linkedSinceStart === true;
   return members
-    .filter((m) => m.shard === shard && !m.terminating && !m.unknown && m.status?.engineUp && m.status.role === "REPLICA" && m.status.state === "STANDBY")
-    .sort((a, b) => (b.status!.replication?.offset ?? 0) - (a.status!.replication?.offset ?? 0) || a.name.localeCompare(b.name));
+    .filter((m) => m.shard === shard && !m.terminating && !m.unknown && m.status?.engineUp && m.status.role === "REPLICA" && m.status.state === "STANDBY" && (stale || linked(m)))
+    .sort((a, b) => Number(linked(b)) - Number(linked(a)) || (b.status!.replication?.offset ?? 0) - (a.status!.replication?.offset ?? 0) || a.name.localeCompare(b.name));
 }
 
 /** Shards that serve their slots: the engines' own vote (FORCE) needs a majority of them. */

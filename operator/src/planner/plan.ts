@@ -21,7 +21,8 @@ export interface MoveSlotsStep { kind: "move-slots"; slots: SlotRange[]; from: n
  * `forced`: the old primary is gone for good (planReplacement), so the standby takes over without
  * its consent (CLUSTER FAILOVER FORCE); writes it had not replicated are lost with it.
  */
-export interface SwitchoverStep { kind: "switchover"; shard: number; from: string; to: string; forced?: true }
+/** `stale`: the standby restarted and never reached its primary since, which came back without its data. */
+export interface SwitchoverStep { kind: "switchover"; shard: number; from: string; to: string; forced?: true; stale?: true }
 /** A member that holds no slots leaves the cluster and its pod is deleted. */
 export interface RemoveMemberStep { kind: "remove-member"; member: string; shard: number }
 

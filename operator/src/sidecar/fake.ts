@@ -155,7 +155,7 @@ function fakeClient(members: FakeMembers, name: string): SidecarClient {
         const primary = [...members.engines.values()].find((x) => x.nodeId === primaryNodeId);
         if (!primary || !e().known.has(primary.name)) fail("ReplicateFrom", `node ${primaryNodeId} is not known to this engine; call JoinCluster with its address first`);
         if (e().status.slots.length > 0) fail("ReplicateFrom", "the engine owns slots; migrate them away first");
-        members.update(e(), { state: "STANDBY", role: "REPLICA", replication: { primaryNodeId, primaryHost: primary!.ip, primaryPort: 6379, linkUp: true, syncInProgress: false, offset: 0, connectedReplicas: 0 } });
+        members.update(e(), { state: "STANDBY", role: "REPLICA", replication: { primaryNodeId, primaryHost: primary!.ip, primaryPort: 6379, linkUp: true, syncInProgress: false, offset: 0, connectedReplicas: 0, linkedSinceStart: true } });
         members.refreshClusterState();
         yield { phase: "in-sync", linkUp: true, syncTotalBytes: 0, syncReadBytes: 0, primaryOffset: 0, offset: 0, state: "STANDBY", done: true };
       },

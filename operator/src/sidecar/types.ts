@@ -18,6 +18,8 @@ export interface ReplicationInfo {
   syncInProgress: boolean;
   offset: number;
   connectedReplicas: number;
+  /** The link has been up since this engine started (false: a standby that restarted and has not reached its primary since). */
+  linkedSinceStart: boolean;
 }
 
 export interface MigrationSummary {

@@ -53,6 +53,22 @@ describe("recovery, pass by pass", () => {
     assert.equal(stopped.kind === "start-plan" && stopped.plan.kind, "failover", "the engine stopped without handing over: FORCE at once");
   });
 
+  test("a standby that restarted and never reached its primary since is not promoted while the primary may come back with its data; it is once the primary came back empty", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const standby = sim.members.engine("demo-0-1");
+    losePod(sim, "demo-0-0");
+    sim.members.update(standby, { replication: { ...standby.status.replication!, linkUp: false, linkedSinceStart: false } });
+    const waiting = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.notEqual(waiting.kind === "start-plan" && waiting.plan.kind, "failover", "its data may predate writes the primary acknowledged");
+    // The primary's member is back without its data (its volume was lost): the stale standby is all there is.
+    sim.writes.createPod({ ...structuredClone(sim.pods.get("demo-1-0")!), metadata: { ...structuredClone(sim.pods.get("demo-1-0")!.metadata!), name: "demo-0-0" } });
+    sim.members.update(sim.members.engine("demo-0-0"), { engineUp: true });
+    const empty = decide(sim.observe(200), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.ok(empty.kind === "start-plan" && empty.plan.kind === "failover", JSON.stringify(empty).slice(0, 300));
+    assert.deepEqual(empty.plan.steps.map((s) => s.kind === "switchover" && [s.to, s.stale]), [["demo-0-1", true]]);
+    assert.match(empty.plan.reasons?.[0]?.message ?? "", /came back without its data.*writes acknowledged after that are lost/);
+  });
+
   test("a standby's pod is deleted: no failover; it comes back and follows its primary", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     losePod(sim, "demo-2-1");

@@ -10,6 +10,7 @@ export interface ReplicationStatus {
   'syncInProgress'?: (boolean);
   'offset'?: (number | string | Long);
   'connectedReplicas'?: (number);
+  'linkedSinceStart'?: (boolean);
 }
 
 export interface ReplicationStatus__Output {
@@ -20,4 +21,5 @@ export interface ReplicationStatus__Output {
   'syncInProgress': (boolean);
   'offset': (number);
   'connectedReplicas': (number);
+  'linkedSinceStart': (boolean);
 }
