@@ -255,10 +255,7 @@ describe("recovery: lost primaries and members come back under a writing client"
     return { report, after };
   }
 
-  // Not reliable yet (issue 16, item 6, open): it passed on both kinds of node, but in one run of four
-  // two standbys stayed not ready for minutes after coming back. `MDB_FULL_RESTART=1` runs it.
-  test("full restart with persistence: every pod deleted at once (new IPs) → the members come back from their volumes, meet again, and every acknowledged write is there",
-    { skip: process.env.MDB_FULL_RESTART === "1" ? false : "open (issue 16, item 6): not reliable yet; MDB_FULL_RESTART=1 runs it" }, async () => {
+  test("full restart with persistence: every pod deleted at once (new IPs) → the members come back from their volumes, meet again, and every acknowledged write is there", async () => {
     const { report } = await restartAll("rec3", 6);
     assert.deepEqual(report.lost, [], "the engines stop gracefully and come back with their data");
   });
