@@ -1,7 +1,8 @@
 // Recovery end to end (issue 16): under a cluster-aware client that writes the whole time, in a 3 × 1
 // cluster with persistence: a primary's pod deleted (its standby takes over, the member comes back on
 // its node with its volume), a standby's pod deleted, a primary's engine killed, a primary's node
-// stopped (the member placed elsewhere), a primary partitioned and healed; in a 1 × 1 cluster without
+// stopped (the member placed elsewhere), a primary partitioned and healed, a primary's node drained
+// (`kubectl drain`: the engine hands over, no client write fails); in a 1 × 1 cluster without
 // persistence the primary's pod deleted (the engines cannot vote: TAKEOVER once the pod is gone; the
 // member comes back empty, resyncs, and its old engine id is forgotten); and both full restarts.
 // After a failover the primaries are spread over the zones again by a planned switchover (under the
@@ -72,7 +73,7 @@ describe("recovery: lost primaries and members come back under a writing client"
   }
 
   /** Runs `fault` on `member` while a writer writes; waits for the cluster to be whole again. */
-  async function lose(name: string, member: string, members: number, fault: "delete" | "kill-engine" | "stop-node" | "partition" = "delete", whileDown?: () => Promise<void>): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
+  async function lose(name: string, member: string, members: number, fault: "delete" | "kill-engine" | "stop-node" | "partition" | "drain" = "delete", whileDown?: () => Promise<void>): Promise<{ after: MdbCluster; report: WriterReport; recoveredMs: number }> {
     await spreadAgain(name, members);
     const before = (await kube.getCluster(NS, name))!;
     const writer = new Writer(before.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })), await password(name), `rec:${name}:${member}`);
@@ -93,6 +94,8 @@ describe("recovery: lost primaries and members come back under a writing client"
     if (fault === "kill-engine") await sendControl(ground!.stateDir!, { action: "kill", pod: `${NS}/${member}`, container: "engine" });
     if (fault === "stop-node") await sendControl(ground!.stateDir!, { action: "stop-node", node });
     if (fault === "partition") await sendControl(ground!.stateDir!, { action: "partition", pod: `${NS}/${member}` });
+    // Evictions through the PDB, as an administrator's drain does; it returns once the node is empty.
+    if (fault === "drain") await kube.must("kubectl", ["drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=180s"]);
     // The fault must be noticed first: a cluster that never noticed is "whole" too.
     await waitFor(async () => {
       const c = await kube.getCluster(NS, name);
@@ -212,6 +215,20 @@ describe("recovery: lost primaries and members come back under a writing client"
     const now = after.status!.shardDetails!.find((d) => d.index === 1)!;
     assert.deepEqual([now.primary, now.standbys], [shard.standbys![0], [shard.primary]], `the old primary follows the new one: ${clusterProgress(after)}`);
     assert.ok(report.lost.length <= 3, `at most the writes in flight are lost (async): ${report.lost.join(", ")}`);
+  });
+
+  test("3 shards × 1 standby: kubectl drain of a primary's node → the engine hands its slots to the standby, the member is placed on another node; no client write fails", async () => {
+    const before = await spreadAgain("rec3", 6);
+    const shard = before.status!.shardDetails![2];
+    const node = before.status!.members!.find((m) => m.name === shard.primary)!.node!;
+    try {
+      const { after, report } = await lose("rec3", shard.primary!, 6, "drain");
+      assert.notEqual(after.status!.members!.find((m) => m.name === shard.primary)!.node, node, "placed off the drained node");
+      assert.deepEqual(report.lost, [], "no acknowledged write lost");
+      assert.equal(report.failed, 0, `no client write failed: ${report.firstError ?? ""}`);
+    } finally {
+      await kube.must("kubectl", ["uncordon", node]);
+    }
   });
 
   test("1 shard × 1 standby without persistence: the primary's pod deleted → TAKEOVER by its standby, the member back empty, resynced, its old engine forgotten", async () => {
