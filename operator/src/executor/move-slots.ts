@@ -8,7 +8,7 @@ import type { ResolvedSpec } from "../api/types.ts";
 import { servingPrimary } from "../model/members.ts";
 import type { MoveSlotsStep, PlannedStep } from "../planner/index.ts";
 import { ENGINE_PORT } from "../resources/names.ts";
-import type { MigrateSlotsParams, MigrationProgress } from "../sidecar/types.ts";
+import type { MemberStatus, MigrateSlotsParams, MigrationProgress } from "../sidecar/types.ts";
 import { SidecarCallError } from "../sidecar/client.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
 
@@ -56,6 +56,11 @@ export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: Ex
   const client = ctx.sidecar(target.name);
   if (!client) return running(`no connection to ${target.name}'s sidecar`);
   const otherPrimaries = o.members.filter((m) => m.status?.role === "PRIMARY" && m !== source && m !== target && m.ip && !m.unknown && m.status.slotsOwned > 0).map((m) => ({ host: m.ip, port: ENGINE_PORT }));
+  // A member runs one migration at a time: a move into it from another shard waits for that one.
+  const busy = (m: { migration: MemberStatus["migration"] } | undefined) =>
+    m?.migration && m.migration.source && m.migration.source.host !== source!.ip ? m.migration.source.host : undefined;
+  const other = busy(target.status ?? undefined);
+  if (other) return running(`${target.name} imports from ${o.members.find((m) => m.ip === other)?.name ?? other} (another move); one migration at a time per member`);
   let last: MigrationProgress | undefined;
   try {
     for await (const p of client.migrateSlots({ source: { host: source!.ip, port: ENGINE_PORT }, slots: left, otherPrimaries, ...migrationKnobs(ctx.spec) })) last = p;
@@ -64,6 +69,10 @@ export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: Ex
     // A migration this process did not start (left by an earlier leader, or cut off from its caller)
     // is cancelled; the next pass moves what is left.
     if (err.code === "ALREADY_EXISTS" || /in progress on this member/.test(err.details)) {
+      // Only a migration of this move (from its source) is cancelled; another move's is waited for.
+      const now = await client.status().catch(() => undefined);
+      const elsewhere = busy(now);
+      if (elsewhere) return running(`${target.name} imports from ${o.members.find((m) => m.ip === elsewhere)?.name ?? elsewhere} (another move); one migration at a time per member`);
       await client.cancelMigration().catch(() => undefined);
       return running(`${target.name}: a migration left running there was cancelled; the move resumes with what is left`);
     }

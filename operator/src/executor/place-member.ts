@@ -88,7 +88,8 @@ export async function advancePlaceMember(step: PlannedStep<PlaceMemberStep>, ctx
     }
     const known = Math.max(planned.length, forming ? 0 : others.length + 1);
     if (status.clusterKnownNodes < known) return running(`${m.name} knows ${status.clusterKnownNodes} of ${known} members`);
-    return status.state === "ONLINE" || status.state === "ACTIVE" ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);
+    // MIGRATING: already taking slots (a move of this plan ran before a new leader looked again).
+    return ["ONLINE", "ACTIVE", "MIGRATING"].includes(status.state) ? { state: "done", message: `${m.name} is in the cluster on ${m.node}` } : running(`${m.name} is ${status.state}`);
   }
   if (status.state === "STANDBY") return { state: "done", message: `${m.name} replicates its primary` };
   // Roles swapped on the way (an election in a new shard that owns no slot yet): the member planned as

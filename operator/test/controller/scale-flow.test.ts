@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
 import { PAUSE_MIGRATION_ANNOTATION } from "../../src/controller/scale.ts";
+import { advanceMoveSlots } from "../../src/executor/move-slots.ts";
 import { advancePlaceMember } from "../../src/executor/place-member.ts";
 import { createOwned } from "../../src/executor/owned-objects.ts";
-import type { PlaceMemberStep, PlannedStep } from "../../src/planner/index.ts";
+import type { MoveSlotsStep, PlaceMemberStep, PlannedStep } from "../../src/planner/index.ts";
 import { planFromStatus, type StoredPlan } from "../../src/model/stored-plan.ts";
 import { readyCluster } from "./flow.ts";
 
@@ -86,5 +87,36 @@ describe("scaling decisions", () => {
       const r = await advance(step, 500);
       assert.equal(r.state, "done", `${step.member}: ${r.message}`);
     }
+  });
+
+  test("moves into one new shard from several sources take turns: a move waits while its target imports from another source, and never cancels that migration", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    sim.cluster.spec.shards = 4;
+    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.ok(start.kind === "start-plan");
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(sim.observe(100)));
+    for (const step of start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member")) {
+      for (let i = 0; i < 20 && (await advancePlaceMember(step, sim.context(sim.observe(200 + i)), start.plan.steps)).state !== "done"; i++);
+    }
+    const moves = start.plan.steps.filter((s): s is PlannedStep<MoveSlotsStep> => s.kind === "move-slots" && s.to === 3);
+    assert.ok(moves.length >= 2, "more than one source moves into the new shard");
+    // The target runs the first move's migration now (started by an earlier leader, say).
+    const firstSource = sim.members.engine(`demo-${moves[0].from}-0`);
+    const target = sim.members.engine("demo-3-0");
+    sim.members.update(target, { state: "MIGRATING", migration: { migrationId: "m1", source: { host: firstSource.ip, port: 6379 }, slotsTotal: 10, slotsDone: 1, keysMoved: 5 } });
+    const calls: string[] = [];
+    const o = sim.observe(300);
+    const ctx = sim.context(o);
+    const sidecar = ctx.sidecar;
+    ctx.sidecar = (m) => {
+      const c = sidecar(m);
+      return c && { ...c, migrateSlots: () => { calls.push(`${m} MigrateSlots`); throw new Error("not expected"); }, cancelMigration: async () => { calls.push(`${m} CancelMigration`); return { cancelled: true } as never; } };
+    };
+    const r = await advanceMoveSlots(moves[1], ctx, start.plan.steps);
+    assert.equal(r.state, "running");
+    assert.match(r.message, /demo-3-0 imports from demo-\d-0 \(another move\)/);
+    assert.deepEqual(calls, [], "neither a second migration nor a cancel of the first");
+    const placed = start.plan.steps.find((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member" && s.role === "primary")!;
+    assert.equal((await advancePlaceMember(placed, ctx, start.plan.steps)).state, "done", "a new primary already importing is placed");
   });
 });
