@@ -76,7 +76,7 @@ describe("bootstrap, pass by pass", () => {
   test("a cluster that cannot be placed is blocked with the reason, and nothing is created", async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 2, placement: { isolationLevel: "zone" } }), gridNodes(["a", "b"]));
     const o = sim.observe();
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(o));
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], sim.context(o));
     const action = decide(sim.observe(), undefined, FINALIZER);
     assert.equal(action.kind, "blocked");
     assert.equal(action.kind === "blocked" && action.reason, "Unplaceable");
