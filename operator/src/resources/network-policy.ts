@@ -39,8 +39,8 @@ export function buildNetworkPolicy(cluster: MdbCluster, policy: ResolvedSpec["ne
     namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: policy.operatorPods.namespace } },
     podSelector: { matchLabels: { ...policy.operatorPods.labels } },
   }];
-  // `from` left out admits any source; an empty list would admit none.
-  const from = (peers: V1NetworkPolicyPeer[] | undefined) => (peers && peers.length > 0 ? { from: peers } : {});
+  // `from` left out admits any source; an empty list would admit none. (client-node names it `_from`.)
+  const from = (peers: V1NetworkPolicyPeer[] | undefined) => (peers && peers.length > 0 ? { _from: peers } : {});
   const scrapers = policy.metrics.length > 0 ? policy.metrics.map(peer) : [{ podSelector: {} }];
   return {
     apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy",
@@ -51,9 +51,9 @@ export function buildNetworkPolicy(cluster: MdbCluster, policy: ResolvedSpec["ne
       ingress: [
         { ports: [tcp(ENGINE_PORT)], ...from(policy.clients.map(peer)) },
         // Replication and slot migration use the engine port, gossip the bus.
-        { ports: [tcp(ENGINE_PORT), tcp(BUS_PORT)], from: [members] },
+        { ports: [tcp(ENGINE_PORT), tcp(BUS_PORT)], _from: [members] },
         { ports: [tcp(SIDECAR_PORT)], ...from(operator) },
-        { ports: [tcp(METRICS_PORT_NAME)], from: scrapers },
+        { ports: [tcp(METRICS_PORT_NAME)], _from: scrapers },
       ],
       egress: [
         { ports: [tcp(ENGINE_PORT), tcp(BUS_PORT)], to: [members] },
@@ -63,11 +63,15 @@ export function buildNetworkPolicy(cluster: MdbCluster, policy: ResolvedSpec["ne
   };
 }
 
-/** Key-order-free JSON of a value, undefined members left out. */
+/**
+ * Key-order-free JSON of a value, undefined members left out. An ingress rule's sources are `_from`
+ * when client-node deserialized the object (a list) and `from` when it did not (a watch event).
+ */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined)
+      .map(([k, x]) => [k === "_from" ? "from" : k, x] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
   }
   return JSON.stringify(v);

@@ -35,7 +35,7 @@ describe("the NetworkPolicy, pass by pass", () => {
     sim.cluster.spec.networkPolicy = { metrics: [{ namespaceSelector: { matchLabels: { team: "obs" } } }] };
     assert.deepEqual(await settle(sim), ["sync-network-policy", "idle"]);
     assert.notEqual(JSON.stringify(policyOf(sim)!.spec), before);
-    assert.deepEqual(policyOf(sim)!.spec!.ingress![3].from, [{ namespaceSelector: { matchLabels: { team: "obs" } } }]);
+    assert.deepEqual(policyOf(sim)!.spec!.ingress![3]._from, [{ namespaceSelector: { matchLabels: { team: "obs" } } }]);
 
     sim.cluster.spec.networkPolicy = { enabled: false };
     assert.deepEqual(await settle(sim), ["sync-network-policy", "idle"]);
