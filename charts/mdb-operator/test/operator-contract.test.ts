@@ -25,19 +25,20 @@ function renderedEnv(set: string[] = []): Record<string, string> {
   return Object.fromEntries(env.map((e) => [e.name, e.value ?? downward[e.valueFrom?.fieldRef?.fieldPath ?? ""] ?? ""]));
 }
 
-/** Every MDB_* variable the operator's source reads from its environment (generated files excluded). */
+/** The text of every TypeScript file of operator/src, generated files excluded. */
+function operatorSources(dir = join(repo, "operator/src")): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === "generated" ? [] : operatorSources(path);
+    return name.endsWith(".ts") ? [readFileSync(path, "utf8")] : [];
+  });
+}
+
+/** Every MDB_* variable the operator's source reads from its environment. */
 function variablesTheOperatorReads(): string[] {
   const found = new Set<string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) { if (name !== "generated") walk(path); continue; }
-      if (!name.endsWith(".ts")) continue;
-      // Reads only (`env.X`, `env["X"]`, `(env, "X"`): member pods' variables are named in builders too.
-      for (const m of readFileSync(path, "utf8").matchAll(/(?:\benv\.|\benv\[["']|\(env, ["'])(MDB_[A-Z_]+)/g)) found.add(m[1]);
-    }
-  };
-  walk(join(repo, "operator/src"));
+  // Reads only (`env.X`, `env["X"]`, `(env, "X"`): member pods' variables are named in builders too.
+  for (const text of operatorSources()) for (const m of text.matchAll(/(?:\benv\.|\benv\[["']|\(env, ["'])(MDB_[A-Z_]+)/g)) found.add(m[1]);
   // The image sets this one (operator/Dockerfile), not the chart: it is where the bundle finds the proto.
   found.delete("MDB_SIDECAR_PROTO_DIR");
   return [...found].sort();
@@ -57,21 +58,16 @@ const VERBS_OF: Record<string, string[]> = { create: ["create"], read: ["get"], 
  */
 function requestsTheOperatorMakes(): Set<string> {
   const found = new Set<string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) { if (name !== "generated") walk(path); continue; }
-      if (!name.endsWith(".ts")) continue;
-      // client-node's names: verb + Namespaced/Cluster + kind, verb + kind + ForAllNamespaces, or listNode (the
-      // operator's own KubeWrites.createPod and the like call these, and are not matched).
-      for (const m of readFileSync(path, "utf8").matchAll(/\.(create|read|replace|patch|delete|list)(?:(?:Namespaced|Cluster)([A-Z]\w*?)|([A-Z]\w*?)ForAllNamespaces|(Node))\(/g)) {
-        const resource = RESOURCE_OF[m[2] ?? m[3] ?? m[4]];
-        assert.ok(resource, `operator/src calls ${m[0]}: add its kind to RESOURCE_OF`);
-        for (const verb of VERBS_OF[m[1]]) found.add(`${resource} ${verb}`);
-      }
+  // client-node's names: verb + Namespaced/Cluster + kind, verb + kind + ForAllNamespaces, or listNode (the
+  // operator's own KubeWrites.createPod and the like call these, and are not matched).
+  const call = /\.(create|read|replace|patch|delete|list)(?:(?:Namespaced|Cluster)([A-Z]\w*?)|([A-Z]\w*?)ForAllNamespaces|(Node))\(/g;
+  for (const text of operatorSources()) {
+    for (const m of text.matchAll(call)) {
+      const resource = RESOURCE_OF[m[2] ?? m[3] ?? m[4]];
+      assert.ok(resource, `operator/src calls ${m[0]}: add its kind to RESOURCE_OF`);
+      for (const verb of VERBS_OF[m[1]]) found.add(`${resource} ${verb}`);
     }
-  };
-  walk(join(repo, "operator/src"));
+  }
   // Setting blockOwnerDeletion in an owner reference needs update on the owner's finalizers.
   found.add("mdbcluster.io/mdbclusters/finalizers update");
   // The chart makes the Lease (MDB_LEASE_CREATE=false), so the operator never creates it.
