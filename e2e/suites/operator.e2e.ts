@@ -17,7 +17,7 @@ import {
   clusterManifest, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, podStates, releaseFullname,
   waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
-import { canI, podSecurityVerdict, readNetworkPolicy, RESTRICTED_LABELS } from "../support/lockdown.ts";
+import { canI, podSecurityVerdict, readNetworkPolicy, RESTRICTED_LABELS, startProbePod, tcpFrom } from "../support/lockdown.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 
 const RUN = Date.now().toString(36);
@@ -30,6 +30,11 @@ const STANDBYS = 1;
 const MEMBERS = Array.from({ length: SHARDS }, (_, s) => Array.from({ length: STANDBYS + 1 }, (_, i) => memberName(CLUSTER, s, i))).flat();
 const CRD = "mdbclusters.mdbcluster.io";
 const READY_TIMEOUT_MS = 240_000;
+/**
+ * The node whose pods a NetworkPolicy implementation enforces policies for, when one runs (the proving
+ * ground has none of its own: docs/proving-ground.md); unset, the enforcement test is skipped.
+ */
+const ENFORCED_NODE = process.env.MDB_NETWORK_POLICY_NODE;
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 const log = (line: string) => console.log(`  [operator e2e] ${line}`);
@@ -279,6 +284,39 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     assert.deepEqual(back.spec, policy.spec, "back to the default policy");
     assert.ok(isReady(await cluster()), clusterProgress(await cluster()));
   });
+
+  test(`NetworkPolicy enforced on ${ENFORCED_NODE ?? "(no node)"}: an outsider pod reaches the engine port, not the bus or the sidecar API`,
+    { skip: !ENFORCED_NODE && "set MDB_NETWORK_POLICY_NODE to a node whose pods a NetworkPolicy implementation enforces" }, async () => {
+      const pods = await kube.pods(NS, `${LABELS.cluster}=${CLUSTER},${LABELS.component}=member`);
+      const target = pods.find((p) => p.spec?.nodeName === ENFORCED_NODE);
+      assert.ok(target, `a member on ${ENFORCED_NODE}: ${pods.map((p) => `${p.metadata!.name}@${p.spec?.nodeName}`).join(" ")}`);
+      const ip = target.status!.podIP!;
+      // Scrapers are pods labelled app=scraper here (none runs): an implementation may widen a named
+      // port no container declares to every port (kube-router 2.1 does), and the metrics rule names one.
+      const setScrapers = (metrics: unknown) => kubectl("patch", "mdb", CLUSTER, "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { networkPolicy: { metrics } } }));
+      await setScrapers([{ podSelector: { matchLabels: { app: "scraper" } } }]);
+      await waitFor(async () => JSON.stringify((await readNetworkPolicy(kube, NS, CLUSTER))?.spec.ingress).includes('"scraper"'), { what: "the policy to name the scrapers", timeoutMs: 30_000, intervalMs: 250 });
+      await startProbePod(kube, NS, "outsider", { app: "outsider" });
+      await startProbePod(kube, OPERATOR.namespace, "outsider", { app: "outsider" });
+      try {
+        const seen = {
+          engine: await tcpFrom(kube, NS, "outsider", ip, 6379),
+          bus: await tcpFrom(kube, NS, "outsider", ip, 16379),
+          sidecarApi: await tcpFrom(kube, NS, "outsider", ip, 7070),
+          sidecarApiFromTheOperatorsNamespace: await tcpFrom(kube, OPERATOR.namespace, "outsider", ip, 7070),
+        };
+        log(`from outsider pods to ${target.metadata!.name} (${ip}) on ${ENFORCED_NODE}: ${JSON.stringify(seen)}`);
+        assert.equal(seen.engine, "open", "clients reach the engine port");
+        for (const k of ["bus", "sidecarApi", "sidecarApiFromTheOperatorsNamespace"] as const) assert.notEqual(seen[k], "open", `${k} is closed to an outsider`);
+      } finally {
+        await kube.run("kubectl", ["delete", "pod", "outsider", "-n", NS, "--wait=false"]);
+        await kube.run("kubectl", ["delete", "pod", "outsider", "-n", OPERATOR.namespace, "--wait=false"]);
+        await setScrapers(null);
+      }
+      // The member on the enforced node is Ready and reported by its sidecar: the operator's pods and
+      // the other members got through the same policy.
+      assert.ok((await cluster()).status!.members!.find((m) => m.name === target.metadata!.name)?.ready, clusterProgress(await cluster()));
+    });
 
   test("the leader's /metrics (port named metrics, from its pod IP): members by state and slots served as the cluster is", async () => {
     const text = await waitFor(async () => {

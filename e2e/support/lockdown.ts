@@ -50,3 +50,30 @@ export async function readNetworkPolicy(kube: Kube, namespace: string, name: str
   const out = await kube.must("kubectl", ["get", "networkpolicy", name, "-n", namespace, "--ignore-not-found", "-o", "json"]);
   return out.trim() ? (JSON.parse(out) as StoredNetworkPolicy) : undefined;
 }
+
+/** A pod to open TCP connections from, as an outsider (restricted, so admitted in the suites' namespaces). */
+export async function startProbePod(kube: Kube, namespace: string, name: string, labels: Record<string, string>): Promise<void> {
+  const pod = {
+    apiVersion: "v1", kind: "Pod", metadata: { name, labels },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+      terminationGracePeriodSeconds: 0,
+      containers: [{
+        name: "probe", image: "busybox:latest", command: ["sleep", "3600"],
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+      }],
+    },
+  };
+  await kube.must("kubectl", ["apply", "-n", namespace, "-f", "-"], JSON.stringify(pod));
+  await kube.must("kubectl", ["wait", "-n", namespace, "--for=condition=Ready", `pod/${name}`, "--timeout=90s"]);
+}
+
+/** Whether `address:port` accepts a TCP connection from the probe pod: open, refused or timed out (3 s). */
+export async function tcpFrom(kube: Kube, namespace: string, probe: string, address: string, port: number): Promise<"open" | "refused" | "timeout"> {
+  const r = await kube.run("kubectl", ["exec", "-n", namespace, probe, "--", "sh", "-c", `nc -w 3 ${address} ${port} </dev/null; echo "rc=$?"`]);
+  const out = r.stdout + r.stderr;
+  if (/rc=0/.test(out)) return "open";
+  if (/refused/i.test(out)) return "refused";
+  if (/timed out|timeout/i.test(out)) return "timeout";
+  throw new Error(`nc from ${namespace}/${probe} to ${address}:${port}: ${out.trim()}`);
+}
