@@ -273,6 +273,11 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     const later = await readNetworkPolicy(kube, NS, CLUSTER);
     assert.deepEqual([later?.metadata?.generation, later?.metadata?.resourceVersion], [policy.metadata.generation, policy.metadata.resourceVersion], "not rewritten while nothing changed");
 
+    // The CRD refuses a source that is not a NetworkPolicy peer, and a CIDR that does not parse.
+    for (const [bad, message] of [[{ clients: [{ ipBlock: { cidr: "10.0.0.0/33" } }] }, /must be a CIDR/], [{ metrics: [{}] }, /a peer is either an ipBlock alone/]] as const) {
+      const r = await kube.run("kubectl", ["patch", "mdb", CLUSTER, "-n", NS, "--dry-run=server", "--type", "merge", "-p", JSON.stringify({ spec: { networkPolicy: bad } })]);
+      assert.match(r.stderr, message, `spec.networkPolicy ${JSON.stringify(bad)} is refused`);
+    }
     const patch = (networkPolicy: unknown) => kubectl("patch", "mdb", CLUSTER, "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { networkPolicy } }));
     await patch({ metrics: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }] });
     await waitFor(async () => JSON.stringify((await readNetworkPolicy(kube, NS, CLUSTER))?.spec?.ingress).includes('"monitoring"'),
