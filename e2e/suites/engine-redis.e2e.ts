@@ -2,7 +2,8 @@
 // set to mdbcluster/engine-redis (Redis 7.0; the default engine is Valkey, which the other suites run),
 // a 2-shard cluster to Ready reporting its engine, keys through a cluster client, then slots moved
 // between its primaries through the target member's sidecar (MigrateSlots, key by key on Redis) with
-// every key read back and `redis-cli --cluster check` passing. Reads only KUBECONFIG; with it unset,
+// every key read back and `redis-cli --cluster check` passing; the members are admitted under the
+// restricted Pod Security level. Reads only KUBECONFIG; with it unset,
 // runs on a proving ground it starts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -11,6 +12,7 @@ import { acquireGround, releaseGround, type Ground } from "../support/ground.ts"
 import {
   clusterManifest, createNamespace, installOperator, isReady, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
+import { podSecurityVerdict } from "../support/lockdown.ts";
 import { GrpcSidecarClient } from "../../operator/src/sidecar/grpc-client.ts";
 import { memberName, sidecarSecretName } from "../../operator/src/resources/names.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
@@ -60,6 +62,9 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
     assert.match(ready!.status!.engine ?? "", /^redis 7\.0\.\d+$/, `status.engine: ${ready!.status!.engine}`);
     const pod = await kube.core.readNamespacedPod({ name: memberName(CLUSTER, 0, 0), namespace: NS });
     assert.equal(pod.spec!.containers.find((c) => c.name === "engine")!.image, "mdbcluster/engine-redis:7.0");
+    const security = await podSecurityVerdict(kube, NS);
+    assert.match(security.unrestrictedRefusal, /violates PodSecurity "restricted:latest"/, "the namespace enforces restricted");
+    assert.equal(security.existingPodWarnings, "", "the Redis members pass restricted");
     const secret = await kube.core.readNamespacedSecret({ name: ready!.status!.secretName!, namespace: NS });
     password = Buffer.from(secret.data?.password ?? "", "base64").toString("utf8");
   });

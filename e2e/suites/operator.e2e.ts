@@ -2,7 +2,9 @@
 // election) as this suite's own release watching this suite's own namespace, an MdbCluster applied
 // until Ready, keys through cluster clients, the engines' own view of the slots, placement judged from
 // the Nodes' labels, what kubectl shows, `kubectl scale`, leader failover, and clean deletion of the
-// cluster and of the release. Reads only KUBECONFIG; with it unset, runs on a proving ground it starts.
+// cluster and of the release; least privilege (issue 18, item 7): the ServiceAccount's rights, the
+// restricted Pod Security level enforced on both namespaces, the cluster's NetworkPolicy. Reads only
+// KUBECONFIG; with it unset, runs on a proving ground it starts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
@@ -15,6 +17,7 @@ import {
   clusterManifest, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, podStates, releaseFullname,
   waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
+import { canI, podSecurityVerdict, readNetworkPolicy, RESTRICTED_LABELS, startProbePod, tcpFrom } from "../support/lockdown.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 
 const RUN = Date.now().toString(36);
@@ -27,6 +30,11 @@ const STANDBYS = 1;
 const MEMBERS = Array.from({ length: SHARDS }, (_, s) => Array.from({ length: STANDBYS + 1 }, (_, i) => memberName(CLUSTER, s, i))).flat();
 const CRD = "mdbclusters.mdbcluster.io";
 const READY_TIMEOUT_MS = 240_000;
+/**
+ * The node whose pods a NetworkPolicy implementation enforces policies for, when one runs (the proving
+ * ground has none of its own: docs/proving-ground.md); unset, the enforcement test is skipped.
+ */
+const ENFORCED_NODE = process.env.MDB_NETWORK_POLICY_NODE;
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 const log = (line: string) => console.log(`  [operator e2e] ${line}`);
@@ -45,6 +53,14 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     return c;
   };
   const kubectl = (...args: string[]) => kube.must("kubectl", args);
+  /** The leader's /metrics, from its pod IP on the container port named metrics. */
+  const leaderMetrics = async () => {
+    const lease = await readLease();
+    const leader = (await kube.pods(OPERATOR.namespace, `app.kubernetes.io/instance=${OPERATOR.release}`)).find((p) => p.metadata?.name === lease.spec?.holderIdentity)!;
+    const port = leader.spec!.containers[0].ports!.find((p) => p.name === "metrics")!.containerPort;
+    return (await fetch(`http://${leader.status!.podIP}:${port}/metrics`)).text();
+  };
+  const reconciles = async () => Number(/^mdb_operator_reconcile_duration_seconds_count\{result="ok"\} (\d+)/m.exec(await leaderMetrics())?.[1] ?? 0);
   /** `kubectl get` of the named objects that still exist, as kind/name lines. */
   const stillThere = async (namespace: string | undefined, kind: string, names: string[]) => {
     if (names.length === 0) return [] as string[];
@@ -92,6 +108,26 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     log(`operator ready in ${Date.now() - t0} ms: ${podStates(pods)}; leader ${lease.spec!.holderIdentity}`);
     assert.deepEqual(await stillThere(undefined, "customresourcedefinitions", [CRD]), [`customresourcedefinition.apiextensions.k8s.io/${CRD}`],
       "the CRD is installed (helm installs the chart's crds/ when it is missing)");
+  });
+
+  test("RBAC: the operator's ServiceAccount reaches Secrets and writes only in the watched namespace; Nodes and Pods it only reads", async () => {
+    const sa = { namespace: OPERATOR.namespace, name: FULLNAME };
+    const asked: [verb: string, resource: string, namespace: string, allowed: boolean][] = [
+      ["get", "secrets", NS, true], ["create", "secrets", NS, true], ["delete", "secrets", NS, true],
+      ["update", "secrets", NS, false], ["patch", "secrets", NS, false],
+      ["get", "secrets", OPERATOR.namespace, false], ["get", "secrets", "default", false], ["get", "secrets", "kube-system", false],
+      ["list", "secrets", "*", false], ["watch", "secrets", "*", false],
+      ["create", "pods", NS, true], ["create", "pods", "default", false], ["list", "pods", "*", true], ["patch", "pods", NS, false],
+      ["create", "networkpolicies.networking.k8s.io", NS, true], ["create", "networkpolicies.networking.k8s.io", "default", false],
+      ["list", "mdbclusters.mdbcluster.io", NS, true], ["list", "mdbclusters.mdbcluster.io", "default", false],
+      ["list", "nodes", "*", true], ["update", "nodes", "*", false], ["create", "events", NS, true], ["create", "events", "default", false],
+      ["update", "leases.coordination.k8s.io/" + FULLNAME, OPERATOR.namespace, true], ["create", "leases.coordination.k8s.io", OPERATOR.namespace, false],
+      ["create", "roles.rbac.authorization.k8s.io", NS, false],
+    ];
+    const answers = await Promise.all(asked.map(([verb, resource, ns]) => canI(kube, sa, verb, resource, ns)));
+    const wrong = asked.filter((a, i) => answers[i] !== a[3]).map(([v, r, ns, allowed]) => `${v} ${r} in ${ns}: expected ${allowed ? "yes" : "no"}`);
+    log(`kubectl auth can-i as ${sa.namespace}:${sa.name}: ${asked.length} questions, ${asked.length - wrong.length} as expected`);
+    assert.deepEqual(wrong, []);
   });
 
   test("kubectl apply → phase Ready and condition Available True, one bound PVC per member", async () => {
@@ -204,12 +240,92 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     ] as const) assert.match(described, re, `kubectl describe mdb shows ${what}:\n${described}`);
   });
 
+  test("Pod Security: both namespaces enforce restricted, an unrestricted pod is refused, every operator and member pod passes", async () => {
+    for (const namespace of [NS, OPERATOR.namespace]) {
+      const verdict = await podSecurityVerdict(kube, namespace);
+      for (const [k, v] of Object.entries(RESTRICTED_LABELS)) assert.equal(verdict.labels[k], v, `namespace ${namespace} is labelled ${k}=${v}`);
+      assert.match(verdict.unrestrictedRefusal, /violates PodSecurity "restricted:latest"/, `a pod without a securityContext is refused in ${namespace}`);
+      assert.equal(verdict.existingPodWarnings, "", `no pod of ${namespace} violates restricted`);
+    }
+    const pods = [...await kube.pods(NS, `${LABELS.cluster}=${CLUSTER}`), ...await kube.pods(OPERATOR.namespace, `app.kubernetes.io/instance=${OPERATOR.release}`)];
+    assert.equal(pods.filter((p) => p.status?.phase === "Running").length, MEMBERS.length + OPERATOR.replicas, `admitted and running: ${podStates(pods)}`);
+  });
+
+  test("NetworkPolicy: owned by the cluster, selects its members, admits the operator's pods to the sidecar API; follows spec.networkPolicy", async () => {
+    const uid = (await cluster()).metadata!.uid;
+    const policy = await readNetworkPolicy(kube, NS, CLUSTER);
+    assert.ok(policy, `NetworkPolicy ${NS}/${CLUSTER} exists`);
+    assert.equal(policy.metadata.ownerReferences?.[0]?.uid, uid, "owned by the MdbCluster");
+    assert.deepEqual(policy.spec.podSelector.matchLabels, { [LABELS.cluster]: CLUSTER, [LABELS.component]: "member" });
+    assert.deepEqual(policy.spec.policyTypes, ["Ingress", "Egress"]);
+    const sidecarRule = policy.spec.ingress.find((r) => r.ports?.some((p) => p.port === 7070));
+    assert.deepEqual(sidecarRule?.from, [{
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": OPERATOR.namespace } },
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "mdb-operator", "app.kubernetes.io/instance": OPERATOR.release } },
+    }], "only the operator's pods reach the sidecar API");
+    // What the API server stored compares equal to what the operator builds: passes made after it
+    // (each annotation is a watch event, so a reconcile) leave it as it was.
+    for (let i = 0; i < 3; i++) {
+      const before = await reconciles();
+      await kubectl("annotate", "mdb", CLUSTER, "-n", NS, "--overwrite", `e2e.mdbcluster.io/touched=${i}`);
+      await waitFor(async () => (await reconciles()) > before, { what: `a reconcile after annotation ${i}`, timeoutMs: 30_000, intervalMs: 250 });
+    }
+    const later = await readNetworkPolicy(kube, NS, CLUSTER);
+    assert.deepEqual([later?.metadata?.generation, later?.metadata?.resourceVersion], [policy.metadata.generation, policy.metadata.resourceVersion], "not rewritten while nothing changed");
+
+    // The CRD refuses a source that is not a NetworkPolicy peer, and a CIDR that does not parse.
+    for (const [bad, message] of [[{ clients: [{ ipBlock: { cidr: "10.0.0.0/33" } }] }, /must be a CIDR/], [{ metrics: [{}] }, /a peer is either an ipBlock alone/]] as const) {
+      const r = await kube.run("kubectl", ["patch", "mdb", CLUSTER, "-n", NS, "--dry-run=server", "--type", "merge", "-p", JSON.stringify({ spec: { networkPolicy: bad } })]);
+      assert.match(r.stderr, message, `spec.networkPolicy ${JSON.stringify(bad)} is refused`);
+    }
+    const patch = (networkPolicy: unknown) => kubectl("patch", "mdb", CLUSTER, "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { networkPolicy } }));
+    await patch({ metrics: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }] });
+    await waitFor(async () => JSON.stringify((await readNetworkPolicy(kube, NS, CLUSTER))?.spec?.ingress).includes('"monitoring"'),
+      { what: "the NetworkPolicy to admit the monitoring namespace to the metrics port", timeoutMs: 30_000, intervalMs: 250 });
+    await patch({ enabled: false });
+    await waitFor(async () => (await readNetworkPolicy(kube, NS, CLUSTER)) === undefined, { what: "the NetworkPolicy removed (enabled: false)", timeoutMs: 30_000, intervalMs: 250 });
+    await patch({ enabled: true, metrics: null });
+    const back = await waitFor(async () => readNetworkPolicy(kube, NS, CLUSTER), { what: "the NetworkPolicy made again (enabled: true)", timeoutMs: 30_000, intervalMs: 250 });
+    assert.deepEqual(back.spec, policy.spec, "back to the default policy");
+    assert.ok(isReady(await cluster()), clusterProgress(await cluster()));
+  });
+
+  test(`NetworkPolicy enforced on ${ENFORCED_NODE ?? "(no node)"}: an outsider pod reaches the engine port, not the bus or the sidecar API`,
+    { skip: !ENFORCED_NODE && "set MDB_NETWORK_POLICY_NODE to a node whose pods a NetworkPolicy implementation enforces" }, async () => {
+      const pods = await kube.pods(NS, `${LABELS.cluster}=${CLUSTER},${LABELS.component}=member`);
+      const target = pods.find((p) => p.spec?.nodeName === ENFORCED_NODE);
+      assert.ok(target, `a member on ${ENFORCED_NODE}: ${pods.map((p) => `${p.metadata!.name}@${p.spec?.nodeName}`).join(" ")}`);
+      const ip = target.status!.podIP!;
+      // Scrapers are pods labelled app=scraper here (none runs): an implementation may widen a named
+      // port no container declares to every port (kube-router 2.1 does), and the metrics rule names one.
+      const setScrapers = (metrics: unknown) => kubectl("patch", "mdb", CLUSTER, "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { networkPolicy: { metrics } } }));
+      await setScrapers([{ podSelector: { matchLabels: { app: "scraper" } } }]);
+      await waitFor(async () => JSON.stringify((await readNetworkPolicy(kube, NS, CLUSTER))?.spec.ingress).includes('"scraper"'), { what: "the policy to name the scrapers", timeoutMs: 30_000, intervalMs: 250 });
+      await startProbePod(kube, NS, "outsider", { app: "outsider" });
+      await startProbePod(kube, OPERATOR.namespace, "outsider", { app: "outsider" });
+      try {
+        const seen = {
+          engine: await tcpFrom(kube, NS, "outsider", ip, 6379),
+          bus: await tcpFrom(kube, NS, "outsider", ip, 16379),
+          sidecarApi: await tcpFrom(kube, NS, "outsider", ip, 7070),
+          sidecarApiFromTheOperatorsNamespace: await tcpFrom(kube, OPERATOR.namespace, "outsider", ip, 7070),
+        };
+        log(`from outsider pods to ${target.metadata!.name} (${ip}) on ${ENFORCED_NODE}: ${JSON.stringify(seen)}`);
+        assert.equal(seen.engine, "open", "clients reach the engine port");
+        for (const k of ["bus", "sidecarApi", "sidecarApiFromTheOperatorsNamespace"] as const) assert.notEqual(seen[k], "open", `${k} is closed to an outsider`);
+      } finally {
+        await kube.run("kubectl", ["delete", "pod", "outsider", "-n", NS, "--wait=false"]);
+        await kube.run("kubectl", ["delete", "pod", "outsider", "-n", OPERATOR.namespace, "--wait=false"]);
+        await setScrapers(null);
+      }
+      // The member on the enforced node is Ready and reported by its sidecar: the operator's pods and
+      // the other members got through the same policy.
+      assert.ok((await cluster()).status!.members!.find((m) => m.name === target.metadata!.name)?.ready, clusterProgress(await cluster()));
+    });
+
   test("the leader's /metrics (port named metrics, from its pod IP): members by state and slots served as the cluster is", async () => {
-    const lease = await readLease();
-    const leader = (await kube.pods(OPERATOR.namespace, `app.kubernetes.io/instance=${OPERATOR.release}`)).find((p) => p.metadata?.name === lease.spec?.holderIdentity)!;
-    const port = leader.spec!.containers[0].ports!.find((p) => p.name === "metrics")!.containerPort;
     const text = await waitFor(async () => {
-      const t = await (await fetch(`http://${leader.status!.podIP}:${port}/metrics`)).text();
+      const t = await leaderMetrics();
       if (!t.includes(`mdb_cluster_members{namespace="${NS}",cluster="${CLUSTER}",state="ACTIVE"} ${SHARDS}`)) throw new Error("not yet");
       return t;
     }, { what: "the leader's metrics to show the cluster", timeoutMs: 30_000, intervalMs: 500 });
@@ -265,13 +381,14 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     await waitForOperatorReady(kube, OPERATOR); // the Deployment replaced the deleted pod
   });
 
-  test("deleting the MdbCluster removes every pod, Service, Secret, PVC and PDB it made", async () => {
+  test("deleting the MdbCluster removes every pod, Service, Secret, PVC, PDB and NetworkPolicy it made", async () => {
     const selector = `${LABELS.cluster}=${CLUSTER}`;
-    const kinds = "pods,services,secrets,persistentvolumeclaims,poddisruptionbudgets";
+    const kinds = "pods,services,secrets,persistentvolumeclaims,poddisruptionbudgets,networkpolicies";
     const made = await byLabel(NS, kinds, selector);
     const expected = [
       ...MEMBERS.map((m) => `pod/${m}`), ...MEMBERS.map((m) => `persistentvolumeclaim/${pvcName(m)}`),
       `service/${CLUSTER}`, `service/${CLUSTER}-members`, `secret/${CLUSTER}-auth`, `secret/${CLUSTER}-sidecar`, `poddisruptionbudget.policy/${CLUSTER}`,
+      `networkpolicy.networking.k8s.io/${CLUSTER}`,
     ].sort();
     assert.deepEqual([...made].sort(), expected, "what the operator made, found by its label");
     const pvs = (await kube.core.listNamespacedPersistentVolumeClaim({ namespace: NS })).items.map((p) => p.spec?.volumeName).filter(Boolean) as string[];

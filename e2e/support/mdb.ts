@@ -8,6 +8,7 @@ import { waitFor } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 import { REPO_ROOT } from "../local/controlplane/cluster.ts";
 import type { Ground } from "./ground.ts";
+import { RESTRICTED_LABELS } from "./lockdown.ts";
 
 export const CHART = join(REPO_ROOT, "charts/mdb-operator");
 export const CHART_NAME = "mdb-operator";
@@ -75,8 +76,9 @@ export function isNotFound(err: unknown): boolean {
   return (err as { code?: number }).code === 404 || /\b404\b|NotFound|not found/.test(String((err as Error)?.message ?? err));
 }
 
+/** A suite's namespace: only pods that pass the restricted Pod Security level are admitted (docs/operations.md#security). */
 export async function createNamespace(kube: Kube, name: string): Promise<void> {
-  await kube.core.createNamespace({ body: { metadata: { name, labels: { "mdbcluster.io/e2e": "true" } } } });
+  await kube.core.createNamespace({ body: { metadata: { name, labels: { "mdbcluster.io/e2e": "true", ...RESTRICTED_LABELS } } } });
   await waitFor(async () => (await kube.core.readNamespacedServiceAccount({ name: "default", namespace: name })).metadata?.name,
     { what: `namespace ${name}'s default ServiceAccount`, timeoutMs: 30_000, intervalMs: 200 });
 }

@@ -1,9 +1,9 @@
 // The manager: informers feed a work queue keyed by cluster; on the leader, workers reconcile keys
 // one at a time per key; the standby keeps its caches warm and takes over within a lease duration.
 // SIGTERM: stop taking work, finish the in-flight reconciles, release the lease.
-import type { KubernetesListObject, KubernetesObject, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { KubernetesListObject, KubernetesObject, V1NetworkPolicy, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "./api/generated/mdbcluster.ts";
-import type { MdbCluster } from "./api/types.ts";
+import type { InstallDefaults, MdbCluster } from "./api/types.ts";
 import type { Caches } from "./controller/observe.ts";
 import { Reconciler } from "./controller/reconciler.ts";
 import { LABELS, MANAGED_BY } from "./resources/names.ts";
@@ -21,6 +21,12 @@ import type { Logger } from "./runtime/log.ts";
 import { WorkQueue } from "./runtime/workqueue.ts";
 import { REPORT_STALE_MS } from "./model/observation.ts";
 import type { ManagerConfig } from "./settings.ts";
+
+/** The images, and the operator's pods when it runs in one (their namespace and the labels the chart gives them). */
+function installDefaults(config: ManagerConfig): InstallDefaults {
+  const inPod = Object.keys(config.operatorPodLabels).length > 0;
+  return { engine: config.engineImage, sidecar: config.memberImage, ...(inPod ? { operatorPods: { namespace: config.podNamespace, labels: config.operatorPodLabels } } : {}) };
+}
 
 export class Manager {
   private readonly queue = new WorkQueue();
@@ -60,7 +66,9 @@ export class Manager {
       () => (ns ? kube.policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector: managed }) : kube.policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector: managed })), managed);
     const pvcs = collection<V1PersistentVolumeClaim>("PersistentVolumeClaims", path("", "persistentvolumeclaims"),
       () => (ns ? c.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: managed }) : c.listPersistentVolumeClaimForAllNamespaces({ labelSelector: managed })), managed);
-    this.caches = { clusters, pods, nodes, services, secrets, pdbs, pvcs };
+    const networkPolicies = collection<V1NetworkPolicy>("NetworkPolicies", path("networking.k8s.io/v1", "networkpolicies"),
+      () => (ns ? kube.networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: managed }) : kube.networking.listNetworkPolicyForAllNamespaces({ labelSelector: managed })), managed);
+    this.caches = { clusters, pods, nodes, services, secrets, pdbs, pvcs, networkPolicies };
 
     this.pool = new SidecarPool(
       (e) => new GrpcSidecarClient({ address: e.address, bearerToken: e.token, callTimeoutMs: 30_000, leadership: () => this.leadership }),
@@ -73,14 +81,14 @@ export class Manager {
       Date.now,
       REPORT_STALE_MS,
     );
-    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, images: { engine: config.engineImage, sidecar: config.memberImage }, resyncMs: config.resyncMs, metrics: this.metrics });
+    this.reconciler = new Reconciler({ caches: this.caches, kube, writes: kubeWrites(kube), pool: this.pool, events: kubeEvents(kube.core, "mdb-operator", log), requeue: (key) => this.queue.add(key), log, images: installDefaults(config), resyncMs: config.resyncMs, metrics: this.metrics });
 
     clusters.onChange((o) => this.queue.add(`${o.metadata!.namespace}/${o.metadata!.name}`));
     const byLabel = (o: KubernetesObject) => {
       const cluster = o.metadata?.labels?.[LABELS.cluster];
       if (cluster && o.metadata?.namespace) this.queue.add(`${o.metadata.namespace}/${cluster}`);
     };
-    for (const w of [pods, services, secrets, pdbs, pvcs] as WatchedCollection<KubernetesObject>[]) w.onChange(byLabel);
+    for (const w of [pods, services, secrets, pdbs, pvcs, networkPolicies] as WatchedCollection<KubernetesObject>[]) w.onChange(byLabel);
     // Node heartbeats change status every few seconds; only what placement reads enqueues clusters.
     nodes.onChange((n, verb) => {
       const sig = verb === "delete" ? "" : JSON.stringify([n.metadata?.labels, n.spec?.unschedulable, n.spec?.taints, n.status?.conditions?.find((x) => x.type === "Ready")?.status, n.status?.allocatable]);

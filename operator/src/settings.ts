@@ -4,6 +4,12 @@
 export interface ManagerConfig {
   identity: string;
   podNamespace: string;
+  /**
+   * Labels that select the operator's own pods (MDB_OPERATOR_POD_LABELS, `key=value,…`; the chart sets
+   * its selector labels): each cluster's NetworkPolicy lets only those pods reach the sidecars. Empty
+   * when the operator runs outside a pod.
+   */
+  operatorPodLabels: Record<string, string>;
   watchNamespace: string;
   leaderElect: boolean;
   leaseName: string;
@@ -49,6 +55,23 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new OperatorSettingsError(name, `"${text}" must be true or false`);
 }
 
+/** A label key: an optional DNS-subdomain prefix and a name of up to 63 characters; a value: up to 63. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function labels(env: Env, name: string): Record<string, string> {
+  const text = env[name]?.trim();
+  const out: Record<string, string> = {};
+  for (const pair of text ? text.split(",") : []) {
+    const [key, value, ...rest] = pair.split("=").map((s) => s.trim());
+    if (value === undefined || rest.length > 0 || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+      throw new OperatorSettingsError(name, `"${pair}" is not a label key=value (expected e.g. app.kubernetes.io/instance=mdb-operator)`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
 export function parseOperatorSettings(env: Env, host: string): ManagerConfig {
   const port = Number(env.MDB_HEALTH_PORT?.trim() || 8081);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OperatorSettingsError("MDB_HEALTH_PORT", `"${env.MDB_HEALTH_PORT}" is not a port`);
@@ -65,6 +88,7 @@ export function parseOperatorSettings(env: Env, host: string): ManagerConfig {
   return {
     identity: env.POD_NAME?.trim() || host,
     podNamespace: env.POD_NAMESPACE?.trim() || "default",
+    operatorPodLabels: labels(env, "MDB_OPERATOR_POD_LABELS"),
     watchNamespace: env.MDB_WATCH_NAMESPACE?.trim() ?? "",
     leaderElect: flag(env, "MDB_LEADER_ELECT", true),
     leaseName: env.MDB_LEASE_NAME?.trim() || "mdb-operator",

@@ -46,39 +46,45 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{/*
-What the operator may do with namespaced objects (least privilege: docs/installation.md#what-the-chart-creates). Cluster-wide in a
-ClusterRole, or a Role in watchNamespace when the operator watches one namespace.
+What the operator does with namespaced objects, verb for verb what it calls (least privilege:
+docs/installation.md#rbac). A Role in watchNamespace when it watches one namespace; cluster-wide in the
+ClusterRole when it watches all. Object names come from each MdbCluster's name at run time, so
+resourceNames cannot narrow these (and never narrow create, list or watch).
 */}}
 {{- define "mdb-operator.namespacedRules" -}}
 - apiGroups: ["mdbcluster.io"]
   resources: ["mdbclusters"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["get", "list", "watch", "update"]
 - apiGroups: ["mdbcluster.io"]
   resources: ["mdbclusters/status"]
-  verbs: ["get", "update", "patch"]
+  verbs: ["update"]
+# Owner references with blockOwnerDeletion on what a cluster owns.
 - apiGroups: ["mdbcluster.io"]
   resources: ["mdbclusters/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "create", "delete", "patch"]
+  verbs: ["create", "delete"]
 - apiGroups: [""]
   resources: ["services", "secrets", "persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end -}}
 
-{{/* Placement reads the topology labels of every Node; Nodes are cluster-scoped. */}}
-{{- define "mdb-operator.nodeRules" -}}
+{{/*
+Reads that stay cluster-wide whichever namespaces are watched: placement reads the topology labels of
+every Node and what the pods on each node request (capacity), in any namespace.
+*/}}
+{{- define "mdb-operator.clusterReadRules" -}}
 - apiGroups: [""]
-  resources: ["nodes"]
+  resources: ["nodes", "pods"]
   verbs: ["get", "list", "watch"]
 {{- end -}}

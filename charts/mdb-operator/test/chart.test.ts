@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
 import { pinnedTool } from "../../../e2e/local/toolchain/paths.ts";
+import { restrictedViolations } from "../../../testing/pod-security.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const chart = join(repo, "charts/mdb-operator");
@@ -48,31 +49,35 @@ const find = (objs: K8sObject[], kind: string, name?: string) => {
 
 /** Rules as "group/resource" → sorted verbs, so a rule split or merged differently compares equal. */
 function grants(rules: Rule[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, Set<string>> = {};
   for (const r of rules) {
     for (const g of r.apiGroups) for (const res of r.resources) {
       const key = `${g || "core"}/${res}${r.resourceNames ? `[${r.resourceNames.join(",")}]` : ""}`;
-      assert.ok(!(key in out), `${key} is granted by two rules`);
-      out[key] = [...r.verbs].sort().join(",");
+      for (const v of r.verbs) {
+        assert.ok(!out[key]?.has(v), `${key} ${v} is granted by two rules`);
+        (out[key] ??= new Set()).add(v);
+      }
     }
   }
-  return out;
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort().join(",")]));
 }
 
-const crud = "create,delete,get,list,patch,update,watch";
+const owned = "create,delete,get,list,watch";
+/** Verb for verb what the operator calls (operator-contract.test.ts checks the calls); no update or patch it does not make. */
 const NAMESPACED_GRANTS = {
-  "mdbcluster.io/mdbclusters": "get,list,patch,update,watch",
-  "mdbcluster.io/mdbclusters/status": "get,patch,update",
+  "mdbcluster.io/mdbclusters": "get,list,update,watch",
+  "mdbcluster.io/mdbclusters/status": "update",
   "mdbcluster.io/mdbclusters/finalizers": "update",
-  "core/pods": "create,delete,get,list,patch,watch",
-  "core/services": crud,
-  "core/secrets": crud,
-  "core/persistentvolumeclaims": crud,
-  "policy/poddisruptionbudgets": crud,
-  "core/events": "create,patch",
-  "events.k8s.io/events": "create,patch",
+  "core/pods": "create,delete",
+  "core/services": owned,
+  "core/secrets": owned,
+  "core/persistentvolumeclaims": owned,
+  "policy/poddisruptionbudgets": "create,delete,get,list,update,watch",
+  "networking.k8s.io/networkpolicies": "create,delete,get,list,update,watch",
+  "core/events": "create",
 };
-const NODE_GRANTS = { "core/nodes": "get,list,watch" };
+/** Placement reads every Node and every pod's requests, whichever namespaces are watched. */
+const CLUSTER_READ_GRANTS = { "core/nodes": "get,list,watch", "core/pods": "get,list,watch" };
 const LEASE_GRANTS = { "coordination.k8s.io/leases[t-mdb-operator]": "get,update" };
 
 describe("charts/mdb-operator", () => {
@@ -108,7 +113,7 @@ describe("charts/mdb-operator", () => {
   test("RBAC watching every namespace: exactly the least-privilege rules, bound to the ServiceAccount", () => {
     const objs = render();
     const sa = find(objs, "ServiceAccount");
-    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), { ...NODE_GRANTS, ...NAMESPACED_GRANTS });
+    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), { ...NAMESPACED_GRANTS, ...CLUSTER_READ_GRANTS, "core/pods": "create,delete,get,list,watch" });
     const lease = find(objs, "Role");
     assert.deepEqual(grants(lease.rules as Rule[]), LEASE_GRANTS);
     for (const [kind, role] of [["ClusterRoleBinding", "ClusterRole"], ["RoleBinding", "Role"]] as const) {
@@ -120,9 +125,9 @@ describe("charts/mdb-operator", () => {
     assert.equal(pod.serviceAccountName, sa.metadata.name);
   });
 
-  test("RBAC watching one namespace: namespaced rights only there, Nodes read-only cluster-wide", () => {
+  test("RBAC watching one namespace: Secrets and every write only there, Nodes and Pods read-only cluster-wide", () => {
     const objs = render(["watchNamespace=apps"]);
-    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), { ...NODE_GRANTS, "core/pods": "get,list,watch" });
+    assert.deepEqual(grants(find(objs, "ClusterRole").rules as Rule[]), CLUSTER_READ_GRANTS);
     const roles = objs.filter((o) => o.kind === "Role");
     assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ["apps", NS]);
     assert.deepEqual(grants(roles.find((r) => r.metadata.namespace === "apps")!.rules as Rule[]), NAMESPACED_GRANTS);
@@ -155,6 +160,7 @@ describe("charts/mdb-operator", () => {
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? `fieldRef:${e.valueFrom?.fieldRef?.fieldPath}`]));
     assert.deepEqual(env, {
       POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", MDB_WATCH_NAMESPACE: "",
+      MDB_OPERATOR_POD_LABELS: "app.kubernetes.io/name=mdb-operator,app.kubernetes.io/instance=t",
       MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_CREATE: "false", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
       MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_ENGINE_IMAGE: "mdbcluster/engine-valkey:9.1.2", MDB_HEALTH_PORT: "8081", MDB_METRICS_PORT: "8080", MDB_LOG_LEVEL: "info",
       MDB_RESYNC_SECONDS: "60", MDB_WORKERS: "4",
@@ -169,6 +175,19 @@ describe("charts/mdb-operator", () => {
     assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } });
     assert.deepEqual(c.volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
     assert.ok(pod.volumes.find((v) => v.name === "tmp")?.emptyDir, "/tmp is an emptyDir");
+  });
+
+  test("Deployment: MDB_OPERATOR_POD_LABELS are the pods' selector labels (the members' NetworkPolicy admits these pods), extra podLabels or not", () => {
+    const d = find(render(["podLabels.team=db"]), "Deployment") as K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+    const value = d.spec.template.spec.containers[0].env.find((e) => e.name === "MDB_OPERATOR_POD_LABELS")?.value ?? "";
+    const told = Object.fromEntries(value.split(",").map((kv) => kv.split("=")));
+    assert.deepEqual(told, d.spec.selector.matchLabels);
+    for (const [k, v] of Object.entries(told)) assert.equal(d.spec.template.metadata.labels[k], v, `the pod template carries ${k}=${v}`);
+  });
+
+  test("Deployment: passes the restricted Pod Security Standard", () => {
+    const pod = (find(render(), "Deployment").spec as { template: { spec: PodSpec } }).template.spec;
+    assert.deepEqual(restrictedViolations(pod as never), []);
   });
 
   test("Deployment: probes on the health port, which follows healthPort", () => {

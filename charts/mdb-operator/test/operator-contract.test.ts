@@ -25,23 +25,82 @@ function renderedEnv(set: string[] = []): Record<string, string> {
   return Object.fromEntries(env.map((e) => [e.name, e.value ?? downward[e.valueFrom?.fieldRef?.fieldPath ?? ""] ?? ""]));
 }
 
-/** Every MDB_* variable the operator's source reads from its environment (generated files excluded). */
+/** The text of every TypeScript file of operator/src, generated files excluded. */
+function operatorSources(dir = join(repo, "operator/src")): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === "generated" ? [] : operatorSources(path);
+    return name.endsWith(".ts") ? [readFileSync(path, "utf8")] : [];
+  });
+}
+
+/** Every MDB_* variable the operator's source reads from its environment. */
 function variablesTheOperatorReads(): string[] {
   const found = new Set<string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) { if (name !== "generated") walk(path); continue; }
-      if (!name.endsWith(".ts")) continue;
-      // Reads only (`env.X`, `env["X"]`, `(env, "X"`): member pods' variables are named in builders too.
-      for (const m of readFileSync(path, "utf8").matchAll(/(?:\benv\.|\benv\[["']|\(env, ["'])(MDB_[A-Z_]+)/g)) found.add(m[1]);
-    }
-  };
-  walk(join(repo, "operator/src"));
+  // Reads only (`env.X`, `env["X"]`, `(env, "X"`): member pods' variables are named in builders too.
+  for (const text of operatorSources()) for (const m of text.matchAll(/(?:\benv\.|\benv\[["']|\(env, ["'])(MDB_[A-Z_]+)/g)) found.add(m[1]);
   // The image sets this one (operator/Dockerfile), not the chart: it is where the bundle finds the proto.
   found.delete("MDB_SIDECAR_PROTO_DIR");
   return [...found].sort();
 }
+
+/** client-node's method names for the kinds the operator touches: the RBAC resource and its API group. */
+const RESOURCE_OF: Record<string, string> = {
+  Pod: "core/pods", Node: "core/nodes", Service: "core/services", Secret: "core/secrets", PersistentVolumeClaim: "core/persistentvolumeclaims",
+  Event: "core/events", PodDisruptionBudget: "policy/poddisruptionbudgets", NetworkPolicy: "networking.k8s.io/networkpolicies",
+  Lease: "coordination.k8s.io/leases", CustomObject: "mdbcluster.io/mdbclusters", CustomObjectStatus: "mdbcluster.io/mdbclusters/status",
+};
+const VERBS_OF: Record<string, string[]> = { create: ["create"], read: ["get"], replace: ["update"], patch: ["patch"], delete: ["delete"], list: ["list", "watch"] };
+
+/**
+ * Every "resource verb" the operator's source asks the API server for, from its client calls
+ * (`createNamespacedPod`, `listSecretForAllNamespaces`, …); a list is an informer's, so it watches too.
+ */
+function requestsTheOperatorMakes(): Set<string> {
+  const found = new Set<string>();
+  // client-node's names: verb + Namespaced/Cluster + kind, verb + kind + ForAllNamespaces, or listNode (the
+  // operator's own KubeWrites.createPod and the like call these, and are not matched).
+  const call = /\.(create|read|replace|patch|delete|list)(?:(?:Namespaced|Cluster)([A-Z]\w*?)|([A-Z]\w*?)ForAllNamespaces|(Node))\(/g;
+  for (const text of operatorSources()) {
+    for (const m of text.matchAll(call)) {
+      const resource = RESOURCE_OF[m[2] ?? m[3] ?? m[4]];
+      assert.ok(resource, `operator/src calls ${m[0]}: add its kind to RESOURCE_OF`);
+      for (const verb of VERBS_OF[m[1]]) found.add(`${resource} ${verb}`);
+    }
+  }
+  // Setting blockOwnerDeletion in an owner reference needs update on the owner's finalizers.
+  found.add("mdbcluster.io/mdbclusters/finalizers update");
+  // The chart makes the Lease (MDB_LEASE_CREATE=false), so the operator never creates it.
+  found.delete("coordination.k8s.io/leases create");
+  return found;
+}
+
+/** Every "resource verb" the chart's RBAC grants (ClusterRole and Roles together). */
+function requestsTheChartGrants(set: string[]): Set<string> {
+  const r = spawnSync(helm, ["template", "rel", join(repo, "charts/mdb-operator"), "--namespace", "ops", ...set.flatMap((s) => ["--set", s])], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const granted = new Set<string>();
+  for (const o of parseAllDocuments(r.stdout).map((d) => d.toJS())) {
+    if (o?.kind !== "ClusterRole" && o?.kind !== "Role") continue;
+    for (const rule of o.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]) {
+      for (const g of rule.apiGroups) for (const res of rule.resources) for (const v of rule.verbs) granted.add(`${g || "core"}/${res} ${v}`);
+    }
+  }
+  return granted;
+}
+
+describe("chart RBAC ↔ the operator's API calls", () => {
+  for (const set of [[], ["watchNamespace=apps"]]) {
+    test(`granted is exactly what the operator calls (get besides a list) ${set.length ? `with ${set.join(" ")}` : "watching every namespace"}`, () => {
+      const wanted = requestsTheOperatorMakes();
+      const granted = requestsTheChartGrants(set);
+      assert.deepEqual([...wanted].filter((w) => !granted.has(w)).sort(), [], "the operator calls these but charts/mdb-operator/templates RBAC does not grant them");
+      const listed = new Set([...wanted].filter((w) => w.endsWith(" list")).map((w) => w.split(" ")[0]));
+      const unused = [...granted].filter((g) => !wanted.has(g) && !(g.endsWith(" get") && listed.has(g.split(" ")[0])));
+      assert.deepEqual(unused.sort(), [], "the chart grants these but the operator never calls them: remove them (least privilege)");
+    });
+  }
+});
 
 describe("chart ↔ operator settings", () => {
   test("the Deployment sets exactly the variables the operator reads, plus its pod identity", () => {
@@ -54,7 +113,7 @@ describe("chart ↔ operator settings", () => {
   test("the operator accepts the default values and gets what they say", () => {
     const config = parseOperatorSettings(renderedEnv(), "host");
     assert.deepEqual(config, {
-      identity: "rel-mdb-operator-abc12", podNamespace: "ops", watchNamespace: "", leaderElect: true, leaseName: "rel-mdb-operator", createLease: false,
+      identity: "rel-mdb-operator-abc12", podNamespace: "ops", operatorPodLabels: { "app.kubernetes.io/name": "mdb-operator", "app.kubernetes.io/instance": "rel" }, watchNamespace: "", leaderElect: true, leaseName: "rel-mdb-operator", createLease: false,
       leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, memberImage: "mdbcluster/node:0.1.0",
       engineImage: "mdbcluster/engine-valkey:9.1.2", healthPort: 8081, metricsPort: 8080, resyncMs: 60_000, workers: 4,
     });

@@ -3,7 +3,7 @@
 // values, so an object that skipped admission (a test, an older API server) behaves identically.
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { memoryBytes, milliCpu, PlannerInputError } from "../planner/index.ts";
-import type { MdbClusterSpec, MemberImages, ResolvedSpec } from "./types.ts";
+import type { InstallDefaults, MdbClusterSpec, ResolvedSpec } from "./types.ts";
 
 /** A spec the operator cannot act on; `field` is its path, the message says what to do. */
 export class SpecError extends Error {
@@ -48,7 +48,7 @@ function engineImage(value: string | undefined, fallback: string): string {
   return image;
 }
 
-export function resolveSpec(spec: MdbClusterSpec | undefined, images: MemberImages): ResolvedSpec {
+export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDefaults): ResolvedSpec {
   if (!spec) throw new SpecError("spec", "is required");
   const requests = { cpu: spec.resources?.requests?.cpu ?? "100m", memory: spec.resources?.requests?.memory ?? "128Mi" };
   const limits = { ...(spec.resources?.limits ?? {}) };
@@ -103,5 +103,11 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, images: MemberImag
     failover: { enabled: spec.failover?.enabled ?? true },
     durability: spec.durability ?? "async",
     auth: spec.auth?.secretName ? { secretName: spec.auth.secretName } : {},
+    networkPolicy: {
+      enabled: spec.networkPolicy?.enabled ?? true,
+      clients: [...(spec.networkPolicy?.clients ?? [])],
+      metrics: [...(spec.networkPolicy?.metrics ?? [])],
+      ...(images.operatorPods ? { operatorPods: images.operatorPods } : {}),
+    },
   };
 }

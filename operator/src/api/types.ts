@@ -17,6 +17,18 @@ export const FINALIZER = "mdbcluster.io/teardown";
 /** The images the operator was installed with: the default engine image and the sidecar's (docs/engines.md). */
 export interface MemberImages { engine: string; sidecar: string }
 
+/** The operator's own pods as a NetworkPolicy selects them: their namespace and their pods' labels. */
+export interface OperatorPods { namespace: string; labels: Record<string, string> }
+
+/**
+ * What the operator was installed with that every cluster's objects follow: the default images and,
+ * when it runs in a pod, where its pods are (the NetworkPolicy lets only them reach the sidecars).
+ */
+export interface InstallDefaults extends MemberImages { operatorPods?: OperatorPods }
+
+/** A source allowed to reach a member port, as in a NetworkPolicy's `from` (spec.networkPolicy). */
+export type NetworkPeer = NonNullable<NonNullable<MdbClusterSpec["networkPolicy"]>["clients"]>[number];
+
 /** Every field present: what the API server's defaults would give, so code never re-defaults. */
 export interface ResolvedSpec {
   /** The sidecar's image (and the engine-config init container's): the operator's, not the spec's. */
@@ -43,6 +55,8 @@ export interface ResolvedSpec {
   failover: { enabled: boolean };
   durability: "async" | "replicated";
   auth: { secretName?: string };
+  /** `operatorPods` is the install's, not the spec's; unknown (the operator runs outside a pod), any source may reach the sidecar port. */
+  networkPolicy: { enabled: boolean; clients: NetworkPeer[]; metrics: NetworkPeer[]; operatorPods?: OperatorPods };
 }
 
 export type { MdbCluster };

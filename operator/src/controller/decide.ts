@@ -3,6 +3,7 @@
 import { formatSlotRanges } from "../../../common/slots.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
 import { pdbMinAvailable } from "../resources/cluster-objects.ts";
+import { buildNetworkPolicy, networkPolicyUpToDate } from "../resources/network-policy.ts";
 import { memberName } from "../resources/names.ts";
 import { memberCount, type ResolvedSpec } from "../api/types.ts";
 import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../planner/index.ts";
@@ -38,6 +39,7 @@ function presentOwned(o: Observation): OwnedKind[] {
   if (o.owned.headlessService) out.push("headless-service");
   if (o.owned.clientService) out.push("client-service");
   if (o.owned.pdb) out.push("pdb");
+  if (o.owned.networkPolicy) out.push("network-policy");
   return out;
 }
 
@@ -48,6 +50,7 @@ function missingOwned(o: Observation, spec: ResolvedSpec): OwnedKind[] {
   if (!o.owned.headlessService) out.push("headless-service");
   if (!o.owned.clientService) out.push("client-service");
   if (!o.owned.pdb) out.push("pdb");
+  if (spec.networkPolicy.enabled && !o.owned.networkPolicy) out.push("network-policy");
   return out;
 }
 
@@ -90,6 +93,9 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const pdbShape = { shards: now.shards, replicasPerShard: now.replicas };
   const minAvailable = pdbMinAvailable(pdbShape);
   if (o.owned.pdb && o.owned.pdb.spec?.minAvailable !== minAvailable) return { kind: "update-pdb", minAvailable, shape: pdbShape };
+  if (o.owned.networkPolicy && (!spec.networkPolicy.enabled || !networkPolicyUpToDate(o.owned.networkPolicy, buildNetworkPolicy(o.cluster, spec.networkPolicy)))) {
+    return { kind: "sync-network-policy", remove: !spec.networkPolicy.enabled };
+  }
 
   const total = memberCount(spec);
   if (formed) {

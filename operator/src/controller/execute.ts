@@ -5,7 +5,7 @@ import type { StoredPlan } from "../model/stored-plan.ts";
 import type { ExecutorContext } from "../executor/context.ts";
 import { meetSeed } from "../executor/meet.ts";
 import { pauseMoves } from "../executor/move-slots.ts";
-import { createOwned, teardown, updatePdb } from "../executor/owned-objects.ts";
+import { createOwned, syncNetworkPolicy, teardown, updatePdb } from "../executor/owned-objects.ts";
 import type { PlannedStep } from "../planner/index.ts";
 import type { Logger } from "../runtime/log.ts";
 
@@ -53,6 +53,9 @@ export async function execute(action: Action, plan: StoredPlan | undefined, key:
       return next(0);
     case "update-pdb":
       await updatePdb(env.context(), action.shape);
+      return next(0);
+    case "sync-network-policy":
+      await syncNetworkPolicy(env.context(), action.remove);
       return next(0);
     case "pause-moves":
       await pauseMoves(action.targets, env.context());

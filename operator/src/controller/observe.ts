@@ -1,11 +1,11 @@
 // Observe (the shell's read side): the resource, its pods, the nodes and each member's last
 // sidecar report, from the informer caches and the status streams, into one plain Observation.
-import type { V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { V1NetworkPolicy, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import { resolveSpec, SpecError } from "../api/defaults.ts";
-import type { MdbCluster, MemberImages } from "../api/types.ts";
+import type { InstallDefaults, MdbCluster } from "../api/types.ts";
 import { memoryBytes, milliCpu, topologyNodeFromKubernetes } from "../planner/index.ts";
 import {
-  clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, parseMemberName, pdbName, sidecarSecretName,
+  clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, networkPolicyName, parseMemberName, pdbName, sidecarSecretName,
 } from "../resources/names.ts";
 import type { Cache } from "../runtime/informer.ts";
 import type { ObservedSidecar } from "../sidecar/pool.ts";
@@ -19,6 +19,7 @@ export interface Caches {
   secrets: Cache<V1Secret>;
   pdbs: Cache<V1PodDisruptionBudget>;
   pvcs: Cache<V1PersistentVolumeClaim>;
+  networkPolicies: Cache<V1NetworkPolicy>;
 }
 
 const isTerminal = (p: V1Pod) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
@@ -87,7 +88,7 @@ export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar
   return views.sort((a, b) => a.shard - b.shard || a.index - b.index);
 }
 
-export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: string) => ObservedSidecar, images: MemberImages, nowMs: number, userSecretProblem?: string): Observation {
+export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: string) => ObservedSidecar, images: InstallDefaults, nowMs: number, userSecretProblem?: string): Observation {
   const ns = cluster.metadata!.namespace!;
   const name = cluster.metadata!.name!;
   let spec: Observation["spec"];
@@ -115,6 +116,7 @@ export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: s
       pdb: owns(caches.pdbs.get(pdbName(name), ns)),
       generatedAuthSecret: owns(caches.secrets.get(generatedAuthSecretName(name), ns)),
       sidecarSecret: owns(caches.secrets.get(sidecarSecretName(name), ns)),
+      networkPolicy: owns(caches.networkPolicies.get(networkPolicyName(name), ns)),
       pvcs: caches.pvcs.list(ns).filter((p) => p.metadata?.labels?.[LABELS.cluster] === name && owns(p)),
     },
     ...(userSecretProblem ? { userSecretProblem } : {}),

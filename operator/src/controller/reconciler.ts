@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
-import { FINALIZER, type MdbCluster, type MdbClusterStatus, type MemberImages } from "../api/types.ts";
+import { FINALIZER, type InstallDefaults, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
 import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
 import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
@@ -32,7 +32,7 @@ export interface ReconcilerDeps {
   /** Reconcile this key again soon (a step that outlived its pass ended). */
   requeue: (key: string) => void;
   log: Logger;
-  images: MemberImages;
+  images: InstallDefaults;
   now?: () => number;
   resyncMs: number;
   metrics?: OperatorMetrics;

@@ -1,13 +1,13 @@
 // What a step needs to act: the observation it was chosen from, the Kubernetes writes it may make
 // and the members' sidecars. Interfaces only, so the executor's tests use fakes.
-import type { V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { V1NetworkPolicy, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import type { ResolvedSpec } from "../api/types.ts";
 import type { Observation } from "../model/observation.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarClient } from "../sidecar/client.ts";
 
-export type OwnedObject = V1Service | V1Secret | V1PodDisruptionBudget;
-export type OwnedObjectKind = "Service" | "Secret" | "PodDisruptionBudget";
+export type OwnedObject = V1Service | V1Secret | V1PodDisruptionBudget | V1NetworkPolicy;
+export type OwnedObjectKind = "Service" | "Secret" | "PodDisruptionBudget" | "NetworkPolicy";
 
 /** Kubernetes writes, each idempotent: creating what exists or deleting what is gone succeeds. */
 export interface KubeWrites {

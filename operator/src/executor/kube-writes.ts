@@ -1,6 +1,6 @@
 // KubeWrites over the API: creating what exists and deleting what is gone both succeed, so every
 // step can be repeated after a crash or a change of leader.
-import type { V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { V1NetworkPolicy, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import { isAlreadyExists, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { KubeWrites, OwnedObject, OwnedObjectKind } from "./context.ts";
 
@@ -22,16 +22,23 @@ export function kubeWrites(k: KubeClients): KubeWrites {
         case "Service": return k.core.createNamespacedService({ namespace, body: obj as V1Service });
         case "Secret": return k.core.createNamespacedSecret({ namespace, body: obj as V1Secret });
         case "PodDisruptionBudget": return k.policy.createNamespacedPodDisruptionBudget({ namespace, body: obj as V1PodDisruptionBudget });
+        case "NetworkPolicy": return k.networking.createNamespacedNetworkPolicy({ namespace, body: obj as V1NetworkPolicy });
         default: throw new Error(`cannot create a ${obj.kind}`);
       }
     }),
     replaceOwned: async (obj: OwnedObject) => {
       const namespace = obj.metadata!.namespace!;
       const name = obj.metadata!.name!;
-      if (obj.kind !== "PodDisruptionBudget") throw new Error(`cannot replace a ${obj.kind}`);
-      const current = await k.policy.readNamespacedPodDisruptionBudget({ name, namespace });
-      const body = { ...(obj as V1PodDisruptionBudget), metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } };
-      await k.policy.replaceNamespacedPodDisruptionBudget({ name, namespace, body });
+      const withVersion = <T extends OwnedObject>(current: T) => ({ ...(obj as T), metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } });
+      if (obj.kind === "PodDisruptionBudget") {
+        const body = withVersion(await k.policy.readNamespacedPodDisruptionBudget({ name, namespace }));
+        await k.policy.replaceNamespacedPodDisruptionBudget({ name, namespace, body });
+      } else if (obj.kind === "NetworkPolicy") {
+        const body = withVersion(await k.networking.readNamespacedNetworkPolicy({ name, namespace }));
+        await k.networking.replaceNamespacedNetworkPolicy({ name, namespace, body });
+      } else {
+        throw new Error(`cannot replace a ${obj.kind}`);
+      }
     },
     deletePod: (namespace, name, graceSeconds) => ignore(isNotFound, () => k.core.deleteNamespacedPod({ namespace, name, ...(graceSeconds !== undefined ? { gracePeriodSeconds: graceSeconds } : {}) })),
     deletePvc: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPersistentVolumeClaim({ namespace, name })),
@@ -40,6 +47,7 @@ export function kubeWrites(k: KubeClients): KubeWrites {
         case "Service": return k.core.deleteNamespacedService({ namespace, name });
         case "Secret": return k.core.deleteNamespacedSecret({ namespace, name });
         case "PodDisruptionBudget": return k.policy.deleteNamespacedPodDisruptionBudget({ namespace, name });
+        case "NetworkPolicy": return k.networking.deleteNamespacedNetworkPolicy({ namespace, name });
       }
     }),
   };

@@ -1,9 +1,10 @@
-// Create the Secrets, Services and PodDisruptionBudget a cluster owns, and delete them on teardown.
+// Create the Secrets, Services, PodDisruptionBudget and NetworkPolicy a cluster owns, and delete them on teardown.
 import type { OwnedKind } from "../model/actions.ts";
 import {
   buildAuthSecret, buildClientService, buildHeadlessService, buildPodDisruptionBudget, buildSidecarSecret,
 } from "../resources/cluster-objects.ts";
-import { clientServiceName, generatedAuthSecretName, headlessServiceName, pdbName, sidecarSecretName } from "../resources/names.ts";
+import { clientServiceName, generatedAuthSecretName, headlessServiceName, networkPolicyName, pdbName, sidecarSecretName } from "../resources/names.ts";
+import { buildNetworkPolicy } from "../resources/network-policy.ts";
 import type { ExecutorContext, OwnedObject, OwnedObjectKind } from "./context.ts";
 
 export async function createOwned(kinds: readonly OwnedKind[], ctx: ExecutorContext): Promise<void> {
@@ -14,8 +15,16 @@ export async function createOwned(kinds: readonly OwnedKind[], ctx: ExecutorCont
     "headless-service": () => buildHeadlessService(cluster),
     "client-service": () => buildClientService(cluster),
     pdb: () => buildPodDisruptionBudget(cluster, ctx.spec),
+    "network-policy": () => buildNetworkPolicy(cluster, ctx.spec.networkPolicy),
   };
   for (const kind of kinds) await ctx.kube.createOwned(build[kind]());
+}
+
+/** The NetworkPolicy follows spec.networkPolicy: replaced when it differs, removed when turned off. */
+export async function syncNetworkPolicy(ctx: ExecutorContext, remove: boolean): Promise<void> {
+  const cluster = ctx.observation.cluster;
+  if (remove) await ctx.kube.deleteOwned("NetworkPolicy", cluster.metadata!.namespace!, networkPolicyName(cluster.metadata!.name!));
+  else await ctx.kube.replaceOwned(buildNetworkPolicy(cluster, ctx.spec.networkPolicy));
 }
 
 /** The PDB follows the member count when shards or standbys change. */
@@ -30,6 +39,7 @@ export function ownedRef(kind: OwnedKind, cluster: string): { kind: OwnedObjectK
     case "headless-service": return { kind: "Service", name: headlessServiceName(cluster) };
     case "client-service": return { kind: "Service", name: clientServiceName(cluster) };
     case "pdb": return { kind: "PodDisruptionBudget", name: pdbName(cluster) };
+    case "network-policy": return { kind: "NetworkPolicy", name: networkPolicyName(cluster) };
   }
 }
 

@@ -1,7 +1,7 @@
 // The controller's decision vocabulary (pure data): what decide() chooses and the reconciler carries out.
 import type { Plan, PlannedStep } from "../planner/index.ts";
 
-export type OwnedKind = "auth-secret" | "sidecar-secret" | "headless-service" | "client-service" | "pdb";
+export type OwnedKind = "auth-secret" | "sidecar-secret" | "headless-service" | "client-service" | "pdb" | "network-policy";
 
 export type Action =
   | { kind: "add-finalizer" }
@@ -10,6 +10,8 @@ export type Action =
   | { kind: "ensure-objects"; missing: OwnedKind[] }
   /** The PDB follows the members the cluster has (`shape`), not a spec they do not have yet. */
   | { kind: "update-pdb"; minAvailable: number; shape: { shards: number; replicasPerShard: number } }
+  /** The NetworkPolicy differs from what spec.networkPolicy asks for (replace it), or is turned off (remove it). */
+  | { kind: "sync-network-policy"; remove: boolean }
   /** A running scale plan is paused: the moves in flight stop after their batches in flight. */
   | { kind: "pause-moves"; targets: string[]; message: string }
   | { kind: "start-plan"; plan: Plan }

@@ -1,6 +1,6 @@
 // What one reconcile saw, as plain data: the resource, its pods, the nodes and what each member's
 // sidecar last reported. Built by observe.ts (the shell); everything downstream is pure.
-import type { V1Pod, V1PodDisruptionBudget, V1PersistentVolumeClaim, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { V1NetworkPolicy, V1Pod, V1PodDisruptionBudget, V1PersistentVolumeClaim, V1Secret, V1Service } from "@kubernetes/client-node";
 import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import type { TopologyNode } from "../planner/index.ts";
 import type { MemberStatus } from "../sidecar/client.ts";
@@ -52,6 +52,7 @@ export interface Observation {
     pdb?: V1PodDisruptionBudget;
     generatedAuthSecret?: V1Secret;
     sidecarSecret?: V1Secret;
+    networkPolicy?: V1NetworkPolicy;
     pvcs: V1PersistentVolumeClaim[];
   };
   /** spec.auth.secretName is set and that Secret (or its key "password") is missing. */

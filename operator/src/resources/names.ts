@@ -19,12 +19,15 @@ export const ENGINE_PORT = 6379;
 export const BUS_PORT = 16379;
 export const SIDECAR_PORT = 7070;
 export const HEALTH_PORT = 7071;
+/** Name of the container port Prometheus scrapes (what a ServiceMonitor selects by; docs/operations.md#metrics). */
+export const METRICS_PORT_NAME = "metrics";
 
 export const headlessServiceName = (cluster: string) => `${cluster}-members`;
 export const clientServiceName = (cluster: string) => cluster;
 export const generatedAuthSecretName = (cluster: string) => `${cluster}-auth`;
 export const sidecarSecretName = (cluster: string) => `${cluster}-sidecar`;
 export const pdbName = (cluster: string) => cluster;
+export const networkPolicyName = (cluster: string) => cluster;
 export const pvcName = (member: string) => `data-${member}`;
 
 /** The Secret with the engine password: the user's, or the one the operator generates. */

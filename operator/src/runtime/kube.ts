@@ -1,7 +1,7 @@
 // The Kubernetes side of the shell: the config (in a pod: the ServiceAccount token; elsewhere:
 // KUBECONFIG), the typed clients, and small helpers for the API's error shapes.
 import {
-  AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, PolicyV1Api,
+  AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig, NetworkingV1Api, PolicyV1Api,
 } from "@kubernetes/client-node";
 
 export interface KubeClients {
@@ -9,6 +9,7 @@ export interface KubeClients {
   core: CoreV1Api;
   apps: AppsV1Api;
   policy: PolicyV1Api;
+  networking: NetworkingV1Api;
   custom: CustomObjectsApi;
   coordination: CoordinationV1Api;
   events: EventsV1Api;
@@ -27,6 +28,7 @@ export function makeClients(kc: KubeConfig): KubeClients {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
     policy: kc.makeApiClient(PolicyV1Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
     coordination: kc.makeApiClient(CoordinationV1Api),
     events: kc.makeApiClient(EventsV1Api),

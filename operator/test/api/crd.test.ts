@@ -56,6 +56,7 @@ describe("crds/mdbcluster.yaml", () => {
       [["placement", "isolationLevel"], resolved.placement.isolationLevel], [["placement", "maxMembersPerHost"], resolved.placement.maxMembersPerHost],
       [["migration", "maxConcurrent"], resolved.migration.maxConcurrent], [["migration", "batchKeys"], resolved.migration.batchKeys],
       [["migration", "window"], resolved.migration.window], [["durability"], resolved.durability],
+      [["networkPolicy", "enabled"], resolved.networkPolicy.enabled],
     ];
     for (const [path, value] of pairs) assert.deepEqual(fromCrd(path), value, `spec.${path.join(".")}`);
     const keys = resolved.placement.topologyKeys as Record<string, string>;

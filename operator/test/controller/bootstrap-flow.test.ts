@@ -42,7 +42,7 @@ describe("bootstrap, pass by pass", () => {
     assert.equal(actions[0], "ensure-objects");
     assert.equal(actions[1], "start-plan", "the plan is written before any step runs");
     assert.equal(stored?.phase, "Succeeded");
-    assert.deepEqual([...sim.owned.keys()].sort(), ["PodDisruptionBudget/demo", "Secret/demo-auth", "Secret/demo-sidecar", "Service/demo", "Service/demo-members"]);
+    assert.deepEqual([...sim.owned.keys()].sort(), ["NetworkPolicy/demo", "PodDisruptionBudget/demo", "Secret/demo-auth", "Secret/demo-sidecar", "Service/demo", "Service/demo-members"]);
     assert.equal(sim.pods.size, 6);
     // Members of a shard never share a zone, read from the Node each pod is bound to.
     const zoneOf = (pod: string) => sim.nodes.find((n) => n.metadata!.name === sim.pods.get(pod)!.spec!.nodeName)!.metadata!.labels!["topology.kubernetes.io/zone"];
@@ -76,7 +76,7 @@ describe("bootstrap, pass by pass", () => {
   test("a cluster that cannot be placed is blocked with the reason, and nothing is created", async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 2, placement: { isolationLevel: "zone" } }), gridNodes(["a", "b"]));
     const o = sim.observe();
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(o));
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], sim.context(o));
     const action = decide(sim.observe(), undefined, FINALIZER);
     assert.equal(action.kind, "blocked");
     assert.equal(action.kind === "blocked" && action.reason, "Unplaceable");

@@ -80,7 +80,7 @@ export class SimulatedCluster {
       nodeLabels: new Map(this.nodes.map((n) => [n.metadata!.name!, n.metadata!.labels!])),
       owned: {
         headlessService: get("Service/demo-members"), clientService: get("Service/demo"), pdb: get("PodDisruptionBudget/demo"),
-        generatedAuthSecret: get("Secret/demo-auth"), sidecarSecret: get("Secret/demo-sidecar"), pvcs: [],
+        generatedAuthSecret: get("Secret/demo-auth"), sidecarSecret: get("Secret/demo-sidecar"), networkPolicy: get("NetworkPolicy/demo"), pvcs: [],
       },
       nowMs,
     };

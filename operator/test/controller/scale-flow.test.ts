@@ -72,7 +72,7 @@ describe("scaling decisions", () => {
     sim.cluster.spec.shards = 4;
     const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
     assert.ok(start.kind === "start-plan");
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(sim.observe(100)));
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], sim.context(sim.observe(100)));
     const places = start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member");
     assert.deepEqual(places.map((s) => `${s.member} ${s.role}`), ["demo-3-0 primary", "demo-3-1 standby"]);
     const advance = (step: PlannedStep<PlaceMemberStep>, ms: number) => advancePlaceMember(step, sim.context(sim.observe(ms)), start.plan.steps);

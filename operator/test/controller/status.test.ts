@@ -5,6 +5,7 @@ import { decide } from "../../src/controller/decide.ts";
 import { planFromStatus, stepFromStatus, stepToStatus } from "../../src/model/stored-plan.ts";
 import { computeStatus, statusEqual } from "../../src/controller/status.ts";
 import { planned } from "../../src/planner/index.ts";
+import { buildNetworkPolicy } from "../../src/resources/network-policy.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
 
 const keys = { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
@@ -59,6 +60,7 @@ describe("status.plan round trip", () => {
       const [kind, name] = k.split("/");
       sim.owned.set(k, { kind, metadata: { name, ownerReferences: [{ uid: "uid-1" }] }, ...(kind === "PodDisruptionBudget" ? { spec: { minAvailable: 5 } } : {}) } as never);
     }
+    sim.owned.set("NetworkPolicy/demo", buildNetworkPolicy(sim.cluster, sim.context(sim.observe()).spec.networkPolicy));
     const stored = { plan: { id: "bootstrap-from-an-earlier-leader", kind: "bootstrap" as const, reasons: [], steps: [planned({ kind: "place-member", member: "demo-0-0", shard: 0, role: "primary", node: "a2-h2" })] }, phase: "Running" as const };
     const action = decide(sim.observe(), stored, FINALIZER);
     assert.equal(action.kind, "run-steps");

@@ -6,6 +6,7 @@ import { buildClientService, buildHeadlessService, buildPodDisruptionBudget } fr
 import { parseMemberName } from "../../src/resources/names.ts";
 import { replacementName } from "../../src/planner/index.ts";
 import { makeCluster } from "../controller/fixtures.ts";
+import { restrictedViolations } from "../../../testing/pod-security.ts";
 
 const cluster = makeCluster({ shards: 3, auth: {} });
 const pod = (specIn = {}) => buildMemberPod({ cluster, spec: resolveSpec(specIn, { engine: "mdbcluster/engine-valkey:1", sidecar: "mdbcluster/node:1" }), member: "demo-1-0", shard: 1, node: "a1-h2", hostLabelValue: "a1-h2" });
@@ -28,6 +29,23 @@ describe("member pod", () => {
       assert.deepEqual(c.securityContext!.capabilities!.drop, ["ALL"], c.name);
       assert.equal(c.securityContext!.allowPrivilegeEscalation, false, c.name);
     }
+  });
+
+  test("passes the restricted Pod Security Standard, every container (the init container too) as uid 10001 of the images, data writable through fsGroup", () => {
+    for (const spec of [{}, { persistence: { enabled: true } }, { engine: { image: "valkey/valkey:9.0" } }]) {
+      const p = pod(spec);
+      assert.deepEqual(restrictedViolations(p.spec!), [], JSON.stringify(spec));
+      assert.deepEqual([p.spec!.securityContext!.runAsUser, p.spec!.securityContext!.runAsGroup, p.spec!.securityContext!.fsGroup], [10001, 10001, 10001]);
+    }
+  });
+
+  test("the restricted check refuses what the level forbids (so the test above can fail)", () => {
+    const p = pod();
+    const loose = { ...p.spec!, securityContext: { fsGroup: 10001 }, initContainers: p.spec!.initContainers!.map((c) => ({ ...c, securityContext: { ...c.securityContext, allowPrivilegeEscalation: true } })) };
+    assert.deepEqual(restrictedViolations(loose).filter((v) => v.startsWith("container engine-config")), [
+      "container engine-config: allowPrivilegeEscalation must be false",
+      "container engine-config: seccompProfile must be RuntimeDefault or Localhost (pod or container), is undefined",
+    ]);
   });
 
   test("the engine runs from the engine image with the config the sidecar's image rendered into a shared volume first", () => {

@@ -158,6 +158,124 @@ export interface MdbClusterSpecAuth {
   secretName?: string;
 }
 
+/** One requirement. */
+export interface MdbClusterSpecNetworkPolicyClientsItemPodSelectorMatchExpressionsItem {
+  /** The label key. */
+  key: string;
+  /** In, NotIn, Exists or DoesNotExist. */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  /** Values for In and NotIn; empty for Exists and DoesNotExist. */
+  values?: string[];
+}
+
+/** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+export interface MdbClusterSpecNetworkPolicyClientsItemPodSelector {
+  /** Labels the object must carry, key → value. */
+  matchLabels?: Record<string, string>;
+  /** Requirements on labels, all of which must hold. */
+  matchExpressions?: MdbClusterSpecNetworkPolicyClientsItemPodSelectorMatchExpressionsItem[];
+}
+
+/** One requirement. */
+export interface MdbClusterSpecNetworkPolicyClientsItemNamespaceSelectorMatchExpressionsItem {
+  /** The label key. */
+  key: string;
+  /** In, NotIn, Exists or DoesNotExist. */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  /** Values for In and NotIn; empty for Exists and DoesNotExist. */
+  values?: string[];
+}
+
+/** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+export interface MdbClusterSpecNetworkPolicyClientsItemNamespaceSelector {
+  /** Labels the object must carry, key → value. */
+  matchLabels?: Record<string, string>;
+  /** Requirements on labels, all of which must hold. */
+  matchExpressions?: MdbClusterSpecNetworkPolicyClientsItemNamespaceSelectorMatchExpressionsItem[];
+}
+
+/** Addresses outside the cluster's pods (pod IPs are ephemeral; select pods by label instead). */
+export interface MdbClusterSpecNetworkPolicyClientsItemIpBlock {
+  /** A CIDR, e.g. 192.168.1.0/24 or 2001:db8::/64. */
+  cidr: string;
+  /** CIDRs inside cidr that are not allowed. */
+  except?: string[];
+}
+
+/** One source, as in a NetworkPolicy's `from`: pods (podSelector) in this namespace or in the namespaces namespaceSelector selects, or an ipBlock alone. */
+export interface MdbClusterSpecNetworkPolicyClientsItem {
+  /** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+  podSelector?: MdbClusterSpecNetworkPolicyClientsItemPodSelector;
+  /** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+  namespaceSelector?: MdbClusterSpecNetworkPolicyClientsItemNamespaceSelector;
+  /** Addresses outside the cluster's pods (pod IPs are ephemeral; select pods by label instead). */
+  ipBlock?: MdbClusterSpecNetworkPolicyClientsItemIpBlock;
+}
+
+/** One requirement. */
+export interface MdbClusterSpecNetworkPolicyMetricsItemPodSelectorMatchExpressionsItem {
+  /** The label key. */
+  key: string;
+  /** In, NotIn, Exists or DoesNotExist. */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  /** Values for In and NotIn; empty for Exists and DoesNotExist. */
+  values?: string[];
+}
+
+/** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+export interface MdbClusterSpecNetworkPolicyMetricsItemPodSelector {
+  /** Labels the object must carry, key → value. */
+  matchLabels?: Record<string, string>;
+  /** Requirements on labels, all of which must hold. */
+  matchExpressions?: MdbClusterSpecNetworkPolicyMetricsItemPodSelectorMatchExpressionsItem[];
+}
+
+/** One requirement. */
+export interface MdbClusterSpecNetworkPolicyMetricsItemNamespaceSelectorMatchExpressionsItem {
+  /** The label key. */
+  key: string;
+  /** In, NotIn, Exists or DoesNotExist. */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  /** Values for In and NotIn; empty for Exists and DoesNotExist. */
+  values?: string[];
+}
+
+/** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+export interface MdbClusterSpecNetworkPolicyMetricsItemNamespaceSelector {
+  /** Labels the object must carry, key → value. */
+  matchLabels?: Record<string, string>;
+  /** Requirements on labels, all of which must hold. */
+  matchExpressions?: MdbClusterSpecNetworkPolicyMetricsItemNamespaceSelectorMatchExpressionsItem[];
+}
+
+/** Addresses outside the cluster's pods (pod IPs are ephemeral; select pods by label instead). */
+export interface MdbClusterSpecNetworkPolicyMetricsItemIpBlock {
+  /** A CIDR, e.g. 192.168.1.0/24 or 2001:db8::/64. */
+  cidr: string;
+  /** CIDRs inside cidr that are not allowed. */
+  except?: string[];
+}
+
+/** One source, as in a NetworkPolicy's `from`: pods (podSelector) in this namespace or in the namespaces namespaceSelector selects, or an ipBlock alone. */
+export interface MdbClusterSpecNetworkPolicyMetricsItem {
+  /** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+  podSelector?: MdbClusterSpecNetworkPolicyMetricsItemPodSelector;
+  /** Pods (podSelector) or namespaces (namespaceSelector), by label; {} selects all. */
+  namespaceSelector?: MdbClusterSpecNetworkPolicyMetricsItemNamespaceSelector;
+  /** Addresses outside the cluster's pods (pod IPs are ephemeral; select pods by label instead). */
+  ipBlock?: MdbClusterSpecNetworkPolicyMetricsItemIpBlock;
+}
+
+/** A NetworkPolicy NAME on the member pods (docs/usage.md#network-policy): clients reach the engine port, members reach each other on the engine and bus ports, the operator's pods reach the sidecar's API, scrapers reach the port named metrics, members may resolve names (DNS); nothing else comes in or goes out. Enforced only where the cluster's network plugin implements NetworkPolicy. */
+export interface MdbClusterSpecNetworkPolicy {
+  /** Create the NetworkPolicy; false removes it (for a network plugin without NetworkPolicy, or a policy of your own). Default: true. */
+  enabled?: boolean;
+  /** Who may connect to the engine port (6379). Unset or empty: any source. The cluster's own members always may. */
+  clients?: MdbClusterSpecNetworkPolicyClientsItem[];
+  /** Who may scrape the members' port named metrics. Unset or empty: every pod in the cluster's namespace. */
+  metrics?: MdbClusterSpecNetworkPolicyMetricsItem[];
+}
+
 /** The cluster the user wants. */
 export interface MdbClusterSpec {
   /** Number of primaries; the 16384 hash slots are spread evenly over them when the cluster forms. `kubectl scale mdb NAME --replicas=N` sets this field. A change after the cluster formed adds or removes shards online: new members are placed, slots move in waves (spec.migration), removed shards' members leave; status.plan shows every move. Default: 3. */
@@ -180,6 +298,8 @@ export interface MdbClusterSpec {
   durability?: "async" | "replicated";
   /** The engine password clients use. Default: {}. */
   auth?: MdbClusterSpecAuth;
+  /** A NetworkPolicy NAME on the member pods (docs/usage.md#network-policy): clients reach the engine port, members reach each other on the engine and bus ports, the operator's pods reach the sidecar's API, scrapers reach the port named metrics, members may resolve names (DNS); nothing else comes in or goes out. Enforced only where the cluster's network plugin implements NetworkPolicy. Default: {}. */
+  networkPolicy?: MdbClusterSpecNetworkPolicy;
 }
 
 /** One condition. */
