@@ -1,6 +1,7 @@
 // The resource's types as the rest of the operator uses them: generated from the CRD, plus the
 // fully defaulted spec the controller works with.
 export * from "./generated/mdbcluster.ts";
+import type { LogLevel } from "../../../common/log-level.ts";
 import type { MdbCluster, MdbClusterSpec, MdbClusterStatus } from "./generated/mdbcluster.ts";
 
 export type Condition = NonNullable<MdbClusterStatus["conditions"]>[number];
@@ -42,6 +43,8 @@ export interface ResolvedSpec {
   };
   failover: { enabled: boolean };
   durability: "async" | "replicated";
+  /** The members' sidecars' log level. */
+  logLevel: LogLevel;
   auth: { secretName?: string };
 }
 
