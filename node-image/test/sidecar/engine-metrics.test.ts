@@ -3,6 +3,7 @@
 // member's state, slots, replication and the running migration's guard, labelled with who the member is.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { parseClusterNodes, parseInfo } from "../../../common/engine-replies.ts";
 import { downSnapshot, type EngineSnapshot } from "../../src/sidecar/engine.ts";
 import { MEMBER_METRICS, memberSamples, type MemberMetricsView } from "../../src/sidecar/engine-metrics.ts";
@@ -130,6 +131,12 @@ describe("member metrics", () => {
   test("without an identity (a pod of an older operator) the series carry no member labels", async () => {
     const text = await new MemberMetrics({ namespace: "", cluster: "", member: "", shard: undefined }, { processMetrics: false }).render(view());
     assert.ok(samples(text).includes("redis_up 1"), text);
+  });
+
+  test("docs/operations.md#member-metrics lists every metric", () => {
+    const docs = readFileSync(new URL("../../../docs/operations.md", import.meta.url), "utf8");
+    const section = docs.slice(docs.indexOf("### Member metrics"), docs.indexOf("\n## ", docs.indexOf("### Member metrics")));
+    assert.deepEqual(MEMBER_METRICS.map((d) => d.name).filter((name) => !section.includes(`\`${name}\``)), []);
   });
 
   test("every sample is of a defined metric with its declared labels", () => {

@@ -59,7 +59,10 @@ for (const [n, engine] of testEngines().entries()) describe(`a member's /metrics
     try {
       await waitFor(async () => /cluster_state:ok/.test(String(await redis.call("CLUSTER", "INFO"))), { what: "cluster_state ok", timeoutMs: 15_000 });
       const pipeline = redis.pipeline();
-      for (let i = 0; i < KEYS; i++) pipeline.set(`metrics:${i}`, `v${i}`, ...(i < EXPIRING ? ["EX", "600"] as const : []));
+      for (let i = 0; i < KEYS; i++) {
+        if (i < EXPIRING) pipeline.set(`metrics:${i}`, `v${i}`, "EX", 600);
+        else pipeline.set(`metrics:${i}`, `v${i}`);
+      }
       await pipeline.exec();
       const dbsize = await redis.dbsize();
       assert.equal(dbsize, KEYS, "the engine holds the keys written");
