@@ -95,7 +95,6 @@ export type Durability = (typeof DURABILITIES)[number];
  * selects `metrics`), the sidecar listens on them. The cluster bus is the engine's port + 10000.
  */
 export const MEMBER_PORTS = { engine: 6379, bus: 16379, grpc: 7070, health: 7071, metrics: 7072 } as const;
-export type MemberPortName = keyof typeof MEMBER_PORTS;
 
 /** The range of NODE_TIMEOUT_MS (the CRD's spec.engine.nodeTimeoutMs has the same). */
 export const NODE_TIMEOUT_RANGE_MS = { min: 100, max: 600_000 } as const;
