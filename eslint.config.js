@@ -96,6 +96,7 @@ export default tseslint.config(
       "node-image/src/sidecar/settings.ts", "node-image/src/sidecar/engine-config.ts", "node-image/src/sidecar/health.ts",
       "node-image/src/sidecar/state-machine.ts", "node-image/src/sidecar/requests.ts", "node-image/src/sidecar/status.ts",
       "node-image/src/sidecar/commands.ts", "node-image/src/sidecar/migrate-request.ts", "node-image/src/sidecar/responses.ts",
+      "node-image/src/sidecar/engine-metrics.ts", "common/log-level.ts",
     ],
     rules: {
       "@typescript-eslint/no-restricted-imports": ["error", { paths: [...ioModules, "crypto", "node:crypto"].map((name) => ({ name, message: "this module is pure: pass data in, no I/O", allowTypeImports: true })),

@@ -76,6 +76,16 @@ export function parseInfo(text: string): Map<string, string> {
   return map;
 }
 
+/** The comma-separated `name=value` fields of one INFO value (`keys=12,expires=0`, `ip=10.0.0.2,port=6379,state=online,…`). */
+export function infoFields(value: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of value.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) fields.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  return fields;
+}
+
 /** The total keys over db0..dbN from INFO keyspace (`db0:keys=12,expires=0,avg_ttl=0`). */
 export function keysFromInfo(info: Map<string, string>): number {
   let total = 0;

@@ -5,6 +5,7 @@
 // values, an encoder and a parser; the sidecar reads the files the variables name itself.
 //
 // A parse error names the variable, the value it got and what the value must be (SettingsError).
+import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from "./log-level.ts";
 
 /** Every variable of the contract. The pod's are set by the operator; the image's by node-image/Dockerfile. */
 export const MemberEnv = {
@@ -45,6 +46,18 @@ export const MemberEnv = {
   SIDECAR_PORT: "MDB_SIDECAR_PORT",
   /** The sidecar's HTTP probe port (/readyz, /livez), 1..55535. Default 7071. */
   HEALTH_PORT: "MDB_HEALTH_PORT",
+  /** The sidecar's Prometheus port (/metrics, no token: it shows no secret), 1..55535. Default 7072. */
+  METRICS_PORT: "MDB_METRICS_PORT",
+  /** The sidecar's log level, one of LOG_LEVELS (the spec's logLevel). Default info. */
+  LOG_LEVEL: "MDB_LOG_LEVEL",
+  /** The MdbCluster's namespace, for the sidecar's log lines (cluster namespace/name). Default none. */
+  NAMESPACE: "MDB_NAMESPACE",
+  /** The MdbCluster's name: the sidecar's log lines and metrics carry it. Default none. */
+  CLUSTER: "MDB_CLUSTER",
+  /** The member's name (its pod's): the sidecar's log lines and metrics carry it. Default none. */
+  MEMBER: "MDB_MEMBER",
+  /** The member's shard, an integer in 0..999: the sidecar's log lines and metrics carry it. Default none. */
+  SHARD: "MDB_SHARD",
   /** Path of the CA (PEM) that signs the operator's client certificate, for mTLS; the three TLS files come together. Default none. */
   TLS_CA_FILE: "MDB_TLS_CA_FILE",
   /** Path of the sidecar's server certificate (PEM), for mTLS. Default none. */
@@ -77,6 +90,12 @@ export type MaxMemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
 export const DURABILITIES = ["async", "replicated"] as const;
 export type Durability = (typeof DURABILITIES)[number];
 
+/**
+ * The member pod's ports and their names: the operator declares them on the containers (a PodMonitor
+ * selects `metrics`), the sidecar listens on them. The cluster bus is the engine's port + 10000.
+ */
+export const MEMBER_PORTS = { engine: 6379, bus: 16379, grpc: 7070, health: 7071, metrics: 7072 } as const;
+
 /** The range of NODE_TIMEOUT_MS (the CRD's spec.engine.nodeTimeoutMs has the same). */
 export const NODE_TIMEOUT_RANGE_MS = { min: 100, max: 600_000 } as const;
 
@@ -104,12 +123,18 @@ export interface EngineEnvInput extends SharedEnvInput {
 
 export interface TlsFiles { caFile: string; certFile: string; keyFile: string }
 
+/** Who a member is, for its sidecar's log lines and metrics ("" / undefined: not known, e.g. a pod of an older operator). */
+export interface MemberIdentity { namespace: string; cluster: string; member: string; shard: number | undefined }
+
 /** What the operator gives the sidecar container; the optional ones are left to their defaults when not given. */
 export interface SidecarEnvInput extends SharedEnvInput {
   tokenFile?: string;
   tls?: TlsFiles;
   sidecarPort: number;
   healthPort: number;
+  metricsPort?: number;
+  logLevel?: LogLevel;
+  identity?: MemberIdentity;
   observeIntervalMs?: number; livenessStaleMs?: number; fenceTokenTtlMs?: number;
 }
 
@@ -134,7 +159,9 @@ export interface SidecarEnv {
   /** At least one of tokenFile and tls is set. */
   tokenFile: string | undefined;
   tls: TlsFiles | undefined;
-  sidecarPort: number; healthPort: number; observeIntervalMs: number; livenessStaleMs: number; fenceTokenTtlMs: number;
+  sidecarPort: number; healthPort: number; metricsPort: number; observeIntervalMs: number; livenessStaleMs: number; fenceTokenTtlMs: number;
+  logLevel: LogLevel;
+  identity: MemberIdentity;
 }
 
 // ---- the operator's side: the containers' env lists ----------------------------------------------
@@ -176,6 +203,12 @@ export function sidecarContainerEnv(v: SidecarEnvInput): MemberEnvVar[] {
     ...optional(MemberEnv.SIDECAR_TOKEN_FILE, v.tokenFile),
     { name: MemberEnv.SIDECAR_PORT, value: String(v.sidecarPort) },
     { name: MemberEnv.HEALTH_PORT, value: String(v.healthPort) },
+    ...optional(MemberEnv.METRICS_PORT, v.metricsPort),
+    ...optional(MemberEnv.LOG_LEVEL, v.logLevel),
+    ...optional(MemberEnv.NAMESPACE, v.identity?.namespace),
+    ...optional(MemberEnv.CLUSTER, v.identity?.cluster),
+    ...optional(MemberEnv.MEMBER, v.identity?.member),
+    ...optional(MemberEnv.SHARD, v.identity?.shard),
     ...optional(MemberEnv.TLS_CA_FILE, v.tls?.caFile),
     ...optional(MemberEnv.TLS_CERT_FILE, v.tls?.certFile),
     ...optional(MemberEnv.TLS_KEY_FILE, v.tls?.keyFile),
@@ -192,6 +225,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const hostname = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const memorySize = /^\d+(b|k|kb|m|mb|g|gb)?$/i;
+/** A Kubernetes object name (namespace, cluster, pod). */
+const objectName = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 function required(env: Env, name: MemberEnvName, what: string): string {
   const value = env[name]?.trim();
@@ -263,11 +298,31 @@ export function parseEngineEnv(env: Env): EngineEnv {
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 16) throw new SettingsError(MemberEnv.REPLICAS, `"${replicasText}" must be the number of standbys per shard, an integer in 0..16`);
   const durability = (env[MemberEnv.DURABILITY] ?? "async").trim();
   if (!isOneOf(DURABILITIES, durability)) throw new SettingsError(MemberEnv.DURABILITY, `"${durability}" is not one of ${DURABILITIES.join(", ")}`);
-  const enginePort = parsePort(env, MemberEnv.ENGINE_PORT, 6379);
+  const enginePort = parsePort(env, MemberEnv.ENGINE_PORT, MEMBER_PORTS.engine);
   return { podIp, announceHostname, enginePort, nodeTimeoutMs, maxMemory, maxMemoryPolicy, dataDir, appendOnly: appendText === "yes", replicas, durability };
 }
 
 const isOneOf = <T extends string>(values: readonly T[], value: string): value is T => (values as readonly string[]).includes(value);
+
+function parseObjectName(env: Env, name: MemberEnvName): string {
+  const value = (env[name] ?? "").trim();
+  if (value && !objectName.test(value)) throw new SettingsError(name, `"${value}" is not a Kubernetes object name (lower-case letters, digits, '-' and '.')`);
+  return value;
+}
+
+function parseIdentity(env: Env): MemberIdentity {
+  const shardText = env[MemberEnv.SHARD]?.trim();
+  return {
+    namespace: parseObjectName(env, MemberEnv.NAMESPACE), cluster: parseObjectName(env, MemberEnv.CLUSTER), member: parseObjectName(env, MemberEnv.MEMBER),
+    shard: shardText ? parseInteger(env, MemberEnv.SHARD, 0, 0, 999) : undefined,
+  };
+}
+
+function parseLogLevel(env: Env): LogLevel {
+  const level = (env[MemberEnv.LOG_LEVEL] ?? DEFAULT_LOG_LEVEL).trim() || DEFAULT_LOG_LEVEL;
+  if (!isLogLevel(level)) throw new SettingsError(MemberEnv.LOG_LEVEL, `"${level}" is not one of ${LOG_LEVELS.join(", ")}`);
+  return level;
+}
 
 /** The sidecar container's settings; throws SettingsError on the first bad variable. */
 export function parseSidecarEnv(env: Env): SidecarEnv {
@@ -288,9 +343,12 @@ export function parseSidecarEnv(env: Env): SidecarEnv {
   }
   const dataDir = parseAbsolutePath(env, MemberEnv.DATA_DIR, "/data");
   return {
-    podIp, enginePort: parsePort(env, MemberEnv.ENGINE_PORT, 6379), dataDir, passwordFile, tokenFile, tls,
-    sidecarPort: parsePort(env, MemberEnv.SIDECAR_PORT, 7070),
-    healthPort: parsePort(env, MemberEnv.HEALTH_PORT, 7071),
+    podIp, enginePort: parsePort(env, MemberEnv.ENGINE_PORT, MEMBER_PORTS.engine), dataDir, passwordFile, tokenFile, tls,
+    sidecarPort: parsePort(env, MemberEnv.SIDECAR_PORT, MEMBER_PORTS.grpc),
+    healthPort: parsePort(env, MemberEnv.HEALTH_PORT, MEMBER_PORTS.health),
+    metricsPort: parsePort(env, MemberEnv.METRICS_PORT, MEMBER_PORTS.metrics),
+    logLevel: parseLogLevel(env),
+    identity: parseIdentity(env),
     observeIntervalMs: parseInteger(env, MemberEnv.OBSERVE_INTERVAL_MS, 250, 50, 5000),
     livenessStaleMs: parseInteger(env, MemberEnv.LIVENESS_STALE_MS, 15_000, 1000, 600_000),
     fenceTokenTtlMs: parseInteger(env, MemberEnv.FENCE_TOKEN_TTL_MS, 300_000, 1000, 3_600_000),

@@ -8,6 +8,7 @@ import {
   DURABILITIES, engineContainerEnv, MAXMEMORY_POLICIES, MemberEnv, parseEngineEnv, parsePasswordFile, parseSidecarEnv, POD_IP_FIELD, SettingsError, sidecarContainerEnv,
   type EngineEnvInput, type MemberEnvName, type SidecarEnvInput,
 } from "../member-env.ts";
+import { LOG_LEVELS } from "../log-level.ts";
 
 const POD_IP = "10.1.2.3";
 
@@ -26,7 +27,8 @@ const engineInput: EngineEnvInput = {
 };
 const sidecarInput: SidecarEnvInput = {
   ...shared, tokenFile: "/etc/mdb/sidecar/token", tls: { caFile: "/etc/mdb/tls/ca.crt", certFile: "/etc/mdb/tls/tls.crt", keyFile: "/etc/mdb/tls/tls.key" },
-  sidecarPort: 7170, healthPort: 7171, observeIntervalMs: 100, livenessStaleMs: 20_000, fenceTokenTtlMs: 60_000,
+  sidecarPort: 7170, healthPort: 7171, metricsPort: 7172, observeIntervalMs: 100, livenessStaleMs: 20_000, fenceTokenTtlMs: 60_000,
+  logLevel: "debug", identity: { namespace: "ns", cluster: "demo", member: "demo-1-0", shard: 1 },
 };
 
 /** The image's variables: set by node-image/Dockerfile, not by the operator. */
@@ -53,9 +55,11 @@ describe("member env: the operator's encoding parses back to the same values", (
   });
 
   test("the sidecar's optional variables left out are their defaults; a token alone or mTLS alone authenticates", () => {
-    const { tls: _tls, observeIntervalMs: _o, livenessStaleMs: _l, fenceTokenTtlMs: _f, ...minimal } = sidecarInput;
+    const { tls: _tls, observeIntervalMs: _o, livenessStaleMs: _l, fenceTokenTtlMs: _f, metricsPort: _m, logLevel: _v, identity: _i, ...minimal } = sidecarInput;
     const parsed = parseSidecarEnv(asKubelet(sidecarContainerEnv(minimal)));
-    assert.deepEqual([parsed.tls, parsed.observeIntervalMs, parsed.livenessStaleMs, parsed.fenceTokenTtlMs], [undefined, 250, 15_000, 300_000]);
+    assert.deepEqual([parsed.tls, parsed.observeIntervalMs, parsed.livenessStaleMs, parsed.fenceTokenTtlMs, parsed.metricsPort, parsed.logLevel],
+      [undefined, 250, 15_000, 300_000, 7072, "info"]);
+    assert.deepEqual(parsed.identity, { namespace: "", cluster: "", member: "", shard: undefined }, "a pod of an older operator: the sidecar does not know who it is");
     const { tokenFile: _t, ...mtlsOnly } = sidecarInput;
     assert.deepEqual(parseSidecarEnv(asKubelet(sidecarContainerEnv(mtlsOnly))).tokenFile, undefined);
   });
@@ -70,6 +74,7 @@ describe("member env: the operator's encoding parses back to the same values", (
   test("property: any valid values survive the round trip", () => {
     const port = fc.integer({ min: 1, max: 55535 });
     const path = fc.array(fc.stringMatching(/^[a-z0-9._-]{1,12}$/), { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join("/")}`);
+    const objectName = fc.stringMatching(/^[a-z0-9]([-a-z0-9.]{0,30}[a-z0-9])?$/);
     const sharedArb = fc.record({ dataDir: path, enginePort: port, passwordFile: path, nodeTimeoutMs: fc.integer({ min: 100, max: 600_000 }) });
     const engineArb = fc.record({
       shared: sharedArb, announceHostname: fc.oneof(fc.constant(""), fc.domain()),
@@ -87,6 +92,8 @@ describe("member env: the operator's encoding parses back to the same values", (
       shared: sharedArb, podIp: fc.ipV4(), tokenFile: path, sidecarPort: port, healthPort: port,
       tls: fc.option(fc.record({ caFile: path, certFile: path, keyFile: path }).map((t) => ({ ...t })), { nil: undefined }),
       observeIntervalMs: fc.integer({ min: 50, max: 5000 }), livenessStaleMs: fc.integer({ min: 1000, max: 600_000 }), fenceTokenTtlMs: fc.integer({ min: 1000, max: 3_600_000 }),
+      metricsPort: port, logLevel: fc.constantFrom(...LOG_LEVELS),
+      identity: fc.record({ namespace: objectName, cluster: objectName, member: objectName, shard: fc.integer({ min: 0, max: 999 }) }).map((i) => ({ ...i })),
     });
     fc.assert(fc.property(sidecarArb, ({ shared: s, podIp, ...sidecar }) => {
       assert.deepEqual(parseSidecarEnv(asKubelet(sidecarContainerEnv({ ...s, ...sidecar }), podIp)), { ...s, ...sidecar, podIp });
@@ -133,6 +140,11 @@ describe("member env: a bad value is refused naming its variable", () => {
     [MemberEnv.LIVENESS_STALE_MS, "1.5", /must be an integer in 1000\.\.600000/],
     [MemberEnv.FENCE_TOKEN_TTL_MS, "-1", /must be an integer in 1000\.\.3600000/],
     [MemberEnv.NODE_TIMEOUT_MS, "3s", /must be an integer number of milliseconds/],
+    [MemberEnv.METRICS_PORT, "0", /is not a port/],
+    [MemberEnv.LOG_LEVEL, "verbose", /"verbose" is not one of error, warn, info, debug$/],
+    [MemberEnv.SHARD, "-1", /must be an integer in 0\.\.999/],
+    [MemberEnv.CLUSTER, "Demo Cluster", /is not a Kubernetes object name/],
+    [MemberEnv.MEMBER, "demo_1_0", /is not a Kubernetes object name/],
   ];
   for (const [variable, value, pattern, more] of sidecarCases) {
     test(`sidecar: ${variable}=${JSON.stringify(value)}`, () => refuses(() => parseSidecarEnv({ ...sidecarEnv, ...more, [variable]: value }), variable, pattern));

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
-import { Cluster } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { waitFor } from "../../common/wait.ts";
 import { LABELS, memberName, pvcName } from "../../operator/src/resources/names.ts";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../common/labels.ts";
@@ -36,6 +36,8 @@ const READY_TIMEOUT_MS = 240_000;
  */
 const ENFORCED_NODE = process.env.MDB_NETWORK_POLICY_NODE;
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+/** Keys the round-trip test writes: 200 through ioredis, 5 through redis-cli. */
+const KEYS_WRITTEN = 205;
 
 const log = (line: string) => console.log(`  [operator e2e] ${line}`);
 
@@ -333,6 +335,72 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     assert.ok(text.includes(`mdb_cluster_slots{namespace="${NS}",cluster="${CLUSTER}",state="served"} 16384`), text);
     assert.match(text, /^mdb_operator_leader 1$/m);
     assert.match(text, /^mdb_operator_reconcile_duration_seconds_count\{result="ok"\} [1-9]/m);
+  });
+
+  test("each member's /metrics (port named metrics, from its pod IP, no token): its keys and its state as the engine and the status say", async () => {
+    const status = (await cluster()).status!;
+    const stateOf = new Map((status.members ?? []).map((m) => [m.name, m.state]));
+    const pods = await kube.pods(NS, `${LABELS.cluster}=${CLUSTER},${LABELS.component}=member`);
+    assert.equal(pods.length, MEMBERS.length);
+    const value = (text: string, series: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    let primaryKeys = 0;
+    const byState = new Map<string, number>();
+    for (const pod of pods) {
+      const name = pod.metadata!.name!;
+      const sidecar = pod.spec!.containers.find((c) => c.name === "sidecar")!;
+      assert.deepEqual(sidecar.ports!.map((p) => p.name), ["grpc", "health", "metrics"], `${name}: the sidecar's named ports`);
+      const port = sidecar.ports!.find((p) => p.name === "metrics")!.containerPort;
+      const engine = new Redis({ host: pod.status!.podIP!, port: 6379, password, lazyConnect: true, maxRetriesPerRequest: 1 });
+      engine.on("error", () => undefined);
+      try {
+        const dbsize = await engine.dbsize();
+        const res = await fetch(`http://${pod.status!.podIP}:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+        const text = await res.text();
+        assert.equal(res.status, 200, text);
+        assert.ok(!text.includes(password), `${name}: /metrics does not show the engine password`);
+        const L = `cluster="${CLUSTER}",member="${name}",shard="${pod.metadata!.labels![LABELS.shard]}"`;
+        assert.equal(value(text, `redis_up{${L}}`), 1, `${name}:\n${text}`);
+        assert.equal(value(text, `redis_db_keys{db="db0",${L}}`), dbsize, `${name}: redis_db_keys is the engine's DBSIZE`);
+        const state = ["ACTIVE", "STANDBY", "MIGRATING", "ONLINE", "OFFLINE", "RECOVERED"].find((s) => value(text, `mdb_member_state{state="${s}",${L}}`) === 1);
+        assert.equal(state, stateOf.get(name), `${name}: the state in /metrics is the one status.members reports`);
+        byState.set(state!, (byState.get(state!) ?? 0) + 1);
+        assert.equal(value(text, `redis_cluster_state{${L}}`), 1, `${name}: cluster_state ok`);
+        if (state === "ACTIVE") {
+          primaryKeys += dbsize;
+          assert.ok((value(text, `mdb_member_slots{state="owned",${L}}`) ?? 0) > 0, `${name}: an ACTIVE member owns slots`);
+          assert.equal(value(text, `redis_connected_slaves{${L}}`), STANDBYS, `${name}: its standby is connected`);
+        } else {
+          assert.match(text, new RegExp(`^redis_master_link_up\\{[^}]*${L}\\} 1$`, "m"), `${name}: a standby's link to its primary is up`);
+        }
+        if (pod === pods[0]) log(`member metrics of ${name} (excerpt):\n${text.split("\n").filter((l) => /^(redis_up|redis_db_keys|redis_memory_used_bytes|redis_connected_slaves|redis_cluster_state|mdb_member_state\{state="(ACTIVE|STANDBY)"|mdb_member_slots)/.test(l)).join("\n")}`);
+      } finally {
+        engine.disconnect();
+      }
+    }
+    assert.equal(primaryKeys, KEYS_WRITTEN, `the primaries' redis_db_keys add up to the ${KEYS_WRITTEN} keys written`);
+    assert.deepEqual(Object.fromEntries(byState), { ACTIVE: SHARDS, STANDBY: MEMBERS.length - SHARDS }, "members by state in /metrics");
+  });
+
+  test("a member's sidecar logs in the operator's format: time, level, its cluster, member and shard, message", async () => {
+    const member = MEMBERS[0];
+    const lines = (await kubectl("logs", "-n", NS, member, "-c", "sidecar")).split("\n").filter(Boolean);
+    assert.ok(lines.length > 0);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const l of parsed) {
+      assert.deepEqual(Object.keys(l).slice(0, 5), ["time", "level", "cluster", "member", "shard"], JSON.stringify(l));
+      assert.deepEqual([l.cluster, l.member, l.shard], [`${NS}/${CLUSTER}`, member, 0], JSON.stringify(l));
+      assert.equal(typeof l.message, "string");
+    }
+    assert.ok(parsed.some((l) => l.message === "mdb-sidecar serving" && l.logLevel === "info"), "the spec's default level, info");
+    log(`sidecar log of ${member} (first lines):\n${lines.slice(0, 8).join("\n")}`);
+    const operatorPod = (await kube.pods(OPERATOR.namespace, `app.kubernetes.io/instance=${OPERATOR.release}`))[0].metadata!.name!;
+    const operatorLines = (await kubectl("logs", "-n", OPERATOR.namespace, operatorPod)).split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(operatorLines.length > 0);
+    for (const l of operatorLines) assert.deepEqual(Object.keys(l).slice(0, 2), ["time", "level"], `the operator's line: ${JSON.stringify(l)}`);
+    log(`operator log (lines naming the cluster):\n${operatorLines.filter((l) => l.cluster).slice(0, 6).map((l) => JSON.stringify(l)).join("\n")}`);
   });
 
   test("kubectl scale mdb sets spec.shards through the scale subresource: the operator scales out online, and back in", async () => {

@@ -55,7 +55,7 @@ export class EngineDriver {
       const [nodesText, clusterInfoText, infoText] = await Promise.all([
         this.callString("CLUSTER", "NODES"),
         this.callString("CLUSTER", "INFO"),
-        this.callString("INFO", "server", "replication", "memory", "stats", "keyspace"),
+        this.callString("INFO", "server", "clients", "replication", "memory", "stats", "keyspace"),
       ]);
       const nodes = parseClusterNodes(nodesText);
       const myself = nodes.find((n) => n.myself);

@@ -6,8 +6,11 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemberEnv, parsePasswordFile, SettingsError } from "../../../common/member-env.ts";
 import { parseEngineSettings, renderEngineConfig, validatePassword } from "./engine-config.ts";
+import { makeLogger } from "../../../common/log.ts";
 import { parseSidecarSettings } from "./settings.ts";
-import { Member, consoleLogger } from "./member.ts";
+import { sidecarLogger, type Logger } from "./log.ts";
+import { Member } from "./member.ts";
+import { MemberMetrics, startMetricsServer } from "./metrics-server.ts";
 import { startGrpcServer } from "./server.ts";
 import { startHealthServer } from "./health-server.ts";
 
@@ -27,20 +30,27 @@ export function renderConfigCommand(env: Record<string, string | undefined>, out
   renameSync(temp, outPath);
 }
 
-export async function serve(env: Record<string, string | undefined>): Promise<() => Promise<void>> {
+export async function serve(env: Record<string, string | undefined>): Promise<{ log: Logger; stop(): Promise<void> }> {
   const settings = parseSidecarSettings(env, (p) => readFileSync(p));
-  const member = new Member(settings);
+  const log = sidecarLogger(settings);
+  const member = new Member(settings, log);
   member.start();
-  const grpcServer = await startGrpcServer(member, settings);
+  const grpcServer = await startGrpcServer(member, settings, log);
   const health = await startHealthServer(member, settings.listenHosts, settings.healthPort);
-  consoleLogger.info("mdb-sidecar serving", {
-    grpc: settings.listenHosts.map((h) => `${h}:${settings.sidecarPort}`), health: settings.healthPort,
+  const metrics = await startMetricsServer(member, new MemberMetrics(settings.identity), settings.listenHosts, settings.metricsPort);
+  log.info("mdb-sidecar serving", {
+    grpc: settings.listenHosts.map((h) => `${h}:${settings.sidecarPort}`), health: settings.healthPort, metrics: settings.metricsPort,
     engine: `${settings.podIp}:${settings.enginePort}`, auth: [settings.auth.bearerToken ? "bearer" : "", settings.auth.tls ? "mtls" : ""].filter(Boolean).join("+"),
+    logLevel: settings.logLevel,
   });
-  return async () => {
-    await grpcServer.close();
-    await health.close();
-    await member.stop();
+  return {
+    log,
+    async stop() {
+      await grpcServer.close();
+      await health.close();
+      await metrics.close();
+      await member.stop();
+    },
   };
 }
 
@@ -54,13 +64,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command !== "serve") throw new Error(`unknown command "${command}": use serve or render-config --out PATH`);
-  const stop = await serve(process.env);
+  const { log, stop } = await serve(process.env);
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      consoleLogger.info(`${signal}: stopping (a running migration is cancelled cleanly)`);
+      log.info(`${signal}: stopping (a running migration is cancelled cleanly)`);
       stop().then(() => process.exit(0), () => process.exit(1));
     });
   }
@@ -68,7 +78,8 @@ async function main(argv: string[]): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(`mdb-sidecar: ${(err as Error).message}`);
+    // Before the settings are read there is no member to name: the line has the format, not the fields.
+    makeLogger().error(`mdb-sidecar: ${(err as Error).message}`);
     process.exit(1);
   });
 }

@@ -11,16 +11,11 @@ import type { MigrationProgress as LibProgress } from "../migration/index.ts";
 import type { EngineDriver, EngineSnapshot } from "./engine.ts";
 import { SidecarError } from "./errors.ts";
 import type { FenceTokens } from "./fence.ts";
+import type { Logger } from "./log.ts";
 import type { Address } from "./commands.ts";
 import type { MemberStateName } from "./state-machine.ts";
 import type { MemberStatus } from "./status.ts";
 
-export interface Logger { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void }
-
-export const consoleLogger: Logger = {
-  info: (msg, fields) => console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), msg, ...fields })),
-  warn: (msg, fields) => console.log(JSON.stringify({ level: "warn", time: new Date().toISOString(), msg, ...fields })),
-};
 
 export interface RunningMigration {
   id: string;

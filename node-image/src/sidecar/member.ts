@@ -8,11 +8,13 @@ import type {
   LeaveClusterResult, MemberApi, MigrationReport, PromoteCommand, PromoteResult, ReplicateFromCommand, ReplicationProgress, ResetResult, TakeoverGrant,
 } from "./commands.ts";
 import { EngineDriver, downSnapshot, type EngineSnapshot } from "./engine.ts";
+import type { MemberMetricsView } from "./engine-metrics.ts";
 import { SidecarError } from "./errors.ts";
 import { FenceTokens } from "./fence.ts";
 import { judgeLiveness, judgeReadiness, type Judgement } from "./health.ts";
 import * as cluster from "./member-cluster.ts";
-import { consoleLogger, type Logger, type MemberContext, type RunningMigration } from "./member-context.ts";
+import { sidecarLogger, type Logger } from "./log.ts";
+import type { MemberContext, RunningMigration } from "./member-context.ts";
 import * as migration from "./member-migration.ts";
 import * as roles from "./member-roles.ts";
 import { ShutdownHandover } from "./shutdown-handover.ts";
@@ -21,8 +23,6 @@ import type { SidecarSettings } from "./settings.ts";
 import { checkTransition, InvalidTransitionError, reconciledState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
 import { readMemberState, stateFilePath, writeMemberState, type PersistedMemberState } from "./state-store.ts";
 import { buildStatus, engineRole, observationOf, readinessInputOf, significantPart, type MemberStatus, type MigrationSummary } from "./status.ts";
-
-export { consoleLogger, type Logger } from "./member-context.ts";
 
 export class Member implements MemberApi {
   private state: MemberStateName = "OFFLINE";
@@ -48,7 +48,7 @@ export class Member implements MemberApi {
   /** What the command files (member-cluster.ts, member-roles.ts, member-migration.ts) see of this member. */
   private readonly context: MemberContext;
 
-  constructor(readonly settings: SidecarSettings, private readonly log: Logger = consoleLogger, private readonly clock: Clock = systemClock) {
+  constructor(readonly settings: SidecarSettings, private readonly log: Logger = sidecarLogger(settings), private readonly clock: Clock = systemClock) {
     this.fence = new FenceTokens(settings.fenceTokenTtlMs, clock);
     this.statePath = stateFilePath(settings.dataDir);
     this.persisted = readMemberState(this.statePath);
@@ -197,6 +197,13 @@ export class Member implements MemberApi {
     return () => this.listeners.delete(listener);
   }
 
+  /** What /metrics shows: the engine observed now (as last observed when that fails), the state and the migration this member drives. */
+  async metricsView(): Promise<MemberMetricsView> {
+    await this.refresh().catch(() => undefined);
+    const m = this.migration;
+    return { state: this.state, ready: this.status.ready, snapshot: this.snapshot, migration: m && { slotsTotal: m.slots.length, progress: m.progress }, nowMs: this.clock.nowMs() };
+  }
+
   readiness(): Judgement {
     return judgeReadiness(readinessInputOf(this.state, this.snapshot));
   }
@@ -218,10 +225,8 @@ export class Member implements MemberApi {
       return await fn();
     } catch (err) {
       const refusal = err instanceof SidecarError ? err.code === "INVALID_ARGUMENT" || err.code === "FAILED_PRECONDITION" || err.code === "ABORTED" : err instanceof InvalidTransitionError || err instanceof WrongStateError;
-      if (!refusal) {
-        this.lastError = `${action}: ${(err as Error).message}`;
-        this.log.warn(`${action} failed`, { error: (err as Error).message });
-      }
+      // The gRPC edge logs the failure (server.ts); the status carries it too.
+      if (!refusal) this.lastError = `${action}: ${(err as Error).message}`;
       throw err;
     } finally {
       this.busy = undefined;

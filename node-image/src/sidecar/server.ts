@@ -3,11 +3,13 @@
 // errors to status codes. A refused or failed call never stops the server. Only the server and those
 // conversion files speak proto; the member's commands take and return the domain types of commands.ts.
 import * as grpc from "@grpc/grpc-js";
+import { withLogContext, type LogContext } from "../../../common/log.ts";
 import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
-import { loadSidecarProto } from "../../../proto/index.ts";
+import { loadSidecarProto, PLAN_HEADER, STEP_HEADER } from "../../../proto/index.ts";
 import { checkBearer, serverCredentials } from "./auth.ts";
 import type { MemberApi } from "./commands.ts";
 import { LeaderFence } from "./leader-fence.ts";
+import type { Logger } from "./log.ts";
 import { SidecarError } from "./errors.ts";
 import { InvalidTransitionError, WrongStateError } from "./state-machine.ts";
 import { assignSlotsCommand, cancelMigrationCommand, forgetNodeCommand, joinClusterCommand, promoteCommand, replicateFromCommand } from "./requests.ts";
@@ -36,7 +38,15 @@ export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
 
 type AnyCall = { metadata: grpc.Metadata; getPath?: () => string };
 
-export function buildHandlers(member: MemberApi, settings: SidecarSettings, fence = new LeaderFence(settings.dataDir)): SidecarHandlers {
+/** The plan and step an operator's call was made for (its metadata), for the log lines written while serving it. */
+export function callLogContext(metadata: grpc.Metadata): LogContext {
+  const text = (key: string) => { const v = metadata.get(key)[0]; return v === undefined ? undefined : String(v).slice(0, 200) || undefined; };
+  return { plan: text(PLAN_HEADER), step: text(STEP_HEADER) };
+}
+
+const quiet: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+
+export function buildHandlers(member: MemberApi, settings: SidecarSettings, fence = new LeaderFence(settings.dataDir), log: Logger = quiet): SidecarHandlers {
   const token = settings.auth.bearerToken;
   const authError = (call: AnyCall, fenced: boolean): Partial<grpc.ServiceError> | undefined => {
     const reason = checkBearer(call.metadata, token);
@@ -44,36 +54,47 @@ export function buildHandlers(member: MemberApi, settings: SidecarSettings, fenc
     const refused = fenced ? fence.admit(call.metadata) : undefined;
     return refused ? { code: grpc.status.FAILED_PRECONDITION, details: refused } : undefined;
   };
+  /** A command's arrival, and why a call did not succeed (reads are not logged when they do: the operator makes them all the time). */
+  const received = (method: string, fenced: boolean) => { if (fenced) log.info(`${method} received`); };
+  const refusals = new Set([grpc.status.FAILED_PRECONDITION, grpc.status.INVALID_ARGUMENT, grpc.status.ABORTED]);
+  const ended = (method: string, fenced: boolean, e: Partial<grpc.ServiceError>) => {
+    const fields = { code: grpc.status[e.code ?? grpc.status.UNKNOWN], reason: e.details };
+    if (e.code === grpc.status.UNAUTHENTICATED) log.warn(`${method} refused`, fields);
+    else if (refusals.has(e.code ?? grpc.status.UNKNOWN)) { if (fenced) log.info(`${method} refused`, fields); }
+    else log.warn(`${method} failed`, fields);
+  };
 
   // Reads (GetStatus, WatchStatus) are open to any authenticated caller; commands are fenced.
-  function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res, fenced = true): grpc.handleUnaryCall<Req, Res> {
-    return (call, callback) => {
+  function unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res> | Res, fenced = true): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => withLogContext(callLogContext(call.metadata), () => {
       const denied = authError(call, fenced);
-      if (denied) return callback(denied);
+      if (denied) { ended(method, fenced, denied); return callback(denied); }
+      received(method, fenced);
       Promise.resolve()
         .then(() => fn(call.request))
-        .then((res) => callback(null, res), (err) => callback(toServiceError(err)));
-    };
+        .then((res) => callback(null, res), (err) => { const e = toServiceError(err); ended(method, fenced, e); callback(e); });
+    });
   }
 
-  function stream<Req, Res>(fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>, fenced = true): grpc.handleServerStreamingCall<Req, Res> {
-    return (call) => {
+  function stream<Req, Res>(method: string, fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>, fenced = true): grpc.handleServerStreamingCall<Req, Res> {
+    return (call) => withLogContext(callLogContext(call.metadata), () => {
       const denied = authError(call, fenced);
       // emit("error") (not destroy) so grpc-js still sends the status to the client.
-      if (denied) { call.emit("error", Object.assign(new Error(denied.details), denied)); return; }
+      if (denied) { ended(method, fenced, denied); call.emit("error", Object.assign(new Error(denied.details), denied)); return; }
+      received(method, fenced);
       const controller = new AbortController();
       call.on("cancelled", () => controller.abort());
       fn(call.request, call, controller.signal).then(
         () => call.end(),
-        (err) => { const e = toServiceError(err); call.emit("error", Object.assign(new Error(e.details), e)); },
+        (err) => { const e = toServiceError(err); ended(method, fenced, e); call.emit("error", Object.assign(new Error(e.details), e)); },
       );
-    };
+    });
   }
 
   return {
-    GetStatus: unary(async () => statusMessage(await member.refresh()), false),
+    GetStatus: unary("GetStatus", async () => statusMessage(await member.refresh()), false),
 
-    WatchStatus: stream<unknown, MemberStatus__Output>(async (_req, call, signal) => {
+    WatchStatus: stream<unknown, MemberStatus__Output>("WatchStatus", async (_req, call, signal) => {
       let lastSentMs = 0;
       const send = (s: MemberStatus) => { lastSentMs = Date.now(); call.write(statusMessage(s)); };
       send(member.currentStatus());
@@ -89,31 +110,31 @@ export function buildHandlers(member: MemberApi, settings: SidecarSettings, fenc
       unsubscribe();
     }, false),
 
-    JoinCluster: unary((req) => member.joinCluster(joinClusterCommand(req))),
-    AssignSlots: unary(async (req) => ({ status: statusMessage(await member.assignSlots(assignSlotsCommand(req))) })),
-    ReplicateFrom: stream(async (req, call) => {
+    JoinCluster: unary("JoinCluster", (req) => member.joinCluster(joinClusterCommand(req))),
+    AssignSlots: unary("AssignSlots", async (req) => ({ status: statusMessage(await member.assignSlots(assignSlotsCommand(req))) })),
+    ReplicateFrom: stream("ReplicateFrom", async (req, call) => {
       await member.replicateFrom(replicateFromCommand(req), (p) => call.write(replicationProgressMessage(p)));
     }),
-    PrepareTakeover: unary(() => member.prepareTakeover()),
-    Promote: unary(async (req) => promoteMessage(await member.promote(promoteCommand(req)))),
-    MigrateSlots: stream(async (req, call, signal) => {
+    PrepareTakeover: unary("PrepareTakeover", () => member.prepareTakeover()),
+    Promote: unary("Promote", async (req) => promoteMessage(await member.promote(promoteCommand(req)))),
+    MigrateSlots: stream("MigrateSlots", async (req, call, signal) => {
       const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => call.write(migrationProgressMessage(p)));
       call.write(migrationProgressMessage(final));
     }),
-    CancelMigration: unary((req) => member.cancelMigration(cancelMigrationCommand(req))),
-    ForgetNode: unary(async (req) => { await member.forgetNode(forgetNodeCommand(req)); return {}; }),
-    LeaveCluster: unary(() => member.leaveCluster()),
-    Reset: unary(() => member.reset()),
+    CancelMigration: unary("CancelMigration", (req) => member.cancelMigration(cancelMigrationCommand(req))),
+    ForgetNode: unary("ForgetNode", async (req) => { await member.forgetNode(forgetNodeCommand(req)); return {}; }),
+    LeaveCluster: unary("LeaveCluster", () => member.leaveCluster()),
+    Reset: unary("Reset", () => member.reset()),
   };
 }
 
 export interface RunningServer { server: grpc.Server; ports: number[]; close(): Promise<void> }
 
 /** Binds the gRPC server on each listen host (the pod IP and, unless it is loopback itself, 127.0.0.1). */
-export async function startGrpcServer(member: MemberApi, settings: SidecarSettings): Promise<RunningServer> {
+export async function startGrpcServer(member: MemberApi, settings: SidecarSettings, log: Logger): Promise<RunningServer> {
   const proto = loadSidecarProto();
   const server = new grpc.Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
-  server.addService(proto.mdb.sidecar.v1.Sidecar.service, buildHandlers(member, settings));
+  server.addService(proto.mdb.sidecar.v1.Sidecar.service, buildHandlers(member, settings, new LeaderFence(settings.dataDir), log));
   const creds = serverCredentials(settings.auth);
   const ports: number[] = [];
   for (const host of settings.listenHosts) {

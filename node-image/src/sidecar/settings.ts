@@ -1,7 +1,8 @@
 // The sidecar's settings from its environment (pure: env and a file reader are passed in). The
 // variables are the member-env contract's (common/member-env.ts: parseSidecarEnv); this reads the
 // files they name and checks the secrets in them.
-import { MemberEnv, parseSidecarEnv, SettingsError, type Env } from "../../../common/member-env.ts";
+import type { LogLevel } from "../../../common/log-level.ts";
+import { MemberEnv, parseSidecarEnv, SettingsError, type Env, type MemberIdentity } from "../../../common/member-env.ts";
 import { validatePassword } from "./engine-config.ts";
 
 export interface SidecarSettings {
@@ -11,7 +12,12 @@ export interface SidecarSettings {
   dataDir: string;
   sidecarPort: number;
   healthPort: number;
-  /** Addresses the gRPC and health servers bind: the pod IP and loopback (only the pod IP when it is itself loopback). */
+  /** The /metrics port (docs/operations.md#member-metrics). */
+  metricsPort: number;
+  logLevel: LogLevel;
+  /** Who this member is, for its log lines and metrics. */
+  identity: MemberIdentity;
+  /** Addresses the gRPC, health and metrics servers bind: the pod IP and loopback (only the pod IP when it is itself loopback). */
   listenHosts: string[];
   auth: { bearerToken?: string; tls?: { caPem: Buffer; certPem: Buffer; keyPem: Buffer } };
   observeIntervalMs: number;
@@ -55,6 +61,9 @@ export function parseSidecarSettings(env: Env, readFile: ReadFile): SidecarSetti
     dataDir: e.dataDir,
     sidecarPort: e.sidecarPort,
     healthPort: e.healthPort,
+    metricsPort: e.metricsPort,
+    logLevel: e.logLevel,
+    identity: e.identity,
     listenHosts: e.podIp.startsWith("127.") ? [e.podIp] : [e.podIp, "127.0.0.1"],
     auth: { bearerToken, tls },
     observeIntervalMs: e.observeIntervalMs,

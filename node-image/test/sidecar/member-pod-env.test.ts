@@ -23,7 +23,7 @@ function asKubelet(vars: readonly { name: string; value?: string; valueFrom?: { 
 
 describe("member env: the operator's member pod as the member image reads it", () => {
   const cluster: MdbCluster = { apiVersion: "mdbcluster.io/v1alpha1", kind: "MdbCluster", metadata: { name: "demo", namespace: "ns", uid: "uid-1" }, spec: { shards: 3 } };
-  const spec = resolveSpec({ shards: 3, replicasPerShard: 2, engine: { maxMemory: "1gb", maxMemoryPolicy: "allkeys-lfu", nodeTimeoutMs: 2000, appendOnly: false }, durability: "replicated" }, { engine: "mdbcluster/engine-valkey:1", sidecar: "mdbcluster/node:1" });
+  const spec = resolveSpec({ shards: 3, replicasPerShard: 2, engine: { maxMemory: "1gb", maxMemoryPolicy: "allkeys-lfu", nodeTimeoutMs: 2000, appendOnly: false }, durability: "replicated", logLevel: "debug" }, { engine: "mdbcluster/engine-valkey:1", sidecar: "mdbcluster/node:1" });
   const pod = buildMemberPod({ cluster, spec, member: "demo-1-0", shard: 1, node: "n1", hostLabelValue: "n1" });
   const [engine, sidecar] = pod.spec!.containers;
   const [renderConfig] = pod.spec!.initContainers!;
@@ -48,5 +48,15 @@ describe("member env: the operator's member pod as the member image reads it", (
     });
     assert.deepEqual([s.podIp, s.enginePort, s.enginePassword, s.dataDir, s.sidecarPort, s.healthPort, s.auth.bearerToken, s.nodeTimeoutMs],
       [POD_IP, 6379, "p4ssw0rd-0123456789", "/data", 7070, 7071, "t".repeat(40), 2000]);
+    assert.equal(s.logLevel, "debug", "the spec's logLevel");
+    assert.deepEqual(s.identity, { namespace: "ns", cluster: "demo", member: "demo-1-0", shard: 1 }, "who the member is, for its log lines and metrics");
+  });
+
+  test("the sidecar listens where the pod's named ports say: grpc, health, metrics", () => {
+    const s = parseSidecarSettings(asKubelet(sidecar.env!), () => Buffer.from("x".repeat(40)));
+    const port = (name: string) => sidecar.ports!.find((p) => p.name === name)?.containerPort;
+    assert.deepEqual([port("grpc"), port("health"), port("metrics")], [s.sidecarPort, s.healthPort, s.metricsPort]);
+    assert.deepEqual(sidecar.ports!.map((p) => p.name), ["grpc", "health", "metrics"]);
+    assert.equal(sidecar.readinessProbe!.httpGet!.port, s.healthPort);
   });
 });

@@ -15,6 +15,8 @@ import { SidecarCallError, type MigrateSlotsParams } from "../../../operator/src
 import type { MigrationProgress__Output } from "../../../proto/index.ts";
 import type { CheckedMigrateSlots } from "../../src/sidecar/migrate-request.ts";
 import { MIGRATION_DEFAULTS } from "../../src/migration/index.ts";
+import { currentLogContext, withLogContext, type LogContext } from "../../../common/log.ts";
+import type { Logger } from "../../src/sidecar/log.ts";
 
 /** A request the operator would never send: the sidecar must refuse it by itself. */
 const incomplete = (req: Partial<MigrateSlotsParams>) => req as MigrateSlotsParams;
@@ -53,6 +55,11 @@ const fakeMember = {
   },
 } as unknown as Member;
 
+/** What the server logged, with the log context each line was written in. */
+const logged: { level: string; message: string; fields?: Record<string, unknown>; context: LogContext }[] = [];
+const record = (level: string) => (message: string, fields?: Record<string, unknown>) => { logged.push({ level, message, fields, context: currentLogContext() }); };
+const log: Logger = { error: record("error"), warn: record("warn"), info: record("info"), debug: record("debug") };
+
 const settings = { auth: { bearerToken: TOKEN }, podIp: "127.0.0.1", enginePort: 7000, enginePassword: "pw" } as unknown as SidecarSettings;
 const SOURCE = { host: "127.0.0.2", port: 7000 };
 
@@ -68,7 +75,7 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
 
   before(async () => {
     server = new grpc.Server();
-    server.addService(loadSidecarProto().mdb.sidecar.v1.Sidecar.service, buildHandlers(fakeMember, settings));
+    server.addService(loadSidecarProto().mdb.sidecar.v1.Sidecar.service, buildHandlers(fakeMember, settings, undefined, log));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
     address = `127.0.0.1:${port}`;
@@ -120,6 +127,24 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
       assert.match(err.details, pattern);
     });
   }
+
+  test("the operator's call for a plan step: the lines written while serving it name the plan and the step", async () => {
+    logged.length = 0;
+    await withLogContext({ cluster: "ns/demo", plan: "scale-out-7", step: "reset/demo-3-0" }, () => callError(() => client(TOKEN).reset()));
+    await callError(() => client(TOKEN).reset());
+    await callError(() => client(TOKEN).prepareTakeover());
+    await callError(() => client().status());
+    assert.deepEqual(logged.map((l) => [l.level, l.message, l.context.plan, l.context.step, l.fields?.code]), [
+      ["info", "Reset received", "scale-out-7", "reset/demo-3-0", undefined],
+      ["info", "Reset refused", "scale-out-7", "reset/demo-3-0", "FAILED_PRECONDITION"],
+      ["info", "Reset received", undefined, undefined, undefined],
+      ["info", "Reset refused", undefined, undefined, "FAILED_PRECONDITION"],
+      ["info", "PrepareTakeover received", undefined, undefined, undefined],
+      ["warn", "PrepareTakeover failed", undefined, undefined, "INTERNAL"],
+      ["warn", "GetStatus refused", undefined, undefined, "UNAUTHENTICATED"],
+    ]);
+    assert.equal(logged[0].context.cluster, undefined, "only the plan and the step travel; the sidecar knows its own cluster");
+  });
 
   test("a migration streams progress, then the final message", async () => {
     const messages = await drain(client(TOKEN).migrateSlots({ source: SOURCE, slots: [{ start: 1, end: 2 }] }));

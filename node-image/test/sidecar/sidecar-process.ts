@@ -1,7 +1,7 @@
 // Starts mdb-sidecar as a child process next to a harness engine (as in a pod: same IP, its own data
 // dir), and tracks the PIDs it spawns so exactly those are killed.
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import { GrpcSidecarClient, type GrpcSidecarClientOptions } from "../../../opera
 const mainPath = fileURLToPath(new URL("../../src/sidecar/main.ts", import.meta.url));
 export const SIDECAR_PORT = 7070;
 export const HEALTH_PORT = 7071;
+export const METRICS_PORT = 7072;
 
 const running = new Set<ChildProcess>();
 let hooked = false;
@@ -113,6 +114,18 @@ export class SidecarProcess {
       req.on("timeout", () => req.destroy(new Error("health probe timed out")));
       req.end();
     });
+  }
+
+  /** Every line the sidecar wrote since this object was made (across restarts), as written. */
+  logLines(): string[] {
+    const path = join(this.dataDir, "sidecar.log");
+    return existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : [];
+  }
+
+  /** GET /metrics on the sidecar's metrics port, with no credentials (as Prometheus scrapes it). */
+  async scrape(): Promise<{ status: number; contentType: string; text: string }> {
+    const res = await fetch(`http://${this.host}:${METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, contentType: res.headers.get("content-type") ?? "", text: await res.text() };
   }
 
   logTail(lines = 30): string {

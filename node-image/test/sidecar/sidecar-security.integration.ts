@@ -138,7 +138,9 @@ describe("mdb-sidecar render-config runs a real engine", { timeout: 60_000 }, ()
     assert.equal(statSync(conf).mode & 0o777, 0o600);
     const bad = spawnSync(process.execPath, ["--import", "tsx", mainPath, "render-config", "--out", conf], { env: { ...env, MDB_NODE_TIMEOUT_MS: "soon" }, encoding: "utf8" });
     assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /MDB_NODE_TIMEOUT_MS: "soon" must be an integer number of milliseconds/);
+    const refusal = JSON.parse(bad.stderr.trim().split("\n").at(-1)!) as { level: string; message: string };
+    assert.equal(refusal.level, "error", bad.stderr);
+    assert.match(refusal.message, /MDB_NODE_TIMEOUT_MS: "soon" must be an integer number of milliseconds/);
 
     engine = spawn("redis-server", [conf], { stdio: "ignore" });
     const authed = new Redis({ host: "127.0.5.2", port: 6379, password: PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

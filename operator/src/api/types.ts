@@ -1,6 +1,7 @@
 // The resource's types as the rest of the operator uses them: generated from the CRD, plus the
 // fully defaulted spec the controller works with.
 export * from "./generated/mdbcluster.ts";
+import type { LogLevel } from "../../../common/log-level.ts";
 import type { MdbCluster, MdbClusterSpec, MdbClusterStatus } from "./generated/mdbcluster.ts";
 
 export type Condition = NonNullable<MdbClusterStatus["conditions"]>[number];
@@ -54,6 +55,8 @@ export interface ResolvedSpec {
   };
   failover: { enabled: boolean };
   durability: "async" | "replicated";
+  /** The members' sidecars' log level. */
+  logLevel: LogLevel;
   auth: { secretName?: string };
   /** `operatorPods` is the install's, not the spec's; unknown (the operator runs outside a pod), any source may reach the sidecar port. */
   networkPolicy: { enabled: boolean; clients: NetworkPeer[]; metrics: NetworkPeer[]; operatorPods?: OperatorPods };

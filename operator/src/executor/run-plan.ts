@@ -12,6 +12,7 @@ import type { StoredPlan } from "../model/stored-plan.ts";
 import { stepFinished, type PlannedStep } from "../planner/index.ts";
 import type { ExecutorContext, StepResult } from "./context.ts";
 import { advanceStep } from "./steps.ts";
+import { withLogContext } from "../../../common/log.ts";
 
 /** Steps running across passes, keyed by cluster, plan and step. */
 export class StepsInFlight {
@@ -69,7 +70,9 @@ export interface PassOptions {
 
 export async function runPlanSteps(stored: StoredPlan, group: readonly PlannedStep[], ctx: ExecutorContext, pass: PassOptions): Promise<StoredPlan> {
   const keyOf = (s: PlannedStep) => `${ctx.observation.key}|${stored.plan.id}|${s.id}`;
-  const started = group.map((step) => pass.inFlight.start(keyOf(step), () => advanceStep(step, ctx, stored.plan.steps)));
+  const started = group.map((step) => pass.inFlight.start(keyOf(step),
+    // The step's log context: the operator's lines and the sidecars' (x-mdb-plan / x-mdb-step) carry it.
+    () => withLogContext({ cluster: ctx.observation.key, plan: stored.plan.id, step: step.id }, () => advanceStep(step, ctx, stored.plan.steps))));
   const all = Promise.all(started);
   await (pass.budgetMs === undefined ? all : Promise.race([all, sleep(pass.budgetMs), ...(pass.news ? [pass.news] : [])]));
   for (const step of group) pass.inFlight.notifyWhenDone(keyOf(step), pass.onSettled);

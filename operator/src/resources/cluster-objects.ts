@@ -3,7 +3,7 @@
 import type { V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import { memberCount, type MdbCluster } from "../api/types.ts";
 import {
-  BUS_PORT, clientServiceName, clusterLabels, ENGINE_PORT, generatedAuthSecretName, headlessServiceName, LABELS, ownerReference, pdbName, SIDECAR_PORT,
+  BUS_PORT, clientServiceName, clusterLabels, ENGINE_PORT, generatedAuthSecretName, headlessServiceName, LABELS, METRICS_PORT, ownerReference, pdbName, SIDECAR_PORT,
   sidecarSecretName,
 } from "./names.ts";
 
@@ -28,7 +28,8 @@ export function buildHeadlessService(cluster: MdbCluster): V1Service {
       ports: [
         { name: "engine", port: ENGINE_PORT, targetPort: ENGINE_PORT },
         { name: "bus", port: BUS_PORT, targetPort: BUS_PORT },
-        { name: "sidecar", port: SIDECAR_PORT, targetPort: SIDECAR_PORT },
+        { name: "grpc", port: SIDECAR_PORT, targetPort: SIDECAR_PORT },
+        { name: "metrics", port: METRICS_PORT, targetPort: METRICS_PORT },
       ],
     },
   };

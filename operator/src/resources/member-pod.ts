@@ -9,7 +9,7 @@ import { engineContainerEnv, MemberEnv, POD_IP_FIELD, sidecarContainerEnv, type 
 import { SIDECAR_REQUESTS } from "../api/planner-inputs.ts";
 import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import {
-  authSecretName, BUS_PORT, ENGINE_PORT, headlessServiceName, HEALTH_PORT, memberLabels, ownerReference, pvcName, SIDECAR_PORT, sidecarSecretName,
+  authSecretName, BUS_PORT, ENGINE_PORT, headlessServiceName, HEALTH_PORT, memberLabels, METRICS_PORT, METRICS_PORT_NAME, ownerReference, pvcName, SIDECAR_PORT, sidecarSecretName,
 } from "./names.ts";
 
 export interface MemberPodInput {
@@ -79,8 +79,12 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     name: "sidecar",
     image: spec.sidecarImage,
     command: ["mdb-sidecar"],
-    env: sidecarContainerEnv({ ...common, tokenFile: `${TOKEN_DIR}/token`, sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT }),
-    ports: [{ name: "sidecar", containerPort: SIDECAR_PORT }, { name: "health", containerPort: HEALTH_PORT }],
+    env: sidecarContainerEnv({
+      ...common, tokenFile: `${TOKEN_DIR}/token`, sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT, metricsPort: METRICS_PORT,
+      logLevel: spec.logLevel, identity: { namespace, cluster: name, member, shard },
+    }),
+    // `metrics` is the name a PodMonitor selects (docs/operations.md#member-metrics).
+    ports: [{ name: "grpc", containerPort: SIDECAR_PORT }, { name: "health", containerPort: HEALTH_PORT }, { name: METRICS_PORT_NAME, containerPort: METRICS_PORT }],
     resources: { requests: { cpu: SIDECAR_REQUESTS.cpu, memory: SIDECAR_REQUESTS.memory } },
     readinessProbe: { httpGet: { path: "/readyz", port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 2 },
     livenessProbe: { httpGet: { path: "/livez", port: HEALTH_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },

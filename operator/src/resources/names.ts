@@ -1,5 +1,6 @@
 // Names and labels of everything a cluster owns (pure). One place, so the builders, the observer
 // and the tests agree.
+import { MEMBER_PORTS } from "../../../common/member-env.ts";
 import type { MdbCluster } from "../api/types.ts";
 
 export { memberName, parseMemberName } from "../planner/index.ts";
@@ -15,10 +16,12 @@ export const LABELS = {
 } as const;
 
 export const MANAGED_BY = "mdb-operator";
-export const ENGINE_PORT = 6379;
-export const BUS_PORT = 16379;
-export const SIDECAR_PORT = 7070;
-export const HEALTH_PORT = 7071;
+// The member pod's ports have their home in the pod <-> sidecar contract (common/member-env.ts).
+export const ENGINE_PORT = MEMBER_PORTS.engine;
+export const BUS_PORT = MEMBER_PORTS.bus;
+export const SIDECAR_PORT = MEMBER_PORTS.grpc;
+export const HEALTH_PORT = MEMBER_PORTS.health;
+export const METRICS_PORT = MEMBER_PORTS.metrics;
 /** Name of the container port Prometheus scrapes (what a ServiceMonitor selects by; docs/operations.md#metrics). */
 export const METRICS_PORT_NAME = "metrics";
 

@@ -1,17 +1,14 @@
-// One structured logger for the operator (JSON lines, the level from MDB_LOG_LEVEL).
-import winston from "winston";
+// The operator's logger: the format the sidecars share (common/log.ts, docs/operations.md#logs), at
+// the level MDB_LOG_LEVEL gives (the chart's logLevel; an unknown level falls back to info).
+import { DEFAULT_LOG_LEVEL, isLogLevel, makeLogger as makeSharedLogger, type Logger } from "../../../common/log.ts";
 
-export type Logger = winston.Logger;
+export type { Logger } from "../../../common/log.ts";
 
-export function makeLogger(level = process.env.MDB_LOG_LEVEL ?? "info"): Logger {
-  return winston.createLogger({
-    level,
-    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
-    transports: [new winston.transports.Console({ stderrLevels: ["error", "warn"] })],
-  });
+export function makeLogger(level: string | undefined = process.env.MDB_LOG_LEVEL): Logger {
+  return makeSharedLogger({ level: isLogLevel(level) ? level : DEFAULT_LOG_LEVEL });
 }
 
 /** A logger that drops everything (tests). */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return makeSharedLogger({ silent: true });
 }

@@ -1,7 +1,9 @@
-// SidecarClient over gRPC, with per-call deadlines and the bearer token and/or mTLS credentials.
+// SidecarClient over gRPC, with per-call deadlines and the bearer token and/or mTLS credentials; a call
+// made inside a plan step's log context (withLogContext) carries the plan id and step in its metadata.
 import * as grpc from "@grpc/grpc-js";
+import { currentLogContext } from "../../../common/log.ts";
 import {
-  LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER, loadSidecarProto, type AssignSlotsRequest, type AssignSlotsResponse__Output, type PromoteRequest, type PromoteResponse__Output,
+  LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER, loadSidecarProto, PLAN_HEADER, STEP_HEADER, type AssignSlotsRequest, type AssignSlotsResponse__Output, type PromoteRequest, type PromoteResponse__Output,
   type SidecarStub as GeneratedClient,
 } from "../../../proto/index.ts";
 import {
@@ -63,6 +65,10 @@ export class GrpcSidecarClient implements SidecarClient {
       md.set(LEADER_IDENTITY_HEADER, leader.identity);
       md.set(LEADER_EPOCH_HEADER, String(leader.epoch));
     }
+    // A call made for a plan step (its log context: common/log.ts) names them, for the sidecar's log lines.
+    const { plan, step } = currentLogContext();
+    if (plan) md.set(PLAN_HEADER, plan);
+    if (step) md.set(STEP_HEADER, step);
     return md;
   }
 

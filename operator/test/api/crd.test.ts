@@ -4,13 +4,14 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { crdPath, generatedPath, renderTypes } from "../../src/api/crd-gen.ts";
 import { resolveSpec } from "../../src/api/defaults.ts";
+import { LOG_LEVELS } from "../../../common/log-level.ts";
 
 const text = readFileSync(crdPath, "utf8");
 const crd = parse(text);
 const version = crd.spec.versions[0];
 const schema = version.schema.openAPIV3Schema;
 
-interface Node { description?: string; properties?: Record<string, Node>; items?: Node; additionalProperties?: Node; default?: unknown; type?: string }
+interface Node { description?: string; properties?: Record<string, Node>; items?: Node; additionalProperties?: Node; default?: unknown; type?: string; enum?: unknown[] }
 
 function walk(node: Node, path: string, visit: (n: Node, path: string) => void): void {
   visit(node, path);
@@ -57,10 +58,15 @@ describe("crds/mdbcluster.yaml", () => {
       [["migration", "maxConcurrent"], resolved.migration.maxConcurrent], [["migration", "batchKeys"], resolved.migration.batchKeys],
       [["migration", "window"], resolved.migration.window], [["durability"], resolved.durability],
       [["networkPolicy", "enabled"], resolved.networkPolicy.enabled],
+      [["logLevel"], resolved.logLevel],
     ];
     for (const [path, value] of pairs) assert.deepEqual(fromCrd(path), value, `spec.${path.join(".")}`);
     const keys = resolved.placement.topologyKeys as Record<string, string>;
     for (const level of ["region", "zone", "rack", "host"]) assert.equal(fromCrd(["placement", "topologyKeys", level]), keys[level], `topologyKeys.${level}`);
+  });
+
+  test("spec.logLevel takes the levels the sidecar takes (MDB_LOG_LEVEL)", () => {
+    assert.deepEqual((schema.properties.spec as Node).properties?.logLevel?.enum, [...LOG_LEVELS]);
   });
 
   test("the chart ships the same CRD", () => {

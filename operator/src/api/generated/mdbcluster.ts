@@ -296,6 +296,8 @@ export interface MdbClusterSpec {
   failover?: MdbClusterSpecFailover;
   /** What a primary waits for before it takes a write. async: nothing; a failover loses the writes acknowledged by the primary that its standby had not yet received. replicated: a standby in sync (min-replicas-to-write 1, min-replicas-max-lag = nodeTimeoutMs in whole seconds, 2..10): while none is connected and within that lag the primary refuses writes (NOREPLICAS), e.g. while a lost standby is replaced or after a failover until the new standby has synced. An acknowledged write can still be lost in a narrow window unless the client also sends WAIT 1 <timeout> (docs/usage.md#durability). Needs replicasPerShard ≥ 1; cannot change on a running cluster. Default: "async". */
   durability?: "async" | "replicated";
+  /** How much the members' sidecars log (their container "sidecar"), in the operator's format (docs/operations.md#logs). Members created after a change use the new level; the running ones keep theirs until they are replaced. Default: "info". */
+  logLevel?: "error" | "warn" | "info" | "debug";
   /** The engine password clients use. Default: {}. */
   auth?: MdbClusterSpecAuth;
   /** A NetworkPolicy NAME on the member pods (docs/usage.md#network-policy): clients reach the engine port, members reach each other on the engine and bus ports, the operator's pods reach the sidecar's API, scrapers reach the port named metrics, members may resolve names (DNS); nothing else comes in or goes out. Enforced only where the cluster's network plugin implements NetworkPolicy. Default: {}. */
