@@ -50,6 +50,16 @@ export async function openEngine(addr: EngineAddress, req: MigrationRequest, nam
   return redis;
 }
 
+/**
+ * Whether CLUSTER SETSLOT may run inside a script. Not on Valkey: a primary with replicas replicates
+ * SETSLOT to them before it answers, a wait a script cannot do — Valkey 9.1.2 fails an assertion
+ * (module.c, '!is_running_script') and exits. Redis 7.0 runs it in a script.
+ */
+export async function setSlotScriptable(redis: Redis): Promise<boolean> {
+  const info = String(await redis.info("server").catch(() => ""));
+  return !/^server_name:valkey/m.test(info);
+}
+
 /** Whether the engine offers atomic slot migration (Valkey ≥ 9: CLUSTER MIGRATESLOTS). */
 export async function probeAtomicSlotMigration(redis: Redis): Promise<boolean> {
   try {

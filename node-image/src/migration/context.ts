@@ -20,6 +20,8 @@ export interface MigrationContext {
   readonly pace: Pace;
   /** Set once the engine refused a script (scripting disabled or denied): pipelines from then on. */
   scriptingUnavailable: boolean;
+  /** CLUSTER SETSLOT may run inside a script (not on Valkey: setSlotScriptable in connection.ts). */
+  setSlotScriptable: boolean;
   /** Set when the source or target connection is gone: no new slot is started. */
   readonly fatal: string | undefined;
   /** Records a slot as failed (and notices a lost source or target). */

@@ -12,7 +12,7 @@ import { engineIdentityOf, engineLabel, enginesCompatible } from "../../../commo
 import { parseInfo } from "../../../common/engine-replies.ts";
 import { clusterViewOf, type ClusterView } from "./clusterView.ts";
 import type { MigrationContext } from "./context.ts";
-import { MigrationPreconditionError, errorText, openEngine, probeAtomicSlotMigration } from "./connection.ts";
+import { MigrationPreconditionError, errorText, openEngine, probeAtomicSlotMigration, setSlotScriptable } from "./connection.ts";
 import { DECISION_INTERVAL_MS, LatencyGuard, probeP99 } from "./guard.ts";
 import { SLOT_WORK_KEYS } from "./rate.ts";
 import { KeyByKeyMove } from "./key-by-key.ts";
@@ -40,6 +40,7 @@ class MigrationRun implements MigrationContext {
   readonly progress: ProgressTracker;
   readonly pace: Pace;
   scriptingUnavailable = false;
+  setSlotScriptable = true;
   fatal: string | undefined;
   source!: Redis;
   target!: Redis;
@@ -99,6 +100,7 @@ class MigrationRun implements MigrationContext {
       throw new MigrationPreconditionError(`target ${target.host}:${target.port} reports ${/cluster_state:\w+/.exec(targetInfo)?.[0] ?? "no cluster_state"}; wait until it has joined the cluster (cluster_state:ok), then retry`);
     }
 
+    this.setSlotScriptable = (await Promise.all([this.source, this.target].map(setSlotScriptable))).every(Boolean);
     // Every engine of the move must offer it; an explicit rate or schedule needs keys counted as they go.
     const useAtomic = this.req.atomicMigration === "auto" && !this.pace.limiter.limited &&
       (await Promise.all([this.source, this.target].map(probeAtomicSlotMigration))).every(Boolean);

@@ -32,7 +32,7 @@ return out`;
 /** Per slot the engine's error, or null; "claim" runs STABLE + NODE <a> per slot (IMPORTING <b> again if NODE fails), then BUMPEPOCH. */
 async function runSetSlots(ctx: MigrationContext, redis: Redis, mode: "state" | "claim", slots: readonly number[], a: string, b: string): Promise<(string | null)[]> {
   if (slots.length === 0) return [];
-  if (!ctx.scriptingUnavailable) {
+  if (!ctx.scriptingUnavailable && ctx.setSlotScriptable) {
     try {
       const replies = (await redis.eval(SETSLOTS_SCRIPT, 0, mode, a, b, ...slots.map(String))) as unknown[];
       return slots.map((_, i) => (replies[i] === 1 ? null : String(replies[i] ?? "no reply")));

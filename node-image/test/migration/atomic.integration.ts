@@ -117,3 +117,38 @@ test("slots do not move between different engines: redis 7.0 → valkey 9 is ref
     /source 127\.0\.1\.1:6399 runs redis 7\.0\.\d+ and target 127\.0\.2\.1:6399 valkey 9\.1\.2: slots cannot move between different engines or versions/,
   );
 });
+
+test("valkey: a paced move (key by key) into a primary that has a replica: SETSLOT runs outside scripts, the engines stay up, every key arrives", async (t) => {
+  const keys = 3000;
+  const c = await valkey({ port: 6389, keys, primaries: 2, emptyPrimaries: 1 });
+  t.after(c.stop);
+  const [target] = c.empty;
+  // A replica of the target: Valkey replicates SETSLOT to it before answering (no script may wait so).
+  const replica = await startEngines({ engine: "valkey", count: 1, ipBase: "127.0.2", port: 6389, password: PASSWORD });
+  t.after(replica.stop);
+  const [r] = replica.engines;
+  const rc = r.connect();
+  t.after(() => rc.disconnect());
+  const tc = target.connect();
+  t.after(() => tc.disconnect());
+  const targetId = String(await tc.call("CLUSTER", "MYID"));
+  await rc.call("CLUSTER", "MEET", target.host, String(target.port));
+  await waitForClusterConsistent([...c.all, r]);
+  await rc.call("CLUSTER", "REPLICATE", targetId);
+  const linked = async () => /master_link_status:up/.test(String(await rc.info("replication")));
+  for (let i = 0; i < 200 && !(await linked()); i++) await new Promise((res) => setTimeout(res, 100));
+  assert.ok(await linked(), "the replica follows the target");
+  const pid = target.pid;
+  const [source] = c.primaries;
+  const slots = await everyNthSlot(source, 8);
+  const result = await move({
+    source: address(source), target: address(target), slots, password: PASSWORD, otherPrimaries: c.primaries.filter((p) => p !== source).map(address),
+    rate: { keysPerSecond: 50_000 },
+  });
+  assert.equal(result.method, "keys", "a rate limit moves key by key");
+  assert.deepEqual(result.failedSlots, []);
+  assert.equal(result.slotsDone, slots.length);
+  assert.equal(target.pid, pid, `the target's engine did not restart: ${target.logTail(5)}`);
+  await assertOneOwner(source, target, slots);
+  await assertHealthy(c.all, keys);
+});

@@ -66,10 +66,12 @@ export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: Ex
     for await (const p of client.migrateSlots({ source: { host: source!.ip, port: ENGINE_PORT }, slots: left, otherPrimaries, ...migrationKnobs(ctx.spec) })) last = p;
   } catch (err) {
     if (!(err instanceof SidecarCallError)) throw err;
-    // A migration this process did not start (left by an earlier leader, or cut off from its caller)
-    // is cancelled; the next pass moves what is left.
-    if (err.code === "ALREADY_EXISTS" || /in progress on this member/.test(err.details)) {
-      // Only a migration of this move (from its source) is cancelled; another move's is waited for.
+    // Another command holds the member this moment (another move starting): look again next pass.
+    if (/in progress on this member/.test(err.details)) return running(`${target.name} is busy with another command; the move starts when it is free`);
+    if (err.code === "ALREADY_EXISTS") {
+      // A migration this process did not start (left by an earlier leader, or cut off from its caller)
+      // is cancelled if it is this move's (from its source), and the next pass moves what is left;
+      // another move's is waited for.
       const now = await client.status().catch(() => undefined);
       const elsewhere = busy(now);
       if (elsewhere) return running(`${target.name} imports from ${o.members.find((m) => m.ip === elsewhere)?.name ?? elsewhere} (another move); one migration at a time per member`);
