@@ -42,7 +42,11 @@ for (const [n, engine] of testEngines().entries()) describe(`a member's /metrics
   });
 
   test("before it holds anything: no token needed, the engine up, the member ONLINE with no keys", async () => {
-    const { status, contentType, text } = await sidecar.scrape();
+    // The first scrape may come before the sidecar has reached its engine (a loaded machine): redis_up 0 then.
+    const { status, contentType, text } = await waitFor(async () => {
+      const r = await sidecar.scrape();
+      return r.status === 200 && sample(r.text, `redis_up{${L}}`) === 1 && r;
+    }, { what: "a scrape with the engine up", timeoutMs: 15_000, intervalMs: 200 });
     assert.equal(status, 200, text);
     assert.match(contentType, /^text\/plain; version=0\.0\.4/);
     assert.equal(sample(text, `redis_up{${L}}`), 1, text);
