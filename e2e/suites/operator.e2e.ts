@@ -1,14 +1,12 @@
-// The operator end to end (issue 8, item 7): helm install of charts/mdb-operator (2 replicas, leader
-// election) as this suite's own release watching this suite's own namespace, an MdbCluster applied
-// until Ready, keys through cluster clients, the engines' own view of the slots, placement judged from
-// the Nodes' labels, what kubectl shows, `kubectl scale`, leader failover, and clean deletion of the
-// cluster and of the release; least privilege (issue 18, item 7): the ServiceAccount's rights, the
-// restricted Pod Security level enforced on both namespaces, the cluster's NetworkPolicy. Reads only
-// KUBECONFIG; with it unset, runs on a proving ground it starts.
+// The operator end to end (issue 8, item 7; issue 18): helm install of charts/mdb-operator (2 replicas,
+// leader election) watching this suite's namespace; an MdbCluster to Ready; keys through cluster clients;
+// the engines' slot view; placement from the Nodes' labels; kubectl output; the ServiceAccount's rights,
+// restricted Pod Security, the NetworkPolicy; the operator's and members' metrics and logs; `kubectl
+// scale`; leader failover; clean removal. Reads only KUBECONFIG; unset, runs on a proving ground it starts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
-import { Cluster, Redis } from "ioredis";
+import { Cluster } from "ioredis";
 import { waitFor } from "../../common/wait.ts";
 import { LABELS, memberName, pvcName } from "../../operator/src/resources/names.ts";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../common/labels.ts";
@@ -17,7 +15,8 @@ import {
   clusterManifest, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, podStates, releaseFullname,
   waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
-import { canI, podSecurityVerdict, readNetworkPolicy, RESTRICTED_LABELS, startProbePod, tcpFrom } from "../support/lockdown.ts";
+import { canI, podSecurityVerdict, reachFromOutsiders, readNetworkPolicy, RESTRICTED_LABELS } from "../support/lockdown.ts";
+import { metricValue, scrapeMember } from "../support/member-metrics.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 
 const RUN = Date.now().toString(36);
@@ -303,21 +302,12 @@ describe("operator: helm install → Ready cluster → failover of the operator 
       const setScrapers = (metrics: unknown) => kubectl("patch", "mdb", CLUSTER, "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { networkPolicy: { metrics } } }));
       await setScrapers([{ podSelector: { matchLabels: { app: "scraper" } } }]);
       await waitFor(async () => JSON.stringify((await readNetworkPolicy(kube, NS, CLUSTER))?.spec.ingress).includes('"scraper"'), { what: "the policy to name the scrapers", timeoutMs: 30_000, intervalMs: 250 });
-      await startProbePod(kube, NS, "outsider", { app: "outsider" });
-      await startProbePod(kube, OPERATOR.namespace, "outsider", { app: "outsider" });
       try {
-        const seen = {
-          engine: await tcpFrom(kube, NS, "outsider", ip, 6379),
-          bus: await tcpFrom(kube, NS, "outsider", ip, 16379),
-          sidecarApi: await tcpFrom(kube, NS, "outsider", ip, 7070),
-          sidecarApiFromTheOperatorsNamespace: await tcpFrom(kube, OPERATOR.namespace, "outsider", ip, 7070),
-        };
+        const seen = await reachFromOutsiders(kube, NS, OPERATOR.namespace, ip);
         log(`from outsider pods to ${target.metadata!.name} (${ip}) on ${ENFORCED_NODE}: ${JSON.stringify(seen)}`);
         assert.equal(seen.engine, "open", "clients reach the engine port");
         for (const k of ["bus", "sidecarApi", "sidecarApiFromTheOperatorsNamespace"] as const) assert.notEqual(seen[k], "open", `${k} is closed to an outsider`);
       } finally {
-        await kube.run("kubectl", ["delete", "pod", "outsider", "-n", NS, "--wait=false"]);
-        await kube.run("kubectl", ["delete", "pod", "outsider", "-n", OPERATOR.namespace, "--wait=false"]);
         await setScrapers(null);
       }
       // The member on the enforced node is Ready and reported by its sidecar: the operator's pods and
@@ -342,43 +332,30 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     const stateOf = new Map((status.members ?? []).map((m) => [m.name, m.state]));
     const pods = await kube.pods(NS, `${LABELS.cluster}=${CLUSTER},${LABELS.component}=member`);
     assert.equal(pods.length, MEMBERS.length);
-    const value = (text: string, series: string) => {
-      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-      return line === undefined ? undefined : Number(line.slice(series.length + 1));
-    };
     let primaryKeys = 0;
     const byState = new Map<string, number>();
     for (const pod of pods) {
       const name = pod.metadata!.name!;
       const sidecar = pod.spec!.containers.find((c) => c.name === "sidecar")!;
       assert.deepEqual(sidecar.ports!.map((p) => p.name), ["grpc", "health", "metrics"], `${name}: the sidecar's named ports`);
-      const port = sidecar.ports!.find((p) => p.name === "metrics")!.containerPort;
-      const engine = new Redis({ host: pod.status!.podIP!, port: 6379, password, lazyConnect: true, maxRetriesPerRequest: 1 });
-      engine.on("error", () => undefined);
-      try {
-        const dbsize = await engine.dbsize();
-        const res = await fetch(`http://${pod.status!.podIP}:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
-        const text = await res.text();
-        assert.equal(res.status, 200, text);
-        assert.ok(!text.includes(password), `${name}: /metrics does not show the engine password`);
-        const L = `cluster="${CLUSTER}",member="${name}",shard="${pod.metadata!.labels![LABELS.shard]}"`;
-        assert.equal(value(text, `redis_up{${L}}`), 1, `${name}:\n${text}`);
-        assert.equal(value(text, `redis_db_keys{db="db0",${L}}`), dbsize, `${name}: redis_db_keys is the engine's DBSIZE`);
-        const state = ["ACTIVE", "STANDBY", "MIGRATING", "ONLINE", "OFFLINE", "RECOVERED"].find((s) => value(text, `mdb_member_state{state="${s}",${L}}`) === 1);
-        assert.equal(state, stateOf.get(name), `${name}: the state in /metrics is the one status.members reports`);
-        byState.set(state!, (byState.get(state!) ?? 0) + 1);
-        assert.equal(value(text, `redis_cluster_state{${L}}`), 1, `${name}: cluster_state ok`);
-        if (state === "ACTIVE") {
-          primaryKeys += dbsize;
-          assert.ok((value(text, `mdb_member_slots{state="owned",${L}}`) ?? 0) > 0, `${name}: an ACTIVE member owns slots`);
-          assert.equal(value(text, `redis_connected_slaves{${L}}`), STANDBYS, `${name}: its standby is connected`);
-        } else {
-          assert.match(text, new RegExp(`^redis_master_link_up\\{[^}]*${L}\\} 1$`, "m"), `${name}: a standby's link to its primary is up`);
-        }
-        if (pod === pods[0]) log(`member metrics of ${name} (excerpt):\n${text.split("\n").filter((l) => /^(redis_up|redis_db_keys|redis_memory_used_bytes|redis_connected_slaves|redis_cluster_state|mdb_member_state\{state="(ACTIVE|STANDBY)"|mdb_member_slots)/.test(l)).join("\n")}`);
-      } finally {
-        engine.disconnect();
+      const { status: httpStatus, text, dbsize } = await scrapeMember(pod, password);
+      assert.equal(httpStatus, 200, text);
+      assert.ok(!text.includes(password), `${name}: /metrics does not show the engine password`);
+      const L = `cluster="${CLUSTER}",member="${name}",shard="${pod.metadata!.labels![LABELS.shard]}"`;
+      assert.equal(metricValue(text, `redis_up{${L}}`), 1, `${name}:\n${text}`);
+      assert.equal(metricValue(text, `redis_db_keys{db="db0",${L}}`), dbsize, `${name}: redis_db_keys is the engine's DBSIZE`);
+      const state = ["ACTIVE", "STANDBY", "MIGRATING", "ONLINE", "OFFLINE", "RECOVERED"].find((s) => metricValue(text, `mdb_member_state{state="${s}",${L}}`) === 1);
+      assert.equal(state, stateOf.get(name), `${name}: the state in /metrics is the one status.members reports`);
+      byState.set(state!, (byState.get(state!) ?? 0) + 1);
+      assert.equal(metricValue(text, `redis_cluster_state{${L}}`), 1, `${name}: cluster_state ok`);
+      if (state === "ACTIVE") {
+        primaryKeys += dbsize;
+        assert.ok((metricValue(text, `mdb_member_slots{state="owned",${L}}`) ?? 0) > 0, `${name}: an ACTIVE member owns slots`);
+        assert.equal(metricValue(text, `redis_connected_slaves{${L}}`), STANDBYS, `${name}: its standby is connected`);
+      } else {
+        assert.match(text, new RegExp(`^redis_master_link_up\\{[^}]*${L}\\} 1$`, "m"), `${name}: a standby's link to its primary is up`);
       }
+      if (pod === pods[0]) log(`member metrics of ${name} (excerpt):\n${text.split("\n").filter((l) => /^(redis_up|redis_db_keys|redis_memory_used_bytes|redis_connected_slaves|redis_cluster_state|mdb_member_state\{state="(ACTIVE|STANDBY)"|mdb_member_slots)/.test(l)).join("\n")}`);
     }
     assert.equal(primaryKeys, KEYS_WRITTEN, `the primaries' redis_db_keys add up to the ${KEYS_WRITTEN} keys written`);
     assert.deepEqual(Object.fromEntries(byState), { ACTIVE: SHARDS, STANDBY: MEMBERS.length - SHARDS }, "members by state in /metrics");

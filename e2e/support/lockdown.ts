@@ -77,3 +77,23 @@ export async function tcpFrom(kube: Kube, namespace: string, probe: string, addr
   if (/timed out|timeout/i.test(out)) return "timeout";
   throw new Error(`nc from ${namespace}/${probe} to ${address}:${port}: ${out.trim()}`);
 }
+
+/**
+ * What pods outside a cluster's NetworkPolicy reach of a member at `ip`: one probe pod in the member's
+ * namespace, one in the operator's (not the operator's labels). The probe pods are removed afterwards.
+ */
+export async function reachFromOutsiders(kube: Kube, namespace: string, operatorNamespace: string, ip: string): Promise<Record<"engine" | "bus" | "sidecarApi" | "sidecarApiFromTheOperatorsNamespace", string>> {
+  await startProbePod(kube, namespace, "outsider", { app: "outsider" });
+  await startProbePod(kube, operatorNamespace, "outsider", { app: "outsider" });
+  try {
+    return {
+      engine: await tcpFrom(kube, namespace, "outsider", ip, 6379),
+      bus: await tcpFrom(kube, namespace, "outsider", ip, 16379),
+      sidecarApi: await tcpFrom(kube, namespace, "outsider", ip, 7070),
+      sidecarApiFromTheOperatorsNamespace: await tcpFrom(kube, operatorNamespace, "outsider", ip, 7070),
+    };
+  } finally {
+    await kube.run("kubectl", ["delete", "pod", "outsider", "-n", namespace, "--wait=false"]);
+    await kube.run("kubectl", ["delete", "pod", "outsider", "-n", operatorNamespace, "--wait=false"]);
+  }
+}
