@@ -13,7 +13,7 @@ import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } fr
 import { parseTopology, TopologyError } from "./topology.ts";
 import { withStateLock } from "./state-lock.ts";
 import { readClusterInfo as readInfo, type ClusterInfo } from "../cluster-info.ts";
-import { assertNoOtherKubeProxy, checkRealNodeTools, daemonsOf, ensureNodeBinaries, nodesModeFromEnv, podRunnerRange, type NodesMode } from "./node-modes.ts";
+import { assertInotifyRoom, assertNoOtherKubeProxy, checkRealNodeTools, daemonsOf, ensureNodeBinaries, nodesModeFromEnv, podRunnerRange, type NodesMode } from "./node-modes.ts";
 
 export { nodesModeFromEnv, type NodesMode };
 
@@ -178,6 +178,7 @@ async function startProvingGround(opts: UpOptions): Promise<ClusterInfo> {
   else {
     await assertPortFree("127.0.0.1", p.registry, "the image registry", "MDB_REGISTRY_PORT");
     assertNoOtherKubeProxy();
+    assertInotifyRoom(nodes.length);
   }
 
   try {

@@ -2,7 +2,7 @@
 // the daemons a complete proving ground has, the tools and binaries real nodes need, and the checks
 // that keep two proving grounds on one machine from sharing what cannot be shared.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PodNetwork } from "./network.ts";
@@ -45,6 +45,32 @@ export function checkRealNodeTools(): void {
 export function assertNoOtherKubeProxy(): void {
   const r = spawnSync("nft", ["list", "table", "ip", "kube-proxy"], { stdio: "ignore" });
   if (r.status === 0) throw new Error("the nftables table 'ip kube-proxy' exists: another real-node proving ground (or a kube-proxy) runs on this machine; stop it first (npm run cluster:down with its MDB_LOCAL_DIR), or use MDB_NODES=podrunner");
+}
+
+/** inotify instances a real node takes (its kubelet's cAdvisor and file watchers, its containerd), with room. */
+export const INOTIFY_PER_REAL_NODE = 6;
+
+/** Whether `free` inotify instances are enough for `nodes` real nodes; the message says what to do when not (pure). */
+export function inotifyShortage(nodes: number, max: number, inUse: number): string | undefined {
+  const need = nodes * INOTIFY_PER_REAL_NODE;
+  if (max - inUse >= need) return undefined;
+  return `fs.inotify.max_user_instances is ${max} and ${inUse} are in use: ${nodes} real nodes need about ${need} more (a kubelet without one exits with "inotify_init: too many open files"); stop what holds them, or raise the limit (sysctl -w fs.inotify.max_user_instances=${Math.max(512, inUse + need)})`;
+}
+
+/** Refuses to start real nodes the machine's inotify limit cannot hold. */
+export function assertInotifyRoom(nodes: number): void {
+  let max: number;
+  try { max = Number(readFileSync("/proc/sys/fs/inotify/max_user_instances", "utf8").trim()); } catch { return; }
+  let inUse = 0;
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+    for (const fd of fds) {
+      try { if (readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:inotify") inUse++; } catch { /* closed meanwhile */ }
+    }
+  }
+  const shortage = inotifyShortage(nodes, max, inUse);
+  if (shortage) throw new Error(shortage);
 }
 
 /** kubelet and kube-proxy from the pinned modules (cold: about a minute with the control plane's build cache). */

@@ -7,8 +7,17 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { checkTools } from "../../controlplane/cluster.ts";
 import { assertPortFree } from "../../controlplane/processes.ts";
+import { inotifyShortage, INOTIFY_PER_REAL_NODE } from "../../controlplane/node-modes.ts";
 
 describe("pre-flight checks", () => {
+  test("real nodes the inotify limit cannot hold are refused with the sysctl that fixes it", () => {
+    assert.equal(inotifyShortage(6, 128, 10), undefined, "a quiet machine has room for 6 nodes");
+    const msg = inotifyShortage(6, 128, 104);
+    assert.match(msg ?? "", /fs\.inotify\.max_user_instances is 128 and 104 are in use: 6 real nodes need about 36 more/);
+    assert.match(msg ?? "", /sysctl -w fs\.inotify\.max_user_instances=512/);
+    assert.equal(inotifyShortage(6, 128, 128 - 6 * INOTIFY_PER_REAL_NODE), undefined, "exactly enough");
+  });
+
   test("a missing tool names the Debian package that provides it", () => {
     // A PATH holding every required tool except openssl.
     const dir = mkdtempSync(join(tmpdir(), "mdb-path-"));
