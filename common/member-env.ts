@@ -74,8 +74,6 @@ export const MemberEnv = {
   // ---- the image (node-image/Dockerfile, bin/mdb-engine, bin/mdb-sidecar) ---------------------
   /** Where mdb-engine writes redis.conf (mdb-sidecar render-config's default --out). Default /tmp/mdb/redis.conf (in the image). */
   ENGINE_CONFIG: "MDB_ENGINE_CONFIG",
-  /** Root of the proto tree, because the bundle moves the code (the operator's image sets it too). Default: beside proto/load.ts. */
-  SIDECAR_PROTO_DIR: "MDB_SIDECAR_PROTO_DIR",
   /** The sidecar's bundle that bin/mdb-engine and bin/mdb-sidecar run. Default /opt/mdb/dist/mdb-sidecar.mjs. */
   SIDECAR_JS: "MDB_SIDECAR_JS",
 } as const;

@@ -32,7 +32,7 @@ const sidecarInput: SidecarEnvInput = {
 };
 
 /** The image's variables: set by node-image/Dockerfile, not by the operator. */
-const imageVariables: MemberEnvName[] = [MemberEnv.ENGINE_CONFIG, MemberEnv.SIDECAR_PROTO_DIR, MemberEnv.SIDECAR_JS];
+const imageVariables: MemberEnvName[] = [MemberEnv.ENGINE_CONFIG, MemberEnv.SIDECAR_JS];
 
 describe("member env: the operator's encoding parses back to the same values", () => {
   test("the engine container, every variable", () => {

@@ -39,8 +39,6 @@ function variablesTheOperatorReads(): string[] {
   const found = new Set<string>();
   // Reads only (`env.X`, `env["X"]`, `(env, "X"`): member pods' variables are named in builders too.
   for (const text of operatorSources()) for (const m of text.matchAll(/(?:\benv\.|\benv\[["']|\(env, ["'])(MDB_[A-Z_]+)/g)) found.add(m[1]);
-  // The image sets this one (operator/Dockerfile), not the chart: it is where the bundle finds the proto.
-  found.delete("MDB_SIDECAR_PROTO_DIR");
   return [...found].sort();
 }
 

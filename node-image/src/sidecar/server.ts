@@ -5,7 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { withLogContext, type LogContext } from "../../../common/log.ts";
 import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
-import { loadSidecarProto, PLAN_HEADER, STEP_HEADER } from "../../../proto/index.ts";
+import { PLAN_HEADER, sidecarService, STEP_HEADER } from "../../../proto/index.ts";
 import { checkBearer, serverCredentials } from "./auth.ts";
 import type { MemberApi } from "./commands.ts";
 import { LeaderFence } from "./leader-fence.ts";
@@ -132,9 +132,8 @@ export interface RunningServer { server: grpc.Server; ports: number[]; close(): 
 
 /** Binds the gRPC server on each listen host (the pod IP and, unless it is loopback itself, 127.0.0.1). */
 export async function startGrpcServer(member: MemberApi, settings: SidecarSettings, log: Logger): Promise<RunningServer> {
-  const proto = loadSidecarProto();
   const server = new grpc.Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
-  server.addService(proto.mdb.sidecar.v1.Sidecar.service, buildHandlers(member, settings, new LeaderFence(settings.dataDir), log));
+  server.addService(sidecarService, buildHandlers(member, settings, new LeaderFence(settings.dataDir), log));
   const creds = serverCredentials(settings.auth);
   const ports: number[] = [];
   for (const host of settings.listenHosts) {
