@@ -96,7 +96,13 @@ export function buildHandlers(member: MemberApi, settings: SidecarSettings, fenc
 
     WatchStatus: stream<unknown, MemberStatus__Output>("WatchStatus", async (_req, call, signal) => {
       let lastSentMs = 0;
-      const send = (s: MemberStatus) => { lastSentMs = Date.now(); call.write(statusMessage(s)); };
+      // A status is a whole snapshot: while the stream is backed up (a stalled reader), one is skipped
+      // and the next carries the latest, so the backlog stays at the stream's high-water mark (16).
+      const send = (s: MemberStatus) => {
+        if (call.writableNeedDrain) return;
+        lastSentMs = Date.now();
+        call.write(statusMessage(s));
+      };
       send(member.currentStatus());
       const unsubscribe = member.onChange(send);
       // The heartbeat: at least one message a second even when nothing changed.
@@ -118,7 +124,8 @@ export function buildHandlers(member: MemberApi, settings: SidecarSettings, fenc
     PrepareTakeover: unary("PrepareTakeover", () => member.prepareTakeover()),
     Promote: unary("Promote", async (req) => promoteMessage(await member.promote(promoteCommand(req)))),
     MigrateSlots: stream("MigrateSlots", async (req, call, signal) => {
-      const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => call.write(migrationProgressMessage(p)));
+      // Progress reports are snapshots too: skipped while the stream is backed up; the final one always goes.
+      const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => { if (!call.writableNeedDrain) call.write(migrationProgressMessage(p)); });
       call.write(migrationProgressMessage(final));
     }),
     CancelMigration: unary("CancelMigration", (req) => member.cancelMigration(cancelMigrationCommand(req))),
