@@ -18,6 +18,10 @@ const https = requireBuiltin("node:https") as typeof Https;
 const SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 /** A projected ServiceAccount token is rotated by the kubelet; it is read again at most this often. */
 const TOKEN_REREAD_MS = 60_000;
+/** A request the API server has not answered in this long fails (its caller retries), instead of hanging a reconcile. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** A watch silent this long past its own timeout (the server sends bookmarks meanwhile) is cut and resumed. */
+const WATCH_SILENCE_MS = 60_000;
 
 /** An answer of the API server other than 2xx: `code` is the HTTP status, `body` its Status object (or text). */
 export class KubeApiError extends Error {
@@ -60,7 +64,7 @@ export class KubeAccess {
     return this.token.value;
   }
 
-  private open(method: string, path: string, query: Query | undefined, onResponse: (res: Http.IncomingMessage) => void, onError: (err: Error) => void, body?: string): Http.ClientRequest {
+  private open(method: string, path: string, query: Query | undefined, timeoutMs: number, onResponse: (res: Http.IncomingMessage) => void, onError: (err: Error) => void, body?: string): Http.ClientRequest {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const token = this.bearer();
@@ -70,6 +74,7 @@ export class KubeAccess {
     const transport = url.protocol === "https:" ? https : http;
     const req = transport.request(url, { method, headers, agent: this.agent }, onResponse);
     req.on("error", onError);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer in ${timeoutMs / 1000} s`)));
     req.end(body);
     return req;
   }
@@ -77,7 +82,7 @@ export class KubeAccess {
   /** One JSON request; resolves to the parsed answer, rejects with KubeApiError on a non-2xx status. */
   request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
     return new Promise<T>((resolvePromise, reject) => {
-      this.open(method, path, opts.query, (res) => {
+      this.open(method, path, opts.query, REQUEST_TIMEOUT_MS, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("error", reject);
@@ -100,7 +105,8 @@ export class KubeAccess {
     let req: Http.ClientRequest | undefined;
     let stopped = false;
     const done = new Promise<void>((resolvePromise, reject) => {
-      req = this.open("GET", path, { ...query, watch: true }, (res) => {
+      const timeoutMs = (Number(query.timeoutSeconds) || 0) * 1000 + WATCH_SILENCE_MS;
+      req = this.open("GET", path, { ...query, watch: true }, timeoutMs, (res) => {
         if ((res.statusCode ?? 0) !== 200) {
           let text = "";
           res.on("data", (c: Buffer) => (text += c.toString("utf8")));
@@ -108,8 +114,9 @@ export class KubeAccess {
           return;
         }
         let pending = "";
-        res.on("data", (c: Buffer) => {
-          pending += c.toString("utf8");
+        res.setEncoding("utf8"); // a character split between two chunks stays whole
+        res.on("data", (c: string) => {
+          pending += c;
           for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
             const line = pending.slice(0, nl).trim();
             pending = pending.slice(nl + 1);
