@@ -23,6 +23,19 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** A watch silent this long past its own timeout (the server sends bookmarks meanwhile) is cut and resumed. */
 const WATCH_SILENCE_MS = 60_000;
 
+/**
+ * client-node's models (whose types the operator's objects have) name the JSON fields that are reserved
+ * words with a leading underscore, e.g. a NetworkPolicy rule's `_from`; its serializer wrote them back
+ * under their own names, and so does this client (left as `_from`, the API server would drop the field).
+ */
+const WIRE_NAMES = new Map([["_from", "from"], ["_continue", "continue"], ["_default", "default"], ["_enum", "enum"], ["_int", "int"]]);
+
+export function toWire(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toWire);
+  if (!value || typeof value !== "object" || value instanceof Date || Buffer.isBuffer(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [WIRE_NAMES.get(k) ?? k, toWire(v)]));
+}
+
 /** An answer of the API server other than 2xx: `code` is the HTTP status, `body` its Status object (or text). */
 export class KubeApiError extends Error {
   constructor(readonly code: number, readonly body: unknown, method: string, path: string) {
@@ -93,7 +106,7 @@ export class KubeAccess {
           if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) resolvePromise(parsed as T);
           else reject(new KubeApiError(res.statusCode ?? 0, parsed, method, path));
         });
-      }, reject, opts.body === undefined ? undefined : JSON.stringify(opts.body));
+      }, reject, opts.body === undefined ? undefined : JSON.stringify(toWire(opts.body)));
     });
   }
 

@@ -56,6 +56,19 @@ test("calls: the path, query and JSON body of each, the bearer token; a non-2xx 
   }
 });
 
+test("a body's fields that client-node's models name with a leading underscore go out under their own names", async () => {
+  const bodies: unknown[] = [];
+  const api = await apiServer((_req, body, res) => { bodies.push(JSON.parse(body)); res.writeHead(201).end(body); });
+  try {
+    const k = makeClients(api.access);
+    const policy = { metadata: { name: "p" }, spec: { podSelector: {}, ingress: [{ _from: [{ podSelector: { matchLabels: { a: "b" } } }], ports: [{ port: 6379 }] }] } };
+    await k.networking.createNamespacedNetworkPolicy({ namespace: "ns", body: policy });
+    assert.deepEqual(bodies, [{ metadata: { name: "p" }, spec: { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { a: "b" } } }], ports: [{ port: 6379 }] }] } }]);
+  } finally {
+    api.close();
+  }
+});
+
 test("informer: list, watch from the list's version, resume from the last event's, relist after 410 Gone; managedFields dropped", async () => {
   const watches: string[] = [];
   let lists = 0;
