@@ -74,10 +74,10 @@ export const MemberEnv = {
   // ---- the image (node-image/Dockerfile, bin/mdb-engine, bin/mdb-sidecar) ---------------------
   /** Where mdb-engine writes redis.conf (mdb-sidecar render-config's default --out). Default /tmp/mdb/redis.conf (in the image). */
   ENGINE_CONFIG: "MDB_ENGINE_CONFIG",
-  /** Root of the proto tree, because the bundle moves the code (the operator's image sets it too). Default: beside proto/load.ts. */
-  SIDECAR_PROTO_DIR: "MDB_SIDECAR_PROTO_DIR",
   /** The sidecar's bundle that bin/mdb-engine and bin/mdb-sidecar run. Default /opt/mdb/dist/mdb-sidecar.mjs. */
   SIDECAR_JS: "MDB_SIDECAR_JS",
+  /** Node's own options: the sidecar's V8 heap flags, from its memory limit (common/node-options.ts); read by Node. */
+  NODE_OPTIONS: "NODE_OPTIONS",
 } as const;
 
 export type MemberEnvName = (typeof MemberEnv)[keyof typeof MemberEnv];
@@ -136,6 +136,8 @@ export interface SidecarEnvInput extends SharedEnvInput {
   logLevel?: LogLevel;
   identity?: MemberIdentity;
   observeIntervalMs?: number; livenessStaleMs?: number; fenceTokenTtlMs?: number;
+  /** Node's options for the sidecar (its V8 heap flags: common/node-options.ts); Node reads them, not the sidecar. */
+  nodeOptions?: string;
 }
 
 /** The engine container's settings as mdb-engine reads them (parseEngineEnv; the password file: parsePasswordFile). */
@@ -215,6 +217,7 @@ export function sidecarContainerEnv(v: SidecarEnvInput): MemberEnvVar[] {
     ...optional(MemberEnv.OBSERVE_INTERVAL_MS, v.observeIntervalMs),
     ...optional(MemberEnv.LIVENESS_STALE_MS, v.livenessStaleMs),
     ...optional(MemberEnv.FENCE_TOKEN_TTL_MS, v.fenceTokenTtlMs),
+    ...optional(MemberEnv.NODE_OPTIONS, v.nodeOptions),
   ];
 }
 

@@ -1,7 +1,6 @@
 // The sidecar API's public face: what the sidecar (server) and the operator (client) import.
 // Generated stubs stay behind this file; regenerate them with `npm run proto:gen`.
-export { loadSidecarProto, protoFile, protoRoot } from "./load.ts";
-export type { ProtoGrpcType } from "./generated/sidecar.ts";
+export { sidecarService, SidecarStubClient } from "./service.ts";
 export type { SidecarClient as SidecarStub, SidecarHandlers } from "./generated/mdb/sidecar/v1/Sidecar.ts";
 export type { AssignSlotsRequest, AssignSlotsRequest__Output } from "./generated/mdb/sidecar/v1/AssignSlotsRequest.ts";
 export type { AssignSlotsResponse__Output } from "./generated/mdb/sidecar/v1/AssignSlotsResponse.ts";

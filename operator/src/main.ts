@@ -1,7 +1,7 @@
 // mdb-operator: reads its settings from the environment (the chart sets them), runs the manager,
 // and shuts down gracefully on SIGTERM/SIGINT.
 import { hostname } from "node:os";
-import { loadKubeConfig, makeClients } from "./runtime/kube.ts";
+import { loadKubeAccess, makeClients } from "./runtime/kube.ts";
 import { makeLogger } from "./runtime/log.ts";
 import { Manager } from "./manager.ts";
 import { parseOperatorSettings, type ManagerConfig } from "./settings.ts";
@@ -14,7 +14,7 @@ try {
   log.error((err as Error).message);
   process.exit(2);
 }
-const manager = new Manager(makeClients(loadKubeConfig()), config, log);
+const manager = new Manager(makeClients(loadKubeAccess()), config, log);
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {

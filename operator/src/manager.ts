@@ -52,7 +52,7 @@ export class Manager {
     const c = kube.core;
     const all = <T>(p: Promise<T>) => p as unknown as Promise<KubernetesListObject<never>>;
     const collection = <T extends KubernetesObject>(what: string, p: string, list: () => Promise<KubernetesListObject<T>>, selector?: string) => {
-      const w = new WatchedCollection<T>(kube.kc, what, p, list, log, selector);
+      const w = new WatchedCollection<T>(kube.access, what, p, list, log, selector);
       this.collections.push(w as unknown as WatchedCollection<KubernetesObject>);
       return w;
     };

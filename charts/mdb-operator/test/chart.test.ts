@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
 import { pinnedTool } from "../../../e2e/local/toolchain/paths.ts";
 import { restrictedViolations } from "../../../testing/pod-security.ts";
+import { nodeOptions } from "../../../common/node-options.ts";
+import { memoryBytes } from "../../../operator/src/planner/index.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const chart = join(repo, "charts/mdb-operator");
@@ -159,13 +161,19 @@ describe("charts/mdb-operator", () => {
     const c = d.spec.template.spec.containers[0];
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? `fieldRef:${e.valueFrom?.fieldRef?.fieldPath}`]));
     assert.deepEqual(env, {
-      POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", MDB_WATCH_NAMESPACE: "",
+      POD_NAME: "fieldRef:metadata.name", POD_NAMESPACE: "fieldRef:metadata.namespace", NODE_OPTIONS: nodeOptions(memoryBytes(c.resources.limits.memory)), MDB_WATCH_NAMESPACE: "",
       MDB_OPERATOR_POD_LABELS: "app.kubernetes.io/name=mdb-operator,app.kubernetes.io/instance=t",
       MDB_LEADER_ELECT: "true", MDB_LEASE_NAME: "t-mdb-operator", MDB_LEASE_CREATE: "false", MDB_LEASE_DURATION_SECONDS: "15", MDB_RENEW_DEADLINE_SECONDS: "10",
       MDB_RETRY_PERIOD_SECONDS: "2", MDB_MEMBER_IMAGE: "mdbcluster/node:0.1.0", MDB_ENGINE_IMAGE: "mdbcluster/engine-valkey:9.1.2", MDB_HEALTH_PORT: "8081", MDB_METRICS_PORT: "8080", MDB_LOG_LEVEL: "info",
       MDB_RESYNC_SECONDS: "60", MDB_WORKERS: "4",
     });
     assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, "requests and a memory limit are set");
+  });
+
+  test("Deployment: NODE_OPTIONS is the heap flags of common/node-options.ts for the default memory limit, and can be emptied", () => {
+    const env = (set: string[]) => ((find(render(set), "Deployment").spec as { template: { spec: PodSpec } }).template.spec.containers[0].env).map((e) => e.name);
+    assert.ok(env([]).includes("NODE_OPTIONS"));
+    assert.ok(!env(["nodeOptions="]).includes("NODE_OPTIONS"));
   });
 
   test("Deployment: non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp, /tmp an emptyDir", () => {

@@ -39,8 +39,6 @@ function variablesTheOperatorReads(): string[] {
   const found = new Set<string>();
   // Reads only (`env.X`, `env["X"]`, `(env, "X"`): member pods' variables are named in builders too.
   for (const text of operatorSources()) for (const m of text.matchAll(/(?:\benv\.|\benv\[["']|\(env, ["'])(MDB_[A-Z_]+)/g)) found.add(m[1]);
-  // The image sets this one (operator/Dockerfile), not the chart: it is where the bundle finds the proto.
-  found.delete("MDB_SIDECAR_PROTO_DIR");
   return [...found].sort();
 }
 
@@ -105,7 +103,7 @@ describe("chart RBAC ↔ the operator's API calls", () => {
 describe("chart ↔ operator settings", () => {
   test("the Deployment sets exactly the variables the operator reads, plus its pod identity", () => {
     const chartVars = Object.keys(renderedEnv()).sort();
-    assert.deepEqual(chartVars.filter((v) => !v.startsWith("MDB_")), ["POD_NAME", "POD_NAMESPACE"]);
+    assert.deepEqual(chartVars.filter((v) => !v.startsWith("MDB_")), ["NODE_OPTIONS", "POD_NAME", "POD_NAMESPACE"], "besides the operator's: its pod identity, and Node's own options");
     assert.deepEqual(chartVars.filter((v) => v.startsWith("MDB_")), variablesTheOperatorReads(),
       "a variable the operator reads is not set by charts/mdb-operator/templates/deployment.yaml, or the chart sets one nobody reads");
   });

@@ -1,5 +1,5 @@
 // HTTP probes for the kubelet: GET /readyz (member serves its role) and GET /livez (not wedged).
-import { createServer, type Server } from "node:http";
+import { createServer, type Server } from "../../../common/http-server.ts";
 import type { Judgement } from "./health.ts";
 
 export interface ProbeSource { readiness(): Judgement; liveness(nowMs: number): Judgement }

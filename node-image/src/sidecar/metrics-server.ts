@@ -3,7 +3,7 @@
 // renders engine-metrics.ts's samples of it, every series labelled with the member's cluster, member
 // and shard. No token: Prometheus scrapes it as it is, so it serves nothing secret (no password, no
 // token, no key names or values).
-import { createServer, type Server } from "node:http";
+import { createServer, type Server } from "../../../common/http-server.ts";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { MemberIdentity } from "../../../common/member-env.ts";
 import { MEMBER_METRICS, memberSamples, type MemberMetricsView } from "./engine-metrics.ts";

@@ -5,7 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { withLogContext, type LogContext } from "../../../common/log.ts";
 import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
-import { loadSidecarProto, PLAN_HEADER, STEP_HEADER } from "../../../proto/index.ts";
+import { PLAN_HEADER, sidecarService, STEP_HEADER } from "../../../proto/index.ts";
 import { checkBearer, serverCredentials } from "./auth.ts";
 import type { MemberApi } from "./commands.ts";
 import { LeaderFence } from "./leader-fence.ts";
@@ -96,7 +96,13 @@ export function buildHandlers(member: MemberApi, settings: SidecarSettings, fenc
 
     WatchStatus: stream<unknown, MemberStatus__Output>("WatchStatus", async (_req, call, signal) => {
       let lastSentMs = 0;
-      const send = (s: MemberStatus) => { lastSentMs = Date.now(); call.write(statusMessage(s)); };
+      // A status is a whole snapshot: while the stream is backed up (a stalled reader), one is skipped
+      // and the next carries the latest, so the backlog stays at the stream's high-water mark (16).
+      const send = (s: MemberStatus) => {
+        if (call.writableNeedDrain) return;
+        lastSentMs = Date.now();
+        call.write(statusMessage(s));
+      };
       send(member.currentStatus());
       const unsubscribe = member.onChange(send);
       // The heartbeat: at least one message a second even when nothing changed.
@@ -118,7 +124,8 @@ export function buildHandlers(member: MemberApi, settings: SidecarSettings, fenc
     PrepareTakeover: unary("PrepareTakeover", () => member.prepareTakeover()),
     Promote: unary("Promote", async (req) => promoteMessage(await member.promote(promoteCommand(req)))),
     MigrateSlots: stream("MigrateSlots", async (req, call, signal) => {
-      const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => call.write(migrationProgressMessage(p)));
+      // Progress reports are snapshots too: skipped while the stream is backed up; the final one always goes.
+      const final = await member.migrateSlots(checkMigrateSlotsRequest(req, settings), signal, (p) => { if (!call.writableNeedDrain) call.write(migrationProgressMessage(p)); });
       call.write(migrationProgressMessage(final));
     }),
     CancelMigration: unary("CancelMigration", (req) => member.cancelMigration(cancelMigrationCommand(req))),
@@ -132,9 +139,8 @@ export interface RunningServer { server: grpc.Server; ports: number[]; close(): 
 
 /** Binds the gRPC server on each listen host (the pod IP and, unless it is loopback itself, 127.0.0.1). */
 export async function startGrpcServer(member: MemberApi, settings: SidecarSettings, log: Logger): Promise<RunningServer> {
-  const proto = loadSidecarProto();
   const server = new grpc.Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
-  server.addService(proto.mdb.sidecar.v1.Sidecar.service, buildHandlers(member, settings, new LeaderFence(settings.dataDir), log));
+  server.addService(sidecarService, buildHandlers(member, settings, new LeaderFence(settings.dataDir), log));
   const creds = serverCredentials(settings.auth);
   const ports: number[] = [];
   for (const host of settings.listenHosts) {

@@ -26,9 +26,8 @@ describe("node-image/Dockerfile (the sidecar image)", () => {
   });
   test("node comes from the official bookworm-slim image", () => assert.match(dockerfile, /COPY --from=node \/usr\/local\/bin\/node/));
   test("writable paths are volumes (read-only root filesystem)", () => assert.match(dockerfile, /^VOLUME \["\/data", "\/tmp"\]$/m));
-  test("the proto dir the runtime loads is set and copied", () => {
-    assert.match(dockerfile, /MDB_SIDECAR_PROTO_DIR=\/opt\/mdb\/proto/);
-    assert.match(dockerfile, /^COPY proto\/mdb \.\/proto\/mdb$/m);
+  test("ships no proto: the bundle carries the schema generated from it (proto/service.ts)", () => {
+    assert.doesNotMatch(dockerfile, /MDB_SIDECAR_PROTO_DIR|COPY proto\/mdb/);
   });
 });
 

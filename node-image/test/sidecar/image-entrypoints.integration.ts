@@ -1,5 +1,5 @@
 // The member pod's runtime layout without a container engine, on 127.0.5.3: the sidecar bundled the way
-// node-image/Dockerfile bundles it, the proto beside it; `mdb-sidecar render-config` as the init
+// node-image/Dockerfile bundles it; `mdb-sidecar render-config` as the init
 // container, the engine container's command (common/engine-image.ts) with only the engine's directory
 // on PATH, and `mdb-sidecar` as the sidecar. On each engine (testing/engine-binaries.ts): the engine
 // starts from the rendered config, the bundled sidecar serves probes and gRPC and reports the engine,
@@ -7,7 +7,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,7 +57,6 @@ describe("image entrypoints with the bundled sidecar", { timeout: 90_000 }, () =
     ], { cwd: repo, encoding: "utf8" });
     assert.equal(bundle.status, 0, bundle.stderr);
     symlinkSync(join(repo, "node_modules"), join(root, "opt/node_modules"));
-    cpSync(join(repo, "proto/mdb"), join(root, "opt/proto/mdb"), { recursive: true });
     mkdirSync(join(root, "data"));
     mkdirSync(join(root, "secrets"));
     writeFileSync(join(root, "secrets/password"), "image-engine-password-0123\n");
@@ -73,7 +72,7 @@ describe("image entrypoints with the bundled sidecar", { timeout: 90_000 }, () =
   const baseEnv = () => ({
     PATH: process.env.PATH ?? "", MDB_POD_IP: HOST, MDB_PASSWORD_FILE: join(root, "secrets/password"), MDB_DATA_DIR: join(root, "data"),
     MDB_SIDECAR_TOKEN_FILE: join(root, "secrets/token"), MDB_SIDECAR_JS: join(root, "opt/dist/mdb-sidecar.mjs"),
-    MDB_SIDECAR_PROTO_DIR: join(root, "opt/proto"), MDB_APPENDONLY: "no",
+    MDB_APPENDONLY: "no",
   });
 
   for (const kind of testEngines()) {

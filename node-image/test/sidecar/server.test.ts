@@ -4,7 +4,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { buildHandlers } from "../../src/sidecar/server.ts";
-import { loadSidecarProto } from "../../../proto/index.ts";
+import { sidecarService } from "../../../proto/index.ts";
 import { InvalidArgumentError, SidecarError } from "../../src/sidecar/errors.ts";
 import { checkTransition } from "../../src/sidecar/state-machine.ts";
 import type { Member } from "../../src/sidecar/member.ts";
@@ -75,7 +75,7 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
 
   before(async () => {
     server = new grpc.Server();
-    server.addService(loadSidecarProto().mdb.sidecar.v1.Sidecar.service, buildHandlers(fakeMember, settings, undefined, log));
+    server.addService(sidecarService, buildHandlers(fakeMember, settings, undefined, log));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
     address = `127.0.0.1:${port}`;

@@ -48,6 +48,27 @@ function engineImage(value: string | undefined, fallback: string): string {
   return image;
 }
 
+/** The sidecar's defaults: measured (docs/footprint.md#requests-and-limits), as the CRD sets them. */
+export const SIDECAR_RESOURCES = { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "160Mi" } } as const;
+/** Below this memory limit the sidecar does not start reliably (docs/footprint.md#requests-and-limits). */
+const SIDECAR_MIN_LIMIT = "96Mi";
+
+function sidecarResources(r: NonNullable<MdbClusterSpec["sidecar"]>["resources"]): ResolvedSpec["sidecar"]["resources"] {
+  const requests = { cpu: r?.requests?.cpu ?? SIDECAR_RESOURCES.requests.cpu, memory: r?.requests?.memory ?? SIDECAR_RESOURCES.requests.memory };
+  const limits = { ...(r?.limits?.cpu ? { cpu: r.limits.cpu } : {}), memory: r?.limits?.memory ?? SIDECAR_RESOURCES.limits.memory };
+  quantity(requests.cpu, "spec.sidecar.resources.requests.cpu", milliCpu);
+  quantity(requests.memory, "spec.sidecar.resources.requests.memory", memoryBytes);
+  quantity(limits.cpu, "spec.sidecar.resources.limits.cpu", milliCpu);
+  quantity(limits.memory, "spec.sidecar.resources.limits.memory", memoryBytes);
+  if (memoryBytes(limits.memory) < memoryBytes(requests.memory)) {
+    throw new SpecError("spec.sidecar.resources.limits.memory", `${limits.memory} is below the request ${requests.memory}; raise the limit or lower the request`);
+  }
+  if (memoryBytes(limits.memory) < memoryBytes(SIDECAR_MIN_LIMIT)) {
+    throw new SpecError("spec.sidecar.resources.limits.memory", `${limits.memory} is below ${SIDECAR_MIN_LIMIT}, what the sidecar needs to start; raise it`);
+  }
+  return { requests, limits };
+}
+
 export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDefaults): ResolvedSpec {
   if (!spec) throw new SpecError("spec", "is required");
   const requests = { cpu: spec.resources?.requests?.cpu ?? "100m", memory: spec.resources?.requests?.memory ?? "128Mi" };
@@ -59,6 +80,7 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDef
   if (limits.memory && memoryBytes(limits.memory) < memoryBytes(requests.memory)) {
     throw new SpecError("spec.resources.limits.memory", `${limits.memory} is below the request ${requests.memory}; raise the limit or lower the request`);
   }
+  const sidecar = sidecarResources(spec.sidecar?.resources);
   const shards = int(spec.shards, 3, "spec.shards", 1, 1000);
   const replicasPerShard = int(spec.replicasPerShard, 1, "spec.replicasPerShard", 0, 5);
   const rate = (r: { keysPerSecond?: number; bytesPerSecond?: number } | undefined) => ({ keysPerSecond: r?.keysPerSecond ?? 0, bytesPerSecond: r?.bytesPerSecond ?? 0 });
@@ -80,6 +102,7 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDef
       appendOnly: spec.engine?.appendOnly ?? true,
     },
     resources: { requests, limits },
+    sidecar: { resources: sidecar },
     persistence: { enabled: spec.persistence?.enabled ?? false, size: persistenceSize, ...(spec.persistence?.storageClassName ? { storageClassName: spec.persistence.storageClassName } : {}) },
     placement: {
       nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },

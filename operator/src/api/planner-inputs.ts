@@ -19,9 +19,7 @@ export function placementPolicy(spec: ResolvedSpec): PlacementPolicy {
 /** What one member pod requests in total (engine + sidecar), as the scheduler will count it. */
 export function memberRequests(spec: ResolvedSpec): { memoryBytes: number; milliCpu: number } {
   return {
-    memoryBytes: memoryBytes(spec.resources.requests.memory) + SIDECAR_REQUESTS.memoryBytes,
-    milliCpu: milliCpu(spec.resources.requests.cpu) + SIDECAR_REQUESTS.milliCpu,
+    memoryBytes: memoryBytes(spec.resources.requests.memory) + memoryBytes(spec.sidecar.resources.requests.memory),
+    milliCpu: milliCpu(spec.resources.requests.cpu) + milliCpu(spec.sidecar.resources.requests.cpu),
   };
 }
-
-export const SIDECAR_REQUESTS = { memoryBytes: 64 * 2 ** 20, milliCpu: 50, memory: "64Mi", cpu: "50m" };

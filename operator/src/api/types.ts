@@ -38,6 +38,8 @@ export interface ResolvedSpec {
   replicasPerShard: number;
   engine: { image: string; maxMemory: string; maxMemoryPolicy: string; nodeTimeoutMs: number; appendOnly: boolean };
   resources: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory?: string } };
+  /** The sidecar container's: a memory limit always (its V8 heap is sized from it). */
+  sidecar: { resources: { requests: { cpu: string; memory: string }; limits: { cpu?: string; memory: string } } };
   persistence: { enabled: boolean; size: string; storageClassName?: string };
   placement: {
     nodeSelector: Record<string, string>;

@@ -6,7 +6,8 @@
 import type { V1Container, V1PersistentVolumeClaim, V1Pod, V1Volume } from "@kubernetes/client-node";
 import { ENGINE_CONFIG_DIR, ENGINE_CONFIG_FILE, engineLaunchCommand } from "../../../common/engine-image.ts";
 import { engineContainerEnv, MemberEnv, POD_IP_FIELD, sidecarContainerEnv, type SharedEnvInput } from "../../../common/member-env.ts";
-import { SIDECAR_REQUESTS } from "../api/planner-inputs.ts";
+import { nodeOptions } from "../../../common/node-options.ts";
+import { memoryBytes } from "../planner/index.ts";
 import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import {
   authSecretName, BUS_PORT, ENGINE_PORT, headlessServiceName, HEALTH_PORT, memberLabels, METRICS_PORT, METRICS_PORT_NAME, ownerReference, pvcName, SIDECAR_PORT, sidecarSecretName,
@@ -54,7 +55,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
       ...common, announceHostname: announce, maxMemory: spec.engine.maxMemory, maxMemoryPolicy: spec.engine.maxMemoryPolicy,
       appendOnly: spec.engine.appendOnly, replicas: spec.replicasPerShard, durability: spec.durability,
     }),
-    resources: { requests: { cpu: SIDECAR_REQUESTS.cpu, memory: SIDECAR_REQUESTS.memory } },
+    resources: { requests: { ...spec.sidecar.resources.requests }, limits: { ...spec.sidecar.resources.limits } },
     volumeMounts: [{ name: "engine-config", mountPath: ENGINE_CONFIG_DIR }, { name: "auth", mountPath: PASSWORD_DIR, readOnly: true }],
     securityContext,
   };
@@ -82,10 +83,11 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     env: sidecarContainerEnv({
       ...common, tokenFile: `${TOKEN_DIR}/token`, sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT, metricsPort: METRICS_PORT,
       logLevel: spec.logLevel, identity: { namespace, cluster: name, member, shard },
+      nodeOptions: nodeOptions(memoryBytes(spec.sidecar.resources.limits.memory)),
     }),
     // `metrics` is the name a PodMonitor selects (docs/operations.md#member-metrics).
     ports: [{ name: "grpc", containerPort: SIDECAR_PORT }, { name: "health", containerPort: HEALTH_PORT }, { name: METRICS_PORT_NAME, containerPort: METRICS_PORT }],
-    resources: { requests: { cpu: SIDECAR_REQUESTS.cpu, memory: SIDECAR_REQUESTS.memory } },
+    resources: { requests: { ...spec.sidecar.resources.requests }, limits: { ...spec.sidecar.resources.limits } },
     readinessProbe: { httpGet: { path: "/readyz", port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 2 },
     livenessProbe: { httpGet: { path: "/livez", port: HEALTH_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
     volumeMounts: [...mounts, { name: "sidecar-token", mountPath: TOKEN_DIR, readOnly: true }],

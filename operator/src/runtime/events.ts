@@ -1,6 +1,7 @@
 // Kubernetes Events for what a user should see in `kubectl describe mdb`: plans starting and
 // finishing, conditions flipping. Best effort: a failed Event never fails a reconcile.
-import type { CoreV1Api, CoreV1Event } from "@kubernetes/client-node";
+import type { CoreV1Event } from "@kubernetes/client-node";
+import type { KubeClients } from "./kube.ts";
 import type { MdbCluster } from "../api/types.ts";
 import type { Logger } from "./log.ts";
 
@@ -8,7 +9,7 @@ export interface EventSink {
   record(cluster: MdbCluster, type: "Normal" | "Warning", reason: string, message: string): void;
 }
 
-export function kubeEvents(core: CoreV1Api, component: string, log: Logger, now: () => Date = () => new Date()): EventSink {
+export function kubeEvents(core: Pick<KubeClients["core"], "createNamespacedEvent">, component: string, log: Logger, now: () => Date = () => new Date()): EventSink {
   let seq = 0;
   return {
     record(cluster, type, reason, message) {

@@ -1,6 +1,6 @@
 // /healthz (liveness: the process serves requests) and /readyz (readiness: caches synced), for the
 // Deployment's probes. Both replicas are ready: the standby is a warm spare.
-import { createServer, type Server } from "node:http";
+import { createServer, type Server } from "../../../common/http-server.ts";
 
 export function startHealthServer(port: number, isReady: () => boolean, describe: () => Record<string, unknown>): Promise<Server> {
   const server = createServer((req, res) => {

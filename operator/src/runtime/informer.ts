@@ -1,7 +1,11 @@
-// A watched, cached collection of one kind (client-node's ListWatch: list, then watch, relist on
-// 410 Gone). A watch that ends in an error is restarted with backoff instead of stopping the
-// process (the counter-example in CONTRIBUTING.md#house-style), and `synced` resolves after the first full list.
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+// A watched, cached collection of one kind: list, then watch from the list's resourceVersion; a watch
+// the server ends is resumed from the last version seen, one refused as too old (410 Gone) or that
+// fails is restarted with backoff by a fresh list (never stopping the process: the counter-example in
+// CONTRIBUTING.md#house-style), and `synced` resolves after the first full list. The cache keeps the
+// objects as the API server sent them, less metadata.managedFields, which nothing here reads
+// (docs/footprint.md#the-operator).
+import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
+import type { KubeAccess } from "./kube-http.ts";
 import type { Logger } from "./log.ts";
 
 export interface Cache<T> {
@@ -9,61 +13,121 @@ export interface Cache<T> {
   get(name: string, namespace?: string): T | undefined;
 }
 
+type Verb = "add" | "update" | "delete";
+const key = (name: string, namespace?: string) => `${namespace ?? ""}/${name}`;
+
+function trimmed<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
 export class WatchedCollection<T extends KubernetesObject> implements Cache<T> {
-  private readonly informer: ReturnType<typeof makeInformer<T>>;
-  private readonly handlers: ((obj: T, verb: "add" | "update" | "delete") => void)[] = [];
+  private readonly objects = new Map<string, T>();
+  private readonly handlers: ((obj: T, verb: Verb) => void)[] = [];
   private stopped = false;
+  private running = false;
   private restartMs = 200;
+  private current: { stop(): void } | undefined;
   private syncedResolve!: () => void;
   readonly synced: Promise<void>;
 
-  constructor(kc: KubeConfig, readonly what: string, path: string, list: () => Promise<KubernetesListObject<T>>, private readonly log: Logger, labelSelector?: string) {
+  constructor(private readonly access: KubeAccess, readonly what: string, private readonly path: string, private readonly listFn: () => Promise<KubernetesListObject<T>>, private readonly log: Logger, private readonly labelSelector?: string) {
     this.synced = new Promise((resolve) => (this.syncedResolve = resolve));
-    // client-node emits "connect" before it lists and swallows a failed list, so neither "connect" nor
-    // start() means synced: a list that returned does. The cache is filled right after it returns,
-    // in the same turn, so `synced` resolves on the next one.
-    const listed = async () => {
-      const result = await list();
-      this.restartMs = 200; // back-off grows over failed lists and watches, and starts over once one works
-      setImmediate(() => this.syncedResolve());
-      return result;
-    };
-    this.informer = makeInformer<T>(kc, path, listed, labelSelector);
-    for (const verb of ["add", "update", "delete"] as const) {
-      this.informer.on(verb, (obj) => { for (const h of this.handlers) h(obj, verb); });
-    }
-    this.informer.on("error", (err) => {
-      if (this.stopped) return;
-      this.log.warn("watch ended; restarting", { what, error: (err as Error)?.message ?? String(err), retryInMs: this.restartMs });
-      const t = setTimeout(() => { if (!this.stopped) void this.start(); }, this.restartMs);
-      t.unref?.();
-      this.restartMs = Math.min(this.restartMs * 2, 30_000);
-    });
   }
 
-  onChange(handler: (obj: T, verb: "add" | "update" | "delete") => void): void {
+  onChange(handler: (obj: T, verb: Verb) => void): void {
     this.handlers.push(handler);
   }
 
-  async start(): Promise<void> {
-    try {
-      await this.informer.start();
-    } catch (err) {
-      // start() rejects when the first list fails; the error handler above restarts it.
-      this.log.warn("list failed", { what: this.what, error: (err as Error)?.message ?? String(err) });
+  private emit(obj: T, verb: Verb): void {
+    for (const h of this.handlers) h(obj, verb);
+  }
+
+  /** Replaces the cache with a full list: adds, updates (resourceVersion changed) and deletes what is gone. */
+  private replaceAll(items: T[]): void {
+    const seen = new Set<string>();
+    for (const item of items.map(trimmed)) {
+      const k = key(item.metadata!.name!, item.metadata?.namespace);
+      seen.add(k);
+      const before = this.objects.get(k);
+      this.objects.set(k, item);
+      if (!before) this.emit(item, "add");
+      else if (before.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit(item, "update");
     }
+    for (const [k, obj] of this.objects) if (!seen.has(k)) { this.objects.delete(k); this.emit(obj, "delete"); }
+  }
+
+  private apply(type: string, obj: T): void {
+    const k = key(obj.metadata!.name!, obj.metadata?.namespace);
+    if (type === "DELETED") { this.objects.delete(k); this.emit(obj, "delete"); return; }
+    const had = this.objects.has(k);
+    this.objects.set(k, trimmed(obj));
+    this.emit(obj, had ? "update" : "add");
+  }
+
+  /** List, then watch until stopped; returns when the first list fails (start() logs it and retries). */
+  async start(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      const listed = await this.listFn();
+      this.restartMs = 200; // back-off grows over failed lists and watches, and starts over once one works
+      this.replaceAll(listed.items);
+      setImmediate(() => this.syncedResolve());
+      void this.watchFrom(listed.metadata?.resourceVersion ?? "");
+    } catch (err) {
+      this.running = false;
+      this.log.warn("list failed", { what: this.what, error: (err as Error)?.message ?? String(err) });
+      this.retry();
+    }
+  }
+
+  private async watchFrom(resourceVersion: string): Promise<void> {
+    let version = resourceVersion;
+    for (;;) {
+      if (this.stopped) return;
+      let gone = false;
+      const watch = this.access.watch(this.path, { resourceVersion: version, allowWatchBookmarks: true, labelSelector: this.labelSelector, timeoutSeconds: 240 + Math.floor(Math.random() * 120) }, (event) => {
+        const obj = event.object as T;
+        if (event.type === "ERROR") { gone = (obj as { code?: number }).code === 410; return; }
+        if (obj?.metadata?.resourceVersion) version = obj.metadata.resourceVersion;
+        if (event.type !== "BOOKMARK") this.apply(event.type, obj);
+      });
+      this.current = watch;
+      try {
+        await watch.done;
+      } catch (err) {
+        if (this.stopped) return;
+        this.running = false;
+        this.log.warn("watch ended; restarting", { what: this.what, error: (err as Error)?.message ?? String(err), retryInMs: this.restartMs });
+        this.retry();
+        return;
+      }
+      if (gone) { // the version is too old: list again
+        this.running = false;
+        void this.start();
+        return;
+      }
+    }
+  }
+
+  private retry(): void {
+    const t = setTimeout(() => { if (!this.stopped) void this.start(); }, this.restartMs);
+    t.unref?.();
+    this.restartMs = Math.min(this.restartMs * 2, 30_000);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.informer.stop();
+    this.current?.stop();
   }
 
   list(namespace?: string): readonly T[] {
-    return this.informer.list(namespace);
+    const all = [...this.objects.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.informer.get(name, namespace);
+    return this.objects.get(key(name, namespace));
   }
 }

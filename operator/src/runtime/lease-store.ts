@@ -1,11 +1,15 @@
 // LeaseStore over the coordination.k8s.io/v1 API.
-import { V1MicroTime, type CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
-import { isNotFound } from "./kube.ts";
+import type { V1Lease, V1MicroTime } from "@kubernetes/client-node";
+import { isNotFound, type KubeClients } from "./kube.ts";
 import type { LeaseRecord, LeaseStore } from "./leader-election.ts";
+
+/** A MicroTime as the API server writes it (RFC 3339 with microseconds): its JSON is this string. */
+const microTime = (iso: string) => new Date(iso).toISOString().replace(/Z$/, "000Z") as unknown as V1MicroTime;
 
 function toRecord(lease: V1Lease): LeaseRecord {
   const s = lease.spec ?? {};
-  const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : typeof d === "string" ? d : undefined);
+  // The API server's MicroTime ("…T12:00:00.123000Z") as the elector writes times (toISOString).
+  const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : typeof d === "string" && !Number.isNaN(Date.parse(d)) ? new Date(d).toISOString() : typeof d === "string" ? d : undefined);
   return {
     holderIdentity: s.holderIdentity ?? "",
     leaseDurationSeconds: s.leaseDurationSeconds ?? 15,
@@ -25,13 +29,13 @@ function toLease(name: string, namespace: string, r: LeaseRecord): V1Lease {
       holderIdentity: r.holderIdentity,
       leaseDurationSeconds: r.leaseDurationSeconds,
       leaseTransitions: r.leaseTransitions,
-      ...(r.acquireTime ? { acquireTime: new V1MicroTime(r.acquireTime) } : {}),
-      ...(r.renewTime ? { renewTime: new V1MicroTime(r.renewTime) } : {}),
+      ...(r.acquireTime ? { acquireTime: microTime(r.acquireTime) } : {}),
+      ...(r.renewTime ? { renewTime: microTime(r.renewTime) } : {}),
     },
   };
 }
 
-export function kubeLeaseStore(api: CoordinationV1Api, namespace: string, name: string): LeaseStore {
+export function kubeLeaseStore(api: KubeClients["coordination"], namespace: string, name: string): LeaseStore {
   return {
     async get() {
       try {

@@ -2,7 +2,7 @@
 // `metrics`: the reconcile loop (duration, errors, queue depth, leadership) and, per cluster, what
 // its last status says (members by state, slots served, plan steps by kind and state, keys and bytes
 // moved), plus counters of plans by kind and result and the duration of failovers.
-import { createServer, type Server } from "node:http";
+import { createServer, type Server } from "../../../common/http-server.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { MdbClusterStatus } from "../api/types.ts";
 

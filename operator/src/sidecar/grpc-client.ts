@@ -3,7 +3,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { currentLogContext } from "../../../common/log.ts";
 import {
-  LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER, loadSidecarProto, PLAN_HEADER, STEP_HEADER, type AssignSlotsRequest, type AssignSlotsResponse__Output, type PromoteRequest, type PromoteResponse__Output,
+  LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER, PLAN_HEADER, SidecarStubClient, STEP_HEADER, type AssignSlotsRequest, type AssignSlotsResponse__Output, type PromoteRequest, type PromoteResponse__Output,
   type SidecarStub as GeneratedClient,
 } from "../../../proto/index.ts";
 import {
@@ -38,7 +38,6 @@ export class GrpcSidecarClient implements SidecarClient {
   private readonly leadership: GrpcSidecarClientOptions["leadership"];
 
   constructor(opts: GrpcSidecarClientOptions) {
-    const proto = loadSidecarProto();
     const channelCreds = opts.tls
       ? grpc.credentials.createSsl(opts.tls.caPem, opts.tls.keyPem ?? null, opts.tls.certPem ?? null)
       : grpc.credentials.createInsecure();
@@ -51,7 +50,7 @@ export class GrpcSidecarClient implements SidecarClient {
       "grpc.max_reconnect_backoff_ms": 500,
       ...(opts.tls?.serverName ? { "grpc.ssl_target_name_override": opts.tls.serverName } : {}),
     };
-    this.stub = new proto.mdb.sidecar.v1.Sidecar(opts.address, channelCreds, channelOptions);
+    this.stub = new SidecarStubClient(opts.address, channelCreds, channelOptions);
     this.callTimeoutMs = opts.callTimeoutMs ?? 30_000;
     this.bearer = opts.bearerToken;
     this.leadership = opts.leadership;

@@ -1,13 +1,12 @@
 // The operator image's runtime layout without a container engine: operator/src/main.ts bundled the way
-// the Dockerfile bundles it, laid out as /opt/mdb (dist/, proto/mdb, node_modules) and run the way the
-// image runs it (`node dist/mdb-operator.mjs`), outside the repository. Every import resolves, the
-// proto loads from MDB_SIDECAR_PROTO_DIR, the health endpoints answer (alive, not ready while it cannot
+// the Dockerfile bundles it, laid out as /opt/mdb (dist/, node_modules) and run the way the image runs
+// it (`node dist/mdb-operator.mjs`), outside the repository. Every import resolves, the health endpoints answer (alive, not ready while it cannot
 // list anything from an API server that does not answer), a bad setting stops it naming the variable,
 // and SIGTERM stops it cleanly.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,7 +49,6 @@ describe("operator image bundle", { timeout: 120_000 }, () => {
     ], { cwd: repo, encoding: "utf8" });
     assert.equal(bundle.status, 0, bundle.stderr);
     symlinkSync(join(repo, "node_modules"), join(opt, "node_modules"));
-    cpSync(join(repo, "proto/mdb"), join(opt, "proto/mdb"), { recursive: true });
     // An API server that refuses connections: the operator must stay up (alive, not ready) and retry.
     mkdirSync(join(root, "tmp"));
     writeFileSync(join(root, "kubeconfig"), [
@@ -71,7 +69,7 @@ describe("operator image bundle", { timeout: 120_000 }, () => {
       cwd: opt, stdio: ["ignore", "pipe", "pipe"],
       env: {
         PATH: process.env.PATH ?? "", HOME: join(root, "tmp"), TMPDIR: join(root, "tmp"), NODE_ENV: "production",
-        MDB_SIDECAR_PROTO_DIR: join(opt, "proto"), KUBECONFIG: join(root, "kubeconfig"),
+        KUBECONFIG: join(root, "kubeconfig"),
         POD_NAME: "mdb-operator-test", POD_NAMESPACE: "mdb-system", MDB_LEADER_ELECT: "false", ...env,
       },
     });

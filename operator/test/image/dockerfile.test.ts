@@ -18,7 +18,7 @@ const jsonInstruction = (name: string): string[] => {
 
 describe("operator/Dockerfile", () => {
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(?:--chmod=\S+ )?(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
-  test("copies the sources the bundle imports", () => assert.deepEqual(copied, ["package.json", "package-lock.json", "tsconfig.json", "common/", "proto/", "operator/", "proto/mdb"]));
+  test("copies the sources the bundle imports", () => assert.deepEqual(copied, ["package.json", "package-lock.json", "tsconfig.json", "common/", "proto/", "operator/"]));
   for (const path of copied) test(`copied path ${path} exists in the repo`, () => assert.ok(existsSync(join(repo, path)), `${path} is copied by the Dockerfile but missing`));
 
   const esbuild = /npx esbuild (\S+) ([^\n]*)/.exec(dockerfile.replaceAll("\\\n", " ")); // continuation lines joined
@@ -49,10 +49,8 @@ describe("operator/Dockerfile", () => {
     assert.deepEqual(jsonInstruction("VOLUME"), ["/tmp"]);
     assert.match(dockerfile, /HOME=\/tmp/);
   });
-  test("the proto dir the runtime loads is set and copied", () => {
-    assert.match(dockerfile, /MDB_SIDECAR_PROTO_DIR=\/opt\/mdb\/proto/);
-    assert.match(dockerfile, /^COPY proto\/mdb \.\/proto\/mdb$/m);
-    assert.ok(existsSync(join(repo, "proto/mdb/sidecar/v1/sidecar.proto")));
+  test("ships no proto: the bundle carries the schema generated from it (proto/service.ts)", () => {
+    assert.doesNotMatch(dockerfile, /MDB_SIDECAR_PROTO_DIR|COPY proto\/mdb/);
   });
   test("exposes the chart's default health port", () => {
     assert.match(dockerfile, /^EXPOSE 8081$/m);
@@ -72,7 +70,6 @@ describe("the proving ground's mdbcluster/operator (e2e/local/images.yaml)", () 
     assert.deepEqual(entry!.cmd, jsonInstruction("CMD"));
   });
   test("sets the image's environment with local paths", () => {
-    assert.equal(entry!.env.MDB_SIDECAR_PROTO_DIR, "/repo/proto");
     assert.equal(entry!.env.NODE_ENV, "production");
   });
 });

@@ -152,6 +152,36 @@ export interface MdbClusterSpecFailover {
   enabled?: boolean;
 }
 
+/** What each sidecar is guaranteed; the planner counts it with the engine's request. */
+export interface MdbClusterSpecSidecarResourcesRequests {
+  /** CPU request, e.g. 50m. Default: "50m". */
+  cpu?: string;
+  /** Memory request, e.g. 96Mi. Default: "96Mi". */
+  memory?: string;
+}
+
+/** Upper bounds. The memory limit always applies (the sidecar's V8 heap is sized from it); the CPU limit only when set. */
+export interface MdbClusterSpecSidecarResourcesLimits {
+  /** CPU limit, e.g. 1. */
+  cpu?: string;
+  /** Memory limit, e.g. 160Mi; at least 96Mi. Default: "160Mi". */
+  memory?: string;
+}
+
+/** CPU and memory of each member's sidecar container. The defaults come from measurements (docs/footprint.md#requests-and-limits): the request is the sidecar's steady use, the limit its peak during a migration and a failover with headroom. Its V8 heap is sized from the memory limit. Members created after a change use the new values. */
+export interface MdbClusterSpecSidecarResources {
+  /** What each sidecar is guaranteed; the planner counts it with the engine's request. Default: {}. */
+  requests?: MdbClusterSpecSidecarResourcesRequests;
+  /** Upper bounds. The memory limit always applies (the sidecar's V8 heap is sized from it); the CPU limit only when set. Default: {}. */
+  limits?: MdbClusterSpecSidecarResourcesLimits;
+}
+
+/** The members' sidecar container (mdb-sidecar, docs/architecture/sidecar.md). */
+export interface MdbClusterSpecSidecar {
+  /** CPU and memory of each member's sidecar container. The defaults come from measurements (docs/footprint.md#requests-and-limits): the request is the sidecar's steady use, the limit its peak during a migration and a failover with headroom. Its V8 heap is sized from the memory limit. Members created after a change use the new values. Default: {}. */
+  resources?: MdbClusterSpecSidecarResources;
+}
+
 /** The engine password clients use. */
 export interface MdbClusterSpecAuth {
   /** A Secret in this namespace whose key "password" is the engine password. Empty means the operator generates one in the Secret NAME-auth. */
@@ -298,6 +328,8 @@ export interface MdbClusterSpec {
   durability?: "async" | "replicated";
   /** How much the members' sidecars log (their container "sidecar"), in the operator's format (docs/operations.md#logs). Members created after a change use the new level; the running ones keep theirs until they are replaced. Default: "info". */
   logLevel?: "error" | "warn" | "info" | "debug";
+  /** The members' sidecar container (mdb-sidecar, docs/architecture/sidecar.md). Default: {}. */
+  sidecar?: MdbClusterSpecSidecar;
   /** The engine password clients use. Default: {}. */
   auth?: MdbClusterSpecAuth;
   /** A NetworkPolicy NAME on the member pods (docs/usage.md#network-policy): clients reach the engine port, members reach each other on the engine and bus ports, the operator's pods reach the sidecar's API, scrapers reach the port named metrics, members may resolve names (DNS); nothing else comes in or goes out. Enforced only where the cluster's network plugin implements NetworkPolicy. Default: {}. */

@@ -1,0 +1,28 @@
+// The V8 heap flags of our Node processes in a container, the one home of the choice
+// (docs/footprint.md#v8-heap-flags). The member pod's sidecar gets them in NODE_OPTIONS from its memory
+// limit (operator/src/resources/member-pod.ts); the chart's default nodeOptions is this function's
+// answer for the operator's default limit (charts/mdb-operator/test/chart.test.ts checks it).
+
+/**
+ * What a process of ours holds outside V8's old generation, in MiB: the Node binary's mapped pages, the
+ * young generation, code, malloc'd buffers (measured: 45–55 MiB for the sidecar and the operator).
+ */
+export const NON_HEAP_RESERVE_MIB = 64;
+/** The smallest old generation worth running with, in MiB. */
+export const MIN_OLD_SPACE_MIB = 32;
+
+/**
+ * `--max-semi-space-size=1`: a young generation of 1 MiB semi-spaces instead of V8's default of up to
+ * 16 MiB; every process here allocates little per request, and the larger semi-spaces only held
+ * garbage (−11 MiB resident for the sidecar). `--max-old-space-size`: the limit less what the process
+ * holds besides the heap, so V8 collects harder as it nears the container's limit instead of the
+ * kernel killing it (under a cgroup limit V8 would otherwise allow itself 259 MiB or more).
+ */
+export function nodeOptions(memoryLimitBytes: number | undefined): string {
+  const flags = ["--max-semi-space-size=1"];
+  if (memoryLimitBytes && memoryLimitBytes > 0) {
+    const limitMiB = Math.floor(memoryLimitBytes / 2 ** 20);
+    flags.push(`--max-old-space-size=${Math.max(MIN_OLD_SPACE_MIB, limitMiB - NON_HEAP_RESERVE_MIB)}`);
+  }
+  return flags.join(" ");
+}
