@@ -156,7 +156,9 @@ export async function removeHostNamespace(host: HostNamespace | undefined, net: 
       for (let i = 0; i < 50 && processesIn(host).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     }
   }
-  if (existsSync(`/sys/class/net/${net.link}`)) sh("ip", ["link", "delete", net.link], `deleting the veth ${net.link}`);
+  // Deleting the namespace deletes the pair; delete it here when something else still holds the namespace.
+  if (existsSync(`/sys/class/net/${net.link}`)) spawnSync("ip", ["link", "delete", net.link]);
+  if (existsSync(`/sys/class/net/${net.link}`)) throw new Error(`the veth ${net.link} is still there: ip link delete ${net.link}`);
 }
 
 /**

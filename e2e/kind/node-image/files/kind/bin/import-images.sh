@@ -1,5 +1,5 @@
 #!/bin/bash
-# Imports /kind/images.tar (control plane, etcd, CoreDNS, pause, kube-proxy, storage provisioner and its
+# Imports /kind/images.tar (control plane, etcd, CoreDNS, pause, kube-proxy, pod network, storage provisioner and its
 # helper) into containerd's k8s.io namespace, once per node: /var outlives a restart of the node.
 set -euo pipefail
 done_file=/var/lib/mdb-kind/images-imported
