@@ -11,7 +11,7 @@ import { parseTopology } from "../local/controlplane/topology.ts";
 import { buildImages, loadCatalog } from "../local/imagebuild/main.ts";
 import { imageCacheDir } from "../local/imagebuild/buildah.ts";
 import { pinnedBinDir, pinnedKubernetesVersion } from "../local/toolchain/paths.ts";
-import { kindConfigYaml, type NodeImageSource } from "./config.ts";
+import { KINDEST_NODE_IMAGE, kindConfigYaml, type NodeImageSource } from "./config.ts";
 import {
   alive, createHostNamespace, inHost, podmanEnv, removeEmptyCgroups, removeHostNamespace, sh,
   type HostNamespace, type KindNetwork,
@@ -103,13 +103,26 @@ export async function kindUp(opts: KindOptions): Promise<KindState> {
   mkdirSync(opts.stateDir, { recursive: true });
   const configFile = join(opts.stateDir, "kind-config.yaml");
   const image: NodeImageSource = opts.provider === "podman"
-    ? { kind: "local", image: "docker.io/mdbcluster/kind-node:v1.36.3", etcdImageTag: "3.6.16-0", corednsImageTag: "v1.15.0" }
-    : { kind: "kindest", image: `kindest/node:${pinnedKubernetesVersion()}` };
+    ? localNodeImage()
+    : { kind: "kindest", image: KINDEST_NODE_IMAGE };
   writeFileSync(configFile, kindConfigYaml({ name: opts.name, nodes, image, podSubnet: opts.network.podSubnet, serviceSubnet: opts.network.serviceSubnet }));
   opts.log(`kind config for ${nodes.length} workers + 1 control plane from ${opts.topologyFile}: ${configFile}`);
   const up = opts.provider === "podman" ? await upOnPodman(opts, configFile, path) : upOnDocker(opts, configFile, path);
   opts.log(`kind cluster ${opts.name} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   return up;
+}
+
+/** The node image built here and the etcd and CoreDNS tags it carries, as image-builds.yaml lists them. */
+function localNodeImage(): NodeImageSource {
+  const image = `docker.io/mdbcluster/kind-node:${pinnedKubernetesVersion()}`;
+  const entry = loadCatalog().images.find((i) => i.names.includes(image));
+  if (!entry) throw new Error(`e2e/local/image-builds.yaml has no entry for ${image}`);
+  const tagOf = (repository: string): string => {
+    const name = entry.archive.find((n) => n.startsWith(`${repository}:`));
+    if (!name) throw new Error(`e2e/local/image-builds.yaml: ${image} archives no ${repository} image`);
+    return name.slice(repository.length + 1);
+  };
+  return { kind: "local", image, etcdImageTag: tagOf("registry.k8s.io/etcd"), corednsImageTag: tagOf("registry.k8s.io/coredns/coredns") };
 }
 
 async function upOnPodman(opts: KindOptions, configFile: string, path: string[]): Promise<KindState> {

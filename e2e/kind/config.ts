@@ -4,8 +4,12 @@
 import { stringify } from "yaml";
 import type { LocalNode } from "../local/controlplane/topology.ts";
 
-/** The kind CLI this project pins (e2e/kind/install-kind.sh installs it). */
-export const KIND_VERSION = "v0.33.0";
+/**
+ * The node image for the Docker path: of the images kind v0.33.0 (pinned in install-kind.sh) was
+ * released with, the one of this project's Kubernetes minor (1.36; the toolchain pins v1.36.3, and
+ * v0.33.0 ships v1.36.4), by digest, as kind's release notes ask.
+ */
+export const KINDEST_NODE_IMAGE = "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed";
 
 /** Where the node image comes from: built here from the pinned toolchain, or kindest/node (Docker path). */
 export type NodeImageSource =
