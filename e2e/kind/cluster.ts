@@ -105,7 +105,10 @@ export async function kindUp(opts: KindOptions): Promise<KindState> {
   const image: NodeImageSource = opts.provider === "podman"
     ? localNodeImage()
     : { kind: "kindest", image: KINDEST_NODE_IMAGE };
-  writeFileSync(configFile, kindConfigYaml({ name: opts.name, nodes, image, podSubnet: opts.network.podSubnet, serviceSubnet: opts.network.serviceSubnet }));
+  writeFileSync(configFile, kindConfigYaml({
+    name: opts.name, nodes, image, podSubnet: opts.network.podSubnet, serviceSubnet: opts.network.serviceSubnet,
+    nodeGraceSeconds: Number(process.env.MDB_NODE_GRACE_SECONDS ?? 20), evictionSeconds: Number(process.env.MDB_EVICTION_SECONDS ?? 30),
+  }));
   opts.log(`kind config for ${nodes.length} workers + 1 control plane from ${opts.topologyFile}: ${configFile}`);
   const up = opts.provider === "podman" ? await upOnPodman(opts, configFile, path) : upOnDocker(opts, configFile, path);
   opts.log(`kind cluster ${opts.name} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

@@ -22,6 +22,9 @@ export interface KindConfigInput {
   image: NodeImageSource;
   podSubnet: string;
   serviceSubnet: string;
+  /** As on the proving ground (MDB_NODE_GRACE_SECONDS, MDB_EVICTION_SECONDS): how soon a silent node is NotReady, and its pods evicted. */
+  nodeGraceSeconds: number;
+  evictionSeconds: number;
 }
 
 // The kubelet sets kubernetes.io/hostname itself (to the kind node's name), and kind refuses other
@@ -52,7 +55,17 @@ export function kindConfig(input: KindConfigInput): Record<string, unknown> {
     networking: { podSubnet: input.podSubnet, serviceSubnet: input.serviceSubnet },
     nodes: [{ role: "control-plane", image }, ...workers],
   };
-  if (input.image.kind === "local") config.kubeadmConfigPatches = localImagePatches(input.image);
+  config.kubeadmConfigPatches = [
+    stringify({
+      kind: "ClusterConfiguration",
+      apiServer: { extraArgs: [
+        { name: "default-not-ready-toleration-seconds", value: String(input.evictionSeconds) },
+        { name: "default-unreachable-toleration-seconds", value: String(input.evictionSeconds) },
+      ] },
+      controllerManager: { extraArgs: [{ name: "node-monitor-grace-period", value: `${input.nodeGraceSeconds}s` }] },
+    }),
+    ...(input.image.kind === "local" ? localImagePatches(input.image) : []),
+  ];
   return config;
 }
 

@@ -11,12 +11,13 @@ const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const realTopology = parseTopology(readFileSync(`${repo}e2e/local/topology-real.yaml`, "utf8"));
 const local = { kind: "local", image: "docker.io/mdbcluster/kind-node:v1.36.3", etcdImageTag: "3.6.16-0", corednsImageTag: "v1.15.0" } as const;
 const subnets = { podSubnet: "10.90.0.0/16", serviceSubnet: "10.91.0.0/16" };
+const timing = { nodeGraceSeconds: 20, evictionSeconds: 30 };
 
 type Node = { role: string; image: string; labels?: Record<string, string>; kubeadmConfigPatches?: string[] };
 
 describe("kind config from the topology", () => {
   test("one control plane and one worker per host, labelled with region, zone and rack (kind sets the hostname)", () => {
-    const config = kindConfig({ name: "mdbcluster", nodes: realTopology, image: local, ...subnets });
+    const config = kindConfig({ name: "mdbcluster", nodes: realTopology, image: local, ...subnets, ...timing });
     const nodes = config.nodes as Node[];
     assert.deepEqual(nodes.map((n) => n.role), ["control-plane", ...realTopology.map(() => "worker")]);
     assert.deepEqual(nodes[1].labels, { "topology.kubernetes.io/region": "region-1", "topology.kubernetes.io/zone": "zone-a", "topology.mdbcluster.io/rack": "rack-1" });
@@ -24,16 +25,21 @@ describe("kind config from the topology", () => {
     assert.equal(zonesAndRacks.size, realTopology.length, "every worker sits in its own zone/rack, as its host does");
     assert.ok(nodes.every((n) => n.image === local.image));
     assert.deepEqual(config.networking, subnets);
+    assert.deepEqual(parse((config.kubeadmConfigPatches as string[])[0]), {
+      kind: "ClusterConfiguration",
+      apiServer: { extraArgs: [{ name: "default-not-ready-toleration-seconds", value: "30" }, { name: "default-unreachable-toleration-seconds", value: "30" }] },
+      controllerManager: { extraArgs: [{ name: "node-monitor-grace-period", value: "20s" }] },
+    }, "a silent node is NotReady and its pods evicted as soon as on the proving ground");
   });
 
   test("the local node image tells kubeadm its etcd and CoreDNS tags and a cgroupfs kubelet that accepts cgroup v1", () => {
-    const patches = (kindConfig({ name: "c", nodes: realTopology, image: local, ...subnets }).kubeadmConfigPatches as string[]).map((p) => parse(p));
+    const patches = (kindConfig({ name: "c", nodes: realTopology, image: local, ...subnets, ...timing }).kubeadmConfigPatches as string[]).slice(1).map((p) => parse(p));
     assert.deepEqual(patches, [
       { kind: "ClusterConfiguration", etcd: { local: { imageTag: "3.6.16-0" } }, dns: { imageTag: "v1.15.0" } },
       { kind: "KubeletConfiguration", cgroupDriver: "cgroupfs", failCgroupV1: false },
     ]);
-    const docker = kindConfig({ name: "c", nodes: realTopology, image: { kind: "kindest", image: "kindest/node:v1.36.3" }, ...subnets });
-    assert.equal(docker.kubeadmConfigPatches, undefined, "kindest/node needs no patches");
+    const docker = kindConfig({ name: "c", nodes: realTopology, image: { kind: "kindest", image: "kindest/node:v1.36.3" }, ...subnets, ...timing });
+    assert.equal((docker.kubeadmConfigPatches as string[]).length, 1, "kindest/node needs only the timing patch");
   });
 
   test("a host's labels and taints reach its worker (taints through kubeadm's JoinConfiguration)", () => {
@@ -47,7 +53,7 @@ describe("kind config from the topology", () => {
       "            hosts:",
       "              - { name: h1, labels: { mdbcluster.io/store-state: draining }, taints: [{ key: dedicated, value: mdb, effect: NoSchedule }] }",
     ].join("\n"));
-    const worker = (parse(kindConfigYaml({ name: "c", nodes, image: local, ...subnets })) as { nodes: Node[] }).nodes[1];
+    const worker = (parse(kindConfigYaml({ name: "c", nodes, image: local, ...subnets, ...timing })) as { nodes: Node[] }).nodes[1];
     assert.equal(worker.labels!["mdbcluster.io/store-state"], "draining");
     assert.equal(worker.labels!["kubernetes.io/hostname"], undefined);
     assert.deepEqual(parse(worker.kubeadmConfigPatches![0]), { kind: "JoinConfiguration", nodeRegistration: { taints: [{ key: "dedicated", value: "mdb", effect: "NoSchedule" }] } });
