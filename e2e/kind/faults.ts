@@ -1,7 +1,8 @@
 // The faults of `npm run cluster:fault` (kill, stop-node, start-node, partition, heal) on a kind cluster of
-// kind:up, so the recovery suite injects the same faults there: a container's task killed in its node's
-// containerd, a node container paused (kubelet, containerd and pods frozen: the node stops answering)
-// and unpaused, a pod's veth on its node down and up.
+// kind:up, so the recovery suite injects the same faults there, as the real-node proving ground does: a
+// container's task killed in its node's containerd; a node stopped = its kubelet stopped and every task
+// killed (not the node container paused: a frozen process keeps its connections open and a client
+// waits on it forever), started = its kubelet started; a pod's veth on its node down and up.
 import { join } from "node:path";
 import type { ControlReply, ControlRequest } from "../local/podrunner/control.ts";
 import { splitPodRef } from "../local/podrunner/control.ts";
@@ -28,11 +29,12 @@ export async function kindFault(stateDir: string, req: ControlRequest): Promise<
       return { ok: true, message: `killed ${targets.map((c) => c.name).join(", ")} of ${req.pod} on ${pod.node}` };
     }
     case "stop-node":
-      engine(["pause", req.node], `pausing node ${req.node}`);
-      return { ok: true, message: `node ${req.node} paused` };
+      onNode(req.node, "systemctl stop kubelet\nfor task in $(ctr --namespace k8s.io task ls --quiet); do ctr --namespace k8s.io task kill --signal SIGKILL \"$task\" || true; done",
+        `stopping node ${req.node}`);
+      return { ok: true, message: `node ${req.node}: kubelet stopped, every task killed` };
     case "start-node":
-      engine(["unpause", req.node], `unpausing node ${req.node}`);
-      return { ok: true, message: `node ${req.node} unpaused` };
+      onNode(req.node, "systemctl start kubelet", `starting node ${req.node}`);
+      return { ok: true, message: `node ${req.node}: kubelet started` };
     case "partition": case "heal": {
       const pod = podFacts(state, req.pod);
       const updown = req.action === "partition" ? "down" : "up";
