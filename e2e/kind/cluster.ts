@@ -4,6 +4,7 @@
 //           namespace of their own (podman-host.ts), reached through one veth;
 //   docker  (a machine with Docker and a registry) kindest/node of the pinned Kubernetes version.
 // Both write the same kind config (config.ts) and load images the same way (`kind load image-archive`).
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,6 +99,11 @@ export async function kindUp(opts: KindOptions): Promise<KindState> {
     await kindDown(opts);
   }
   if (process.getuid?.() !== 0) throw new Error("kind:up needs root (network namespaces, routes, podman): run it as root");
+  const tools: [string, string][] = opts.provider === "podman"
+    ? [["podman", "podman"], ["buildah", "buildah"], ["unshare", "util-linux"], ["nsenter", "util-linux"], ["ip", "iproute2"], ["go", "Go 1.26 or newer"]]
+    : [["docker", "Docker"], ["ip", "iproute2"], ["go", "Go 1.26 or newer"]];
+  const missing = tools.filter(([tool]) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status !== 0);
+  if (missing.length) throw new Error(`kind:up (${opts.provider}) needs ${missing.map(([tool, from]) => `'${tool}' (${from.includes(" ") ? from : `apt-get install -y ${from}`})`).join(", ")}`);
   const nodes = parseTopology(readFileSync(opts.topologyFile, "utf8"), opts.topologyFile);
   const path = toolPath();
   mkdirSync(opts.stateDir, { recursive: true });
