@@ -33,6 +33,8 @@ export interface KindState {
   libpodCgroupsExisted?: boolean;
   /** docker: routes kind:up added on the machine, removed by kind:down. */
   hostRoutes?: string[];
+  /** Set once kind:up finished: a state without it is a start that failed half-way. */
+  ready?: boolean;
 }
 
 export interface KindOptions {
@@ -91,11 +93,11 @@ export async function kindUp(opts: KindOptions): Promise<KindState> {
   const t0 = Date.now();
   const existing = readState(opts.stateDir);
   if (existing) {
-    if (existing.provider === "docker" || (existing.hostPid && alive(existing.hostPid))) {
+    if (existing.ready && (existing.provider === "docker" || (existing.hostPid && alive(existing.hostPid)))) {
       opts.log(`kind cluster ${existing.name} is already up (${opts.stateDir})`);
       return existing;
     }
-    opts.log(`state of a kind cluster whose namespace is gone: cleaning up first`);
+    opts.log(existing.ready ? "state of a kind cluster whose namespace is gone: cleaning up first" : "a kind:up that did not finish: cleaning up first");
     await kindDown(opts);
   }
   if (process.getuid?.() !== 0) throw new Error("kind:up needs root (network namespaces, routes, podman): run it as root");
@@ -117,6 +119,8 @@ export async function kindUp(opts: KindOptions): Promise<KindState> {
   }));
   opts.log(`kind config for ${nodes.length} workers + 1 control plane from ${opts.topologyFile}: ${configFile}`);
   const up = opts.provider === "podman" ? await upOnPodman(opts, configFile, path) : upOnDocker(opts, configFile, path);
+  up.ready = true;
+  writeFileSync(stateFile(opts.stateDir), JSON.stringify(up, null, 2));
   opts.log(`kind cluster ${opts.name} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   return up;
 }
@@ -157,7 +161,7 @@ async function upOnPodman(opts: KindOptions, configFile: string, path: string[])
   writeFileSync(state.kubeconfig, internal.replace(`https://${opts.name}-control-plane:6443`, `https://${controlPlaneIp}:6443`));
   routePods(opts, state, (cidr, via) => inHost(host, "ip", ["route", "replace", cidr, "via", via], `routing ${cidr} in the kind host`));
   inHost(host, "ip", ["route", "replace", opts.network.serviceSubnet, "via", controlPlaneIp], "routing Services in the kind host");
-  loadImages(opts, host, env);
+  loadImages(opts, (cmd, args, what, stream) => inHost(host, cmd, args, what, { env, stream }), "podman");
   waitForNodes(opts, state);
   return state;
 }
@@ -173,14 +177,11 @@ function upOnDocker(opts: KindOptions, configFile: string, path: string[]): Kind
     state.hostRoutes!.push(cidr);
   });
   writeFileSync(stateFile(opts.stateDir), JSON.stringify(state, null, 2));
-  const archive = join(opts.stateDir, "images.tar");
   for (const image of loadCatalog().images.filter((i) => i.group === "default" && i.names.some((n) => n.startsWith("docker.io/mdbcluster/")))) {
     sh("docker", ["build", "-t", image.names[0], "-f", join(REPO_ROOT, image.dockerfile), join(REPO_ROOT, image.context)], `docker build ${image.names[0]}`, { stream: true });
     for (const alias of image.names.slice(1)) sh("docker", ["tag", image.names[0], alias], `docker tag ${alias}`);
   }
-  sh("docker", ["save", "-o", archive, ...projectImages()], "docker save");
-  sh("kind", ["load", "image-archive", archive, "--name", opts.name], "kind load image-archive", { env, stream: true });
-  rmSync(archive, { force: true });
+  loadImages(opts, (cmd, args, what, stream) => sh(cmd, args, what, { env, stream }), "docker");
   waitForNodes(opts, state);
   return state;
 }
@@ -199,15 +200,24 @@ function routePods(opts: KindOptions, state: KindState, route: (cidr: string, vi
   opts.log(`pod routes: ${lines.split("\n").filter(Boolean).join(", ")}`);
 }
 
-/** The project's images, saved together (shared layers once) and loaded into every node. */
-function loadImages(opts: KindOptions, host: HostNamespace, env: NodeJS.ProcessEnv): void {
+/** Runs a command where kind's provider lives: in the kind host namespace (podman) or on the machine (docker). */
+type Runner = (cmd: string, args: string[], what: string, stream?: boolean) => string;
+
+/**
+ * The project's images, saved together as one archive (shared layers once) by the provider's engine
+ * and loaded with `kind load image-archive` into the workers only: the control plane's NoSchedule
+ * taint keeps the project's pods off it.
+ */
+function loadImages(opts: KindOptions, run: Runner, engine: "podman" | "docker"): void {
   const t = Date.now();
   const archive = join(opts.stateDir, "images.tar");
   const images = projectImages();
-  inHost(host, "podman", ["save", "--quiet", "--format", "docker-archive", "--multi-image-archive", "--output", archive, ...images], "podman save of the project's images", { env });
-  inHost(host, "kind", ["load", "image-archive", archive, "--name", opts.name], "kind load image-archive", { env, stream: true });
+  const format = engine === "podman" ? ["--format", "docker-archive", "--multi-image-archive"] : [];
+  run(engine, ["save", ...format, "--output", archive, ...images], `${engine} save of the project's images`);
+  const workers = run("kind", ["get", "nodes", "--name", opts.name], "kind get nodes").split("\n").filter((n) => n && !n.endsWith("-control-plane"));
+  run("kind", ["load", "image-archive", archive, "--name", opts.name, "--nodes", workers.join(",")], "kind load image-archive", true);
   rmSync(archive, { force: true });
-  opts.log(`loaded ${images.length} images into every node in ${((Date.now() - t) / 1000).toFixed(1)}s: ${images.join(", ")}`);
+  opts.log(`loaded ${images.length} images into the ${workers.length} workers in ${((Date.now() - t) / 1000).toFixed(1)}s: ${images.join(", ")}`);
 }
 
 function waitForNodes(opts: KindOptions, state: KindState): void {
