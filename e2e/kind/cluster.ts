@@ -84,7 +84,7 @@ function toolPath(): string[] {
   return [kind, pinnedBinDir()];
 }
 
-/** Project images to load into every node: the catalog's own images (every tag) of the default build. */
+/** The project's images kind:up loads: the catalog's own images (every tag) of the default build. */
 function projectImages(): string[] {
   return loadCatalog().images.filter((i) => i.group === "default").flatMap((i) => i.names).filter((n) => n.startsWith("docker.io/mdbcluster/"));
 }
