@@ -53,7 +53,7 @@ const pureGlobals = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "**/dist/**", "**/generated/**", ".mdb-local/**"] },
+  { ignores: ["node_modules/**", "**/dist/**", "**/generated/**", ".mdb-local/**", ".mdb-kind/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {

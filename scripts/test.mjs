@@ -11,7 +11,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const skipDirs = new Set(["node_modules", ".git", "dist", ".mdb-local"]);
+const skipDirs = new Set(["node_modules", ".git", "dist", ".mdb-local", ".mdb-kind"]);
 
 function findFiles(dir, suffix, out = []) {
   for (const name of readdirSync(dir)) {

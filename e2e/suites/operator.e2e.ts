@@ -448,8 +448,14 @@ describe("operator: helm install → Ready cluster → failover of the operator 
       throw new Error(`still there: ${[...new Set(rest)].join(", ")}; pods: ${podStates(await kube.pods(NS, selector))}`);
     }, { what: `every object of MdbCluster ${CLUSTER} removed (by label ${selector} and by name)`, timeoutMs: 120_000, intervalMs: 500 });
     assert.equal(left, true);
-    const pvsLeft = await stillThere(undefined, "persistentvolumes", pvs);
-    assert.deepEqual(pvsLeft, [], "the PVs of the deleted PVCs are released by the Delete reclaim policy");
+    // An external provisioner (kind's local-path-provisioner) deletes a released PV asynchronously, through
+    // a helper pod that removes its directory: seconds after its PVC is gone.
+    const pvsReleased = await waitFor(async () => {
+      const pvsLeft = await stillThere(undefined, "persistentvolumes", pvs);
+      if (pvsLeft.length === 0) return true;
+      throw new Error(`still there: ${pvsLeft.join(", ")}`);
+    }, { what: "the PVs of the deleted PVCs released by the Delete reclaim policy", timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(pvsReleased, true);
     log(`cluster and everything it made removed in ${Date.now() - t0} ms`);
   });
 

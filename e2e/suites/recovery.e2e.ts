@@ -13,12 +13,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { waitFor } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
-import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
+import { acquireGround, injectFault, releaseGround, type Ground } from "../support/ground.ts";
 import {
   clusterManifest, removeSuiteObjects, clusterProgress, conditionOf, createNamespace, installOperator, isReady, Kube, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
 import { Writer, type WriterReport } from "../support/writer.ts";
-import { sendControl } from "../local/podrunner/control.ts";
 
 const RUN = Date.now().toString(36);
 const OPERATOR: OperatorRelease = { release: `rec-${RUN}`, namespace: `mdb-rec-${RUN}-system`, watchNamespace: `mdb-rec-${RUN}`, replicas: 1 };
@@ -91,9 +90,9 @@ describe("recovery: lost primaries and members come back under a writing client"
     const t0 = Date.now();
     const node = before.status!.members!.find((m) => m.name === member)!.node!;
     if (fault === "delete") await kube.must("kubectl", ["delete", "pod", member, "-n", NS, "--wait=false"]);
-    if (fault === "kill-engine") await sendControl(ground!.stateDir!, { action: "kill", pod: `${NS}/${member}`, container: "engine" });
-    if (fault === "stop-node") await sendControl(ground!.stateDir!, { action: "stop-node", node });
-    if (fault === "partition") await sendControl(ground!.stateDir!, { action: "partition", pod: `${NS}/${member}` });
+    if (fault === "kill-engine") await injectFault(ground!, { action: "kill", pod: `${NS}/${member}`, container: "engine" });
+    if (fault === "stop-node") await injectFault(ground!, { action: "stop-node", node });
+    if (fault === "partition") await injectFault(ground!, { action: "partition", pod: `${NS}/${member}` });
     // Evictions through the PDB, as an administrator's drain does; it returns once the node is empty.
     if (fault === "drain") await kube.must("kubectl", ["drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=180s"]);
     // The fault must be noticed first: a cluster that never noticed is "whole" too.
@@ -198,7 +197,7 @@ describe("recovery: lost primaries and members come back under a writing client"
     log(`node ${node} stopped: shard ${shard.index} served again after ${servedAgainMs} ms`);
     const moved = after.status!.members!.find((m) => m.name === shard.primary)!;
     assert.notEqual(moved.node, node, "placed on another node");
-    await sendControl(ground!.stateDir!, { action: "start-node", node });
+    await injectFault(ground!, { action: "start-node", node });
     await waitForCluster(kube, NS, "rec3", "still whole with the node back", whole(6), 60_000);
     const pods = await kube.pods(NS, "mdbcluster.io/cluster=rec3");
     assert.deepEqual(pods.filter((p) => p.spec?.nodeName === node && p.metadata?.name === shard.primary), [], "no pod of the member is left on the old node");
@@ -210,7 +209,7 @@ describe("recovery: lost primaries and members come back under a writing client"
     const shard = before.status!.shardDetails!.find((d) => d.index === 1)!;
     const { after, report } = await lose("rec3", shard.primary!, 6, "partition", async () => {
       await waitForCluster(kube, NS, "rec3", "shard 1 served by its standby", (c) => c?.status?.shardDetails?.find((d) => d.index === 1)?.primary === shard.standbys![0], 60_000);
-      await sendControl(ground!.stateDir!, { action: "heal", pod: `${NS}/${shard.primary}` });
+      await injectFault(ground!, { action: "heal", pod: `${NS}/${shard.primary}` });
     });
     const now = after.status!.shardDetails!.find((d) => d.index === 1)!;
     assert.deepEqual([now.primary, now.standbys], [shard.standbys![0], [shard.primary]], `the old primary follows the new one: ${clusterProgress(after)}`);

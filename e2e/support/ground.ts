@@ -6,6 +6,8 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { clusterDown, clusterUp, stateDirFrom } from "../local/controlplane/cluster.ts";
 import { pinnedBinDir } from "../local/toolchain/paths.ts";
+import { sendControl, type ControlReply, type ControlRequest } from "../local/podrunner/control.ts";
+import { kindFault } from "../kind/faults.ts";
 
 export interface Ground {
   kubeconfig: string;
@@ -15,6 +17,15 @@ export interface Ground {
   startedHere: boolean;
   /** Where kubectl and helm are: the pinned build's directory, or undefined to use PATH. */
   binDir?: string;
+  /** A kind cluster of `npm run kind:up`: its state directory (its state.json sits beside the kubeconfig). */
+  kindStateDir?: string;
+}
+
+/** Injects a fault (`npm run cluster:fault`'s kinds) on the proving ground or on a kind cluster of kind:up. */
+export async function injectFault(ground: Ground, req: ControlRequest): Promise<ControlReply> {
+  if (ground.stateDir) return sendControl(ground.stateDir, req);
+  if (ground.kindStateDir) return kindFault(ground.kindStateDir, req);
+  throw new Error(`faults need the proving ground or a kind cluster of npm run kind:up; KUBECONFIG=${ground.kubeconfig} is neither`);
 }
 
 /** True when KUBECONFIG is set and names a cluster that is not a proving ground (kind, a real one). */
@@ -33,7 +44,8 @@ export async function acquireGround(log: (line: string) => void = (l) => console
   const given = process.env.KUBECONFIG;
   if (given) {
     const onGround = existsSync(join(dirname(given), "cluster.json"));
-    return { kubeconfig: given, stateDir: onGround ? dirname(given) : undefined, startedHere: false, binDir: toolsDir() };
+    const onKind = existsSync(join(dirname(given), "state.json"));
+    return { kubeconfig: given, stateDir: onGround ? dirname(given) : undefined, kindStateDir: onKind ? dirname(given) : undefined, startedHere: false, binDir: toolsDir() };
   }
   const stateDir = stateDirFrom(); // $MDB_LOCAL_DIR or <repo>/.mdb-local
   const alreadyUp = existsSync(join(stateDir, "cluster.json"));

@@ -13,7 +13,7 @@ const sourceExtensions = new Set([".ts", ".js", ".mjs", ".cjs", ".sh", ".yaml", 
 
 function walk(dir: string, keep: (path: string) => boolean, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
-    if (skipDirs.has(name) || name.startsWith(".mdb-local")) continue; // a second proving ground's state dir too
+    if (skipDirs.has(name) || name.startsWith(".mdb-local") || name === ".mdb-kind") continue; // a second proving ground's state dir too, and kind's
     const path = join(dir, name);
     const stat = statSync(path);
     if (stat.isDirectory()) walk(path, keep, out);

@@ -26,7 +26,7 @@ export class Buildah {
     mkdirSync(join(cache, "tmp"), { recursive: true });
   }
 
-  private storageArgs(): string[] {
+  storageArgs(): string[] {
     const driver = process.env.MDB_BUILDAH_DRIVER ?? "overlay";
     return ["--root", join(this.cache, "storage"), "--runroot", join(this.cache, "run"), "--storage-driver", driver];
   }
@@ -75,6 +75,20 @@ export class Buildah {
     return [
       "--volume", `${cafile}:/run/mdb-build/npm-ca.crt:ro`, "--volume", `${npmrc}:/usr/local/etc/npmrc:ro`, "--volume", `${pipConf}:/etc/pip.conf:ro`,
     ];
+  }
+
+  /**
+   * Saves images of this store as one docker-archive (shared layers once), with podman on the same
+   * store: `buildah push` writes one image per archive.
+   */
+  saveArchive(names: string[], file: string): void {
+    this.log(`podman save ${names.length} images -> ${file}`);
+    rmSync(file, { force: true });
+    const r = spawnSync("podman", [...this.storageArgs(), "save", "--quiet", "--format", "docker-archive", "--multi-image-archive", "--output", file, ...names], {
+      env: this.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (r.error) throw new Error(`podman could not be started: ${r.error.message}; install the Debian package podman`);
+    if (r.status !== 0) throw new Error(`podman save failed (exit ${r.status}):\n${`${r.stdout}${r.stderr}`.trim().split("\n").slice(-10).join("\n")}`);
   }
 
   tag(image: string, name: string): void {

@@ -13,9 +13,23 @@ export interface ImageBuild {
   dockerfile: string;
   /** Build context, relative to the repository root. */
   context: string;
-  /** Programs from the node toolchain's bin directory (build-node.sh) copied into the context before the build. */
+  /** Programs of the pinned toolchain (build.sh, build-node.sh) copied into the context before the build. */
   binaries: string[];
+  /**
+   * Images built before this one, saved together as one docker-archive `images.tar` in the context
+   * (the kind node image carries its control plane this way); their image IDs are part of the cache key.
+   */
+  archive: string[];
+  /** Which command builds it: `default` (npm run images:build) or `kind` (also npm run kind:up). */
+  group: ImageGroup;
+  /** False for images only another image or kind uses: not copied into the loopback registry's store. */
+  publish: boolean;
 }
+
+export type ImageGroup = "default" | "kind";
+
+/** The file an entry's `archive` images are saved to, in its build context. */
+export const ARCHIVE_FILE = "images.tar";
 
 export interface ImageCatalog { bases: BaseImage[]; images: ImageBuild[] }
 
@@ -29,6 +43,7 @@ export class CatalogError extends Error {
 // host/path:tag with a host that has a dot (or is localhost): the names containerd resolves.
 const FULL_NAME = /^([a-z0-9.-]+\.[a-z0-9.-]+|localhost)(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
+const IMAGE_FIELDS = ["names", "dockerfile", "context", "binaries", "archive", "group", "publish"];
 
 export function parseCatalog(text: string, file = "image-builds.yaml"): ImageCatalog {
   const lines = new LineCounter();
@@ -75,7 +90,7 @@ export function parseCatalog(text: string, file = "image-builds.yaml"): ImageCat
     const at = ["images", i];
     if (!isRecord(raw)) fail(at, "expected { names: [NAME…], dockerfile: PATH, context: DIR }");
     const entry = raw as Record<string, unknown>;
-    for (const key of Object.keys(entry)) if (!["names", "dockerfile", "context", "binaries"].includes(key)) fail([...at, key], "unknown field; expected names, dockerfile, context or binaries");
+    for (const key of Object.keys(entry)) if (!IMAGE_FIELDS.includes(key)) fail([...at, key], `unknown field; expected ${IMAGE_FIELDS.join(", ")}`);
     const names = entry.names;
     if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string")) fail([...at, "names"], "expected a non-empty list of image names");
     (names as string[]).forEach((n, j) => {
@@ -91,8 +106,20 @@ export function parseCatalog(text: string, file = "image-builds.yaml"): ImageCat
     const context = entry.context ?? ".";
     if (typeof context !== "string") fail([...at, "context"], "expected a directory from the repository root");
     const binaries = entry.binaries ?? [];
-    if (!Array.isArray(binaries) || !binaries.every((b) => typeof b === "string" && /^[a-z0-9-]+$/.test(b))) fail([...at, "binaries"], "expected a list of program names built by e2e/local/toolchain/build-node.sh, e.g. [coredns]");
-    images.push({ names: names as string[], dockerfile: entry.dockerfile as string, context: context as string, binaries: binaries as string[] });
+    if (!Array.isArray(binaries) || !binaries.every((b) => typeof b === "string" && /^[a-z0-9-]+$/.test(b))) fail([...at, "binaries"], "expected a list of program names built by e2e/local/toolchain/build.sh or build-node.sh, e.g. [coredns]");
+    const archive = entry.archive ?? [];
+    if (!Array.isArray(archive)) fail([...at, "archive"], "expected a list of image names built above this entry");
+    (archive as unknown[]).forEach((n, j) => {
+      if (typeof n !== "string" || !images.some((other) => other.names.includes(n))) fail([...at, "archive", j], `'${String(n)}' is not the name of an image listed above this entry`);
+    });
+    const group = entry.group ?? "default";
+    if (group !== "default" && group !== "kind") fail([...at, "group"], "expected default (npm run images:build) or kind (npm run kind:up)");
+    const publish = entry.publish ?? true;
+    if (typeof publish !== "boolean") fail([...at, "publish"], "expected true or false");
+    images.push({
+      names: names as string[], dockerfile: entry.dockerfile as string, context: context as string, binaries: binaries as string[],
+      archive: archive as string[], group: group as ImageGroup, publish: publish as boolean,
+    });
   });
   return { bases, images };
 }

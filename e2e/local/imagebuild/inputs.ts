@@ -51,12 +51,16 @@ export function readDockerfile(text: string): DockerfileInputs {
   return { bases, contextSources };
 }
 
-/** sha256 over the Dockerfile, each context source (files under a directory, sorted) and `extra`. */
-export function buildInputsHash(dockerfilePath: string, contextDir: string, extra: string[]): string {
+/**
+ * sha256 over the Dockerfile, each context source (files under a directory, sorted) and `extra`.
+ * `generated` names context files made from other inputs (already in `extra`), which are not read.
+ */
+export function buildInputsHash(dockerfilePath: string, contextDir: string, extra: string[], generated: string[] = []): string {
   const hash = createHash("sha256");
   const text = readFileSync(dockerfilePath, "utf8");
   hash.update(`dockerfile\0${text}\0`);
   for (const source of readDockerfile(text).contextSources) {
+    if (generated.includes(source)) continue;
     const path = join(contextDir, source);
     if (!existsSync(path)) throw new Error(`${dockerfilePath}: COPY/ADD source '${source}' does not exist in the build context ${contextDir}`);
     for (const file of filesUnder(path)) {

@@ -5,7 +5,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
-import { parseCatalog, splitImageName, type ImageCatalog } from "./catalog.ts";
+import { ARCHIVE_FILE, parseCatalog, splitImageName, type ImageCatalog, type ImageGroup } from "./catalog.ts";
 import { Buildah, registryDir } from "./buildah.ts";
 import { baseKey, buildBase } from "./bases.ts";
 import { buildInputsHash, readDockerfile } from "./inputs.ts";
@@ -36,21 +36,33 @@ function isPublished(name: string, cache: string): boolean {
   return manifests.some((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
 }
 
-/** A copy of `dir` with the node toolchain's `binaries` added (built first when missing). */
+/** The bin directory a toolchain script prints last (building it first when it is not warm). */
+function toolchainBin(script: string): string {
+  const r = spawnSync("bash", [join(REPO_ROOT, "e2e/local/toolchain", script)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error(`e2e/local/toolchain/${script} failed (exit ${r.status}); see the output above`);
+  return r.stdout.trim().split("\n").pop() ?? "";
+}
+
+/** A copy of `dir` with the pinned toolchain's `binaries` added (control plane or node components). */
 function stageContext(dir: string, binaries: string[], staged: string): string {
-  const r = spawnSync("bash", [join(REPO_ROOT, "e2e/local/toolchain/build-node.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (r.status !== 0) throw new Error(`building the node toolchain failed (exit ${r.status}); see the output above`);
-  const binDir = r.stdout.trim().split("\n").pop() ?? "";
+  const nodeBin = toolchainBin("build-node.sh");
+  const binDirs = binaries.every((b) => existsSync(join(nodeBin, b))) ? [nodeBin] : [nodeBin, toolchainBin("build.sh")];
   rmSync(staged, { recursive: true, force: true });
   cpSync(dir, staged, { recursive: true });
   for (const b of binaries) {
-    if (!existsSync(join(binDir, b))) throw new Error(`${b} is not in ${binDir}: add it to e2e/local/toolchain/build-node.sh`);
-    cpSync(join(binDir, b), join(staged, b));
+    const from = binDirs.map((d) => join(d, b)).find((p) => existsSync(p));
+    if (!from) throw new Error(`${b} is in neither of ${binDirs.join(", ")}: add it to e2e/local/toolchain/build.sh or build-node.sh`);
+    cpSync(from, join(staged, b));
   }
   return staged;
 }
 
-export function buildImages(opts: { only?: string[]; log?: (line: string) => void } = {}): { built: string[]; cached: string[]; seconds: number } {
+/**
+ * Builds the images of `groups` (default: those of `npm run images:build`; kind:up adds `kind`), or
+ * only the named ones, and every base image.
+ */
+export function buildImages(opts: { only?: string[]; groups?: ImageGroup[]; log?: (line: string) => void } = {}): { built: string[]; cached: string[]; seconds: number } {
+  const groups = opts.groups ?? ["default"];
   const log = opts.log ?? ((line: string) => console.error(`[images] ${line}`));
   const t0 = Date.now();
   const missing = TOOLS.filter(([tool]) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status !== 0);
@@ -88,22 +100,33 @@ export function buildImages(opts: { only?: string[]; log?: (line: string) => voi
 
   for (const image of catalog.images) {
     const [primary, ...aliases] = image.names;
-    if (opts.only && !image.names.some((n) => opts.only!.includes(n))) continue;
+    if (opts.only ? !image.names.some((n) => opts.only!.includes(n)) : !groups.includes(image.group)) continue;
     const dockerfile = resolve(REPO_ROOT, image.dockerfile);
-    const context = image.binaries.length ? stageContext(resolve(REPO_ROOT, image.context), image.binaries, join(cache, "work", "context")) : resolve(REPO_ROOT, image.context);
+    const staged = image.binaries.length > 0 || image.archive.length > 0;
+    const context = staged ? stageContext(resolve(REPO_ROOT, image.context), image.binaries, join(cache, "work", "context")) : resolve(REPO_ROOT, image.context);
     if (!existsSync(dockerfile)) throw new Error(`${CATALOG_FILE}: ${primary}: Dockerfile ${image.dockerfile} does not exist`);
     const baseIds = readDockerfile(readFileSync(dockerfile, "utf8")).bases.map((b) => {
       const id = idOf(b);
       if (!id) throw new Error(`${image.dockerfile} builds FROM ${b}, which is neither a base in ${CATALOG_FILE} nor an image built before it: add it there`);
       return `${b}=${id}`;
     });
-    const key = buildInputsHash(dockerfile, context, [...baseIds, ...image.names, PUBLISH_FORMAT]);
-    if (upToDate(primary, key) && image.names.every((n) => isPublished(n, cache))) { cached.push(primary); continue; }
+    const archiveIds = image.archive.map((n) => {
+      const id = idOf(n);
+      if (!id) throw new Error(`${primary} archives ${n}, which is not built: build it first (npm run images:build -- ${n})`);
+      return `archive ${n}=${id}`;
+    });
+    const generated = image.archive.length ? [ARCHIVE_FILE] : [];
+    const key = buildInputsHash(dockerfile, context, [...baseIds, ...archiveIds, ...image.names, image.publish ? PUBLISH_FORMAT : "unpublished"], generated);
+    if (upToDate(primary, key) && (!image.publish || image.names.every((n) => isPublished(n, cache)))) { cached.push(primary); continue; }
     const t = Date.now();
+    if (image.archive.length) buildah.saveArchive(image.archive, join(context, ARCHIVE_FILE));
     buildah.bud({ name: primary, dockerfile, context });
     for (const alias of aliases) buildah.tag(primary, alias);
-    for (const name of new Set(image.names.map((n) => n.slice(0, n.lastIndexOf(":"))))) buildah.unpublishRepository(`${name}:x`);
-    for (const name of image.names) buildah.publish(name);
+    if (image.publish) {
+      for (const name of new Set(image.names.map((n) => n.slice(0, n.lastIndexOf(":"))))) buildah.unpublishRepository(`${name}:x`);
+      for (const name of image.names) buildah.publish(name);
+    }
+    if (staged) rmSync(context, { recursive: true, force: true });
     record(primary, key);
     built.push(primary);
     log(`built ${primary} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
@@ -115,7 +138,9 @@ export function buildImages(opts: { only?: string[]; log?: (line: string) => voi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    buildImages({ only: process.argv.slice(2).length ? process.argv.slice(2) : undefined });
+    const args = process.argv.slice(2);
+    const names = args.filter((a) => !a.startsWith("--"));
+    buildImages({ only: names.length ? names : undefined, groups: args.includes("--kind") ? ["default", "kind"] : undefined });
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     process.exitCode = 1;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the node components of the real-node proving ground (kubelet, kube-proxy) from the same
+# Builds the node components of the real-node proving ground (kubelet, kube-proxy) and of the kind
+# node image (kubeadm; e2e/kind/node-image) from the same
 # pinned Kubernetes module as the control plane (kubernetes/go.mod beside this script), and the
-# cluster DNS (CoreDNS, pinned in coredns/go.mod), into
+# cluster DNS (CoreDNS, pinned in coredns/go.mod), and the kind cluster's storage provisioner
+# (local-path-provisioner, pinned below; go checks its module against the checksum database), into
 #   ${MDB_CACHE:-~/.cache/mdbcluster}/k8s-<version>/node-bin
 # with its own hash stamp, so it never invalidates or rebuilds the control plane's cache (build.sh).
 # The kubelet needs a few modules the control plane does not (e.g. k8s.io/cri-streaming); go resolves
@@ -14,7 +16,8 @@ K8S_VERSION=v1.36.3
 cache="${MDB_CACHE:-$HOME/.cache/mdbcluster}/k8s-${K8S_VERSION}"
 bin="$cache/node-bin"
 stamp="$(cat "$here"/kubernetes/go.sum "$here"/kubernetes/go.mod "$here"/coredns/go.sum "$here"/coredns/go.mod "$0" | sha256sum | cut -c1-16)"
-binaries=(kubelet kube-proxy coredns)
+LOCAL_PATH_PROVISIONER_VERSION=v0.0.30
+binaries=(kubelet kube-proxy kubeadm coredns local-path-provisioner)
 
 complete() {
   [ "$(cat "$bin/stamp" 2>/dev/null)" = "$stamp" ] || return 1
@@ -47,7 +50,12 @@ build() {
 }
 build "$module" kubelet k8s.io/kubernetes/cmd/kubelet "$ldflags"
 build "$module" kube-proxy k8s.io/kubernetes/cmd/kube-proxy "$ldflags"
+build "$module" kubeadm k8s.io/kubernetes/cmd/kubeadm "$ldflags"
 build "$here/coredns" coredns github.com/coredns/coredns "-s -w"
+t0=$(date +%s)
+GOBIN="$bin/.gobin" go install -trimpath -ldflags "-s -w" "github.com/rancher/local-path-provisioner@${LOCAL_PATH_PROVISIONER_VERSION}" >&2
+mv "$bin/.gobin/local-path-provisioner" "$bin/local-path-provisioner" && rmdir "$bin/.gobin"
+echo "[node-components] built local-path-provisioner in $(( $(date +%s) - t0 ))s" >&2
 echo "$stamp" > "$bin/stamp"
 echo "[node-components] build took $(( $(date +%s) - start ))s" >&2
 echo "$bin"

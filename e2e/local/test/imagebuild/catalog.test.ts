@@ -20,7 +20,9 @@ describe("image-builds.yaml", () => {
   test("errors name the field and line and say what is expected", () => {
     const cases: [string, RegExp][] = [
       ["bases: {}\nimages:\n  - names: [mdbcluster/node:dev]\n    dockerfile: x\n", /:3: images\.0\.names\.0: 'mdbcluster\/node:dev' is not a full image name/],
-      ["images:\n  - { names: [docker.io/a/b:1], dockerfile: x, contxt: . }\n", /images\.0\.contxt: unknown field; expected names, dockerfile, context or binaries/],
+      ["images:\n  - { names: [docker.io/a/b:1], dockerfile: x, contxt: . }\n", /images\.0\.contxt: unknown field; expected names, dockerfile, context, binaries, archive, group, publish/],
+      ["images:\n  - { names: [docker.io/a/b:1], dockerfile: x, archive: [docker.io/a/c:1] }\n", /images\.0\.archive\.0: 'docker\.io\/a\/c:1' is not the name of an image listed above this entry/],
+      ["images:\n  - { names: [docker.io/a/b:1], dockerfile: x, group: ci }\n", /images\.0\.group: expected default .* or kind/],
       ["bases:\n  docker.io/library/node:24:\n    from: docker.io/library/debian:12\n    node: 24\n    npm: 11.0.0\nimages: []\n", /bases\.docker\.io\/library\/node:24\.from: expected the name of a base listed above it/],
       ["bases:\n  docker.io/library/debian:12: { debian: bookworm }\n  docker.io/library/node:24:\n    from: docker.io/library/debian:12\n    node: \"24\"\n    npm: 11.0.0\nimages: []\n", /\.node: expected an exact version X\.Y\.Z/],
       ["images:\n  - { names: [docker.io/a/b:1], dockerfile: x }\n  - { names: [docker.io/a/b:1], dockerfile: y }\n", /images\.1\.names\.0: 'docker\.io\/a\/b:1' is listed twice/],
