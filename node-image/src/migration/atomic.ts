@@ -7,7 +7,7 @@
 import { errorText } from "./connection.ts";
 import type { MigrationContext } from "./context.ts";
 import { planSlot } from "./clusterView.ts";
-import { finalize } from "./setslot.ts";
+import { claimOnTarget, finalize } from "./setslot.ts";
 import { moveSlotKeys } from "./key-by-key.ts";
 import { sleep } from "../../../common/wait.ts";
 import {
@@ -53,10 +53,11 @@ export class AtomicMove {
       const plan = planSlot(slot, ctx.sourceView, ctx.targetView);
       if (plan.kind === "done") ctx.progress.slotsDone++;
       else if (plan.kind === "refuse") ctx.fail(slot, plan.reason);
-      else if (plan.kind === "finalize") {
+      else if (plan.kind === "finalize" || plan.kind === "reclaim") {
         // Left half-done by a key-by-key move: finish it the same way.
         const stream = { redis: ctx.source, lastReplyAt: 0, permits: ctx.pace.windowFor() };
-        await finalize(ctx, [slot], (s) => moveSlotKeys(ctx, s, stream, { sent: 0 }));
+        const claimed = plan.kind === "reclaim" ? await claimOnTarget(ctx, [slot]) : [slot];
+        await finalize(ctx, claimed, (s) => moveSlotKeys(ctx, s, stream, { sent: 0 }));
       } else toMove.push(slot);
     }
     if (toMove.length === 0) return;

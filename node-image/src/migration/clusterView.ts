@@ -41,6 +41,7 @@ export type SlotAction =
   | { kind: "done" }                        // the target owns it and the source agrees
   | { kind: "finalize" }                    // the target owns it; tell the source (and others)
   | { kind: "migrate" }                     // the source owns it: move its keys
+  | { kind: "reclaim" }                     // the source gave it to the target, which lost its claim: claim, then finalize
   | { kind: "refuse"; reason: string };     // neither: someone else owns it
 
 /** What to do with one slot, from the source's and the target's views (resume = this, re-evaluated). */
@@ -51,6 +52,10 @@ export function planSlot(slot: number, source: ClusterView, target: ClusterView)
     return source.owners[slot] === targetId && !source.migrating.has(slot) ? { kind: "done" } : { kind: "finalize" };
   }
   if (source.owners[slot] === sourceId) return { kind: "migrate" };
+  // The source set NODE <target> (it holds no key of the slot then: the engine refuses NODE while it
+  // does) but the target does not claim it: its claim lost to an older epoch or was never made (a
+  // sidecar killed between the steps). No engine serves the slot; the target claims it again.
+  if (source.owners[slot] === targetId) return { kind: "reclaim" };
   const owner = source.owners[slot] ?? target.owners[slot];
   return {
     kind: "refuse",

@@ -62,18 +62,20 @@ export class KeyByKeyMove {
     const { ctx } = this;
     const toMove: number[] = [];
     const claimed: number[] = [];
+    const reclaim: number[] = [];
     for (const slot of slots) {
       const plan = planSlot(slot, ctx.sourceView, ctx.targetView);
       if (plan.kind === "done") ctx.progress.slotsDone++;
       else if (plan.kind === "refuse") ctx.fail(slot, plan.reason);
       else if (plan.kind === "finalize") claimed.push(slot);
+      else if (plan.kind === "reclaim") reclaim.push(slot);
       else toMove.push(slot);
     }
-    await ctx.pace.reserveSlots(toMove.length + claimed.length);
+    await ctx.pace.reserveSlots(toMove.length + claimed.length + reclaim.length);
     const open = await openSlots(ctx, toMove);
     // The keys of every slot of the round, sharing the stream's window of batches.
     const moved = await Promise.all(open.map((s) => this.moveKeys(s, stream).then(() => s, (err: unknown) => { ctx.fail(s, err); return undefined; })));
-    claimed.push(...await claimOnTarget(ctx, moved.filter((s): s is number => s !== undefined)));
+    claimed.push(...await claimOnTarget(ctx, [...reclaim, ...moved.filter((s): s is number => s !== undefined)]));
     await finalize(ctx, claimed, (slot) => this.moveKeys(slot, stream));
   }
 

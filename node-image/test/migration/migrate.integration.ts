@@ -314,3 +314,38 @@ test("a user without scripting rights still migrates: SETSLOTs and batches go th
   await assertNoOpenSlots(c.all);
   await assertHealthy(c.all);
 });
+
+for (const [engine, port] of [["redis", 6391], ["valkey", 6392]] as const) {
+  test(`${engine}: a slot the source gave away but the target never claimed (its sidecar killed between the steps) is claimed on resume`, async (t) => {
+    const c = await startMigrationCluster({ port, keys: 0, engine });
+    t.after(c.stop);
+    const [source] = c.primaries;
+    const target = c.empty[0];
+    const slots = await everyNthSlot(source, 512);
+    const targetId = (await viewOf(target)).myId;
+    // The source's step 3 ran (NODE <target>) but the target's claim did not: no engine serves the slots.
+    const conn = source.connect();
+    try {
+      for (const s of slots) await conn.call("CLUSTER", "SETSLOT", String(s), "NODE", targetId);
+    } finally {
+      conn.disconnect();
+    }
+    const stuck = await viewOf(target);
+    for (const s of slots) assert.notEqual(stuck.owners[s], targetId, `slot ${s}: the target must not claim it before the resume`);
+    const result = await move({ source: address(source), target: address(target), slots, password: PASSWORD, otherPrimaries: c.primaries.slice(1).map(address) });
+    assert.deepEqual(result.failedSlots, []);
+    assert.equal(result.slotsDone, slots.length);
+    for (const e of c.all) {
+      const view = await viewOf(e);
+      for (const s of slots) assert.equal(view.owners[s], targetId, `${e.host}: slot ${s} is not the target's`);
+    }
+    const cluster = await readyCluster(c.all);
+    t.after(() => cluster.disconnect());
+    let i = 0;
+    while (keySlot(`k${i}`) !== slots[0]) i++;
+    await cluster.set(`k${i}`, "written after the claim");
+    assert.equal(await cluster.get(`k${i}`), "written after the claim");
+    await assertNoOpenSlots(c.all);
+    await assertHealthy(c.all);
+  });
+}

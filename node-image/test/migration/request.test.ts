@@ -130,6 +130,9 @@ describe("cluster view and per-slot plan", () => {
   const source = clusterViewOf(nodesText(SOURCE, { [SOURCE]: `0-1 [1->-${TARGET}]`, [TARGET]: "2-3", [OTHER]: "4" }));
   const target = clusterViewOf(nodesText(TARGET, { [SOURCE]: "0-1", [TARGET]: `2-3 [1-<-${SOURCE}]`, [OTHER]: "4" }));
   const targetAhead = clusterViewOf(nodesText(TARGET, { [SOURCE]: "0", [TARGET]: "1-3", [OTHER]: "4" }));
+  // The source gave slot 5 to the target; the target still sees the source as its owner.
+  const sourceGave = clusterViewOf(nodesText(SOURCE, { [SOURCE]: "0-1", [TARGET]: "2-3 5", [OTHER]: "4" }));
+  const targetLost = clusterViewOf(nodesText(TARGET, { [SOURCE]: "0-1 5", [TARGET]: "2-3", [OTHER]: "4" }));
   const cases: [string, number, typeof target, string][] = [
     ["the source owns it: migrate", 0, target, "migrate"],
     ["half-moved (migrating/importing): migrate again, it continues", 1, target, "migrate"],
@@ -141,6 +144,10 @@ describe("cluster view and per-slot plan", () => {
   for (const [why, slot, targetView, kind] of cases) {
     test(why, () => assert.equal(planSlot(slot, source, targetView).kind, kind));
   }
+  test("the source gave it to the target but the target lost its claim: reclaim", () => {
+    assert.equal(planSlot(5, sourceGave, targetLost).kind, "reclaim");
+    assert.equal(planSlot(5, sourceGave, clusterViewOf(nodesText(TARGET, { [SOURCE]: "0-1", [TARGET]: "2-3 5", [OTHER]: "4" }))).kind, "done");
+  });
 
   test("a refusal says who owns the slot and what to do", () => {
     const plan = planSlot(4, source, target);

@@ -1,11 +1,14 @@
 // move-slots: the slots the source shard's primary still owns of this step move to the target shard's
 // primary, through the target's sidecar (MigrateSlots: keys first, then ownership; docs/architecture/migration.md),
 // paced by spec.migration. Whatever the source no longer owns is not asked again, so a move cut short
-// (an operator restart, a sidecar crash, a pause) resumes with what is left. Done when the target owns
-// every slot of the step and the source none (judged from the reports: stepFinished).
-import { countSlots, formatSlotRanges, type SlotRange } from "../../../common/slots.ts";
+// (an operator restart, a sidecar crash, a pause) resumes with what is left; a slot of the step that no
+// primary claims (the source gave it away, the target's claim was lost) is asked again too, and the
+// target claims it. Done when the target owns every slot of the step and the source none (judged from
+// the reports: stepFinished).
+import { compactSlots, countSlots, formatSlotRanges, rangesToSlots, type SlotRange } from "../../../common/slots.ts";
 import type { ResolvedSpec } from "../api/types.ts";
 import { servingPrimary } from "../model/members.ts";
+import type { MemberView } from "../model/observation.ts";
 import type { MoveSlotsStep, PlannedStep } from "../planner/index.ts";
 import { ENGINE_PORT } from "../resources/names.ts";
 import type { MemberStatus, MigrateSlotsParams, MigrationProgress } from "../sidecar/types.ts";
@@ -37,9 +40,22 @@ export function migrationKnobs(spec: ResolvedSpec): Omit<MigrateSlotsParams, "so
   };
 }
 
+/**
+ * The part of `slots` no primary claims as its own, judged only when every member reports (a silent
+ * primary's slots are unknown, not unclaimed).
+ */
+export function unclaimed(slots: readonly SlotRange[], members: readonly MemberView[]): SlotRange[] {
+  const live = members.filter((m) => !m.terminating);
+  if (live.some((m) => m.unknown || !m.status?.engineUp)) return [];
+  const claimed = new Set(live.filter((m) => m.status!.role === "PRIMARY").flatMap((m) => rangesToSlots(m.status!.slots)));
+  return compactSlots(rangesToSlots(slots).filter((s) => !claimed.has(s)));
+}
+
 export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: ExecutorContext, plan: readonly PlannedStep[]): Promise<StepResult> {
   const o = ctx.observation;
-  const source = servingPrimary(o.members, step.from);
+  // The source shard's primary, even once it owns no slot (it still knows whom it gave them to).
+  const source = servingPrimary(o.members, step.from)
+    ?? o.members.find((m) => m.shard === step.from && !m.terminating && !m.unknown && m.status?.engineUp && m.status.role === "PRIMARY");
   // The shard's serving primary, or the member this plan placed as its primary (a new shard owns no
   // slot yet), or the one primary of the shard its standbys follow; never a member that is briefly an
   // empty primary before it follows.
@@ -51,7 +67,7 @@ export async function advanceMoveSlots(step: PlannedStep<MoveSlotsStep>, ctx: Ex
     ?? (followed.length === 1 ? followed[0] : undefined)
     ?? (!intended && primaries.length === 1 ? primaries[0] : undefined);
   if (!target) return running(`shard ${step.to} has no primary to move slots to yet`);
-  const left = source ? overlap(step.slots, source.status!.slots) : [];
+  const left = source ? [...overlap(step.slots, source.status!.slots), ...unclaimed(step.slots, o.members)].sort((a, b) => a.start - b.start) : [];
   if (left.length === 0) return running(`shard ${step.from} owns none of ${formatSlotRanges(step.slots)} now; waiting for shard ${step.to}'s report`);
   const client = ctx.sidecar(target.name);
   if (!client) return running(`no connection to ${target.name}'s sidecar`);

@@ -11,6 +11,7 @@ import { createOwned } from "../../src/executor/owned-objects.ts";
 import type { MoveSlotsStep, PlaceMemberStep, PlannedStep } from "../../src/planner/index.ts";
 import { planFromStatus, type StoredPlan } from "../../src/model/stored-plan.ts";
 import { readyCluster } from "./flow.ts";
+import { compactSlots, formatSlotRanges, type SlotRange } from "../../../common/slots.ts";
 
 describe("scaling decisions", () => {
   test("a scale-out plan records its target; a spec asking for another shape lets the moves in flight finish, then supersedes it", async () => {
@@ -118,5 +119,39 @@ describe("scaling decisions", () => {
     assert.deepEqual(calls, [], "neither a second migration nor a cancel of the first");
     const placed = start.plan.steps.find((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member" && s.role === "primary")!;
     assert.equal((await advancePlaceMember(placed, ctx, start.plan.steps)).state, "done", "a new primary already importing is placed");
+  });
+
+  test("slots of a move that the source gave away but the target does not claim (its claim lost) are asked of the target again", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    sim.cluster.spec.shards = 4;
+    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.ok(start.kind === "start-plan");
+    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(sim.observe(100)));
+    for (const step of start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member")) {
+      for (let i = 0; i < 20 && (await advancePlaceMember(step, sim.context(sim.observe(200 + i)), start.plan.steps)).state !== "done"; i++);
+    }
+    const move = start.plan.steps.find((s): s is PlannedStep<MoveSlotsStep> => s.kind === "move-slots" && s.to === 3)!;
+    const source = sim.members.engine(`demo-${move.from}-0`);
+    const given = new Set(move.slots.flatMap((r) => Array.from({ length: r.end - r.start + 1 }, (_, i) => r.start + i)));
+    const kept = source.status.slots.flatMap((r) => Array.from({ length: r.end - r.start + 1 }, (_, i) => r.start + i)).filter((x) => !given.has(x));
+    sim.members.update(source, { slots: compactSlots(kept), slotsOwned: kept.length });
+    const asked: string[] = [];
+    const withCalls = (observed: number) => {
+      const ctx = sim.context(sim.observe(observed));
+      const sidecar = ctx.sidecar;
+      ctx.sidecar = (m) => {
+        const c = sidecar(m);
+        return c && { ...c, migrateSlots: async function* (p: { slots: readonly SlotRange[] }) { asked.push(`${m} ${formatSlotRanges(p.slots)}`); } } as never;
+      };
+      return ctx;
+    };
+    await advanceMoveSlots(move, withCalls(300), start.plan.steps);
+    assert.deepEqual(asked, [`demo-3-0 ${formatSlotRanges(move.slots)}`], "the target is asked to claim what nobody owns");
+    // A primary that is silent: its slots are unknown, not unclaimed; nothing is asked.
+    asked.length = 0;
+    sim.members.update(sim.members.engine(`demo-${(move.from + 1) % 3}-0`), { engineUp: false });
+    const r = await advanceMoveSlots(move, withCalls(400), start.plan.steps);
+    assert.deepEqual(asked, []);
+    assert.match(r.message, /owns none of/);
   });
 });
