@@ -73,7 +73,8 @@ export default tseslint.config(
     // builders, the controller's decide/status/plan functions, shared parsers).
     files: [
       "operator/src/planner/**/*.ts", "operator/src/api/**/*.ts", "operator/src/resources/**/*.ts",
-      "operator/src/model/**/*.ts", "operator/src/controller/decide.ts", "operator/src/controller/status.ts", "operator/src/settings.ts",
+      "operator/src/model/**/*.ts", "operator/src/controller/decide.ts", "operator/src/controller/status.ts", "operator/src/controller/tls.ts",
+      "operator/src/controller/sidecar-endpoints.ts", "operator/src/settings.ts",
       "common/slots.ts", "common/labels.ts", "common/engine-replies.ts", "common/engine-image.ts",
     ],
     ignores: ["operator/src/api/crd-gen.ts"],

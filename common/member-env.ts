@@ -64,6 +64,8 @@ export const MemberEnv = {
   TLS_CERT_FILE: "MDB_TLS_CERT_FILE",
   /** Path of the sidecar's server key (PEM), for mTLS. Default none. */
   TLS_KEY_FILE: "MDB_TLS_KEY_FILE",
+  /** Milliseconds between two reads of the three TLS files: renewed files are served from then on, without a restart. 100..600000. Default 10000. */
+  TLS_RELOAD_MS: "MDB_TLS_RELOAD_MS",
   /** Milliseconds between two observations of the engine, 50..5000. Default 250. */
   OBSERVE_INTERVAL_MS: "MDB_OBSERVE_INTERVAL_MS",
   /** /livez fails when no observation completed for this many milliseconds, 1000..600000. Default 15000. */
@@ -130,6 +132,7 @@ export interface MemberIdentity { namespace: string; cluster: string; member: st
 export interface SidecarEnvInput extends SharedEnvInput {
   tokenFile?: string;
   tls?: TlsFiles;
+  tlsReloadMs?: number;
   sidecarPort: number;
   healthPort: number;
   metricsPort?: number;
@@ -161,6 +164,7 @@ export interface SidecarEnv {
   /** At least one of tokenFile and tls is set. */
   tokenFile: string | undefined;
   tls: TlsFiles | undefined;
+  tlsReloadMs: number;
   sidecarPort: number; healthPort: number; metricsPort: number; observeIntervalMs: number; livenessStaleMs: number; fenceTokenTtlMs: number;
   logLevel: LogLevel;
   identity: MemberIdentity;
@@ -214,6 +218,7 @@ export function sidecarContainerEnv(v: SidecarEnvInput): MemberEnvVar[] {
     ...optional(MemberEnv.TLS_CA_FILE, v.tls?.caFile),
     ...optional(MemberEnv.TLS_CERT_FILE, v.tls?.certFile),
     ...optional(MemberEnv.TLS_KEY_FILE, v.tls?.keyFile),
+    ...optional(MemberEnv.TLS_RELOAD_MS, v.tlsReloadMs),
     ...optional(MemberEnv.OBSERVE_INTERVAL_MS, v.observeIntervalMs),
     ...optional(MemberEnv.LIVENESS_STALE_MS, v.livenessStaleMs),
     ...optional(MemberEnv.FENCE_TOKEN_TTL_MS, v.fenceTokenTtlMs),
@@ -347,6 +352,7 @@ export function parseSidecarEnv(env: Env): SidecarEnv {
   const dataDir = parseAbsolutePath(env, MemberEnv.DATA_DIR, "/data");
   return {
     podIp, enginePort: parsePort(env, MemberEnv.ENGINE_PORT, MEMBER_PORTS.engine), dataDir, passwordFile, tokenFile, tls,
+    tlsReloadMs: parseInteger(env, MemberEnv.TLS_RELOAD_MS, 10_000, 100, 600_000),
     sidecarPort: parsePort(env, MemberEnv.SIDECAR_PORT, MEMBER_PORTS.grpc),
     healthPort: parsePort(env, MemberEnv.HEALTH_PORT, MEMBER_PORTS.health),
     metricsPort: parsePort(env, MemberEnv.METRICS_PORT, MEMBER_PORTS.metrics),

@@ -26,7 +26,7 @@ const engineInput: EngineEnvInput = {
   ...shared, announceHostname: "demo-1-0.demo-members.ns.svc", maxMemory: "512mb", maxMemoryPolicy: "allkeys-lru", appendOnly: false, replicas: 2, durability: "replicated",
 };
 const sidecarInput: SidecarEnvInput = {
-  ...shared, tokenFile: "/etc/mdb/sidecar/token", tls: { caFile: "/etc/mdb/tls/ca.crt", certFile: "/etc/mdb/tls/tls.crt", keyFile: "/etc/mdb/tls/tls.key" },
+  ...shared, tokenFile: "/etc/mdb/sidecar/token", tls: { caFile: "/etc/mdb/tls/ca.crt", certFile: "/etc/mdb/tls/tls.crt", keyFile: "/etc/mdb/tls/tls.key" }, tlsReloadMs: 2500,
   sidecarPort: 7170, healthPort: 7171, metricsPort: 7172, observeIntervalMs: 100, livenessStaleMs: 20_000, fenceTokenTtlMs: 60_000,
   logLevel: "debug", identity: { namespace: "ns", cluster: "demo", member: "demo-1-0", shard: 1 }, nodeOptions: "--max-semi-space-size=1",
 };
@@ -58,10 +58,10 @@ describe("member env: the operator's encoding parses back to the same values", (
   });
 
   test("the sidecar's optional variables left out are their defaults; a token alone or mTLS alone authenticates", () => {
-    const { tls: _tls, observeIntervalMs: _o, livenessStaleMs: _l, fenceTokenTtlMs: _f, metricsPort: _m, logLevel: _v, identity: _i, ...minimal } = sidecarInput;
+    const { tls: _tls, tlsReloadMs: _r, observeIntervalMs: _o, livenessStaleMs: _l, fenceTokenTtlMs: _f, metricsPort: _m, logLevel: _v, identity: _i, ...minimal } = sidecarInput;
     const parsed = parseSidecarEnv(asKubelet(sidecarContainerEnv(minimal)));
-    assert.deepEqual([parsed.tls, parsed.observeIntervalMs, parsed.livenessStaleMs, parsed.fenceTokenTtlMs, parsed.metricsPort, parsed.logLevel],
-      [undefined, 250, 15_000, 300_000, 7072, "info"]);
+    assert.deepEqual([parsed.tls, parsed.tlsReloadMs, parsed.observeIntervalMs, parsed.livenessStaleMs, parsed.fenceTokenTtlMs, parsed.metricsPort, parsed.logLevel],
+      [undefined, 10_000, 250, 15_000, 300_000, 7072, "info"]);
     assert.deepEqual(parsed.identity, { namespace: "", cluster: "", member: "", shard: undefined }, "a pod of an older operator: the sidecar does not know who it is");
     const { tokenFile: _t, ...mtlsOnly } = sidecarInput;
     assert.deepEqual(parseSidecarEnv(asKubelet(sidecarContainerEnv(mtlsOnly))).tokenFile, undefined);
@@ -93,7 +93,7 @@ describe("member env: the operator's encoding parses back to the same values", (
     }));
     const sidecarArb = fc.record({
       shared: sharedArb, podIp: fc.ipV4(), tokenFile: path, sidecarPort: port, healthPort: port,
-      tls: fc.option(fc.record({ caFile: path, certFile: path, keyFile: path }).map((t) => ({ ...t })), { nil: undefined }),
+      tls: fc.option(fc.record({ caFile: path, certFile: path, keyFile: path }).map((t) => ({ ...t })), { nil: undefined }), tlsReloadMs: fc.integer({ min: 100, max: 600_000 }),
       observeIntervalMs: fc.integer({ min: 50, max: 5000 }), livenessStaleMs: fc.integer({ min: 1000, max: 600_000 }), fenceTokenTtlMs: fc.integer({ min: 1000, max: 3_600_000 }),
       metricsPort: port, logLevel: fc.constantFrom(...LOG_LEVELS),
       identity: fc.record({ namespace: objectName, cluster: objectName, member: objectName, shard: fc.integer({ min: 0, max: 999 }) }).map((i) => ({ ...i })),
@@ -140,6 +140,7 @@ describe("member env: a bad value is refused naming its variable", () => {
     [MemberEnv.SIDECAR_PORT, "x", /is not a port/],
     [MemberEnv.HEALTH_PORT, "70000", /is not a port/],
     [MemberEnv.OBSERVE_INTERVAL_MS, "10", /must be an integer in 50\.\.5000/],
+    [MemberEnv.TLS_RELOAD_MS, "50", /must be an integer in 100\.\.600000/],
     [MemberEnv.LIVENESS_STALE_MS, "1.5", /must be an integer in 1000\.\.600000/],
     [MemberEnv.FENCE_TOKEN_TTL_MS, "-1", /must be an integer in 1000\.\.3600000/],
     [MemberEnv.NODE_TIMEOUT_MS, "3s", /must be an integer number of milliseconds/],

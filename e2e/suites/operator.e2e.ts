@@ -115,7 +115,7 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     const sa = { namespace: OPERATOR.namespace, name: FULLNAME };
     const asked: [verb: string, resource: string, namespace: string, allowed: boolean][] = [
       ["get", "secrets", NS, true], ["create", "secrets", NS, true], ["delete", "secrets", NS, true],
-      ["update", "secrets", NS, false], ["patch", "secrets", NS, false],
+      ["update", "secrets", NS, true], ["update", "secrets", "default", false], ["patch", "secrets", NS, false],
       ["get", "secrets", OPERATOR.namespace, false], ["get", "secrets", "default", false], ["get", "secrets", "kube-system", false],
       ["list", "secrets", "*", false], ["watch", "secrets", "*", false],
       ["create", "pods", NS, true], ["create", "pods", "default", false], ["list", "pods", "*", true], ["patch", "pods", NS, false],

@@ -71,7 +71,7 @@ export class Manager {
     this.caches = { clusters, pods, nodes, services, secrets, pdbs, pvcs, networkPolicies };
 
     this.pool = new SidecarPool(
-      (e) => new GrpcSidecarClient({ address: e.address, bearerToken: e.token, callTimeoutMs: 30_000, leadership: () => this.leadership }),
+      (e) => new GrpcSidecarClient({ address: e.address, bearerToken: e.token, ...(e.tls ? { tls: e.tls } : {}), callTimeoutMs: 30_000, leadership: () => this.leadership }),
       (key) => {
         this.queue.add(key);
         this.reconciler.memberReported(key);

@@ -66,8 +66,13 @@ resourceNames cannot narrow these (and never narrow create, list or watch).
   resources: ["pods"]
   verbs: ["create", "delete"]
 - apiGroups: [""]
-  resources: ["services", "secrets", "persistentvolumeclaims"]
+  resources: ["services", "persistentvolumeclaims"]
   verbs: ["get", "list", "watch", "create", "delete"]
+# Secrets: the generated password and token, and the sidecar API's CA and certificates, which are
+# renewed in place (update).
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "update", "delete"]

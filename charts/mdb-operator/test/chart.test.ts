@@ -72,7 +72,8 @@ const NAMESPACED_GRANTS = {
   "mdbcluster.io/mdbclusters/finalizers": "update",
   "core/pods": "create,delete",
   "core/services": owned,
-  "core/secrets": owned,
+  // update: the sidecar API's certificates are renewed in place (docs/architecture/sidecar.md#mtls).
+  "core/secrets": "create,delete,get,list,update,watch",
   "core/persistentvolumeclaims": owned,
   "policy/poddisruptionbudgets": "create,delete,get,list,update,watch",
   "networking.k8s.io/networkpolicies": "create,delete,get,list,update,watch",

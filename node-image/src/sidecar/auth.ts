@@ -2,7 +2,9 @@
 // the operator owns (docs/architecture.md#security).
 import { createHash, timingSafeEqual, randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "./log.ts";
 import type { SidecarSettings } from "./settings.ts";
+import { checkTlsMaterial, ReloadingTlsFiles } from "./tls-files.ts";
 
 /** Constant-time comparison: both sides are hashed first so their lengths are equal. */
 export function secretsEqual(presented: string, expected: string): boolean {
@@ -27,10 +29,17 @@ export function checkBearer(metadata: grpc.Metadata, expectedToken: string | und
   return undefined;
 }
 
-export function serverCredentials(auth: SidecarSettings["auth"]): grpc.ServerCredentials {
-  if (auth.tls) {
-    // checkClientCertificate = true: a client without a certificate signed by the CA cannot connect at all.
-    return grpc.ServerCredentials.createSsl(auth.tls.caPem, [{ cert_chain: auth.tls.certPem, private_key: auth.tls.keyPem }], true);
-  }
-  return grpc.ServerCredentials.createInsecure();
+/**
+ * mTLS when the settings have TLS files, re-read every reloadMs (tls-files.ts); else plaintext (the
+ * bearer token then authenticates). A client without a certificate signed by the CA cannot connect at
+ * all, nor one whose certificate is not for client authentication (a member's serving certificate).
+ */
+export function serverCredentials(auth: SidecarSettings["auth"], log: Logger): grpc.ServerCredentials {
+  if (!auth.tls) return grpc.ServerCredentials.createInsecure();
+  const initial = { caPem: auth.tls.caPem, certPem: auth.tls.certPem, keyPem: auth.tls.keyPem };
+  checkTlsMaterial(initial);
+  const files = new ReloadingTlsFiles(auth.tls.files, initial, auth.tls.reloadMs, log);
+  // One provider for both roles: grpc-js 1.14's createCertificateProviderServerCredentials passes its
+  // two providers to the constructor in the other order, which a single provider makes harmless.
+  return grpc.experimental.createCertificateProviderServerCredentials(files, files, true);
 }

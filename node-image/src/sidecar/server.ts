@@ -141,7 +141,7 @@ export interface RunningServer { server: grpc.Server; ports: number[]; close(): 
 export async function startGrpcServer(member: MemberApi, settings: SidecarSettings, log: Logger): Promise<RunningServer> {
   const server = new grpc.Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
   server.addService(sidecarService, buildHandlers(member, settings, new LeaderFence(settings.dataDir), log));
-  const creds = serverCredentials(settings.auth);
+  const creds = serverCredentials(settings.auth, log);
   const ports: number[] = [];
   for (const host of settings.listenHosts) {
     ports.push(await new Promise<number>((resolve, reject) =>

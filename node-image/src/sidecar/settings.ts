@@ -2,7 +2,7 @@
 // variables are the member-env contract's (common/member-env.ts: parseSidecarEnv); this reads the
 // files they name and checks the secrets in them.
 import type { LogLevel } from "../../../common/log-level.ts";
-import { MemberEnv, parseSidecarEnv, SettingsError, type Env, type MemberIdentity } from "../../../common/member-env.ts";
+import { MemberEnv, parseSidecarEnv, SettingsError, type Env, type MemberIdentity, type TlsFiles } from "../../../common/member-env.ts";
 import { validatePassword } from "./engine-config.ts";
 
 export interface SidecarSettings {
@@ -19,7 +19,11 @@ export interface SidecarSettings {
   identity: MemberIdentity;
   /** Addresses the gRPC, health and metrics servers bind: the pod IP and loopback (only the pod IP when it is itself loopback). */
   listenHosts: string[];
-  auth: { bearerToken?: string; tls?: { caPem: Buffer; certPem: Buffer; keyPem: Buffer } };
+  /**
+   * tls: the files' contents at start-up, the files, and how often they are read again (the server
+   * takes renewed files without a restart: tls-files.ts).
+   */
+  auth: { bearerToken?: string; tls?: { caPem: Buffer; certPem: Buffer; keyPem: Buffer; files: TlsFiles; reloadMs: number } };
   observeIntervalMs: number;
   livenessStaleMs: number;
   fenceTokenTtlMs: number;
@@ -53,6 +57,8 @@ export function parseSidecarSettings(env: Env, readFile: ReadFile): SidecarSetti
     caPem: readSecret(readFile, MemberEnv.TLS_CA_FILE, e.tls.caFile),
     certPem: readSecret(readFile, MemberEnv.TLS_CERT_FILE, e.tls.certFile),
     keyPem: readSecret(readFile, MemberEnv.TLS_KEY_FILE, e.tls.keyFile),
+    files: e.tls,
+    reloadMs: e.tlsReloadMs,
   } : undefined;
   return {
     podIp: e.podIp,

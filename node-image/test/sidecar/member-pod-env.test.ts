@@ -9,6 +9,8 @@ import { resolveSpec } from "../../../operator/src/api/defaults.ts";
 import type { MdbCluster } from "../../../operator/src/api/types.ts";
 import { parseEngineSettings } from "../../src/sidecar/engine-config.ts";
 import { parseSidecarSettings } from "../../src/sidecar/settings.ts";
+import { memberTlsSecretName } from "../../../operator/src/resources/names.ts";
+import { MEMBER_TLS_KEYS } from "../../../operator/src/resources/tls-secrets.ts";
 
 const POD_IP = "10.1.2.3";
 
@@ -41,13 +43,21 @@ describe("member env: the operator's member pod as the member image reads it", (
   });
 
   test("the sidecar container serves with the mounted secrets", () => {
-    const files: Record<string, string> = { "/etc/mdb/auth/password": "p4ssw0rd-0123456789\n", "/etc/mdb/sidecar/token": "t".repeat(40) };
+    // The member's TLS Secret, as mounted: the volume names the member's Secret, its keys are the files.
+    const tlsVolume = pod.spec!.volumes!.find((v) => v.secret?.secretName === memberTlsSecretName("demo-1-0"));
+    const tlsDir = sidecar.volumeMounts!.find((m) => m.name === tlsVolume?.name)?.mountPath;
+    assert.ok(tlsDir, "the sidecar mounts the member's TLS Secret");
+    const files: Record<string, string> = {
+      "/etc/mdb/auth/password": "p4ssw0rd-0123456789\n", "/etc/mdb/sidecar/token": "t".repeat(40),
+      ...Object.fromEntries(Object.values(MEMBER_TLS_KEYS).map((key) => [`${tlsDir}/${key}`, `PEM of ${key}`])),
+    };
     const s = parseSidecarSettings(asKubelet(sidecar.env!), (p) => {
       if (!(p in files)) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
       return Buffer.from(files[p]);
     });
     assert.deepEqual([s.podIp, s.enginePort, s.enginePassword, s.dataDir, s.sidecarPort, s.healthPort, s.auth.bearerToken, s.nodeTimeoutMs],
       [POD_IP, 6379, "p4ssw0rd-0123456789", "/data", 7070, 7071, "t".repeat(40), 2000]);
+    assert.deepEqual([s.auth.tls?.caPem.toString(), s.auth.tls?.certPem.toString(), s.auth.tls?.keyPem.toString()], ["PEM of ca.crt", "PEM of tls.crt", "PEM of tls.key"], "mTLS with the member's TLS Secret");
     assert.equal(s.logLevel, "debug", "the spec's logLevel");
     assert.deepEqual(s.identity, { namespace: "ns", cluster: "demo", member: "demo-1-0", shard: 1 }, "who the member is, for its log lines and metrics");
   });

@@ -10,6 +10,7 @@ import { planBootstrap, stepFinished, type Plan, type PlannedStep } from "../pla
 import { toObservedCluster } from "../model/members.ts";
 import { decideRecovery, overdueStep, retryWait } from "./recovery.ts";
 import { decideRespread } from "./respread.ts";
+import { decideTls } from "./tls.ts";
 import { clusterShape, decideScale, migrationPaused, PAUSE_MIGRATION_ANNOTATION } from "./scale.ts";
 import { isResolved, type MemberView, type Observation } from "../model/observation.ts";
 import type { Action, OwnedKind } from "../model/actions.ts";
@@ -28,7 +29,8 @@ export function decideTeardown(o: Observation, finalizer: string): Action {
   if (o.members.some((m) => m.pod)) return { kind: "blocked", reason: "Deleting", message: "waiting for member pods to terminate" };
   if (o.owned.pvcs.length > 0) return { kind: "teardown", pods: [], pvcs: o.owned.pvcs.map((p) => p.metadata!.name!), owned: [] };
   const owned = presentOwned(o);
-  if (owned.length > 0) return { kind: "teardown", pods: [], pvcs: [], owned };
+  const tlsSecrets = [...(o.owned.caSecret ? [o.owned.caSecret] : []), ...o.owned.memberTlsSecrets].map((s) => s.metadata!.name!);
+  if (owned.length > 0 || tlsSecrets.length > 0) return { kind: "teardown", pods: [], pvcs: [], owned, ...(tlsSecrets.length > 0 ? { tlsSecrets } : {}) };
   return { kind: "remove-finalizer" };
 }
 
@@ -96,6 +98,9 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   if (o.owned.networkPolicy && (!spec.networkPolicy.enabled || !networkPolicyUpToDate(o.owned.networkPolicy, buildNetworkPolicy(o.cluster, spec.networkPolicy)))) {
     return { kind: "sync-network-policy", remove: !spec.networkPolicy.enabled };
   }
+
+  const certificates = decideTls(o, spec, stored);
+  if (certificates) return certificates;
 
   const total = memberCount(spec);
   if (formed) {

@@ -3,6 +3,7 @@
 import type { Action } from "../model/actions.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
 import type { ExecutorContext } from "../executor/context.ts";
+import { issueCertificates } from "../executor/certificates.ts";
 import { meetSeed } from "../executor/meet.ts";
 import { pauseMoves } from "../executor/move-slots.ts";
 import { createOwned, syncNetworkPolicy, teardown, updatePdb } from "../executor/owned-objects.ts";
@@ -85,6 +86,10 @@ export async function execute(action: Action, plan: StoredPlan | undefined, key:
       const steps = p.plan.steps.map((s, i) => (i === first ? { ...s, state: "failed" as const, message: action.message } : s));
       return next(0, { ...p, phase: "Failed", finishedAt: new Date(env.nowMs).toISOString(), plan: { ...p.plan, steps } });
     }
+    case "issue-certificates":
+      env.log.info("issuing sidecar certificates", { cluster: key, reason: action.reason });
+      await issueCertificates(action, env.context());
+      return next(0);
     case "meet":
       await meetSeed(action.members, action.seed, env.context());
       return next(WAIT_MS);

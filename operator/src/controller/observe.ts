@@ -5,8 +5,10 @@ import { resolveSpec, SpecError } from "../api/defaults.ts";
 import type { InstallDefaults, MdbCluster } from "../api/types.ts";
 import { memoryBytes, milliCpu, topologyNodeFromKubernetes } from "../planner/index.ts";
 import {
-  clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, networkPolicyName, parseMemberName, pdbName, sidecarSecretName,
+  caSecretName, clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, networkPolicyName, parseMemberName, pdbName, sidecarSecretName,
 } from "../resources/names.ts";
+import { MEMBER_TLS_COMPONENT } from "../resources/tls-secrets.ts";
+import { observeTls } from "./observe-tls.ts";
 import type { Cache } from "../runtime/informer.ts";
 import type { ObservedSidecar } from "../sidecar/pool.ts";
 import { REPORT_STALE_MS, type MemberView, type Observation } from "../model/observation.ts";
@@ -103,6 +105,8 @@ export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: s
   const nodes = caches.nodes.list();
   const owns = <T extends { metadata?: { ownerReferences?: { uid?: string }[] } }>(o: T | undefined) =>
     o && o.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid) ? o : undefined;
+  const caSecret = owns(caches.secrets.get(caSecretName(name), ns));
+  const memberTlsSecrets = caches.secrets.list(ns).filter((s) => s.metadata?.labels?.[LABELS.cluster] === name && s.metadata.labels[LABELS.component] === MEMBER_TLS_COMPONENT && owns(s));
   return {
     cluster,
     key: `${ns}/${name}`,
@@ -117,8 +121,11 @@ export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: s
       generatedAuthSecret: owns(caches.secrets.get(generatedAuthSecretName(name), ns)),
       sidecarSecret: owns(caches.secrets.get(sidecarSecretName(name), ns)),
       networkPolicy: owns(caches.networkPolicies.get(networkPolicyName(name), ns)),
+      ...(caSecret ? { caSecret } : {}),
+      memberTlsSecrets,
       pvcs: caches.pvcs.list(ns).filter((p) => p.metadata?.labels?.[LABELS.cluster] === name && owns(p)),
     },
+    tls: observeTls(caSecret, memberTlsSecrets),
     ...(userSecretProblem ? { userSecretProblem } : {}),
     nowMs,
   };

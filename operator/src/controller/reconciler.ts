@@ -6,7 +6,7 @@ import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type InstallDefaults, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
 import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
-import { SIDECAR_PORT, sidecarSecretName } from "../resources/names.ts";
+import { caSecretName, sidecarSecretName } from "../resources/names.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarPool } from "../sidecar/pool.ts";
@@ -15,6 +15,7 @@ import type { Action } from "../model/actions.ts";
 import { decide } from "./decide.ts";
 import { execute, type ExecuteOutcome } from "./execute.ts";
 import { observe, type Caches } from "./observe.ts";
+import { sidecarEndpoints } from "./sidecar-endpoints.ts";
 import { isResolved, type Observation } from "../model/observation.ts";
 import { planFromStatus, type StoredPlan } from "../model/stored-plan.ts";
 import { computeStatus, statusEqual, statusEvents } from "./status.ts";
@@ -125,12 +126,11 @@ export class Reconciler {
 
   private syncSidecars(key: string, cluster: MdbCluster): void {
     const ns = cluster.metadata!.namespace!;
-    const secret = this.d.caches.secrets.get(sidecarSecretName(cluster.metadata!.name!), ns);
-    const tokenB64 = secret?.data?.token;
-    if (!tokenB64) return;
-    const token = Buffer.from(tokenB64, "base64").toString("utf8");
-    const pods = this.d.caches.pods.list(ns).filter((p) => p.metadata?.labels?.["mdbcluster.io/cluster"] === cluster.metadata!.name && p.status?.podIP && !p.metadata?.deletionTimestamp);
-    this.d.pool.sync(key, pods.map((p) => ({ member: p.metadata!.name!, address: `${p.status!.podIP}:${SIDECAR_PORT}`, token })));
+    const name = cluster.metadata!.name!;
+    const tokenSecret = this.d.caches.secrets.get(sidecarSecretName(name), ns);
+    if (!tokenSecret) return;
+    const caSecret = this.d.caches.secrets.get(caSecretName(name), ns);
+    this.d.pool.sync(key, sidecarEndpoints({ name, namespace: ns }, this.d.caches.pods.list(ns), tokenSecret, caSecret));
   }
 
   private async userSecretProblem(cluster: MdbCluster): Promise<string | undefined> {

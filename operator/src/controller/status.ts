@@ -3,6 +3,7 @@
 // plan. The reconciler writes it once, and not at all when it equals what is stored.
 import { compactSlots, countSlots, formatSlotRanges, parseSlotRanges, rangesToSlots } from "../../../common/slots.ts";
 import { clusterEngineSummary } from "../../../common/engine-image.ts";
+import { caProblem } from "./tls.ts";
 import { memberCount, type Condition, type ConditionType, type MdbClusterStatus, type MemberStatusEntry, type Phase, type ShardDetail } from "../api/types.ts";
 import { parseMemberName, planProgress, type Plan } from "../planner/index.ts";
 import type { Action } from "../model/actions.ts";
@@ -138,10 +139,12 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
 
   const blocked = action.kind === "blocked" ? action : undefined;
   const starting = phase === "Creating" || phase === "Bootstrapping";
+  // A CA that cannot be used degrades the cluster even while nothing needs issuing: the next renewal will.
+  const badCa = caProblem(o.tls, o.cluster.metadata!.name!, o.nowMs);
   const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : recovering ? (input.plan!.plan.kind === "failover" ? "PrimaryLost" : "MemberLost")
-    : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
+    : badCa ? "CaSecretInvalid" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
   const degradedMessage = blocked?.message ?? input.error ?? (recovering ? `${input.plan!.plan.reasons.map((r) => r.message).join("; ")} (plan ${input.plan!.plan.id}; the operator acts, nothing to do)`
-    : degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : "");
+    : badCa ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : ""));
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",
       available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`

@@ -14,7 +14,7 @@ export interface KubeWrites {
   createPod(pod: V1Pod): Promise<void>;
   createPvc(pvc: V1PersistentVolumeClaim): Promise<void>;
   createOwned(obj: OwnedObject): Promise<void>;
-  /** Replace an owned object's spec (it keeps its identity). */
+  /** Replace an owned object's spec or a Secret's data (it keeps its identity). */
   replaceOwned(obj: OwnedObject): Promise<void>;
   /** `graceSeconds` 0 removes a pod whose node cannot confirm it stopped (a NotReady node). */
   deletePod(namespace: string, name: string, graceSeconds?: number): Promise<void>;

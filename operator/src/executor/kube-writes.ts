@@ -33,6 +33,9 @@ export function kubeWrites(k: KubeClients): KubeWrites {
       if (obj.kind === "PodDisruptionBudget") {
         const body = withVersion(await k.policy.readNamespacedPodDisruptionBudget({ name, namespace }));
         await k.policy.replaceNamespacedPodDisruptionBudget({ name, namespace, body });
+      } else if (obj.kind === "Secret") {
+        const body = withVersion(await k.core.readNamespacedSecret({ name, namespace }));
+        await k.core.replaceNamespacedSecret({ name, namespace, body });
       } else if (obj.kind === "NetworkPolicy") {
         const body = withVersion(await k.networking.readNamespacedNetworkPolicy({ name, namespace }));
         await k.networking.replaceNamespacedNetworkPolicy({ name, namespace, body });

@@ -5,7 +5,8 @@ export type OwnedKind = "auth-secret" | "sidecar-secret" | "headless-service" | 
 
 export type Action =
   | { kind: "add-finalizer" }
-  | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[] }
+  /** `tlsSecrets`: the CA Secret and the members' TLS Secrets, by name (docs/architecture/sidecar.md#mtls). */
+  | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[]; tlsSecrets?: string[] }
   | { kind: "remove-finalizer" }
   | { kind: "ensure-objects"; missing: OwnedKind[] }
   /** The PDB follows the members the cluster has (`shape`), not a spec they do not have yet. */
@@ -22,6 +23,12 @@ export type Action =
   /** The running plan ends Failed: its first unfinished step failed with `message`. */
   | { kind: "fail-plan"; message: string }
   | { kind: "meet"; members: string[]; seed: string }
+  /**
+   * The sidecar API's certificates (docs/architecture/sidecar.md#mtls): a new CA (and with it every
+   * certificate), the operator's client certificate, these members' serving certificates; the TLS
+   * Secrets of `remove` (members that are gone) deleted.
+   */
+  | { kind: "issue-certificates"; newCa: boolean; client: boolean; members: string[]; remove: string[]; reason: string }
   | { kind: "blocked"; reason: string; message: string }
   /** Nothing to do; `recheckInMs`: look again then (a decision waits for time to pass), else at the resync. */
   | { kind: "idle"; message: string; recheckInMs?: number };

@@ -4,6 +4,7 @@ import type { V1NetworkPolicy, V1Pod, V1PodDisruptionBudget, V1PersistentVolumeC
 import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import type { TopologyNode } from "../planner/index.ts";
 import type { MemberStatus } from "../sidecar/client.ts";
+import type { TlsObservation } from "./certificates.ts";
 
 /**
  * A sidecar reports at least once a second; a member with no report for this long is Unknown
@@ -53,8 +54,14 @@ export interface Observation {
     generatedAuthSecret?: V1Secret;
     sidecarSecret?: V1Secret;
     networkPolicy?: V1NetworkPolicy;
+    /** The sidecar API's CA and the operator's client certificate. */
+    caSecret?: V1Secret;
+    /** The members' serving certificates, one Secret each. */
+    memberTlsSecrets: V1Secret[];
     pvcs: V1PersistentVolumeClaim[];
   };
+  /** The certificates in caSecret and memberTlsSecrets, parsed (controller/observe-tls.ts). */
+  tls: TlsObservation;
   /** spec.auth.secretName is set and that Secret (or its key "password") is missing. */
   userSecretProblem?: string;
   nowMs: number;

@@ -10,8 +10,10 @@ import { nodeOptions } from "../../../common/node-options.ts";
 import { memoryBytes } from "../planner/index.ts";
 import type { MdbCluster, ResolvedSpec } from "../api/types.ts";
 import {
-  authSecretName, BUS_PORT, ENGINE_PORT, headlessServiceName, HEALTH_PORT, memberLabels, METRICS_PORT, METRICS_PORT_NAME, ownerReference, pvcName, SIDECAR_PORT, sidecarSecretName,
+  authSecretName, BUS_PORT, ENGINE_PORT, headlessServiceName, HEALTH_PORT, memberLabels, memberTlsSecretName, METRICS_PORT, METRICS_PORT_NAME, ownerReference, pvcName, SIDECAR_PORT,
+  sidecarSecretName,
 } from "./names.ts";
+import { MEMBER_TLS_KEYS } from "./tls-secrets.ts";
 
 export interface MemberPodInput {
   cluster: MdbCluster;
@@ -25,6 +27,8 @@ export interface MemberPodInput {
 
 const PASSWORD_DIR = "/etc/mdb/auth";
 const TOKEN_DIR = "/etc/mdb/sidecar";
+/** The member's TLS Secret (docs/architecture/sidecar.md#mtls): the sidecar serves its API with it and re-reads it when the kubelet updates it. */
+export const SIDECAR_TLS_DIR = "/etc/mdb/tls";
 
 const securityContext = {
   runAsNonRoot: true,
@@ -81,7 +85,9 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     image: spec.sidecarImage,
     command: ["mdb-sidecar"],
     env: sidecarContainerEnv({
-      ...common, tokenFile: `${TOKEN_DIR}/token`, sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT, metricsPort: METRICS_PORT,
+      ...common, tokenFile: `${TOKEN_DIR}/token`,
+      tls: { caFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.ca}`, certFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.cert}`, keyFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.key}` },
+      sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT, metricsPort: METRICS_PORT,
       logLevel: spec.logLevel, identity: { namespace, cluster: name, member, shard },
       nodeOptions: nodeOptions(memoryBytes(spec.sidecar.resources.limits.memory)),
     }),
@@ -90,7 +96,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     resources: { requests: { ...spec.sidecar.resources.requests }, limits: { ...spec.sidecar.resources.limits } },
     readinessProbe: { httpGet: { path: "/readyz", port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 2 },
     livenessProbe: { httpGet: { path: "/livez", port: HEALTH_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
-    volumeMounts: [...mounts, { name: "sidecar-token", mountPath: TOKEN_DIR, readOnly: true }],
+    volumeMounts: [...mounts, { name: "sidecar-token", mountPath: TOKEN_DIR, readOnly: true }, { name: "sidecar-tls", mountPath: SIDECAR_TLS_DIR, readOnly: true }],
     securityContext,
   };
   const volumes: V1Volume[] = [
@@ -99,6 +105,9 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     { name: "engine-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
     { name: "auth", secret: { secretName: authSecretName(cluster), items: [{ key: "password", path: "password" }] } },
     { name: "sidecar-token", secret: { secretName: sidecarSecretName(name), items: [{ key: "token", path: "token" }] } },
+    // Mounted as a directory (no subPath), so the kubelet updates its files when the Secret is renewed,
+    // all of them at once.
+    { name: "sidecar-tls", secret: { secretName: memberTlsSecretName(member) } },
   ];
   return {
     apiVersion: "v1",

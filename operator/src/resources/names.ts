@@ -29,9 +29,23 @@ export const headlessServiceName = (cluster: string) => `${cluster}-members`;
 export const clientServiceName = (cluster: string) => cluster;
 export const generatedAuthSecretName = (cluster: string) => `${cluster}-auth`;
 export const sidecarSecretName = (cluster: string) => `${cluster}-sidecar`;
+/** The cluster's CA for the sidecar API and the operator's client certificate (docs/architecture/sidecar.md#mtls). */
+export const caSecretName = (cluster: string) => `${cluster}-ca`;
+/** A member's serving certificate for the sidecar API, with the CA that clients' certificates must come from. */
+export const memberTlsSecretName = (member: string) => `${member}-tls`;
 export const pdbName = (cluster: string) => cluster;
 export const networkPolicyName = (cluster: string) => cluster;
 export const pvcName = (member: string) => `data-${member}`;
+
+/**
+ * The DNS names a member's sidecar certificate is issued for: its stable name under the headless
+ * Service (the first is the name the operator verifies when it dials the pod's IP), with and without
+ * the cluster domain.
+ */
+export function memberDnsNames(cluster: string, namespace: string, member: string): string[] {
+  const base = `${member}.${headlessServiceName(cluster)}.${namespace}.svc`;
+  return [base, `${base}.cluster.local`];
+}
 
 /** The Secret with the engine password: the user's, or the one the operator generates. */
 export const authSecretName = (cluster: MdbCluster) => cluster.spec.auth?.secretName || generatedAuthSecretName(cluster.metadata!.name!);

@@ -11,7 +11,7 @@ export { KubeAccess, KubeApiError, loadKubeAccess } from "./kube-http.ts";
 type CoreCalls = Pick<CoreV1Api,
   | "createNamespacedPod" | "deleteNamespacedPod" | "listPodForAllNamespaces" | "listNode"
   | "createNamespacedPersistentVolumeClaim" | "deleteNamespacedPersistentVolumeClaim" | "listNamespacedPersistentVolumeClaim" | "listPersistentVolumeClaimForAllNamespaces"
-  | "createNamespacedSecret" | "deleteNamespacedSecret" | "readNamespacedSecret" | "listNamespacedSecret" | "listSecretForAllNamespaces"
+  | "createNamespacedSecret" | "deleteNamespacedSecret" | "readNamespacedSecret" | "replaceNamespacedSecret" | "listNamespacedSecret" | "listSecretForAllNamespaces"
   | "createNamespacedService" | "deleteNamespacedService" | "listNamespacedService" | "listServiceForAllNamespaces"
   | "createNamespacedEvent">;
 type PolicyCalls = Pick<PolicyV1Api,
@@ -75,7 +75,7 @@ export function makeClients(access: KubeAccess): KubeClients {
       kindCalls(access, core, "pods", "Pod", ["create", "delete"], { allNamespaces: true }),
       kindCalls(access, core, "nodes", "Node", [], { clusterList: "listNode" }),
       kindCalls(access, core, "persistentvolumeclaims", "PersistentVolumeClaim", ["create", "delete", "list"], { allNamespaces: true }),
-      kindCalls(access, core, "secrets", "Secret", ["create", "delete", "read", "list"], { allNamespaces: true }),
+      kindCalls(access, core, "secrets", "Secret", ["create", "delete", "read", "replace", "list"], { allNamespaces: true }),
       kindCalls(access, core, "services", "Service", ["create", "delete", "list"], { allNamespaces: true }),
       kindCalls(access, core, "events", "Event", ["create"]),
     ) as CoreCalls,

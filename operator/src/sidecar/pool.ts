@@ -8,6 +8,19 @@ export interface MemberEndpoint {
   /** "ip:port" of the sidecar's gRPC server. */
   address: string;
   token: string;
+  /**
+   * mTLS (docs/architecture/sidecar.md#mtls): the CA the member's certificate comes from, the
+   * operator's client certificate and key, and the name the member's certificate is for (the pod is
+   * dialled by IP). Absent for a pod made without TLS files (by an operator before mTLS).
+   */
+  tls?: { caPem: Buffer; certPem: Buffer; keyPem: Buffer; serverName: string };
+}
+
+/** Whether an open client may go on serving `want`: same address and credentials. */
+function sameEndpoint(have: MemberEndpoint, want: MemberEndpoint): boolean {
+  if (have.address !== want.address || have.token !== want.token) return false;
+  if (!have.tls || !want.tls) return !have.tls && !want.tls;
+  return have.tls.serverName === want.tls.serverName && have.tls.caPem.equals(want.tls.caPem) && have.tls.certPem.equals(want.tls.certPem) && have.tls.keyPem.equals(want.tls.keyPem);
 }
 
 export interface ObservedSidecar {
@@ -59,7 +72,8 @@ export class SidecarPool {
     const wanted = new Map(endpoints.map((e) => [e.member, e]));
     for (const [name, entry] of members) {
       const want = wanted.get(name);
-      if (!want || want.address !== entry.endpoint.address || want.token !== entry.endpoint.token) this.close(members, name);
+      // New credentials (a renewed client certificate, a new CA) take a new channel.
+      if (!want || !sameEndpoint(entry.endpoint, want)) this.close(members, name);
     }
     for (const e of endpoints) if (!members.has(e.member)) this.open(clusterKey, members, e);
     if (members.size === 0) this.clusters.delete(clusterKey);

@@ -8,7 +8,6 @@ import { decide } from "../../src/controller/decide.ts";
 import type { StoredPlan } from "../../src/model/stored-plan.ts";
 import { computeStatus } from "../../src/controller/status.ts";
 import { execute } from "../../src/controller/execute.ts";
-import { createOwned } from "../../src/executor/owned-objects.ts";
 import { silentLogger } from "../../src/runtime/log.ts";
 import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
@@ -24,7 +23,7 @@ async function reconcileUntilIdle(sim: SimulatedCluster, maxPasses = 40) {
     const action = decide(o, stored, FINALIZER);
     actions.push(action.kind);
     if (action.kind === "idle") return { stored, actions, status: computeStatus({ observation: sim.observe(pass + 1), action, plan: stored, topologyKeys: keys }) };
-    if (!["ensure-objects", "start-plan", "run-steps", "finish-plan"].includes(action.kind)) throw new Error(`unexpected action ${JSON.stringify(action)}`);
+    if (!["ensure-objects", "issue-certificates", "start-plan", "run-steps", "finish-plan"].includes(action.kind)) throw new Error(`unexpected action ${JSON.stringify(action)}`);
     // The reconciler's own dispatch; only the step runner differs (it waits for every step here).
     ({ plan: stored } = await execute(action, stored, "default/demo", {
       context: () => sim.context(o), nowMs: pass, resyncMs: 60_000, log: silentLogger(),
@@ -40,9 +39,13 @@ describe("bootstrap, pass by pass", () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
     const { stored, actions, status } = await reconcileUntilIdle(sim);
     assert.equal(actions[0], "ensure-objects");
-    assert.equal(actions[1], "start-plan", "the plan is written before any step runs");
+    assert.equal(actions[1], "issue-certificates", "the CA and every member's certificate before any pod");
+    assert.equal(actions[2], "start-plan", "the plan is written before any step runs");
     assert.equal(stored?.phase, "Succeeded");
-    assert.deepEqual([...sim.owned.keys()].sort(), ["NetworkPolicy/demo", "PodDisruptionBudget/demo", "Secret/demo-auth", "Secret/demo-sidecar", "Service/demo", "Service/demo-members"]);
+    assert.deepEqual([...sim.owned.keys()].sort(), [
+      "NetworkPolicy/demo", "PodDisruptionBudget/demo", "Secret/demo-0-0-tls", "Secret/demo-0-1-tls", "Secret/demo-1-0-tls", "Secret/demo-1-1-tls", "Secret/demo-2-0-tls", "Secret/demo-2-1-tls",
+      "Secret/demo-auth", "Secret/demo-ca", "Secret/demo-sidecar", "Service/demo", "Service/demo-members",
+    ]);
     assert.equal(sim.pods.size, 6);
     // Members of a shard never share a zone, read from the Node each pod is bound to.
     const zoneOf = (pod: string) => sim.nodes.find((n) => n.metadata!.name === sim.pods.get(pod)!.spec!.nodeName)!.metadata!.labels!["topology.kubernetes.io/zone"];
@@ -75,8 +78,7 @@ describe("bootstrap, pass by pass", () => {
 
   test("a cluster that cannot be placed is blocked with the reason, and nothing is created", async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 2, placement: { isolationLevel: "zone" } }), gridNodes(["a", "b"]));
-    const o = sim.observe();
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], sim.context(o));
+    await sim.setUp();
     const action = decide(sim.observe(), undefined, FINALIZER);
     assert.equal(action.kind, "blocked");
     assert.equal(action.kind === "blocked" && action.reason, "Unplaceable");
@@ -121,7 +123,7 @@ describe("bootstrap, pass by pass", () => {
     const { stored } = await reconcileUntilIdle(sim);
     assert.equal((sim.owned.get("PodDisruptionBudget/demo") as { spec: { minAvailable: number } }).spec.minAvailable, 5);
     sim.cluster.spec.replicasPerShard = 2;
-    const action = decide(sim.observe(), stored, FINALIZER);
+    const action = await sim.decideAfterCertificates(stored);
     assert.equal(action.kind === "start-plan" && action.plan.kind, "scale-out", "more standbys: a plan, and no PDB change before they exist");
     assert.deepEqual(action.kind === "start-plan" && action.plan.steps.map((s) => s.kind === "place-member" && `${s.member} ${s.role}`), ["demo-0-2 standby", "demo-1-2 standby", "demo-2-2 standby"]);
   });

@@ -1,12 +1,21 @@
 // A simulated cluster for the controller's tests: Nodes of a region × zones × racks × hosts grid,
 // pods that start when the executor creates them, and FakeMembers as their sidecars.
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1Node, V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { MdbCluster, MdbClusterSpec } from "../../src/api/types.ts";
 import { resolveSpec } from "../../src/api/defaults.ts";
 import { FINALIZER } from "../../src/api/types.ts";
 import type { ExecutorContext, KubeWrites, OwnedObject } from "../../src/executor/context.ts";
 import type { MemberView, Observation } from "../../src/model/observation.ts";
 import { memberViews } from "../../src/controller/observe.ts";
+import { observeTls } from "../../src/controller/observe-tls.ts";
+import { decideTls } from "../../src/controller/tls.ts";
+import { issueCertificates } from "../../src/executor/certificates.ts";
+import { createOwned } from "../../src/executor/owned-objects.ts";
+import type { Action, OwnedKind } from "../../src/model/actions.ts";
+import type { StoredPlan } from "../../src/model/stored-plan.ts";
+import { decide } from "../../src/controller/decide.ts";
+import { LABELS } from "../../src/resources/names.ts";
+import { MEMBER_TLS_COMPONENT } from "../../src/resources/tls-secrets.ts";
 import { topologyNodeFromKubernetes } from "../../src/planner/index.ts";
 import { FakeMembers } from "../../src/sidecar/fake.ts";
 import { silentLogger } from "../../src/runtime/log.ts";
@@ -74,6 +83,8 @@ export class SimulatedCluster {
     }
     const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => (this.members.engines.has(m) ? { status: this.members.status(m), atMs: nowMs } : { error: "connection refused", atMs: nowMs - 10_000 }), nowMs);
     const get = (k: string) => this.owned.get(k) as never;
+    const caSecret = this.owned.get("Secret/demo-ca") as V1Secret | undefined;
+    const memberTlsSecrets = [...this.owned.values()].filter((s): s is V1Secret => s.kind === "Secret" && s.metadata?.labels?.[LABELS.component] === MEMBER_TLS_COMPONENT);
     return {
       cluster: this.cluster, key: "ns/demo", spec, members,
       nodes: this.nodes.map((n) => topologyNodeFromKubernetes(n)),
@@ -81,9 +92,30 @@ export class SimulatedCluster {
       owned: {
         headlessService: get("Service/demo-members"), clientService: get("Service/demo"), pdb: get("PodDisruptionBudget/demo"),
         generatedAuthSecret: get("Secret/demo-auth"), sidecarSecret: get("Secret/demo-sidecar"), networkPolicy: get("NetworkPolicy/demo"), pvcs: [],
+        ...(caSecret ? { caSecret } : {}), memberTlsSecrets,
       },
+      tls: observeTls(caSecret, memberTlsSecrets),
       nowMs,
     };
+  }
+
+  /**
+   * What a new cluster's first passes make before its plan: the owned objects (`kinds`) and the
+   * sidecar API's CA and certificates.
+   */
+  async setUp(kinds: OwnedKind[] = ["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], nowMs = 0): Promise<void> {
+    await createOwned(kinds, this.context(this.observe(nowMs)));
+    const o = this.observe(nowMs);
+    const action = decideTls(o, this.context(o).spec, undefined);
+    if (action?.kind === "issue-certificates") await issueCertificates(action, this.context(o));
+  }
+
+  /** decide(), after the certificates it asks for first are issued (new members get theirs before their plan). */
+  async decideAfterCertificates(stored: StoredPlan | undefined, nowMs = 0): Promise<Action> {
+    const first = decide(this.observe(nowMs), stored, FINALIZER);
+    if (first.kind !== "issue-certificates") return first;
+    await issueCertificates(first, this.context(this.observe(nowMs)));
+    return decide(this.observe(nowMs), stored, FINALIZER);
   }
 
   context(o: Observation): ExecutorContext {

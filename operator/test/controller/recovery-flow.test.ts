@@ -117,7 +117,7 @@ describe("recovery, pass by pass", () => {
   test("a changed spec.shards after the cluster formed is a scale-out, not a loss: the new members are placed, then slots move", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     sim.cluster.spec.shards = 4;
-    const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const action = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.equal(action.kind === "start-plan" && action.plan.kind, "scale-out");
     const steps = action.kind === "start-plan" ? action.plan.steps : [];
     assert.deepEqual(steps.filter((s) => s.kind === "place-member").map((s) => s.kind === "place-member" && `${s.member} ${s.role}`), ["demo-3-0 primary", "demo-3-1 standby"]);

@@ -2,12 +2,9 @@
 // a pause, and a spec that changes while a scale plan runs.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { FINALIZER } from "../../src/api/types.ts";
-import { decide } from "../../src/controller/decide.ts";
 import { PAUSE_MIGRATION_ANNOTATION } from "../../src/controller/scale.ts";
 import { advanceMoveSlots } from "../../src/executor/move-slots.ts";
 import { advancePlaceMember } from "../../src/executor/place-member.ts";
-import { createOwned } from "../../src/executor/owned-objects.ts";
 import type { MoveSlotsStep, PlaceMemberStep, PlannedStep } from "../../src/planner/index.ts";
 import { planFromStatus, type StoredPlan } from "../../src/model/stored-plan.ts";
 import { readyCluster } from "./flow.ts";
@@ -17,28 +14,28 @@ describe("scaling decisions", () => {
   test("a scale-out plan records its target; a spec asking for another shape lets the moves in flight finish, then supersedes it", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     sim.cluster.spec.shards = 4;
-    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.ok(start.kind === "start-plan");
     assert.deepEqual(start.plan.target, { shards: 4, replicasPerShard: 1 });
     const moving = start.plan.steps.findIndex((s) => s.kind === "move-slots");
     const running: StoredPlan = { plan: { ...start.plan, steps: start.plan.steps.map((s, i) => (i < moving ? { ...s, state: "done" } : i === moving ? { ...s, state: "running" } : s)) }, phase: "Running", startedAt: new Date(0).toISOString() };
     sim.cluster.spec.shards = 5;
-    const wait = decide(sim.observe(200), running, FINALIZER);
+    const wait = await sim.decideAfterCertificates(running, 200);
     assert.equal(wait.kind, "run-steps");
     assert.deepEqual(wait.kind === "run-steps" && wait.steps.map((s) => s.id), [start.plan.steps[moving].id], "only the move in flight goes on");
     const idle: StoredPlan = { ...running, plan: { ...running.plan, steps: running.plan.steps.map((s, i) => (i === moving ? { ...s, state: "pending" } : s)) } };
-    const end = decide(sim.observe(300), idle, FINALIZER);
+    const end = await sim.decideAfterCertificates(idle, 300);
     assert.equal(end.kind, "supersede-plan");
   });
 
   test("the pause annotation stops the moves in flight at their targets and holds the plan", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     sim.cluster.spec.shards = 4;
-    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.ok(start.kind === "start-plan");
     const steps = start.plan.steps.map((s) => (s.kind === "move-slots" && s.wave === 0 ? { ...s, state: "running" as const } : s));
     sim.cluster.metadata!.annotations = { [PAUSE_MIGRATION_ANNOTATION]: "true" };
-    const paused = decide(sim.observe(200), { plan: { ...start.plan, steps }, phase: "Running" }, FINALIZER);
+    const paused = await sim.decideAfterCertificates({ plan: { ...start.plan, steps }, phase: "Running" }, 200);
     assert.equal(paused.kind, "pause-moves");
   });
 
@@ -47,7 +44,7 @@ describe("scaling decisions", () => {
     sim.cluster.spec.shards = 2;
     const standby = sim.members.engine("demo-1-1");
     standby.status = { ...standby.status, replication: { ...standby.status.replication!, syncInProgress: true } };
-    const waits = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const waits = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.deepEqual([waits.kind, waits.kind === "blocked" && waits.reason], ["blocked", "ScalingWaits"]);
     assert.match(waits.kind === "blocked" ? waits.message : "", /demo-1-1 \(STANDBY\) do not serve their role/);
     standby.status = { ...standby.status, replication: { ...standby.status.replication!, syncInProgress: false } };
@@ -55,7 +52,7 @@ describe("scaling decisions", () => {
       const e = sim.members.engine(m);
       e.status = { ...e.status, memoryUsedBytes: 900 * 2 ** 20, memoryMaxBytes: 1024 * 2 ** 20 };
     }
-    const refused = decide(sim.observe(200), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const refused = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 200);
     assert.deepEqual([refused.kind, refused.kind === "blocked" && refused.reason], ["blocked", "ScaleInRefused"]);
     assert.match(refused.kind === "blocked" ? refused.message : "", /the data \(2\.64 GiB\) does not fit in 90 % of the 2 surviving primaries' memory \(2\.00 GiB\)/);
   });
@@ -64,16 +61,16 @@ describe("scaling decisions", () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     const primary = sim.members.engine("demo-2-0");
     primary.status = { ...primary.status, slots: [], slotsOwned: 0, state: "ONLINE" };
-    const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const action = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.notEqual(action.kind === "start-plan" && action.plan.kind, "failover", JSON.stringify(action).slice(0, 300));
   });
 
   test("a new shard whose roles swapped before its steps were judged (a new leader looks again) has its primary and standby placed", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     sim.cluster.spec.shards = 4;
-    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.ok(start.kind === "start-plan");
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], sim.context(sim.observe(100)));
+    await sim.setUp(undefined, 100);
     const places = start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member");
     assert.deepEqual(places.map((s) => `${s.member} ${s.role}`), ["demo-3-0 primary", "demo-3-1 standby"]);
     const advance = (step: PlannedStep<PlaceMemberStep>, ms: number) => advancePlaceMember(step, sim.context(sim.observe(ms)), start.plan.steps);
@@ -93,9 +90,9 @@ describe("scaling decisions", () => {
   test("moves into one new shard from several sources take turns: a move waits while its target imports from another source, and never cancels that migration", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     sim.cluster.spec.shards = 4;
-    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.ok(start.kind === "start-plan");
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(sim.observe(100)));
+    await sim.setUp(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], 100);
     for (const step of start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member")) {
       for (let i = 0; i < 20 && (await advancePlaceMember(step, sim.context(sim.observe(200 + i)), start.plan.steps)).state !== "done"; i++);
     }

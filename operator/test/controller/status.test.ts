@@ -54,7 +54,7 @@ describe("status.plan round trip", () => {
     assert.equal(planFromStatus({ id: "x", kind: "bootstrap", steps: [{ id: "a", kind: "assign-slots", shard: 0, slots: "0-99999" }] }), undefined);
   });
 
-  test("a running plan in status is resumed, never re-planned", () => {
+  test("a running plan in status is resumed, never re-planned", async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 3, replicasPerShard: 1 }), gridNodes(["a", "b", "c"]));
     for (const k of ["Service/demo", "Service/demo-members", "PodDisruptionBudget/demo", "Secret/demo-auth", "Secret/demo-sidecar"]) {
       const [kind, name] = k.split("/");
@@ -62,7 +62,7 @@ describe("status.plan round trip", () => {
     }
     sim.owned.set("NetworkPolicy/demo", buildNetworkPolicy(sim.cluster, sim.context(sim.observe()).spec.networkPolicy));
     const stored = { plan: { id: "bootstrap-from-an-earlier-leader", kind: "bootstrap" as const, reasons: [], steps: [planned({ kind: "place-member", member: "demo-0-0", shard: 0, role: "primary", node: "a2-h2" })] }, phase: "Running" as const };
-    const action = decide(sim.observe(), stored, FINALIZER);
+    const action = await sim.decideAfterCertificates(stored);
     assert.equal(action.kind, "run-steps");
     assert.deepEqual(action.kind === "run-steps" && action.steps.map((s) => s.id), ["place-member/demo-0-0"]);
   });

@@ -2,7 +2,6 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
-import { createOwned } from "../../src/executor/owned-objects.ts";
 import { runPlanSteps, StepsInFlight } from "../../src/executor/run-plan.ts";
 import type { StoredPlan } from "../../src/model/stored-plan.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "../controller/fixtures.ts";
@@ -30,7 +29,7 @@ describe("StepsInFlight", () => {
 describe("a pass with a budget", () => {
   test("a slow member does not hold back the others; its result lands in a later pass", async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 0 }), gridNodes(["a", "b"]));
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], sim.context(sim.observe()));
+    await sim.setUp();
     const start = decide(sim.observe(), undefined, FINALIZER);
     assert.equal(start.kind, "start-plan");
     let stored: StoredPlan = { plan: start.kind === "start-plan" ? start.plan : (undefined as never), phase: "Running" };
@@ -66,7 +65,7 @@ describe("a pass with a budget", () => {
 
   test("a member's new report ends the pass's wait at once (the next pass acts on it)", { timeout: 10_000 }, async () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 2, replicasPerShard: 0 }), gridNodes(["a", "b"]));
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb", "network-policy"], sim.context(sim.observe()));
+    await sim.setUp();
     const start = decide(sim.observe(), undefined, FINALIZER);
     let stored: StoredPlan = { plan: start.kind === "start-plan" ? start.plan : (undefined as never), phase: "Running" };
     const inFlight = new StepsInFlight();

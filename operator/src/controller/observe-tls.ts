@@ -1,0 +1,77 @@
+// Observe the sidecar API's certificates: the CA Secret and the members' TLS Secrets, parsed with
+// Node's X.509 into plain data (model/certificates.ts) that decide and status judge.
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import type { V1Secret } from "@kubernetes/client-node";
+import type { CertificateSecret, CertificateView, TlsObservation } from "../model/certificates.ts";
+import { CA_SECRET_KEYS, MEMBER_TLS_KEYS, secretText } from "../resources/tls-secrets.ts";
+import { LABELS } from "../resources/names.ts";
+
+function dnsNames(cert: X509Certificate): string[] {
+  return (cert.subjectAltName ?? "").split(",").map((s) => s.trim()).filter((s) => s.startsWith("DNS:")).map((s) => s.slice(4));
+}
+
+function view(cert: X509Certificate, ca: X509Certificate | undefined): CertificateView {
+  return {
+    notBeforeMs: Date.parse(cert.validFrom), notAfterMs: Date.parse(cert.validTo), dnsNames: dnsNames(cert),
+    issuedByCa: !!ca && cert.checkIssued(ca) && cert.verify(ca.publicKey),
+  };
+}
+
+/** A certificate and its key from a Secret: the certificate, or what is wrong with them. */
+function readPair(secret: V1Secret, certKey: string, keyKey: string, ca: X509Certificate | undefined): { cert?: X509Certificate; result: CertificateSecret } {
+  const certPem = secretText(secret, certKey);
+  const keyPem = secretText(secret, keyKey);
+  const missing = [certPem ? "" : certKey, keyPem ? "" : keyKey].filter(Boolean);
+  if (missing.length > 0) return { result: { ok: false, problem: `has no ${missing.join(" and ")}` } };
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem!);
+  } catch (err) {
+    return { result: { ok: false, problem: `${certKey} is not a PEM certificate (${(err as Error).message})` } };
+  }
+  try {
+    if (!cert.checkPrivateKey(createPrivateKey(keyPem!))) return { result: { ok: false, problem: `${keyKey} is not the key of ${certKey}` } };
+  } catch (err) {
+    return { result: { ok: false, problem: `${keyKey} is not a PEM private key (${(err as Error).message})` } };
+  }
+  return { cert, result: { ok: true, cert: view(cert, ca ?? cert) } };
+}
+
+/**
+ * Member Secrets as last judged, by object: the informer replaces an object when it changes, so a
+ * pass re-reads only the Secrets that changed (or all of them after a new CA).
+ */
+const judged = new WeakMap<V1Secret, { caPem: string | undefined; result: CertificateSecret }>();
+
+/** The CA Secret's CA, the operator's client certificate in it, and each member TLS Secret. */
+export function observeTls(caSecret: V1Secret | undefined, memberSecrets: readonly V1Secret[]): TlsObservation {
+  const out: TlsObservation = { members: {} };
+  let ca: X509Certificate | undefined;
+  let caPem: string | undefined;
+  if (caSecret) {
+    const { cert, result } = readPair(caSecret, CA_SECRET_KEYS.caCert, CA_SECRET_KEYS.caKey, undefined);
+    if (result.ok && !cert!.ca) out.ca = { ok: false, problem: `${CA_SECRET_KEYS.caCert} is not a CA certificate (basicConstraints CA:TRUE)` };
+    else out.ca = result;
+    if (out.ca.ok) {
+      ca = cert;
+      caPem = secretText(caSecret, CA_SECRET_KEYS.caCert);
+    }
+    const client = readPair(caSecret, CA_SECRET_KEYS.clientCert, CA_SECRET_KEYS.clientKey, ca);
+    if (secretText(caSecret, CA_SECRET_KEYS.clientCert) !== undefined || secretText(caSecret, CA_SECRET_KEYS.clientKey) !== undefined) out.client = client.result;
+  }
+  for (const secret of memberSecrets) {
+    const member = secret.metadata?.labels?.[LABELS.member];
+    if (!member) continue;
+    const known = judged.get(secret);
+    if (known && known.caPem === caPem) {
+      out.members[member] = known.result;
+      continue;
+    }
+    const { result } = readPair(secret, MEMBER_TLS_KEYS.cert, MEMBER_TLS_KEYS.key, ca);
+    // A member trusts the clients its ca.crt names: after a new CA, it must name that one.
+    const trusts = secretText(secret, MEMBER_TLS_KEYS.ca);
+    out.members[member] = result.ok && caPem !== undefined && trusts?.trim() !== caPem.trim() ? { ok: false, problem: `its ${MEMBER_TLS_KEYS.ca} is not the cluster's CA` } : result;
+    judged.set(secret, { caPem, result: out.members[member] });
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+// The sidecar API's certificates (pure; docs/architecture/sidecar.md#mtls): which to issue, renew or
+// drop now, or why that cannot be done. Every member that has a pod, that the spec asks for or that
+// the running plan places gets a serving certificate before its pod is made.
+import type { ResolvedSpec } from "../api/types.ts";
+import { leafNeedsIssuing, renewAtMs, type TlsObservation } from "../model/certificates.ts";
+import type { Action } from "../model/actions.ts";
+import type { Observation } from "../model/observation.ts";
+import type { StoredPlan } from "../model/stored-plan.ts";
+import { caSecretName, memberDnsNames, memberName } from "../resources/names.ts";
+
+/** Members that need a serving certificate: those with a pod, those the spec asks for, those the running plan places. */
+export function membersWithCertificates(o: Observation, spec: ResolvedSpec, stored: StoredPlan | undefined): string[] {
+  const name = o.cluster.metadata!.name!;
+  const out = new Set(o.members.filter((m) => m.pod).map((m) => m.name));
+  for (let s = 0; s < spec.shards; s++) for (let i = 0; i <= spec.replicasPerShard; i++) out.add(memberName(name, s, i));
+  if (stored?.phase === "Running") for (const step of stored.plan.steps) if (step.kind === "place-member") out.add(step.member);
+  return [...out].sort();
+}
+
+/** Why the CA cannot be used (it is malformed or has expired), or undefined. The condition's text names the Secret and what to do. */
+export function caProblem(tls: TlsObservation, cluster: string, nowMs: number): string | undefined {
+  if (!tls.ca) return undefined;
+  const secret = `Secret ${caSecretName(cluster)}`;
+  const fix = `delete it and the operator makes a new CA and new certificates (the sidecars take the new files within a minute or two; until then the operator cannot reach them)`;
+  if (!tls.ca.ok) return `${secret}: ${tls.ca.problem}; ${fix}`;
+  if (nowMs >= tls.ca.cert.notAfterMs) return `${secret}: the CA expired at ${new Date(tls.ca.cert.notAfterMs).toISOString()}; ${fix}`;
+  return undefined;
+}
+
+/**
+ * The next certificate work, if any: make the CA (with the operator's client certificate) when there
+ * is none, renew the CA two thirds into its life, issue or renew the client certificate and each
+ * member's, and drop the TLS Secrets of members that are gone. A CA that cannot be used blocks only
+ * when something needs issuing: what was issued keeps working.
+ */
+export function decideTls(o: Observation, spec: ResolvedSpec, stored: StoredPlan | undefined): Action | undefined {
+  const name = o.cluster.metadata!.name!;
+  const namespace = o.cluster.metadata!.namespace!;
+  const wanted = membersWithCertificates(o, spec, stored);
+  const remove = Object.keys(o.tls.members).filter((m) => !wanted.includes(m)).sort();
+  const problem = caProblem(o.tls, name, o.nowMs);
+  if (!o.tls.ca) return { kind: "issue-certificates", newCa: true, client: true, members: wanted, remove, reason: "the cluster has no CA yet" };
+  if (o.tls.ca.ok && !problem && o.nowMs >= renewAtMs(o.tls.ca.cert)) {
+    const reason = `the CA is due for renewal (it expires ${new Date(o.tls.ca.cert.notAfterMs).toISOString()})`;
+    return { kind: "issue-certificates", newCa: true, client: true, members: wanted, remove, reason };
+  }
+  const client = leafNeedsIssuing(o.tls.client, undefined, o.nowMs);
+  const members = wanted.filter((m) => leafNeedsIssuing(o.tls.members[m], memberDnsNames(name, namespace, m), o.nowMs) !== undefined);
+  if (!client && members.length === 0) return remove.length > 0 ? { kind: "issue-certificates", newCa: false, client: false, members: [], remove, reason: "members are gone" } : undefined;
+  if (problem) return { kind: "blocked", reason: "CaSecretInvalid", message: problem };
+  const reasons = [
+    ...(client ? [`the operator's client certificate: ${client}`] : []),
+    ...members.map((m) => `${m}: ${leafNeedsIssuing(o.tls.members[m], memberDnsNames(name, namespace, m), o.nowMs)}`),
+  ];
+  return { kind: "issue-certificates", newCa: false, client: !!client, members, remove, reason: reasons.join("; ") };
+}

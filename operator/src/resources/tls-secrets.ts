@@ -1,0 +1,46 @@
+// The Secrets of the sidecar API's mTLS (pure; docs/architecture/sidecar.md#mtls). The PEM texts are
+// inputs: the executor issues them (executor/pki.ts).
+//  - NAME-ca: the cluster's CA (certificate and key) and the operator's client certificate. Never
+//    mounted into a pod.
+//  - MEMBER-tls, one per member: its serving certificate and key, and the CA its clients' certificates
+//    must come from; mounted into the member's sidecar.
+import type { V1Secret } from "@kubernetes/client-node";
+import type { MdbCluster } from "../api/types.ts";
+import { caSecretName, clusterLabels, LABELS, memberTlsSecretName, ownerReference } from "./names.ts";
+
+/** The keys of the CA Secret. */
+export const CA_SECRET_KEYS = { caCert: "ca.crt", caKey: "ca.key", clientCert: "client.crt", clientKey: "client.key" } as const;
+/** The keys of a member's TLS Secret (the names a kubernetes.io/tls Secret uses, plus the CA). */
+export const MEMBER_TLS_KEYS = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
+/** The component label of member TLS Secrets: observe finds them by it. */
+export const MEMBER_TLS_COMPONENT = "member-tls";
+
+export interface KeyPairPem { certPem: string; keyPem: string }
+
+export function buildCaSecret(cluster: MdbCluster, ca: KeyPairPem, client: KeyPairPem): V1Secret {
+  const name = cluster.metadata!.name!;
+  return {
+    apiVersion: "v1", kind: "Secret", type: "Opaque",
+    metadata: { name: caSecretName(name), namespace: cluster.metadata!.namespace!, labels: { ...clusterLabels(name), [LABELS.component]: "ca" }, ownerReferences: [ownerReference(cluster)] },
+    stringData: { [CA_SECRET_KEYS.caCert]: ca.certPem, [CA_SECRET_KEYS.caKey]: ca.keyPem, [CA_SECRET_KEYS.clientCert]: client.certPem, [CA_SECRET_KEYS.clientKey]: client.keyPem },
+  };
+}
+
+export function buildMemberTlsSecret(cluster: MdbCluster, member: string, caCertPem: string, leaf: KeyPairPem): V1Secret {
+  const name = cluster.metadata!.name!;
+  return {
+    apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls",
+    metadata: {
+      name: memberTlsSecretName(member), namespace: cluster.metadata!.namespace!,
+      labels: { ...clusterLabels(name), [LABELS.component]: MEMBER_TLS_COMPONENT, [LABELS.member]: member }, ownerReferences: [ownerReference(cluster)],
+    },
+    stringData: { [MEMBER_TLS_KEYS.ca]: caCertPem, [MEMBER_TLS_KEYS.cert]: leaf.certPem, [MEMBER_TLS_KEYS.key]: leaf.keyPem },
+  };
+}
+
+/** A Secret's value as text: `data` (base64, as the API server returns it) or `stringData` (as built). */
+export function secretText(secret: V1Secret | undefined, key: string): string | undefined {
+  const b64 = secret?.data?.[key];
+  if (b64 !== undefined) return Buffer.from(b64, "base64").toString("utf8");
+  return secret?.stringData?.[key];
+}
