@@ -4,7 +4,7 @@
 // uses the same port and the cluster looks like one engine per pod. Address ranges, so suites that run
 // at the same time never collide:
 //   127.0.1.x, 127.0.2.x   migration integration tests (node-image/test/migration)
-//   127.0.3.x – 127.0.7.x  sidecar integration tests (node-image/test/sidecar)
+//   127.0.3.x – 127.0.8.x  sidecar integration tests (node-image/test/sidecar)
 //   127.0.9.x – 127.0.15.x benchmark (e2e/bench/migration.ts)
 // The harness tracks the PIDs it spawns and kills exactly those (also on process exit).
 import { spawn, type ChildProcess } from "node:child_process";

@@ -1,5 +1,5 @@
 // mTLS with the certificates the operator issues (operator/src/executor/pki.ts), on a real sidecar
-// process (127.0.5.1; docs/architecture/sidecar.md#mtls): the operator's client certificate is served,
+// process (127.0.8.1; docs/architecture/sidecar.md#mtls): the operator's client certificate is served,
 // anything else is refused; renewed files, and a new CA, are taken without a restart; a bad set is skipped.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -50,7 +50,7 @@ describe("sidecar API with the operator's certificates", { timeout: 180_000 }, (
     client = await operatorClient(ca);
     server = await serving(ca);
     writeTls(ca.certPem, server);
-    engines = await startEngines({ count: 1, ipBase: "127.0.5", password: PASSWORD });
+    engines = await startEngines({ count: 1, ipBase: "127.0.8", password: PASSWORD });
     // mTLS alone: what is refused here is refused for the certificate, not for a missing token.
     sidecar = new SidecarProcess({
       engine: engines.engines[0], password: PASSWORD,
