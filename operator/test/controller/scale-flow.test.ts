@@ -121,9 +121,9 @@ describe("scaling decisions", () => {
   test("slots of a move that the source gave away but the target does not claim (its claim lost) are asked of the target again", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
     sim.cluster.spec.shards = 4;
-    const start = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
     assert.ok(start.kind === "start-plan");
-    await createOwned(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], sim.context(sim.observe(100)));
+    await sim.setUp(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], 100);
     for (const step of start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member")) {
       for (let i = 0; i < 20 && (await advancePlaceMember(step, sim.context(sim.observe(200 + i)), start.plan.steps)).state !== "done"; i++);
     }
