@@ -98,6 +98,13 @@ export type Durability = (typeof DURABILITIES)[number];
  */
 export const MEMBER_PORTS = { engine: 6379, bus: 16379, grpc: 7070, health: 7071, metrics: 7072 } as const;
 
+/**
+ * How long a primary stopping on SIGTERM (its pod deleted) may take to hand its slots to a standby: its
+ * sidecar keeps reporting that long while the engine stops, and the operator does not fail the shard
+ * over meanwhile (docs/architecture.md#failure-handling). Within the member pod's grace period (30 s).
+ */
+export const SHUTDOWN_HANDOVER_MS = 15_000;
+
 /** The range of NODE_TIMEOUT_MS (the CRD's spec.engine.nodeTimeoutMs has the same). */
 export const NODE_TIMEOUT_RANGE_MS = { min: 100, max: 600_000 } as const;
 

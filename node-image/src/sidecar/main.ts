@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MemberEnv, parsePasswordFile, SettingsError } from "../../../common/member-env.ts";
+import { MemberEnv, parsePasswordFile, SettingsError, SHUTDOWN_HANDOVER_MS } from "../../../common/member-env.ts";
 import { parseEngineSettings, renderEngineConfig, validatePassword } from "./engine-config.ts";
 import { makeLogger } from "../../../common/log.ts";
 import { parseSidecarSettings } from "./settings.ts";
@@ -46,6 +46,9 @@ export async function serve(env: Record<string, string | undefined>): Promise<{ 
   return {
     log,
     async stop() {
+      // A primary's engine stopping with the pod hands its slots over first: report that until it is done.
+      const { verdict, waitedMs } = await member.reportWhileEngineStops(SHUTDOWN_HANDOVER_MS);
+      if (verdict !== "not-stopping" && waitedMs > 0) log.info("reported while the engine stopped", { engine: verdict, waitedMs });
       await grpcServer.close();
       await health.close();
       await metrics.close();

@@ -17,7 +17,7 @@ import { sidecarLogger, type Logger } from "./log.ts";
 import type { MemberContext, RunningMigration } from "./member-context.ts";
 import * as migration from "./member-migration.ts";
 import * as roles from "./member-roles.ts";
-import { ShutdownHandover } from "./shutdown-handover.ts";
+import { ShutdownHandover, stopVerdict, type StopVerdict } from "./shutdown-handover.ts";
 import { NodeTimeoutKeeper } from "./node-timeout.ts";
 import type { SidecarSettings } from "./settings.ts";
 import { checkTransition, InvalidTransitionError, reconciledState, restoredState, WrongStateError, type MemberStateName } from "./state-machine.ts";
@@ -87,6 +87,23 @@ export class Member implements MemberApi {
   private observeAfterTick(): void {
     if (this.stopped) return;
     void (this.tickInFlight ?? Promise.resolve()).then(() => (this.stopped ? undefined : this.refresh())).catch(() => undefined);
+  }
+
+  /**
+   * Called on the sidecar's SIGTERM before it closes its servers: observes and reports every 100 ms while
+   * the engine hands its slots over as it stops (shutdown-handover.ts stopVerdict), up to `limitMs`.
+   */
+  async reportWhileEngineStops(limitMs: number): Promise<{ verdict: StopVerdict; waitedMs: number }> {
+    const startedAt = this.clock.nowMs();
+    for (;;) {
+      await this.refresh().catch(() => undefined);
+      const s = this.snapshot;
+      const verdict = stopVerdict({
+        up: s.up, primaryWithSlots: engineRole(s) === "primary" && observationOf(s).slotsOwned > 0, stopping: s.info.has("shutdown_in_milliseconds"),
+      }, this.clock.nowMs() - startedAt, limitMs);
+      if (verdict !== "wait") return { verdict, waitedMs: this.clock.nowMs() - startedAt };
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async stop(): Promise<void> {

@@ -36,3 +36,23 @@ export class ShutdownHandover {
     this.runId = snapshot.runId;
   }
 }
+
+/** How long, after its SIGTERM, the sidecar waits to see its engine begin to stop before it stops anyway. */
+export const ENGINE_STOP_START_MS = 1_000;
+
+export type StopVerdict = "wait" | "released" | "not-stopping" | "timeout";
+
+/**
+ * After the sidecar's SIGTERM: keep reporting a while longer ("wait") while the engine is a primary that
+ * owns slots and is stopping (INFO server's shutdown_in_milliseconds: it waits for its standbys, then
+ * hands them its slots), so the operator sees the handover rather than a silent member and does not fail
+ * the shard over meanwhile; stop once the engine is down or no longer serves slots ("released"), when it
+ * does not begin to stop within ENGINE_STOP_START_MS (only the sidecar was stopped: "not-stopping"), or
+ * after `limitMs` ("timeout").
+ */
+export function stopVerdict(engine: { up: boolean; primaryWithSlots: boolean; stopping: boolean }, elapsedMs: number, limitMs: number): StopVerdict {
+  if (!engine.up || !engine.primaryWithSlots) return "released";
+  if (elapsedMs >= limitMs) return "timeout";
+  if (!engine.stopping && elapsedMs >= ENGINE_STOP_START_MS) return "not-stopping";
+  return "wait";
+}

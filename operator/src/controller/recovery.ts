@@ -4,6 +4,7 @@
 // its own name — on its node when that node can take it (with its volume, so with its data and engine
 // identity when persistence is on), else where the planner puts it — and every engine forgets the
 // engine id it lost. A lost member is never read as a change of spec.shards.
+import { SHUTDOWN_HANDOVER_MS } from "../../../common/member-env.ts";
 import { placementPolicy } from "../api/planner-inputs.ts";
 import type { ResolvedSpec } from "../api/types.ts";
 import type { Action } from "../model/actions.ts";
@@ -85,14 +86,11 @@ const alive = (m: MemberView) => !!m.pod && !m.terminating && !m.unknown && m.st
 const cameBackEmpty = (m: MemberView | undefined) => !!m && alive(m) && m.status!.slotsOwned === 0 && m.status!.state !== "STANDBY";
 
 /**
- * How long a primary whose pod is being deleted may keep its engine up before its shard fails over
- * anyway. Until then its engine is stopping on SIGTERM: it pauses writes until a standby caught up, and
- * Valkey then hands its slots over by a coordinated failover (docs/architecture.md#failure-handling). A FORCE
- * promotion meanwhile would lose the writes it acknowledged after the standby's last offset.
+ * A primary whose pod is being deleted and whose engine still answers, within SHUTDOWN_HANDOVER_MS: its
+ * engine is stopping on SIGTERM, pausing writes until a standby caught up, and Valkey then hands its
+ * slots over by a coordinated failover; its sidecar keeps reporting meanwhile. A FORCE promotion now
+ * would lose the writes it acknowledged after the standby's last offset.
  */
-export const SHUTDOWN_HANDOVER_MS = 15_000;
-
-/** A primary whose pod is being deleted and whose engine still answers, within SHUTDOWN_HANDOVER_MS. */
 function stoppingPrimary(m: MemberView, nowMs: number): boolean {
   if (!m.pod || !m.terminating || m.unknown || !m.status?.engineUp || m.status.role !== "PRIMARY" || m.status.slotsOwned === 0) return false;
   const since = Date.parse(String(m.pod.metadata?.deletionTimestamp ?? ""));

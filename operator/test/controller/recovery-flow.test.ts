@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { FINALIZER } from "../../src/api/types.ts";
 import { decide } from "../../src/controller/decide.ts";
-import { SHUTDOWN_HANDOVER_MS } from "../../src/controller/recovery.ts";
+import { SHUTDOWN_HANDOVER_MS } from "../../../common/member-env.ts";
 import { execute } from "../../src/controller/execute.ts";
 import { computeStatus, statusEvents } from "../../src/controller/status.ts";
 import { planFromStatus } from "../../src/model/stored-plan.ts";
