@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
 import { Cluster } from "ioredis";
 import { waitFor } from "../../common/wait.ts";
-import { LABELS, memberName, pvcName } from "../../operator/src/resources/names.ts";
+import { caSecretName, LABELS, memberName, memberTlsSecretName, pvcName } from "../../operator/src/resources/names.ts";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../common/labels.ts";
 import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
 import {
@@ -62,14 +62,8 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     return (await fetch(`http://${leader.status!.podIP}:${port}/metrics`)).text();
   };
   const reconciles = async () => Number(/^mdb_operator_reconcile_duration_seconds_count\{result="ok"\} (\d+)/m.exec(await leaderMetrics())?.[1] ?? 0);
-  /** `kubectl get` of the named objects that still exist, as kind/name lines. */
-  const stillThere = async (namespace: string | undefined, kind: string, names: string[]) => {
-    if (names.length === 0) return [] as string[];
-    const out = await kubectl("get", kind, ...names, ...(namespace ? ["-n", namespace] : []), "--ignore-not-found", "-o", "name");
-    return out.split("\n").filter(Boolean);
-  };
-  const byLabel = async (namespace: string, kinds: string, selector: string) =>
-    (await kubectl("get", kinds, "-n", namespace, "-l", selector, "-o", "name")).split("\n").filter(Boolean);
+  const stillThere = (namespace: string | undefined, kind: string, names: string[]) => kube.stillThere(namespace, kind, names);
+  const byLabel = (namespace: string, kinds: string, selector: string) => kube.byLabel(namespace, kinds, selector);
 
   before(async () => {
     ground = await acquireGround();
@@ -433,6 +427,7 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     const expected = [
       ...MEMBERS.map((m) => `pod/${m}`), ...MEMBERS.map((m) => `persistentvolumeclaim/${pvcName(m)}`),
       `service/${CLUSTER}`, `service/${CLUSTER}-members`, `secret/${CLUSTER}-auth`, `secret/${CLUSTER}-sidecar`, `poddisruptionbudget.policy/${CLUSTER}`,
+      `secret/${caSecretName(CLUSTER)}`, ...MEMBERS.map((m) => `secret/${memberTlsSecretName(m)}`),
       `networkpolicy.networking.k8s.io/${CLUSTER}`,
     ].sort();
     assert.deepEqual([...made].sort(), expected, "what the operator made, found by its label");
@@ -450,12 +445,8 @@ describe("operator: helm install → Ready cluster → failover of the operator 
     assert.equal(left, true);
     // An external provisioner (kind's local-path-provisioner) deletes a released PV asynchronously, through
     // a helper pod that removes its directory: seconds after its PVC is gone.
-    const pvsReleased = await waitFor(async () => {
-      const pvsLeft = await stillThere(undefined, "persistentvolumes", pvs);
-      if (pvsLeft.length === 0) return true;
-      throw new Error(`still there: ${pvsLeft.join(", ")}`);
-    }, { what: "the PVs of the deleted PVCs released by the Delete reclaim policy", timeoutMs: 60_000, intervalMs: 500 });
-    assert.equal(pvsReleased, true);
+    await waitFor(async () => (await stillThere(undefined, "persistentvolumes", pvs)).length === 0 || undefined,
+      { what: "the PVs of the deleted PVCs released by the Delete reclaim policy", timeoutMs: 60_000, intervalMs: 500 });
     log(`cluster and everything it made removed in ${Date.now() - t0} ms`);
   });
 

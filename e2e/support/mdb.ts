@@ -70,6 +70,17 @@ export class Kube {
   async pods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
   }
+
+  /** `kubectl get` of the named objects that still exist, as kind/name lines. */
+  async stillThere(namespace: string | undefined, kind: string, names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    return (await this.must("kubectl", ["get", kind, ...names, ...(namespace ? ["-n", namespace] : []), "--ignore-not-found", "-o", "name"])).split("\n").filter(Boolean);
+  }
+
+  /** `kubectl get` of the objects of these kinds (comma-separated) with the label selector, as kind/name lines. */
+  async byLabel(namespace: string, kinds: string, selector: string): Promise<string[]> {
+    return (await this.must("kubectl", ["get", kinds, "-n", namespace, "-l", selector, "-o", "name"])).split("\n").filter(Boolean);
+  }
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -29,7 +29,7 @@ end
 if mode == 'claim' then redis.pcall('CLUSTER', 'BUMPEPOCH') end
 return out`;
 
-/** Per slot the engine's error, or null; "claim" runs STABLE + NODE <a> per slot (IMPORTING <b> again if NODE fails), then BUMPEPOCH. */
+/** Per slot the engine's error, or null; "claim" runs STABLE + NODE <a> per slot (IMPORTING <b> again if NODE fails) and BUMPEPOCH (before and after, without a script). */
 async function runSetSlots(ctx: MigrationContext, redis: Redis, mode: "state" | "claim", slots: readonly number[], a: string, b: string): Promise<(string | null)[]> {
   if (slots.length === 0) return [];
   if (!ctx.scriptingUnavailable && ctx.setSlotScriptable) {
@@ -42,6 +42,11 @@ async function runSetSlots(ctx: MigrationContext, redis: Redis, mode: "state" | 
     }
   }
   const pipeline = redis.pipeline();
+  // Without a script the engine reads the bus between the commands: a claim made at the target's old
+  // epoch loses to the source's PING, which still claims the slots at a higher one, and the engine
+  // deletes the keys it holds there ("dirty slots"). Bumped first, the target's epoch is above the
+  // source's before its first claim.
+  if (mode === "claim") pipeline.call("CLUSTER", "BUMPEPOCH");
   for (const s of slots) {
     if (mode === "state") pipeline.call("CLUSTER", "SETSLOT", String(s), a, b);
     else pipeline.call("CLUSTER", "SETSLOT", String(s), "STABLE").call("CLUSTER", "SETSLOT", String(s), "NODE", a);
@@ -54,8 +59,9 @@ async function runSetSlots(ctx: MigrationContext, redis: Redis, mode: "state" | 
     return slots.map(() => errorText(err));
   }
   const perSlot = mode === "state" ? 1 : 2;
+  const first = mode === "claim" ? 1 : 0;
   const errors = slots.map((_, i) => {
-    const failed = results.slice(i * perSlot, (i + 1) * perSlot).find(([err]) => err)?.[0] ?? (results.length === 0 ? new Error("no reply") : null);
+    const failed = results.slice(first + i * perSlot, first + (i + 1) * perSlot).find(([err]) => err)?.[0] ?? (results.length === 0 ? new Error("no reply") : null);
     return failed ? failed.message : null;
   });
   if (mode === "claim") {
