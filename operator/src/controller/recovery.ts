@@ -86,13 +86,16 @@ const alive = (m: MemberView) => !!m.pod && !m.terminating && !m.unknown && m.st
 const cameBackEmpty = (m: MemberView | undefined) => !!m && alive(m) && m.status!.slotsOwned === 0 && m.status!.state !== "STANDBY";
 
 /**
- * A primary whose pod is being deleted and whose engine still answers, within SHUTDOWN_HANDOVER_MS: its
+ * A primary whose pod is being deleted and whose engine still answers (as the primary, or as the
+ * replica it became by handing over), within SHUTDOWN_HANDOVER_MS: its
  * engine is stopping on SIGTERM, pausing writes until a standby caught up, and Valkey then hands its
  * slots over by a coordinated failover; its sidecar keeps reporting meanwhile. A FORCE promotion now
  * would lose the writes it acknowledged after the standby's last offset.
  */
 function stoppingPrimary(m: MemberView, nowMs: number): boolean {
-  if (!m.pod || !m.terminating || m.unknown || !m.status?.engineUp || m.status.role !== "PRIMARY" || m.status.slotsOwned === 0) return false;
+  // A replica now: it handed its slots over a moment ago and its standby's report has yet to say so.
+  const handedOver = m.status?.role === "REPLICA";
+  if (!m.pod || !m.terminating || m.unknown || !m.status?.engineUp || (m.status.slotsOwned === 0 && !handedOver)) return false;
   const since = Date.parse(String(m.pod.metadata?.deletionTimestamp ?? ""));
   const grace = (m.pod.metadata?.deletionGracePeriodSeconds ?? 30) * 1000;
   // deletionTimestamp is when the grace period ends.

@@ -46,6 +46,13 @@ describe("recovery, pass by pass", () => {
     const at = (ms: number) => decide(sim.observe(ms), planFromStatus(sim.cluster.status?.plan), FINALIZER);
     const stopping = at(deletedAtMs + 1_000);
     assert.notEqual(stopping.kind === "start-plan" && stopping.plan.kind, "failover", "the engine is stopping: it hands over itself");
+    // Handed over: the old primary follows, before its standby's report says it serves.
+    const primary = sim.members.engine("demo-0-0");
+    const asPrimary = primary.status;
+    sim.members.update(primary, { role: "REPLICA", slots: [], slotsOwned: 0 });
+    const handedOver = at(deletedAtMs + 1_500);
+    assert.notEqual(handedOver.kind === "start-plan" && handedOver.plan.kind, "failover", "it handed its slots over: their new owner's report comes next");
+    sim.members.update(primary, asPrimary);
     const late = at(deletedAtMs + SHUTDOWN_HANDOVER_MS + 1_000);
     assert.equal(late.kind === "start-plan" && late.plan.kind, "failover", "past the bound the standby is promoted");
     sim.members.update(sim.members.engine("demo-0-0"), { engineUp: false });
