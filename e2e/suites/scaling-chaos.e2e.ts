@@ -19,13 +19,7 @@ const NAME = "scc";
 
 const log = (line: string) => console.log(`  [scaling chaos e2e] ${line}`);
 
-// Not reliable yet (issue 17, open). On the pod runner the leader kill and the source engine kill now
-// converge with nothing lost; a target sidecar killed mid-move (5 → 4) left 4 slots that no engine
-// claims as its own (the target sees the source as owner, every other engine sees the target), and
-// the operator has no repair for unclaimed slots yet. `MDB_SCALE_CHAOS=1` runs it.
-describe("scaling chaos: a fault mid-move ends Ready with every slot owned once and no key lost", {
-  timeout: 1_200_000, skip: process.env.MDB_SCALE_CHAOS === "1" ? false : "open (issue 17): MDB_SCALE_CHAOS=1 runs it",
-}, () => {
+describe("scaling chaos: a fault mid-move ends Ready with every slot owned once and no key lost", { timeout: 1_200_000 }, () => {
   let ground: Ground | undefined;
   let kube: Kube;
   let helmInstalled = false;
