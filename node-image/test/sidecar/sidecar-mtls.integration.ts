@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { connect } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { startEngines, waitFor, type Engines } from "../../../testing/engines.ts";
-import { SidecarProcess } from "./sidecar-process.ts";
-import { SidecarCallError } from "../../../operator/src/sidecar/client.ts";
+import { SidecarProcess, assertRefused } from "./sidecar-process.ts";
 import type { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
 import { createCa, issueLeaf, type IssuingCa } from "../../../operator/src/executor/pki.ts";
 import { memberDnsNames } from "../../../operator/src/resources/names.ts";
@@ -81,17 +80,7 @@ describe("sidecar API with the operator's certificates", { timeout: 180_000 }, (
     }
   }
 
-  async function refused(c: GrpcSidecarClient, label: string): Promise<void> {
-    try {
-      await c.status();
-      assert.fail(`${label}: the call was accepted`);
-    } catch (err) {
-      assert.ok(err instanceof SidecarCallError, `${label}: ${String(err)}`);
-      assert.equal(err.code, "UNAVAILABLE", `${label}: ${err.code} ${err.details}`);
-    } finally {
-      c.close();
-    }
-  }
+  const refused = (c: GrpcSidecarClient, label: string) => assertRefused(c, label);
 
   /** The serial number of the certificate the sidecar presents to a new connection. */
   function servedSerial(): Promise<string> {

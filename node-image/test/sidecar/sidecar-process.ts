@@ -9,6 +9,8 @@ import { request } from "node:http";
 import type { EngineProcess } from "../../../testing/engines.ts";
 import { waitFor } from "../../../common/wait.ts";
 import { GrpcSidecarClient, type GrpcSidecarClientOptions } from "../../../operator/src/sidecar/grpc-client.ts";
+import { SidecarCallError } from "../../../operator/src/sidecar/client.ts";
+import assert from "node:assert/strict";
 
 const mainPath = fileURLToPath(new URL("../../src/sidecar/main.ts", import.meta.url));
 export const SIDECAR_PORT = 7070;
@@ -135,5 +137,18 @@ export class SidecarProcess {
   async stop(): Promise<void> {
     await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A GetStatus with this client fails with one of `codes` (a refused TLS handshake reads UNAVAILABLE); the client is closed. */
+export async function assertRefused(c: GrpcSidecarClient, label: string, codes: readonly string[] = ["UNAVAILABLE"]): Promise<void> {
+  try {
+    await c.status();
+    assert.fail(`${label}: the call was accepted`);
+  } catch (err) {
+    assert.ok(err instanceof SidecarCallError, `${label}: ${String(err)}`);
+    assert.ok(codes.includes(err.code), `${label}: ${err.code} ${err.details}`);
+  } finally {
+    c.close();
   }
 }

@@ -12,8 +12,7 @@ import { fileURLToPath } from "node:url";
 import { connect } from "node:net";
 import { Redis } from "ioredis";
 import { startEngines, waitFor, type Engines } from "../../../testing/engines.ts";
-import { SidecarProcess } from "./sidecar-process.ts";
-import { SidecarCallError } from "../../../operator/src/sidecar/client.ts";
+import { SidecarProcess, assertRefused } from "./sidecar-process.ts";
 import type { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
 
 const PASSWORD = "security-it-password-0123456789";
@@ -67,17 +66,7 @@ describe("sidecar API with mTLS", { timeout: 120_000 }, () => {
     callTimeoutMs: 5000,
   });
 
-  async function refused(c: GrpcSidecarClient, label: string): Promise<void> {
-    try {
-      await c.status();
-      assert.fail(`${label}: the call was accepted`);
-    } catch (err) {
-      assert.ok(err instanceof SidecarCallError, `${label}: ${String(err)}`);
-      assert.ok(["UNAVAILABLE", "UNAUTHENTICATED"].includes(err.code), `${label}: ${err.code} ${err.details}`);
-    } finally {
-      c.close();
-    }
-  }
+  const refused = (c: GrpcSidecarClient, label: string) => assertRefused(c, label, ["UNAVAILABLE", "UNAUTHENTICATED"]);
 
   test("a client with a certificate from the sidecar's CA is served", async () => {
     const c = client("good");

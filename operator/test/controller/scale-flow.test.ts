@@ -10,6 +10,19 @@ import { planFromStatus, type StoredPlan } from "../../src/model/stored-plan.ts"
 import { readyCluster } from "./flow.ts";
 import { compactSlots, formatSlotRanges, type SlotRange } from "../../../common/slots.ts";
 
+/** A 3 × 1 cluster asked for 4 shards: the scale-out plan, its new members placed. */
+async function scaleOutPlaced() {
+  const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+  sim.cluster.spec.shards = 4;
+  const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
+  assert.ok(start.kind === "start-plan");
+  await sim.setUp(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], 100);
+  for (const step of start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member")) {
+    for (let i = 0; i < 20 && (await advancePlaceMember(step, sim.context(sim.observe(200 + i)), start.plan.steps)).state !== "done"; i++);
+  }
+  return { sim, start };
+}
+
 describe("scaling decisions", () => {
   test("a scale-out plan records its target; a spec asking for another shape lets the moves in flight finish, then supersedes it", async () => {
     const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
@@ -88,14 +101,7 @@ describe("scaling decisions", () => {
   });
 
   test("moves into one new shard from several sources take turns: a move waits while its target imports from another source, and never cancels that migration", async () => {
-    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
-    sim.cluster.spec.shards = 4;
-    const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
-    assert.ok(start.kind === "start-plan");
-    await sim.setUp(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], 100);
-    for (const step of start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member")) {
-      for (let i = 0; i < 20 && (await advancePlaceMember(step, sim.context(sim.observe(200 + i)), start.plan.steps)).state !== "done"; i++);
-    }
+    const { sim, start } = await scaleOutPlaced();
     const moves = start.plan.steps.filter((s): s is PlannedStep<MoveSlotsStep> => s.kind === "move-slots" && s.to === 3);
     assert.ok(moves.length >= 2, "more than one source moves into the new shard");
     // The target runs the first move's migration now (started by an earlier leader, say).
@@ -119,14 +125,7 @@ describe("scaling decisions", () => {
   });
 
   test("slots of a move that the source gave away but the target does not claim (its claim lost) are asked of the target again", async () => {
-    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
-    sim.cluster.spec.shards = 4;
-    const start = await sim.decideAfterCertificates(planFromStatus(sim.cluster.status?.plan), 100);
-    assert.ok(start.kind === "start-plan");
-    await sim.setUp(["auth-secret", "sidecar-secret", "headless-service", "client-service", "pdb"], 100);
-    for (const step of start.plan.steps.filter((s): s is PlannedStep<PlaceMemberStep> => s.kind === "place-member")) {
-      for (let i = 0; i < 20 && (await advancePlaceMember(step, sim.context(sim.observe(200 + i)), start.plan.steps)).state !== "done"; i++);
-    }
+    const { sim, start } = await scaleOutPlaced();
     const move = start.plan.steps.find((s): s is PlannedStep<MoveSlotsStep> => s.kind === "move-slots" && s.to === 3)!;
     const source = sim.members.engine(`demo-${move.from}-0`);
     const given = new Set(move.slots.flatMap((r) => Array.from({ length: r.end - r.start + 1 }, (_, i) => r.start + i)));
