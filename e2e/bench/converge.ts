@@ -23,7 +23,7 @@ import { sleep, waitFor } from "../../common/wait.ts";
 import { resolveSpec } from "../../operator/src/api/defaults.ts";
 import { memberCount, type MdbCluster, type MemberImages } from "../../operator/src/api/types.ts";
 import { randomBytes } from "node:crypto";
-import { buildAuthSecret, buildSidecarSecret } from "../../operator/src/resources/cluster-objects.ts";
+import { memberPodSecrets } from "./support/member-secrets.ts";
 import { buildMemberPod } from "../../operator/src/resources/member-pod.ts";
 import { HEALTH_PORT, LABELS, memberName } from "../../operator/src/resources/names.ts";
 import { sendControl } from "../local/podrunner/control.ts";
@@ -157,9 +157,9 @@ async function runFloor(kube: Kube, name: string, images: MemberImages, placemen
       pods.push(buildMemberPod({ cluster, spec, member: memberName(name, shard, r), shard, node, hostLabelValue }));
     }
   }
-  const secrets = [buildAuthSecret(cluster, randomBytes(24).toString("base64url")), buildSidecarSecret(cluster, randomBytes(32).toString("base64url"))];
+  const secrets = await memberPodSecrets(cluster, pods.map((p) => p.metadata!.name!), randomBytes(24).toString("base64url"));
   // No MdbCluster owns them: the garbage collector would delete objects whose owner does not exist.
-  for (const o of [...pods, ...secrets]) delete o.metadata!.ownerReferences;
+  for (const o of pods) delete o.metadata!.ownerReferences;
   const selector = `${LABELS.cluster}=${name}`;
   const t0 = performance.now();
   await Promise.all(secrets.map((body) => kube.core.createNamespacedSecret({ namespace: FLOOR_NS, body })));

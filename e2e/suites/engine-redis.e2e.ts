@@ -13,8 +13,7 @@ import {
   clusterManifest, createNamespace, installOperator, isReady, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
 import { podSecurityVerdict } from "../support/lockdown.ts";
-import { GrpcSidecarClient } from "../../operator/src/sidecar/grpc-client.ts";
-import { memberName, sidecarSecretName } from "../../operator/src/resources/names.ts";
+import { memberName } from "../../operator/src/resources/names.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 
 const RUN = Date.now().toString(36);
@@ -74,8 +73,7 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
     try {
       for (let i = 0; i < KEYS; i++) await client.set(`e2e:redis:${i}`, `v${i}`);
       const ipOf = (shard: number) => ready!.status!.members!.find((m) => m.name === memberName(CLUSTER, shard, 0))!.ip!;
-      const token = Buffer.from((await kube.core.readNamespacedSecret({ name: sidecarSecretName(CLUSTER), namespace: NS })).data!.token!, "base64").toString("utf8");
-      const target = new GrpcSidecarClient({ address: `${ipOf(1)}:7070`, bearerToken: token, callTimeoutMs: 30_000 });
+      const target = await kube.sidecarClient(NS, CLUSTER, memberName(CLUSTER, 1, 0), ipOf(1));
       try {
         let last;
         for await (const p of target.migrateSlots({ source: { host: ipOf(0), port: 6379 }, slots: [{ start: 0, end: 511 }] })) last = p;

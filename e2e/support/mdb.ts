@@ -3,9 +3,12 @@
 // (members by state — what a timeout prints) and waited for.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import { waitFor } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
+import { sidecarEndpoints } from "../../operator/src/controller/sidecar-endpoints.ts";
+import { caSecretName, LABELS, sidecarSecretName } from "../../operator/src/resources/names.ts";
+import { GrpcSidecarClient } from "../../operator/src/sidecar/grpc-client.ts";
 import { REPO_ROOT } from "../local/controlplane/cluster.ts";
 import type { Ground } from "./ground.ts";
 import { RESTRICTED_LABELS } from "./lockdown.ts";
@@ -69,6 +72,18 @@ export class Kube {
 
   async pods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+  }
+
+  /**
+   * A client of a member's sidecar API as the operator makes one: the cluster's token and, for mTLS, the
+   * CA Secret's CA and client certificate, checked against the member's DNS name (sidecar-endpoints.ts).
+   */
+  async sidecarClient(namespace: string, cluster: string, member: string, ip: string, callTimeoutMs = 30_000): Promise<GrpcSidecarClient> {
+    const secret = async (name: string) => (await this.core.readNamespacedSecret({ name, namespace })) as V1Secret;
+    const pods = [{ metadata: { name: member, labels: { [LABELS.cluster]: cluster } }, spec: (await this.core.readNamespacedPod({ name: member, namespace })).spec, status: { podIP: ip } }] as V1Pod[];
+    const [endpoint] = sidecarEndpoints({ name: cluster, namespace }, pods, await secret(sidecarSecretName(cluster)), await secret(caSecretName(cluster)).catch(() => undefined));
+    if (!endpoint) throw new Error(`${namespace}/${member}: no way to reach its sidecar (token or certificates missing)`);
+    return new GrpcSidecarClient({ address: endpoint.address, bearerToken: endpoint.token, ...(endpoint.tls ? { tls: endpoint.tls } : {}), callTimeoutMs });
   }
 
   /** `kubectl get` of the named objects that still exist, as kind/name lines. */

@@ -13,7 +13,7 @@ import { Redis } from "ioredis";
 import { waitFor } from "../../../common/wait.ts";
 import { resolveSpec } from "../../../operator/src/api/defaults.ts";
 import type { MdbCluster, MemberImages } from "../../../operator/src/api/types.ts";
-import { buildAuthSecret, buildSidecarSecret } from "../../../operator/src/resources/cluster-objects.ts";
+import { memberPodSecrets } from "./member-secrets.ts";
 import { buildMemberPod } from "../../../operator/src/resources/member-pod.ts";
 import { BUS_PORT, ENGINE_PORT, LABELS, memberName } from "../../../operator/src/resources/names.ts";
 import { formCluster } from "../../../testing/cluster.ts";
@@ -49,8 +49,7 @@ export class Baseline {
       templates.set(member, pod);
     }
     const password = randomBytes(24).toString("base64url");
-    for (const secret of [buildAuthSecret(cluster, password), buildSidecarSecret(cluster, randomBytes(32).toString("base64url"))]) {
-      delete secret.metadata!.ownerReferences;
+    for (const secret of await memberPodSecrets(cluster, [...templates.keys()], password)) {
       await kube.core.createNamespacedSecret({ namespace: opts.namespace, body: secret });
     }
     const b = new Baseline(kube, opts.namespace, opts.name, password, templates);

@@ -5,9 +5,6 @@
 // no acknowledged write may be lost. The writer keeps writing through it; every acknowledged write of
 // the cycle is read back afterwards like those of the faults.
 import { SidecarCallError } from "../../../operator/src/sidecar/client.ts";
-import { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
-import { SIDECAR_PORT, sidecarSecretName } from "../../../operator/src/resources/names.ts";
-import type { Kube } from "../../support/mdb.ts";
 import { inSyncStandbyOf } from "./failover-cluster.ts";
 import { FLOW_MAX_GAP_MS, FLOW_SPAN_MS, nextTarget, startWriting, WINDOW_LEAD_MS, type BenchSide, type CycleEnv } from "./failover-cycle.ts";
 import type { KillResult } from "./failover-stats.ts";
@@ -18,20 +15,13 @@ const PROMOTE_TIMEOUT_MS = 10_000;
 /** How long the bench asks again while a standby is refused for a recent election (the bound is 4 × the node timeout). */
 const COOLDOWN_MAX_MS = 30_000;
 
-async function sidecarToken(kube: Kube, namespace: string, cluster: string): Promise<string> {
-  const secret = await kube.core.readNamespacedSecret({ name: sidecarSecretName(cluster), namespace });
-  const token = secret.data?.token;
-  if (!token) throw new Error(`${namespace}/${sidecarSecretName(cluster)} has no token`);
-  return Buffer.from(token, "base64").toString("utf8");
-}
-
 /** One GRACEFUL switchover of `side`'s next shard (ours only: its members run the sidecar the operator talks to). */
 export async function runSwitchover(env: CycleEnv, side: BenchSide, cycle: string): Promise<KillResult> {
   const t = await nextTarget(env, side, "switchover");
   side.lastShard = t.shard;
   const standby = inSyncStandbyOf(await side.view(), t.shard);
   if (!standby?.ip) throw new Error(`${side.name} shard ${t.shard}: no in-sync standby with an address to switch over to`);
-  const client = new GrpcSidecarClient({ address: `${standby.ip}:${SIDECAR_PORT}`, bearerToken: await sidecarToken(env.kube, side.namespace, side.name), callTimeoutMs: 30_000 });
+  const client = await env.kube.sidecarClient(side.namespace, side.name, standby.name!, standby.ip);
   await startWriting(side, cycle);
   const tStart = epochMs();
   let promotedMs = 0;

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { waitFor } from "../../../common/wait.ts";
 import { resolveSpec } from "../../../operator/src/api/defaults.ts";
 import type { MdbCluster, MemberImages } from "../../../operator/src/api/types.ts";
-import { buildAuthSecret, buildSidecarSecret } from "../../../operator/src/resources/cluster-objects.ts";
+import { memberPodSecrets } from "./member-secrets.ts";
 import { buildMemberPod } from "../../../operator/src/resources/member-pod.ts";
 import { LABELS, memberName } from "../../../operator/src/resources/names.ts";
 import { keyspaceChecksum, loadKeys, redisCliClusterCheck, type KeyspaceChecksum } from "../../../testing/engines.ts";
@@ -58,8 +58,8 @@ async function createPods(kube: Kube, ns: string, name: string, shape: ScaleShap
     const hostLabelValue = (await kube.core.readNode({ name: node })).metadata?.labels?.[spec.placement.topologyKeys.host] ?? node;
     pods.push(buildMemberPod({ cluster, spec, member: memberName(name, shard, 0), shard, node, hostLabelValue }));
   }
-  const secrets = [buildAuthSecret(cluster, pw), buildSidecarSecret(cluster, randomBytes(32).toString("base64url"))];
-  for (const o of [...pods, ...secrets]) delete o.metadata!.ownerReferences; // no MdbCluster owns them
+  const secrets = await memberPodSecrets(cluster, pods.map((p) => p.metadata!.name!), pw);
+  for (const o of pods) delete o.metadata!.ownerReferences; // no MdbCluster owns them
   for (const body of secrets) await kube.core.createNamespacedSecret({ namespace: ns, body });
   for (const body of pods) await kube.core.createNamespacedPod({ namespace: ns, body });
   return waitFor(async () => {
