@@ -117,7 +117,8 @@ describe("built images", { timeout: 300_000 }, () => {
   });
 
   test("every image's user, entrypoint and command are its Dockerfile's", () => {
-    for (const image of catalog.images) {
+    // The images buildImages() makes; the kind group is built by `npm run kind:up` (images:build -- --kind).
+    for (const image of catalog.images.filter((i) => i.group === "default")) {
       const want = finalStage(join(repo, image.dockerfile));
       for (const name of image.names) {
         const got = publishedConfig(name);
