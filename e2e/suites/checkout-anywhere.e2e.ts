@@ -131,7 +131,7 @@ describe("a checkout under /tmp: npm run demo brings up its own proving ground, 
     const stateDir = join(copy, ".mdb-local");
     const runnerLog = readFileSync(join(stateDir, "logs", "podrunner.log"), "utf8");
     assert.ok(runnerLog.includes(`${copy}/operator/src/main.ts`), `the pod runner started the operator from ${copy}/operator/src/main.ts`);
-    assert.ok(runnerLog.includes(`${copy}/node-image/bin/mdb-sidecar`), `the pod runner started the sidecars from ${copy}/node-image/bin`);
+    assert.ok(runnerLog.includes(`${copy}/node-image/src/sidecar/main.ts`), `the pod runner started the sidecars from ${copy}/node-image/src/sidecar/main.ts`);
     const podLogs = join(stateDir, "logs", "pods");
     const launchFailures = readdirSync(podLogs).flatMap((pod) => readdirSync(join(podLogs, pod)).flatMap((file) =>
       readFileSync(join(podLogs, pod, file), "utf8").split("\n").filter((l) => /mdb-launch:|ERR_MODULE_NOT_FOUND|Cannot find module/.test(l))
