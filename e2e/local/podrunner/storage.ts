@@ -2,8 +2,11 @@
 // "standard" (the default, WaitForFirstConsumer); when the scheduler picks a node for a pod's claim,
 // the runner creates a PersistentVolume backed by <state>/volumes/<namespace>/<claim>/, pinned to
 // that node, and the real PV controller binds it. The directory survives pod restarts and is removed
-// when the claim is deleted (reclaimPolicy Delete).
-import { chmodSync, rmSync, mkdirSync } from "node:fs";
+// when the claim is deleted (reclaimPolicy Delete). A claim deleted and made again under its name (a
+// member replaced with a new volume) gets the same path: <dir>.pv names the volume that owns it, so
+// the old volume's late release never removes the new one's directory, and the new claim never sees
+// the old one's data.
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { CoreV1Api, StorageV1Api, V1PersistentVolume, V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { isApiStatus } from "./nodes.ts";
 import { claimDir } from "./volumes.ts";
@@ -56,9 +59,16 @@ export class LocalProvisioner {
   async onClaim(pvc: V1PersistentVolumeClaim): Promise<void> {
     const pv = volumeForClaim(pvc, this.stateDir, this.nodes);
     if (!pv) return;
-    mkdirSync(pv.spec!.hostPath!.path, { recursive: true });
+    const path = pv.spec!.hostPath!.path;
+    const owner = ownerOf(path);
+    if (owner !== pv.metadata!.name) {
+      // Left by an earlier claim of this name whose volume is not cleaned up yet: not this claim's data.
+      if (owner !== undefined) rmSync(path, { recursive: true, force: true });
+      mkdirSync(path, { recursive: true });
+      writeFileSync(`${path}.pv`, pv.metadata!.name!);
+    }
     // Writable by any pod user, as kind's local-path provisioner makes it: fsGroup does not apply to hostPath.
-    chmodSync(pv.spec!.hostPath!.path, 0o777);
+    chmodSync(path, 0o777);
     try {
       await this.core.createPersistentVolume({ body: pv });
       this.log(`provisioned ${pv.metadata!.name} for claim ${pvc.metadata!.namespace}/${pvc.metadata!.name} at ${pv.spec!.hostPath!.path}`);
@@ -72,7 +82,12 @@ export class LocalProvisioner {
     if (pv.metadata?.annotations?.["pv.kubernetes.io/provisioned-by"] !== PROVISIONER) return;
     if (pv.status?.phase !== "Released" || pv.spec?.persistentVolumeReclaimPolicy !== "Delete") return;
     const path = pv.spec?.hostPath?.path;
-    if (path?.startsWith(`${this.stateDir}/volumes/`)) rmSync(path, { recursive: true, force: true });
+    // A directory that another volume owns now (its claim was made again under this name) stays.
+    const owner = path ? ownerOf(path) : undefined;
+    if (path?.startsWith(`${this.stateDir}/volumes/`) && (owner === undefined || owner === pv.metadata!.name)) {
+      rmSync(path, { recursive: true, force: true });
+      rmSync(`${path}.pv`, { force: true });
+    }
     try {
       await this.core.deletePersistentVolume({ name: pv.metadata!.name! });
       this.log(`deleted released volume ${pv.metadata!.name}`);
@@ -80,4 +95,9 @@ export class LocalProvisioner {
       if (!isApiStatus(e, 404)) throw e;
     }
   }
+}
+
+/** The PersistentVolume that owns a claim directory (from <dir>.pv), or undefined when none does. */
+function ownerOf(path: string): string | undefined {
+  return existsSync(`${path}.pv`) ? readFileSync(`${path}.pv`, "utf8").trim() : undefined;
 }

@@ -7,7 +7,7 @@ import { intToIp, IpAllocator, ipToInt, parsePodRange } from "../../podrunner/ip
 import { hostMountpoint } from "../../podrunner/mountpoints.ts";
 import { nodeConditions } from "../../podrunner/nodes.ts";
 import { sandboxNames } from "../../podrunner/sandbox.ts";
-import { PROVISIONER, volumeForClaim } from "../../podrunner/storage.ts";
+import { LocalProvisioner, PROVISIONER, volumeForClaim } from "../../podrunner/storage.ts";
 
 describe("pod IPs", () => {
   test("pod ranges parse in the contract's forms and bad ones are named", () => {
@@ -150,6 +150,31 @@ describe("cluster.json and nodes", () => {
     assert.equal(volumeForClaim(claim({ "volume.kubernetes.io/storage-provisioner": PROVISIONER }), "/state", new Set(["n1"])), undefined, "no node chosen yet");
     assert.equal(volumeForClaim(claim(ours), "/state", new Set(["n2"])), undefined, "a node that is not ours");
     assert.equal(volumeForClaim(claim(ours, { status: { phase: "Bound" } }), "/state", new Set(["n1"])), undefined, "already bound");
+  });
+
+  test("a claim made again under its name gets an empty directory, and the old volume's late release leaves it alone", async () => {
+    const { mkdtempSync, existsSync, readdirSync, statSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const state = mkdtempSync(join(tmpdir(), "mdb-provisioner-"));
+    const deleted: string[] = [];
+    const core = { createPersistentVolume: async () => ({}), deletePersistentVolume: async ({ name }: { name: string }) => { deleted.push(name); } };
+    const p = new LocalProvisioner(core as never, {} as never, state, new Set(["n1"]), () => {});
+    const ours = { "volume.kubernetes.io/selected-node": "n1", "volume.kubernetes.io/storage-provisioner": PROVISIONER };
+    const claim = (uid: string) => ({ metadata: { name: "data-m-0", namespace: "db", uid, annotations: ours }, spec: {} });
+    const dir = join(state, "volumes", "db", "data-m-0");
+    await p.onClaim(claim("old"));
+    writeFileSync(join(dir, "nodes.conf"), "old engine");
+    await p.onClaim(claim("new")); // the member replaced with a new volume before the old one is released
+    assert.deepEqual(readdirSync(dir), [], "the new claim does not see the old claim's data");
+    assert.equal(statSync(dir).mode & 0o777, 0o777);
+    await p.onVolume({ metadata: { name: "pvc-old", annotations: { "pv.kubernetes.io/provisioned-by": PROVISIONER } },
+      spec: { persistentVolumeReclaimPolicy: "Delete", hostPath: { path: dir } }, status: { phase: "Released" } });
+    assert.ok(existsSync(dir), "the old volume's release keeps the directory the new claim owns");
+    assert.deepEqual(deleted, ["pvc-old"]);
+    await p.onVolume({ metadata: { name: "pvc-new", annotations: { "pv.kubernetes.io/provisioned-by": PROVISIONER } },
+      spec: { persistentVolumeReclaimPolicy: "Delete", hostPath: { path: dir } }, status: { phase: "Released" } });
+    assert.ok(!existsSync(dir) && !existsSync(`${dir}.pv`), "its own release removes it");
   });
 });
 
