@@ -46,7 +46,14 @@ export function requestedByNode(pods: readonly V1Pod[]): Map<string, { memoryByt
 
 function podProblem(p: V1Pod): string | undefined {
   if (p.status?.phase === "Running") {
-    const waiting = p.status.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
+    const c = p.status.containerStatuses?.find((s) => s.state?.waiting);
+    const waiting = c?.state?.waiting;
+    if (c && waiting?.reason === "CrashLoopBackOff") {
+      // The kubelet's message repeats the pod's name; what a person needs is which container, how it ended, where to look.
+      const last = c.lastState?.terminated;
+      return `CrashLoopBackOff: container ${c.name} restarted ${c.restartCount} times${last ? `, last exit ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : ""}; ` +
+        `see kubectl logs -n ${p.metadata?.namespace} ${p.metadata?.name} -c ${c.name} --previous`;
+    }
     return waiting ? `${waiting.reason ?? "Waiting"}${waiting.message ? `: ${waiting.message}` : ""}` : undefined;
   }
   const unschedulable = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");

@@ -100,6 +100,8 @@ function engineOf(o: Observation): { engine?: string } {
   return engine ? { engine } : {};
 }
 
+const STUCK_POD = /^(CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|CreateContainerError|InvalidImageName)\b/;
+
 export function computeStatus(input: StatusInput): MdbClusterStatus {
   const { observation: o, action } = input;
   const previous = o.cluster.status;
@@ -143,8 +145,11 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const badCa = caProblem(o.tls, o.cluster.metadata!.name!, o.nowMs);
   const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : recovering ? (input.plan!.plan.kind === "failover" ? "PrimaryLost" : "MemberLost")
     : badCa ? "CaSecretInvalid" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
-  const degradedMessage = blocked?.message ?? input.error ?? (recovering ? `${input.plan!.plan.reasons.map((r) => r.message).join("; ")} (plan ${input.plan!.plan.id}; the operator acts, nothing to do)`
-    : badCa ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready` : ""));
+  // Pods the kubelet cannot keep running (a crash loop, an image it cannot pull): the operator waits on them, a person acts.
+  const stuck = o.members.filter((m) => m.pod && !m.terminating && STUCK_POD.test(m.podProblem ?? "")).map((m) => `${m.name}: ${m.podProblem}`);
+  const degradedMessage = blocked?.message ?? input.error ?? (recovering
+    ? `${input.plan!.plan.reasons.map((r) => r.message).join("; ")} (plan ${input.plan!.plan.id}; ${stuck.length ? `waiting on ${stuck.join("; ")}` : "the operator acts, nothing to do"})`
+    : badCa ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready${stuck.length ? `; ${stuck.join("; ")}` : ""}` : ""));
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",
       available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`

@@ -7,6 +7,7 @@ import { computeStatus, statusEqual } from "../../src/controller/status.ts";
 import { planned } from "../../src/planner/index.ts";
 import { buildNetworkPolicy } from "../../src/resources/network-policy.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
+import { readyCluster } from "./flow.ts";
 
 const keys = { zone: "topology.kubernetes.io/zone", rack: "topology.mdbcluster.io/rack" };
 
@@ -25,6 +26,20 @@ describe("status", () => {
     assert.equal(degraded.reason, "SpecInvalid");
     assert.equal(degraded.lastTransitionTime, new Date(20_000).toISOString());
     assert.equal(s3.phase, "Pending");
+  });
+
+  test("a member whose container crash-loops is named in Degraded with the container, its last exit and where to look", async () => {
+    const sim = await readyCluster({ shards: 1, replicasPerShard: 1 });
+    const pod = sim.pods.get("demo-0-1")!;
+    pod.status = { ...pod.status, phase: "Running", containerStatuses: [
+      { name: "engine", ready: false, restartCount: 5, image: "e", imageID: "", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 1m20s restarting failed container=engine pod=demo-0-1_ns(u)" } },
+        lastState: { terminated: { exitCode: 1, reason: "Error" } } },
+    ] };
+    sim.members.update(sim.members.engine("demo-0-1"), { engineUp: false, state: "OFFLINE", ready: false });
+    const s = computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys });
+    const degraded = s.conditions!.find((c) => c.type === "Degraded")!;
+    assert.equal(degraded.reason, "MembersNotReady");
+    assert.match(degraded.message, /demo-0-1: CrashLoopBackOff: container engine restarted 5 times, last exit 1 \(Error\); see kubectl logs -n ns demo-0-1 -c engine --previous/);
   });
 
   test("observedGeneration, selector, endpoint and the Secret are reported", () => {
