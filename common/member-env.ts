@@ -24,6 +24,12 @@ export const MemberEnv = {
    * (unset: the sidecar leaves the engine's timeout alone).
    */
   NODE_TIMEOUT_MS: "MDB_NODE_TIMEOUT_MS",
+  /**
+   * yes: the engine serves clients, replication and its cluster bus over TLS only, with the member's
+   * certificate (the three TLS files, which this then requires), and the sidecar reaches engines over
+   * TLS, checking them against the CA file (spec.tls.enabled; docs/usage.md#tls). Default no.
+   */
+  ENGINE_TLS: "MDB_ENGINE_TLS",
 
   // ---- the engine container -------------------------------------------------------------------
   /** The member's stable DNS name (<pod>.<headless service>.<namespace>.svc), announced to clients beside the IP. Default none. */
@@ -105,6 +111,12 @@ export const MEMBER_PORTS = { engine: 6379, bus: 16379, grpc: 7070, health: 7071
  */
 export const SHUTDOWN_HANDOVER_MS = 15_000;
 
+/**
+ * The common name of the operator's client certificate. With mTLS a sidecar serves only it: a member's
+ * own certificate is for clientAuth too when its engine serves TLS (the cluster bus presents it).
+ */
+export const OPERATOR_CLIENT_CN = "mdb-operator";
+
 /** The range of NODE_TIMEOUT_MS (the CRD's spec.engine.nodeTimeoutMs has the same). */
 export const NODE_TIMEOUT_RANGE_MS = { min: 100, max: 600_000 } as const;
 
@@ -119,7 +131,11 @@ export class SettingsError extends Error {
 // ---- typed values ------------------------------------------------------------------------------
 
 /** What both containers get. */
-export interface SharedEnvInput { dataDir: string; enginePort: number; passwordFile: string; nodeTimeoutMs: number }
+export interface SharedEnvInput {
+  dataDir: string; enginePort: number; passwordFile: string; nodeTimeoutMs: number;
+  /** The member's certificate files when the engines serve TLS (ENGINE_TLS); undefined: plaintext. */
+  engineTls?: TlsFiles;
+}
 
 /** What the operator gives the engine container (the pod IP comes from the downward API). */
 export interface EngineEnvInput extends SharedEnvInput {
@@ -161,6 +177,8 @@ export interface EngineEnv {
   maxMemory: string;
   maxMemoryPolicy: MaxMemoryPolicy;
   dataDir: string; appendOnly: boolean; replicas: number; durability: Durability;
+  /** The member's certificate files when the engine serves TLS only; absent: plaintext. */
+  engineTls?: TlsFiles;
 }
 
 /** The sidecar container's settings as mdb-sidecar reads them (parseSidecarEnv), before it reads the files they name. */
@@ -171,6 +189,8 @@ export interface SidecarEnv {
   /** At least one of tokenFile and tls is set. */
   tokenFile: string | undefined;
   tls: TlsFiles | undefined;
+  /** The engines serve TLS only (ENGINE_TLS): the files, the same as `tls`; the sidecar reaches engines with their CA. Absent: plaintext. */
+  engineTls?: TlsFiles;
   tlsReloadMs: number;
   sidecarPort: number; healthPort: number; metricsPort: number; observeIntervalMs: number; livenessStaleMs: number; fenceTokenTtlMs: number;
   logLevel: LogLevel;
@@ -192,6 +212,7 @@ function sharedEnv(v: SharedEnvInput): MemberEnvVar[] {
     { name: MemberEnv.ENGINE_PORT, value: String(v.enginePort) },
     { name: MemberEnv.PASSWORD_FILE, value: v.passwordFile },
     { name: MemberEnv.NODE_TIMEOUT_MS, value: String(v.nodeTimeoutMs) },
+    ...(v.engineTls ? [{ name: MemberEnv.ENGINE_TLS, value: "yes" }] : []),
   ];
 }
 
@@ -205,6 +226,10 @@ export function engineContainerEnv(v: EngineEnvInput): MemberEnvVar[] {
     { name: MemberEnv.APPENDONLY, value: v.appendOnly ? "yes" : "no" },
     { name: MemberEnv.REPLICAS, value: String(v.replicas) },
     { name: MemberEnv.DURABILITY, value: v.durability },
+    ...(v.engineTls ? [
+      { name: MemberEnv.TLS_CA_FILE, value: v.engineTls.caFile }, { name: MemberEnv.TLS_CERT_FILE, value: v.engineTls.certFile },
+      { name: MemberEnv.TLS_KEY_FILE, value: v.engineTls.keyFile },
+    ] : []),
   ];
 }
 
@@ -314,7 +339,35 @@ export function parseEngineEnv(env: Env): EngineEnv {
   const durability = (env[MemberEnv.DURABILITY] ?? "async").trim();
   if (!isOneOf(DURABILITIES, durability)) throw new SettingsError(MemberEnv.DURABILITY, `"${durability}" is not one of ${DURABILITIES.join(", ")}`);
   const enginePort = parsePort(env, MemberEnv.ENGINE_PORT, MEMBER_PORTS.engine);
-  return { podIp, announceHostname, enginePort, nodeTimeoutMs, maxMemory, maxMemoryPolicy, dataDir, appendOnly: appendText === "yes", replicas, durability };
+  const engineTls = parseEngineTls(env) ? requireTlsFiles(env, `${MemberEnv.ENGINE_TLS}=yes`) : undefined;
+  return {
+    podIp, announceHostname, enginePort, nodeTimeoutMs, maxMemory, maxMemoryPolicy, dataDir, appendOnly: appendText === "yes", replicas, durability,
+    ...(engineTls ? { engineTls } : {}),
+  };
+}
+
+/** ENGINE_TLS: yes or no (unset: no). */
+function parseEngineTls(env: Env): boolean {
+  const text = (env[MemberEnv.ENGINE_TLS] ?? "no").trim() || "no";
+  if (text !== "yes" && text !== "no") throw new SettingsError(MemberEnv.ENGINE_TLS, `"${text}" must be yes or no`);
+  return text === "yes";
+}
+
+/** The three TLS files, or undefined when none is set; one or two of them is an error. */
+function parseTlsFiles(env: Env, what: string): TlsFiles | undefined {
+  const files = { [MemberEnv.TLS_CA_FILE]: env[MemberEnv.TLS_CA_FILE]?.trim(), [MemberEnv.TLS_CERT_FILE]: env[MemberEnv.TLS_CERT_FILE]?.trim(), [MemberEnv.TLS_KEY_FILE]: env[MemberEnv.TLS_KEY_FILE]?.trim() };
+  const missing = Object.entries(files).filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length === 3) return undefined;
+  if (missing.length > 0) {
+    throw new SettingsError(missing[0], `${what} needs ${MemberEnv.TLS_CA_FILE}, ${MemberEnv.TLS_CERT_FILE} and ${MemberEnv.TLS_KEY_FILE} together; missing ${missing.join(", ")}`);
+  }
+  return { caFile: files[MemberEnv.TLS_CA_FILE]!, certFile: files[MemberEnv.TLS_CERT_FILE]!, keyFile: files[MemberEnv.TLS_KEY_FILE]! };
+}
+
+function requireTlsFiles(env: Env, what: string): TlsFiles {
+  const files = parseTlsFiles(env, what);
+  if (!files) throw new SettingsError(MemberEnv.TLS_CA_FILE, `${what} needs ${MemberEnv.TLS_CA_FILE}, ${MemberEnv.TLS_CERT_FILE} and ${MemberEnv.TLS_KEY_FILE} (the member's certificate)`);
+  return files;
 }
 
 const isOneOf = <T extends string>(values: readonly T[], value: string): value is T => (values as readonly string[]).includes(value);
@@ -344,14 +397,8 @@ export function parseSidecarEnv(env: Env): SidecarEnv {
   const podIp = parseIpv4(env, MemberEnv.POD_IP, "the pod IP the sidecar listens on and its engine binds");
   const passwordFile = parsePasswordFile(env);
   const tokenFile = env[MemberEnv.SIDECAR_TOKEN_FILE]?.trim() || undefined;
-  const tlsFiles = { [MemberEnv.TLS_CA_FILE]: env[MemberEnv.TLS_CA_FILE]?.trim(), [MemberEnv.TLS_CERT_FILE]: env[MemberEnv.TLS_CERT_FILE]?.trim(), [MemberEnv.TLS_KEY_FILE]: env[MemberEnv.TLS_KEY_FILE]?.trim() };
-  const missing = Object.entries(tlsFiles).filter(([, v]) => !v).map(([k]) => k);
-  if (missing.length > 0 && missing.length < 3) {
-    throw new SettingsError(missing[0], `mTLS needs ${MemberEnv.TLS_CA_FILE}, ${MemberEnv.TLS_CERT_FILE} and ${MemberEnv.TLS_KEY_FILE} together; missing ${missing.join(", ")}`);
-  }
-  const tls = missing.length === 0
-    ? { caFile: tlsFiles[MemberEnv.TLS_CA_FILE]!, certFile: tlsFiles[MemberEnv.TLS_CERT_FILE]!, keyFile: tlsFiles[MemberEnv.TLS_KEY_FILE]! }
-    : undefined;
+  const engineTls = parseEngineTls(env);
+  const tls = engineTls ? requireTlsFiles(env, `${MemberEnv.ENGINE_TLS}=yes`) : parseTlsFiles(env, "mTLS");
   if (!tokenFile && !tls) {
     throw new SettingsError(MemberEnv.SIDECAR_TOKEN_FILE,
       `the sidecar API must be authenticated: set ${MemberEnv.SIDECAR_TOKEN_FILE} (bearer token) and/or ${MemberEnv.TLS_CA_FILE}, ${MemberEnv.TLS_CERT_FILE}, ${MemberEnv.TLS_KEY_FILE} (mTLS)`);
@@ -359,6 +406,7 @@ export function parseSidecarEnv(env: Env): SidecarEnv {
   const dataDir = parseAbsolutePath(env, MemberEnv.DATA_DIR, "/data");
   return {
     podIp, enginePort: parsePort(env, MemberEnv.ENGINE_PORT, MEMBER_PORTS.engine), dataDir, passwordFile, tokenFile, tls,
+    ...(engineTls && tls ? { engineTls: tls } : {}),
     tlsReloadMs: parseInteger(env, MemberEnv.TLS_RELOAD_MS, 10_000, 100, 600_000),
     sidecarPort: parsePort(env, MemberEnv.SIDECAR_PORT, MEMBER_PORTS.grpc),
     healthPort: parsePort(env, MemberEnv.HEALTH_PORT, MEMBER_PORTS.health),

@@ -6,6 +6,7 @@
 //   127.0.1.x, 127.0.2.x   migration integration tests (node-image/test/migration)
 //   127.0.3.x – 127.0.8.x  sidecar integration tests (node-image/test/sidecar)
 //   127.0.9.x – 127.0.15.x benchmark (e2e/bench/migration.ts)
+//   127.0.16.x             engines serving TLS (node-image/test/sidecar/engine-tls.integration.ts)
 // The harness tracks the PIDs it spawns and kills exactly those (also on process exit).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -44,6 +45,8 @@ export interface StartEnginesOptions {
   baseDir?: string;
   /** Keep the temp dirs after stop() (for debugging a failed test). */
   keepDirs?: boolean;
+  /** TLS only on the port, for clients, replication and the bus, as the member pods' with spec.tls.enabled (caPem: the CA's text, for this module's clients). */
+  tls?: { caFile: string; certFile: string; keyFile: string; caPem: string };
 }
 
 export interface EngineProcess {
@@ -97,7 +100,10 @@ function installExitHook(): void {
 function renderConfig(host: string, port: number, dir: string, opts: StartEnginesOptions): string {
   const lines: [string, string | number][] = [
     ["bind", host],
-    ["port", port],
+    ...(opts.tls ? [
+      ["port", 0], ["tls-port", port], ["tls-cert-file", quote(opts.tls.certFile)], ["tls-key-file", quote(opts.tls.keyFile)],
+      ["tls-ca-cert-file", quote(opts.tls.caFile)], ["tls-cluster", "yes"], ["tls-replication", "yes"], ["tls-auth-clients", "no"],
+    ] as [string, string | number][] : [["port", port] as [string, number]]),
     ["dir", dir],
     ["logfile", join(dir, "redis.log")],
     ["pidfile", join(dir, "redis.pid")],
@@ -142,6 +148,8 @@ class LocalEngine implements EngineProcess {
     readonly password: string | undefined,
     readonly engine: EngineKind,
     private readonly binary: string,
+    /** ioredis' tls option when the engine serves TLS only. */
+    private readonly tls?: { ca: string; checkServerIdentity: () => undefined },
   ) {
     this.configPath = join(dir, "redis.conf");
   }
@@ -163,7 +171,7 @@ class LocalEngine implements EngineProcess {
     await waitFor(async () => {
       if (exited) throw new Error(`${this.engine}-server ${this.host}:${this.port} stopped (${exited}); log:\n${this.logTail()}`);
       const probe = new Redis({
-        host: this.host, port: this.port, password: this.password, lazyConnect: true,
+        host: this.host, port: this.port, password: this.password, lazyConnect: true, ...(this.tls ? { tls: this.tls } : {}),
         retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000,
       });
       probe.on("error", () => { /* reported through the rejected ping */ });
@@ -196,7 +204,7 @@ class LocalEngine implements EngineProcess {
   }
 
   connect(): Redis {
-    const client = new Redis({ host: this.host, port: this.port, password: this.password, maxRetriesPerRequest: 1 });
+    const client = new Redis({ host: this.host, port: this.port, password: this.password, maxRetriesPerRequest: 1, ...(this.tls ? { tls: this.tls } : {}) });
     client.on("error", () => { /* surfaced through the failing command */ });
     return client;
   }
@@ -224,7 +232,8 @@ export async function startEngines(opts: StartEnginesOptions): Promise<Engines> 
     const host = `${opts.ipBase}.${i + 1}`;
     const dir = mkdtempSync(join(opts.baseDir ?? tmpdir(), `mdb-engine-${host}-`));
     writeFileSync(join(dir, "redis.conf"), renderConfig(host, port, dir, opts));
-    engines.push(new LocalEngine(host, port, dir, opts.password, engine, binary));
+    const tls = opts.tls ? { ca: opts.tls.caPem, checkServerIdentity: () => undefined } : undefined;
+    engines.push(new LocalEngine(host, port, dir, opts.password, engine, binary, tls));
   }
   const stop = async (): Promise<void> => {
     await Promise.all(engines.map((e) => e.kill("SIGKILL")));

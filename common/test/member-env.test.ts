@@ -21,12 +21,13 @@ function asKubelet(vars: readonly { name: string; value?: string; valueFrom?: { 
   }));
 }
 
-const shared = { dataDir: "/var/lib/mdb", enginePort: 6380, passwordFile: "/etc/mdb/auth/password", nodeTimeoutMs: 2500 };
+const TLS = { caFile: "/etc/mdb/tls/ca.crt", certFile: "/etc/mdb/tls/tls.crt", keyFile: "/etc/mdb/tls/tls.key" };
+const shared = { dataDir: "/var/lib/mdb", enginePort: 6380, passwordFile: "/etc/mdb/auth/password", nodeTimeoutMs: 2500, engineTls: TLS };
 const engineInput: EngineEnvInput = {
   ...shared, announceHostname: "demo-1-0.demo-members.ns.svc", maxMemory: "512mb", maxMemoryPolicy: "allkeys-lru", appendOnly: false, replicas: 2, durability: "replicated",
 };
 const sidecarInput: SidecarEnvInput = {
-  ...shared, tokenFile: "/etc/mdb/sidecar/token", tls: { caFile: "/etc/mdb/tls/ca.crt", certFile: "/etc/mdb/tls/tls.crt", keyFile: "/etc/mdb/tls/tls.key" }, tlsReloadMs: 2500,
+  ...shared, tokenFile: "/etc/mdb/sidecar/token", tls: TLS, tlsReloadMs: 2500,
   sidecarPort: 7170, healthPort: 7171, metricsPort: 7172, observeIntervalMs: 100, livenessStaleMs: 20_000, fenceTokenTtlMs: 60_000,
   logLevel: "debug", identity: { namespace: "ns", cluster: "demo", member: "demo-1-0", shard: 1 }, nodeOptions: "--max-semi-space-size=1",
 };
@@ -58,13 +59,23 @@ describe("member env: the operator's encoding parses back to the same values", (
   });
 
   test("the sidecar's optional variables left out are their defaults; a token alone or mTLS alone authenticates", () => {
-    const { tls: _tls, tlsReloadMs: _r, observeIntervalMs: _o, livenessStaleMs: _l, fenceTokenTtlMs: _f, metricsPort: _m, logLevel: _v, identity: _i, ...minimal } = sidecarInput;
+    const { tls: _tls, engineTls: _e, tlsReloadMs: _r, observeIntervalMs: _o, livenessStaleMs: _l, fenceTokenTtlMs: _f, metricsPort: _m, logLevel: _v, identity: _i, ...minimal } = sidecarInput;
     const parsed = parseSidecarEnv(asKubelet(sidecarContainerEnv(minimal)));
     assert.deepEqual([parsed.tls, parsed.tlsReloadMs, parsed.observeIntervalMs, parsed.livenessStaleMs, parsed.fenceTokenTtlMs, parsed.metricsPort, parsed.logLevel],
       [undefined, 10_000, 250, 15_000, 300_000, 7072, "info"]);
     assert.deepEqual(parsed.identity, { namespace: "", cluster: "", member: "", shard: undefined }, "a pod of an older operator: the sidecar does not know who it is");
     const { tokenFile: _t, ...mtlsOnly } = sidecarInput;
     assert.deepEqual(parseSidecarEnv(asKubelet(sidecarContainerEnv(mtlsOnly))).tokenFile, undefined);
+  });
+
+  test("the engines' TLS: left out, both containers are plaintext; ENGINE_TLS=yes needs the three files", () => {
+    const { engineTls: _e, ...plain } = engineInput;
+    assert.equal(parseEngineEnv(asKubelet(engineContainerEnv(plain))).engineTls, undefined);
+    assert.ok(!engineContainerEnv(plain).some((v) => v.name === MemberEnv.ENGINE_TLS || v.name === MemberEnv.TLS_CA_FILE));
+    const { engineTls: _s, ...plainSidecar } = sidecarInput;
+    assert.equal(parseSidecarEnv(asKubelet(sidecarContainerEnv(plainSidecar))).engineTls, undefined);
+    const { tls: _t, ...noFiles } = sidecarInput;
+    assert.throws(() => parseSidecarEnv(asKubelet(sidecarContainerEnv(noFiles))), /^SettingsError: MDB_TLS_CA_FILE: MDB_ENGINE_TLS=yes needs MDB_TLS_CA_FILE, MDB_TLS_CERT_FILE and MDB_TLS_KEY_FILE/);
   });
 
   test("every variable of the pod is written by one of the encoders; the image sets the rest", () => {
@@ -106,7 +117,8 @@ describe("member env: the operator's encoding parses back to the same values", (
 
 describe("member env: a bad value is refused naming its variable", () => {
   const engineEnv = asKubelet(engineContainerEnv(engineInput));
-  const sidecarEnv = asKubelet(sidecarContainerEnv(sidecarInput));
+  // The mTLS rules alone: a sidecar of plaintext engines.
+  const sidecarEnv = asKubelet(sidecarContainerEnv({ ...sidecarInput, engineTls: undefined }));
   const refuses = (fn: () => unknown, variable: string, pattern: RegExp) =>
     assert.throws(fn, (err: unknown) => err instanceof SettingsError && err.variable === variable && err.message.startsWith(`${variable}: `) && pattern.test(err.message));
   const engineCases: [MemberEnvName, string | undefined, RegExp][] = [

@@ -1,6 +1,7 @@
 // Connections of a move to its engines, and the errors that stop a move before it touches a slot.
+import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
-import type { EngineAddress, MigrationRequest } from "./request.ts";
+import type { EngineAddress, EngineTls, MigrationRequest } from "./request.ts";
 
 /** Error raised before any slot was touched: the request cannot run against these engines. */
 export class MigrationPreconditionError extends Error {
@@ -20,9 +21,15 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Node's TLS options for a connection to an engine that serves TLS only (see EngineTls). */
+export function engineTlsOptions(t: EngineTls): ConnectionOptions {
+  return { ca: t.ca, checkServerIdentity: () => undefined };
+}
+
 function connectionOptions(addr: EngineAddress, req: MigrationRequest, name: string): RedisOptions {
   return {
     host: addr.host, port: addr.port, username: req.username, password: req.password,
+    ...(req.tls ? { tls: engineTlsOptions(req.tls) } : {}),
     connectionName: name,
     // Fail fast instead of replaying: a lost engine fails the slots in flight, and a resume continues them.
     lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,

@@ -134,7 +134,7 @@ class MigrationRun implements MigrationContext {
    */
   private async startGuard(): Promise<() => void> {
     const probe = new LatencyProbe([this.req.source, this.req.target], this.clock, {
-      username: this.req.username, password: this.req.password, priority: this.probePriority,
+      username: this.req.username, password: this.req.password, priority: this.probePriority, tls: this.req.tls,
     });
     let baseline: number;
     try {

@@ -12,7 +12,8 @@
 //   { kind: "sample", engine, ms }                 a PING's round trip
 //   { kind: "pending", ages: [{ engine, ms }] }    PINGs unanswered at a tick (a stuck engine), with their age
 //   { kind: "lost", engine }                       the connection closed; no more samples from it
-// workerData: { engines: [{ host, port }], username, password, intervalMs, priority (a nice value or null), name }
+// workerData: { engines: [{ host, port }], username, password, intervalMs, priority (a nice value or null), name,
+//               tlsCa (the CA's PEM when the engines serve TLS only, else null) }
 
 export interface ProbeWorkerData {
   engines: { host: string; port: number }[];
@@ -23,6 +24,8 @@ export interface ProbeWorkerData {
   priority: number | null;
   /** CLIENT SETNAME of the probe's connections */
   name: string;
+  /** The engines serve TLS only: their certificates' CA (PEM), checked without names as in connection.ts. */
+  tlsCa: string | null;
 }
 
 export type ProbeMessage =
@@ -35,9 +38,10 @@ export type ProbeMessage =
 export const PROBE_WORKER_SOURCE = String.raw`
 "use strict";
 const net = require("node:net");
+const tls = require("node:tls");
 const os = require("node:os");
 const { parentPort, workerData } = require("node:worker_threads");
-const { engines, username, password, intervalMs, priority, name } = workerData;
+const { engines, username, password, intervalMs, priority, name, tlsCa } = workerData;
 
 const resp = (args) => "*" + args.length + "\r\n" + args.map((a) => "$" + Buffer.byteLength(a) + "\r\n" + a + "\r\n").join("");
 const PING = resp(["PING"]);
@@ -54,10 +58,13 @@ if (priority !== null) {
 
 let connecting = engines.length;
 const state = engines.map((addr, engine) => {
-  const s = { socket: net.connect({ host: addr.host, port: addr.port }), sentAt: undefined, setup: 0, buffered: "", lost: false };
+  const socket = tlsCa !== null
+    ? tls.connect({ host: addr.host, port: addr.port, ca: tlsCa, checkServerIdentity: () => undefined })
+    : net.connect({ host: addr.host, port: addr.port });
+  const s = { socket, sentAt: undefined, setup: 0, buffered: "", lost: false };
   s.socket.setNoDelay(true);
   s.socket.setEncoding("latin1");
-  s.socket.on("connect", () => {
+  s.socket.on(tlsCa !== null ? "secureConnect" : "connect", () => {
     const setup = [];
     if (password !== null) setup.push(username !== null ? resp(["AUTH", username, password]) : resp(["AUTH", password]));
     setup.push(resp(["CLIENT", "SETNAME", name]));

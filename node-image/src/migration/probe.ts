@@ -8,7 +8,7 @@ import { sleep } from "../../../common/wait.ts";
 import { MigrationPreconditionError } from "./connection.ts";
 import { PROBE_INTERVAL_MS } from "./guard.ts";
 import { PROBE_WORKER_SOURCE, type ProbeMessage, type ProbeWorkerData } from "./probe-worker.ts";
-import type { EngineAddress } from "./request.ts";
+import type { EngineAddress, EngineTls } from "./request.ts";
 
 /** Probes before the baseline counts: measured here, a new probe thread's first PINGs took up to 3.4 ms against 0.2–0.6 ms after. */
 const PROBE_WARMUP_MS = 100;
@@ -18,6 +18,8 @@ export interface ProbeOptions {
   password: string | undefined;
   /** The probe thread's nice value; undefined keeps the caller's (checked by checkProbePriority). */
   priority: number | undefined;
+  /** The engines serve TLS only. */
+  tls?: EngineTls;
 }
 
 /** A nice value for the probe's thread, as os.setPriority takes it; names the option when it is not one. */
@@ -40,7 +42,7 @@ export class LatencyProbe {
     this.pendingSince = engines.map(() => undefined);
     const workerData: ProbeWorkerData = {
       engines: engines.map(({ host, port }) => ({ host, port })), username: opts.username ?? null, password: opts.password ?? null,
-      intervalMs: PROBE_INTERVAL_MS, priority: opts.priority ?? null, name: "mdb-migration-probe",
+      intervalMs: PROBE_INTERVAL_MS, priority: opts.priority ?? null, name: "mdb-migration-probe", tlsCa: opts.tls?.ca ?? null,
     };
     this.worker = new Worker(PROBE_WORKER_SOURCE, { eval: true, workerData });
     this.worker.unref();

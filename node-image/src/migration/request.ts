@@ -5,6 +5,12 @@ import type { Clock } from "../../../common/clock.ts";
 import type { SlotRange } from "../../../common/slots.ts";
 
 export interface EngineAddress { host: string; port: number; busPort?: number }
+/**
+ * Engines that serve TLS only (spec.tls.enabled): every connection to them is TLS, their certificate
+ * checked against this CA (PEM). Their names are not checked: they are reached by IP, which their
+ * certificates (issued before the pod had one) do not name.
+ */
+export interface EngineTls { ca: string }
 /** undefined/0 = unlimited */
 export interface RateLimit { keysPerSecond?: number; bytesPerSecond?: number }
 /** "HH:MM" 24h UTC; may wrap midnight ("23:00"-"07:00"). */
@@ -62,6 +68,8 @@ export interface MigrateSlotsInput {
    */
   atomicMigration?: "auto" | "never";
   guard?: LatencyGuardInput;
+  /** The engines serve TLS only: connect with it (the sidecar's own setting, never from the wire). */
+  tls?: EngineTls;
 }
 
 export interface LatencyGuardSettings {
@@ -95,6 +103,7 @@ export interface MigrationRequest {
   readonly schedule: readonly ScheduleWindow[] | undefined;
   readonly atomicMigration: "auto" | "never";
   readonly guard: LatencyGuardSettings;
+  readonly tls: EngineTls | undefined;
 }
 
 /** What the latency guard is doing, streamed with every progress report. */

@@ -170,7 +170,7 @@ function checkGuard(value: unknown): LatencyGuardSettings {
 
 const KNOWN_FIELDS = [
   "source", "target", "slots", "otherPrimaries", "username", "password", "batchKeys", "window",
-  "parallelSlots", "slotsPerRound", "rate", "schedule", "migrateTimeoutMs", "atomicMigration", "guard",
+  "parallelSlots", "slotsPerRound", "rate", "schedule", "migrateTimeoutMs", "atomicMigration", "guard", "tls",
 ] as const;
 
 export function validateMigrateSlotsRequest(req: MigrateSlotsInput | unknown): MigrationRequest {
@@ -213,6 +213,9 @@ export function validateMigrateSlotsRequest(req: MigrateSlotsInput | unknown): M
   if (atomic !== undefined && atomic !== null && atomic !== "auto" && atomic !== "never") {
     throw new MigrationRequestError("atomicMigration", `expected "auto" or "never", got ${describe(atomic)}`);
   }
+  if (req.tls !== undefined && req.tls !== null && (!isObject(req.tls) || typeof req.tls.ca !== "string" || !req.tls.ca.includes("BEGIN CERTIFICATE"))) {
+    throw new MigrationRequestError("tls", `expected { ca: a PEM certificate }, got ${describe(req.tls)}`);
+  }
   const schedule = checkSchedule(req.schedule);
   const rate = req.rate !== undefined && req.rate !== null ? checkRate(req.rate, "rate") : undefined;
   return {
@@ -227,6 +230,7 @@ export function validateMigrateSlotsRequest(req: MigrateSlotsInput | unknown): M
     rate, schedule,
     atomicMigration: atomic === "never" ? "never" : "auto",
     guard: checkGuard(req.guard),
+    tls: isObject(req.tls) ? { ca: req.tls.ca as string } : undefined,
     // The brand exists only in the type: this function is the one place that makes a MigrationRequest.
   } as unknown as MigrationRequest;
 }

@@ -51,13 +51,28 @@ export function durabilityDirectives(s: Pick<EngineSettings, "durability" | "rep
   return ["min-replicas-to-write 1", `min-replicas-max-lag ${replicaMaxLagSeconds(s.nodeTimeoutMs)}`];
 }
 
+/**
+ * The client port: plaintext, or with spec.tls.enabled TLS only for clients, replication and the bus,
+ * with the member's certificate. Clients need not present one (tls-auth-clients no): they log in with
+ * the password as without TLS, and the engines' replication and bus links, made with the same
+ * certificate, pass the peer's check against the cluster's CA.
+ */
+export function portDirectives(s: Pick<EngineSettings, "enginePort" | "engineTls">): string[] {
+  if (!s.engineTls) return [`port ${s.enginePort}`];
+  return [
+    "port 0", `tls-port ${s.enginePort}`,
+    `tls-cert-file ${quoteConfigValue(s.engineTls.certFile)}`, `tls-key-file ${quoteConfigValue(s.engineTls.keyFile)}`, `tls-ca-cert-file ${quoteConfigValue(s.engineTls.caFile)}`,
+    "tls-cluster yes", "tls-replication yes", "tls-auth-clients no",
+  ];
+}
+
 export function renderEngineConfig(s: EngineSettings, password: string): string {
   const lines = [
     "# Rendered by mdb-engine from the pod's settings; edits are overwritten at the next start.",
     // Pod IP and loopback; a loopback pod IP (local runs, several engines on one host) binds only itself.
     `bind ${s.podIp.startsWith("127.") ? s.podIp : `${s.podIp} 127.0.0.1`}`,
     "protected-mode yes",
-    `port ${s.enginePort}`,
+    ...portDirectives(s),
     `dir ${quoteConfigValue(s.dataDir)}`,
     "daemonize no",
     'logfile ""',

@@ -1,6 +1,8 @@
 // The sidecar's connection to its own engine, and short-lived connections to peers (thin shell).
 import { Redis } from "ioredis";
 import { parseClusterNodes, parseInfo, type ClusterNode } from "../../../common/engine-replies.ts";
+import { engineTlsOptions } from "../migration/connection.ts";
+import type { EngineTls } from "../migration/request.ts";
 
 export interface EngineSnapshot {
   up: boolean;
@@ -21,9 +23,11 @@ export function downSnapshot(error: string, nowMs: number): EngineSnapshot {
 export class EngineDriver {
   readonly client: Redis;
 
-  constructor(readonly host: string, readonly port: number, private readonly password: string) {
+  /** `tls`: the engines serve TLS only (spec.tls.enabled); this and every peer connection use it. */
+  constructor(readonly host: string, readonly port: number, private readonly password: string, private readonly tls?: EngineTls) {
     this.client = new Redis({
       host, port, password,
+      ...(tls ? { tls: engineTlsOptions(tls) } : {}),
       // Fail fast while the engine is down instead of queueing: the observe loop reports it.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -73,6 +77,7 @@ export class EngineDriver {
   connectPeer(host: string, port: number): Redis {
     const peer = new Redis({
       host, port, password: this.password, lazyConnect: true, enableOfflineQueue: true,
+      ...(this.tls ? { tls: engineTlsOptions(this.tls) } : {}),
       maxRetriesPerRequest: 0, connectTimeout: 2000, commandTimeout: 3000, retryStrategy: () => null,
     });
     peer.on("error", () => { /* surfaced through the failing command */ });

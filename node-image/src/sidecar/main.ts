@@ -13,6 +13,7 @@ import { Member } from "./member.ts";
 import { MemberMetrics, startMetricsServer } from "./metrics-server.ts";
 import { startGrpcServer } from "./server.ts";
 import { startHealthServer } from "./health-server.ts";
+import { watchEngineTls } from "./engine-tls.ts";
 
 export function renderConfigCommand(env: Record<string, string | undefined>, outPath: string): void {
   const settings = parseEngineSettings(env);
@@ -36,11 +37,12 @@ export async function serve(env: Record<string, string | undefined>): Promise<{ 
   const member = new Member(settings, log);
   member.start();
   const grpcServer = await startGrpcServer(member, settings, log);
+  const stopEngineTls = settings.engineTls && settings.auth.tls ? watchEngineTls(member.engine, settings.auth.tls, log) : () => undefined;
   const health = await startHealthServer(member, settings.listenHosts, settings.healthPort);
   const metrics = await startMetricsServer(member, new MemberMetrics(settings.identity), settings.listenHosts, settings.metricsPort);
   log.info("mdb-sidecar serving", {
     grpc: settings.listenHosts.map((h) => `${h}:${settings.sidecarPort}`), health: settings.healthPort, metrics: settings.metricsPort,
-    engine: `${settings.podIp}:${settings.enginePort}`, auth: [settings.auth.bearerToken ? "bearer" : "", settings.auth.tls ? "mtls" : ""].filter(Boolean).join("+"),
+    engine: `${settings.podIp}:${settings.enginePort}${settings.engineTls ? " (tls)" : ""}`, auth: [settings.auth.bearerToken ? "bearer" : "", settings.auth.tls ? "mtls" : ""].filter(Boolean).join("+"),
     logLevel: settings.logLevel,
   });
   return {
@@ -49,6 +51,7 @@ export async function serve(env: Record<string, string | undefined>): Promise<{ 
       // A primary's engine stopping with the pod hands its slots over first: report that until it is done.
       const { verdict, waitedMs } = await member.reportWhileEngineStops(SHUTDOWN_HANDOVER_MS);
       if (verdict !== "not-stopping" && waitedMs > 0) log.info("reported while the engine stopped", { engine: verdict, waitedMs });
+      stopEngineTls();
       await grpcServer.close();
       await health.close();
       await metrics.close();

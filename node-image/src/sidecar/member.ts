@@ -52,7 +52,7 @@ export class Member implements MemberApi {
     this.fence = new FenceTokens(settings.fenceTokenTtlMs, clock);
     this.statePath = stateFilePath(settings.dataDir);
     this.persisted = readMemberState(this.statePath);
-    this.engine = new EngineDriver(settings.podIp, settings.enginePort, settings.enginePassword);
+    this.engine = new EngineDriver(settings.podIp, settings.enginePort, settings.enginePassword, settings.engineTls);
     this.nodeTimeout = settings.nodeTimeoutMs === undefined ? undefined : new NodeTimeoutKeeper(this.engine, settings.nodeTimeoutMs, log);
     this.handover = new ShutdownHandover(this.engine, log);
     this.status = buildStatus(this.state, this.snapshot, null, "");

@@ -2,7 +2,7 @@
 // MigrationRequest in one pass (validateMigrateSlotsRequest), with this member's engine as the target.
 // Refusals are INVALID_ARGUMENT naming the field. Member and engine trust the result.
 import type { MigrateSlotsRequest__Output } from "../../../proto/index.ts";
-import type { RateLimit } from "../migration/request.ts";
+import type { EngineTls, RateLimit } from "../migration/request.ts";
 import { validateMigrateSlotsRequest, MigrationRequestError } from "../migration/validate.ts";
 import type { CheckedMigrateSlots } from "./commands.ts";
 import { InvalidArgumentError } from "./errors.ts";
@@ -10,7 +10,7 @@ import { validateTimeoutMs } from "./requests.ts";
 
 export type { CheckedMigrateSlots };
 
-export interface TargetEngine { podIp: string; enginePort: number; enginePassword?: string }
+export interface TargetEngine { podIp: string; enginePort: number; enginePassword?: string; engineTls?: EngineTls }
 
 /** proto3 sends 0 for an unset number: the engine's default then applies. */
 const unset0 = (v: number | undefined): number | undefined => (v ? v : undefined);
@@ -39,6 +39,7 @@ export function checkMigrateSlotsRequest(req: MigrateSlotsRequest__Output, self:
       schedule: req.schedule?.length ? req.schedule.map((w) => ({ start: w.start, end: w.end, rate: rateOf(w.rate) ?? {} })) : undefined,
       migrateTimeoutMs: unset0(req.migrateTimeoutMs),
       guard,
+      ...(self.engineTls ? { tls: self.engineTls } : {}),
     });
     return { request, progressIntervalMs };
   } catch (err) {

@@ -4,6 +4,7 @@
 // conversion files speak proto; the member's commands take and return the domain types of commands.ts.
 import * as grpc from "@grpc/grpc-js";
 import { withLogContext, type LogContext } from "../../../common/log.ts";
+import { OPERATOR_CLIENT_CN } from "../../../common/member-env.ts";
 import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
 import { PLAN_HEADER, sidecarService, STEP_HEADER } from "../../../proto/index.ts";
 import { checkBearer, serverCredentials } from "./auth.ts";
@@ -36,7 +37,7 @@ export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
   return { code: grpc.status.INTERNAL, details: `internal error: ${(err as Error)?.message ?? String(err)}` };
 }
 
-type AnyCall = { metadata: grpc.Metadata; getPath?: () => string };
+type AnyCall = { metadata: grpc.Metadata; getPath?: () => string; getAuthContext?: () => { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } };
 
 /** The plan and step an operator's call was made for (its metadata), for the log lines written while serving it. */
 export function callLogContext(metadata: grpc.Metadata): LogContext {
@@ -46,10 +47,18 @@ export function callLogContext(metadata: grpc.Metadata): LogContext {
 
 const quiet: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
+/** Over mTLS, only the operator's certificate is served (a member's may be for clientAuth too: OPERATOR_CLIENT_CN). */
+function checkClientName(call: AnyCall): string | undefined {
+  const cert = call.getAuthContext?.()?.sslPeerCertificate;
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  return cn === OPERATOR_CLIENT_CN ? undefined : `the client certificate is for ${JSON.stringify(cn ?? "")}; only the operator's (${OPERATOR_CLIENT_CN}) is served`;
+}
+
 export function buildHandlers(member: MemberApi, settings: SidecarSettings, fence = new LeaderFence(settings.dataDir), log: Logger = quiet): SidecarHandlers {
   const token = settings.auth.bearerToken;
   const authError = (call: AnyCall, fenced: boolean): Partial<grpc.ServiceError> | undefined => {
-    const reason = checkBearer(call.metadata, token);
+    const reason = checkBearer(call.metadata, token) ?? checkClientName(call);
     if (reason) return { code: grpc.status.UNAUTHENTICATED, details: reason };
     const refused = fenced ? fence.admit(call.metadata) : undefined;
     return refused ? { code: grpc.status.FAILED_PRECONDITION, details: refused } : undefined;

@@ -3,6 +3,7 @@
 // files they name and checks the secrets in them.
 import type { LogLevel } from "../../../common/log-level.ts";
 import { MemberEnv, parseSidecarEnv, SettingsError, type Env, type MemberIdentity, type TlsFiles } from "../../../common/member-env.ts";
+import type { EngineTls } from "../migration/request.ts";
 import { validatePassword } from "./engine-config.ts";
 
 export interface SidecarSettings {
@@ -24,6 +25,8 @@ export interface SidecarSettings {
    * takes renewed files without a restart: tls-files.ts).
    */
   auth: { bearerToken?: string; tls?: { caPem: Buffer; certPem: Buffer; keyPem: Buffer; files: TlsFiles; reloadMs: number } };
+  /** The engines serve TLS only (MemberEnv.ENGINE_TLS): the sidecar reaches them with the CA of auth.tls. */
+  engineTls: EngineTls | undefined;
   observeIntervalMs: number;
   livenessStaleMs: number;
   fenceTokenTtlMs: number;
@@ -72,6 +75,7 @@ export function parseSidecarSettings(env: Env, readFile: ReadFile): SidecarSetti
     identity: e.identity,
     listenHosts: e.podIp.startsWith("127.") ? [e.podIp] : [e.podIp, "127.0.0.1"],
     auth: { bearerToken, tls },
+    engineTls: e.engineTls && tls ? { ca: tls.caPem.toString("utf8") } : undefined,
     observeIntervalMs: e.observeIntervalMs,
     livenessStaleMs: e.livenessStaleMs,
     fenceTokenTtlMs: e.fenceTokenTtlMs,

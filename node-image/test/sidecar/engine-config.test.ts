@@ -25,6 +25,20 @@ describe("renderEngineConfig", () => {
     ["data dir", 'dir "/data"'],
   ];
   for (const [name, line] of cases) test(name, () => assert.ok(lines.includes(line), `missing line "${line}" in:\n${conf}`));
+  test("plaintext on the engine port by default; no TLS line", () => {
+    assert.ok(lines.includes("port 6379"));
+    assert.ok(!conf.includes("tls-"));
+  });
+  test("MDB_ENGINE_TLS=yes: TLS only on the engine port, for clients, replication and the bus, with the member's certificate", () => {
+    const tls = { MDB_ENGINE_TLS: "yes", MDB_TLS_CA_FILE: "/etc/mdb/tls/ca.crt", MDB_TLS_CERT_FILE: "/etc/mdb/tls/tls.crt", MDB_TLS_KEY_FILE: "/etc/mdb/tls/tls.key" };
+    const c = renderEngineConfig(parseEngineSettings({ ...baseEnv, ...tls }), password).split("\n");
+    for (const line of ["port 0", "tls-port 6379", 'tls-cert-file "/etc/mdb/tls/tls.crt"', 'tls-key-file "/etc/mdb/tls/tls.key"', 'tls-ca-cert-file "/etc/mdb/tls/ca.crt"',
+      "tls-cluster yes", "tls-replication yes", "tls-auth-clients no"]) assert.ok(c.includes(line), `missing "${line}"`);
+    assert.ok(!c.includes("port 6379"));
+    assert.throws(() => parseEngineSettings({ ...baseEnv, MDB_ENGINE_TLS: "yes" }), /MDB_TLS_CA_FILE: MDB_ENGINE_TLS=yes needs MDB_TLS_CA_FILE, MDB_TLS_CERT_FILE and MDB_TLS_KEY_FILE/);
+    assert.throws(() => parseEngineSettings({ ...baseEnv, ...tls, MDB_TLS_KEY_FILE: "" }), /MDB_TLS_KEY_FILE: MDB_ENGINE_TLS=yes needs .* missing MDB_TLS_KEY_FILE/);
+    assert.throws(() => parseEngineSettings({ ...baseEnv, MDB_ENGINE_TLS: "true" }), /MDB_ENGINE_TLS: "true" must be yes or no/);
+  });
   test("no announce-hostname line when none is given", () => {
     const c = renderEngineConfig(parseEngineSettings({ ...baseEnv, MDB_ANNOUNCE_HOSTNAME: "" }), password);
     assert.ok(!c.includes("cluster-announce-hostname"));

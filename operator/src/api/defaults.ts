@@ -126,6 +126,7 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDef
     failover: { enabled: spec.failover?.enabled ?? true },
     durability: spec.durability ?? "async",
     logLevel: spec.logLevel ?? "info",
+    tls: { enabled: spec.tls?.enabled ?? false },
     auth: spec.auth?.secretName ? { secretName: spec.auth.secretName } : {},
     networkPolicy: {
       enabled: spec.networkPolicy?.enabled ?? true,

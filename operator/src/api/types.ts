@@ -60,6 +60,8 @@ export interface ResolvedSpec {
   /** The members' sidecars' log level. */
   logLevel: LogLevel;
   auth: { secretName?: string };
+  /** TLS for clients, replication and the bus (docs/usage.md#tls). */
+  tls: { enabled: boolean };
   /** `operatorPods` is the install's, not the spec's; unknown (the operator runs outside a pod), any source may reach the sidecar port. */
   networkPolicy: { enabled: boolean; clients: NetworkPeer[]; metrics: NetworkPeer[]; operatorPods?: OperatorPods };
 }

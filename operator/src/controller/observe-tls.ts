@@ -3,7 +3,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { V1Secret } from "@kubernetes/client-node";
 import type { CertificateSecret, CertificateView, TlsObservation } from "../model/certificates.ts";
-import { CA_SECRET_KEYS, MEMBER_TLS_KEYS, secretText } from "../resources/tls-secrets.ts";
+import { CA_SECRET_KEYS, CLIENT_CA_KEY, MEMBER_TLS_KEYS, secretText } from "../resources/tls-secrets.ts";
 import { LABELS } from "../resources/names.ts";
 
 function dnsNames(cert: X509Certificate): string[] {
@@ -44,8 +44,8 @@ function readPair(secret: V1Secret, certKey: string, keyKey: string, ca: X509Cer
 const judged = new WeakMap<V1Secret, { caPem: string | undefined; result: CertificateSecret }>();
 
 /** The CA Secret's CA, the operator's client certificate in it, and each member TLS Secret. */
-export function observeTls(caSecret: V1Secret | undefined, memberSecrets: readonly V1Secret[]): TlsObservation {
-  const out: TlsObservation = { members: {} };
+export function observeTls(caSecret: V1Secret | undefined, memberSecrets: readonly V1Secret[], clientCaSecret?: V1Secret): TlsObservation {
+  const out: TlsObservation = { members: {}, clientCa: "missing" };
   let ca: X509Certificate | undefined;
   let caPem: string | undefined;
   if (caSecret) {
@@ -59,6 +59,7 @@ export function observeTls(caSecret: V1Secret | undefined, memberSecrets: readon
     const client = readPair(caSecret, CA_SECRET_KEYS.clientCert, CA_SECRET_KEYS.clientKey, ca);
     if (secretText(caSecret, CA_SECRET_KEYS.clientCert) !== undefined || secretText(caSecret, CA_SECRET_KEYS.clientKey) !== undefined) out.client = client.result;
   }
+  if (clientCaSecret) out.clientCa = caPem !== undefined && secretText(clientCaSecret, CLIENT_CA_KEY)?.trim() === caPem.trim() ? "current" : "outdated";
   for (const secret of memberSecrets) {
     const member = secret.metadata?.labels?.[LABELS.member];
     if (!member) continue;

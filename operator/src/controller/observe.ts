@@ -5,7 +5,7 @@ import { resolveSpec, SpecError } from "../api/defaults.ts";
 import type { InstallDefaults, MdbCluster } from "../api/types.ts";
 import { memoryBytes, milliCpu, topologyNodeFromKubernetes } from "../planner/index.ts";
 import {
-  caSecretName, clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, networkPolicyName, parseMemberName, pdbName, sidecarSecretName,
+  caSecretName, clientCaSecretName, clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, networkPolicyName, parseMemberName, pdbName, sidecarSecretName,
 } from "../resources/names.ts";
 import { MEMBER_TLS_COMPONENT } from "../resources/tls-secrets.ts";
 import { observeTls } from "./observe-tls.ts";
@@ -51,7 +51,10 @@ function podProblem(p: V1Pod): string | undefined {
     if (c && waiting?.reason === "CrashLoopBackOff") {
       // The kubelet's message repeats the pod's name; what a person needs is which container, how it ended, where to look.
       const last = c.lastState?.terminated;
-      return `CrashLoopBackOff: container ${c.name} restarted ${c.restartCount} times${last ? `, last exit ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : ""}; ` +
+      // Its last log line when the container keeps one (terminationMessagePolicy FallbackToLogsOnError).
+      const said = last?.message?.trim().split("\n").pop()?.trim().slice(0, 200);
+      return `CrashLoopBackOff: container ${c.name} restarted ${c.restartCount} times${last ? `, last exit ${last.exitCode}${last.reason ? ` (${last.reason})` : ""}` : ""}` +
+        `${said ? `: "${said}"` : ""}; ` +
         `see kubectl logs -n ${p.metadata?.namespace} ${p.metadata?.name} -c ${c.name} --previous`;
     }
     return waiting ? `${waiting.reason ?? "Waiting"}${waiting.message ? `: ${waiting.message}` : ""}` : undefined;
@@ -132,7 +135,7 @@ export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: s
       memberTlsSecrets,
       pvcs: caches.pvcs.list(ns).filter((p) => p.metadata?.labels?.[LABELS.cluster] === name && owns(p)),
     },
-    tls: observeTls(caSecret, memberTlsSecrets),
+    tls: observeTls(caSecret, memberTlsSecrets, owns(caches.secrets.get(clientCaSecretName(name), ns))),
     ...(userSecretProblem ? { userSecretProblem } : {}),
     nowMs,
   };

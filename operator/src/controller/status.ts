@@ -10,7 +10,7 @@ import type { Action } from "../model/actions.ts";
 import { toObservedCluster } from "../model/members.ts";
 import { isResolved, REPORT_STALE_MS, type MemberView, type Observation } from "../model/observation.ts";
 import { stepToStatus, type StoredPlan } from "../model/stored-plan.ts";
-import { authSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
+import { authSecretName, clientCaSecretName, clientServiceName, ENGINE_PORT, memberSelector } from "../resources/names.ts";
 
 export interface StatusInput {
   observation: Observation;
@@ -143,13 +143,16 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const starting = phase === "Creating" || phase === "Bootstrapping";
   // A CA that cannot be used degrades the cluster even while nothing needs issuing: the next renewal will.
   const badCa = caProblem(o.tls, o.cluster.metadata!.name!, o.nowMs);
-  const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : recovering ? (input.plan!.plan.kind === "failover" ? "PrimaryLost" : "MemberLost")
-    : badCa ? "CaSecretInvalid" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady" : "");
   // Pods the kubelet cannot keep running (a crash loop, an image it cannot pull): the operator waits on them, a person acts.
   const stuck = o.members.filter((m) => m.pod && !m.terminating && STUCK_POD.test(m.podProblem ?? "")).map((m) => `${m.name}: ${m.podProblem}`);
+  const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : recovering ? (input.plan!.plan.kind === "failover" ? "PrimaryLost" : "MemberLost")
+    : badCa ? "CaSecretInvalid" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady"
+    // Also while a cluster forms or scales: its plan waits on these pods for good.
+    : stuck.length > 0 ? "MemberFailing" : "");
   const degradedMessage = blocked?.message ?? input.error ?? (recovering
     ? `${input.plan!.plan.reasons.map((r) => r.message).join("; ")} (plan ${input.plan!.plan.id}; ${stuck.length ? `waiting on ${stuck.join("; ")}` : "the operator acts, nothing to do"})`
-    : badCa ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready${stuck.length ? `; ${stuck.join("; ")}` : ""}` : ""));
+    : badCa ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready${stuck.length ? `; ${stuck.join("; ")}` : ""}`
+      : degradedReason === "MemberFailing" ? stuck.join("; ") : ""));
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",
       available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`
@@ -171,6 +174,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
     endpoint: `${clientServiceName(name)}.${o.cluster.metadata!.namespace}.svc:${ENGINE_PORT}`,
     ...engineOf(o),
     secretName: authSecretName(o.cluster),
+    ...(spec?.tls.enabled ? { tls: { caSecretName: clientCaSecretName(name) } } : {}),
     conditions,
     members,
     shardDetails: details,

@@ -6,7 +6,7 @@ import { leafNeedsIssuing, renewAtMs, type TlsObservation } from "../model/certi
 import type { Action } from "../model/actions.ts";
 import type { Observation } from "../model/observation.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
-import { caSecretName, memberDnsNames, memberName } from "../resources/names.ts";
+import { caSecretName, clientCaSecretName, memberDnsNames, memberName } from "../resources/names.ts";
 
 /** Members that need a serving certificate: those with a pod, those the spec asks for, those the running plan places. */
 export function membersWithCertificates(o: Observation, spec: ResolvedSpec, stored: StoredPlan | undefined): string[] {
@@ -46,7 +46,13 @@ export function decideTls(o: Observation, spec: ResolvedSpec, stored: StoredPlan
   }
   const client = leafNeedsIssuing(o.tls.client, undefined, o.nowMs);
   const members = wanted.filter((m) => leafNeedsIssuing(o.tls.members[m], memberDnsNames(name, namespace, m), o.nowMs) !== undefined);
-  if (!client && members.length === 0) return remove.length > 0 ? { kind: "issue-certificates", newCa: false, client: false, members: [], remove, reason: "members are gone" } : undefined;
+  // With spec.tls.enabled clients check the engines against the CA's certificate, published on its own.
+  const clientCa = spec.tls.enabled && o.tls.clientCa !== "current" && o.tls.ca.ok && !problem
+    ? `the clients' CA Secret ${clientCaSecretName(name)} is ${o.tls.clientCa === "missing" ? "missing" : "not the cluster's CA"}` : undefined;
+  if (!client && members.length === 0) {
+    if (clientCa) return { kind: "issue-certificates", newCa: false, client: false, members: [], remove, reason: clientCa };
+    return remove.length > 0 ? { kind: "issue-certificates", newCa: false, client: false, members: [], remove, reason: "members are gone" } : undefined;
+  }
   if (problem) return { kind: "blocked", reason: "CaSecretInvalid", message: problem };
   const reasons = [
     ...(client ? [`the operator's client certificate: ${client}`] : []),

@@ -2,14 +2,15 @@
 // CA Secret (the CA and the operator's client certificate) and one TLS Secret per member. A Secret
 // that exists is replaced, one that does not is created; the kubelet brings the new files to the
 // member's sidecar, which reads them without a restart.
+import { OPERATOR_CLIENT_CN } from "../../../common/member-env.ts";
 import { LEAF_VALIDITY_MS, CA_VALIDITY_MS } from "../model/certificates.ts";
 import { caSecretName, memberDnsNames, memberTlsSecretName } from "../resources/names.ts";
-import { buildCaSecret, buildMemberTlsSecret, CA_SECRET_KEYS, secretText, type KeyPairPem } from "../resources/tls-secrets.ts";
+import { buildCaSecret, buildClientCaSecret, buildMemberTlsSecret, CA_SECRET_KEYS, secretText, type KeyPairPem } from "../resources/tls-secrets.ts";
 import type { ExecutorContext, OwnedObject } from "./context.ts";
 import { createCa, issueLeaf } from "./pki.ts";
 
-/** The common name of the operator's client certificate. */
-export const OPERATOR_CLIENT_NAME = "mdb-operator";
+/** The common name of the operator's client certificate: the one a sidecar serves. */
+export const OPERATOR_CLIENT_NAME = OPERATOR_CLIENT_CN;
 
 export interface IssueCertificates { newCa: boolean; client: boolean; members: string[]; remove: string[] }
 
@@ -35,8 +36,15 @@ export async function issueCertificates(action: IssueCertificates, ctx: Executor
   const caSecret = buildCaSecret(cluster, ca, client);
   if (existing) await ctx.kube.replaceOwned(caSecret);
   else await ctx.kube.createOwned(caSecret);
+  if (ctx.spec.tls.enabled) {
+    const clientCa = buildClientCaSecret(cluster, ca.certPem);
+    if (o.tls.clientCa === "missing") await ctx.kube.createOwned(clientCa);
+    else await ctx.kube.replaceOwned(clientCa);
+  }
   for (const member of action.members) {
-    const leaf = await issueLeaf(ca, { commonName: member, dnsNames: memberDnsNames(name, namespace, member), usage: "server", nowMs, validityMs: LEAF_VALIDITY_MS });
+    // With spec.tls.enabled the engine's cluster bus presents it as a client too (the bus always asks for one).
+    const usage = ctx.spec.tls.enabled ? "server-and-client" : "server";
+    const leaf = await issueLeaf(ca, { commonName: member, dnsNames: memberDnsNames(name, namespace, member), usage, nowMs, validityMs: LEAF_VALIDITY_MS });
     const secret: OwnedObject = buildMemberTlsSecret(cluster, member, ca.certPem, leaf);
     if (o.owned.memberTlsSecrets.some((s) => s.metadata?.name === memberTlsSecretName(member))) await ctx.kube.replaceOwned(secret);
     else await ctx.kube.createOwned(secret);

@@ -19,8 +19,11 @@ export interface LeafRequest {
   commonName: string;
   /** subjectAltName DNS names (a server's). */
   dnsNames?: readonly string[];
-  /** serverAuth for a sidecar, clientAuth for the operator: a certificate serves only the role it was made for. */
-  usage: "server" | "client";
+  /**
+   * serverAuth for a sidecar, clientAuth for the operator: a certificate serves only the role it was made
+   * for. Both for a member whose engine serves TLS: its cluster bus links present it as a client.
+   */
+  usage: "server" | "client" | "server-and-client";
   nowMs: number;
   validityMs: number;
 }
@@ -55,14 +58,16 @@ export async function createCa(commonName: string, nowMs: number, validityMs: nu
   return { certPem: cert.toString("pem"), keyPem: await keyPem(keys.privateKey) };
 }
 
-/** A leaf signed by `ca`: digitalSignature, the one extended usage the request names, its DNS names. */
+/** A leaf signed by `ca`: digitalSignature, the extended usages the request names, its DNS names. */
 export async function issueLeaf(ca: IssuingCa, req: LeafRequest): Promise<KeyPairPem> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const keys = await newKeys();
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension([req.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth], false),
+    new x509.ExtendedKeyUsageExtension([
+      ...(req.usage !== "client" ? [x509.ExtendedKeyUsage.serverAuth] : []), ...(req.usage !== "server" ? [x509.ExtendedKeyUsage.clientAuth] : []),
+    ], false),
     await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];

@@ -32,6 +32,8 @@ export interface TlsObservation {
   client?: CertificateSecret;
   /** Member name → its serving certificate Secret, for the member TLS Secrets that exist. */
   members: Record<string, CertificateSecret>;
+  /** The clients' CA Secret (NAME-ca-crt): absent, holding the CA's certificate, or another one. */
+  clientCa: "missing" | "current" | "outdated";
 }
 
 /** When a certificate should be replaced: a fixed fraction into its life. */

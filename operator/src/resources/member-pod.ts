@@ -27,7 +27,10 @@ export interface MemberPodInput {
 
 const PASSWORD_DIR = "/etc/mdb/auth";
 const TOKEN_DIR = "/etc/mdb/sidecar";
-/** The member's TLS Secret (docs/architecture/sidecar.md#mtls): the sidecar serves its API with it and re-reads it when the kubelet updates it. */
+/**
+ * The member's TLS Secret (docs/architecture/sidecar.md#mtls): the sidecar serves its API with it and
+ * re-reads it when the kubelet updates it; with spec.tls.enabled the engine serves clients with it too.
+ */
 export const SIDECAR_TLS_DIR = "/etc/mdb/tls";
 
 const securityContext = {
@@ -44,7 +47,12 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
   const announce = `${member}.${headlessServiceName(name)}.${namespace}.svc`;
   // Both containers: the pod IP (downward API), the data dir, the engine's port and password, and the
   // spec's node timeout (the engine runs with it; the sidecar puts it back after a forming cluster's shorter one).
-  const common: SharedEnvInput = { dataDir: "/data", enginePort: ENGINE_PORT, passwordFile: `${PASSWORD_DIR}/password`, nodeTimeoutMs: spec.engine.nodeTimeoutMs };
+  const tlsFiles = { caFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.ca}`, certFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.cert}`, keyFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.key}` };
+  const common: SharedEnvInput = {
+    dataDir: "/data", enginePort: ENGINE_PORT, passwordFile: `${PASSWORD_DIR}/password`, nodeTimeoutMs: spec.engine.nodeTimeoutMs,
+    ...(spec.tls.enabled ? { engineTls: tlsFiles } : {}),
+  };
+  const tlsMount = { name: "sidecar-tls", mountPath: SIDECAR_TLS_DIR, readOnly: true };
   const mounts = [
     { name: "data", mountPath: "/data" },
     { name: "tmp", mountPath: "/tmp" },
@@ -76,8 +84,14 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     },
     // Liveness starts only once the engine has answered (a loaded node may need many seconds).
     startupProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 1, failureThreshold: 120 },
+    // An engine that exits at start (a config its build refuses, e.g. TLS without TLS support) leaves its
+    // last log lines in the container's status, where the operator's Degraded message shows them.
+    terminationMessagePolicy: "FallbackToLogsOnError",
     livenessProbe: { tcpSocket: { port: ENGINE_PORT }, periodSeconds: 10, failureThreshold: 3 },
-    volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }, { name: "engine-config", mountPath: ENGINE_CONFIG_DIR, readOnly: true }],
+    volumeMounts: [
+      { name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }, { name: "engine-config", mountPath: ENGINE_CONFIG_DIR, readOnly: true },
+      ...(spec.tls.enabled ? [tlsMount] : []),
+    ],
     securityContext,
   };
   const sidecar: V1Container = {
@@ -86,7 +100,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     command: ["mdb-sidecar"],
     env: sidecarContainerEnv({
       ...common, tokenFile: `${TOKEN_DIR}/token`,
-      tls: { caFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.ca}`, certFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.cert}`, keyFile: `${SIDECAR_TLS_DIR}/${MEMBER_TLS_KEYS.key}` },
+      tls: tlsFiles,
       sidecarPort: SIDECAR_PORT, healthPort: HEALTH_PORT, metricsPort: METRICS_PORT,
       logLevel: spec.logLevel, identity: { namespace, cluster: name, member, shard },
       nodeOptions: nodeOptions(memoryBytes(spec.sidecar.resources.limits.memory)),
@@ -96,7 +110,7 @@ export function buildMemberPod(input: MemberPodInput): V1Pod {
     resources: { requests: { ...spec.sidecar.resources.requests }, limits: { ...spec.sidecar.resources.limits } },
     readinessProbe: { httpGet: { path: "/readyz", port: HEALTH_PORT }, periodSeconds: 1, failureThreshold: 2 },
     livenessProbe: { httpGet: { path: "/livez", port: HEALTH_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
-    volumeMounts: [...mounts, { name: "sidecar-token", mountPath: TOKEN_DIR, readOnly: true }, { name: "sidecar-tls", mountPath: SIDECAR_TLS_DIR, readOnly: true }],
+    volumeMounts: [...mounts, { name: "sidecar-token", mountPath: TOKEN_DIR, readOnly: true }, tlsMount],
     securityContext,
   };
   const volumes: V1Volume[] = [

@@ -33,6 +33,8 @@ export const sidecarSecretName = (cluster: string) => `${cluster}-sidecar`;
 export const caSecretName = (cluster: string) => `${cluster}-ca`;
 /** A member's serving certificate for the sidecar API, with the CA that clients' certificates must come from. */
 export const memberTlsSecretName = (member: string) => `${member}-tls`;
+/** With spec.tls.enabled: the CA the engines' certificates come from, without its key, for clients. */
+export const clientCaSecretName = (cluster: string) => `${cluster}-ca-crt`;
 export const pdbName = (cluster: string) => cluster;
 export const networkPolicyName = (cluster: string) => cluster;
 export const pvcName = (member: string) => `data-${member}`;

@@ -3,10 +3,11 @@
 //  - NAME-ca: the cluster's CA (certificate and key) and the operator's client certificate. Never
 //    mounted into a pod.
 //  - MEMBER-tls, one per member: its serving certificate and key, and the CA its clients' certificates
-//    must come from; mounted into the member's sidecar.
+//    must come from; mounted into the member's sidecar (and its engine with spec.tls.enabled).
+//  - NAME-ca-crt, with spec.tls.enabled: the CA's certificate alone, for clients to check the engines.
 import type { V1Secret } from "@kubernetes/client-node";
 import type { MdbCluster } from "../api/types.ts";
-import { caSecretName, clusterLabels, LABELS, memberTlsSecretName, ownerReference } from "./names.ts";
+import { caSecretName, clientCaSecretName, clusterLabels, LABELS, memberTlsSecretName, ownerReference } from "./names.ts";
 
 /** The keys of the CA Secret. */
 export const CA_SECRET_KEYS = { caCert: "ca.crt", caKey: "ca.key", clientCert: "client.crt", clientKey: "client.key" } as const;
@@ -23,6 +24,18 @@ export function buildCaSecret(cluster: MdbCluster, ca: KeyPairPem, client: KeyPa
     apiVersion: "v1", kind: "Secret", type: "Opaque",
     metadata: { name: caSecretName(name), namespace: cluster.metadata!.namespace!, labels: { ...clusterLabels(name), [LABELS.component]: "ca" }, ownerReferences: [ownerReference(cluster)] },
     stringData: { [CA_SECRET_KEYS.caCert]: ca.certPem, [CA_SECRET_KEYS.caKey]: ca.keyPem, [CA_SECRET_KEYS.clientCert]: client.certPem, [CA_SECRET_KEYS.clientKey]: client.keyPem },
+  };
+}
+
+/** The key of the clients' CA Secret. */
+export const CLIENT_CA_KEY = "ca.crt";
+
+export function buildClientCaSecret(cluster: MdbCluster, caCertPem: string): V1Secret {
+  const name = cluster.metadata!.name!;
+  return {
+    apiVersion: "v1", kind: "Secret", type: "Opaque",
+    metadata: { name: clientCaSecretName(name), namespace: cluster.metadata!.namespace!, labels: { ...clusterLabels(name), [LABELS.component]: "client-ca" }, ownerReferences: [ownerReference(cluster)] },
+    stringData: { [CLIENT_CA_KEY]: caCertPem },
   };
 }
 

@@ -33,13 +33,13 @@ describe("status", () => {
     const pod = sim.pods.get("demo-0-1")!;
     pod.status = { ...pod.status, phase: "Running", containerStatuses: [
       { name: "engine", ready: false, restartCount: 5, image: "e", imageID: "", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 1m20s restarting failed container=engine pod=demo-0-1_ns(u)" } },
-        lastState: { terminated: { exitCode: 1, reason: "Error" } } },
+        lastState: { terminated: { exitCode: 1, reason: "Error", message: "1:M 07 Dec 04:02:04.729 # Missing implement of connection type tls\n1:M 07 Dec 04:02:04.729 # Failed finding TLS support.\n" } } },
     ] };
     sim.members.update(sim.members.engine("demo-0-1"), { engineUp: false, state: "OFFLINE", ready: false });
     const s = computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys });
     const degraded = s.conditions!.find((c) => c.type === "Degraded")!;
     assert.equal(degraded.reason, "MembersNotReady");
-    assert.match(degraded.message, /demo-0-1: CrashLoopBackOff: container engine restarted 5 times, last exit 1 \(Error\); see kubectl logs -n ns demo-0-1 -c engine --previous/);
+    assert.match(degraded.message, /demo-0-1: CrashLoopBackOff: container engine restarted 5 times, last exit 1 \(Error\): "1:M 07 Dec 04:02:04.729 # Failed finding TLS support."; see kubectl logs -n ns demo-0-1 -c engine --previous/);
   });
 
   test("observedGeneration, selector, endpoint and the Secret are reported", () => {

@@ -188,6 +188,12 @@ export interface MdbClusterSpecAuth {
   secretName?: string;
 }
 
+/** TLS for clients (docs/usage.md#tls). The operator's own traffic to the members' sidecars is always mutual TLS with the cluster's CA (Secret NAME-ca); this is the engines' side. */
+export interface MdbClusterSpecTls {
+  /** The engines serve clients, replication and the cluster bus over TLS only (no plaintext port), with each member's certificate from the cluster's CA. Clients check the server against the CA in the Secret named by status.tls.caSecretName (key ca.crt) and still send the password. Needs an engine built with TLS (mdbcluster/engine-redis, official Redis and Valkey images; not mdbcluster/engine-valkey). Cannot change on a running cluster. Default: false. */
+  enabled?: boolean;
+}
+
 /** One requirement. */
 export interface MdbClusterSpecNetworkPolicyClientsItemPodSelectorMatchExpressionsItem {
   /** The label key. */
@@ -332,8 +338,16 @@ export interface MdbClusterSpec {
   sidecar?: MdbClusterSpecSidecar;
   /** The engine password clients use. Default: {}. */
   auth?: MdbClusterSpecAuth;
+  /** TLS for clients (docs/usage.md#tls). The operator's own traffic to the members' sidecars is always mutual TLS with the cluster's CA (Secret NAME-ca); this is the engines' side. Default: {}. */
+  tls?: MdbClusterSpecTls;
   /** A NetworkPolicy NAME on the member pods (docs/usage.md#network-policy): clients reach the engine port, members reach each other on the engine and bus ports, the operator's pods reach the sidecar's API, scrapers reach the port named metrics, members may resolve names (DNS); nothing else comes in or goes out. Enforced only where the cluster's network plugin implements NetworkPolicy. Default: {}. */
   networkPolicy?: MdbClusterSpecNetworkPolicy;
+}
+
+/** Present while spec.tls.enabled. */
+export interface MdbClusterStatusTls {
+  /** The Secret whose key ca.crt is the CA the engines' certificates come from (no key in it): clients check the server against it. */
+  caSecretName?: string;
 }
 
 /** One condition. */
@@ -488,6 +502,8 @@ export interface MdbClusterStatus {
   engine?: string;
   /** The Secret holding the engine password (key password). */
   secretName?: string;
+  /** Present while spec.tls.enabled. */
+  tls?: MdbClusterStatusTls;
   /** Available, Progressing and Degraded, shaped like metav1.Condition. */
   conditions?: MdbClusterStatusConditionsItem[];
   /** Every member the operator knows. */
