@@ -25,9 +25,8 @@ async function exported(): Promise<Map<string, Set<string>>> {
   const add = (name: string, labels: readonly string[]) => names.set(name, new Set([...labels, ...TARGET_LABELS]));
   const operator = new OperatorMetrics(() => 0);
   for (const m of await operator.registry.getMetricsAsJSON()) {
-    const labels = Object.keys((m.values[0]?.labels ?? {}) as Record<string, unknown>);
-    const declared = (operator.registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? labels;
-    if (m.type === "histogram") {
+    const declared = (operator.registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] }).labelNames ?? [];
+    if (String(m.type) === "histogram") {
       add(`${m.name}_bucket`, [...declared, "le"]);
       add(`${m.name}_sum`, declared);
       add(`${m.name}_count`, declared);
