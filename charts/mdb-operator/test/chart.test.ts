@@ -215,8 +215,8 @@ describe("charts/mdb-operator", () => {
     assert.equal(svc.metadata.name, "t-mdb-operator-metrics");
     assert.deepEqual(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort]), [["metrics", 8080, "metrics"]]);
     assert.ok(!objs.some((o) => o.kind === "ServiceMonitor"), "no ServiceMonitor by default");
-    const monitor = render(["metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=prom"]).find((o) => o.kind === "ServiceMonitor") as K8sObject & { spec: { endpoints: { port: string; path: string }[] }; metadata: { labels: Record<string, string> } };
-    assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [["metrics", "/metrics"]]);
+    const monitor = render(["metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=prom"]).find((o) => o.kind === "ServiceMonitor") as K8sObject & { spec: { endpoints: { port: string; path: string; honorLabels: boolean }[] }; metadata: { labels: Record<string, string> } };
+    assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path, e.honorLabels]), [["metrics", "/metrics", true]]);
     assert.equal(monitor.metadata.labels.release, "prom");
   });
 
