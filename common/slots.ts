@@ -22,6 +22,21 @@ export function countSlots(ranges: readonly SlotRange[]): number {
   return total;
 }
 
+/**
+ * Slots covered by any of the ranges, each counted once: while a move hands a slot over, its source
+ * and its target may both report it, and a sum would count it twice.
+ */
+export function countDistinctSlots(ranges: Iterable<SlotRange>): number {
+  const seen = new Uint8Array(SLOT_COUNT);
+  let total = 0;
+  for (const r of ranges) {
+    for (let s = Math.max(0, r.start); s <= Math.min(SLOT_COUNT - 1, r.end); s++) {
+      if (!seen[s]) { seen[s] = 1; total++; }
+    }
+  }
+  return total;
+}
+
 /** Any slot numbers (unsorted, duplicates allowed) → the fewest sorted ranges covering them. */
 export function compactSlots(slots: Iterable<number>): SlotRange[] {
   const sorted = [...slots].sort((a, b) => a - b);

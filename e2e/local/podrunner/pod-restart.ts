@@ -1,11 +1,24 @@
 // What happens when a container's process exits: record how it ended, then, by the restart policy,
 // go on with the init sequence, restart it (at once, then with the kubelet's back-off), or leave it
 // terminated; once every container has ended for good the pod is finished (Succeeded or Failed).
+import { readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
+import { join } from "node:path";
 import { nextConsecutiveExits, restartDelayMs, shouldRestart, terminatedState, type RestartPolicy } from "./restarts.ts";
 import { computePodStatus, waiting } from "./status.ts";
 import { signalGroup, type ContainerRun } from "./container-run.ts";
 import type { PodCore, Starter } from "./pod-core.ts";
+
+/** The end of a container's log, as the kubelet keeps it for FallbackToLogsOnError: the last 80 lines, at most 2048 bytes. */
+function logTail(core: PodCore, container: string): string | undefined {
+  try {
+    const text = readFileSync(join(core.ctx.stateDir, "logs", "pods", `${core.namespace}_${core.name}`, `${container}.log`));
+    const tail = text.subarray(Math.max(0, text.length - 2048)).toString("utf8").split("\n").slice(-80).join("\n");
+    return tail.trim() ? tail : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function onExit(core: PodCore, starter: Starter, c: ContainerRun, pid: number, code: number | null, signal: NodeJS.Signals | null): void {
   // Anything the container left behind in its process group goes with it, as with a cgroup kill.
@@ -14,6 +27,7 @@ export function onExit(core: PodCore, starter: Starter, c: ContainerRun, pid: nu
   const signalNumber = signal ? osConstants.signals[signal] : undefined;
   const finished = terminatedState({ code, signal, signalNumber }, (c.startedAt ?? new Date()).toISOString(), new Date().toISOString(), `mdb://${pid}`);
   if (c.killReason) finished.message = c.killReason;
+  else if (finished.exitCode !== 0 && c.spec.terminationMessagePolicy === "FallbackToLogsOnError") finished.message = logTail(core, c.spec.name);
   c.proc = undefined;
   c.pid = undefined;
   c.started = false;

@@ -1,7 +1,7 @@
 // The status this reconcile writes (pure): observedGeneration, phase, conditions shaped like
 // metav1.Condition (lastTransitionTime moves only when the status flips), members, shards and the
 // plan. The reconciler writes it once, and not at all when it equals what is stored.
-import { compactSlots, countSlots, formatSlotRanges, parseSlotRanges, rangesToSlots } from "../../../common/slots.ts";
+import { compactSlots, countDistinctSlots, countSlots, formatSlotRanges, parseSlotRanges, rangesToSlots } from "../../../common/slots.ts";
 import { clusterEngineSummary } from "../../../common/engine-image.ts";
 import { caProblem } from "./tls.ts";
 import { memberCount, type Condition, type ConditionType, type MdbClusterStatus, type MemberStatusEntry, type Phase, type ShardDetail } from "../api/types.ts";
@@ -113,7 +113,8 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const readyMembers = members.filter((m) => m.ready).length;
   const details = shardDetails(o);
   const servingShards = details.filter((d) => d.slots !== "").length;
-  const slotsServed = o.members.filter((m) => m.status?.role === "PRIMARY" && serving(m)).reduce((n, m) => n + (m.status?.slotsOwned ?? 0), 0);
+  // Each slot once: mid-move the source and the target may both report one (16425 of 16384 flipped Available).
+  const slotsServed = countDistinctSlots(o.members.filter((m) => m.status?.role === "PRIMARY" && serving(m)).flatMap((m) => m.status?.slots ?? []));
   // Every engine must see the whole slot map too: one that does not yet answers clients CLUSTERDOWN.
   // A member that serves no role yet (a replacement joining, one gone Unknown) answers no client with
   // data; Ready below still waits for it.

@@ -3,6 +3,7 @@
 // its last status says (members by state, slots served, plan steps by kind and state, keys and bytes
 // moved), plus counters of plans by kind and result and the duration of failovers.
 import { createServer, type Server } from "../../../common/http-server.ts";
+import { countDistinctSlots } from "../../../common/slots.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { MdbClusterStatus } from "../api/types.ts";
 
@@ -84,15 +85,12 @@ export class OperatorMetrics {
   }
 }
 
+/** Slots the shards serve, each once (two shards may both report a slot mid-move). */
 function servedSlots(status: MdbClusterStatus): number {
-  let n = 0;
-  for (const d of status.shardDetails ?? []) {
-    for (const r of (d.slots ?? "").split(",").filter(Boolean)) {
-      const [a, b] = r.split("-").map(Number);
-      n += (b ?? a) - a + 1;
-    }
-  }
-  return n;
+  return countDistinctSlots((status.shardDetails ?? []).flatMap((d) => (d.slots ?? "").split(",").filter(Boolean).map((r) => {
+    const [start, end] = r.split("-").map(Number);
+    return { start, end: end ?? start };
+  })));
 }
 
 export function startMetricsServer(port: number, metrics: OperatorMetrics): Promise<Server> {

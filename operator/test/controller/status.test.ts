@@ -42,6 +42,16 @@ describe("status", () => {
     assert.match(degraded.message, /demo-0-1: CrashLoopBackOff: container engine restarted 5 times, last exit 1 \(Error\): "1:M 07 Dec 04:02:04.729 # Failed finding TLS support."; see kubectl logs -n ns demo-0-1 -c engine --previous/);
   });
 
+  test("mid-move a slot that both the source and the target report is served once: the cluster stays Available", async () => {
+    const sim = await readyCluster({ shards: 2, replicasPerShard: 0 });
+    const target = sim.members.engine("demo-1-0");
+    sim.members.update(target, { slots: [...target.status.slots, { start: 0, end: 40 }] }); // claimed by the target, not yet dropped by the source
+    const s = computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys });
+    const available = s.conditions!.find((c) => c.type === "Available")!;
+    assert.equal(available.status, "True", available.message);
+    assert.equal(available.reason, "AllSlotsServed");
+  });
+
   test("observedGeneration, selector, endpoint and the Secret are reported", () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 1 }, { generation: 7 }), gridNodes(["a"]));
     const s = computeStatus({ observation: sim.observe(), action: { kind: "idle", message: "" }, topologyKeys: keys });
