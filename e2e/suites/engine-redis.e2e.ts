@@ -1,13 +1,18 @@
-// The other engine end to end (issue 19, item 4): the operator installed with the chart's engineImage
-// set to mdbcluster/engine-redis (Redis 7.0; the default engine is Valkey, which the other suites run),
-// a 2-shard cluster to Ready reporting its engine, keys through a cluster client, then slots moved
-// between its primaries through the target member's sidecar (MigrateSlots, key by key on Redis) with
-// every key read back and `redis-cli --cluster check` passing; the members are admitted under the
-// restricted Pod Security level. Reads only KUBECONFIG; with it unset,
-// runs on a proving ground it starts.
+// The other engine end to end (issue 19, item 4), with TLS for clients (issue 18, item 6): the operator
+// installed with the chart's engineImage set to mdbcluster/engine-redis (Redis 7.0; the default engine
+// is Valkey, which the other suites run), a 2-shard cluster with spec.tls.enabled to Ready reporting its
+// engine and its clients' CA Secret; a plaintext client refused, keys through a TLS cluster client, then
+// slots moved between its primaries through the target member's sidecar (MigrateSlots, key by key on
+// Redis, MIGRATE over TLS) with every key read back and `redis-cli --tls --cluster check` passing; the
+// members are admitted under the restricted Pod Security level. An engine built without TLS under
+// spec.tls.enabled is named in Degraded with its own words. Reads only KUBECONFIG; with it unset, runs
+// on a proving ground it starts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Cluster } from "ioredis";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Cluster, Redis } from "ioredis";
 import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
 import {
   clusterManifest, createNamespace, installOperator, isReady, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease,
@@ -20,6 +25,7 @@ const RUN = Date.now().toString(36);
 const OPERATOR: OperatorRelease = { release: `e2e-redis-${RUN}`, namespace: `mdb-e2e-redis-${RUN}-system`, watchNamespace: `mdb-e2e-redis-${RUN}`, replicas: 1 };
 const NS = OPERATOR.watchNamespace;
 const CLUSTER = "redis";
+const NO_TLS = "no-tls";
 const KEYS = 2000;
 
 describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600_000 }, () => {
@@ -28,6 +34,7 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
   let helmInstalled = false;
   let ready: MdbCluster | undefined;
   let password = "";
+  let ca = "";
 
   before(async () => {
     ground = await acquireGround();
@@ -39,7 +46,7 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
   after(async () => {
     if (!kube) return;
     try {
-      await removeSuiteObjects(kube, OPERATOR, [CLUSTER], helmInstalled);
+      await removeSuiteObjects(kube, OPERATOR, [CLUSTER, NO_TLS], helmInstalled);
     } finally {
       await releaseGround(ground);
     }
@@ -47,16 +54,19 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
 
   const clusterClient = () => {
     const members = ready!.status!.members!.filter((m) => m.ip);
-    const client = new Cluster(members.map((m) => ({ host: m.ip!, port: 6379 })), { redisOptions: { password }, maxRedirections: 16 });
+    // The chain is checked against the cluster's CA; the engines are reached by IP, which their certificates do not name (docs/usage.md#tls).
+    const client = new Cluster(members.map((m) => ({ host: m.ip!, port: 6379 })), {
+      redisOptions: { password, tls: { ca, checkServerIdentity: () => undefined } }, maxRedirections: 16,
+    });
     client.on("error", () => { /* surfaced through failing commands */ });
     return client;
   };
 
-  test("the chart's engineImage runs every member on Redis 7.0 and status reports it", async () => {
+  test("the chart's engineImage runs every member on Redis 7.0 serving TLS; status names the engine and the clients' CA; plaintext is refused", async () => {
     await installOperator(kube, OPERATOR, ["engineImage.repository=mdbcluster/engine-redis", "engineImage.tag=7.0", "leaderElection.enabled=false"]);
     helmInstalled = true;
     await waitForOperatorReady(kube, OPERATOR);
-    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(CLUSTER, { shards: 2, replicasPerShard: 0 }));
+    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(CLUSTER, { shards: 2, replicasPerShard: 0, tls: true }));
     ready = await waitForCluster(kube, NS, CLUSTER, `MdbCluster ${NS}/${CLUSTER} Ready`, isReady, 240_000);
     assert.match(ready!.status!.engine ?? "", /^redis 7\.0\.\d+$/, `status.engine: ${ready!.status!.engine}`);
     const pod = await kube.core.readNamespacedPod({ name: memberName(CLUSTER, 0, 0), namespace: NS });
@@ -66,6 +76,15 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
     assert.equal(security.existingPodWarnings, "", "the Redis members pass restricted");
     const secret = await kube.core.readNamespacedSecret({ name: ready!.status!.secretName!, namespace: NS });
     password = Buffer.from(secret.data?.password ?? "", "base64").toString("utf8");
+    assert.equal(ready!.status!.tls?.caSecretName, `${CLUSTER}-ca-crt`);
+    const caSecret = await kube.core.readNamespacedSecret({ name: ready!.status!.tls!.caSecretName!, namespace: NS });
+    assert.deepEqual(Object.keys(caSecret.data ?? {}), ["ca.crt"], "the CA's certificate alone, no key");
+    ca = Buffer.from(caSecret.data!["ca.crt"], "base64").toString("utf8");
+    const ip = ready!.status!.members!.find((m) => m.ip)!.ip!;
+    const plain = new Redis({ host: ip, port: 6379, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+    plain.on("error", () => { /* expected */ });
+    await assert.rejects(plain.connect().then(() => plain.ping()), "a plaintext client on the TLS port");
+    plain.disconnect();
   });
 
   test("slots move between the primaries through the target's sidecar; every key reads back", async () => {
@@ -85,10 +104,25 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
         target.close();
       }
       for (let i = 0; i < KEYS; i++) assert.equal(await client.get(`e2e:redis:${i}`), `v${i}`, `e2e:redis:${i}`);
-      const check = await kube.run("redis-cli", ["--cluster", "check", `${ipOf(0)}:6379`, "-a", password, "--no-auth-warning"]);
-      assert.equal(check.code, 0, `redis-cli --cluster check:\n${check.stdout}${check.stderr}`);
+      const dir = mkdtempSync(join(tmpdir(), "mdb-e2e-ca-"));
+      try {
+        writeFileSync(join(dir, "ca.crt"), ca);
+        const check = await kube.run("redis-cli", ["--tls", "--cacert", join(dir, "ca.crt"), "--cluster", "check", `${ipOf(0)}:6379`, "-a", password, "--no-auth-warning"]);
+        assert.equal(check.code, 0, `redis-cli --tls --cluster check:\n${check.stdout}${check.stderr}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     } finally {
       client.disconnect();
     }
+  });
+
+  test("an engine built without TLS under spec.tls.enabled: Degraded names the member, its last exit and the engine's words", async () => {
+    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(NO_TLS, { shards: 1, replicasPerShard: 0, tls: true, engineImage: "mdbcluster/engine-valkey:9.1.2" }));
+    const failing = await waitForCluster(kube, NS, NO_TLS, `MdbCluster ${NS}/${NO_TLS} Degraded: MemberFailing`,
+      (c) => c?.status?.conditions?.some((x) => x.type === "Degraded" && x.status === "True" && x.reason === "MemberFailing") === true, 120_000);
+    const message = failing!.status!.conditions!.find((x) => x.type === "Degraded")!.message;
+    assert.match(message, new RegExp(`^${memberName(NO_TLS, 0, 0)}: CrashLoopBackOff: container engine restarted \\d+ times, last exit 1 \\(Error\\): ".*Failed finding TLS support\\."; see kubectl logs -n ${NS} ${memberName(NO_TLS, 0, 0)} -c engine --previous$`));
+    await kube.must("kubectl", ["delete", "mdb", NO_TLS, "-n", NS, "--wait=true", "--timeout=90s"]);
   });
 });
