@@ -4,7 +4,8 @@
 // engine and its clients' CA Secret; a plaintext client refused, keys through a TLS cluster client, then
 // slots moved between its primaries through the target member's sidecar (MigrateSlots, key by key on
 // Redis, MIGRATE over TLS) with every key read back and `redis-cli --tls --cluster check` passing; the
-// members are admitted under the restricted Pod Security level. An engine built without TLS under
+// members are admitted under the restricted Pod Security level. A GetStatus from another pod without the
+// operator's certificate is refused by the sidecar. An engine built without TLS under
 // spec.tls.enabled is named in Degraded with its own words. Reads only KUBECONFIG; with it unset, runs
 // on a proving ground it starts.
 import assert from "node:assert/strict";
@@ -18,6 +19,7 @@ import {
   clusterManifest, createNamespace, installOperator, isReady, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
 import { podSecurityVerdict } from "../support/lockdown.ts";
+import { waitFor } from "../../common/wait.ts";
 import { memberName } from "../../operator/src/resources/names.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 
@@ -114,6 +116,40 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
       }
     } finally {
       client.disconnect();
+    }
+  });
+
+  test("a GetStatus from another pod without the operator's certificate is refused by the sidecar", async () => {
+    const ip = ready!.status!.members!.find((m) => m.ip)!.ip!;
+    // A gRPC call as any client would make it (HTTP/2 over TLS, the bearer token even), without a client certificate.
+    const script = [
+      'const h2 = require("node:http2");',
+      `const c = h2.connect("https://${ip}:7070", { rejectUnauthorized: false });`,
+      'const done = (m) => { console.log(m); process.exit(0); };',
+      'c.on("error", (e) => done("REFUSED " + e.message));',
+      'const r = c.request({ ":method": "POST", ":path": "/mdb.sidecar.v1.Sidecar/GetStatus", "content-type": "application/grpc", te: "trailers", authorization: "Bearer x" });',
+      'r.on("response", (h) => done("ANSWERED " + JSON.stringify(h)));',
+      'r.on("error", (e) => done("REFUSED " + e.message));',
+      'r.end(Buffer.alloc(5));',
+      'setTimeout(() => done("TIMEOUT"), 10000);',
+    ].join(" ");
+    const pod = {
+      apiVersion: "v1", kind: "Pod", metadata: { name: "no-certificate" },
+      spec: {
+        restartPolicy: "Never", securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [{ name: "call", image: "mdbcluster/node:0.1.0", command: ["node", "-e", script],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true } }],
+      },
+    };
+    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], JSON.stringify(pod));
+    try {
+      const said = await waitFor(async () => {
+        const r = await kube.run("kubectl", ["logs", "-n", NS, "no-certificate"]);
+        return /^(REFUSED|ANSWERED|TIMEOUT)/m.test(r.stdout) ? r.stdout.trim() : undefined;
+      }, { timeoutMs: 90_000, intervalMs: 1000, what: "the call from the pod to end" });
+      assert.match(said, /^REFUSED .*certificate required/m, "the TLS handshake ends for want of a client certificate");
+    } finally {
+      await kube.run("kubectl", ["delete", "pod", "no-certificate", "-n", NS, "--wait=false"]);
     }
   });
 
