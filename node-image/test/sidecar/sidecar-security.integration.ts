@@ -14,6 +14,7 @@ import { Redis } from "ioredis";
 import { startEngines, waitFor, type Engines } from "../../../testing/engines.ts";
 import { SidecarProcess, assertRefused } from "./sidecar-process.ts";
 import type { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
+import { OPERATOR_CLIENT_CN } from "../../../common/member-env.ts";
 
 const PASSWORD = "security-it-password-0123456789";
 const mainPath = fileURLToPath(new URL("../../src/sidecar/main.ts", import.meta.url));
@@ -22,11 +23,12 @@ function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: "pipe" });
 }
 
-/** A CA, a server certificate for `ip`, and a client certificate, all in `dir`. */
+/** A CA, a server certificate for `ip`, and a client certificate named as the operator's, all in `dir`. */
 function makePki(dir: string, name: string, ip: string): void {
   openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${name}-ca`, "-keyout", `${name}-ca.key`, "-out", `${name}-ca.crt`], dir);
   for (const [who, ext] of [["server", `subjectAltName=IP:${ip}`], ["client", "extendedKeyUsage=clientAuth"]] as const) {
-    openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}-${who}`, "-keyout", `${name}-${who}.key`, "-out", `${name}-${who}.csr`], dir);
+    // The client is named as the operator's certificate is: a sidecar serves no other (OPERATOR_CLIENT_CN).
+    openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${who === "client" ? OPERATOR_CLIENT_CN : `${name}-${who}`}`, "-keyout", `${name}-${who}.key`, "-out", `${name}-${who}.csr`], dir);
     writeFileSync(join(dir, `${name}-${who}.ext`), `${ext}\n`);
     openssl(["x509", "-req", "-in", `${name}-${who}.csr`, "-CA", `${name}-ca.crt`, "-CAkey", `${name}-ca.key`, "-CAcreateserial", "-days", "1", "-extfile", `${name}-${who}.ext`, "-out", `${name}-${who}.crt`], dir);
   }
