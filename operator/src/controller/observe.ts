@@ -1,6 +1,6 @@
 // Observe (the shell's read side): the resource, its pods, the nodes and each member's last
 // sidecar report, from the informer caches and the status streams, into one plain Observation.
-import type { V1NetworkPolicy, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { V1NetworkPolicy, V1ContainerStatus, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import { resolveSpec, SpecError } from "../api/defaults.ts";
 import type { InstallDefaults, MdbCluster } from "../api/types.ts";
 import { memoryBytes, milliCpu, topologyNodeFromKubernetes } from "../planner/index.ts";
@@ -44,11 +44,20 @@ export function requestedByNode(pods: readonly V1Pod[]): Map<string, { memoryByt
   return out;
 }
 
+/**
+ * A container the kubelet keeps restarting: waiting in CrashLoopBackOff, or between two back-offs (started
+ * again, not ready, after at least two failed runs, so one restart of a killed engine is not one).
+ */
+function crashLooping(s: V1ContainerStatus): boolean {
+  if (s.state?.waiting?.reason === "CrashLoopBackOff") return true;
+  const last = s.lastState?.terminated;
+  return !!s.state?.running && !s.ready && s.restartCount >= 2 && !!last && last.exitCode !== 0;
+}
+
 function podProblem(p: V1Pod): string | undefined {
   if (p.status?.phase === "Running") {
-    const c = p.status.containerStatuses?.find((s) => s.state?.waiting);
-    const waiting = c?.state?.waiting;
-    if (c && waiting?.reason === "CrashLoopBackOff") {
+    const c = p.status.containerStatuses?.find(crashLooping);
+    if (c) {
       // The kubelet's message repeats the pod's name; what a person needs is which container, how it ended, where to look.
       const last = c.lastState?.terminated;
       // Its last log line when the container keeps one (terminationMessagePolicy FallbackToLogsOnError).
@@ -57,6 +66,7 @@ function podProblem(p: V1Pod): string | undefined {
         `${said ? `: "${said}"` : ""}; ` +
         `see kubectl logs -n ${p.metadata?.namespace} ${p.metadata?.name} -c ${c.name} --previous`;
     }
+    const waiting = p.status.containerStatuses?.find((s) => s.state?.waiting)?.state?.waiting;
     return waiting ? `${waiting.reason ?? "Waiting"}${waiting.message ? `: ${waiting.message}` : ""}` : undefined;
   }
   const unschedulable = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");

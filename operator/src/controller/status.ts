@@ -126,7 +126,8 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
 
   let phase: Phase;
   if (o.cluster.metadata?.deletionTimestamp) phase = "Deleting";
-  else if (action.kind === "blocked" && (action.reason === "SpecInvalid" || action.reason === "Unplaceable" || action.reason === "SecretMissing")) phase = "Pending";
+  // A spec that cannot be carried out: a new cluster waits for it (Pending); one that serves keeps serving, Degraded.
+  else if (action.kind === "blocked" && (action.reason === "SpecInvalid" || action.reason === "Unplaceable" || action.reason === "SecretMissing")) phase = servingShards > 0 ? "Degraded" : "Pending";
   else if (running && input.plan?.plan.kind === "bootstrap") phase = o.members.some((m) => m.pod) ? (o.members.every((m) => !m.pod || m.status) ? "Bootstrapping" : "Creating") : "Creating";
   else if (recovering) phase = "Degraded";
   // A planned switchover moves one role within a whole cluster: the phase stays what availability says.
@@ -147,7 +148,8 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   // Pods the kubelet cannot keep running (a crash loop, an image it cannot pull): the operator waits on them, a person acts.
   const stuck = o.members.filter((m) => m.pod && !m.terminating && STUCK_POD.test(m.podProblem ?? "")).map((m) => `${m.name}: ${m.podProblem}`);
   const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : recovering ? (input.plan!.plan.kind === "failover" ? "PrimaryLost" : "MemberLost")
-    : badCa ? "CaSecretInvalid" : readyMembers < wanted && !running && !starting && servingShards > 0 ? "MembersNotReady"
+    // Not in the pass that starts a plan: the spec just asked for members the plan is about to make.
+    : badCa ? "CaSecretInvalid" : readyMembers < wanted && !running && !starting && servingShards > 0 && action.kind !== "start-plan" ? "MembersNotReady"
     // Also while a cluster forms or scales: its plan waits on these pods for good.
     : stuck.length > 0 ? "MemberFailing" : "");
   const degradedMessage = blocked?.message ?? input.error ?? (recovering

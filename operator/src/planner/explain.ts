@@ -57,5 +57,8 @@ export function hints(codes: Iterable<RejectionCode>, limits: Iterable<BindingCo
     const hint = REJECTION_HINTS[code];
     if (hint) out.add(hint);
   }
+  // "lower the member resource requests" says less than the memory or cpu hint beside it.
+  const general = BINDING_HINTS.NodeRoom;
+  if (out.has(general) && (out.has(REJECTION_HINTS.InsufficientMemory!) || out.has(REJECTION_HINTS.InsufficientCpu!))) out.delete(general);
   return [...out];
 }

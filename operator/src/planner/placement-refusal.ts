@@ -122,7 +122,7 @@ export function explainRefusal(model: PlacementModel, flow: FlowEdges, dealt: Ma
   const todo = hints(Object.keys(counts) as RejectionCode[], constraints.map((c) => c.limit));
   const binding = constraints.length === 0 ? "no node of the pool can take a member" : `binding: ${constraints.slice(0, 6).map((c) => c.message).join("; ")}${constraints.length > 6 ? `; and ${constraints.length - 6} more` : ""}`;
   const message = `cannot place ${plural(members.wanted, "member")} at isolationLevel ${model.policy.isolationLevel}: at most ${members.fit} fit (${binding}); ` +
-    `nothing was placed. For ${next.role} ${next.name} of shard ${short.shard}, ${plural(domains.length, "node")}: ${summariseCounts(counts as Record<string, number>)}` +
+    `nothing was placed. For ${next.name} of shard ${short.shard}, ${plural(domains.length, "node")}: ${summariseCounts(counts as Record<string, number>)}` +
     (todo.length > 0 ? `; to fix: ${todo.join("; ")}` : "");
   return { code, message, members, constraints, member: { name: next.name, shard: short.shard }, rejections };
 }

@@ -28,7 +28,8 @@ type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
 function toCallError(method: string, err: unknown): SidecarCallError {
   const e = err as Partial<grpc.ServiceError>;
   const code = typeof e.code === "number" ? grpc.status[e.code] : "UNKNOWN";
-  return new SidecarCallError(method, code, e.details ?? e.message ?? String(err));
+  // grpc-js appends ". Resolution note: " with nothing after it to a failed connection's details.
+  return new SidecarCallError(method, code, (e.details ?? e.message ?? String(err)).replace(/\.? ?Resolution note: ?$/, ""));
 }
 
 export class GrpcSidecarClient implements SidecarClient {

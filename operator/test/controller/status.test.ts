@@ -42,6 +42,20 @@ describe("status", () => {
     assert.match(degraded.message, /demo-0-1: CrashLoopBackOff: container engine restarted 5 times, last exit 1 \(Error\): "1:M 07 Dec 04:02:04.729 # Failed finding TLS support."; see kubectl logs -n ns demo-0-1 -c engine --previous/);
   });
 
+  test("between two back-offs (started again, not ready, restarted twice or more) the member is still named: no flapping; one restart is not a crash loop", async () => {
+    const sim = await readyCluster({ shards: 1, replicasPerShard: 1 });
+    sim.members.update(sim.members.engine("demo-0-1"), { engineUp: false, state: "OFFLINE", ready: false });
+    const pod = sim.pods.get("demo-0-1")!;
+    const engine = (restartCount: number) => ({ name: "engine", ready: false, restartCount, image: "e", imageID: "", state: { running: { startedAt: new Date(0) } },
+      lastState: { terminated: { exitCode: 1, reason: "Error" } } });
+    const degraded = (restartCount: number) => {
+      pod.status = { ...pod.status, phase: "Running", containerStatuses: [engine(restartCount)] };
+      return computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys }).conditions!.find((c) => c.type === "Degraded")!;
+    };
+    assert.match(degraded(3).message, /demo-0-1: CrashLoopBackOff: container engine restarted 3 times, last exit 1 \(Error\)/);
+    assert.doesNotMatch(degraded(1).message, /CrashLoopBackOff/, "an engine killed once and starting again");
+  });
+
   test("mid-move a slot that both the source and the target report is served once: the cluster stays Available", async () => {
     const sim = await readyCluster({ shards: 2, replicasPerShard: 0 });
     const target = sim.members.engine("demo-1-0");

@@ -226,7 +226,7 @@ describe("placeMembers: rejections", () => {
     assert.deepEqual(refusal.constraints!.map((c) => [c.domain, c.limit, c.room, c.shards]), [["*", "NodeRoom", 0, [0]]]);
     assert.match(refusal.message, /cannot place 2 members at isolationLevel zone: at most 1 fit/);
     assert.match(refusal.message, /nothing was placed/);
-    assert.match(refusal.message, /For standby m1 of shard 0/);
+    assert.match(refusal.message, /For m1 of shard 0/);
     assert.match(refusal.message, /lower spec\.placement\.isolationLevel/);
     assert.ok(!("plan" in plan), "a refusal places nothing, not even x0 which fitted");
   });
@@ -364,6 +364,6 @@ describe("planBootstrap", () => {
     assert.deepEqual(out.refusal.constraints!.map((c) => [c.domain, c.limit, c.room]), [["<unlabelled>/z0", "OneMemberPerShard", 2], ["<unlabelled>/z1", "NodeRoom", 1]]);
     const room = out.refusal.constraints![1];
     assert.match(room.message, /zone "<unlabelled>\/z1" takes 1: room on its nodes \(b 1\)/);
-    assert.match(out.refusal.message, /add capacity or lower the member resource requests/);
+    assert.match(out.refusal.message, /add capacity or lower the member memory request/);
   });
 });

@@ -514,7 +514,7 @@ export interface MdbClusterStatus {
   plan?: MdbClusterStatusPlan;
 }
 
-/** A sharded, Redis-Cluster-compatible in-memory database. The operator places its members over the nodes' Region/Zone/Rack/Host topology, forms the cluster, reports its health, fails a lost primary over to its standby and brings lost members back. In this version it does not yet move slots when spec.shards changes. */
+/** A sharded, Redis-Cluster-compatible in-memory database. The operator places its members over the nodes' Region/Zone/Rack/Host topology, forms the cluster, reports its health, fails a lost primary over to its standby, brings lost members back, and scales online: a change of spec.shards or spec.replicasPerShard places members and moves slots while clients keep working. */
 export interface MdbCluster {
   /** APIVersion of this object (mdbcluster.io/v1alpha1). */
   apiVersion?: string;
