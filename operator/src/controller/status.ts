@@ -113,14 +113,19 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const readyMembers = members.filter((m) => m.ready).length;
   const details = shardDetails(o);
   const servingShards = details.filter((d) => d.slots !== "").length;
+  const owned = o.members.filter((m) => m.status?.role === "PRIMARY" && serving(m)).map((m) => m.status?.slots ?? []);
   // Each slot once: mid-move the source and the target may both report one (16425 of 16384 flipped Available).
-  const slotsServed = countDistinctSlots(o.members.filter((m) => m.status?.role === "PRIMARY" && serving(m)).flatMap((m) => m.status?.slots ?? []));
+  const slotsServed = countDistinctSlots(owned.flat());
+  // Outside a move, two primaries claiming a slot disagree (e.g. one back from its volume after a
+  // failover) until their epochs settle it; clients bounce between them meanwhile.
+  const doubleClaimed = owned.reduce((n, r) => n + countSlots(r), 0) - slotsServed;
+  const moving = input.plan?.phase === "Running" && input.plan.plan.steps.some((st) => st.kind === "move-slots" && st.state !== "done");
   // Every engine must see the whole slot map too: one that does not yet answers clients CLUSTERDOWN.
   // A member that serves no role yet (a replacement joining, one gone Unknown) answers no client with
   // data; Ready below still waits for it.
   const servesARole = (m: MemberView) => ["ACTIVE", "STANDBY", "MIGRATING"].includes(m.status?.state ?? "");
   const allAgree = o.members.filter((m) => m.pod && !m.terminating && !m.unknown && m.status?.engineUp && servesARole(m)).every((m) => m.status?.clusterState === "ok");
-  const available = slotsServed === 16384 && allAgree;
+  const available = slotsServed === 16384 && allAgree && (doubleClaimed === 0 || moving);
   const running = input.plan?.phase === "Running";
   const recovering = running && (input.plan!.plan.kind === "failover" || input.plan!.plan.kind === "replace");
 
@@ -159,6 +164,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",
       available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`
+        : slotsServed === 16384 && allAgree ? `every slot is served, but ${doubleClaimed} are claimed by two primaries; the engines settle it by epoch`
         : slotsServed === 16384 ? "every slot is served, but not every engine sees the whole slot map yet (cluster_state not ok)"
         : `${slotsServed} of 16384 slots are served by ready primaries`, generation, previous?.conditions, nowIso),
     condition("Progressing", running, action.kind === "pause-moves" ? "MigrationPaused" : running ? planReason(input.plan!.plan.kind) : "Idle",

@@ -56,14 +56,19 @@ describe("status", () => {
     assert.doesNotMatch(degraded(1).message, /CrashLoopBackOff/, "an engine killed once and starting again");
   });
 
-  test("mid-move a slot that both the source and the target report is served once: the cluster stays Available", async () => {
+  test("a slot two primaries claim: served once and Available mid-move; outside a move a conflict, not Available", async () => {
     const sim = await readyCluster({ shards: 2, replicasPerShard: 0 });
     const target = sim.members.engine("demo-1-0");
     sim.members.update(target, { slots: [...target.status.slots, { start: 0, end: 40 }] }); // claimed by the target, not yet dropped by the source
-    const s = computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys });
-    const available = s.conditions!.find((c) => c.type === "Available")!;
-    assert.equal(available.status, "True", available.message);
-    assert.equal(available.reason, "AllSlotsServed");
+    const move = { phase: "Running", plan: { id: "scale-out-1", kind: "scale-out", reasons: [], steps: [{ id: "m", kind: "move-slots", state: "running", from: 0, to: 1, slots: [{ start: 0, end: 40 }] }] } };
+    const available = (plan?: unknown) => computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys, ...(plan ? { plan: plan as never } : {}) })
+      .conditions!.find((c) => c.type === "Available")!;
+    const moving = available(move);
+    assert.equal(moving.status, "True", moving.message);
+    assert.equal(moving.reason, "AllSlotsServed");
+    const conflict = available();
+    assert.equal(conflict.status, "False");
+    assert.equal(conflict.message, "every slot is served, but 41 are claimed by two primaries; the engines settle it by epoch");
   });
 
   test("observedGeneration, selector, endpoint and the Secret are reported", () => {
