@@ -267,7 +267,7 @@ describe("recovery: lost primaries and members come back under a writing client"
       (line) => log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`)))!;
     await new Promise((r) => setTimeout(r, 1_000));
     const report = await writer.stop(after.status!.members!.map((m) => ({ host: m.ip!, port: 6379 })));
-    log(`${name}: every pod deleted, whole again after ${Date.now() - t0} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost`);
+    log(`${name}: every pod deleted, whole again after ${Date.now() - t0} ms; client: ${report.acknowledged} acknowledged, ${report.failed} failed, ${report.unknown} unknown, ${report.lost.length} acknowledged writes lost; the read-back waited ${report.readBackWaitMs} ms for engines answering CLUSTERDOWN`);
     return { report, after };
   }
 

@@ -3,7 +3,14 @@
 // unknown (a timeout: it may have happened). Afterwards every acknowledged key is read back.
 import { Cluster } from "ioredis";
 
-export interface WriterReport { acknowledged: number; failed: number; unknown: number; lost: string[]; firstError?: string }
+/**
+ * `readBackWaitMs`: how long the read-back waited for the cluster to answer at all (an engine still
+ * answering CLUSTERDOWN, e.g. one that has not learnt its peers' new addresses after a full restart).
+ */
+export interface WriterReport { acknowledged: number; failed: number; unknown: number; lost: string[]; firstError?: string; readBackWaitMs: number }
+
+/** How long the read-back waits for engines answering CLUSTERDOWN before it fails. */
+const READ_BACK_PATIENCE_MS = 30_000;
 
 export class Writer {
   private readonly client: Cluster;
@@ -58,14 +65,27 @@ export class Writer {
     await this.loop;
     const reader = readSeeds ? Writer.connect(readSeeds, this.password) : this.client;
     const lost: string[] = [];
+    const t0 = Date.now();
+    let waitedMs = 0;
     for (let i = 0; i < this.acked.length; i += 200) {
       const batch = this.acked.slice(i, i + 200);
-      const values = await Promise.all(batch.map((k) => reader.get(k)));
+      let values: (string | null)[];
+      for (;;) {
+        try {
+          values = await Promise.all(batch.map((k) => reader.get(k)));
+          break;
+        } catch (err) {
+          // A value is never guessed: only a cluster that does not answer yet is waited for, and for how long is reported.
+          if (!/CLUSTERDOWN|Too many Cluster redirections/.test((err as Error).message) || Date.now() - t0 > READ_BACK_PATIENCE_MS) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+          waitedMs = Date.now() - t0;
+        }
+      }
       batch.forEach((k, j) => { if (values[j] !== k.slice(this.prefix.length + 1)) lost.push(k); });
     }
     this.client.disconnect();
     if (reader !== this.client) reader.disconnect();
-    return { acknowledged: this.acked.length, failed: this.failed, unknown: this.unknown, lost, ...(this.firstError ? { firstError: this.firstError } : {}) };
+    return { acknowledged: this.acked.length, failed: this.failed, unknown: this.unknown, lost, readBackWaitMs: waitedMs, ...(this.firstError ? { firstError: this.firstError } : {}) };
   }
 
   /** Stops writing and disconnects without reading back (a test that failed part-way). */
