@@ -107,6 +107,20 @@ const handles = (plan: StoredPlan | undefined, shard: number) =>
   plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.forced === true && s.shard === shard && s.state !== "done");
 
 /**
+ * A planned switchover of the shard is handing over: its standby took over and the old primary already
+ * follows it, but the new primary's own report still says replica. Each sidecar reports on its own, so
+ * the reports of one handover arrive one by one; this is no lost primary. The switchover's deadline
+ * (PLAN_DEADLINE_MS) bounds the wait, and a new primary that dies is no longer alive, so it ends it.
+ */
+function handingOver(o: Observation, plan: StoredPlan | undefined, shard: number): boolean {
+  if (plan?.phase !== "Running") return false;
+  const step = plan.plan.steps.find((s) => s.kind === "switchover" && !s.forced && s.shard === shard && s.state !== "done");
+  const to = step?.kind === "switchover" ? o.members.find((m) => m.name === step.to) : undefined;
+  if (!to || !alive(to) || !to.status!.nodeId) return false;
+  return o.members.some((m) => m !== to && m.shard === shard && alive(m) && m.status!.replication?.primaryNodeId === to.status!.nodeId);
+}
+
+/**
  * What recovery needs now, or undefined when nothing is lost. `spec` has the shape the members have
  * (a scale not yet done is not a loss). `running` is the plan in progress: a shard without a primary
  * that it does not deal with preempts it (a failover waits for no replacement); `joining` shards (a
@@ -117,7 +131,7 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
   const reasons: Reason[] = [];
   const orphaned: string[] = [];
   for (let shard = 0; shard < spec.shards; shard++) {
-    if (joining.has(shard) || servingPrimary(o.members, shard) || handles(running, shard)) continue;
+    if (joining.has(shard) || servingPrimary(o.members, shard) || handles(running, shard) || handingOver(o, running, shard)) continue;
     // A primary that owns no slot yet (a new shard of a scale-out, even after a failover elsewhere
     // replaced that plan) is alive and followed by its standbys: nothing to fail over.
     if (o.members.some((p) => p.shard === shard && alive(p) && p.status!.role === "PRIMARY"

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
 import { FINALIZER, type MdbClusterSpec } from "../../src/api/types.ts";
+import type { Action } from "../../src/model/actions.ts";
 import { decide } from "../../src/controller/decide.ts";
 import { execute } from "../../src/controller/execute.ts";
 import { computeStatus } from "../../src/controller/status.ts";
@@ -11,20 +12,26 @@ import { silentLogger } from "../../src/runtime/log.ts";
 import { gridNodes, makeCluster, SimulatedCluster } from "./fixtures.ts";
 
 /** Reconcile as the reconciler does (status written back each pass) until idle; the kinds of actions taken. */
+/** One reconcile pass at nowMs: observe, decide, execute, write the status. */
+export async function pass(sim: SimulatedCluster, nowMs: number, inFlight: StepsInFlight): Promise<Action> {
+  const o = sim.observe(nowMs);
+  const stored = planFromStatus(sim.cluster.status?.plan);
+  const action = decide(o, stored, FINALIZER);
+  const outcome = await execute(action, stored, "ns/demo", {
+    context: () => sim.context(o), nowMs, resyncMs: 60_000, log: silentLogger(),
+    setFinalizer: async () => {}, closeSidecars: () => {},
+    runSteps: (plan, steps, ctx) => runPlanSteps(plan, steps, ctx, { inFlight, onSettled: () => {} }),
+  });
+  sim.cluster.status = computeStatus({ observation: o, action, ...(outcome.plan ? { plan: outcome.plan } : {}), topologyKeys: DEFAULT_TOPOLOGY_KEYS });
+  return action;
+}
+
 export async function settle(sim: SimulatedCluster, maxPasses = 60, startMs = 0): Promise<string[]> {
   const inFlight = new StepsInFlight();
   const actions: string[] = [];
-  for (let pass = 0; pass < maxPasses; pass++) {
-    const o = sim.observe(startMs + pass);
-    const stored = planFromStatus(sim.cluster.status?.plan);
-    const action = decide(o, stored, FINALIZER);
+  for (let n = 0; n < maxPasses; n++) {
+    const action = await pass(sim, startMs + n, inFlight);
     actions.push(action.kind === "start-plan" ? `start-plan ${action.plan.kind}` : action.kind);
-    const outcome = await execute(action, stored, "ns/demo", {
-      context: () => sim.context(o), nowMs: startMs + pass, resyncMs: 60_000, log: silentLogger(),
-      setFinalizer: async () => {}, closeSidecars: () => {},
-      runSteps: (plan, steps, ctx) => runPlanSteps(plan, steps, ctx, { inFlight, onSettled: () => {} }),
-    });
-    sim.cluster.status = computeStatus({ observation: o, action, ...(outcome.plan ? { plan: outcome.plan } : {}), topologyKeys: DEFAULT_TOPOLOGY_KEYS });
     if (action.kind === "idle" || action.kind === "blocked") return actions;
   }
   throw new Error(`not settled after ${maxPasses} passes: ${actions.join(", ")}`);

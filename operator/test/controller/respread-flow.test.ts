@@ -7,7 +7,8 @@ import { decide } from "../../src/controller/decide.ts";
 import { RESPREAD_SETTLE_MS } from "../../src/controller/respread.ts";
 import { planFromStatus } from "../../src/model/stored-plan.ts";
 import type { SimulatedCluster } from "./fixtures.ts";
-import { losePod, readyCluster, settle } from "./flow.ts";
+import { StepsInFlight } from "../../src/executor/run-plan.ts";
+import { losePod, pass, readyCluster, settle } from "./flow.ts";
 
 const zoneOf = (sim: SimulatedCluster, member: string) => sim.pods.get(member)!.spec!.nodeName!.charAt(0);
 const primaryZones = (sim: SimulatedCluster) => ["demo-0", "demo-1", "demo-2"]
@@ -60,5 +61,29 @@ describe("primary re-spread, pass by pass", () => {
     sim.members.engines.get("demo-0-0")!.status.replication!.linkUp = false;
     const action = decide(sim.observe(finishedAt(sim) + 2 * RESPREAD_SETTLE_MS), planFromStatus(sim.cluster.status?.plan), FINALIZER);
     assert.notEqual(action.kind === "start-plan" && action.plan.kind, "switchover");
+  });
+
+  test("the reports of a handover arrive one by one: the old primary already follows the new one, whose report still says replica; no failover is planned", async () => {
+    const sim = await afterFailover();
+    const quiet = finishedAt(sim) + RESPREAD_SETTLE_MS;
+    const inFlight = new StepsInFlight();
+    let stale: ReturnType<typeof sim.members.status> | undefined;
+    for (let n = 0; n < 20 && !sim.members.calls.includes("demo-0-0 Promote GRACEFUL"); n++) {
+      stale = structuredClone(sim.members.status("demo-0-0"));
+      await pass(sim, quiet + n, inFlight);
+    }
+    assert.ok(sim.members.calls.includes("demo-0-0 Promote GRACEFUL"), sim.members.calls.join(", "));
+    const stored = planFromStatus(sim.cluster.status?.plan)!;
+    assert.equal(stored.plan.kind, "switchover");
+    // demo-0-1 handed over and follows demo-0-0; demo-0-0's last report is from before its promotion.
+    const o = sim.observe(quiet + 30);
+    const lagging = o.members.find((m) => m.name === "demo-0-0")!;
+    lagging.status = stale!;
+    assert.equal(o.members.find((m) => m.name === "demo-0-1")!.status!.replication!.primaryNodeId, lagging.status.nodeId);
+    const action = decide(o, stored, FINALIZER);
+    assert.notEqual(action.kind === "start-plan" && action.plan.kind, "failover", `no failover while the new primary's report lags: ${JSON.stringify(action)}`);
+    // Past the switchover's deadline, a shard still without a serving primary fails over after all.
+    const late = decide({ ...o, nowMs: Date.parse(stored.startedAt!) + 61_000 }, stored, FINALIZER);
+    assert.ok(late.kind !== "idle", JSON.stringify(late));
   });
 });
