@@ -274,6 +274,9 @@ describe("recovery: lost primaries and members come back under a writing client"
   test("full restart with persistence: every pod deleted at once (new IPs) → the members come back from their volumes, meet again, and every acknowledged write is there", async () => {
     const { report } = await restartAll("rec3", 6);
     assert.deepEqual(report.lost, [], "the engines stop gracefully and come back with their data");
+    // Ready waits until every engine reaches every other at its new address (before, engines answered
+    // CLUSTERDOWN for 3.6–4.7 s after Ready); one retry (250 ms) is allowed for a client's slot-map refresh.
+    assert.ok(report.readBackWaitMs <= 500, `Ready means every engine answers: the read-back waited ${report.readBackWaitMs} ms for CLUSTERDOWN`);
   });
 
   test("full restart without persistence: every pod deleted at once → the cluster is formed again, empty, with a DataLost Warning; no crash loop", async () => {

@@ -37,6 +37,7 @@ export function statusMessage(s: MemberStatus): MemberStatus__Output {
     observedAtMs: s.observedAtMs,
     lastError: s.lastError,
     engine: s.engine && { name: s.engine.name, version: s.engine.version, capabilities: [...s.engine.capabilities], unsupportedReason: s.engine.unsupportedReason },
+    unreachableNodeIds: [...s.unreachableNodeIds],
   };
 }
 

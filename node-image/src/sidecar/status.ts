@@ -60,6 +60,8 @@ export interface MemberStatus {
   lastError: string;
   /** null while the engine has not answered */
   engine: EngineInfo | null;
+  /** Peers the engine knows but cannot reach now (link down, or flagged fail / fail?). */
+  unreachableNodeIds: string[];
 }
 
 function num(info: Map<string, string>, key: string): number {
@@ -134,6 +136,7 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
     observedAtMs: s.observedAtMs,
     lastError: lastError || s.error,
     engine: engineInfoOf(s),
+    unreachableNodeIds: s.nodes.filter((n) => !n.myself && !n.flags.includes("handshake") && (!n.connected || n.failed)).map((n) => n.id).sort(),
   };
 }
 
@@ -146,6 +149,6 @@ export function engineInfoOf(s: EngineSnapshot): EngineInfo | null {
 export function significantPart(st: MemberStatus): string {
   return JSON.stringify([
     st.state, st.role, st.nodeId, st.slots, st.importing, st.migrating, st.engineUp, st.clusterState, st.clusterKnownNodes,
-    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError, st.engine?.version,
+    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError, st.engine?.version, st.unreachableNodeIds,
   ]);
 }

@@ -48,6 +48,21 @@ describe("buildStatus", () => {
     const down = buildStatus("ACTIVE", downSnapshot("engine 10.0.0.1:6379 is not connected (reconnecting)", 9), null, "");
     assert.deepEqual([down.engineUp, down.ready, down.lastError], [false, false, "engine 10.0.0.1:6379 is not connected (reconnecting)"]);
   });
+  test("peers it cannot reach: a link down or a node flagged failing; handshakes are not peers yet", () => {
+    assert.deepEqual(buildStatus("ACTIVE", snapshot().obj(), null, "").unreachableNodeIds, []);
+    const c = "c".repeat(40), d = "d".repeat(40), e = "e".repeat(40);
+    const snap = snapshot().obj();
+    const nodes = parseClusterNodes([
+      `${a} 10.0.0.1:6379@16379 myself,master - 0 0 1 connected 0-99`,
+      `${b} 10.0.0.2:6379@16379 master - 0 0 2 disconnected 100-200`,
+      `${c} 10.0.0.3:6379@16379 master,fail? - 0 0 3 connected 201-300`,
+      `${d} 10.0.0.4:6379@16379 master - 0 0 4 connected 301-16383`,
+      `${e} 10.0.0.5:6379@16379 handshake - 0 0 0 disconnected`,
+    ].join("\n"));
+    const s = buildStatus("ACTIVE", { ...snap, nodes, myself: nodes[0] }, null, "");
+    assert.deepEqual(s.unreachableNodeIds, [b, c]);
+    assert.notEqual(significantPart(s), significantPart({ ...s, unreachableNodeIds: [] }), "a change of reachability is pushed at once");
+  });
   test("counters alone are not a significant change; the state is", () => {
     const one = buildStatus("ACTIVE", snapshot().obj(), null, "");
     const other = { ...one, opsPerSecond: 99, keys: 8, observedAtMs: 77 };

@@ -124,7 +124,12 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   // A member that serves no role yet (a replacement joining, one gone Unknown) answers no client with
   // data; Ready below still waits for it.
   const servesARole = (m: MemberView) => ["ACTIVE", "STANDBY", "MIGRATING"].includes(m.status?.state ?? "");
-  const allAgree = o.members.filter((m) => m.pod && !m.terminating && !m.unknown && m.status?.engineUp && servesARole(m)).every((m) => m.status?.clusterState === "ok");
+  const live = o.members.filter((m) => m.pod && !m.terminating && !m.unknown && m.status?.engineUp && servesARole(m));
+  // And every such engine must reach every other: after a restart with new addresses an engine still
+  // dials a peer's old one until it learns the new, and answers CLUSTERDOWN when it then flags it failing.
+  const liveIds = new Map(live.map((m) => [m.status!.nodeId, m.name]));
+  const cut = live.flatMap((m) => (m.status!.unreachableNodeIds ?? []).filter((id) => liveIds.has(id)).map((id) => `${m.name} cannot reach ${liveIds.get(id)}`));
+  const allAgree = live.every((m) => m.status?.clusterState === "ok") && cut.length === 0;
   const available = slotsServed === 16384 && allAgree && (doubleClaimed === 0 || moving);
   const running = input.plan?.phase === "Running";
   const recovering = running && (input.plan!.plan.kind === "failover" || input.plan!.plan.kind === "replace");
@@ -165,6 +170,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
     condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",
       available ? `all 16384 slots are served by ready primaries (${servingShards} shards)`
         : slotsServed === 16384 && allAgree ? `every slot is served, but ${doubleClaimed} are claimed by two primaries; the engines settle it by epoch`
+        : slotsServed === 16384 && cut.length > 0 ? `every slot is served, but not every engine reaches the others yet: ${cut.slice(0, 3).join(", ")}${cut.length > 3 ? ` and ${cut.length - 3} more` : ""} (engines learn each other's new addresses after a restart; a link that stays down is a network problem between those pods)`
         : slotsServed === 16384 ? "every slot is served, but not every engine sees the whole slot map yet (cluster_state not ok)"
         : `${slotsServed} of 16384 slots are served by ready primaries`, generation, previous?.conditions, nowIso),
     condition("Progressing", running, action.kind === "pause-moves" ? "MigrationPaused" : running ? planReason(input.plan!.plan.kind) : "Idle",

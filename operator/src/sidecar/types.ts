@@ -54,6 +54,8 @@ export interface MemberStatus {
   lastError: string;
   /** The engine the member runs (docs/engines.md#what-the-sidecar-reports); null before it first answered. */
   engine: EngineInfo | null;
+  /** Peers the engine knows but cannot reach now: its link to them is down, or it flags them failing. */
+  unreachableNodeIds: string[];
 }
 
 export interface EngineInfo { name: string; version: string; capabilities: string[]; unsupportedReason: string }

@@ -71,6 +71,19 @@ describe("status", () => {
     assert.equal(conflict.message, "every slot is served, but 41 are claimed by two primaries; the engines settle it by epoch");
   });
 
+  test("an engine that cannot reach a live peer (new addresses after a restart) keeps Available false, naming both; a lost member's id does not count", async () => {
+    const sim = await readyCluster({ shards: 2, replicasPerShard: 1 });
+    const available = () => computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys }).conditions!.find((c) => c.type === "Available")!;
+    assert.equal(available().status, "True");
+    const peer = sim.members.engine("demo-1-0");
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: [peer.nodeId, "f".repeat(40)] });
+    const cut = available();
+    assert.equal(cut.status, "False");
+    assert.match(cut.message, /demo-0-0 cannot reach demo-1-0 \(engines learn each other's new addresses after a restart/);
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: ["f".repeat(40)] });
+    assert.equal(available().status, "True", "an engine id no live member has (a lost member, forgotten later) is not a cut");
+  });
+
   test("observedGeneration, selector, endpoint and the Secret are reported", () => {
     const sim = new SimulatedCluster(makeCluster({ shards: 1 }, { generation: 7 }), gridNodes(["a"]));
     const s = computeStatus({ observation: sim.observe(), action: { kind: "idle", message: "" }, topologyKeys: keys });

@@ -31,6 +31,7 @@ export interface MemberStatus {
   'observedAtMs'?: (number | string | Long);
   'lastError'?: (string);
   'engine'?: (_mdb_sidecar_v1_EngineInfo | null);
+  'unreachableNodeIds'?: (string)[];
 }
 
 export interface MemberStatus__Output {
@@ -55,4 +56,5 @@ export interface MemberStatus__Output {
   'observedAtMs': (number);
   'lastError': (string);
   'engine': (_mdb_sidecar_v1_EngineInfo__Output | null);
+  'unreachableNodeIds': (string)[];
 }
