@@ -148,10 +148,15 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating && !m.unknown);
   // A member whose engine does not see the cluster whole (cluster_state not ok) may know its peers
   // only at addresses they no longer have (every pod made again at once): it meets one again too.
-  const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length || m.status!.clusterState !== "ok");
+  // So does one that knows a live peer but cannot reach it (its engine reports so before it flags the
+  // peer failing and answers CLUSTERDOWN), and that peer: a meet teaches both the current addresses.
+  const byId = new Map(up.map((m) => [m.status!.nodeId, m]));
+  const cut = up.flatMap((m) => (m.status!.unreachableNodeIds ?? []).flatMap((id) => { const p = byId.get(id); return p ? [m, p] : []; }));
+  const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length || m.status!.clusterState !== "ok" || cut.includes(m));
   if (up.length > 1 && lonely.length > 0) {
     const ok = (m: MemberView) => (m.status!.clusterState === "ok" ? 1 : 0);
-    const seed = [...up].sort((a, b) => ok(b) - ok(a) || b.status!.clusterKnownNodes - a.status!.clusterKnownNodes || a.name.localeCompare(b.name))[0];
+    const cuts = (m: MemberView) => cut.filter((x) => x === m).length;
+    const seed = [...up].sort((a, b) => ok(b) - ok(a) || cuts(a) - cuts(b) || b.status!.clusterKnownNodes - a.status!.clusterKnownNodes || a.name.localeCompare(b.name))[0];
     const members = lonely.filter((m) => m !== seed).map((m) => m.name);
     if (members.length > 0) return { kind: "meet", members, seed: seed.name };
   }

@@ -155,6 +155,10 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
       orphaned.push(`shard ${shard}`);
       continue;
     }
+    // Its standby still replicates from the primary's engine: that engine serves, only its report is
+    // missing (a silent sidecar, a report that lags a handover). A FORCE would be refused and could
+    // lose writes; status names the silent member (MembersNotReady).
+    if (!stale && best.status!.replication?.linkUp) continue;
     if (!spec.failover.enabled) continue;
     failovers.push({ kind: "switchover", shard, from: last, to: best.name, forced: true, ...(stale ? { stale: true as const } : {}) });
     reasons.push({

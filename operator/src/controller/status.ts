@@ -100,6 +100,19 @@ function engineOf(o: Observation): { engine?: string } {
   return engine ? { engine } : {};
 }
 
+/**
+ * Members whose sidecar went silent, and whether their engine still serves (a standby replicates
+ * from it): such a primary is not failed over, a person looks at its sidecar.
+ */
+function silentNotes(o: Observation): string[] {
+  const lastId = new Map((o.cluster.status?.members ?? []).map((e) => [e.name, e.engineNodeId ?? ""]));
+  return o.members.filter((m) => m.pod && !m.terminating && m.unknown && m.reported && m.sidecarError).map((m) => {
+    const id = lastId.get(m.name);
+    const follower = id ? o.members.find((x) => x.status?.replication?.linkUp && x.status.replication.primaryNodeId === id) : undefined;
+    return `${m.name}: ${m.sidecarError}${follower ? `; its engine still serves: ${follower.name} replicates from it, so it is not failed over; see kubectl logs -n ${m.pod!.metadata?.namespace} ${m.name} -c sidecar` : ""}`;
+  });
+}
+
 const STUCK_POD = /^(CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|CreateContainerError|InvalidImageName)\b/;
 
 export function computeStatus(input: StatusInput): MdbClusterStatus {
@@ -164,7 +177,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
     : stuck.length > 0 ? "MemberFailing" : "");
   const degradedMessage = blocked?.message ?? input.error ?? (recovering
     ? `${input.plan!.plan.reasons.map((r) => r.message).join("; ")} (plan ${input.plan!.plan.id}; ${stuck.length ? `waiting on ${stuck.join("; ")}` : "the operator acts, nothing to do"})`
-    : badCa ?? (degradedReason === "MembersNotReady" ? `${readyMembers} of ${wanted} members are ready${stuck.length ? `; ${stuck.join("; ")}` : ""}`
+    : badCa ?? (degradedReason === "MembersNotReady" ? [`${readyMembers} of ${wanted} members are ready`, ...stuck, ...silentNotes(o)].join("; ")
       : degradedReason === "MemberFailing" ? stuck.join("; ") : ""));
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",

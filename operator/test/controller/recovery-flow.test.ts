@@ -53,8 +53,12 @@ describe("recovery, pass by pass", () => {
     const handedOver = at(deletedAtMs + 1_500);
     assert.notEqual(handedOver.kind === "start-plan" && handedOver.plan.kind, "failover", "it handed its slots over: their new owner's report comes next");
     sim.members.update(primary, asPrimary);
+    const standby = sim.members.engine("demo-0-1");
+    const replicating = at(deletedAtMs + SHUTDOWN_HANDOVER_MS + 1_000);
+    assert.notEqual(replicating.kind === "start-plan" && replicating.plan.kind, "failover", "past the bound, but its standby still replicates from it: it serves");
+    sim.members.update(standby, { replication: { ...standby.status.replication!, linkUp: false } });
     const late = at(deletedAtMs + SHUTDOWN_HANDOVER_MS + 1_000);
-    assert.equal(late.kind === "start-plan" && late.plan.kind, "failover", "past the bound the standby is promoted");
+    assert.equal(late.kind === "start-plan" && late.plan.kind, "failover", "past the bound, its standby cut off: the standby is promoted");
     sim.members.update(sim.members.engine("demo-0-0"), { engineUp: false });
     const stopped = at(deletedAtMs + 2_000);
     assert.equal(stopped.kind === "start-plan" && stopped.plan.kind, "failover", "the engine stopped without handing over: FORCE at once");
@@ -154,9 +158,36 @@ describe("recovery, pass by pass", () => {
       return decide(o, planFromStatus(sim.cluster.status?.plan), FINALIZER);
     };
     assert.equal(quiet(500).kind, "idle", "its report may still come");
-    // Its standby's link is still up in this simulation; the switchover step waits on that (FORCE needs it down).
+    sim.members.update(sim.members.engine("demo-0-1"), { replication: { ...sim.members.status("demo-0-1").replication!, linkUp: false } });
     const action = quiet(3_500);
     assert.equal(action.kind === "start-plan" && action.plan.kind, "failover");
+  });
+
+  test("engines that cannot reach live peers (every pod made again: old addresses) meet a member again, before they flag each other failing", async () => {
+    const sim = await readyCluster({ shards: 2, replicasPerShard: 1 });
+    const id = (m: string) => sim.members.engine(m).nodeId;
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: [id("demo-1-0"), id("demo-1-1")] });
+    sim.members.update(sim.members.engine("demo-1-0"), { unreachableNodeIds: [id("demo-0-0")] });
+    const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.equal(action.kind, "meet");
+    assert.deepEqual(action.kind === "meet" && [action.seed, action.members], ["demo-0-1", ["demo-0-0", "demo-1-0", "demo-1-1"]], "the seed reaches everyone; every member of a cut meets it");
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: ["f".repeat(40)] });
+    sim.members.update(sim.members.engine("demo-1-0"), { unreachableNodeIds: [] });
+    assert.equal(decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER).kind, "idle", "an engine id no live member has is no reason to meet");
+  });
+
+  test("a primary whose sidecar went silent while its standby still replicates from its engine is not failed over; Degraded names it", async () => {
+    const sim = await readyCluster({ shards: 3, replicasPerShard: 1 });
+    const o = sim.observe(100);
+    const view = o.members.find((m) => m.name === "demo-0-0")!;
+    Object.assign(view, { unknown: true, reportAgeMs: 20_000, sidecarError: "no report for 20 s (a member is Unknown after 3 s of silence)" });
+    delete view.status;
+    const action = decide(o, planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.notEqual(action.kind === "start-plan" && action.plan.kind, "failover", "its engine serves: a FORCE would be refused (the standby's link is up) and would lose writes");
+    const status = computeStatus({ observation: o, action, topologyKeys: DEFAULT_TOPOLOGY_KEYS });
+    const degraded = status.conditions!.find((c) => c.type === "Degraded")!;
+    assert.equal(degraded.status, "True");
+    assert.match(degraded.message, /demo-0-0: no report for 20 s.*its engine still serves: demo-0-1 replicates from it/);
   });
 
   test("a primary's node goes NotReady: failover, then the member is placed on another node that keeps its shard's isolation, the old pod removed", async () => {
