@@ -35,6 +35,7 @@ import type { ScheduleWindow as _mdb_sidecar_v1_ScheduleWindow, ScheduleWindow__
 import type { SidecarClient as _mdb_sidecar_v1_SidecarClient, SidecarDefinition as _mdb_sidecar_v1_SidecarDefinition } from './mdb/sidecar/v1/Sidecar.ts';
 import type { SlotRange as _mdb_sidecar_v1_SlotRange, SlotRange__Output as _mdb_sidecar_v1_SlotRange__Output } from './mdb/sidecar/v1/SlotRange.ts';
 import type { SlotTransfer as _mdb_sidecar_v1_SlotTransfer, SlotTransfer__Output as _mdb_sidecar_v1_SlotTransfer__Output } from './mdb/sidecar/v1/SlotTransfer.ts';
+import type { UnreachablePeer as _mdb_sidecar_v1_UnreachablePeer, UnreachablePeer__Output as _mdb_sidecar_v1_UnreachablePeer__Output } from './mdb/sidecar/v1/UnreachablePeer.ts';
 import type { WatchStatusRequest as _mdb_sidecar_v1_WatchStatusRequest, WatchStatusRequest__Output as _mdb_sidecar_v1_WatchStatusRequest__Output } from './mdb/sidecar/v1/WatchStatusRequest.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -82,6 +83,7 @@ export interface ProtoGrpcType {
         Sidecar: SubtypeConstructor<typeof grpc.Client, _mdb_sidecar_v1_SidecarClient> & { service: _mdb_sidecar_v1_SidecarDefinition }
         SlotRange: MessageTypeDefinition<_mdb_sidecar_v1_SlotRange, _mdb_sidecar_v1_SlotRange__Output>
         SlotTransfer: MessageTypeDefinition<_mdb_sidecar_v1_SlotTransfer, _mdb_sidecar_v1_SlotTransfer__Output>
+        UnreachablePeer: MessageTypeDefinition<_mdb_sidecar_v1_UnreachablePeer, _mdb_sidecar_v1_UnreachablePeer__Output>
         WatchStatusRequest: MessageTypeDefinition<_mdb_sidecar_v1_WatchStatusRequest, _mdb_sidecar_v1_WatchStatusRequest__Output>
       }
     }

@@ -37,7 +37,7 @@ export function statusMessage(s: MemberStatus): MemberStatus__Output {
     observedAtMs: s.observedAtMs,
     lastError: s.lastError,
     engine: s.engine && { name: s.engine.name, version: s.engine.version, capabilities: [...s.engine.capabilities], unsupportedReason: s.engine.unsupportedReason },
-    unreachableNodeIds: [...s.unreachableNodeIds],
+    unreachablePeers: s.unreachablePeers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
   };
 }
 

@@ -36,6 +36,8 @@ export interface MigrationSummary {
 /** The engine this member runs, and why it is not supported ("" when it is). */
 export interface EngineInfo extends EngineIdentity { unsupportedReason: string }
 
+export interface UnreachablePeer { nodeId: string; host: string; port: number }
+
 export interface MemberStatus {
   state: MemberStateName;
   role: StatusRole;
@@ -60,8 +62,8 @@ export interface MemberStatus {
   lastError: string;
   /** null while the engine has not answered */
   engine: EngineInfo | null;
-  /** Peers the engine knows but cannot reach now (link down, or flagged fail / fail?). */
-  unreachableNodeIds: string[];
+  /** Peers the engine knows but cannot reach now (link down, or flagged fail / fail?), at the address it dials. */
+  unreachablePeers: UnreachablePeer[];
 }
 
 function num(info: Map<string, string>, key: string): number {
@@ -136,7 +138,8 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
     observedAtMs: s.observedAtMs,
     lastError: lastError || s.error,
     engine: engineInfoOf(s),
-    unreachableNodeIds: s.nodes.filter((n) => !n.myself && !n.flags.includes("handshake") && (!n.connected || n.failed)).map((n) => n.id).sort(),
+    unreachablePeers: s.nodes.filter((n) => !n.myself && !n.flags.includes("handshake") && (!n.connected || n.failed))
+      .map((n) => ({ nodeId: n.id, host: n.host, port: n.port })).sort((x, y) => x.nodeId.localeCompare(y.nodeId)),
   };
 }
 
@@ -149,6 +152,6 @@ export function engineInfoOf(s: EngineSnapshot): EngineInfo | null {
 export function significantPart(st: MemberStatus): string {
   return JSON.stringify([
     st.state, st.role, st.nodeId, st.slots, st.importing, st.migrating, st.engineUp, st.clusterState, st.clusterKnownNodes,
-    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError, st.engine?.version, st.unreachableNodeIds,
+    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError, st.engine?.version, st.unreachablePeers,
   ]);
 }

@@ -49,7 +49,7 @@ describe("buildStatus", () => {
     assert.deepEqual([down.engineUp, down.ready, down.lastError], [false, false, "engine 10.0.0.1:6379 is not connected (reconnecting)"]);
   });
   test("peers it cannot reach: a link down or a node flagged failing; handshakes are not peers yet", () => {
-    assert.deepEqual(buildStatus("ACTIVE", snapshot().obj(), null, "").unreachableNodeIds, []);
+    assert.deepEqual(buildStatus("ACTIVE", snapshot().obj(), null, "").unreachablePeers, []);
     const c = "c".repeat(40), d = "d".repeat(40), e = "e".repeat(40);
     const snap = snapshot().obj();
     const nodes = parseClusterNodes([
@@ -60,8 +60,8 @@ describe("buildStatus", () => {
       `${e} 10.0.0.5:6379@16379 handshake - 0 0 0 disconnected`,
     ].join("\n"));
     const s = buildStatus("ACTIVE", { ...snap, nodes, myself: nodes[0] }, null, "");
-    assert.deepEqual(s.unreachableNodeIds, [b, c]);
-    assert.notEqual(significantPart(s), significantPart({ ...s, unreachableNodeIds: [] }), "a change of reachability is pushed at once");
+    assert.deepEqual(s.unreachablePeers, [{ nodeId: b, host: "10.0.0.2", port: 6379 }, { nodeId: c, host: "10.0.0.3", port: 6379 }]);
+    assert.notEqual(significantPart(s), significantPart({ ...s, unreachablePeers: [] }), "a change of reachability is pushed at once");
   });
   test("counters alone are not a significant change; the state is", () => {
     const one = buildStatus("ACTIVE", snapshot().obj(), null, "");

@@ -148,10 +148,12 @@ export function decide(o: Observation, stored: StoredPlan | undefined, finalizer
   const up = o.members.filter((m) => m.status?.engineUp && m.ip && !m.terminating && !m.unknown);
   // A member whose engine does not see the cluster whole (cluster_state not ok) may know its peers
   // only at addresses they no longer have (every pod made again at once): it meets one again too.
-  // So does one that knows a live peer but cannot reach it (its engine reports so before it flags the
-  // peer failing and answers CLUSTERDOWN), and that peer: a meet teaches both the current addresses.
+  // So does one that cannot reach a live peer because it dials an address the peer no longer has (its
+  // engine reports so before it flags the peer failing and answers CLUSTERDOWN), and that peer: a meet
+  // teaches both the current addresses. A link down at the right address is left to the engines (a
+  // meet then only adds a handshake, and meeting again and again keeps the links flapping).
   const byId = new Map(up.map((m) => [m.status!.nodeId, m]));
-  const cut = up.flatMap((m) => (m.status!.unreachableNodeIds ?? []).flatMap((id) => { const p = byId.get(id); return p ? [m, p] : []; }));
+  const cut = up.flatMap((m) => (m.status!.unreachablePeers ?? []).flatMap(({ nodeId, host }) => { const p = byId.get(nodeId); return p && p.ip !== host ? [m, p] : []; }));
   const lonely = up.filter((m) => m.status!.clusterKnownNodes < up.length || m.status!.clusterState !== "ok" || cut.includes(m));
   if (up.length > 1 && lonely.length > 0) {
     const ok = (m: MemberView) => (m.status!.clusterState === "ok" ? 1 : 0);

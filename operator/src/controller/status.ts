@@ -141,7 +141,7 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   // And every such engine must reach every other: after a restart with new addresses an engine still
   // dials a peer's old one until it learns the new, and answers CLUSTERDOWN when it then flags it failing.
   const liveIds = new Map(live.map((m) => [m.status!.nodeId, m.name]));
-  const cut = live.flatMap((m) => (m.status!.unreachableNodeIds ?? []).filter((id) => liveIds.has(id)).map((id) => `${m.name} cannot reach ${liveIds.get(id)}`));
+  const cut = live.flatMap((m) => (m.status!.unreachablePeers ?? []).filter((p) => liveIds.has(p.nodeId)).map((p) => `${m.name} cannot reach ${liveIds.get(p.nodeId)} (at ${p.host})`));
   const allAgree = live.every((m) => m.status?.clusterState === "ok") && cut.length === 0;
   const available = slotsServed === 16384 && allAgree && (doubleClaimed === 0 || moving);
   const running = input.plan?.phase === "Running";

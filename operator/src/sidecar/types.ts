@@ -30,6 +30,8 @@ export interface MigrationSummary {
   keysMoved: number;
 }
 
+export interface UnreachablePeer { nodeId: string; host: string; port: number }
+
 export interface MemberStatus {
   state: MemberStateName;
   role: EngineRoleName;
@@ -54,8 +56,8 @@ export interface MemberStatus {
   lastError: string;
   /** The engine the member runs (docs/engines.md#what-the-sidecar-reports); null before it first answered. */
   engine: EngineInfo | null;
-  /** Peers the engine knows but cannot reach now: its link to them is down, or it flags them failing. */
-  unreachableNodeIds: string[];
+  /** Peers the engine knows but cannot reach now (its link to them is down, or it flags them failing), at the address it dials. */
+  unreachablePeers: UnreachablePeer[];
 }
 
 export interface EngineInfo { name: string; version: string; capabilities: string[]; unsupportedReason: string }

@@ -163,17 +163,18 @@ describe("recovery, pass by pass", () => {
     assert.equal(action.kind === "start-plan" && action.plan.kind, "failover");
   });
 
-  test("engines that cannot reach live peers (every pod made again: old addresses) meet a member again, before they flag each other failing", async () => {
+  test("engines that dial live peers at addresses they no longer have (every pod made again) meet a member again, before they flag each other failing; a link down at the right address is left to the engines", async () => {
     const sim = await readyCluster({ shards: 2, replicasPerShard: 1 });
-    const id = (m: string) => sim.members.engine(m).nodeId;
-    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: [id("demo-1-0"), id("demo-1-1")] });
-    sim.members.update(sim.members.engine("demo-1-0"), { unreachableNodeIds: [id("demo-0-0")] });
+    const stale = (m: string) => ({ nodeId: sim.members.engine(m).nodeId, host: "10.9.9.9", port: 6379 });
+    const current = (m: string) => ({ nodeId: sim.members.engine(m).nodeId, host: sim.observe(100).members.find((x) => x.name === m)!.ip, port: 6379 });
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachablePeers: [stale("demo-1-0"), stale("demo-1-1")] });
+    sim.members.update(sim.members.engine("demo-1-0"), { unreachablePeers: [stale("demo-0-0")] });
     const action = decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER);
     assert.equal(action.kind, "meet");
     assert.deepEqual(action.kind === "meet" && [action.seed, action.members], ["demo-0-1", ["demo-0-0", "demo-1-0", "demo-1-1"]], "the seed reaches everyone; every member of a cut meets it");
-    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: ["f".repeat(40)] });
-    sim.members.update(sim.members.engine("demo-1-0"), { unreachableNodeIds: [] });
-    assert.equal(decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER).kind, "idle", "an engine id no live member has is no reason to meet");
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachablePeers: [current("demo-1-0"), { nodeId: "f".repeat(40), host: "10.9.9.8", port: 6379 }] });
+    sim.members.update(sim.members.engine("demo-1-0"), { unreachablePeers: [] });
+    assert.equal(decide(sim.observe(100), planFromStatus(sim.cluster.status?.plan), FINALIZER).kind, "idle", "a link down at the current address, or an engine id no live member has, is no reason to meet");
   });
 
   test("a primary whose sidecar went silent while its standby still replicates from its engine is not failed over; Degraded names it", async () => {

@@ -76,11 +76,11 @@ describe("status", () => {
     const available = () => computeStatus({ observation: sim.observe(10_000), action: { kind: "idle", message: "" }, topologyKeys: keys }).conditions!.find((c) => c.type === "Available")!;
     assert.equal(available().status, "True");
     const peer = sim.members.engine("demo-1-0");
-    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: [peer.nodeId, "f".repeat(40)] });
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachablePeers: [{ nodeId: peer.nodeId, host: "10.9.9.9", port: 6379 }, { nodeId: "f".repeat(40), host: "10.9.9.8", port: 6379 }] });
     const cut = available();
     assert.equal(cut.status, "False");
-    assert.match(cut.message, /demo-0-0 cannot reach demo-1-0 \(engines learn each other's new addresses after a restart/);
-    sim.members.update(sim.members.engine("demo-0-0"), { unreachableNodeIds: ["f".repeat(40)] });
+    assert.match(cut.message, /demo-0-0 cannot reach demo-1-0 \(at 10\.9\.9\.9\) \(engines learn each other's new addresses after a restart/);
+    sim.members.update(sim.members.engine("demo-0-0"), { unreachablePeers: [{ nodeId: "f".repeat(40), host: "10.9.9.8", port: 6379 }] });
     assert.equal(available().status, "True", "an engine id no live member has (a lost member, forgotten later) is not a cut");
   });
 

@@ -7,6 +7,7 @@ import type { SlotTransfer as _mdb_sidecar_v1_SlotTransfer, SlotTransfer__Output
 import type { ReplicationStatus as _mdb_sidecar_v1_ReplicationStatus, ReplicationStatus__Output as _mdb_sidecar_v1_ReplicationStatus__Output } from '../../../mdb/sidecar/v1/ReplicationStatus.ts';
 import type { MigrationSummary as _mdb_sidecar_v1_MigrationSummary, MigrationSummary__Output as _mdb_sidecar_v1_MigrationSummary__Output } from '../../../mdb/sidecar/v1/MigrationSummary.ts';
 import type { EngineInfo as _mdb_sidecar_v1_EngineInfo, EngineInfo__Output as _mdb_sidecar_v1_EngineInfo__Output } from '../../../mdb/sidecar/v1/EngineInfo.ts';
+import type { UnreachablePeer as _mdb_sidecar_v1_UnreachablePeer, UnreachablePeer__Output as _mdb_sidecar_v1_UnreachablePeer__Output } from '../../../mdb/sidecar/v1/UnreachablePeer.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface MemberStatus {
@@ -31,7 +32,7 @@ export interface MemberStatus {
   'observedAtMs'?: (number | string | Long);
   'lastError'?: (string);
   'engine'?: (_mdb_sidecar_v1_EngineInfo | null);
-  'unreachableNodeIds'?: (string)[];
+  'unreachablePeers'?: (_mdb_sidecar_v1_UnreachablePeer)[];
 }
 
 export interface MemberStatus__Output {
@@ -56,5 +57,5 @@ export interface MemberStatus__Output {
   'observedAtMs': (number);
   'lastError': (string);
   'engine': (_mdb_sidecar_v1_EngineInfo__Output | null);
-  'unreachableNodeIds': (string)[];
+  'unreachablePeers': (_mdb_sidecar_v1_UnreachablePeer__Output)[];
 }
