@@ -11,7 +11,7 @@ import type { StoredPlan } from "../model/stored-plan.ts";
 import { memberName, planPrimaries, type ExistingMember } from "../planner/index.ts";
 import { RETRY_MS } from "./recovery.ts";
 
-/** How long a formed cluster stays whole and quiet after its last plan before primaries move back. */
+/** How long a formed cluster stays whole and quiet (after its last plan, and since Available and Degraded last flipped) before primaries move back. */
 export const RESPREAD_SETTLE_MS = 10_000;
 
 /** Serving its role now: a primary owning slots, or a standby in sync with its link up; fresh report. */
@@ -28,7 +28,14 @@ function whole(m: MemberView | undefined): boolean {
  */
 export function decideRespread(o: Observation, spec: ResolvedSpec, last: StoredPlan | undefined): Action | { waitMs: number } | undefined {
   if (!spec.failover.enabled || !last || last.phase === "Running" || !last.finishedAt) return undefined;
-  const left = Date.parse(last.finishedAt) + (last.phase === "Failed" ? RETRY_MS : RESPREAD_SETTLE_MS) - o.nowMs;
+  // Quiet also means no disturbance without a plan of ours (the engines' own failover in a partition,
+  // a member gone Unknown): Available and Degraded must have held their good values that long too.
+  const conditions = o.cluster.status?.conditions ?? [];
+  const available = conditions.find((c) => c.type === "Available");
+  const degraded = conditions.find((c) => c.type === "Degraded");
+  if (available?.status === "False" || degraded?.status === "True") return { waitMs: RESPREAD_SETTLE_MS };
+  const calmSince = Math.max(...[available, degraded].map((c) => Date.parse(c?.lastTransitionTime ?? "")).filter(Number.isFinite), Number.NEGATIVE_INFINITY);
+  const left = Math.max(Date.parse(last.finishedAt) + (last.phase === "Failed" ? RETRY_MS : RESPREAD_SETTLE_MS), calmSince + RESPREAD_SETTLE_MS) - o.nowMs;
   if (left > 0) return { waitMs: left };
   const cluster = o.cluster.metadata!.name!;
   const members: ExistingMember[] = [];

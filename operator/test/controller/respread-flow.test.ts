@@ -49,6 +49,21 @@ describe("primary re-spread, pass by pass", () => {
     assert.equal(again.kind, "idle", "spread: nothing more to do");
   });
 
+  test("not right after a disturbance without a plan of ours (the engines failed over by themselves): Available and Degraded must have held that long too", async () => {
+    const sim = await afterFailover();
+    const at = finishedAt(sim) + 5 * RESPREAD_SETTLE_MS;
+    const flippedAt = at - 2_000;
+    for (const c of sim.cluster.status!.conditions!) if (c.type === "Degraded") c.lastTransitionTime = new Date(flippedAt).toISOString();
+    const early = decide(sim.observe(at), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.equal(early.kind === "idle" && early.recheckInMs, RESPREAD_SETTLE_MS - 2_000, `waits out the settle time from the flip: ${JSON.stringify(early)}`);
+    const degraded = sim.cluster.status!.conditions!.find((c) => c.type === "Degraded")!;
+    degraded.status = "True";
+    assert.equal(decide(sim.observe(at + RESPREAD_SETTLE_MS), planFromStatus(sim.cluster.status?.plan), FINALIZER).kind, "idle", "not while Degraded");
+    degraded.status = "False";
+    const later = decide(sim.observe(flippedAt + RESPREAD_SETTLE_MS + 1), planFromStatus(sim.cluster.status?.plan), FINALIZER);
+    assert.equal(later.kind === "start-plan" && later.plan.kind, "switchover");
+  });
+
   test("spec.failover.enabled false: primaries stay where the engines put them", async () => {
     const sim = await afterFailover();
     sim.cluster.spec.failover = { enabled: false };
