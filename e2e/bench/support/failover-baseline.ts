@@ -116,7 +116,7 @@ export class Baseline {
     });
     const whole = !this.rebuilding && members.length === MEMBERS && members.every((m) => m.ready)
       && shards.every((s) => s.primary && s.standbys.some((n) => members.find((m) => m.name === n)?.state === "STANDBY"));
-    return { members: members.map(({ slots: _slots, ...m }) => m), shards, busy: this.rebuilding, whole };
+    return { members: members.map(({ slots: _slots, ...m }) => m), shards, busy: this.rebuilding, whole, changedAtMs: 0 };
   }
 
   async waitWhole(what: string): Promise<void> {

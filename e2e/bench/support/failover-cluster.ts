@@ -50,6 +50,8 @@ export interface ClusterView {
   busy: boolean;
   /** Every shard at full strength and nothing in progress. */
   whole: boolean;
+  /** When the keeper last acted or the cluster last changed (ours: a plan's end, a condition's flip; ms). */
+  changedAtMs: number;
 }
 
 /** Ours: the MdbCluster's status. */
@@ -61,6 +63,7 @@ export function viewOfStatus(c: MdbCluster | undefined): ClusterView | undefined
     })),
     shards: (c.status.shardDetails ?? []).map((d) => ({ index: d.index ?? -1, primary: d.primary ?? "", standbys: d.standbys ?? [], slots: d.slots ?? "" })),
     busy: c.status.plan?.phase === "Running",
+    changedAtMs: Math.max(0, ...[c.status.plan?.finishedAt, ...(c.status.conditions ?? []).map((x) => x.lastTransitionTime)].map((t) => Date.parse(t ?? "")).filter(Number.isFinite)),
     whole: isReady(c) && conditionOf(c, "Degraded")?.status === "False" && c.status.readyMembers === MEMBERS
       && (c.status.members ?? []).length === MEMBERS && c.status.members!.every((m) => m.ready) && c.status.plan?.phase !== "Running",
   };

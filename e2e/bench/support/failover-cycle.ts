@@ -2,6 +2,7 @@
 // standby, let the writer run, hit the primary (a planned switchover: failover-switchover.ts), wait
 // until that shard's writes are acknowledged again, read the writer's acknowledgement times around the fault, and only then let the
 // cluster's keeper (the operator, or the bench for the baseline) get the member back.
+import { RESPREAD_SETTLE_MS } from "../../../operator/src/controller/respread.ts";
 import { waitFor } from "../../../common/wait.ts";
 import type { MdbCluster } from "../../../operator/src/api/types.ts";
 import { podStates, type Kube } from "../../support/mdb.ts";
@@ -114,6 +115,9 @@ export async function nextTarget(env: CycleEnv, side: BenchSide, mode: CycleKind
       const all = await views(env);
       await repairStuck(env, all, `before ${mode} on ${side.name}`);
       if (![...all.values()].every((v) => quiet(v, faultMode))) return false;
+      // A switchover waits out the operator's re-spread (RESPREAD_SETTLE_MS after the last plan or
+      // flip): a re-spread that starts in the same moment would promote the same standby.
+      if (mode === "switchover" && Date.now() - (all.get(side)?.changedAtMs ?? 0) < RESPREAD_SETTLE_MS + 2_000) return false;
       const t = pickTarget(all.get(side), side.lastShard, mode === "node-stop" ? env.avoidNodes : new Set());
       return t ? { ...t, podUid: await podUid(env.kube, side.namespace, t.member) } : false;
     }, { what: `every cluster quiet for a ${mode} and a primary of ${side.name} with an in-sync standby to hit`, timeoutMs: PACE_TIMEOUT_MS, intervalMs: 250 });
