@@ -107,6 +107,24 @@ const handles = (plan: StoredPlan | undefined, shard: number) =>
   plan?.phase === "Running" && plan.plan.steps.some((s) => s.kind === "switchover" && s.forced === true && s.shard === shard && s.state !== "done");
 
 /**
+ * The standby still replicates from the engine it follows, and that engine's member says nothing
+ * against it serving: its sidecar is silent (no report), or its stale report is from before a
+ * handover (it follows this standby, which follows it: both cannot be true). That engine serves; a
+ * FORCE would be refused while the link is up and could lose writes. A member that reports its engine
+ * down, or whose pod is gone or going, is failed over at once (the standby's own report of the link
+ * may be a tick old; the promotion looks again). Status names a silent member (MembersNotReady).
+ */
+function stillServes(o: Observation, standby: MemberView): boolean {
+  const r = standby.status!.replication;
+  if (!r?.linkUp || !r.primaryNodeId) return false;
+  const lastId = new Map((o.cluster.status?.members ?? []).map((e) => [e.name, e.engineNodeId ?? ""]));
+  const followed = o.members.find((m) => m !== standby && (m.status?.nodeId || lastId.get(m.name)) === r.primaryNodeId);
+  if (!followed?.pod || followed.terminating) return false;
+  if (followed.unknown) return true;
+  return alive(followed) && followed.status!.role === "REPLICA" && followed.status!.replication?.primaryNodeId === standby.status!.nodeId;
+}
+
+/**
  * A planned switchover of the shard is handing over: its standby took over and the old primary already
  * follows it, but the new primary's own report still says replica. Each sidecar reports on its own, so
  * the reports of one handover arrive one by one; this is no lost primary. The switchover's deadline
@@ -155,10 +173,7 @@ export function decideRecovery(o: Observation, spec: ResolvedSpec, running: Stor
       orphaned.push(`shard ${shard}`);
       continue;
     }
-    // Its standby still replicates from the primary's engine: that engine serves, only its report is
-    // missing (a silent sidecar, a report that lags a handover). A FORCE would be refused and could
-    // lose writes; status names the silent member (MembersNotReady).
-    if (!stale && best.status!.replication?.linkUp) continue;
+    if (!stale && stillServes(o, best)) continue;
     if (!spec.failover.enabled) continue;
     failovers.push({ kind: "switchover", shard, from: last, to: best.name, forced: true, ...(stale ? { stale: true as const } : {}) });
     reasons.push({
