@@ -7,7 +7,8 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod, type V1
 import { waitFor } from "../../common/wait.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
 import { sidecarEndpoints } from "../../operator/src/controller/sidecar-endpoints.ts";
-import { caSecretName, LABELS, sidecarSecretName } from "../../operator/src/resources/names.ts";
+import { caSecretName, LABELS, operatorTlsSecretName, sidecarSecretName } from "../../operator/src/resources/names.ts";
+import { operatorCredentials } from "../../operator/src/resources/tls-secrets.ts";
 import { GrpcSidecarClient } from "../../operator/src/sidecar/grpc-client.ts";
 import { REPO_ROOT } from "../local/controlplane/cluster.ts";
 import type { Ground } from "./ground.ts";
@@ -76,12 +77,15 @@ export class Kube {
 
   /**
    * A client of a member's sidecar API as the operator makes one: the cluster's token and, for mTLS, the
-   * CA Secret's CA and client certificate, checked against the member's DNS name (sidecar-endpoints.ts).
+   * CA Secret's (or cert-manager's) CA and client certificate, checked against the member's DNS name (sidecar-endpoints.ts).
    */
   async sidecarClient(namespace: string, cluster: string, member: string, ip: string, callTimeoutMs = 30_000): Promise<GrpcSidecarClient> {
     const secret = async (name: string) => (await this.core.readNamespacedSecret({ name, namespace })) as V1Secret;
     const pods = [{ metadata: { name: member, labels: { [LABELS.cluster]: cluster } }, spec: (await this.core.readNamespacedPod({ name: member, namespace })).spec, status: { podIP: ip } }] as V1Pod[];
-    const [endpoint] = sidecarEndpoints({ name: cluster, namespace }, pods, await secret(sidecarSecretName(cluster)), await secret(caSecretName(cluster)).catch(() => undefined));
+    // The operator's credentials: its own CA Secret, or cert-manager's Secret with spec.tls.issuerRef.
+    const credentials = operatorCredentials(await secret(caSecretName(cluster)).catch(() => undefined), "own-ca")
+      ?? operatorCredentials(await secret(operatorTlsSecretName(cluster)).catch(() => undefined), "cert-manager");
+    const [endpoint] = sidecarEndpoints({ name: cluster, namespace }, pods, await secret(sidecarSecretName(cluster)), credentials);
     if (!endpoint) throw new Error(`${namespace}/${member}: no way to reach its sidecar (token or certificates missing)`);
     return new GrpcSidecarClient({ address: endpoint.address, bearerToken: endpoint.token, ...(endpoint.tls ? { tls: endpoint.tls } : {}), callTimeoutMs });
   }

@@ -82,6 +82,14 @@ resourceNames cannot narrow these (and never narrow create, list or watch).
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+# With spec.tls.issuerRef: cert-manager's Certificates for the members and the operator, and the
+# Issuer's readiness (docs/usage.md#certificates-from-cert-manager).
+- apiGroups: ["cert-manager.io"]
+  resources: ["certificates"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
+- apiGroups: ["cert-manager.io"]
+  resources: ["issuers"]
+  verbs: ["get"]
 {{- end -}}
 
 {{/*
@@ -92,4 +100,8 @@ every Node and what the pods on each node request (capacity), in any namespace.
 - apiGroups: [""]
   resources: ["nodes", "pods"]
   verbs: ["get", "list", "watch"]
+# A ClusterIssuer named by spec.tls.issuerRef: its readiness.
+- apiGroups: ["cert-manager.io"]
+  resources: ["clusterissuers"]
+  verbs: ["get"]
 {{- end -}}

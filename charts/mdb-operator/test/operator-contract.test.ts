@@ -47,6 +47,7 @@ const RESOURCE_OF: Record<string, string> = {
   Pod: "core/pods", Node: "core/nodes", Service: "core/services", Secret: "core/secrets", PersistentVolumeClaim: "core/persistentvolumeclaims",
   Event: "core/events", PodDisruptionBudget: "policy/poddisruptionbudgets", NetworkPolicy: "networking.k8s.io/networkpolicies",
   Lease: "coordination.k8s.io/leases", CustomObject: "mdbcluster.io/mdbclusters", CustomObjectStatus: "mdbcluster.io/mdbclusters/status",
+  Certificate: "cert-manager.io/certificates", Issuer: "cert-manager.io/issuers", ClusterIssuer: "cert-manager.io/clusterissuers",
 };
 const VERBS_OF: Record<string, string[]> = { create: ["create"], read: ["get"], replace: ["update"], patch: ["patch"], delete: ["delete"], list: ["list", "watch"] };
 
@@ -58,7 +59,7 @@ function requestsTheOperatorMakes(): Set<string> {
   const found = new Set<string>();
   // client-node's names: verb + Namespaced/Cluster + kind, verb + kind + ForAllNamespaces, or listNode (the
   // operator's own KubeWrites.createPod and the like call these, and are not matched).
-  const call = /\.(create|read|replace|patch|delete|list)(?:(?:Namespaced|Cluster)([A-Z]\w*?)|([A-Z]\w*?)ForAllNamespaces|(Node))\(/g;
+  const call = /\.(create|read|replace|patch|delete|list)(?:(?:Namespaced|Cluster(?!Issuer\())([A-Z]\w*?)|([A-Z]\w*?)ForAllNamespaces|(Node|ClusterIssuer))\(/g;
   for (const text of operatorSources()) {
     for (const m of text.matchAll(call)) {
       const resource = RESOURCE_OF[m[2] ?? m[3] ?? m[4]];

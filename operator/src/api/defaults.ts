@@ -126,7 +126,10 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDef
     failover: { enabled: spec.failover?.enabled ?? true },
     durability: spec.durability ?? "async",
     logLevel: spec.logLevel ?? "info",
-    tls: { enabled: spec.tls?.enabled ?? false },
+    tls: {
+      enabled: spec.tls?.enabled ?? false,
+      ...(spec.tls?.issuerRef ? { issuerRef: { name: spec.tls.issuerRef.name, kind: spec.tls.issuerRef.kind ?? "Issuer", group: spec.tls.issuerRef.group ?? "cert-manager.io" } } : {}),
+    },
     auth: spec.auth?.secretName ? { secretName: spec.auth.secretName } : {},
     networkPolicy: {
       enabled: spec.networkPolicy?.enabled ?? true,

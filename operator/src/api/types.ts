@@ -61,10 +61,13 @@ export interface ResolvedSpec {
   logLevel: LogLevel;
   auth: { secretName?: string };
   /** TLS for clients, replication and the bus (docs/usage.md#tls). */
-  tls: { enabled: boolean };
+  tls: { enabled: boolean; issuerRef?: IssuerRef };
   /** `operatorPods` is the install's, not the spec's; unknown (the operator runs outside a pod), any source may reach the sidecar port. */
   networkPolicy: { enabled: boolean; clients: NetworkPeer[]; metrics: NetworkPeer[]; operatorPods?: OperatorPods };
 }
+
+/** The cert-manager issuer of every certificate of a cluster (docs/usage.md#certificates-from-cert-manager). */
+export interface IssuerRef { name: string; kind: "Issuer" | "ClusterIssuer"; group: string }
 
 export type { MdbCluster };
 

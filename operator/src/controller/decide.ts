@@ -29,7 +29,10 @@ export function decideTeardown(o: Observation, finalizer: string): Action {
   if (o.members.some((m) => m.pod)) return { kind: "blocked", reason: "Deleting", message: "waiting for member pods to terminate" };
   if (o.owned.pvcs.length > 0) return { kind: "teardown", pods: [], pvcs: o.owned.pvcs.map((p) => p.metadata!.name!), owned: [] };
   const owned = presentOwned(o);
-  const tlsSecrets = [...(o.owned.caSecret ? [o.owned.caSecret] : []), ...o.owned.memberTlsSecrets].map((s) => s.metadata!.name!);
+  // cert-manager's Certificates before their Secrets, or it writes them again.
+  const certificates = o.tls.certManager?.api === "served" ? Object.keys(o.tls.certManager.certificates).sort() : [];
+  if (certificates.length > 0) return { kind: "teardown", pods: [], pvcs: [], owned, certificates };
+  const tlsSecrets = [o.owned.caSecret, o.owned.operatorTlsSecret, ...o.owned.memberTlsSecrets].filter((s) => s !== undefined).map((s) => s.metadata!.name!);
   if (owned.length > 0 || tlsSecrets.length > 0) return { kind: "teardown", pods: [], pvcs: [], owned, ...(tlsSecrets.length > 0 ? { tlsSecrets } : {}) };
   return { kind: "remove-finalizer" };
 }

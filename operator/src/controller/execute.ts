@@ -6,6 +6,7 @@ import type { ExecutorContext } from "../executor/context.ts";
 import { issueCertificates } from "../executor/certificates.ts";
 import { meetSeed } from "../executor/meet.ts";
 import { pauseMoves } from "../executor/move-slots.ts";
+import { requestCertificates } from "../executor/cert-manager.ts";
 import { createOwned, syncNetworkPolicy, teardown, updatePdb } from "../executor/owned-objects.ts";
 import type { PlannedStep } from "../planner/index.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -89,6 +90,10 @@ export async function execute(action: Action, plan: StoredPlan | undefined, key:
     case "issue-certificates":
       env.log.info("issuing sidecar certificates", { cluster: key, reason: action.reason });
       await issueCertificates(action, env.context());
+      return next(0);
+    case "request-certificates":
+      env.log.info("requesting certificates", { cluster: key, reason: action.reason });
+      await requestCertificates(action, env.context());
       return next(0);
     case "meet":
       await meetSeed(action.members, action.seed, env.context());

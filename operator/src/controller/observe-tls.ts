@@ -1,8 +1,9 @@
-// Observe the sidecar API's certificates: the CA Secret and the members' TLS Secrets, parsed with
+// Observe the sidecar API's certificates: the CA Secret (or, with spec.tls.issuerRef, cert-manager's
+// Secret for the operator) and the members' TLS Secrets, parsed with
 // Node's X.509 into plain data (model/certificates.ts) that decide and status judge.
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { V1Secret } from "@kubernetes/client-node";
-import type { CertificateSecret, CertificateView, TlsObservation } from "../model/certificates.ts";
+import type { CertManagerView, CertificateSecret, CertificateView, TlsObservation } from "../model/certificates.ts";
 import { CA_SECRET_KEYS, CLIENT_CA_KEY, MEMBER_TLS_KEYS, secretText } from "../resources/tls-secrets.ts";
 import { LABELS } from "../resources/names.ts";
 
@@ -43,12 +44,32 @@ function readPair(secret: V1Secret, certKey: string, keyKey: string, ca: X509Cer
  */
 const judged = new WeakMap<V1Secret, { caPem: string | undefined; result: CertificateSecret }>();
 
-/** The CA Secret's CA, the operator's client certificate in it, and each member TLS Secret. */
-export function observeTls(caSecret: V1Secret | undefined, memberSecrets: readonly V1Secret[], clientCaSecret?: V1Secret): TlsObservation {
+/** Where the CA and the operator's client certificate are: the operator's CA Secret, or cert-manager's Secret for the operator. */
+export type TlsSource = { caSecret?: V1Secret } | { certManager: CertManagerView | undefined; operatorSecret?: V1Secret };
+
+/** The CA and the operator's client certificate from their Secret, and each member TLS Secret. */
+export function observeTls(source: TlsSource, memberSecrets: readonly V1Secret[], clientCaSecret?: V1Secret): TlsObservation {
   const out: TlsObservation = { members: {}, clientCa: "missing" };
   let ca: X509Certificate | undefined;
   let caPem: string | undefined;
-  if (caSecret) {
+  if ("certManager" in source) {
+    if (source.certManager) out.certManager = source.certManager;
+    // cert-manager keeps the CA's key: the Secret has the CA's certificate (ca.crt) beside the client's pair.
+    const secret = source.operatorSecret;
+    const pem = secretText(secret, MEMBER_TLS_KEYS.ca);
+    if (secret && !pem) out.ca = { ok: false, problem: `has no ${MEMBER_TLS_KEYS.ca}` };
+    else if (secret && pem) {
+      try {
+        const cert = new X509Certificate(pem);
+        out.ca = cert.ca ? { ok: true, cert: view(cert, cert) } : { ok: false, problem: `${MEMBER_TLS_KEYS.ca} is not a CA certificate (basicConstraints CA:TRUE)` };
+        if (cert.ca) [ca, caPem] = [cert, pem];
+      } catch (err) {
+        out.ca = { ok: false, problem: `${MEMBER_TLS_KEYS.ca} is not a PEM certificate (${(err as Error).message})` };
+      }
+      out.client = readPair(secret, MEMBER_TLS_KEYS.cert, MEMBER_TLS_KEYS.key, ca).result;
+    }
+  } else if (source.caSecret) {
+    const caSecret = source.caSecret;
     const { cert, result } = readPair(caSecret, CA_SECRET_KEYS.caCert, CA_SECRET_KEYS.caKey, undefined);
     if (result.ok && !cert!.ca) out.ca = { ok: false, problem: `${CA_SECRET_KEYS.caCert} is not a CA certificate (basicConstraints CA:TRUE)` };
     else out.ca = result;

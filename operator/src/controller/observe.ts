@@ -5,9 +5,12 @@ import { resolveSpec, SpecError } from "../api/defaults.ts";
 import type { InstallDefaults, MdbCluster } from "../api/types.ts";
 import { memoryBytes, milliCpu, topologyNodeFromKubernetes } from "../planner/index.ts";
 import {
-  caSecretName, clientCaSecretName, clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, networkPolicyName, parseMemberName, pdbName, sidecarSecretName,
+  caSecretName, clientCaSecretName, clientServiceName, generatedAuthSecretName, headlessServiceName, LABELS, networkPolicyName, operatorTlsSecretName, parseMemberName, pdbName,
+  sidecarSecretName,
 } from "../resources/names.ts";
 import { MEMBER_TLS_COMPONENT } from "../resources/tls-secrets.ts";
+import { CERTIFICATE_NAME_ANNOTATION } from "../api/cert-manager.ts";
+import type { CertManagerView } from "../model/certificates.ts";
 import { observeTls } from "./observe-tls.ts";
 import type { Cache } from "../runtime/informer.ts";
 import type { ObservedSidecar } from "../sidecar/pool.ts";
@@ -110,7 +113,7 @@ export function memberViews(cluster: MdbCluster, pods: readonly V1Pod[], sidecar
   return views.sort((a, b) => a.shard - b.shard || a.index - b.index);
 }
 
-export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: string) => ObservedSidecar, images: InstallDefaults, nowMs: number, userSecretProblem?: string): Observation {
+export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: string) => ObservedSidecar, images: InstallDefaults, nowMs: number, userSecretProblem?: string, certManager?: CertManagerView): Observation {
   const ns = cluster.metadata!.namespace!;
   const name = cluster.metadata!.name!;
   let spec: Observation["spec"];
@@ -125,8 +128,12 @@ export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: s
   const nodes = caches.nodes.list();
   const owns = <T extends { metadata?: { ownerReferences?: { uid?: string }[] } }>(o: T | undefined) =>
     o && o.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid) ? o : undefined;
+  // With spec.tls.issuerRef the TLS Secrets are cert-manager's: made for the cluster's Certificates, not owned by it.
+  const fromCertManager = !!cluster.spec?.tls?.issuerRef;
+  const mine = (o: V1Secret | undefined) => (fromCertManager ? (o?.metadata?.annotations?.[CERTIFICATE_NAME_ANNOTATION] === o?.metadata?.name ? o : undefined) : owns(o));
   const caSecret = owns(caches.secrets.get(caSecretName(name), ns));
-  const memberTlsSecrets = caches.secrets.list(ns).filter((s) => s.metadata?.labels?.[LABELS.cluster] === name && s.metadata.labels[LABELS.component] === MEMBER_TLS_COMPONENT && owns(s));
+  const operatorTlsSecret = fromCertManager ? mine(caches.secrets.get(operatorTlsSecretName(name), ns)) : undefined;
+  const memberTlsSecrets = caches.secrets.list(ns).filter((s) => s.metadata?.labels?.[LABELS.cluster] === name && s.metadata.labels[LABELS.component] === MEMBER_TLS_COMPONENT && mine(s));
   return {
     cluster,
     key: `${ns}/${name}`,
@@ -142,10 +149,11 @@ export function observe(cluster: MdbCluster, caches: Caches, sidecar: (member: s
       sidecarSecret: owns(caches.secrets.get(sidecarSecretName(name), ns)),
       networkPolicy: owns(caches.networkPolicies.get(networkPolicyName(name), ns)),
       ...(caSecret ? { caSecret } : {}),
+      ...(operatorTlsSecret ? { operatorTlsSecret } : {}),
       memberTlsSecrets,
       pvcs: caches.pvcs.list(ns).filter((p) => p.metadata?.labels?.[LABELS.cluster] === name && owns(p)),
     },
-    tls: observeTls(caSecret, memberTlsSecrets, owns(caches.secrets.get(clientCaSecretName(name), ns))),
+    tls: observeTls(fromCertManager ? { certManager, operatorSecret: operatorTlsSecret } : { caSecret }, memberTlsSecrets, owns(caches.secrets.get(clientCaSecretName(name), ns))),
     ...(userSecretProblem ? { userSecretProblem } : {}),
     nowMs,
   };

@@ -6,7 +6,8 @@ import { GROUP, PLURAL, VERSION } from "../api/generated/mdbcluster.ts";
 import { FINALIZER, type InstallDefaults, type MdbCluster, type MdbClusterStatus } from "../api/types.ts";
 import type { ExecutorContext, KubeWrites } from "../executor/context.ts";
 import { runPlanSteps, StepsInFlight } from "../executor/run-plan.ts";
-import { caSecretName, sidecarSecretName } from "../resources/names.ts";
+import { caSecretName, operatorTlsSecretName, sidecarSecretName } from "../resources/names.ts";
+import { operatorCredentials } from "../resources/tls-secrets.ts";
 import { apiMessage, isConflict, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { Logger } from "../runtime/log.ts";
 import type { SidecarPool } from "../sidecar/pool.ts";
@@ -15,6 +16,7 @@ import type { Action } from "../model/actions.ts";
 import { decide } from "./decide.ts";
 import { execute, type ExecuteOutcome } from "./execute.ts";
 import { observe, type Caches } from "./observe.ts";
+import { observeCertManager } from "./observe-cert-manager.ts";
 import { sidecarEndpoints } from "./sidecar-endpoints.ts";
 import { isResolved, type Observation } from "../model/observation.ts";
 import { planFromStatus, type StoredPlan } from "../model/stored-plan.ts";
@@ -94,7 +96,7 @@ export class Reconciler {
     this.wroteOver.delete(key);
     const now = this.d.now?.() ?? Date.now();
     this.syncSidecars(key, cluster);
-    const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.images, now, await this.userSecretProblem(cluster));
+    const o = observe(cluster, this.d.caches, (m) => this.d.pool.observed(key, m), this.d.images, now, await this.userSecretProblem(cluster), await observeCertManager(this.d.kube.certManager, cluster));
     const stored = planFromStatus(cluster.status?.plan);
     const action = decide(o, stored, FINALIZER);
     let outcome: ExecuteOutcome = { plan: stored, writeStatus: true };
@@ -129,8 +131,10 @@ export class Reconciler {
     const name = cluster.metadata!.name!;
     const tokenSecret = this.d.caches.secrets.get(sidecarSecretName(name), ns);
     if (!tokenSecret) return;
-    const caSecret = this.d.caches.secrets.get(caSecretName(name), ns);
-    this.d.pool.sync(key, sidecarEndpoints({ name, namespace: ns }, this.d.caches.pods.list(ns), tokenSecret, caSecret));
+    const credentials = cluster.spec?.tls?.issuerRef
+      ? operatorCredentials(this.d.caches.secrets.get(operatorTlsSecretName(name), ns), "cert-manager")
+      : operatorCredentials(this.d.caches.secrets.get(caSecretName(name), ns), "own-ca");
+    this.d.pool.sync(key, sidecarEndpoints({ name, namespace: ns }, this.d.caches.pods.list(ns), tokenSecret, credentials));
   }
 
   private async userSecretProblem(cluster: MdbCluster): Promise<string | undefined> {

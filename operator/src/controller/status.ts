@@ -4,6 +4,7 @@
 import { compactSlots, countDistinctSlots, countSlots, formatSlotRanges, parseSlotRanges, rangesToSlots } from "../../../common/slots.ts";
 import { clusterEngineSummary } from "../../../common/engine-image.ts";
 import { caProblem } from "./tls.ts";
+import { certManagerProblem } from "./tls-cert-manager.ts";
 import { memberCount, type Condition, type ConditionType, type MdbClusterStatus, type MemberStatusEntry, type Phase, type ShardDetail } from "../api/types.ts";
 import { parseMemberName, planProgress, type Plan } from "../planner/index.ts";
 import type { Action } from "../model/actions.ts";
@@ -167,17 +168,20 @@ export function computeStatus(input: StatusInput): MdbClusterStatus {
   const blocked = action.kind === "blocked" ? action : undefined;
   const starting = phase === "Creating" || phase === "Bootstrapping";
   // A CA that cannot be used degrades the cluster even while nothing needs issuing: the next renewal will.
-  const badCa = caProblem(o.tls, o.cluster.metadata!.name!, o.nowMs);
+  // With cert-manager: an issuer or a Certificate that keeps the members from their certificates.
+  const issuerRef = spec?.tls.issuerRef;
+  const badCa = issuerRef ? undefined : caProblem(o.tls, o.cluster.metadata!.name!, o.nowMs);
+  const certificates = issuerRef ? certManagerProblem(o, issuerRef) : badCa ? { reason: "CaSecretInvalid", message: badCa } : undefined;
   // Pods the kubelet cannot keep running (a crash loop, an image it cannot pull): the operator waits on them, a person acts.
   const stuck = o.members.filter((m) => m.pod && !m.terminating && STUCK_POD.test(m.podProblem ?? "")).map((m) => `${m.name}: ${m.podProblem}`);
   const degradedReason = blocked?.reason ?? (input.error ? "ReconcileError" : recovering ? (input.plan!.plan.kind === "failover" ? "PrimaryLost" : "MemberLost")
     // Not in the pass that starts a plan: the spec just asked for members the plan is about to make.
-    : badCa ? "CaSecretInvalid" : readyMembers < wanted && !running && !starting && servingShards > 0 && action.kind !== "start-plan" ? "MembersNotReady"
+    : certificates ? certificates.reason : readyMembers < wanted && !running && !starting && servingShards > 0 && action.kind !== "start-plan" ? "MembersNotReady"
     // Also while a cluster forms or scales: its plan waits on these pods for good.
     : stuck.length > 0 ? "MemberFailing" : "");
   const degradedMessage = blocked?.message ?? input.error ?? (recovering
     ? `${input.plan!.plan.reasons.map((r) => r.message).join("; ")} (plan ${input.plan!.plan.id}; ${stuck.length ? `waiting on ${stuck.join("; ")}` : "the operator acts, nothing to do"})`
-    : badCa ?? (degradedReason === "MembersNotReady" ? [`${readyMembers} of ${wanted} members are ready`, ...stuck, ...silentNotes(o)].join("; ")
+    : certificates?.message ?? (degradedReason === "MembersNotReady" ? [`${readyMembers} of ${wanted} members are ready`, ...stuck, ...silentNotes(o)].join("; ")
       : degradedReason === "MemberFailing" ? stuck.join("; ") : ""));
   const conditions: Condition[] = [
     condition("Available", available, available ? "AllSlotsServed" : running && input.plan!.plan.kind === "bootstrap" ? "Bootstrapping" : "SlotsNotServed",

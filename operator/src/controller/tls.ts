@@ -6,6 +6,7 @@ import { leafNeedsIssuing, renewAtMs, type TlsObservation } from "../model/certi
 import type { Action } from "../model/actions.ts";
 import type { Observation } from "../model/observation.ts";
 import type { StoredPlan } from "../model/stored-plan.ts";
+import { decideCertManagerTls } from "./tls-cert-manager.ts";
 import { caSecretName, clientCaSecretName, memberDnsNames, memberName } from "../resources/names.ts";
 
 /** Members that need a serving certificate: those with a pod, those the spec asks for, those the running plan places. */
@@ -31,9 +32,12 @@ export function caProblem(tls: TlsObservation, cluster: string, nowMs: number): 
  * The next certificate work, if any: make the CA (with the operator's client certificate) when there
  * is none, renew the CA two thirds into its life, issue or renew the client certificate and each
  * member's, and drop the TLS Secrets of members that are gone. A CA that cannot be used blocks only
- * when something needs issuing: what was issued keeps working.
+ * when something needs issuing: what was issued keeps working. With spec.tls.issuerRef, cert-manager's
+ * Certificates instead (tls-cert-manager.ts).
  */
 export function decideTls(o: Observation, spec: ResolvedSpec, stored: StoredPlan | undefined): Action | undefined {
+  const issuerRef = spec.tls.issuerRef;
+  if (issuerRef) return decideCertManagerTls(o, { ...spec, tls: { ...spec.tls, issuerRef } }, stored);
   const name = o.cluster.metadata!.name!;
   const namespace = o.cluster.metadata!.namespace!;
   const wanted = membersWithCertificates(o, spec, stored);

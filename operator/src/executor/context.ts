@@ -1,6 +1,7 @@
 // What a step needs to act: the observation it was chosen from, the Kubernetes writes it may make
 // and the members' sidecars. Interfaces only, so the executor's tests use fakes.
 import type { V1NetworkPolicy, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { CertificateObject } from "../api/cert-manager.ts";
 import type { ResolvedSpec } from "../api/types.ts";
 import type { Observation } from "../model/observation.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -20,6 +21,9 @@ export interface KubeWrites {
   deletePod(namespace: string, name: string, graceSeconds?: number): Promise<void>;
   deletePvc(namespace: string, name: string): Promise<void>;
   deleteOwned(kind: OwnedObjectKind, namespace: string, name: string): Promise<void>;
+  /** Create a cert-manager Certificate, or replace the spec of the one of that name. */
+  applyCertificate(certificate: CertificateObject): Promise<void>;
+  deleteCertificate(namespace: string, name: string): Promise<void>;
 }
 
 export interface ExecutorContext {

@@ -1,6 +1,7 @@
 // KubeWrites over the API: creating what exists and deleting what is gone both succeed, so every
 // step can be repeated after a crash or a change of leader.
 import type { V1NetworkPolicy, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
+import type { CertificateObject } from "../api/cert-manager.ts";
 import { isAlreadyExists, isNotFound, type KubeClients } from "../runtime/kube.ts";
 import type { KubeWrites, OwnedObject, OwnedObjectKind } from "./context.ts";
 
@@ -45,6 +46,18 @@ export function kubeWrites(k: KubeClients): KubeWrites {
     },
     deletePod: (namespace, name, graceSeconds) => ignore(isNotFound, () => k.core.deleteNamespacedPod({ namespace, name, ...(graceSeconds !== undefined ? { gracePeriodSeconds: graceSeconds } : {}) })),
     deletePvc: (namespace, name) => ignore(isNotFound, () => k.core.deleteNamespacedPersistentVolumeClaim({ namespace, name })),
+    applyCertificate: async (certificate: CertificateObject) => {
+      const { namespace, name } = certificate.metadata;
+      try {
+        await k.certManager.createNamespacedCertificate({ namespace, body: certificate });
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        const current = await k.certManager.readNamespacedCertificate({ namespace, name });
+        const body = { ...certificate, metadata: { ...certificate.metadata, resourceVersion: current.metadata.resourceVersion } };
+        await k.certManager.replaceNamespacedCertificate({ namespace, name, body });
+      }
+    },
+    deleteCertificate: (namespace, name) => ignore(isNotFound, () => k.certManager.deleteNamespacedCertificate({ namespace, name })),
     deleteOwned: (kind: OwnedObjectKind, namespace, name) => ignore(isNotFound, () => {
       switch (kind) {
         case "Service": return k.core.deleteNamespacedService({ namespace, name });

@@ -43,7 +43,7 @@ export function ownedRef(kind: OwnedKind, cluster: string): { kind: OwnedObjectK
   }
 }
 
-export async function teardown(action: { pods: string[]; pvcs: string[]; owned: OwnedKind[]; tlsSecrets?: string[] }, ctx: ExecutorContext): Promise<void> {
+export async function teardown(action: { pods: string[]; pvcs: string[]; owned: OwnedKind[]; tlsSecrets?: string[]; certificates?: string[] }, ctx: ExecutorContext): Promise<void> {
   const ns = ctx.observation.cluster.metadata!.namespace!;
   const name = ctx.observation.cluster.metadata!.name!;
   for (const pod of action.pods) await ctx.kube.deletePod(ns, pod);
@@ -52,5 +52,6 @@ export async function teardown(action: { pods: string[]; pvcs: string[]; owned: 
     const ref = ownedRef(kind, name);
     await ctx.kube.deleteOwned(ref.kind, ns, ref.name);
   }
+  for (const certificate of action.certificates ?? []) await ctx.kube.deleteCertificate(ns, certificate);
   for (const secret of action.tlsSecrets ?? []) await ctx.kube.deleteOwned("Secret", ns, secret);
 }

@@ -1,12 +1,13 @@
 // The controller's decision vocabulary (pure data): what decide() chooses and the reconciler carries out.
 import type { Plan, PlannedStep } from "../planner/index.ts";
+import type { WantedCertificate } from "../resources/certificates.ts";
 
 export type OwnedKind = "auth-secret" | "sidecar-secret" | "headless-service" | "client-service" | "pdb" | "network-policy";
 
 export type Action =
   | { kind: "add-finalizer" }
   /** `tlsSecrets`: the CA Secret and the members' TLS Secrets, by name (docs/architecture/sidecar.md#mtls). */
-  | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[]; tlsSecrets?: string[] }
+  | { kind: "teardown"; pods: string[]; pvcs: string[]; owned: OwnedKind[]; tlsSecrets?: string[]; certificates?: string[] }
   | { kind: "remove-finalizer" }
   | { kind: "ensure-objects"; missing: OwnedKind[] }
   /** The PDB follows the members the cluster has (`shape`), not a spec they do not have yet. */
@@ -29,6 +30,8 @@ export type Action =
    * Secrets of `remove` (members that are gone) deleted.
    */
   | { kind: "issue-certificates"; newCa: boolean; client: boolean; members: string[]; remove: string[]; reason: string }
+  /** With spec.tls.issuerRef: make or correct these Certificates, delete the rest, publish the CA for clients. */
+  | { kind: "request-certificates"; ensure: WantedCertificate[]; removeCertificates: string[]; removeSecrets: string[]; clientCa: boolean; reason: string }
   | { kind: "blocked"; reason: string; message: string }
   /** Nothing to do; `recheckInMs`: look again then (a decision waits for time to pass), else at the resync. */
   | { kind: "idle"; message: string; recheckInMs?: number };

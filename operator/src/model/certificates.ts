@@ -34,7 +34,34 @@ export interface TlsObservation {
   members: Record<string, CertificateSecret>;
   /** The clients' CA Secret (NAME-ca-crt): absent, holding the CA's certificate, or another one. */
   clientCa: "missing" | "current" | "outdated";
+  /**
+   * With spec.tls.issuerRef: what cert-manager's API holds. `ca` and `client` then come from the
+   * operator's Secret NAME-operator-tls (ca.crt, tls.crt, tls.key) instead of NAME-ca.
+   */
+  certManager?: CertManagerView;
 }
+
+/** cert-manager's side of a cluster's certificates, as the reconciler read it from the API. */
+export type CertManagerView =
+  | { api: "missing" }
+  | { api: "served"; certificates: Record<string, CertificateRequestView>; issuer: IssuerView };
+
+/** One of the cluster's cert-manager Certificate objects: what it asks for and whether it is issued. */
+export interface CertificateRequestView {
+  secretName: string;
+  commonName: string;
+  dnsNames: string[];
+  usages: string[];
+  issuerRef: { name: string; kind: string; group: string };
+  /** Its Ready condition ("Unknown" before cert-manager set one). */
+  ready: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  createdMs: number;
+}
+
+/** The issuer named by spec.tls.issuerRef: read when it is cert-manager's own (group cert-manager.io). */
+export type IssuerView = { state: "missing" } | { state: "ready" } | { state: "not-ready"; message: string } | { state: "not-read" };
 
 /** When a certificate should be replaced: a fixed fraction into its life. */
 export function renewAtMs(cert: CertificateView): number {

@@ -56,6 +56,8 @@ export interface Observation {
     networkPolicy?: V1NetworkPolicy;
     /** The sidecar API's CA and the operator's client certificate. */
     caSecret?: V1Secret;
+    /** With spec.tls.issuerRef: cert-manager's Secret with the operator's client certificate and the CA. */
+    operatorTlsSecret?: V1Secret;
     /** The members' serving certificates, one Secret each. */
     memberTlsSecrets: V1Secret[];
     pvcs: V1PersistentVolumeClaim[];

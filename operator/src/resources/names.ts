@@ -35,6 +35,8 @@ export const caSecretName = (cluster: string) => `${cluster}-ca`;
 export const memberTlsSecretName = (member: string) => `${member}-tls`;
 /** With spec.tls.enabled: the CA the engines' certificates come from, without its key, for clients. */
 export const clientCaSecretName = (cluster: string) => `${cluster}-ca-crt`;
+/** With spec.tls.issuerRef: the operator's client certificate from cert-manager, and the CA beside it. */
+export const operatorTlsSecretName = (cluster: string) => `${cluster}-operator-tls`;
 export const pdbName = (cluster: string) => cluster;
 export const networkPolicyName = (cluster: string) => cluster;
 export const pvcName = (member: string) => `data-${member}`;

@@ -57,3 +57,16 @@ export function secretText(secret: V1Secret | undefined, key: string): string | 
   if (b64 !== undefined) return Buffer.from(b64, "base64").toString("utf8");
   return secret?.stringData?.[key];
 }
+
+/** The operator's TLS material for dialling sidecars: the CA it trusts and its client certificate. */
+export interface OperatorCredentials { caPem: string; certPem: string; keyPem: string }
+
+/**
+ * The operator's credentials from the Secret that holds them: its own CA Secret NAME-ca, or with
+ * spec.tls.issuerRef cert-manager's NAME-operator-tls. Undefined while any part is missing.
+ */
+export function operatorCredentials(secret: V1Secret | undefined, source: "own-ca" | "cert-manager"): OperatorCredentials | undefined {
+  const keys = source === "own-ca" ? { ca: CA_SECRET_KEYS.caCert, cert: CA_SECRET_KEYS.clientCert, key: CA_SECRET_KEYS.clientKey } : MEMBER_TLS_KEYS;
+  const [caPem, certPem, keyPem] = [secretText(secret, keys.ca), secretText(secret, keys.cert), secretText(secret, keys.key)];
+  return caPem && certPem && keyPem ? { caPem, certPem, keyPem } : undefined;
+}

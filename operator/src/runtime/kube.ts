@@ -5,6 +5,7 @@
 // Objects are the API server's JSON: timestamps are strings, as in a watch event.
 import type { CoordinationV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, PolicyV1Api } from "@kubernetes/client-node";
 import type { KubeAccess, Query } from "./kube-http.ts";
+import type { CertificateObject, IssuerObject } from "../api/cert-manager.ts";
 
 export { KubeAccess, KubeApiError, loadKubeAccess } from "./kube-http.ts";
 
@@ -22,7 +23,16 @@ type NetworkingCalls = Pick<NetworkingV1Api,
   | "listNamespacedNetworkPolicy" | "listNetworkPolicyForAllNamespaces">;
 type CustomCalls = Pick<CustomObjectsApi, "listNamespacedCustomObject" | "listClusterCustomObject" | "replaceNamespacedCustomObject" | "replaceNamespacedCustomObjectStatus">;
 type CoordinationCalls = Pick<CoordinationV1Api, "readNamespacedLease" | "createNamespacedLease" | "replaceNamespacedLease">;
-
+/** cert-manager's API (certificates.cert-manager.io/v1), named as client-node would name it. */
+export interface CertManagerCalls {
+  listNamespacedCertificate(p: { namespace: string; labelSelector?: string }): Promise<{ items: CertificateObject[] }>;
+  createNamespacedCertificate(p: { namespace: string; body: CertificateObject }): Promise<unknown>;
+  readNamespacedCertificate(p: { namespace: string; name: string }): Promise<CertificateObject>;
+  replaceNamespacedCertificate(p: { namespace: string; name: string; body: CertificateObject }): Promise<unknown>;
+  deleteNamespacedCertificate(p: { namespace: string; name: string }): Promise<unknown>;
+  readNamespacedIssuer(p: { namespace: string; name: string }): Promise<IssuerObject>;
+  readClusterIssuer(p: { name: string }): Promise<IssuerObject>;
+}
 export interface KubeClients {
   access: KubeAccess;
   core: CoreCalls;
@@ -30,6 +40,7 @@ export interface KubeClients {
   networking: NetworkingCalls;
   custom: CustomCalls;
   coordination: CoordinationCalls;
+  certManager: CertManagerCalls;
 }
 
 /** What a call of the object-parameter API takes: the object's place, a body, list and delete options. */
@@ -66,6 +77,8 @@ function customCalls(access: KubeAccess): Record<string, (p: Params) => Promise<
   };
 }
 
+const CERT_MANAGER_API = "/apis/cert-manager.io/v1";
+
 export function makeClients(access: KubeAccess): KubeClients {
   const core = "/api/v1";
   const calls = (...groups: Record<string, unknown>[]) => Object.assign({}, ...groups) as unknown;
@@ -83,6 +96,11 @@ export function makeClients(access: KubeAccess): KubeClients {
     networking: calls(kindCalls(access, "/apis/networking.k8s.io/v1", "networkpolicies", "NetworkPolicy", ["create", "delete", "read", "replace", "list"], { allNamespaces: true })) as NetworkingCalls,
     custom: customCalls(access) as unknown as CustomCalls,
     coordination: calls(kindCalls(access, "/apis/coordination.k8s.io/v1", "leases", "Lease", ["create", "read", "replace"])) as CoordinationCalls,
+    certManager: calls(
+      kindCalls(access, CERT_MANAGER_API, "certificates", "Certificate", ["create", "read", "replace", "delete", "list"]),
+      kindCalls(access, CERT_MANAGER_API, "issuers", "Issuer", ["read"]),
+      { readClusterIssuer: (p: Params) => access.request("GET", `${CERT_MANAGER_API}/clusterissuers/${encodeURIComponent(p.name ?? "")}`) },
+    ) as CertManagerCalls,
   };
 }
 

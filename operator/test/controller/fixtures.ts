@@ -2,6 +2,8 @@
 // pods that start when the executor creates them, and FakeMembers as their sidecars.
 import type { V1Node, V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { MdbCluster, MdbClusterSpec } from "../../src/api/types.ts";
+import type { CertificateObject } from "../../src/api/cert-manager.ts";
+import type { CertManagerView, IssuerView } from "../../src/model/certificates.ts";
 import { resolveSpec } from "../../src/api/defaults.ts";
 import { FINALIZER } from "../../src/api/types.ts";
 import type { ExecutorContext, KubeWrites, OwnedObject } from "../../src/executor/context.ts";
@@ -64,9 +66,24 @@ export class SimulatedCluster {
     deletePod: async (_ns, name) => { this.pods.delete(name); },
     deletePvc: async () => {},
     deleteOwned: async (kind, _ns, name) => { this.owned.delete(`${kind}/${name}`); },
+    applyCertificate: async (c) => { this.certificates.set(c.metadata.name, c); },
+    deleteCertificate: async (_ns, name) => { this.certificates.delete(name); },
   };
+  /** cert-manager's Certificates as the operator wrote them (spec.tls.issuerRef). */
+  readonly certificates = new Map<string, CertificateObject>();
+  /** What the fake cert-manager API answers: undefined means its API is not served. */
+  certManagerIssuer: IssuerView | undefined = { state: "ready" };
 
   constructor(readonly cluster: MdbCluster, readonly nodes: V1Node[]) {}
+
+  private certManagerView(nowMs: number): CertManagerView {
+    if (!this.certManagerIssuer) return { api: "missing" };
+    const certificates = Object.fromEntries([...this.certificates.values()].map((c) => [c.metadata.name, {
+      secretName: c.spec.secretName, commonName: c.spec.commonName, dnsNames: c.spec.dnsNames ?? [], usages: c.spec.usages, issuerRef: c.spec.issuerRef,
+      ready: this.owned.has(`Secret/${c.spec.secretName}`) ? "True" as const : "False" as const, reason: "DoesNotExist", message: "Issuing certificate as Secret does not exist", createdMs: Number(c.metadata.creationTimestamp ?? nowMs),
+    }]));
+    return { api: "served", certificates, issuer: this.certManagerIssuer };
+  }
 
   observe(nowMs = 0): Observation {
     this.members.gossip();
@@ -84,6 +101,7 @@ export class SimulatedCluster {
     const members: MemberView[] = memberViews(this.cluster, [...this.pods.values()], (m) => (this.members.engines.has(m) ? { status: this.members.status(m), atMs: nowMs } : { error: "connection refused", atMs: nowMs - 10_000 }), nowMs);
     const get = (k: string) => this.owned.get(k) as never;
     const caSecret = this.owned.get("Secret/demo-ca") as V1Secret | undefined;
+    const operatorTlsSecret = this.owned.get("Secret/demo-operator-tls") as V1Secret | undefined;
     const memberTlsSecrets = [...this.owned.values()].filter((s): s is V1Secret => s.kind === "Secret" && s.metadata?.labels?.[LABELS.component] === MEMBER_TLS_COMPONENT);
     return {
       cluster: this.cluster, key: "ns/demo", spec, members,
@@ -92,9 +110,9 @@ export class SimulatedCluster {
       owned: {
         headlessService: get("Service/demo-members"), clientService: get("Service/demo"), pdb: get("PodDisruptionBudget/demo"),
         generatedAuthSecret: get("Secret/demo-auth"), sidecarSecret: get("Secret/demo-sidecar"), networkPolicy: get("NetworkPolicy/demo"), pvcs: [],
-        ...(caSecret ? { caSecret } : {}), memberTlsSecrets,
+        ...(caSecret ? { caSecret } : {}), ...(operatorTlsSecret ? { operatorTlsSecret } : {}), memberTlsSecrets,
       },
-      tls: observeTls(caSecret, memberTlsSecrets),
+      tls: observeTls(this.cluster.spec?.tls?.issuerRef ? { certManager: this.certManagerView(nowMs), operatorSecret: operatorTlsSecret } : { caSecret }, memberTlsSecrets, this.owned.get("Secret/demo-ca-crt") as V1Secret | undefined),
       nowMs,
     };
   }

@@ -11,7 +11,7 @@ import { decideTls } from "../../src/controller/tls.ts";
 import { sidecarEndpoints } from "../../src/controller/sidecar-endpoints.ts";
 import { createCa, issueLeaf } from "../../src/executor/pki.ts";
 import { LEAF_VALIDITY_MS, CA_VALIDITY_MS, renewAtMs } from "../../src/model/certificates.ts";
-import { CA_SECRET_KEYS, MEMBER_TLS_KEYS, secretText } from "../../src/resources/tls-secrets.ts";
+import { CA_SECRET_KEYS, MEMBER_TLS_KEYS, operatorCredentials, secretText } from "../../src/resources/tls-secrets.ts";
 import type { V1Secret } from "@kubernetes/client-node";
 import { readyCluster } from "./flow.ts";
 
@@ -79,7 +79,7 @@ describe("renewal and faults, decided from the Secrets", () => {
     const ca = sim.owned.get("Secret/demo-ca") as V1Secret;
     assert.notEqual(secretText(ca, CA_SECRET_KEYS.clientCert), oldClient);
     const pods = [...sim.pods.values()].map((p) => ({ ...p, metadata: { ...p.metadata, labels: { ...p.metadata!.labels } } }));
-    const endpoints = sidecarEndpoints({ name: "demo", namespace: "ns" }, pods, { data: { token: Buffer.from("t".repeat(40)).toString("base64") } }, ca);
+    const endpoints = sidecarEndpoints({ name: "demo", namespace: "ns" }, pods, { data: { token: Buffer.from("t".repeat(40)).toString("base64") } }, operatorCredentials(ca, "own-ca"));
     assert.equal(endpoints.length, 4);
     for (const e of endpoints) {
       assert.equal(e.tls?.certPem.toString(), secretText(ca, CA_SECRET_KEYS.clientCert), `${e.member} is dialled with the renewed client certificate`);

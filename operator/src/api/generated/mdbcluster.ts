@@ -188,10 +188,22 @@ export interface MdbClusterSpecAuth {
   secretName?: string;
 }
 
-/** TLS for clients (docs/usage.md#tls). The operator's own traffic to the members' sidecars is always mutual TLS with the cluster's CA (Secret NAME-ca); this is the engines' side. */
+/** Certificates from cert-manager instead of the operator's own CA (docs/usage.md#certificates-from-cert-manager): the operator asks this Issuer or ClusterIssuer for each member's certificate and its own client certificate through cert-manager Certificate objects, and trusts the ca.crt cert-manager writes beside them. Needs cert-manager (certificates.cert-manager.io/v1) and an issuer that fills ca.crt (a CA issuer). Cannot be added, removed or changed on a running cluster. */
+export interface MdbClusterSpecTlsIssuerRef {
+  /** The Issuer's or ClusterIssuer's name. */
+  name: string;
+  /** Issuer (in the cluster's namespace) or ClusterIssuer. Default: "Issuer". */
+  kind?: "Issuer" | "ClusterIssuer";
+  /** The issuer's API group (cert-manager.io, or an external issuer's). Default: "cert-manager.io". */
+  group?: string;
+}
+
+/** TLS for clients (docs/usage.md#tls) and where certificates come from. The operator's own traffic to the members' sidecars is always mutual TLS, with the cluster's CA (Secret NAME-ca) or, with issuerRef, cert-manager's; enabled is the engines' side. */
 export interface MdbClusterSpecTls {
   /** The engines serve clients, replication and the cluster bus over TLS only (no plaintext port), with each member's certificate from the cluster's CA. Clients check the server against the CA in the Secret named by status.tls.caSecretName (key ca.crt) and still send the password. Needs an engine built with TLS (mdbcluster/engine-redis, official Redis and Valkey images; not mdbcluster/engine-valkey). Cannot change on a running cluster. Default: false. */
   enabled?: boolean;
+  /** Certificates from cert-manager instead of the operator's own CA (docs/usage.md#certificates-from-cert-manager): the operator asks this Issuer or ClusterIssuer for each member's certificate and its own client certificate through cert-manager Certificate objects, and trusts the ca.crt cert-manager writes beside them. Needs cert-manager (certificates.cert-manager.io/v1) and an issuer that fills ca.crt (a CA issuer). Cannot be added, removed or changed on a running cluster. */
+  issuerRef?: MdbClusterSpecTlsIssuerRef;
 }
 
 /** One requirement. */
@@ -338,7 +350,7 @@ export interface MdbClusterSpec {
   sidecar?: MdbClusterSpecSidecar;
   /** The engine password clients use. Default: {}. */
   auth?: MdbClusterSpecAuth;
-  /** TLS for clients (docs/usage.md#tls). The operator's own traffic to the members' sidecars is always mutual TLS with the cluster's CA (Secret NAME-ca); this is the engines' side. Default: {}. */
+  /** TLS for clients (docs/usage.md#tls) and where certificates come from. The operator's own traffic to the members' sidecars is always mutual TLS, with the cluster's CA (Secret NAME-ca) or, with issuerRef, cert-manager's; enabled is the engines' side. Default: {}. */
   tls?: MdbClusterSpecTls;
   /** A NetworkPolicy NAME on the member pods (docs/usage.md#network-policy): clients reach the engine port, members reach each other on the engine and bus ports, the operator's pods reach the sidecar's API, scrapers reach the port named metrics, members may resolve names (DNS); nothing else comes in or goes out. Enforced only where the cluster's network plugin implements NetworkPolicy. Default: {}. */
   networkPolicy?: MdbClusterSpecNetworkPolicy;
