@@ -6,8 +6,11 @@
 // Redis, MIGRATE over TLS) with every key read back and `redis-cli --tls --cluster check` passing; the
 // members are admitted under the restricted Pod Security level. A GetStatus from another pod without the
 // operator's certificate is refused by the sidecar. An engine built without TLS under
-// spec.tls.enabled is named in Degraded with its own words. Reads only KUBECONFIG; with it unset, runs
-// on a proving ground it starts.
+// spec.tls.enabled is named in Degraded with its own words. A cluster whose certificates come from
+// cert-manager (spec.tls.issuerRef; cert-manager's controllers from its pinned module): Degraded while
+// its Issuer is missing, Ready once it exists, the sidecars reached and the engines serving TLS with the
+// issuer's certificates, and cert-manager's objects gone with the cluster. Reads only KUBECONFIG; with
+// it unset, runs on a proving ground it starts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +22,8 @@ import {
   clusterManifest, createNamespace, installOperator, isReady, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease,
 } from "../support/mdb.ts";
 import { podSecurityVerdict } from "../support/lockdown.ts";
+import { caIssuerManifest, startCertManager, type CertManager } from "../support/cert-manager.ts";
+import { X509Certificate } from "node:crypto";
 import { waitFor } from "../../common/wait.ts";
 import { memberName } from "../../operator/src/resources/names.ts";
 import type { MdbCluster } from "../../operator/src/api/types.ts";
@@ -28,6 +33,7 @@ const OPERATOR: OperatorRelease = { release: `e2e-redis-${RUN}`, namespace: `mdb
 const NS = OPERATOR.watchNamespace;
 const CLUSTER = "redis";
 const NO_TLS = "no-tls";
+const ISSUED = "issued";
 const KEYS = 2000;
 
 describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600_000 }, () => {
@@ -37,6 +43,7 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
   let ready: MdbCluster | undefined;
   let password = "";
   let ca = "";
+  let certManager: CertManager | undefined;
 
   before(async () => {
     ground = await acquireGround();
@@ -48,8 +55,9 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
   after(async () => {
     if (!kube) return;
     try {
-      await removeSuiteObjects(kube, OPERATOR, [CLUSTER, NO_TLS], helmInstalled);
+      await removeSuiteObjects(kube, OPERATOR, [CLUSTER, NO_TLS, ISSUED], helmInstalled);
     } finally {
+      await certManager?.stop();
       await releaseGround(ground);
     }
   });
@@ -160,5 +168,43 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
     const message = failing!.status!.conditions!.find((x) => x.type === "Degraded")!.message;
     assert.match(message, new RegExp(`^${memberName(NO_TLS, 0, 0)}: CrashLoopBackOff: container engine restarted \\d+ times, last exit 1 \\(Error\\): ".*Failed finding TLS support\\."; see kubectl logs -n ${NS} ${memberName(NO_TLS, 0, 0)} -c engine --previous$`));
     await kube.must("kubectl", ["delete", "mdb", NO_TLS, "-n", NS, "--wait=true", "--timeout=90s"]);
+  });
+
+  test("certificates from cert-manager: Degraded while the Issuer is missing, Ready once it exists, every certificate the issuer's; gone with the cluster", async () => {
+    certManager = await startCertManager(kube, join(tmpdir(), `mdb-e2e-cert-manager-${RUN}.log`));
+    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(ISSUED, { shards: 1, replicasPerShard: 1, tls: true, issuer: "team-ca" }));
+    const waiting = await waitForCluster(kube, NS, ISSUED, `MdbCluster ${NS}/${ISSUED} Degraded: IssuerNotReady`,
+      (c) => c?.status?.conditions?.some((x) => x.type === "Degraded" && x.status === "True" && x.reason === "IssuerNotReady") === true, 60_000);
+    assert.match(waiting!.status!.conditions!.find((x) => x.type === "Degraded")!.message, new RegExp(`^Issuer team-ca \\(namespace ${NS}\\) \\(spec\\.tls\\.issuerRef\\) does not exist`));
+    await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], caIssuerManifest("team-ca"));
+    const issued = await waitForCluster(kube, NS, ISSUED, `MdbCluster ${NS}/${ISSUED} Ready`, isReady, 180_000);
+    const text = async (secret: string, key: string) => Buffer.from((await kube.core.readNamespacedSecret({ name: secret, namespace: NS })).data![key], "base64").toString("utf8");
+    const root = new X509Certificate(await text("team-ca-root", "tls.crt"));
+    for (const secret of [`${memberName(ISSUED, 0, 0)}-tls`, `${memberName(ISSUED, 0, 1)}-tls`, `${ISSUED}-operator-tls`]) {
+      const leaf = new X509Certificate(await text(secret, "tls.crt"));
+      assert.ok(leaf.checkIssued(root) && leaf.verify(root.publicKey), `${secret} is the issuer's`);
+    }
+    await assert.rejects(kube.core.readNamespacedSecret({ name: `${ISSUED}-ca`, namespace: NS }), "no CA of the operator's own");
+    assert.equal(new X509Certificate(await text(issued!.status!.tls!.caSecretName!, "ca.crt")).fingerprint256, root.fingerprint256, "clients get the issuer's CA");
+    // The operator's path to a sidecar, with cert-manager's client certificate.
+    const member = issued!.status!.members!.find((m) => m.name === memberName(ISSUED, 0, 0))!;
+    const sidecar = await kube.sidecarClient(NS, ISSUED, member.name!, member.ip!);
+    try {
+      assert.equal((await sidecar.status()).role, "PRIMARY");
+    } finally {
+      sidecar.close();
+    }
+    // A TLS client that trusts only the issuer's CA.
+    const password = Buffer.from((await kube.core.readNamespacedSecret({ name: issued!.status!.secretName!, namespace: NS })).data!.password, "base64").toString("utf8");
+    const client = new Redis({ host: member.ip!, port: 6379, password, tls: { ca: await text("team-ca-root", "ca.crt"), checkServerIdentity: () => undefined }, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await client.connect();
+      assert.equal(await client.ping(), "PONG");
+    } finally {
+      client.disconnect();
+    }
+    await kube.must("kubectl", ["delete", "mdb", ISSUED, "-n", NS, "--wait=true", "--timeout=120s"]);
+    assert.deepEqual(await kube.stillThere(NS, "certificates.cert-manager.io", [`${memberName(ISSUED, 0, 0)}-tls`, `${memberName(ISSUED, 0, 1)}-tls`, `${ISSUED}-operator-tls`]), []);
+    assert.deepEqual(await kube.stillThere(NS, "secret", [`${memberName(ISSUED, 0, 0)}-tls`, `${memberName(ISSUED, 0, 1)}-tls`, `${ISSUED}-operator-tls`]), []);
   });
 });

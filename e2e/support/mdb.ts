@@ -200,7 +200,7 @@ export async function waitForOperatorReady(kube: Kube, r: OperatorRelease, timeo
 }
 
 /** The MdbCluster manifest the suite and the benchmark apply (small resources, fits the proving ground). */
-export function clusterManifest(name: string, opts: { shards: number; replicasPerShard: number; persistence?: boolean; tls?: boolean; engineImage?: string }): string {
+export function clusterManifest(name: string, opts: { shards: number; replicasPerShard: number; persistence?: boolean; tls?: boolean; issuer?: string; engineImage?: string }): string {
   return [
     "apiVersion: mdbcluster.io/v1alpha1",
     "kind: MdbCluster",
@@ -211,7 +211,7 @@ export function clusterManifest(name: string, opts: { shards: number; replicasPe
     `  engine: { maxMemory: 64mb${opts.engineImage ? `, image: ${opts.engineImage}` : ""} }`,
     "  resources: { requests: { cpu: 50m, memory: 96Mi }, limits: { memory: 128Mi } }",
     ...(opts.persistence ? ["  persistence: { enabled: true, size: 64Mi }"] : []),
-    ...(opts.tls ? ["  tls: { enabled: true }"] : []),
+    ...(opts.tls || opts.issuer ? [`  tls: { enabled: ${!!opts.tls}${opts.issuer ? `, issuerRef: { name: ${opts.issuer} }` : ""} }`] : []),
     "",
   ].join("\n");
 }

@@ -78,9 +78,11 @@ const NAMESPACED_GRANTS = {
   "policy/poddisruptionbudgets": "create,delete,get,list,update,watch",
   "networking.k8s.io/networkpolicies": "create,delete,get,list,update,watch",
   "core/events": "create",
+  "cert-manager.io/certificates": "create,delete,get,list,update,watch",
+  "cert-manager.io/issuers": "get",
 };
 /** Placement reads every Node and every pod's requests, whichever namespaces are watched. */
-const CLUSTER_READ_GRANTS = { "core/nodes": "get,list,watch", "core/pods": "get,list,watch" };
+const CLUSTER_READ_GRANTS = { "core/nodes": "get,list,watch", "core/pods": "get,list,watch", "cert-manager.io/clusterissuers": "get" };
 const LEASE_GRANTS = { "coordination.k8s.io/leases[t-mdb-operator]": "get,update" };
 
 describe("charts/mdb-operator", () => {
