@@ -23,7 +23,9 @@ export function errorText(err: unknown): string {
 
 /** Node's TLS options for a connection to an engine that serves TLS only (see EngineTls). */
 export function engineTlsOptions(t: EngineTls): ConnectionOptions {
-  return { ca: t.ca, checkServerIdentity: () => undefined };
+  // Read at each connect (the driver copies these options then): the sidecar's CA bundle follows its
+  // files through a CA rollover (sidecar/tls-files.ts).
+  return { get ca() { return t.ca; }, checkServerIdentity: () => undefined };
 }
 
 function connectionOptions(addr: EngineAddress, req: MigrationRequest, name: string): RedisOptions {

@@ -29,16 +29,21 @@ export function checkBearer(metadata: grpc.Metadata, expectedToken: string | und
   return undefined;
 }
 
+/** The member's TLS files, checked once at start (a bad set stops the sidecar), then re-read every reloadMs. */
+export function memberTlsFiles(auth: SidecarSettings["auth"], log: Logger): ReloadingTlsFiles | undefined {
+  if (!auth.tls) return undefined;
+  const initial = { caPem: auth.tls.caPem, certPem: auth.tls.certPem, keyPem: auth.tls.keyPem };
+  checkTlsMaterial(initial);
+  return new ReloadingTlsFiles(auth.tls.files, initial, auth.tls.reloadMs, log);
+}
+
 /**
- * mTLS when the settings have TLS files, re-read every reloadMs (tls-files.ts); else plaintext (the
+ * mTLS when the member has TLS files, re-read every reloadMs (tls-files.ts); else plaintext (the
  * bearer token then authenticates). A client without a certificate signed by the CA cannot connect at
  * all, nor one whose certificate is not for client authentication (a member's serving certificate).
  */
-export function serverCredentials(auth: SidecarSettings["auth"], log: Logger): grpc.ServerCredentials {
-  if (!auth.tls) return grpc.ServerCredentials.createInsecure();
-  const initial = { caPem: auth.tls.caPem, certPem: auth.tls.certPem, keyPem: auth.tls.keyPem };
-  checkTlsMaterial(initial);
-  const files = new ReloadingTlsFiles(auth.tls.files, initial, auth.tls.reloadMs, log);
+export function serverCredentials(files: ReloadingTlsFiles | undefined): grpc.ServerCredentials {
+  if (!files) return grpc.ServerCredentials.createInsecure();
   // One provider for both roles: grpc-js 1.14's createCertificateProviderServerCredentials passes its
   // two providers to the constructor in the other order, which a single provider makes harmless.
   return grpc.experimental.createCertificateProviderServerCredentials(files, files, true);

@@ -14,6 +14,8 @@ import { MemberMetrics, startMetricsServer } from "./metrics-server.ts";
 import { startGrpcServer } from "./server.ts";
 import { startHealthServer } from "./health-server.ts";
 import { watchEngineTls } from "./engine-tls.ts";
+import { memberTlsFiles } from "./auth.ts";
+import { liveEngineTls, materialDigest } from "./tls-files.ts";
 
 export function renderConfigCommand(env: Record<string, string | undefined>, outPath: string): void {
   const settings = parseEngineSettings(env);
@@ -34,10 +36,17 @@ export function renderConfigCommand(env: Record<string, string | undefined>, out
 export async function serve(env: Record<string, string | undefined>): Promise<{ log: Logger; stop(): Promise<void> }> {
   const settings = parseSidecarSettings(env, (p) => readFileSync(p));
   const log = sidecarLogger(settings);
-  const member = new Member(settings, log);
+  // One reader of the member's TLS files for the API, the engine and the sidecar's own engine clients.
+  const tlsFiles = memberTlsFiles(settings.auth, log);
+  const engineTls = settings.engineTls && tlsFiles ? liveEngineTls(tlsFiles) : undefined;
+  const member = new Member({ ...settings, engineTls }, log);
+  // The set the engine serves (it started with the first); status reports what both the API and the engine took.
+  let engineTook = tlsFiles?.material();
+  member.tlsDigest = () => (!tlsFiles ? "" : materialDigest(engineTls ? engineTook! : tlsFiles.material()));
   member.start();
-  const grpcServer = await startGrpcServer(member, settings, log);
-  const stopEngineTls = settings.engineTls && settings.auth.tls ? watchEngineTls(member.engine, settings.auth.tls, log) : () => undefined;
+  const grpcServer = await startGrpcServer(member, settings, log, tlsFiles);
+  const stopEngineTls = engineTls && tlsFiles && settings.auth.tls
+    ? watchEngineTls(member.engine, tlsFiles, settings.auth.tls.files, (m) => { engineTook = m; }, log) : () => undefined;
   const health = await startHealthServer(member, settings.listenHosts, settings.healthPort);
   const metrics = await startMetricsServer(member, new MemberMetrics(settings.identity), settings.listenHosts, settings.metricsPort);
   log.info("mdb-sidecar serving", {

@@ -45,6 +45,8 @@ export class Member implements MemberApi {
   private readonly nodeTimeout: NodeTimeoutKeeper | undefined;
   private readonly handover: ShutdownHandover;
   readonly engine: EngineDriver;
+  /** The digest of the TLS files in use, reported in status (tls-files.ts); "" without TLS. */
+  tlsDigest: () => string = () => "";
   /** What the command files (member-cluster.ts, member-roles.ts, member-migration.ts) see of this member. */
   private readonly context: MemberContext;
 
@@ -200,7 +202,7 @@ export class Member implements MemberApi {
       slotsTotal: m.slots.length, slotsDone: m.progress?.slotsDone ?? 0, keysMoved: m.progress?.keysMoved ?? 0,
     } : null;
     const before = significantPart(this.status);
-    this.status = buildStatus(this.state, this.snapshot, summary, this.lastError);
+    this.status = buildStatus(this.state, this.snapshot, summary, this.lastError, this.tlsDigest());
     if (significantPart(this.status) !== before) for (const l of this.listeners) l(this.status);
   }
 

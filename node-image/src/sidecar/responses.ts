@@ -38,6 +38,7 @@ export function statusMessage(s: MemberStatus): MemberStatus__Output {
     lastError: s.lastError,
     engine: s.engine && { name: s.engine.name, version: s.engine.version, capabilities: [...s.engine.capabilities], unsupportedReason: s.engine.unsupportedReason },
     unreachablePeers: s.unreachablePeers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
+    tlsDigest: s.tlsDigest,
   };
 }
 

@@ -7,7 +7,8 @@ import { withLogContext, type LogContext } from "../../../common/log.ts";
 import { OPERATOR_CLIENT_CN } from "../../../common/member-env.ts";
 import type { SidecarHandlers, MemberStatus__Output } from "../../../proto/index.ts";
 import { PLAN_HEADER, sidecarService, STEP_HEADER } from "../../../proto/index.ts";
-import { checkBearer, serverCredentials } from "./auth.ts";
+import { checkBearer, memberTlsFiles, serverCredentials } from "./auth.ts";
+import type { ReloadingTlsFiles } from "./tls-files.ts";
 import type { MemberApi } from "./commands.ts";
 import { LeaderFence } from "./leader-fence.ts";
 import type { Logger } from "./log.ts";
@@ -147,10 +148,10 @@ export function buildHandlers(member: MemberApi, settings: SidecarSettings, fenc
 export interface RunningServer { server: grpc.Server; ports: number[]; close(): Promise<void> }
 
 /** Binds the gRPC server on each listen host (the pod IP and, unless it is loopback itself, 127.0.0.1). */
-export async function startGrpcServer(member: MemberApi, settings: SidecarSettings, log: Logger): Promise<RunningServer> {
+export async function startGrpcServer(member: MemberApi, settings: SidecarSettings, log: Logger, tlsFiles?: ReloadingTlsFiles): Promise<RunningServer> {
   const server = new grpc.Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
   server.addService(sidecarService, buildHandlers(member, settings, new LeaderFence(settings.dataDir), log));
-  const creds = serverCredentials(settings.auth, log);
+  const creds = serverCredentials(tlsFiles ?? memberTlsFiles(settings.auth, log));
   const ports: number[] = [];
   for (const host of settings.listenHosts) {
     ports.push(await new Promise<number>((resolve, reject) =>

@@ -64,6 +64,8 @@ export interface MemberStatus {
   engine: EngineInfo | null;
   /** Peers the engine knows but cannot reach now (link down, or flagged fail / fail?), at the address it dials. */
   unreachablePeers: UnreachablePeer[];
+  /** The TLS files served with (common/tls-digest.ts); "" without TLS. */
+  tlsDigest: string;
 }
 
 function num(info: Map<string, string>, key: string): number {
@@ -101,7 +103,7 @@ export function readinessInputOf(state: MemberStateName, s: EngineSnapshot): Rea
   };
 }
 
-export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration: MigrationSummary | null, lastError: string): MemberStatus {
+export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration: MigrationSummary | null, lastError: string, tlsDigest = ""): MemberStatus {
   const me = s.myself;
   const role = engineRole(s);
   const replica = role === "replica";
@@ -140,6 +142,7 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
     engine: engineInfoOf(s),
     unreachablePeers: s.nodes.filter((n) => !n.myself && !n.flags.includes("handshake") && (!n.connected || n.failed))
       .map((n) => ({ nodeId: n.id, host: n.host, port: n.port })).sort((x, y) => x.nodeId.localeCompare(y.nodeId)),
+    tlsDigest,
   };
 }
 
@@ -152,6 +155,6 @@ export function engineInfoOf(s: EngineSnapshot): EngineInfo | null {
 export function significantPart(st: MemberStatus): string {
   return JSON.stringify([
     st.state, st.role, st.nodeId, st.slots, st.importing, st.migrating, st.engineUp, st.clusterState, st.clusterKnownNodes,
-    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError, st.engine?.version, st.unreachablePeers,
+    st.replication?.primaryNodeId, st.replication?.linkUp, st.replication?.syncInProgress, st.ready, st.migration?.slotsDone, st.lastError, st.engine?.version, st.unreachablePeers, st.tlsDigest,
   ]);
 }

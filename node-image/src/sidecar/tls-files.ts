@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type * as grpc from "@grpc/grpc-js";
 import { MemberEnv, SettingsError, type TlsFiles } from "../../../common/member-env.ts";
+import { tlsFilesDigest } from "../../../common/tls-digest.ts";
+import type { EngineTls } from "../migration/request.ts";
 import type { Logger } from "./log.ts";
 
 type CertificateProvider = grpc.experimental.CertificateProvider;
@@ -126,4 +128,17 @@ export class ReloadingTlsFiles implements CertificateProvider {
     clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The digest of a set, as status reports it and the operator computes it from the member's Secret. */
+export function materialDigest(m: TlsMaterial): string {
+  return tlsFilesDigest(m.caPem, m.certPem);
+}
+
+/**
+ * The engine's TLS as its clients in the sidecar see it (its own connection, a migration's): the CA
+ * bundle of the files in use, read each time a connection is made, so a CA rollover reaches them.
+ */
+export function liveEngineTls(files: Pick<ReloadingTlsFiles, "material">): EngineTls {
+  return { get ca() { return files.material().caPem.toString("utf8"); } };
 }

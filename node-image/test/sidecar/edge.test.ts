@@ -42,7 +42,7 @@ describe("results become messages", () => {
     keys: 0, opsPerSecond: 0, engineUp: false, clusterState: "", clusterKnownNodes: 0, slotsOwned: 0,
     migration: { migrationId: "m-1", source: { host: "10.0.0.2", port: 6379, busPort: 16379 }, slotsTotal: 2, slotsDone: 1, keysMoved: 5 },
     ready: false, notReadyReason: "engine down", observedAtMs: 7, lastError: "",
-    engine: { name: "valkey", version: "9.1.2", capabilities: ["atomic-slot-migration"], unsupportedReason: "" }, unreachablePeers: [{ nodeId: "b".repeat(40), host: "10.0.0.3", port: 6379 }],
+    engine: { name: "valkey", version: "9.1.2", capabilities: ["atomic-slot-migration"], unsupportedReason: "" }, unreachablePeers: [{ nodeId: "b".repeat(40), host: "10.0.0.3", port: 6379 }], tlsDigest: "d1",
   };
   test("a status: every field, an unknown role as the proto's unspecified", () => {
     const m = statusMessage(status);

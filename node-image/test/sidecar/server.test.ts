@@ -27,7 +27,7 @@ function status(state: MemberStatus["state"]): MemberStatus {
   return {
     state, role: "PRIMARY", nodeId: "a".repeat(40), slots: [{ start: 0, end: 10 }], importing: [], migrating: [], replication: null,
     memoryUsedBytes: 1, memoryMaxBytes: 0, keys: 3, opsPerSecond: 0, engineUp: true, clusterState: "ok", clusterKnownNodes: 3,
-    slotsOwned: 11, migration: null, ready: true, notReadyReason: "", observedAtMs: 1, lastError: "", engine: null, unreachablePeers: [],
+    slotsOwned: 11, migration: null, ready: true, notReadyReason: "", observedAtMs: 1, lastError: "", engine: null, unreachablePeers: [], tlsDigest: "",
   };
 }
 

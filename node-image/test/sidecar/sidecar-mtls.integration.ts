@@ -1,6 +1,7 @@
 // mTLS with the certificates the operator issues (operator/src/executor/pki.ts), on a real sidecar
 // process (127.0.8.1; docs/architecture/sidecar.md#mtls): the operator's client certificate is served,
-// anything else is refused; renewed files, and a new CA, are taken without a restart; a bad set is skipped.
+// anything else is refused; renewed files, and a new CA, are taken without a restart; a bad set is skipped;
+// a CA rollover with both CAs trusted in between serves both clients, and status says which files are in use.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +14,8 @@ import { SidecarProcess, assertRefused } from "./sidecar-process.ts";
 import type { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
 import { createCa, issueLeaf, type IssuingCa } from "../../../operator/src/executor/pki.ts";
 import { memberDnsNames } from "../../../operator/src/resources/names.ts";
-import type { KeyPairPem } from "../../../operator/src/resources/tls-secrets.ts";
+import { trustBundle, type KeyPairPem } from "../../../operator/src/resources/tls-secrets.ts";
+import { tlsFilesDigest } from "../../../common/tls-digest.ts";
 
 const PASSWORD = "mtls-it-password-0123456789";
 const DAY = 24 * 3600_000;
@@ -138,6 +140,37 @@ describe("sidecar API with the operator's certificates", { timeout: 180_000 }, (
     }, { timeoutMs: 15_000, intervalMs: 200, what: "the new CA's client to be served" });
     await refused(dial(ca.certPem, oldClient), "the old CA's client certificate");
     await refused(dial(oldCa.certPem, oldClient), "a client that trusts only the old CA");
+    assert.equal(sidecar.pid, pid, "the same process throughout");
+  });
+
+  test("a CA rollover with overlap: the sidecar takes a bundle of both CAs and says so in status (tlsDigest); both clients are served throughout, then only the new", async () => {
+    const pid = sidecar.pid;
+    const oldCa = ca;
+    const oldClient = client;
+    const digestServed = async (caPem: string, leaf: KeyPairPem, trust: string, cert: KeyPairPem) => waitFor(async () => {
+      const c = dial(trust, cert);
+      try { return (await c.status()).tlsDigest === tlsFilesDigest(caPem, leaf.certPem); } catch { return false; } finally { c.close(); }
+    }, { timeoutMs: 15_000, intervalMs: 200, what: "the sidecar to report the new files' digest" });
+    const nextCa = await createCa("ns/demo sidecar CA, next", Date.now(), 30 * DAY);
+    const nextClient = await operatorClient(nextCa);
+    const both = trustBundle([oldCa.certPem, nextCa.certPem]);
+    // Stage: both CAs trusted, the certificate still from the old one.
+    writeTls(both, server);
+    await digestServed(both, server, oldCa.certPem, oldClient);
+    await served(dial(oldCa.certPem, oldClient), "the old CA's client while staged");
+    await served(dial(both, nextClient), "the next CA's client while staged");
+    // Switch: a certificate of the new CA, both still trusted.
+    const switched = await serving(nextCa);
+    const bothNewFirst = trustBundle([nextCa.certPem, oldCa.certPem]);
+    writeTls(bothNewFirst, switched);
+    await digestServed(bothNewFirst, switched, both, nextClient);
+    await served(dial(both, oldClient), "the old CA's client after the switch");
+    // Finish: only the new CA.
+    writeTls(nextCa.certPem, switched);
+    await digestServed(nextCa.certPem, switched, nextCa.certPem, nextClient);
+    await refused(dial(nextCa.certPem, oldClient), "the old CA's client once it is dropped");
+    await served(dial(nextCa.certPem, nextClient), "the new CA's client");
+    [ca, client, server] = [nextCa, nextClient, switched];
     assert.equal(sidecar.pid, pid, "the same process throughout");
   });
 });

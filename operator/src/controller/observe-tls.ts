@@ -4,7 +4,8 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { V1Secret } from "@kubernetes/client-node";
 import type { CertManagerView, CertificateSecret, CertificateView, TlsObservation } from "../model/certificates.ts";
-import { CA_SECRET_KEYS, CLIENT_CA_KEY, MEMBER_TLS_KEYS, secretText } from "../resources/tls-secrets.ts";
+import { CA_SECRET_KEYS, CLIENT_CA_KEY, MEMBER_TLS_KEYS, secretText, trustBundle } from "../resources/tls-secrets.ts";
+import { tlsFilesDigest } from "../../../common/tls-digest.ts";
 import { LABELS } from "../resources/names.ts";
 
 function dnsNames(cert: X509Certificate): string[] {
@@ -42,14 +43,14 @@ function readPair(secret: V1Secret, certKey: string, keyKey: string, ca: X509Cer
  * Member Secrets as last judged, by object: the informer replaces an object when it changes, so a
  * pass re-reads only the Secrets that changed (or all of them after a new CA).
  */
-const judged = new WeakMap<V1Secret, { caPem: string | undefined; result: CertificateSecret }>();
+const judged = new WeakMap<V1Secret, { trustPem: string | undefined; result: CertificateSecret }>();
 
 /** Where the CA and the operator's client certificate are: the operator's CA Secret, or cert-manager's Secret for the operator. */
 export type TlsSource = { caSecret?: V1Secret } | { certManager: CertManagerView | undefined; operatorSecret?: V1Secret };
 
 /** The CA and the operator's client certificate from their Secret, and each member TLS Secret. */
 export function observeTls(source: TlsSource, memberSecrets: readonly V1Secret[], clientCaSecret?: V1Secret): TlsObservation {
-  const out: TlsObservation = { members: {}, clientCa: "missing" };
+  const out: TlsObservation = { members: {}, clientCa: "missing", memberDigests: {} };
   let ca: X509Certificate | undefined;
   let caPem: string | undefined;
   if ("certManager" in source) {
@@ -79,21 +80,43 @@ export function observeTls(source: TlsSource, memberSecrets: readonly V1Secret[]
     }
     const client = readPair(caSecret, CA_SECRET_KEYS.clientCert, CA_SECRET_KEYS.clientKey, ca);
     if (secretText(caSecret, CA_SECRET_KEYS.clientCert) !== undefined || secretText(caSecret, CA_SECRET_KEYS.clientKey) !== undefined) out.client = client.result;
+    out.rollover = rolloverOf(caSecret);
   }
-  if (clientCaSecret) out.clientCa = caPem !== undefined && secretText(clientCaSecret, CLIENT_CA_KEY)?.trim() === caPem.trim() ? "current" : "outdated";
+  const trustPem = caPem === undefined ? undefined
+    : "caSecret" in source ? trustBundle([caPem, secretText(source.caSecret, CA_SECRET_KEYS.nextCaCert), secretText(source.caSecret, CA_SECRET_KEYS.previousCaCert)]) : caPem;
+  if (trustPem !== undefined) out.trustPem = trustPem;
+  if (clientCaSecret) out.clientCa = trustPem !== undefined && secretText(clientCaSecret, CLIENT_CA_KEY)?.trim() === trustPem.trim() ? "current" : "outdated";
   for (const secret of memberSecrets) {
     const member = secret.metadata?.labels?.[LABELS.member];
     if (!member) continue;
+    const trusts = secretText(secret, MEMBER_TLS_KEYS.ca);
+    out.memberDigests[member] = tlsFilesDigest(trusts ?? "", secretText(secret, MEMBER_TLS_KEYS.cert) ?? "");
     const known = judged.get(secret);
-    if (known && known.caPem === caPem) {
+    if (known && known.trustPem === trustPem) {
       out.members[member] = known.result;
       continue;
     }
     const { result } = readPair(secret, MEMBER_TLS_KEYS.cert, MEMBER_TLS_KEYS.key, ca);
-    // A member trusts the clients its ca.crt names: after a new CA, it must name that one.
-    const trusts = secretText(secret, MEMBER_TLS_KEYS.ca);
-    out.members[member] = result.ok && caPem !== undefined && trusts?.trim() !== caPem.trim() ? { ok: false, problem: `its ${MEMBER_TLS_KEYS.ca} is not the cluster's CA` } : result;
-    judged.set(secret, { caPem, result: out.members[member] });
+    // A member trusts the clients its ca.crt names: after a new CA (or in a rollover, both), it must name those.
+    out.members[member] = result.ok && trustPem !== undefined && trusts?.trim() !== trustPem.trim()
+      ? { ok: false, problem: `its ${MEMBER_TLS_KEYS.ca} is not the cluster's ${out.rollover ? "two CAs (a rollover)" : "CA"}` } : result;
+    judged.set(secret, { trustPem, result: out.members[member] });
   }
   return out;
+}
+
+/** The rollover the CA Secret is in: a next CA staged (with its key), or a previous CA kept after the switch. */
+function rolloverOf(caSecret: V1Secret): TlsObservation["rollover"] {
+  if (secretText(caSecret, CA_SECRET_KEYS.nextCaCert) !== undefined) {
+    const { cert, result } = readPair(caSecret, CA_SECRET_KEYS.nextCaCert, CA_SECRET_KEYS.nextCaKey, undefined);
+    return { phase: "staged", other: result.ok && !cert!.ca ? { ok: false, problem: `${CA_SECRET_KEYS.nextCaCert} is not a CA certificate` } : result };
+  }
+  const previous = secretText(caSecret, CA_SECRET_KEYS.previousCaCert);
+  if (previous === undefined) return undefined;
+  try {
+    const cert = new X509Certificate(previous);
+    return { phase: "switched", other: { ok: true, cert: view(cert, cert) } };
+  } catch (err) {
+    return { phase: "switched", other: { ok: false, problem: `${CA_SECRET_KEYS.previousCaCert} is not a PEM certificate (${(err as Error).message})` } };
+  }
 }

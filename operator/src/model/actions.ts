@@ -29,7 +29,8 @@ export type Action =
    * certificate), the operator's client certificate, these members' serving certificates; the TLS
    * Secrets of `remove` (members that are gone) deleted.
    */
-  | { kind: "issue-certificates"; newCa: boolean; client: boolean; members: string[]; remove: string[]; reason: string }
+  /** caStep: a step of a CA rollover (controller/tls.ts); newCa: a CA made at once, without overlap (there was none, or it was deleted). */
+  | { kind: "issue-certificates"; newCa: boolean; caStep?: "stage" | "switch" | "finish"; client: boolean; members: string[]; remove: string[]; reason: string }
   /** With spec.tls.issuerRef: make or correct these Certificates, delete the rest, publish the CA for clients. */
   | { kind: "request-certificates"; ensure: WantedCertificate[]; removeCertificates: string[]; removeSecrets: string[]; clientCa: boolean; reason: string }
   | { kind: "blocked"; reason: string; message: string }

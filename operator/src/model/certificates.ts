@@ -28,6 +28,16 @@ export type CertificateSecret = { ok: true; cert: CertificateView } | { ok: fals
 export interface TlsObservation {
   /** The CA Secret: undefined when it does not exist. */
   ca?: CertificateSecret;
+  /**
+   * A CA rollover in progress (docs/architecture/sidecar.md#mtls): the next CA staged beside the
+   * current one (members trust both, leaves still from the current), or the switch done (leaves from
+   * the new CA, members still trusting the previous one too). Undefined when there is one CA.
+   */
+  rollover?: { phase: "staged" | "switched"; other: CertificateSecret };
+  /** What members must trust (their ca.crt) and the operator trusts: the CA, or both CAs in a rollover. */
+  trustPem?: string;
+  /** Member → the digest of its Secret's ca.crt and tls.crt (common/tls-digest.ts), to compare with what its sidecar reports. */
+  memberDigests: Record<string, string>;
   /** The operator's client certificate (in the CA Secret): undefined when absent. */
   client?: CertificateSecret;
   /** Member name → its serving certificate Secret, for the member TLS Secrets that exist. */

@@ -10,7 +10,18 @@ import type { MdbCluster } from "../api/types.ts";
 import { caSecretName, clientCaSecretName, clusterLabels, LABELS, memberTlsSecretName, ownerReference } from "./names.ts";
 
 /** The keys of the CA Secret. */
-export const CA_SECRET_KEYS = { caCert: "ca.crt", caKey: "ca.key", clientCert: "client.crt", clientKey: "client.key" } as const;
+export const CA_SECRET_KEYS = {
+  caCert: "ca.crt", caKey: "ca.key", clientCert: "client.crt", clientKey: "client.key",
+  /** During a CA rollover, before the switch: the next CA. */
+  nextCaCert: "next-ca.crt", nextCaKey: "next-ca.key",
+  /** During a CA rollover, after the switch: the CA that was replaced (its certificate only). */
+  previousCaCert: "previous-ca.crt",
+} as const;
+
+/** CA certificates as one PEM bundle, each once, in the order given. */
+export function trustBundle(pems: readonly (string | undefined)[]): string {
+  return [...new Set(pems.filter((p): p is string => !!p).map((p) => p.trim()))].map((p) => `${p}\n`).join("");
+}
 /** The keys of a member's TLS Secret (the names a kubernetes.io/tls Secret uses, plus the CA). */
 export const MEMBER_TLS_KEYS = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
 /** The component label of member TLS Secrets: observe finds them by it. */
@@ -18,12 +29,17 @@ export const MEMBER_TLS_COMPONENT = "member-tls";
 
 export interface KeyPairPem { certPem: string; keyPem: string }
 
-export function buildCaSecret(cluster: MdbCluster, ca: KeyPairPem, client: KeyPairPem): V1Secret {
+/** The CA Secret; in a rollover with the next CA (before the switch) or the previous one's certificate (after). */
+export function buildCaSecret(cluster: MdbCluster, ca: KeyPairPem, client: KeyPairPem, rollover?: { next: KeyPairPem } | { previousCertPem: string }): V1Secret {
   const name = cluster.metadata!.name!;
   return {
     apiVersion: "v1", kind: "Secret", type: "Opaque",
     metadata: { name: caSecretName(name), namespace: cluster.metadata!.namespace!, labels: { ...clusterLabels(name), [LABELS.component]: "ca" }, ownerReferences: [ownerReference(cluster)] },
-    stringData: { [CA_SECRET_KEYS.caCert]: ca.certPem, [CA_SECRET_KEYS.caKey]: ca.keyPem, [CA_SECRET_KEYS.clientCert]: client.certPem, [CA_SECRET_KEYS.clientKey]: client.keyPem },
+    stringData: {
+      [CA_SECRET_KEYS.caCert]: ca.certPem, [CA_SECRET_KEYS.caKey]: ca.keyPem, [CA_SECRET_KEYS.clientCert]: client.certPem, [CA_SECRET_KEYS.clientKey]: client.keyPem,
+      ...(rollover && "next" in rollover ? { [CA_SECRET_KEYS.nextCaCert]: rollover.next.certPem, [CA_SECRET_KEYS.nextCaKey]: rollover.next.keyPem } : {}),
+      ...(rollover && "previousCertPem" in rollover ? { [CA_SECRET_KEYS.previousCaCert]: rollover.previousCertPem } : {}),
+    },
   };
 }
 
@@ -67,6 +83,9 @@ export interface OperatorCredentials { caPem: string; certPem: string; keyPem: s
  */
 export function operatorCredentials(secret: V1Secret | undefined, source: "own-ca" | "cert-manager"): OperatorCredentials | undefined {
   const keys = source === "own-ca" ? { ca: CA_SECRET_KEYS.caCert, cert: CA_SECRET_KEYS.clientCert, key: CA_SECRET_KEYS.clientKey } : MEMBER_TLS_KEYS;
-  const [caPem, certPem, keyPem] = [secretText(secret, keys.ca), secretText(secret, keys.cert), secretText(secret, keys.key)];
+  const ca = secretText(secret, keys.ca);
+  // In a rollover the operator trusts both CAs: members serve leaves of either until each took the new.
+  const caPem = ca && source === "own-ca" ? trustBundle([ca, secretText(secret, CA_SECRET_KEYS.nextCaCert), secretText(secret, CA_SECRET_KEYS.previousCaCert)]) : ca;
+  const [certPem, keyPem] = [secretText(secret, keys.cert), secretText(secret, keys.key)];
   return caPem && certPem && keyPem ? { caPem, certPem, keyPem } : undefined;
 }

@@ -20,7 +20,7 @@ export function blankStatus(nodeId: string): MemberStatus {
   return {
     state: "ONLINE", role: "PRIMARY", nodeId, slots: [], importing: [], migrating: [], replication: null, memoryUsedBytes: 0, memoryMaxBytes: 0,
     keys: 0, opsPerSecond: 0, engineUp: true, clusterState: "fail", clusterKnownNodes: 1, slotsOwned: 0, migration: null, ready: false,
-    notReadyReason: "", observedAtMs: 0, lastError: "", engine: null, unreachablePeers: [],
+    notReadyReason: "", observedAtMs: 0, lastError: "", engine: null, unreachablePeers: [], tlsDigest: "",
   };
 }
 

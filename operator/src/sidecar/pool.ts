@@ -48,7 +48,7 @@ export type ClientFactory = (endpoint: MemberEndpoint) => SidecarClient;
 /** The parts of a status whose change is worth a reconcile (not keys, memory or timestamps). */
 export function statusSignature(s: MemberStatus): string {
   return JSON.stringify([s.state, s.role, s.nodeId, s.slots, s.importing.length, s.migrating.length, s.ready, s.engineUp, s.clusterState,
-    s.clusterKnownNodes, s.replication?.linkUp, s.replication?.primaryNodeId, s.replication?.syncInProgress, s.migration?.slotsDone, s.lastError, s.unreachablePeers]);
+    s.clusterKnownNodes, s.replication?.linkUp, s.replication?.primaryNodeId, s.replication?.syncInProgress, s.migration?.slotsDone, s.lastError, s.unreachablePeers, s.tlsDigest]);
 }
 
 export class SidecarPool {

@@ -58,6 +58,8 @@ export interface MemberStatus {
   engine: EngineInfo | null;
   /** Peers the engine knows but cannot reach now (its link to them is down, or it flags them failing), at the address it dials. */
   unreachablePeers: UnreachablePeer[];
+  /** The TLS files the sidecar (and with TLS for clients, its engine) serves with (common/tls-digest.ts); "" without. */
+  tlsDigest: string;
 }
 
 export interface EngineInfo { name: string; version: string; capabilities: string[]; unsupportedReason: string }

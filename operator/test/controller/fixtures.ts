@@ -17,7 +17,8 @@ import type { Action, OwnedKind } from "../../src/model/actions.ts";
 import type { StoredPlan } from "../../src/model/stored-plan.ts";
 import { decide } from "../../src/controller/decide.ts";
 import { LABELS } from "../../src/resources/names.ts";
-import { MEMBER_TLS_COMPONENT } from "../../src/resources/tls-secrets.ts";
+import { MEMBER_TLS_COMPONENT, MEMBER_TLS_KEYS, secretText } from "../../src/resources/tls-secrets.ts";
+import { tlsFilesDigest } from "../../../common/tls-digest.ts";
 import { topologyNodeFromKubernetes } from "../../src/planner/index.ts";
 import { FakeMembers } from "../../src/sidecar/fake.ts";
 import { silentLogger } from "../../src/runtime/log.ts";
@@ -69,6 +70,8 @@ export class SimulatedCluster {
     applyCertificate: async (c) => { this.certificates.set(c.metadata.name, c); },
     deleteCertificate: async (_ns, name) => { this.certificates.delete(name); },
   };
+  /** Members whose sidecars have not taken their Secret's new files yet (the kubelet's delay). */
+  readonly tlsLag = new Set<string>();
   /** cert-manager's Certificates as the operator wrote them (spec.tls.issuerRef). */
   readonly certificates = new Map<string, CertificateObject>();
   /** What the fake cert-manager API answers: undefined means its API is not served. */
@@ -93,6 +96,13 @@ export class SimulatedCluster {
       else this.startsAfter.set(name, left - 1);
     }
     const spec = resolveSpec(this.cluster.spec, { engine: "mdbcluster/engine-valkey:test", sidecar: "mdbcluster/node:test" });
+    // Each sidecar serves with its Secret's files (the kubelet and the sidecar at once), unless it lags.
+    for (const name of this.pods.keys()) {
+      const secret = this.owned.get(`Secret/${name}-tls`) as V1Secret | undefined;
+      if (!secret || this.tlsLag.has(name) || !this.members.engines.has(name)) continue;
+      const tlsDigest = tlsFilesDigest(secretText(secret, MEMBER_TLS_KEYS.ca) ?? "", secretText(secret, MEMBER_TLS_KEYS.cert) ?? "");
+      if (this.members.engine(name).status.tlsDigest !== tlsDigest) this.members.engine(name).status.tlsDigest = tlsDigest;
+    }
     // A pod is ready when its sidecar says the member serves its role (the sidecar's /readyz).
     for (const [name, pod] of this.pods) {
       const ready = this.members.engines.has(name) && this.members.status(name).ready;

@@ -10,6 +10,7 @@ import { computeStatus } from "../../src/controller/status.ts";
 import { decideTls } from "../../src/controller/tls.ts";
 import { sidecarEndpoints } from "../../src/controller/sidecar-endpoints.ts";
 import { createCa, issueLeaf } from "../../src/executor/pki.ts";
+import { issueCertificates } from "../../src/executor/certificates.ts";
 import { LEAF_VALIDITY_MS, CA_VALIDITY_MS, renewAtMs } from "../../src/model/certificates.ts";
 import { CA_SECRET_KEYS, MEMBER_TLS_KEYS, operatorCredentials, secretText } from "../../src/resources/tls-secrets.ts";
 import type { V1Secret } from "@kubernetes/client-node";
@@ -129,5 +130,75 @@ describe("renewal and faults, decided from the Secrets", () => {
     await sim.decideAfterCertificates(undefined, 10);
     const after = sim.observe(10);
     assert.ok(Object.values(after.tls.members).every((m) => m.ok && m.cert.issuedByCa), "every member's certificate from the new CA");
+  });
+
+  test("CA rollover: stage the next CA in every member's trust, switch once every sidecar took it, drop the old once every sidecar serves the new; the operator reaches every sidecar at each step", async () => {
+    const sim = await cluster();
+    const first = sim.observe(10);
+    const renewAt = renewAtMs((first.tls.ca as { ok: true; cert: Parameters<typeof renewAtMs>[0] }).cert);
+    const oldCa = secretText(sim.owned.get("Secret/demo-ca") as V1Secret, CA_SECRET_KEYS.caCert)!;
+    const members = ["demo-0-0", "demo-0-1", "demo-1-0", "demo-1-1"];
+    const tlsAction = (nowMs: number) => { const o = sim.observe(nowMs); return decideTls(o, sim.context(o).spec, undefined); };
+    const apply = async (nowMs: number) => {
+      const action = tlsAction(nowMs);
+      assert.ok(action?.kind === "issue-certificates", `a certificate step at ${nowMs}: ${JSON.stringify(action)}`);
+      await issueCertificates(action, sim.context(sim.observe(nowMs)));
+      return action;
+    };
+    /** Every member's sidecar, as the operator would dial it now, verifies: its leaf against the operator's trust, the operator's client against the member's. */
+    const everyoneReaches = (servedLeaf: Map<string, string>, memberTrust: Map<string, string>) => {
+      const creds = operatorCredentials(sim.owned.get("Secret/demo-ca") as V1Secret, "own-ca")!;
+      const trusted = (bundle: string, pem: string) => bundle.split(/(?<=-----END CERTIFICATE-----)\n?/).filter((b) => b.includes("BEGIN")).some((ca) => new X509Certificate(pem).checkIssued(new X509Certificate(ca)));
+      for (const m of members) {
+        assert.ok(trusted(creds.caPem, servedLeaf.get(m)!), `the operator trusts ${m}'s served certificate`);
+        assert.ok(trusted(memberTrust.get(m)!, creds.certPem), `${m} trusts the operator's client certificate`);
+      }
+    };
+    const files = (m: string) => sim.owned.get(`Secret/${m}-tls`) as V1Secret;
+    // Leaves live 90 days: by then they were renewed many times, last just before the CA is due.
+    await sim.decideAfterCertificates(undefined, renewAt - 1);
+    // What each sidecar serves with: the files it took last (none of them takes new files while lagging).
+    const served = new Map(members.map((m) => [m, secretText(files(m), MEMBER_TLS_KEYS.cert)!]));
+    const trusts = new Map(members.map((m) => [m, secretText(files(m), MEMBER_TLS_KEYS.ca)!]));
+    const take = (m: string) => { served.set(m, secretText(files(m), MEMBER_TLS_KEYS.cert)!); trusts.set(m, secretText(files(m), MEMBER_TLS_KEYS.ca)!); sim.tlsLag.delete(m); };
+    assert.equal(tlsAction(renewAt - 1), undefined, "not before two thirds of the CA's life");
+    for (const m of members) sim.tlsLag.add(m);
+
+    const stage = await apply(renewAt);
+    assert.equal(stage.kind === "issue-certificates" && stage.caStep, "stage");
+    const staged = sim.observe(renewAt);
+    assert.equal(staged.tls.rollover?.phase, "staged");
+    for (const m of members) assert.equal(secretText(files(m), MEMBER_TLS_KEYS.cert), served.get(m), `${m} keeps its certificate`);
+    everyoneReaches(served, trusts);
+    assert.equal(tlsAction(renewAt + 1), undefined, "no switch while a sidecar has not taken the new trust");
+    for (const m of members.slice(0, 3)) take(m);
+    everyoneReaches(served, trusts);
+    assert.equal(tlsAction(renewAt + 2), undefined, "one sidecar still lags: no switch");
+    take(members[3]);
+    sim.observe(renewAt + 2); // the last one reports
+
+    for (const m of members) sim.tlsLag.add(m);
+    const switched = await apply(renewAt + 3);
+    assert.deepEqual(switched.kind === "issue-certificates" && [switched.caStep, switched.client, switched.members], ["switch", true, members]);
+    const newCa = secretText(sim.owned.get("Secret/demo-ca") as V1Secret, CA_SECRET_KEYS.caCert)!;
+    assert.notEqual(newCa, oldCa);
+    assert.equal(secretText(sim.owned.get("Secret/demo-ca") as V1Secret, CA_SECRET_KEYS.previousCaCert), oldCa);
+    everyoneReaches(served, trusts); // sidecars still on the old certificate, the operator on the new client
+    take(members[0]);
+    everyoneReaches(served, trusts);
+    assert.equal(tlsAction(renewAt + 4), undefined, "the old CA stays trusted while a sidecar serves its certificate");
+    for (const m of members.slice(1)) take(m);
+
+    const finish = await apply(renewAt + 5);
+    assert.equal(finish.kind === "issue-certificates" && finish.caStep, "finish");
+    const done = sim.observe(renewAt + 5);
+    assert.equal(done.tls.rollover, undefined);
+    for (const m of members) assert.equal(secretText(files(m), MEMBER_TLS_KEYS.ca)!.trim(), newCa.trim(), `${m} trusts the new CA only`);
+    for (const m of members) sim.tlsLag.add(m);
+    everyoneReaches(served, trusts); // before the sidecars took the last files
+    for (const m of members) take(m);
+    everyoneReaches(served, trusts);
+    assert.equal(tlsAction(renewAt + 6), undefined, "nothing left to do");
+    assert.ok(Object.values(done.tls.members).every((m) => m.ok && m.cert.issuedByCa), "every certificate from the new CA");
   });
 });

@@ -33,6 +33,7 @@ export interface MemberStatus {
   'lastError'?: (string);
   'engine'?: (_mdb_sidecar_v1_EngineInfo | null);
   'unreachablePeers'?: (_mdb_sidecar_v1_UnreachablePeer)[];
+  'tlsDigest'?: (string);
 }
 
 export interface MemberStatus__Output {
@@ -58,4 +59,5 @@ export interface MemberStatus__Output {
   'lastError': (string);
   'engine': (_mdb_sidecar_v1_EngineInfo__Output | null);
   'unreachablePeers': (_mdb_sidecar_v1_UnreachablePeer__Output)[];
+  'tlsDigest': (string);
 }
