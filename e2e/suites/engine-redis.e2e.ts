@@ -5,8 +5,8 @@
 // slots moved between its primaries through the target member's sidecar (MigrateSlots, key by key on
 // Redis, MIGRATE over TLS) with every key read back and `redis-cli --tls --cluster check` passing; the
 // members are admitted under the restricted Pod Security level. A GetStatus from another pod without the
-// operator's certificate is refused by the sidecar. An engine built without TLS under
-// spec.tls.enabled is named in Degraded with its own words. A cluster whose certificates come from
+// operator's certificate is refused by the sidecar. Our engine image built without TLS under
+// spec.tls.enabled is refused before any pod is made. A cluster whose certificates come from
 // cert-manager (spec.tls.issuerRef; cert-manager's controllers from its pinned module): Degraded while
 // its Issuer is missing, Ready once it exists, the sidecars reached and the engines serving TLS with the
 // issuer's certificates, and cert-manager's objects gone with the cluster. Reads only KUBECONFIG; with
@@ -161,12 +161,14 @@ describe("the Redis 7.0 engine image: bootstrap and a slot move", { timeout: 600
     }
   });
 
-  test("an engine built without TLS under spec.tls.enabled: Degraded names the member, its last exit and the engine's words", async () => {
+  test("our engine image built without TLS under spec.tls.enabled is refused before any pod, naming the field and what to set", async () => {
     await kube.must("kubectl", ["apply", "-n", NS, "-f", "-"], clusterManifest(NO_TLS, { shards: 1, replicasPerShard: 0, tls: true, engineImage: "mdbcluster/engine-valkey:9.1.2" }));
-    const failing = await waitForCluster(kube, NS, NO_TLS, `MdbCluster ${NS}/${NO_TLS} Degraded: MemberFailing`,
-      (c) => c?.status?.conditions?.some((x) => x.type === "Degraded" && x.status === "True" && x.reason === "MemberFailing") === true, 120_000);
-    const message = failing!.status!.conditions!.find((x) => x.type === "Degraded")!.message;
-    assert.match(message, new RegExp(`^${memberName(NO_TLS, 0, 0)}: CrashLoopBackOff: container engine restarted \\d+ times, last exit 1 \\(Error\\): ".*Failed finding TLS support\\."; see kubectl logs -n ${NS} ${memberName(NO_TLS, 0, 0)} -c engine --previous$`));
+    const refused = await waitForCluster(kube, NS, NO_TLS, `MdbCluster ${NS}/${NO_TLS} Degraded: SpecInvalid`,
+      (c) => c?.status?.conditions?.some((x) => x.type === "Degraded" && x.status === "True" && x.reason === "SpecInvalid") === true, 60_000);
+    assert.equal(refused!.status!.phase, "Pending");
+    assert.match(refused!.status!.conditions!.find((x) => x.type === "Degraded")!.message,
+      /^spec\.tls\.enabled: the engine image mdbcluster\/engine-valkey:9\.1\.2 is built without TLS .*set spec\.engine\.image to an image built with TLS \(mdbcluster\/engine-redis:7\.0/);
+    assert.deepEqual(await kube.pods(NS, `mdbcluster.io/cluster=${NO_TLS}`), [], "no member pod is made");
     await kube.must("kubectl", ["delete", "mdb", NO_TLS, "-n", NS, "--wait=true", "--timeout=90s"]);
   });
 

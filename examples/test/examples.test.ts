@@ -49,7 +49,7 @@ describe("the structural-schema check itself", () => {
   test("accepts an empty spec (everything defaulted)", () => assert.deepEqual(validate(specSchema, {}, "spec"), []));
 });
 
-for (const file of ["mdbcluster.yaml", "mdbcluster-full.yaml"]) {
+for (const file of ["mdbcluster.yaml", "mdbcluster-full.yaml", "mdbcluster-tls.yaml"]) {
   describe(`examples/${file}`, () => {
     const { docs } = clusters(file);
     test("holds one MdbCluster of the CRD's group and version, without a namespace", () => {

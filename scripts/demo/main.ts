@@ -1,10 +1,10 @@
 // `npm run demo` after its bootstrap (scripts/demo.sh): a cluster to run on (the proving ground unless
 // KUBECONFIG names another cluster), the operator installed from charts/mdb-operator, the example
 // MdbCluster applied and watched until Ready, keys written and read through a cluster client, then
-// what runs where and what to try next. Every step finds what is already done and keeps it, so the
+// what runs where and what to try next (`-- scale N` scales it, `-- tls` shows TLS for clients). Every step finds what is already done and keeps it, so the
 // demo can run again at any time.
 import { existsSync, readFileSync } from "node:fs";
-import { resolve, join } from "node:path";
+import { basename, resolve, join } from "node:path";
 import { Cluster } from "ioredis";
 import { clusterUp, ensureBinaries, REPO_ROOT, stateDirFrom } from "../../e2e/local/controlplane/cluster.ts";
 import { pinnedBinDir } from "../../e2e/local/toolchain/paths.ts";
@@ -13,6 +13,7 @@ import type { MdbCluster } from "../../operator/src/api/generated/mdbcluster.ts"
 import { DemoError, Kube } from "./kube.ts";
 import { formatTable, isReady, placement, progressLine, stepsWaiting, type NodeLabels } from "./report.ts";
 import { parseShards, scale } from "./scale.ts";
+import { tlsRoundTrip } from "./tls.ts";
 
 // Overridable to run beside another installation on the same cluster (e.g. a second operator that
 // watches only its own namespace: MDB_DEMO_HELM_SET=watchNamespace=NS).
@@ -21,6 +22,7 @@ const OPERATOR_NS = process.env.MDB_DEMO_OPERATOR_NAMESPACE || "mdb-system";
 const CLUSTER_NS = process.env.MDB_DEMO_NAMESPACE || "default";
 const HELM_SET = (process.env.MDB_DEMO_HELM_SET ?? "").split(",").filter(Boolean).flatMap((kv) => ["--set", kv]);
 const EXAMPLE = join(REPO_ROOT, "examples/mdbcluster.yaml");
+const TLS_EXAMPLE = join(REPO_ROOT, "examples/mdbcluster-tls.yaml");
 const CHART = join(REPO_ROOT, "charts/mdb-operator");
 const KEYS = 1000;
 
@@ -108,11 +110,11 @@ async function installOperator(kube: Kube): Promise<void> {
   }
 }
 
-/** Applies the example and prints each change of its status until Ready: phase, members by state, plan. */
-async function applyAndWait(kube: Kube): Promise<MdbCluster> {
-  step(`MdbCluster: kubectl apply -n ${CLUSTER_NS} -f examples/mdbcluster.yaml`);
-  console.log(`  ${kube.kubectl(["apply", "-n", CLUSTER_NS, "-f", EXAMPLE]).trim()}`);
-  const name = /^\s+name:\s*(\S+)/m.exec(readFileSync(EXAMPLE, "utf8"))?.[1] ?? "demo";
+/** Applies an example and prints each change of its status until Ready: phase, members by state, plan. */
+async function applyAndWait(kube: Kube, example = EXAMPLE): Promise<MdbCluster> {
+  step(`MdbCluster: kubectl apply -n ${CLUSTER_NS} -f examples/${basename(example)}`);
+  console.log(`  ${kube.kubectl(["apply", "-n", CLUSTER_NS, "-f", example]).trim()}`);
+  const name = /^\s+name:\s*(\S+)/m.exec(readFileSync(example, "utf8"))?.[1] ?? "demo";
   const started = Date.now();
   const deadline = started + seconds("MDB_DEMO_READY_TIMEOUT_SECONDS", 600) * 1000;
   let last = "";
@@ -204,6 +206,7 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
     [`kubectl describe mdb ${name}${n}`, "members, shards, conditions, the plan"],
     [`kubectl scale mdb ${name}${n} --replicas=4`, "a 4th shard online: members placed, slots move in waves (kubectl get mdb -w: Migration %)"],
     ["npm run demo -- scale 6", "the same with a live progress bar, the waves and the Events until Ready"],
+    ["npm run demo -- tls", "a cluster serving TLS to clients: redis-cli --tls and ioredis with its CA"],
     [`kubectl get pods${n} -o wide -l ${c.status?.selector ?? `app.kubernetes.io/instance=${name}`}`, "the member pods"],
     [`redis-cli -c -h ${primary?.ip ?? "<member IP>"} -a "$(kubectl get secret${n} ${c.status?.secretName ?? "<secret>"} -o jsonpath='{.data.password}' | base64 -d)"`, "a shell on the cluster"],
     ...(provingGround ? [
@@ -221,7 +224,7 @@ function show(kube: Kube, c: MdbCluster, provingGround: boolean): void {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const [command, arg] = process.argv.slice(2);
-  if (command !== undefined && command !== "scale") throw new DemoError(`npm run demo -- ${command}`, "unknown command", "run npm run demo, or npm run demo -- scale N");
+  if (command !== undefined && command !== "scale" && command !== "tls") throw new DemoError(`npm run demo -- ${command}`, "unknown command", "run npm run demo, npm run demo -- scale N, or npm run demo -- tls");
   const shards = command === "scale" ? parseShards(arg) : undefined;
   const { kube, provingGround } = await cluster();
   if (shards !== undefined) {
@@ -234,6 +237,13 @@ async function main(): Promise<void> {
     return;
   }
   await installOperator(kube);
+  if (command === "tls") {
+    const tls = await applyAndWait(kube, TLS_EXAMPLE);
+    step("TLS for clients: the cluster's CA, redis-cli --tls and ioredis");
+    await tlsRoundTrip(kube, tls, (line) => console.log(`  ${line}`));
+    console.log(`\ndemo finished in ${Math.round((Date.now() - t0) / 1000)} s; kubectl delete mdb demo-tls${CLUSTER_NS === "default" ? "" : ` -n ${CLUSTER_NS}`} removes the TLS cluster.`);
+    return;
+  }
   const ready = await applyAndWait(kube);
   await roundTrip(kube, ready);
   show(kube, ready, provingGround);

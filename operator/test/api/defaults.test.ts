@@ -47,6 +47,18 @@ describe("planner inputs", () => {
     assert.equal(p.maxMembersPerHost, 2);
   });
 
+  test("TLS for clients on our engine image built without TLS is refused before any pod, naming spec.tls.enabled; other images pass", () => {
+    const defaults = { engine: "mdbcluster/engine-valkey:9.1.2", sidecar: "img" };
+    for (const image of [undefined, "mdbcluster/engine-valkey:9.1.2", "localhost:5000/mirror/mdbcluster/engine-valkey@sha256:ab12"]) {
+      assert.throws(() => resolveSpec({ tls: { enabled: true }, ...(image ? { engine: { image } } : {}) }, defaults),
+        (e: Error) => e instanceof SpecError && e.field === "spec.tls.enabled" && /built without TLS.*mdbcluster\/engine-redis:7\.0/.test(e.message), image ?? "the default image");
+    }
+    for (const image of ["mdbcluster/engine-redis:7.0", "valkey/valkey:9", "example/mdbcluster/engine-valkey-tls:1"]) {
+      assert.equal(resolveSpec({ tls: { enabled: true }, engine: { image } }, defaults).engine.image, image);
+    }
+    assert.equal(resolveSpec({}, defaults).tls.enabled, false, "without TLS the default image serves");
+  });
+
   test("replicated durability without a standby is refused, naming spec.durability", () => {
     assert.throws(() => resolveSpec({ shards: 1, replicasPerShard: 0, durability: "replicated" }, { engine: "engine-img", sidecar: "img" }), (e: Error) => e instanceof SpecError && e.field === "spec.durability" && /replicasPerShard/.test(e.message));
     assert.equal(resolveSpec({ shards: 1, replicasPerShard: 1, durability: "replicated" }, { engine: "engine-img", sidecar: "img" }).durability, "replicated");

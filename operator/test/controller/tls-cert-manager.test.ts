@@ -91,7 +91,7 @@ describe("certificates from cert-manager (spec.tls.issuerRef)", () => {
 
   test("spec.tls.enabled: members' certificates also serve the bus as clients, and clients get the issuer's CA", async () => {
     const ca = await createCa("team", 0, CA_VALIDITY_MS);
-    const sim = new SimulatedCluster(makeCluster(spec({ tls: { enabled: true, issuerRef } } as Partial<MdbClusterSpec>)), gridNodes(["a", "b", "c"]));
+    const sim = new SimulatedCluster(makeCluster(spec({ tls: { enabled: true, issuerRef }, engine: { image: "mdbcluster/engine-redis:7.0" } } as Partial<MdbClusterSpec>)), gridNodes(["a", "b", "c"]));
     await settleWithCertManager(sim, ca);
     assert.deepEqual(sim.certificates.get("demo-1-1-tls")!.spec.usages, ["server auth", "client auth"]);
     assert.equal(secretText(sim.owned.get("Secret/demo-ca-crt") as V1Secret, "ca.crt"), ca.certPem);
