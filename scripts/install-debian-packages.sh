@@ -18,6 +18,8 @@ command -v containerd >/dev/null || need_pkgs+=(containerd)
 command -v runc >/dev/null || need_pkgs+=(runc)
 command -v nft >/dev/null || need_pkgs+=(nftables)
 [ -x /usr/lib/cni/bridge ] || need_pkgs+=(containernetworking-plugins)
+# kind's podman provider (docs/kind.md): CI runs the operator's e2e on kind too.
+command -v podman >/dev/null || need_pkgs+=(podman)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "error: missing Debian packages ${need_pkgs[*]}; install them as root: apt-get install -y ${need_pkgs[*]}" >&2
