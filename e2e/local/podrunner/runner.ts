@@ -33,13 +33,15 @@ export interface RunnerOptions {
 }
 
 /**
- * What the containers' programs need to see wherever the checkout lives (under /tmp too, where a
- * pod's /tmp volume would cover it): the checkout, the packages it runs with (node_modules may be a
- * link to elsewhere) and the state dir.
+ * What the containers' programs need to see wherever the checkout and the caches live (under /tmp too,
+ * where a pod's /tmp volume would cover them): the checkout, the packages it runs with (node_modules
+ * may be a link to elsewhere), the state dir and the pinned valkey-server the engine images map to
+ * (MDB_CACHE may be anywhere; hidden, an engine pod would find only Debian's redis-server on its PATH).
  */
 function visiblePaths(repoDir: string, stateDir: string): string[] {
   const modules = join(repoDir, "node_modules");
-  return [repoDir, ...(existsSync(modules) ? [realpathSync(modules)] : []), stateDir];
+  const valkey = valkeyBinDir();
+  return [repoDir, ...(existsSync(modules) ? [realpathSync(modules)] : []), stateDir, ...(existsSync(valkey) ? [realpathSync(valkey)] : [])];
 }
 
 export class PodRunner {
