@@ -4,7 +4,7 @@
 import type { KubernetesListObject, KubernetesObject, V1NetworkPolicy, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1Secret, V1Service } from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "./api/generated/mdbcluster.ts";
 import type { InstallDefaults, MdbCluster } from "./api/types.ts";
-import type { Caches } from "./controller/observe.ts";
+import { nodeAsCached, podAsCached, type Caches } from "./controller/observe.ts";
 import { Reconciler } from "./controller/reconciler.ts";
 import { LABELS, MANAGED_BY } from "./resources/names.ts";
 import { GrpcSidecarClient } from "./sidecar/grpc-client.ts";
@@ -51,15 +51,15 @@ export class Manager {
     };
     const c = kube.core;
     const all = <T>(p: Promise<T>) => p as unknown as Promise<KubernetesListObject<never>>;
-    const collection = <T extends KubernetesObject>(what: string, p: string, list: () => Promise<KubernetesListObject<T>>, selector?: string) => {
-      const w = new WatchedCollection<T>(kube.access, what, p, list, log, selector);
+    const collection = <T extends KubernetesObject>(what: string, p: string, list: () => Promise<KubernetesListObject<T>>, selector?: string, project?: (o: T) => T) => {
+      const w = new WatchedCollection<T>(kube.access, what, p, list, log, selector, project);
       this.collections.push(w as unknown as WatchedCollection<KubernetesObject>);
       return w;
     };
     const clusters = collection<MdbCluster>("MdbClusters", path(`${GROUP}/${VERSION}`, PLURAL),
       () => all(ns ? kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns }) : kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })));
-    const pods = collection<V1Pod>("Pods", path("", "pods", false), () => c.listPodForAllNamespaces());
-    const nodes = collection<V1Node>("Nodes", path("", "nodes", false), () => c.listNode());
+    const pods = collection<V1Pod>("Pods", path("", "pods", false), () => c.listPodForAllNamespaces(), undefined, podAsCached);
+    const nodes = collection<V1Node>("Nodes", path("", "nodes", false), () => c.listNode(), undefined, nodeAsCached);
     const services = collection<V1Service>("Services", path("", "services"), () => (ns ? c.listNamespacedService({ namespace: ns, labelSelector: managed }) : c.listServiceForAllNamespaces({ labelSelector: managed })), managed);
     const secrets = collection<V1Secret>("Secrets", path("", "secrets"), () => (ns ? c.listNamespacedSecret({ namespace: ns, labelSelector: managed }) : c.listSecretForAllNamespaces({ labelSelector: managed })), managed);
     const pdbs = collection<V1PodDisruptionBudget>("PodDisruptionBudgets", path("policy/v1", "poddisruptionbudgets"),

@@ -29,6 +29,27 @@ export interface Caches {
 
 const isTerminal = (p: V1Pod) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
 
+/**
+ * What the Pod cache keeps of a pod no MdbCluster owns (no cluster label): only what requestedByNode
+ * reads. The cache holds every pod of the cluster, and the others' specs and statuses are most of it
+ * (docs/footprint.md#the-operator).
+ */
+export function podAsCached(p: V1Pod): V1Pod {
+  if (p.metadata?.labels?.[LABELS.cluster]) return p;
+  const { name, namespace, uid, resourceVersion, labels } = p.metadata ?? {};
+  return {
+    metadata: { name, namespace, uid, resourceVersion, labels },
+    spec: { nodeName: p.spec?.nodeName, containers: (p.spec?.containers ?? []).map((c) => ({ name: c.name, resources: { requests: c.resources?.requests } })) },
+    status: { phase: p.status?.phase },
+  };
+}
+
+/** What the Node cache keeps of a node: all but the list of images it holds, which nothing here reads. */
+export function nodeAsCached(n: V1Node): V1Node {
+  if (n.status?.images) delete n.status.images;
+  return n;
+}
+
 /** Sum of what the running pods on each node request (what the scheduler counts against allocatable). */
 export function requestedByNode(pods: readonly V1Pod[]): Map<string, { memoryBytes: number; milliCpu: number; pods: number }> {
   const out = new Map<string, { memoryBytes: number; milliCpu: number; pods: number }>();

@@ -2,8 +2,8 @@
 // the server ends is resumed from the last version seen, one refused as too old (410 Gone) or that
 // fails is restarted with backoff by a fresh list (never stopping the process: the counter-example in
 // CONTRIBUTING.md#house-style), and `synced` resolves after the first full list. The cache keeps the
-// objects as the API server sent them, less metadata.managedFields, which nothing here reads
-// (docs/footprint.md#the-operator).
+// objects as the API server sent them, less metadata.managedFields, which nothing here reads, and as
+// the collection's `project` leaves them (docs/footprint.md#the-operator).
 import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import type { KubeAccess } from "./kube-http.ts";
 import type { Logger } from "./log.ts";
@@ -31,7 +31,12 @@ export class WatchedCollection<T extends KubernetesObject> implements Cache<T> {
   private syncedResolve!: () => void;
   readonly synced: Promise<void>;
 
-  constructor(private readonly access: KubeAccess, readonly what: string, private readonly path: string, private readonly listFn: () => Promise<KubernetesListObject<T>>, private readonly log: Logger, private readonly labelSelector?: string) {
+  constructor(
+    private readonly access: KubeAccess, readonly what: string, private readonly path: string, private readonly listFn: () => Promise<KubernetesListObject<T>>, private readonly log: Logger,
+    private readonly labelSelector?: string,
+    /** What of each object the cache keeps (the handlers see the same): the fields the operator reads. */
+    private readonly project: (obj: T) => T = (obj) => obj,
+  ) {
     this.synced = new Promise((resolve) => (this.syncedResolve = resolve));
   }
 
@@ -46,7 +51,7 @@ export class WatchedCollection<T extends KubernetesObject> implements Cache<T> {
   /** Replaces the cache with a full list: adds, updates (resourceVersion changed) and deletes what is gone. */
   private replaceAll(items: T[]): void {
     const seen = new Set<string>();
-    for (const item of items.map(trimmed)) {
+    for (const item of items.map((o) => this.project(trimmed(o)))) {
       const k = key(item.metadata!.name!, item.metadata?.namespace);
       seen.add(k);
       const before = this.objects.get(k);
@@ -61,8 +66,9 @@ export class WatchedCollection<T extends KubernetesObject> implements Cache<T> {
     const k = key(obj.metadata!.name!, obj.metadata?.namespace);
     if (type === "DELETED") { this.objects.delete(k); this.emit(obj, "delete"); return; }
     const had = this.objects.has(k);
-    this.objects.set(k, trimmed(obj));
-    this.emit(obj, had ? "update" : "add");
+    const kept = this.project(trimmed(obj));
+    this.objects.set(k, kept);
+    this.emit(kept, had ? "update" : "add");
   }
 
   /** List, then watch until stopped; returns when the first list fails (start() logs it and retries). */
