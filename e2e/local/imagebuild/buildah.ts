@@ -56,7 +56,30 @@ export class Buildah {
 
   bud(opts: { name: string; dockerfile: string; context: string }): void {
     this.log(`buildah bud -f ${opts.dockerfile} -t ${opts.name} ${opts.context}`);
-    this.run(["bud", "--pull-never", "--isolation", "chroot", "--layers", "--quiet", ...this.extraTrust(), "-f", opts.dockerfile, "-t", opts.name, opts.context], { stream: true });
+    const before = new Set(this.containers());
+    try {
+      this.run(["bud", "--pull-never", "--isolation", "chroot", "--layers", "--force-rm", "--quiet", ...this.extraTrust(), "-f", opts.dockerfile, "-t", opts.name, opts.context], { stream: true });
+    } finally {
+      // A stage that is only the source of a COPY --from (FROM node AS node) leaves its working
+      // container mounted in the store, also after a build that succeeded: each build would leak one.
+      const left = this.containers().filter((id) => !before.has(id));
+      if (left.length > 0) {
+        try {
+          this.run(["rm", ...left]);
+        } catch (err) {
+          this.log(`could not remove the build's working containers ${left.join(" ")}: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** The IDs of the store's working containers (none when buildah cannot list them). */
+  private containers(): string[] {
+    try {
+      return this.run(["containers", "--quiet", "--notruncate"]).split("\n").map((l) => l.trim()).filter(Boolean);
+    } catch {
+      return [];
+    }
   }
 
   /**
