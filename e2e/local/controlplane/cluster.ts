@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { request } from "node:https";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertPortFree, ProcessTable, type DaemonSpec } from "./processes.ts";
+import { assertPortFree, killProcessesNaming, ProcessTable, type DaemonSpec } from "./processes.ts";
 import { sleep, waitFor } from "../../../common/wait.ts";
 import { ensurePki, kubeconfigYaml, pkiPaths, type Pki } from "./pki.ts";
 import { ensureBridge, podNetworkFromEnv, removePodNetwork, type PodNetwork } from "./network.ts";
@@ -200,13 +200,13 @@ async function startProvingGround(opts: UpOptions): Promise<ClusterInfo> {
     mkdirSync(stateDir, { recursive: true });
     const table = new ProcessTable(stateDir);
     // A component that exits while we wait for it fails the start-up at once, naming it.
-    // A component that exits at once without writing a single log line failed before its own code ran
-    // (once seen on a fresh machine, never reproduced): it is started once more before giving up.
+    // A component that exits at once without writing a single log line failed before its own code ran:
+    // it is started once more before giving up. Exited means its exit was seen or its pid is gone.
     const specs = new Map<string, DaemonSpec>();
     const retried = new Set<string>();
     const start = (spec: DaemonSpec) => { specs.set(spec.name, spec); return table.start(spec); };
     const alive = (name: string, check: () => Promise<boolean> | boolean) => (): Promise<boolean> | boolean => {
-      if (table.running(name) === undefined) {
+      if (table.running(name) === undefined && table.exited(name)) {
         const file = table.logFile(name);
         const silent = !existsSync(file) || statSync(file).size === 0;
         const spec = specs.get(name);
@@ -361,6 +361,8 @@ async function stopProvingGround(opts: { stateDir?: string; log?: (line: string)
     await table.stop(name, name === "podrunner" ? 45_000 : 10_000);
   }
   for (const name of table.names()) await table.stop(name, 5_000); // anything else this state dir started
+  // A daemon whose pid file was overwritten (a start-up retried) is found by the state dir it names.
+  for (const stray of await killProcessesNaming(stateDir)) log(`killed a process its pid file no longer named: ${stray}`);
   unmountUnder(stateDir);
   removePodNetwork(net);
   if (existsSync(stateDir)) {

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupHierarchies } from "../nodes/cgroups.ts";
 import { bridgePorts } from "./network.ts";
+import { namesDir, parentOf, selfAndAncestors } from "./processes.ts";
 
 export const WATCHED_SYSCTLS = [
   "kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory", "vm/panic_on_oom", "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes",
@@ -36,28 +37,12 @@ function out(cmd: string, args: string[]): string {
   return r.status === 0 ? r.stdout : "";
 }
 
-function parentOf(pid: string): string {
-  try { return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) \S+ /, "").split(" ")[0]; } catch { return "0"; }
-}
-
-/** `text` holds `path` as a whole path, not as the start of a longer name (.mdb-local is not .mdb-local-bench). */
-export function namesDir(text: string, path: string): boolean {
-  for (let at = text.indexOf(path); at !== -1; at = text.indexOf(path, at + 1)) {
-    if (!/[\w.-]/.test(text.charAt(at + path.length))) return true;
-  }
-  return false;
-}
-
 /**
  * Processes whose command line or environment names `dir`, other than this test process, its
  * ancestors and its own helpers (e.g. the TypeScript loader's esbuild service inherits MDB_LOCAL_DIR).
  */
 export function processesUsing(dir: string): string[] {
-  const ancestors = new Set<string>();
-  for (let pid = String(process.pid); pid !== "0" && !ancestors.has(pid);) {
-    ancestors.add(pid);
-    pid = parentOf(pid);
-  }
+  const ancestors = selfAndAncestors();
   const isOurHelper = (pid: string) => {
     for (let p = parentOf(pid), hops = 0; p !== "0" && hops < 64; p = parentOf(p), hops++) if (p === String(process.pid)) return true;
     return false;

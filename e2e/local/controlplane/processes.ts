@@ -2,7 +2,7 @@
 // logs to a file and leaves a pid file; a pid is trusted only while /proc/<pid>/cmdline still shows
 // the program we started (pids are recycled), so we never signal someone else's process.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { sleep } from "../../../common/wait.ts";
@@ -49,6 +49,20 @@ export class ProcessTable {
   /** How a process this node process started under `name` ended ("exit code 1", "killed by SIGKILL"), if it did. */
   exitOf(name: string): string | undefined {
     return exits.get(this.pidFile(name));
+  }
+
+  /**
+   * Whether the process last started under `name` has ended: its exit was seen (when this node process
+   * started it) or its pid is gone. Unlike `running`, never wrong while the program is still loading.
+   */
+  exited(name: string): boolean {
+    const file = this.pidFile(name);
+    if (exits.has(file)) return true;
+    try {
+      return !isAlive((JSON.parse(readFileSync(file, "utf8")) as { pid: number }).pid);
+    } catch {
+      return true;
+    }
   }
 
   /** The pid of a running process we started under `name`, or undefined. */
@@ -101,11 +115,58 @@ export function isAlive(pid: number): boolean {
 
 function isOurProcess(pid: number, command: string): boolean {
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return isAlive(pid) && cmdline.split("\0")[0] === command;
+    if (!isAlive(pid)) return false;
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+    if (argv0 === command) return true;
+    // From execve's point of no return until the loader has placed the new arguments (milliseconds for
+    // a large binary on a busy machine) cmdline reads empty; the executable already is the new one.
+    return argv0 === "" && readlinkSync(`/proc/${pid}/exe`) === realpathSync(command);
   } catch {
     return false;
   }
+}
+
+/** The pids of this process and its ancestors. */
+export function selfAndAncestors(): Set<string> {
+  const seen = new Set<string>();
+  for (let pid = String(process.pid); pid !== "0" && !seen.has(pid);) {
+    seen.add(pid);
+    pid = parentOf(pid);
+  }
+  return seen;
+}
+
+export function parentOf(pid: string): string {
+  try { return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) \S+ /, "").split(" ")[0]; } catch { return "0"; }
+}
+
+/** `text` holds `path` as a whole path, not as the start of a longer name (.mdb-local is not .mdb-local-bench). */
+export function namesDir(text: string, path: string): boolean {
+  for (let at = text.indexOf(path); at !== -1; at = text.indexOf(path, at + 1)) {
+    if (!/[\w.-]/.test(text.charAt(at + path.length))) return true;
+  }
+  return false;
+}
+
+/**
+ * SIGKILLs every process (but this one and its ancestors) whose command line names `dir`: a daemon of
+ * a proving ground whose pid file no longer points at it. Returns what it killed, for the log.
+ */
+export async function killProcessesNaming(dir: string): Promise<string[]> {
+  const spared = selfAndAncestors();
+  const killed: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && !spared.has(p))) {
+    let cmdline: string;
+    try { cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim(); } catch { continue; }
+    if (!namesDir(cmdline, dir)) continue;
+    signalGroup(Number(pid), "SIGKILL");
+    killed.push(`${pid} ${cmdline.slice(0, 120)}`);
+  }
+  for (const entry of killed) {
+    const pid = Number(entry.split(" ")[0]);
+    for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+  }
+  return killed;
 }
 
 /** Throws a clear error when host:port cannot be bound (another process has it). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { namesDir } from "../../controlplane/host-state.ts";
+import { namesDir } from "../../controlplane/processes.ts";
 
 test("a process names a state dir only as a whole path, not another dir that starts with its name", () => {
   const dir = "/work/main/.mdb-local";
