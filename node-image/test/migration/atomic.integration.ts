@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { keyspaceChecksum, expectedChecksum, redisCliClusterCheck, startEngines, waitForClusterConsistent, type EngineProcess } from "../../../testing/engines.ts";
 import { startTraffic, verifyAcknowledgedWrites, percentile } from "../../../testing/traffic.ts";
 import type { MigrateSlotsInput } from "../../src/migration/index.ts";
+import { JOB_LOG_ENTRIES } from "../../src/migration/atomic.ts";
 import { PASSWORD, startMigrationCluster, address, ownedSlots, everyNthSlot, readyCluster, move, type MigrationClusterOptions } from "./fixtures.ts";
 
 // Persistence so a killed engine comes back with what it acknowledged.
@@ -59,6 +60,17 @@ test("valkey: a guarded move runs as several atomic jobs under client traffic; u
   assert.equal(report.readMismatches, 0);
   assert.deepEqual(await verifyAcknowledgedWrites(cluster, report.acknowledged), []);
   t.diagnostic(`guarded: ${guarded.atomicJobs} jobs, ${guarded.elapsedMs} ms; fastest: ${fastest.elapsedMs} ms; client p99 ${percentile(report.latenciesMs, 99).toFixed(2)} ms over ${report.ops} ops`);
+  // Each source's job log was cut before its move, so every poll read at most JOB_LOG_ENTRIES entries.
+  for (const source of [first, second]) {
+    const conn = source.connect();
+    try {
+      assert.deepEqual(await conn.call("CONFIG", "GET", "cluster-slot-migration-log-max-len"), ["cluster-slot-migration-log-max-len", String(JOB_LOG_ENTRIES)]);
+      const listed = (await conn.call("CLUSTER", "GETSLOTMIGRATIONS")) as unknown[];
+      assert.ok(listed.length >= 1 && listed.length <= JOB_LOG_ENTRIES, `the source lists ${listed.length} jobs`);
+    } finally {
+      conn.disconnect();
+    }
+  }
   await assertHealthy(c.all, keys);
 });
 
