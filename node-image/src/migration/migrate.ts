@@ -104,7 +104,7 @@ class MigrationRun implements MigrationContext {
     // Every engine of the move must offer it; an explicit rate or schedule needs keys counted as they go.
     const useAtomic = this.req.atomicMigration === "auto" && !this.pace.limiter.limited &&
       (await Promise.all([this.source, this.target].map(probeAtomicSlotMigration))).every(Boolean);
-    const stopGuard = !this.req.guard.enabled ? () => undefined : await this.startGuard();
+    const stopGuard = !this.req.guard.enabled ? () => undefined : await this.startGuard(useAtomic);
     const atomic = useAtomic ? new AtomicMove(this) : undefined;
     const timer = this.opts.onProgress
       ? setInterval(() => this.opts.onProgress?.(this.progress.snapshot()), this.opts.progressIntervalMs ?? 1000)
@@ -130,11 +130,11 @@ class MigrationRun implements MigrationContext {
 
   /**
    * Measures the idle baseline, then probes and decides every DECISION_INTERVAL_MS until the move
-   * ends. Returns the function that stops it.
+   * ends. Returns the function that stops it. An atomic move probes from this thread (probe.ts).
    */
-  private async startGuard(): Promise<() => void> {
+  private async startGuard(atomic: boolean): Promise<() => void> {
     const probe = new LatencyProbe([this.req.source, this.req.target], this.clock, {
-      username: this.req.username, password: this.req.password, priority: this.probePriority, tls: this.req.tls,
+      username: this.req.username, password: this.req.password, priority: this.probePriority, tls: this.req.tls, inline: atomic,
     });
     let baseline: number;
     try {
