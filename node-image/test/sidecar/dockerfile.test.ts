@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { NODE_COMMAND_FLAGS } from "../../../common/node-options.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const read = (path: string) => readFileSync(join(repo, path), "utf8");
@@ -61,6 +62,7 @@ describe("entrypoint script", () => {
     const text = readFileSync(path, "utf8");
     assert.match(text, /^#!\/bin\/sh\n/);
     assert.match(text, /^exec node /m);
+    assert.equal(/^exec node (.*?) "\$\{MDB_SIDECAR_JS/m.exec(text)?.[1], NODE_COMMAND_FLAGS.join(" "), "the V8 flags of common/node-options.ts");
     assert.match(text, /set -eu/);
     assert.match(text, /set -- serve/);
   });
