@@ -156,7 +156,7 @@ export interface MdbClusterSpecFailover {
 export interface MdbClusterSpecSidecarResourcesRequests {
   /** CPU request, e.g. 50m. Default: "50m". */
   cpu?: string;
-  /** Memory request, e.g. 96Mi. Default: "96Mi". */
+  /** Memory request, e.g. 80Mi. Default: "80Mi". */
   memory?: string;
 }
 
@@ -164,7 +164,7 @@ export interface MdbClusterSpecSidecarResourcesRequests {
 export interface MdbClusterSpecSidecarResourcesLimits {
   /** CPU limit, e.g. 1. */
   cpu?: string;
-  /** Memory limit, e.g. 160Mi; at least 96Mi. Default: "160Mi". */
+  /** Memory limit, e.g. 128Mi; at least 96Mi. Default: "128Mi". */
   memory?: string;
 }
 
