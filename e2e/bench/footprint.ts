@@ -19,8 +19,12 @@ import { loadKeys } from "../../testing/engines.ts";
 import { settled } from "../chaos/support/scale-round.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
-import { clusterManifest, createNamespace, installOperator, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease } from "../support/mdb.ts";
+import { CHART, clusterManifest, createNamespace, installOperator, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease } from "../support/mdb.ts";
 import { probeContainer, samplePeaks, steadyMiB, type ContainerProbe } from "./support/container-memory.ts";
+import { heapSummary, SNAPSHOT_NODE_OPTIONS, takeHeapSnapshot } from "./support/heap-snapshot.ts";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { join } from "node:path";
 import { benchManifest, password } from "./support/scale-operator.ts";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
@@ -31,6 +35,8 @@ const RUN = Date.now().toString(36);
 const OPERATOR: OperatorRelease = { release: `bf-${RUN}`, namespace: `mdb-bf-${RUN}-system`, watchNamespace: `mdb-bf-${RUN}`, replicas: 2 };
 const NS = OPERATOR.watchNamespace;
 const READY_MS = 300_000;
+/** BENCH_HEAP_SNAPSHOTS=<dir>: heap snapshots of the operator's leader with 1 and with 10 clusters, and what grew between them. */
+const SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 
 const log = (m: string) => process.stderr.write(`[bench:footprint] ${m}\n`);
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -60,6 +66,21 @@ async function deleteClusters(kube: Kube, names: string[]): Promise<void> {
     await waitForCluster(kube, NS, name, `${name} deleted`, (c) => c === undefined, READY_MS);
     await waitFor(async () => (await kube.pods(NS, selectorOf(name))).length === 0, { what: `the pods of ${name} gone`, timeoutMs: 120_000, intervalMs: 500 });
   }
+}
+
+/** The chart's default NODE_OPTIONS for the operator (values.yaml's nodeOptions). */
+function chartNodeOptions(): string {
+  return String((parse(readFileSync(join(CHART, "values.yaml"), "utf8")) as { nodeOptions: string }).nodeOptions);
+}
+
+/** What grew in the operator's heap from the first snapshot to the second, by type and constructor. */
+function logHeapGrowth(before: string, after: string): void {
+  const [a, b] = [heapSummary(before), heapSummary(after)];
+  const total = (m: Map<string, { bytes: number }>) => [...m.values()].reduce((sum, e) => sum + e.bytes, 0);
+  const growth = [...b].map(([key, e]) => ({ key, bytes: e.bytes - (a.get(key)?.bytes ?? 0), count: e.count - (a.get(key)?.count ?? 0) }))
+    .sort((x, y) => y.bytes - x.bytes).slice(0, 25);
+  log(`heap: ${round(total(a) / 2 ** 20)} MiB → ${round(total(b) / 2 ** 20)} MiB (${before}, ${after}); grew most:`);
+  for (const g of growth) log(`  ${g.key}: +${round(g.bytes / 1024)} KiB in ${g.count} more`);
 }
 
 /** A bare Node process in the sidecar's image: the floor every Node process here stands on. */
@@ -158,7 +179,7 @@ async function main(): Promise<void> {
   let result: Record<string, unknown>;
   try {
     for (const ns of [OPERATOR.namespace, NS]) await createNamespace(kube, ns);
-    await installOperator(kube, OPERATOR);
+    await installOperator(kube, OPERATOR, SNAPSHOTS ? [`nodeOptions=${chartNodeOptions()} ${SNAPSHOT_NODE_OPTIONS}`] : []);
     installed = true;
     await waitForOperatorReady(kube, OPERATOR);
     await createTiny(kube, [tiny(0)]);
@@ -169,6 +190,7 @@ async function main(): Promise<void> {
     const leader = await leaderProbe(kube, ground);
     const one = { operator: await steadyMiB(leader), sidecar: await steadyMiB(await probeContainer(member, "sidecar", ground.stateDir)), engine: await steadyMiB(await probeContainer(member, "engine", ground.stateDir)), floor: await steadyMiB(floor) };
     log(`1 cluster: operator ${round(one.operator)} MiB, sidecar ${round(one.sidecar)} MiB, engine ${round(one.engine)} MiB; floor ${round(one.floor)} MiB`);
+    const snapshotOne = SNAPSHOTS ? await takeHeapSnapshot(leader.mainPid()!, SNAPSHOTS, "operator-1") : undefined;
     const mig = await migration(kube, ground, leader);
     const fo = await failover(kube, ground, leader);
     await deleteClusters(kube, ["mig", "fo"]);
@@ -178,6 +200,7 @@ async function main(): Promise<void> {
     const sidecars: number[] = [];
     for (let i = 0; i < TINY; i++) sidecars.push(await steadyMiB(await probeContainer(await podOf(kube, tiny(i), `${tiny(i)}-0-0`), "sidecar", ground.stateDir), 3, 300));
     log(`${TINY} clusters: operator ${round(ten)} MiB; their sidecars ${sidecars.map(round).join(", ")} MiB`);
+    if (SNAPSHOTS && snapshotOne) logHeapGrowth(snapshotOne, await takeHeapSnapshot(leader.mainPid()!, SNAPSHOTS, `operator-${TINY}`));
     const measured = {
       operatorOneMiB: round(one.operator), operatorTenMiB: round(ten), sidecarIdleMiB: round(one.sidecar), sidecarMigratingMiB: mig.targetPeakMiB,
       engineMiB: round(one.engine), floorMiB: round(one.floor),

@@ -40,6 +40,8 @@ export interface ContainerProbe {
   rssMiB(): number;
   /** The cgroup's memory usage in MiB (page cache included), where there is a cgroup. */
   cgroupMiB(): number | undefined;
+  /** The main process's pid (the largest resident one), undefined once it is gone. */
+  mainPid(): number | undefined;
 }
 
 /** Finds `container` of `pod` (Running) on this machine; throws naming what it looked for. */
@@ -63,6 +65,7 @@ export async function probeContainer(pod: V1Pod, container: string, stateDir: st
   if (pids().length === 0) throw new Error(`${where}: its cgroup ${cgroup} has no process`);
   return {
     rssMiB: () => Math.max(0, ...pids().map(rssKiB)) / 1024,
+    mainPid: () => pids().map((pid) => ({ pid, kib: rssKiB(pid) })).filter((p) => p.kib > 0).sort((a, b) => b.kib - a.kib)[0]?.pid,
     cgroupMiB: () => {
       if (!cgroup) return undefined;
       try { return Number(readFileSync(join(cgroup, "memory.usage_in_bytes"), "utf8")) / 2 ** 20; } catch { return undefined; }
