@@ -85,7 +85,27 @@ export class KeyByKeyMove {
   }
 }
 
+/**
+ * MIGRATE's IOERR means the target did not connect or answer within migrateTimeoutMs (a busy or
+ * briefly paused target): the slot's keys are tried again this many times, after 250, 500 and 1000 ms,
+ * before the slot fails. A retry is safe: a key the target took before the error comes back as BUSYKEY
+ * and is resolved by name (batch-driver.ts), and the source deletes nothing it was not told about.
+ */
+export const IOERR_RETRIES = 3;
+
 export async function moveSlotKeys(ctx: MigrationContext, slot: number, stream: Stream, batchCounter: { sent: number }): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await moveSlotKeysOnce(ctx, slot, stream, batchCounter);
+      return;
+    } catch (err) {
+      if (attempt >= IOERR_RETRIES || !/IOERR/.test(errorText(err)) || ctx.opts.signal?.aborted || ctx.fatal) throw err;
+      await new Promise<void>((resolve) => ctx.clock.setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
+async function moveSlotKeysOnce(ctx: MigrationContext, slot: number, stream: Stream, batchCounter: { sent: number }): Promise<void> {
   // Under an explicit rate limit the batch must be sized before it is sent (the token bucket charges
   // its bytes), so the driver lists the keys; otherwise the engine lists and moves them in one step.
   if (!ctx.pace.limiter.limited && ctx.req.batchKeys <= MAX_SCRIPTED_BATCH_KEYS && !ctx.scriptingUnavailable) {

@@ -224,6 +224,44 @@ test("BUSYKEY: an equal copy on the target is replaced; a different copy fails t
   await assertHealthy(c.all);
 });
 
+test("a target that stops answering for a moment (MIGRATE's IOERR) is retried; every slot moves, no key lost", async (t) => {
+  const keys = 5_000;
+  const c = await startMigrationCluster({ port: 6393, keys });
+  t.after(c.stop);
+  const [source] = c.primaries;
+  const target = c.empty[0];
+  const slots = await everyNthSlot(source, 50, 20);
+  const src = source.connect();
+  const tgt = target.connect();
+  t.after(() => { src.disconnect(); tgt.disconnect(); });
+  // The slots are already open on both sides (an interrupted move), so the move's first command to
+  // the target is a batch's RESTORE: a pause would hold a SETSLOT as well.
+  const [sourceId, targetId] = [String(await src.call("CLUSTER", "MYID")), String(await tgt.call("CLUSTER", "MYID"))];
+  for (const slot of slots) {
+    await tgt.call("CLUSTER", "SETSLOT", String(slot), "IMPORTING", sourceId);
+    await src.call("CLUSTER", "SETSLOT", String(slot), "MIGRATING", targetId);
+  }
+  // The target takes no write until told: the first batch's RESTORE waits there, MIGRATE (timeout
+  // 100 ms) gets IOERR, and only then does the target answer again.
+  await tgt.call("CLIENT", "PAUSE", "30000", "WRITE");
+  const moving = move({
+    source: address(source), target: address(target), slots, password: PASSWORD, migrateTimeoutMs: 100,
+    otherPrimaries: c.primaries.slice(1).map(address),
+  });
+  const watcher = target.connect();
+  t.after(() => watcher.disconnect());
+  await waitFor(async () => /blocked_clients:[1-9]/.test(String(await watcher.info("clients"))), { what: "a RESTORE held by the pause" });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  await watcher.call("CLIENT", "UNPAUSE");
+  const result = await moving;
+  assert.deepEqual(result.failedSlots, []);
+  assert.equal(result.slotsDone, slots.length);
+  assert.deepEqual(await ownedSlots(target), [...slots].sort((a, b) => a - b));
+  assert.deepEqual(await keyspaceChecksum(c.all, { match: "key:*", password: PASSWORD }), expectedChecksum(keys, 100));
+  await assertNoOpenSlots(c.all);
+  await assertHealthy(c.all);
+});
+
 test("refuses engines that cannot take part before touching any slot", async (t) => {
   const c = await startMigrationCluster({ port: 6385, keys: 0, emptyPrimaries: 1 });
   t.after(c.stop);
