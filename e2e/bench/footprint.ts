@@ -20,7 +20,7 @@ import { settled } from "../chaos/support/scale-round.ts";
 import { sendControl } from "../local/podrunner/control.ts";
 import { acquireGround, releaseGround, type Ground } from "../support/ground.ts";
 import { CHART, clusterManifest, createNamespace, installOperator, Kube, removeSuiteObjects, waitForCluster, waitForOperatorReady, type OperatorRelease } from "../support/mdb.ts";
-import { probeContainer, samplePeaks, steadyMiB, type ContainerProbe } from "./support/container-memory.ts";
+import { mappingKinds, probeContainer, samplePeaks, steadyMiB, type ContainerProbe } from "./support/container-memory.ts";
 import { heapSummary, SNAPSHOT_NODE_OPTIONS, takeHeapSnapshot } from "./support/heap-snapshot.ts";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
@@ -41,6 +41,11 @@ const SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 const log = (m: string) => process.stderr.write(`[bench:footprint] ${m}\n`);
 const round = (n: number) => Math.round(n * 10) / 10;
 const tiny = (i: number) => `t${i}`;
+const splitText = (probe: ContainerProbe) => {
+  const { anonMiB, fileMiB } = probe.split();
+  const kinds = Object.entries(mappingKinds(probe.mainPid())).filter(([, mib]) => mib >= 0.1).sort((a, b) => b[1] - a[1]);
+  return `anonymous ${round(anonMiB)}, file-backed ${round(fileMiB)}; by mapping: ${kinds.map(([k, mib]) => `${k} ${round(mib)}`).join(", ")}`;
+};
 const selectorOf = (name: string) => `${LABELS.cluster}=${name}`;
 
 async function podOf(kube: Kube, name: string, member: string): Promise<V1Pod> {
@@ -188,8 +193,9 @@ async function main(): Promise<void> {
     const floor = await probeContainer(await floorPod(kube, sidecarImage), "node", ground.stateDir);
     await new Promise((r) => setTimeout(r, 10_000)); // a settling period after Ready, not a wait for a condition
     const leader = await leaderProbe(kube, ground);
-    const one = { operator: await steadyMiB(leader), sidecar: await steadyMiB(await probeContainer(member, "sidecar", ground.stateDir)), engine: await steadyMiB(await probeContainer(member, "engine", ground.stateDir)), floor: await steadyMiB(floor) };
-    log(`1 cluster: operator ${round(one.operator)} MiB, sidecar ${round(one.sidecar)} MiB, engine ${round(one.engine)} MiB; floor ${round(one.floor)} MiB`);
+    const sidecar = await probeContainer(member, "sidecar", ground.stateDir);
+    const one = { operator: await steadyMiB(leader), sidecar: await steadyMiB(sidecar), engine: await steadyMiB(await probeContainer(member, "engine", ground.stateDir)), floor: await steadyMiB(floor) };
+    log(`1 cluster: operator ${round(one.operator)} MiB (${splitText(leader)}), sidecar ${round(one.sidecar)} MiB (${splitText(sidecar)}), engine ${round(one.engine)} MiB; floor ${round(one.floor)} MiB (${splitText(floor)})`);
     const snapshotOne = SNAPSHOTS ? await takeHeapSnapshot(leader.mainPid()!, SNAPSHOTS, "operator-1") : undefined;
     const mig = await migration(kube, ground, leader);
     const fo = await failover(kube, ground, leader);
@@ -199,7 +205,7 @@ async function main(): Promise<void> {
     const ten = await steadyMiB(leader);
     const sidecars: number[] = [];
     for (let i = 0; i < TINY; i++) sidecars.push(await steadyMiB(await probeContainer(await podOf(kube, tiny(i), `${tiny(i)}-0-0`), "sidecar", ground.stateDir), 3, 300));
-    log(`${TINY} clusters: operator ${round(ten)} MiB; their sidecars ${sidecars.map(round).join(", ")} MiB`);
+    log(`${TINY} clusters: operator ${round(ten)} MiB (${splitText(leader)}); their sidecars ${sidecars.map(round).join(", ")} MiB`);
     if (SNAPSHOTS && snapshotOne) logHeapGrowth(snapshotOne, await takeHeapSnapshot(leader.mainPid()!, SNAPSHOTS, `operator-${TINY}`));
     const measured = {
       operatorOneMiB: round(one.operator), operatorTenMiB: round(ten), sidecarIdleMiB: round(one.sidecar), sidecarMigratingMiB: mig.targetPeakMiB,

@@ -18,6 +18,47 @@ export function rssKiB(pid: number): number {
   }
 }
 
+/** The main process's resident memory split: anonymous (heap, malloc) and file-backed (the binary's pages), in MiB. */
+export interface RssSplit { anonMiB: number; fileMiB: number }
+
+function rssSplit(pid: number | undefined): RssSplit {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { anonMiB: kib("RssAnon") / 1024, fileMiB: kib("RssFile") / 1024 };
+  } catch {
+    return { anonMiB: 0, fileMiB: 0 };
+  }
+}
+
+/**
+ * The resident memory of `pid` by kind of mapping, in MiB, from /proc/PID/smaps: the program's file,
+ * other files, the main malloc heap ([heap]), anonymous mappings of 1 MiB or more (malloc's thread
+ * arenas, V8's spaces) and smaller ones. What an anonymous total alone does not tell.
+ */
+export function mappingKinds(pid: number | undefined): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, "utf8");
+  } catch {
+    return kinds;
+  }
+  let kind = "";
+  for (const line of text.split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const size = parseInt(head[2], 16) - parseInt(head[1], 16);
+      const name = head[3];
+      kind = name.endsWith("/node") ? "program" : name.startsWith("/") ? "files" : name === "[heap]" ? "malloc [heap]" : name ? name : size >= 2 ** 20 ? "anonymous ≥ 1 MiB" : "anonymous < 1 MiB";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return kinds;
+}
+
 /** The memory cgroup directory named `id` under `dir`, searched a few levels down. */
 function findCgroup(dir: string, id: string, depth = 0): string | undefined {
   if (depth > 7) return undefined;
@@ -42,6 +83,8 @@ export interface ContainerProbe {
   cgroupMiB(): number | undefined;
   /** The main process's pid (the largest resident one), undefined once it is gone. */
   mainPid(): number | undefined;
+  /** The main process's resident memory now, anonymous and file-backed. */
+  split(): RssSplit;
 }
 
 /** Finds `container` of `pod` (Running) on this machine; throws naming what it looked for. */
@@ -63,9 +106,11 @@ export async function probeContainer(pod: V1Pod, container: string, stateDir: st
     throw new Error(`${where}: not on a proving ground of this machine, so no process to read`);
   }
   if (pids().length === 0) throw new Error(`${where}: its cgroup ${cgroup} has no process`);
+  const mainPid = () => pids().map((pid) => ({ pid, kib: rssKiB(pid) })).filter((p) => p.kib > 0).sort((a, b) => b.kib - a.kib)[0]?.pid;
   return {
     rssMiB: () => Math.max(0, ...pids().map(rssKiB)) / 1024,
-    mainPid: () => pids().map((pid) => ({ pid, kib: rssKiB(pid) })).filter((p) => p.kib > 0).sort((a, b) => b.kib - a.kib)[0]?.pid,
+    mainPid,
+    split: () => rssSplit(mainPid()),
     cgroupMiB: () => {
       if (!cgroup) return undefined;
       try { return Number(readFileSync(join(cgroup, "memory.usage_in_bytes"), "utf8")) / 2 ** 20; } catch { return undefined; }
