@@ -48,40 +48,70 @@ const judged = new WeakMap<V1Secret, { trustPem: string | undefined; result: Cer
 /** Where the CA and the operator's client certificate are: the operator's CA Secret, or cert-manager's Secret for the operator. */
 export type TlsSource = { caSecret?: V1Secret } | { certManager: CertManagerView | undefined; operatorSecret?: V1Secret };
 
+/** What the CA's side of a cluster's TLS Secrets says: the CA (its certificate and PEM), the operator's client pair, a rollover. */
+interface CaSide {
+  ca?: CertificateSecret;
+  caCert?: X509Certificate;
+  caPem?: string;
+  client?: CertificateSecret;
+  rollover?: TlsObservation["rollover"];
+}
+
+/**
+ * The CA's side as last judged, by Secret object, as `judged` for members: a pass parses the CA
+ * Secret again only when it changed. Parsing it on every pass of every cluster (certificates, keys,
+ * signature checks) left OpenSSL's objects for the collector to free: native memory V8 does not see.
+ */
+const caSides = new WeakMap<V1Secret, CaSide>();
+
+function caSideOf(source: TlsSource): CaSide {
+  const secret = "certManager" in source ? source.operatorSecret : source.caSecret;
+  if (!secret) return {};
+  let side = caSides.get(secret);
+  if (!side) {
+    side = "certManager" in source ? fromOperatorSecret(secret) : fromCaSecret(secret);
+    caSides.set(secret, side);
+  }
+  return side;
+}
+
+/** cert-manager keeps the CA's key: the Secret has the CA's certificate (ca.crt) beside the client's pair. */
+function fromOperatorSecret(secret: V1Secret): CaSide {
+  const side: CaSide = {};
+  const pem = secretText(secret, MEMBER_TLS_KEYS.ca);
+  if (!pem) side.ca = { ok: false, problem: `has no ${MEMBER_TLS_KEYS.ca}` };
+  else {
+    try {
+      const cert = new X509Certificate(pem);
+      side.ca = cert.ca ? { ok: true, cert: view(cert, cert) } : { ok: false, problem: `${MEMBER_TLS_KEYS.ca} is not a CA certificate (basicConstraints CA:TRUE)` };
+      if (cert.ca) [side.caCert, side.caPem] = [cert, pem];
+    } catch (err) {
+      side.ca = { ok: false, problem: `${MEMBER_TLS_KEYS.ca} is not a PEM certificate (${(err as Error).message})` };
+    }
+  }
+  side.client = readPair(secret, MEMBER_TLS_KEYS.cert, MEMBER_TLS_KEYS.key, side.caCert).result;
+  return side;
+}
+
+function fromCaSecret(caSecret: V1Secret): CaSide {
+  const side: CaSide = {};
+  const { cert, result } = readPair(caSecret, CA_SECRET_KEYS.caCert, CA_SECRET_KEYS.caKey, undefined);
+  side.ca = result.ok && !cert!.ca ? { ok: false, problem: `${CA_SECRET_KEYS.caCert} is not a CA certificate (basicConstraints CA:TRUE)` } : result;
+  if (side.ca.ok) [side.caCert, side.caPem] = [cert, secretText(caSecret, CA_SECRET_KEYS.caCert)];
+  const client = readPair(caSecret, CA_SECRET_KEYS.clientCert, CA_SECRET_KEYS.clientKey, side.caCert);
+  if (secretText(caSecret, CA_SECRET_KEYS.clientCert) !== undefined || secretText(caSecret, CA_SECRET_KEYS.clientKey) !== undefined) side.client = client.result;
+  side.rollover = rolloverOf(caSecret);
+  return side;
+}
+
 /** The CA and the operator's client certificate from their Secret, and each member TLS Secret. */
 export function observeTls(source: TlsSource, memberSecrets: readonly V1Secret[], clientCaSecret?: V1Secret): TlsObservation {
   const out: TlsObservation = { members: {}, clientCa: "missing", memberDigests: {} };
-  let ca: X509Certificate | undefined;
-  let caPem: string | undefined;
-  if ("certManager" in source) {
-    if (source.certManager) out.certManager = source.certManager;
-    // cert-manager keeps the CA's key: the Secret has the CA's certificate (ca.crt) beside the client's pair.
-    const secret = source.operatorSecret;
-    const pem = secretText(secret, MEMBER_TLS_KEYS.ca);
-    if (secret && !pem) out.ca = { ok: false, problem: `has no ${MEMBER_TLS_KEYS.ca}` };
-    else if (secret && pem) {
-      try {
-        const cert = new X509Certificate(pem);
-        out.ca = cert.ca ? { ok: true, cert: view(cert, cert) } : { ok: false, problem: `${MEMBER_TLS_KEYS.ca} is not a CA certificate (basicConstraints CA:TRUE)` };
-        if (cert.ca) [ca, caPem] = [cert, pem];
-      } catch (err) {
-        out.ca = { ok: false, problem: `${MEMBER_TLS_KEYS.ca} is not a PEM certificate (${(err as Error).message})` };
-      }
-      out.client = readPair(secret, MEMBER_TLS_KEYS.cert, MEMBER_TLS_KEYS.key, ca).result;
-    }
-  } else if (source.caSecret) {
-    const caSecret = source.caSecret;
-    const { cert, result } = readPair(caSecret, CA_SECRET_KEYS.caCert, CA_SECRET_KEYS.caKey, undefined);
-    if (result.ok && !cert!.ca) out.ca = { ok: false, problem: `${CA_SECRET_KEYS.caCert} is not a CA certificate (basicConstraints CA:TRUE)` };
-    else out.ca = result;
-    if (out.ca.ok) {
-      ca = cert;
-      caPem = secretText(caSecret, CA_SECRET_KEYS.caCert);
-    }
-    const client = readPair(caSecret, CA_SECRET_KEYS.clientCert, CA_SECRET_KEYS.clientKey, ca);
-    if (secretText(caSecret, CA_SECRET_KEYS.clientCert) !== undefined || secretText(caSecret, CA_SECRET_KEYS.clientKey) !== undefined) out.client = client.result;
-    out.rollover = rolloverOf(caSecret);
-  }
+  if ("certManager" in source && source.certManager) out.certManager = source.certManager;
+  const { ca: caResult, caCert: ca, caPem, client, rollover } = caSideOf(source);
+  if (caResult) out.ca = caResult;
+  if (client) out.client = client;
+  if ("caSecret" in source && source.caSecret) out.rollover = rollover;
   const trustPem = caPem === undefined ? undefined
     : "caSecret" in source ? trustBundle([caPem, secretText(source.caSecret, CA_SECRET_KEYS.nextCaCert), secretText(source.caSecret, CA_SECRET_KEYS.previousCaCert)]) : caPem;
   if (trustPem !== undefined) out.trustPem = trustPem;
