@@ -72,5 +72,8 @@ describe("the proving ground's mdbcluster/operator (e2e/local/images.yaml)", () 
   });
   test("sets the image's environment with local paths", () => {
     assert.equal(entry!.env.NODE_ENV, "production");
+    // The image's malloc setting (docs/footprint.md#the-operator), in both.
+    assert.match(dockerfile, /^\s+MALLOC_ARENA_MAX=2$/m);
+    assert.equal(entry!.env.MALLOC_ARENA_MAX, "2");
   });
 });
