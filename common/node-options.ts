@@ -2,7 +2,7 @@
 // (docs/footprint.md#v8-heap-flags). The member pod's sidecar gets them in NODE_OPTIONS from its memory
 // limit (operator/src/resources/member-pod.ts); the chart's default nodeOptions is this function's
 // answer for the operator's default limit (charts/mdb-operator/test/chart.test.ts checks it). The
-// flags Node refuses in NODE_OPTIONS go on the images' command lines (NODE_COMMAND_FLAGS).
+// flags Node refuses in NODE_OPTIONS go on the images' command lines (NODE_COMMAND_FLAGS, OPERATOR_COMMAND_FLAGS).
 
 /**
  * What a process of ours holds outside V8's old generation, in MiB: the Node binary's mapped pages, the
@@ -34,8 +34,14 @@ export function nodeOptions(memoryLimitBytes: number | undefined): string {
  * `--no-turbofan`: V8's top compiler off, its code never paged in (−3 to −9 MiB resident); Maglev, the
  * mid tier, kept: without it too the sidecar was 4 MiB smaller but a key-by-key move 2.6× slower, and
  * the planner's largest placement 3× slower. `--optimize-for-size`: V8 grows the heap in smaller steps
- * and keeps less (−3 MiB). `--no-sparkplug`: no baseline machine code beside the bytecode, hot
- * functions go from the interpreter to Maglev (−1 MiB idle, more as more code runs hot: the operator
- * with ten clusters; a key-by-key move as fast, the planner's largest placement +6 % CPU).
+ * and keeps less (−3 MiB).
  */
-export const NODE_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--no-sparkplug", "--optimize-for-size"];
+export const NODE_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--optimize-for-size"];
+
+/**
+ * The operator's: those, and `--no-sparkplug` (no baseline machine code beside the bytecode; a hot
+ * function goes from the interpreter to Maglev): −4 MiB of code with ten clusters, whose code grows
+ * as more of its paths run hot; the planner's largest placement +6 % CPU. Not the sidecar's: −1 MiB
+ * there, and a guarded atomic move's pace comes from a probe in the sidecar's thread (docs/footprint.md).
+ */
+export const OPERATOR_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--no-sparkplug", "--optimize-for-size"];

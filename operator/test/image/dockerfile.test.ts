@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { containerArgv, lookupImage, parseImageMap } from "../../../e2e/local/podrunner/images.ts";
-import { NODE_COMMAND_FLAGS } from "../../../common/node-options.ts";
+import { OPERATOR_COMMAND_FLAGS } from "../../../common/node-options.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const dockerfile = readFileSync(join(repo, "operator/Dockerfile"), "utf8");
@@ -32,7 +32,7 @@ describe("operator/Dockerfile", () => {
     assert.match(dockerfile, /^COPY --from=build \/src\/dist\/mdb-operator\.mjs \.\/dist\/mdb-operator\.mjs$/m);
     assert.match(dockerfile, /^WORKDIR \/opt\/mdb$/m);
     assert.deepEqual(jsonInstruction("ENTRYPOINT"), ["/usr/bin/tini", "--"]);
-    assert.deepEqual(jsonInstruction("CMD"), ["node", ...NODE_COMMAND_FLAGS, "/opt/mdb/dist/mdb-operator.mjs"]);
+    assert.deepEqual(jsonInstruction("CMD"), ["node", ...OPERATOR_COMMAND_FLAGS, "/opt/mdb/dist/mdb-operator.mjs"]);
     assert.match(dockerfile, /apt-get install .*\btini\b/);
   });
   test("node comes from the official bookworm-slim image, on Debian bookworm", () => {
@@ -65,7 +65,7 @@ describe("the proving ground's mdbcluster/operator (e2e/local/images.yaml)", () 
 
   test("is mapped", () => assert.ok(entry, "e2e/local/images.yaml has no mdbcluster/operator entry"));
   test("the chart's container (no command, no args) runs the operator's TypeScript source through tsx", () => {
-    assert.deepEqual(containerArgv(entry!, { name: "operator" }), ["/usr/bin/node", "--import", vars.tsx, ...NODE_COMMAND_FLAGS, "/repo/operator/src/main.ts"]);
+    assert.deepEqual(containerArgv(entry!, { name: "operator" }), ["/usr/bin/node", "--import", vars.tsx, ...OPERATOR_COMMAND_FLAGS, "/repo/operator/src/main.ts"]);
   });
   test("its CMD is the Dockerfile's CMD, so the image and its local stand-in run the same program", () => {
     assert.deepEqual(entry!.cmd, jsonInstruction("CMD"));
