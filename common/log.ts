@@ -1,17 +1,24 @@
-// One log format for the operator and the members' sidecars (docs/operations.md#logs): JSON lines
-// through winston whose first fields are always, in this order, time, level, then what the line is
+// One log format for the operator and the members' sidecars (docs/operations.md#logs): JSON lines,
+// one write each, whose first fields are always, in this order, time, level, then what the line is
 // about where known (cluster, member, shard, plan, step), then message and the line's own fields.
 //
 // What the line is about comes from three places, the later winning: the logger's base fields (a
 // sidecar knows its cluster, member and shard), the log context of the work in progress (a plan
 // step, or the operator's call a sidecar serves: logContext.run) and the fields of the call itself.
 import { AsyncLocalStorage } from "node:async_hooks";
-import winston from "winston";
 import { DEFAULT_LOG_LEVEL, type LogLevel } from "./log-level.ts";
 
 export { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS, type LogLevel } from "./log-level.ts";
 
-export type Logger = winston.Logger;
+/** What every process logs through: a message and the line's own fields, at four levels. */
+export interface Logger {
+  /** The least severe level written. */
+  readonly level: LogLevel;
+  error(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+}
 
 /** What a line is about. `cluster` is namespace/name, as the operator's work queue keys it. */
 export interface LogContext { cluster?: string; member?: string; shard?: number; plan?: string; step?: string }
@@ -29,15 +36,13 @@ export function withLogContext<T>(ctx: LogContext, fn: () => T): T {
   return logContext.run({ ...currentLogContext(), ...ctx }, fn);
 }
 
-const MESSAGE = Symbol.for("message");
-
 function jsonValue(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Error) return value.message;
   return value;
 }
 
-/** The line for one winston `info` (exported for the tests); fields with no value are left out. */
+/** The line for one call (exported for the tests); fields with no value are left out. */
 export function formatLine(info: Record<string, unknown>, base: LogContext, context: LogContext, now: Date): string {
   const { level, message, ...fields } = info;
   const line: Record<string, unknown> = { time: now.toISOString(), level };
@@ -64,20 +69,17 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream;
 }
 
+/** Each level's rank: a line is written when its rank is at most the logger's. */
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
 export function makeLogger(opts: LoggerOptions = {}): Logger {
   const base = opts.base ?? {};
   const now = opts.now ?? (() => new Date());
-  const line = winston.format((info) => {
-    (info as unknown as Record<symbol, string>)[MESSAGE] = formatLine(info as Record<string, unknown>, base, currentLogContext(), now());
-    return info;
-  });
-  return winston.createLogger({
-    level: opts.level ?? DEFAULT_LOG_LEVEL,
-    levels: winston.config.npm.levels,
-    silent: opts.silent,
-    format: winston.format.combine(winston.format.errors({ stack: true }), line()),
-    transports: [opts.stream
-      ? new winston.transports.Stream({ stream: opts.stream, silent: opts.silent })
-      : new winston.transports.Console({ stderrLevels: ["error", "warn"], silent: opts.silent })],
-  });
+  const level = opts.level ?? DEFAULT_LOG_LEVEL;
+  const write = (at: LogLevel) => (message: string, fields?: Record<string, unknown>): void => {
+    if (opts.silent || RANK[at] > RANK[level]) return;
+    const text = formatLine({ ...fields, level: at, message }, base, currentLogContext(), now()) + "\n";
+    (opts.stream ?? (RANK[at] <= RANK.warn ? process.stderr : process.stdout)).write(text);
+  };
+  return { level, error: write("error"), warn: write("warn"), info: write("info"), debug: write("debug") };
 }

@@ -59,3 +59,23 @@ describe("log format", () => {
     assert.deepEqual(parsed().map((l) => [l.level, l.message, l.error]), [["warn", "shown", "engine 10.0.0.1:6379 is not connected"], ["error", "also shown", undefined]]);
   });
 });
+
+describe("where lines go", () => {
+  test("info and debug to stdout, warn and error to stderr; silent writes nothing; the level is readable", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const script = [
+      `import { makeLogger } from ${JSON.stringify(fileURLToPath(new URL("../log.ts", import.meta.url)))};`,
+      `const log = makeLogger({ level: "debug" });`,
+      `log.debug("d"); log.info("i"); log.warn("w"); log.error("e");`,
+      `makeLogger({ silent: true }).error("never");`,
+      `console.log(makeLogger({ level: "warn" }).level);`,
+    ].join("\n");
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const messages = (text: string) => text.split("\n").filter((l) => l.startsWith("{")).map((l) => (JSON.parse(l) as { message: string }).message);
+    assert.deepEqual(messages(r.stdout), ["d", "i"]);
+    assert.deepEqual(messages(r.stderr), ["w", "e"]);
+    assert.match(r.stdout, /^warn$/m);
+  });
+});
