@@ -34,9 +34,11 @@ export function nodeOptions(memoryLimitBytes: number | undefined): string {
  * `--no-turbofan`: V8's top compiler off, its code never paged in (−3 to −9 MiB resident); Maglev, the
  * mid tier, kept: without it too the sidecar was 4 MiB smaller but a key-by-key move 2.6× slower, and
  * the planner's largest placement 3× slower. `--optimize-for-size`: V8 grows the heap in smaller steps
- * and keeps less (−3 MiB).
+ * and keeps less (−3 MiB). `--no-node-snapshot`: Node bootstraps by running its built-in modules
+ * (from their code cache) instead of deserializing its start-up snapshot, whose pages of the binary it
+ * then never touches: −3.7 MiB resident for the sidecar and the operator, +32 ms per start.
  */
-export const NODE_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--optimize-for-size"];
+export const NODE_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--optimize-for-size", "--no-node-snapshot"];
 
 /**
  * The operator's: those, and `--no-sparkplug` (no baseline machine code beside the bytecode; a hot
@@ -44,4 +46,4 @@ export const NODE_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--optimi
  * as more of its paths run hot; the planner's largest placement +6 % CPU. Not the sidecar's: −1 MiB
  * there, and a guarded atomic move's pace comes from a probe in the sidecar's thread (docs/footprint.md).
  */
-export const OPERATOR_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--no-sparkplug", "--optimize-for-size"];
+export const OPERATOR_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--no-sparkplug", "--optimize-for-size", "--no-node-snapshot"];
