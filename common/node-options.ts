@@ -47,3 +47,12 @@ export const NODE_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--optimi
  * there, and a guarded atomic move's pace comes from a probe in the sidecar's thread (docs/footprint.md).
  */
 export const OPERATOR_COMMAND_FLAGS: readonly string[] = ["--no-turbofan", "--no-sparkplug", "--optimize-for-size", "--no-node-snapshot"];
+
+/**
+ * glibc's arenas for both images (`MALLOC_ARENA_MAX` in their Dockerfiles' ENV and their stand-ins in
+ * e2e/local/images.yaml; their tests check both): glibc gives each thread that allocates an arena of
+ * its own, and V8's workers (background compilation, GC) and libuv's (WebCrypto) left memory in theirs:
+ * −1.5 to −3.6 MiB resident for the idle sidecar, −10 MiB for the operator issuing ten clusters'
+ * certificates (docs/footprint.md).
+ */
+export const MALLOC_ARENA_MAX = "2";

