@@ -5,9 +5,15 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as tls from "node:tls";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { build } from "esbuild";
 import { waitFor } from "../../../common/wait.ts";
 import { checkProbePriority } from "../../src/migration/probe.ts";
+import { SIDECAR_BUILD } from "../../build/bundle.ts";
 import { PROBE_WORKER_SOURCE, runProbeLoop, type ProbeMessage, type ProbeWorkerData } from "../../src/migration/probe-worker.ts";
 
 test("probePriority: unset keeps the caller's; an integer -20..19 is taken", () => {
@@ -67,9 +73,9 @@ test("the probe loop reports a refused AUTH as an error and stops", async () => 
   assert.match(seen[0].kind === "error" ? seen[0].message : "", /^probe 127\.0\.0\.1:\d+: WRONGPASS invalid password$/);
 });
 
-test("the probe's worker program is the same loop: it runs in a worker thread and samples", async () => {
+async function samplesFromWorker(source: string): Promise<void> {
   const engine = await fakeEngine((c) => (c === "PING" ? "+PONG\r\n" : "+OK\r\n"));
-  const worker = new Worker(PROBE_WORKER_SOURCE, { eval: true, workerData: probeData(engine.port) });
+  const worker = new Worker(source, { eval: true, workerData: probeData(engine.port) });
   const seen: ProbeMessage[] = [];
   worker.on("message", (m: ProbeMessage) => seen.push(m));
   try {
@@ -78,5 +84,20 @@ test("the probe's worker program is the same loop: it runs in a worker thread an
   } finally {
     await worker.terminate();
     engine.close();
+  }
+}
+
+test("the probe's worker program is the same loop: it runs in a worker thread and samples", () => samplesFromWorker(PROBE_WORKER_SOURCE));
+
+test("the worker program as the image's bundle compiles it (minified, node-image/build/bundle.ts) runs and samples", async () => {
+  const out = await build({ ...SIDECAR_BUILD, entryPoints: ["node-image/src/migration/probe-worker.ts"], write: false, outfile: "probe-worker.mjs" });
+  const dir = mkdtempSync(join(tmpdir(), "mdb-probe-bundle-"));
+  try {
+    writeFileSync(join(dir, "probe-worker.mjs"), out.outputFiles[0].text);
+    const bundled = (await import(pathToFileURL(join(dir, "probe-worker.mjs")).href)) as { PROBE_WORKER_SOURCE: string };
+    assert.notEqual(bundled.PROBE_WORKER_SOURCE, PROBE_WORKER_SOURCE, "the bundle compiled the loop anew");
+    await samplesFromWorker(bundled.PROBE_WORKER_SOURCE);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -19,8 +19,12 @@ describe("node-image/Dockerfile (the sidecar image)", () => {
   test("copies something from the build context", () => assert.ok(copied.length >= 4, `found ${copied.join(", ")}`));
   for (const path of copied) test(`copied path ${path} exists in the repo`, () => assert.ok(existsSync(join(repo, path)), `${path} is copied by the Dockerfile but missing`));
 
-  const bundled = /npx esbuild (\S+)/.exec(dockerfile)?.[1];
-  test("the bundled entry point exists", () => assert.ok(bundled && existsSync(join(repo, bundled)), `esbuild entry ${bundled}`));
+  test("builds the program with node-image/build/bundle.ts and ships what it wrote, without node_modules", () => {
+    assert.match(dockerfile, /^RUN mkdir dist && npx tsx node-image\/build\/bundle\.ts dist$/m);
+    assert.ok(existsSync(join(repo, "node-image/build/bundle.ts")));
+    assert.match(dockerfile, /^COPY --from=build \/src\/dist\/ \.\/dist\/$/m);
+    assert.doesNotMatch(dockerfile, /^COPY .*node_modules/m);
+  });
   test("runs as a non-root user", () => assert.match(dockerfile, /^USER 10001:10001$/m));
   test("carries no engine: the engine runs from an engine image of its own", () => {
     assert.match(dockerfile, /^FROM debian:bookworm-slim AS runtime$/m);

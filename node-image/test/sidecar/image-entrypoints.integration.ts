@@ -1,5 +1,5 @@
 // The member pod's runtime layout without a container engine, on 127.0.5.3: the sidecar bundled the way
-// node-image/Dockerfile bundles it; `mdb-sidecar render-config` as the init
+// node-image/Dockerfile bundles it (node-image/build/bundle.ts), without node_modules; `mdb-sidecar render-config` as the init
 // container, the engine container's command (common/engine-image.ts) with only the engine's directory
 // on PATH, and `mdb-sidecar` as the sidecar. On each engine (testing/engine-binaries.ts): the engine
 // starts from the rendered config, the bundled sidecar serves probes and gRPC and reports the engine,
@@ -7,7 +7,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { waitFor } from "../../../common/wait.ts";
 import { engineLaunchCommand } from "../../../common/engine-image.ts";
 import { engineBinary, testEngines } from "../../../testing/engine-binaries.ts";
 import { GrpcSidecarClient } from "../../../operator/src/sidecar/grpc-client.ts";
+import { bundleSidecar } from "../../build/bundle.ts";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const HOST = "127.0.5.3";
@@ -48,15 +49,13 @@ describe("image entrypoints with the bundled sidecar", { timeout: 90_000 }, () =
     return exited;
   };
 
-  before(() => {
+  before(async () => {
     root = mkdtempSync(join(tmpdir(), "mdb-image-"));
-    // Same command as the Dockerfile's build stage.
-    const bundle = spawnSync(join(repo, "node_modules/.bin/esbuild"), [
-      "node-image/src/sidecar/main.ts", "--bundle", "--platform=node", "--format=esm", "--target=node20",
-      "--packages=external", `--outfile=${join(root, "opt/dist/mdb-sidecar.mjs")}`, "--log-level=warning",
-    ], { cwd: repo, encoding: "utf8" });
-    assert.equal(bundle.status, 0, bundle.stderr);
-    symlinkSync(join(repo, "node_modules"), join(root, "opt/node_modules"));
+    // As the Dockerfile's build stage builds it, and with no node_modules beside it, as in the image.
+    mkdirSync(join(root, "opt/dist"), { recursive: true });
+    const packages = await bundleSidecar(join(root, "opt/dist"));
+    assert.ok(packages.some((p) => p.startsWith("@grpc/grpc-js@")) && packages.some((p) => p.startsWith("ioredis@")), packages.join(", "));
+    assert.match(readFileSync(join(root, "opt/dist/THIRD-PARTY-NOTICES.txt"), "utf8"), /^ioredis \S+ \(MIT\)$/m);
     mkdirSync(join(root, "data"));
     mkdirSync(join(root, "secrets"));
     writeFileSync(join(root, "secrets/password"), "image-engine-password-0123\n");
