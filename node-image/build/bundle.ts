@@ -4,7 +4,7 @@
 //   carries no node_modules and the process holds one short source instead of each package's sources
 //   with their comments (docs/footprint.md#the-bundle);
 // - mdb-sidecar.mjs.map: its source map, without the sources; Node does not read it unless started with
-//   --enable-source-maps (docs/troubleshooting.md#a-sidecars-stack-trace);
+//   --enable-source-maps (docs/operations.md#logs says how to read a stack trace with it);
 // - THIRD-PARTY-NOTICES.txt: the name, version, licence and licence file of each package bundled.
 //   Usage: tsx node-image/build/bundle.ts OUT_DIR
 import { build, type BuildOptions, type Metafile } from "esbuild";
