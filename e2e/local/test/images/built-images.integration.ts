@@ -174,6 +174,14 @@ describe("built images", { timeout: 300_000 }, () => {
     assert.match(out.stdout, /Valkey server v=9\.1\.2 /);
   });
 
+  test("the sidecar image ships one bundle, its source map and the bundled packages' licences, and no node_modules", () => {
+    pull("docker.io/mdbcluster/node:dev");
+    const out = spawnSync("nsenter", ctrArgv("run", "--rm", "--read-only", local("docker.io/mdbcluster/node:dev"), "bundle", "sh", "-c",
+      "ls /opt/mdb; ls /opt/mdb/dist; grep -c '^@grpc/grpc-js ' /opt/mdb/dist/THIRD-PARTY-NOTICES.txt"), { encoding: "utf8", timeout: 30_000 });
+    assert.equal(out.status, 0, out.stderr);
+    assert.deepEqual(out.stdout.trim().split("\n"), ["dist", "THIRD-PARTY-NOTICES.txt", "mdb-sidecar.mjs", "mdb-sidecar.mjs.map", "1"]);
+  });
+
   test("test-http answers on a read-only root filesystem; pause and busybox run read-only too", async () => {
     pull("docker.io/mdbcluster/test-http:1");
     const http = await run("http", "docker.io/mdbcluster/test-http:1", ["--env", "PORT=8080", "--env", "POD_NAME=http-test"]);
