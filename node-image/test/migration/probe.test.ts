@@ -31,6 +31,7 @@ test("probePriority: anything else is refused naming the option and the range", 
 // The loop against a loopback server that answers like an engine: +OK to AUTH and CLIENT SETNAME, +PONG to PING.
 async function fakeEngine(reply: (command: string) => string): Promise<{ port: number; close(): void }> {
   const server = net.createServer((socket) => {
+    socket.on("error", () => undefined); // a stopped probe or an ended worker thread resets its connection
     let buffered = "";
     socket.setEncoding("latin1");
     socket.on("data", (chunk: string) => {
