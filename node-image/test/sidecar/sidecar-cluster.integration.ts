@@ -481,6 +481,9 @@ for (const [n, engine] of testEngines().entries()) describe(`mdb-sidecar on a re
 
   test("a standby leaves the cluster and resets; LeaveCluster is refused while slots are owned", { timeout: 120_000 }, async () => {
     await expectCallError(() => m[3].leave(), "FAILED_PRECONDITION", /still owns slots 0-1364,5461-6825/);
+    // LeaveCluster asks every peer it does not see as failed: wait until m0 sees all six (the test before
+    // restarted an engine, which m0 may still flag for a moment on a loaded machine).
+    await waitForMember(0, "to see its six peers reachable", (x) => x.clusterKnownNodes === 7 && x.unreachablePeers.length === 0);
     const left = await m[0].leave();
     assert.equal(left.forgottenBy.length, 6);
     const s = await waitForMember(0, "ONLINE, alone", (x) => x.state === "ONLINE" && x.clusterKnownNodes === 1);
