@@ -69,6 +69,17 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/operator/**", "**/node-image/**", "**/e2e/**", "**/scripts/**"], message: "common/ is imported by the packages, never the other way" }] }] },
   },
   {
+    // The member image serves its API with its own gRPC server (node-image/src/grpc/, docs/footprint.md#grpc):
+    // grpc-js is the operator's client, and a transport of gRPC knows nothing of the sidecar or its proto.
+    files: ["node-image/src/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [{ name: "@grpc/grpc-js", message: "the sidecar serves gRPC with node-image/src/grpc/server.ts; grpc-js is the operator's client" }] }] },
+  },
+  {
+    files: ["node-image/src/grpc/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [{ name: "@grpc/grpc-js", message: "this is the server grpc-js is not" }],
+      patterns: [{ group: ["**/sidecar/**", "**/migration/**", "**/proto/**", "**/common/**"], message: "a transport of gRPC: it takes the methods and handlers it serves, and imports none of them" }] }] },
+  },
+  {
     // The pure core: plain data in, plain data out (planner, api types and defaults, resource
     // builders, the controller's decide/status/plan functions, shared parsers).
     files: [

@@ -86,13 +86,22 @@ export function infoFields(value: string): Map<string, string> {
   return fields;
 }
 
-/** The total keys over db0..dbN from INFO keyspace (`db0:keys=12,expires=0,avg_ttl=0`). */
+/**
+ * The total keys over db0..dbN from INFO keyspace (`db0:keys=12,expires=0,avg_ttl=0`). A member reads it
+ * several times from each observation (four a second when idle), so it is counted once per parsed map.
+ */
 export function keysFromInfo(info: Map<string, string>): number {
-  let total = 0;
+  let total = keysCounted.get(info);
+  if (total !== undefined) return total;
+  total = 0;
   for (const [k, v] of info) {
-    if (!/^db\d+$/.test(k)) continue;
-    const m = /keys=(\d+)/.exec(v);
+    if (!DB_FIELD.test(k)) continue;
+    const m = KEYS_FIELD.exec(v);
     if (m) total += Number(m[1]);
   }
+  keysCounted.set(info, total);
   return total;
 }
+const keysCounted = new WeakMap<Map<string, string>, number>();
+const DB_FIELD = /^db\d+$/;
+const KEYS_FIELD = /keys=(\d+)/;

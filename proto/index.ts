@@ -16,13 +16,5 @@ export type { ReplicateFromRequest__Output } from "./generated/mdb/sidecar/v1/Re
 export type { CancelMigrationRequest__Output } from "./generated/mdb/sidecar/v1/CancelMigrationRequest.ts";
 export type { ForgetNodeRequest__Output } from "./generated/mdb/sidecar/v1/ForgetNodeRequest.ts";
 
-/** gRPC metadata the operator leader sends with every call (docs/architecture.md#leader-election-and-fencing: a deposed leader is refused). */
-export const LEADER_IDENTITY_HEADER = "x-mdb-leader";
-export const LEADER_EPOCH_HEADER = "x-mdb-leader-epoch";
-
-/**
- * gRPC metadata the operator sends with a call made for a plan step: the sidecar's log lines while it
- * serves the call name the plan and the step, as the operator's lines do (docs/operations.md#logs).
- */
-export const PLAN_HEADER = "x-mdb-plan";
-export const STEP_HEADER = "x-mdb-step";
+export { LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER, PLAN_HEADER, STEP_HEADER } from "./headers.ts";
+export { SIDECAR_METHODS, type MethodWire } from "./methods.ts";

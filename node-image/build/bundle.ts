@@ -14,20 +14,13 @@ import { fileURLToPath } from "node:url";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 
-/**
- * Left out: grpc-js requires @grpc/proto-loader (and with it protobufjs) only to serve gRPC's channelz
- * and ORCA services, which the sidecar does not; their 125 KiB would only lengthen the source the
- * process holds. Were they ever called, they would fail on the missing package, not silently.
- */
-const LEFT_OUT = ["@grpc/proto-loader"];
-
 /** The packages' CommonJS code calls require(); an ES module has none, so the bundle makes one. */
 const REQUIRE_SHIM = 'import { createRequire as __mdbCreateRequire } from "node:module"; const require = __mdbCreateRequire(import.meta.url);';
 
 /** How the sidecar's code is compiled into the bundle (a test compiles the probe's worker program with it). */
 export const SIDECAR_BUILD = {
   absWorkingDir: repo, bundle: true, platform: "node", format: "esm", target: "node20",
-  minify: true, legalComments: "none", banner: { js: REQUIRE_SHIM }, external: LEFT_OUT, logLevel: "warning",
+  minify: true, legalComments: "none", banner: { js: REQUIRE_SHIM }, logLevel: "warning",
 } as const satisfies BuildOptions;
 
 /** Builds the three files into outDir; returns the packages bundled, as name@version. */

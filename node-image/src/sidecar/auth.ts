@@ -1,7 +1,7 @@
 // Authentication of sidecar API calls: a bearer token compared in constant time, and/or mTLS with a CA
 // the operator owns (docs/architecture.md#security).
 import { createHash, timingSafeEqual, randomBytes } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
+import type { CallMetadata } from "../grpc/server.ts";
 import type { Logger } from "./log.ts";
 import type { SidecarSettings } from "./settings.ts";
 import { checkTlsMaterial, ReloadingTlsFiles } from "./tls-files.ts";
@@ -18,7 +18,7 @@ export function newFenceToken(): string {
 }
 
 /** undefined when the call is allowed, otherwise the reason it is refused (UNAUTHENTICATED). */
-export function checkBearer(metadata: grpc.Metadata, expectedToken: string | undefined): string | undefined {
+export function checkBearer(metadata: CallMetadata, expectedToken: string | undefined): string | undefined {
   if (expectedToken === undefined) return undefined;
   const values = metadata.get("authorization");
   if (values.length === 0) return "missing authorization metadata: send \"authorization: Bearer <token>\" with the token from the sidecar's Secret";
@@ -35,16 +35,4 @@ export function memberTlsFiles(auth: SidecarSettings["auth"], log: Logger): Relo
   const initial = { caPem: auth.tls.caPem, certPem: auth.tls.certPem, keyPem: auth.tls.keyPem };
   checkTlsMaterial(initial);
   return new ReloadingTlsFiles(auth.tls.files, initial, auth.tls.reloadMs, log);
-}
-
-/**
- * mTLS when the member has TLS files, re-read every reloadMs (tls-files.ts); else plaintext (the
- * bearer token then authenticates). A client without a certificate signed by the CA cannot connect at
- * all, nor one whose certificate is not for client authentication (a member's serving certificate).
- */
-export function serverCredentials(files: ReloadingTlsFiles | undefined): grpc.ServerCredentials {
-  if (!files) return grpc.ServerCredentials.createInsecure();
-  // One provider for both roles: grpc-js 1.14's createCertificateProviderServerCredentials passes its
-  // two providers to the constructor in the other order, which a single provider makes harmless.
-  return grpc.experimental.createCertificateProviderServerCredentials(files, files, true);
 }

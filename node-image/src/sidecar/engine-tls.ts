@@ -18,16 +18,10 @@ export function engineTlsReload(files: { caFile: string; certFile: string; keyFi
  * engine took. Returns the function that stops watching.
  */
 export function watchEngineTls(engine: Pick<EngineDriver, "call">, files: ReloadingTlsFiles, paths: TlsFiles, taken: (m: TlsMaterial) => void, log: Logger): () => void {
-  let first = true;
-  const listener = () => {
-    // The provider hands over the set in use at once: the engine started with it.
-    if (first) { first = false; return; }
-    const set = files.material();
+  return files.onRenewed((set) => {
     engine.call(...engineTlsReload(paths)).then(
       () => { taken(set); log.info("the engine took the renewed TLS files"); },
       (err: Error) => log.warn("the engine did not take the renewed TLS files; it serves the old ones until it takes them or restarts", { error: err.message }),
     );
-  };
-  files.addIdentityCertificateListener(listener);
-  return () => files.removeIdentityCertificateListener(listener);
+  });
 }

@@ -4,8 +4,8 @@
 // at the same epoch. Calls without the headers (tools, tests) are not fenced; reads never are.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type * as grpc from "@grpc/grpc-js";
-import { LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER } from "../../../proto/index.ts";
+import { LEADER_EPOCH_HEADER, LEADER_IDENTITY_HEADER } from "../../../proto/headers.ts";
+import type { CallMetadata } from "../grpc/server.ts";
 import { writeJsonAtomic } from "./state-store.ts";
 
 export interface LeaderMark { identity: string; epoch: number }
@@ -22,7 +22,7 @@ export function judgeLeader(highest: LeaderMark | undefined, caller: LeaderMark)
   return { ok: true, mark: highest };
 }
 
-export function leaderOf(metadata: grpc.Metadata): LeaderMark | undefined | string {
+export function leaderOf(metadata: CallMetadata): LeaderMark | undefined | string {
   const identity = metadata.get(LEADER_IDENTITY_HEADER)[0];
   const epochText = metadata.get(LEADER_EPOCH_HEADER)[0];
   if (identity === undefined && epochText === undefined) return undefined;
@@ -53,7 +53,7 @@ export class LeaderFence {
   }
 
   /** undefined when the call may proceed, otherwise why it is refused. */
-  admit(metadata: grpc.Metadata): string | undefined {
+  admit(metadata: CallMetadata): string | undefined {
     const caller = leaderOf(metadata);
     if (caller === undefined) return undefined;
     if (typeof caller === "string") return caller;

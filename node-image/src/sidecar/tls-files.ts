@@ -1,20 +1,15 @@
 // The sidecar's TLS files, read again while it serves (docs/architecture/sidecar.md#mtls): the
 // operator renews the member's certificate in its Secret, the kubelet updates the mounted files, and
-// every MDB_TLS_RELOAD_MS this provider reads them; a new, consistent set is handed to gRPC's server,
-// whose new connections use it at once (open ones keep theirs). No restart. A set that cannot be used
+// every MDB_TLS_RELOAD_MS this reader reads them; a new, consistent set is handed to the gRPC server,
+// whose new connections use it at once (open ones keep theirs), and to the engine (engine-tls.ts). No restart. A set that cannot be used
 // (a file missing or half-written, a key that is not the certificate's) is logged and skipped: the
 // last good set stays in use and the next read tries again.
 import { readFileSync } from "node:fs";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import type * as grpc from "@grpc/grpc-js";
 import { MemberEnv, SettingsError, type TlsFiles } from "../../../common/member-env.ts";
 import { tlsFilesDigest } from "../../../common/tls-digest.ts";
 import type { EngineTls } from "../migration/request.ts";
 import type { Logger } from "./log.ts";
-
-type CertificateProvider = grpc.experimental.CertificateProvider;
-type CaListener = grpc.experimental.CaCertificateUpdateListener;
-type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
 
 export interface TlsMaterial { caPem: Buffer; certPem: Buffer; keyPem: Buffer }
 
@@ -47,10 +42,9 @@ export function checkTlsMaterial(m: TlsMaterial): void {
 
 const same = (a: TlsMaterial, b: TlsMaterial) => a.caPem.equals(b.caPem) && a.certPem.equals(b.certPem) && a.keyPem.equals(b.keyPem);
 
-/** gRPC's CertificateProvider over the three files: the CA that client certificates must come from, and the server's own pair. */
-export class ReloadingTlsFiles implements CertificateProvider {
-  private readonly caListeners = new Set<CaListener>();
-  private readonly identityListeners = new Set<IdentityListener>();
+/** The three files: the CA that client certificates must come from, and the member's own pair. */
+export class ReloadingTlsFiles {
+  private readonly listeners = new Set<(m: TlsMaterial) => void>();
   private timer: NodeJS.Timeout | undefined;
   private lastProblem = "";
 
@@ -62,7 +56,7 @@ export class ReloadingTlsFiles implements CertificateProvider {
     private readonly readFile: (path: string) => Buffer = (p) => readFileSync(p),
   ) {}
 
-  /** The set in use. */
+/** The set in use. */
   material(): TlsMaterial {
     return this.current;
   }
@@ -85,8 +79,7 @@ export class ReloadingTlsFiles implements CertificateProvider {
     this.current = next;
     this.lastProblem = "";
     this.log.info("TLS files renewed: new connections use them", { validTo: new X509Certificate(next.certPem).validTo });
-    for (const l of this.caListeners) l({ caCertificate: next.caPem });
-    for (const l of this.identityListeners) l({ certificate: next.certPem, privateKey: next.keyPem });
+    for (const l of this.listeners) l(next);
     return true;
   }
 
@@ -95,38 +88,17 @@ export class ReloadingTlsFiles implements CertificateProvider {
     this.lastProblem = problem;
   }
 
-  addCaCertificateListener(listener: CaListener): void {
-    this.caListeners.add(listener);
-    process.nextTick(listener, { caCertificate: this.current.caPem });
-    this.watch();
-  }
-
-  removeCaCertificateListener(listener: CaListener): void {
-    this.caListeners.delete(listener);
-    this.unwatch();
-  }
-
-  addIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.add(listener);
-    process.nextTick(listener, { certificate: this.current.certPem, privateKey: this.current.keyPem });
-    this.watch();
-  }
-
-  removeIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.delete(listener);
-    this.unwatch();
-  }
-
-  private watch(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.reload(), this.reloadMs);
-    this.timer.unref();
-  }
-
-  private unwatch(): void {
-    if (this.caListeners.size > 0 || this.identityListeners.size > 0 || !this.timer) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** Calls `listener` with each new set taken; the files are read while anyone listens. Returns the function that stops listening. */
+  onRenewed(listener: (m: TlsMaterial) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.reload(), this.reloadMs);
+      this.timer.unref();
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0 && this.timer) { clearInterval(this.timer); this.timer = undefined; }
+    };
   }
 }
 

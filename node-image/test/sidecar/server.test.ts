@@ -1,10 +1,10 @@
-// The gRPC layer in-process, with a fake member: authentication on unary and streaming calls, error
+// The sidecar's gRPC server in-process, with a fake member: authentication on unary and streaming calls, error
 // mapping to status codes, stream errors reaching the client, and the operator's GrpcSidecarClient.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import * as grpc from "@grpc/grpc-js";
 import { buildHandlers } from "../../src/sidecar/server.ts";
-import { sidecarService } from "../../../proto/index.ts";
+import { GrpcServer } from "../../src/grpc/server.ts";
+import { SIDECAR_METHODS } from "../../../proto/index.ts";
 import { InvalidArgumentError, SidecarError } from "../../src/sidecar/errors.ts";
 import { checkTransition } from "../../src/sidecar/state-machine.ts";
 import type { Member } from "../../src/sidecar/member.ts";
@@ -64,7 +64,7 @@ const settings = { auth: { bearerToken: TOKEN }, podIp: "127.0.0.1", enginePort:
 const SOURCE = { host: "127.0.0.2", port: 7000 };
 
 describe("sidecar gRPC server (in-process, fake member)", () => {
-  let server: grpc.Server;
+  let server: GrpcServer;
   let address: string;
   const clients: GrpcSidecarClient[] = [];
   const client = (token?: string) => {
@@ -74,15 +74,12 @@ describe("sidecar gRPC server (in-process, fake member)", () => {
   };
 
   before(async () => {
-    server = new grpc.Server();
-    server.addService(sidecarService, buildHandlers(fakeMember, settings, undefined, log));
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
-    address = `127.0.0.1:${port}`;
+    server = new GrpcServer(SIDECAR_METHODS, buildHandlers(fakeMember, settings, undefined, log));
+    address = `127.0.0.1:${await server.listen("127.0.0.1", 0)}`;
   });
   after(() => {
     for (const c of clients) c.close();
-    server.forceShutdown();
+    return server.close(0);
   });
 
   async function callError(fn: () => Promise<unknown>): Promise<SidecarCallError> {
