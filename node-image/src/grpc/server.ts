@@ -197,9 +197,10 @@ export class GrpcServer {
       } catch (err) {
         return call.finish(new GrpcError("INTERNAL", `the request is not a ${path} message: ${(err as Error).message}`));
       }
-      const run = wire.responseStream
+      // A handler that throws before it returns a promise ends its call like one whose promise rejects.
+      const run = Promise.resolve().then(() => wire.responseStream
         ? (handler as StreamHandler)(call, request, { write: (m) => call.write(wire.encodeResponse(m)), get backedUp() { return call.backedUp; } })
-        : (handler as UnaryHandler)(call, request).then((response) => call.write(wire.encodeResponse(response)));
+        : (handler as UnaryHandler)(call, request).then((response) => call.write(wire.encodeResponse(response))));
       run.then(() => call.finish(), (err: unknown) => call.finish(err instanceof GrpcError ? err : new GrpcError("UNKNOWN", (err as Error)?.message ?? String(err))));
     });
   }

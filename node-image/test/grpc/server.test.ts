@@ -12,7 +12,7 @@ type Message = Record<string, unknown>;
 const json = (v: Message) => Buffer.from(JSON.stringify(v));
 const parse = (b: Buffer) => JSON.parse(b.toString()) as Message;
 const method = (name: string, responseStream = false): MethodWire => ({ path: `/t.T/${name}`, requestStream: false, responseStream, decodeRequest: parse, encodeResponse: json });
-const METHODS = { Echo: method("Echo"), Fail: method("Fail"), Hang: method("Hang"), Count: method("Count", true), Boom: method("Boom") };
+const METHODS = { Echo: method("Echo"), Fail: method("Fail"), Hang: method("Hang"), Count: method("Count", true), Boom: method("Boom"), Sync: method("Sync") };
 
 /** The signals of the calls the server ended without the handler's say (a deadline, a client's cancel). */
 const aborted: string[] = [];
@@ -28,6 +28,7 @@ const handlers: Handlers = {
     if (req.then === "hang") await hang("Count")(call);
   },
   Boom: async () => { throw new Error("not a gRPC error"); },
+  Sync: () => { throw new GrpcError("INVALID_ARGUMENT", "thrown before a promise"); },
 };
 
 describe("the sidecar's gRPC server", () => {
@@ -58,6 +59,7 @@ describe("the sidecar's gRPC server", () => {
     assert.deepEqual(await failure(unary("Fail", { text: "slots 1→2: 100% moved, \"quoted\"\nnext line" })),
       { code: "FAILED_PRECONDITION", details: "slots 1→2: 100% moved, \"quoted\"\nnext line" });
     assert.deepEqual(await failure(unary("Boom", {})), { code: "UNKNOWN", details: "not a gRPC error" });
+    assert.deepEqual(await failure(unary("Sync", {})), { code: "INVALID_ARGUMENT", details: "thrown before a promise" });
   });
 
   test("an unknown method → UNIMPLEMENTED", async () => {
