@@ -152,9 +152,13 @@ export class GrpcServer {
     this.sessions.add(session);
     session.on("error", () => undefined);
     const keepalive = setInterval(() => {
+      if (session.closed || session.destroyed) return;
       const cut = setTimeout(() => session.destroy(), this.keepaliveTimeoutMs);
-      const sent = session.ping((err) => { clearTimeout(cut); if (err) session.destroy(); });
-      if (!sent) clearTimeout(cut);
+      try {
+        if (!session.ping((err) => { clearTimeout(cut); if (err) session.destroy(); })) clearTimeout(cut);
+      } catch {
+        clearTimeout(cut); // the session ended between the check and the ping
+      }
     }, this.keepaliveMs);
     keepalive.unref();
     session.on("close", () => { clearInterval(keepalive); this.sessions.delete(session); });
