@@ -72,7 +72,9 @@ export default tseslint.config(
     // The member image serves its API with its own gRPC server (node-image/src/grpc/, docs/footprint.md#grpc):
     // grpc-js is the operator's client, and a transport of gRPC knows nothing of the sidecar or its proto.
     files: ["node-image/src/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { paths: [{ name: "@grpc/grpc-js", message: "the sidecar serves gRPC with node-image/src/grpc/server.ts; grpc-js is the operator's client" }] }] },
+    // Nor prom-client: the member renders its /metrics itself (node-image/src/sidecar/exposition.ts, docs/footprint.md#metrics).
+    rules: { "no-restricted-imports": ["error", { paths: [{ name: "@grpc/grpc-js", message: "the sidecar serves gRPC with node-image/src/grpc/server.ts; grpc-js is the operator's client" },
+      { name: "prom-client", message: "the sidecar renders its metrics with node-image/src/sidecar/exposition.ts; prom-client is the operator's" }] }] },
   },
   {
     files: ["node-image/src/grpc/**/*.ts"],

@@ -49,6 +49,23 @@ export function compactSlots(slots: Iterable<number>): SlotRange[] {
   return ranges;
 }
 
+/**
+ * Ranges in any order, overlapping or adjacent → the fewest sorted ranges covering the same slots, as
+ * compactSlots(rangesToSlots(ranges)) but without a number per slot: a member publishes its slots four
+ * times a second, and 16384 numbers are an array V8 allocates among its large objects
+ * (docs/footprint.md#idle-garbage).
+ */
+export function mergeSlotRanges(ranges: readonly SlotRange[]): SlotRange[] {
+  const sorted = ranges.filter((r) => r.start <= r.end).map((r) => ({ start: r.start, end: r.end })).sort((a, b) => a.start - b.start);
+  const merged: SlotRange[] = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else merged.push(r);
+  }
+  return merged;
+}
+
 export function rangesToSlots(ranges: readonly SlotRange[]): number[] {
   const out: number[] = [];
   for (const r of ranges) for (let s = r.start; s <= r.end; s++) out.push(s);

@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { keysFromInfo, parseClusterNodes, parseInfo } from "../engine-replies.ts";
-import { compactSlots as slotsToRanges, countSlots, formatSlotRanges as formatRanges, rangesToSlots } from "../slots.ts";
+import { compactSlots as slotsToRanges, countSlots, formatSlotRanges as formatRanges, mergeSlotRanges, rangesToSlots } from "../slots.ts";
 
 const a = "a".repeat(40), b = "b".repeat(40), c = "c".repeat(40);
 const nodesText = [
@@ -42,6 +43,18 @@ describe("slot range helpers", () => {
       assert.deepEqual(rangesToSlots(ranges), [...c.slots].sort((x, y) => x - y));
     });
   }
+});
+
+test("mergeSlotRanges covers the same slots as expanding and compacting them, in the fewest sorted ranges", () => {
+  assert.deepEqual(mergeSlotRanges([{ start: 0, end: 16383 }]), [{ start: 0, end: 16383 }]);
+  assert.deepEqual(mergeSlotRanges([{ start: 10, end: 20 }, { start: 0, end: 9 }, { start: 15, end: 30 }, { start: 40, end: 40 }]), [{ start: 0, end: 30 }, { start: 40, end: 40 }]);
+  const input = [{ start: 5, end: 6 }];
+  mergeSlotRanges(input)[0].end = 100;
+  assert.deepEqual(input, [{ start: 5, end: 6 }], "the input is not changed");
+  const range = fc.tuple(fc.integer({ min: 0, max: 16383 }), fc.integer({ min: 0, max: 64 })).map(([start, len]) => ({ start, end: Math.min(16383, start + len) }));
+  fc.assert(fc.property(fc.array(range, { maxLength: 12 }), (ranges) => {
+    assert.deepEqual(mergeSlotRanges(ranges), slotsToRanges(rangesToSlots(ranges)));
+  }));
 });
 
 test("parseInfo and keysFromInfo", () => {

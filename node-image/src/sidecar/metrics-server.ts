@@ -1,12 +1,13 @@
-// The member's /metrics (docs/operations.md#member-metrics): Prometheus text from prom-client, on the
-// port named `metrics`. Each scrape observes the engine first (joining an observation in flight) and
+// The member's /metrics (docs/operations.md#member-metrics): Prometheus text rendered by exposition.ts, on
+// the port named `metrics`. Each scrape observes the engine first (joining an observation in flight) and
 // renders engine-metrics.ts's samples of it, every series labelled with the member's cluster, member
-// and shard. No token: Prometheus scrapes it as it is, so it serves nothing secret (no password, no
-// token, no key names or values).
+// and shard, then the sidecar's own process metrics. No token: Prometheus scrapes it as it is, so it
+// serves nothing secret (no password, no token, no key names or values).
 import { createServer, type Server } from "../../../common/http-server.ts";
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { MemberIdentity } from "../../../common/member-env.ts";
 import { MEMBER_METRICS, memberSamples, type MemberMetricsView } from "./engine-metrics.ts";
+import { EXPOSITION_CONTENT_TYPE, renderExposition } from "./exposition.ts";
+import { PROCESS_METRICS, processSamples } from "./process-metrics.ts";
 
 /** The labels every series of a member carries (those the sidecar knows). */
 export function memberLabels(identity: MemberIdentity): Record<string, string> {
@@ -18,33 +19,19 @@ export function memberLabels(identity: MemberIdentity): Record<string, string> {
 }
 
 export class MemberMetrics {
-  readonly registry = new Registry();
-  private readonly metrics = new Map<string, Gauge<string> | Counter<string>>();
-  /** Metrics without labels: prom-client keeps a 0 for them after reset, and a value nobody reported is not 0. */
-  private readonly unlabelled: (Gauge<string> | Counter<string>)[] = [];
+  readonly contentType = EXPOSITION_CONTENT_TYPE;
+  private readonly labels: Record<string, string>;
+  private readonly processMetrics: boolean;
 
   constructor(identity: MemberIdentity, opts: { processMetrics?: boolean } = {}) {
-    this.registry.setDefaultLabels(memberLabels(identity));
-    const registers = [this.registry];
-    for (const d of MEMBER_METRICS) {
-      const config = { name: d.name, help: d.help, labelNames: [...d.labelNames], registers };
-      const metric = d.type === "counter" ? new Counter(config) : new Gauge(config);
-      this.metrics.set(d.name, metric);
-      if (d.labelNames.length === 0) this.unlabelled.push(metric);
-    }
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "mdb_sidecar_" });
+    this.labels = memberLabels(identity);
+    this.processMetrics = opts.processMetrics ?? true;
   }
 
   /** The exposition text for `view`: exactly its samples (a metric without one lists no value, not 0). */
-  render(view: MemberMetricsView): Promise<string> {
-    for (const metric of this.metrics.values()) metric.reset();
-    for (const metric of this.unlabelled) metric.remove();
-    for (const s of memberSamples(view)) {
-      const metric = this.metrics.get(s.name)!;
-      if (metric instanceof Counter) metric.inc(s.labels, s.value);
-      else metric.set(s.labels, s.value);
-    }
-    return this.registry.metrics();
+  async render(view: MemberMetricsView): Promise<string> {
+    const text = renderExposition(MEMBER_METRICS, memberSamples(view), this.labels);
+    return this.processMetrics ? text + renderExposition(PROCESS_METRICS, await processSamples(), this.labels) : text;
   }
 }
 
@@ -59,7 +46,7 @@ export async function startMetricsServer(source: MetricsSource, metrics: MemberM
     const server = createServer((req, res) => {
       if (req.method !== "GET" || req.url?.split("?")[0] !== "/metrics") return void res.writeHead(404, { "content-type": "text/plain" }).end("unknown path: use GET /metrics\n");
       source.metricsView().then((view) => metrics.render(view)).then(
-        (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+        (text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text),
         (err: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`${err.message}\n`),
       );
     });

@@ -2,7 +2,7 @@
 // puts it on the wire as the API's MemberStatus (responses.ts).
 import { keysFromInfo, type SlotTransfer } from "../../../common/engine-replies.ts";
 import { engineIdentityOf, unsupportedEngineReason, type EngineIdentity } from "../../../common/engine-image.ts";
-import { compactSlots, countSlots, rangesToSlots, type SlotRange } from "../../../common/slots.ts";
+import { countSlots, mergeSlotRanges, type SlotRange } from "../../../common/slots.ts";
 import type { Address } from "./commands.ts";
 import type { EngineSnapshot } from "./engine.ts";
 import { judgeReadiness, type ReadinessInput } from "./health.ts";
@@ -113,7 +113,7 @@ export function buildStatus(state: MemberStateName, s: EngineSnapshot, migration
     state,
     role: role === "primary" ? "PRIMARY" : role === "replica" ? "REPLICA" : "UNKNOWN",
     nodeId: s.nodeId,
-    slots: me ? compactSlots(rangesToSlots(me.slots)) : [],
+    slots: me ? mergeSlotRanges(me.slots) : [],
     importing: me ? me.importing : [],
     migrating: me ? me.migrating : [],
     replication: {

@@ -1,5 +1,5 @@
 // The member's /metrics rendered from what its sidecar observed (engine-metrics.ts through
-// metrics-server.ts's prom-client registry): the exporter's names with the engine's own values, the
+// metrics-server.ts and exposition.ts): the exporter's names with the engine's own values, the
 // member's state, slots, replication and the running migration's guard, labelled with who the member is.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
