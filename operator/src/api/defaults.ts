@@ -50,7 +50,7 @@ function engineImage(value: string | undefined, fallback: string): string {
 }
 
 /** The sidecar's defaults: measured (docs/footprint.md#requests-and-limits), as the CRD sets them. */
-export const SIDECAR_RESOURCES = { requests: { cpu: "50m", memory: "72Mi" }, limits: { memory: "128Mi" } } as const;
+export const SIDECAR_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } } as const;
 /** Below this memory limit the sidecar does not start reliably (docs/footprint.md#requests-and-limits). */
 const SIDECAR_MIN_LIMIT = "96Mi";
 

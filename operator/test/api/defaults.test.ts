@@ -34,7 +34,7 @@ describe("resolveSpec", () => {
 describe("planner inputs", () => {
   test("a member requests its engine plus the sidecar", () => {
     const r = memberRequests(resolveSpec({ resources: { requests: { cpu: "250m", memory: "256Mi" } } }, { engine: "engine-img", sidecar: "img" }));
-    assert.deepEqual(r, { milliCpu: 300, memoryBytes: (256 + 72) * 2 ** 20 }, "the sidecar's default request: 50m, 72Mi");
+    assert.deepEqual(r, { milliCpu: 300, memoryBytes: (256 + 64) * 2 ** 20 }, "the sidecar's default request: 50m, 64Mi");
     const sized = memberRequests(resolveSpec({ resources: { requests: { cpu: "250m", memory: "256Mi" } }, sidecar: { resources: { requests: { cpu: "20m", memory: "80Mi" } } } }, { engine: "engine-img", sidecar: "img" }));
     assert.deepEqual(sized, { milliCpu: 270, memoryBytes: (256 + 80) * 2 ** 20 });
   });

@@ -156,7 +156,7 @@ export interface MdbClusterSpecFailover {
 export interface MdbClusterSpecSidecarResourcesRequests {
   /** CPU request, e.g. 50m. Default: "50m". */
   cpu?: string;
-  /** Memory request, e.g. 72Mi. Default: "72Mi". */
+  /** Memory request, e.g. 64Mi. Default: "64Mi". */
   memory?: string;
 }
 
