@@ -77,12 +77,6 @@ export default tseslint.config(
       { name: "prom-client", message: "the sidecar renders its metrics with node-image/src/sidecar/exposition.ts; prom-client is the operator's" }] }] },
   },
   {
-    // The engine connection (docs/footprint.md#the-engine-connection): RESP over a socket, knowing nothing of the member.
-    files: ["node-image/src/resp/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { paths: [{ name: "ioredis", message: "this is the connection ioredis is not; the migration keeps ioredis" }],
-      patterns: [{ group: ["**/sidecar/**", "**/migration/**", "**/proto/**", "**/grpc/**", "**/common/**"], message: "a connection to an engine: it takes its options and imports nothing of the member" }] }] },
-  },
-  {
     files: ["node-image/src/grpc/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { paths: [{ name: "@grpc/grpc-js", message: "this is the server grpc-js is not" }],
       patterns: [{ group: ["**/sidecar/**", "**/migration/**", "**/proto/**", "**/common/**"], message: "a transport of gRPC: it takes the methods and handlers it serves, and imports none of them" }] }] },

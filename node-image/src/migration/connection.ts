@@ -1,6 +1,6 @@
 // Connections of a move to its engines, and the errors that stop a move before it touches a slot.
 import type { ConnectionOptions } from "node:tls";
-import type { Redis, RedisOptions } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { EngineAddress, EngineTls, MigrationRequest } from "./request.ts";
 
 /** Error raised before any slot was touched: the request cannot run against these engines. */
@@ -42,15 +42,7 @@ function connectionOptions(addr: EngineAddress, req: MigrationRequest, name: str
   };
 }
 
-/**
- * ioredis, loaded by a member's first slot migration: its pipelines, scripts and auto-pipelining drive
- * the moves, and an idle member, whose own connection is node-image/src/resp/, does not carry it
- * (docs/footprint.md#the-engine-connection).
- */
-let ioredis: Promise<{ Redis: typeof Redis }> | undefined;
-
 export async function openEngine(addr: EngineAddress, req: MigrationRequest, name: string): Promise<Redis> {
-  const { Redis } = await (ioredis ??= import("ioredis"));
   const redis = new Redis(connectionOptions(addr, req, name));
   redis.on("error", () => { /* reported through the failing command */ });
   let authError: unknown;

@@ -1,5 +1,5 @@
 // The sidecar's connection to its own engine, and short-lived connections to peers (thin shell).
-import { RespClient } from "../resp/client.ts";
+import { Redis } from "ioredis";
 import { parseClusterNodes, parseInfo, type ClusterNode } from "../../../common/engine-replies.ts";
 import { engineTlsOptions } from "../migration/connection.ts";
 import type { EngineTls } from "../migration/request.ts";
@@ -21,21 +21,21 @@ export function downSnapshot(error: string, nowMs: number): EngineSnapshot {
 }
 
 export class EngineDriver {
-  readonly client: RespClient;
+  readonly client: Redis;
 
   /** `tls`: the engines serve TLS only (spec.tls.enabled); this and every peer connection use it. */
   constructor(readonly host: string, readonly port: number, private readonly password: string, private readonly tls?: EngineTls) {
-    this.client = new RespClient({
+    this.client = new Redis({
       host, port, password,
       ...(tls ? { tls: engineTlsOptions(tls) } : {}),
       // Fail fast while the engine is down instead of queueing: the observe loop reports it.
-      queueWhileConnecting: false,
-      commandTimeoutMs: 5000,
-      connectTimeoutMs: 2000,
-      retryDelayMs: (attempt) => Math.min(100 * attempt, 1000),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 5000,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(100 * times, 1000),
     });
     this.client.on("error", () => { /* reported by observe() */ });
-    void this.client.connect().catch(() => { /* reconnects on its schedule; observe() reports it */ });
   }
 
   /** Calls `listener` whenever the connection to the engine closes (the engine died or restarts, or a reconnect failed). */
@@ -44,16 +44,17 @@ export class EngineDriver {
   }
 
   async call(...args: (string | number)[]): Promise<unknown> {
-    return this.client.call(...args);
+    const [command, ...rest] = args;
+    return this.client.call(String(command), ...rest.map(String));
   }
 
   async callString(...args: (string | number)[]): Promise<string> {
     const reply = await this.call(...args);
-    return String(reply);
+    return Buffer.isBuffer(reply) ? reply.toString("utf8") : String(reply);
   }
 
   async observe(nowMs: number): Promise<EngineSnapshot> {
-    if (this.client.status !== "ready") return downSnapshot(`engine ${this.host}:${this.port} is not connected (${this.client.describeStatus()})`, nowMs);
+    if (this.client.status !== "ready") return downSnapshot(`engine ${this.host}:${this.port} is not connected (${this.client.status})`, nowMs);
     try {
       const [nodesText, clusterInfoText, infoText] = await Promise.all([
         this.callString("CLUSTER", "NODES"),
@@ -73,11 +74,11 @@ export class EngineDriver {
   }
 
   /** A short-lived connection to another engine of the cluster (same password); the caller disconnects it. */
-  connectPeer(host: string, port: number): RespClient {
-    const peer = new RespClient({
-      host, port, password: this.password, queueWhileConnecting: true,
+  connectPeer(host: string, port: number): Redis {
+    const peer = new Redis({
+      host, port, password: this.password, lazyConnect: true, enableOfflineQueue: true,
       ...(this.tls ? { tls: engineTlsOptions(this.tls) } : {}),
-      connectTimeoutMs: 2000, commandTimeoutMs: 3000, retryDelayMs: () => null,
+      maxRetriesPerRequest: 0, connectTimeout: 2000, commandTimeout: 3000, retryStrategy: () => null,
     });
     peer.on("error", () => { /* surfaced through the failing command */ });
     return peer;

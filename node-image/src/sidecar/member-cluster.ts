@@ -1,7 +1,7 @@
 // The member's cluster membership commands: meet the cluster (JoinCluster), own empty slots
 // (AssignSlots), forget a removed node (ForgetNode), leave (LeaveCluster) and start over (Reset). Each
 // takes the command checked at the gRPC edge (requests.ts) and judges done from what the engine reports.
-import type { RespClient } from "../resp/client.ts";
+import type { Redis } from "ioredis";
 import { parseInfo } from "../../../common/engine-replies.ts";
 import { engineIdentityOf, engineLabel, enginesCompatible, unsupportedEngineReason } from "../../../common/engine-image.ts";
 import { compactSlots, countSlots, formatSlotRanges, rangesToSlots } from "../../../common/slots.ts";
@@ -175,7 +175,7 @@ async function refuseIncompatiblePeers(m: MemberContext, peers: readonly { host:
   }
 }
 
-async function clusterInfoOf(peer: RespClient): Promise<Map<string, string> | undefined> {
+async function clusterInfoOf(peer: Redis): Promise<Map<string, string> | undefined> {
   try {
     return parseInfo(String(await peer.call("CLUSTER", "INFO")));
   } catch {

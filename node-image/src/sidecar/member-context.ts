@@ -3,7 +3,7 @@
 // functions over it, by concept: member-cluster.ts (JoinCluster, AssignSlots, ForgetNode, LeaveCluster,
 // Reset), member-roles.ts (ReplicateFrom, PrepareTakeover, Promote), member-migration.ts (MigrateSlots,
 // CancelMigration). They take and return the domain types of commands.ts.
-import type { RespClient } from "../resp/client.ts";
+import type { Redis } from "ioredis";
 import type { Clock } from "../../../common/clock.ts";
 import type { ClusterNode } from "../../../common/engine-replies.ts";
 import { sleep } from "../../../common/wait.ts";
@@ -64,7 +64,7 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutM
 }
 
 /** A peer's master_repl_offset (0 when it cannot be read). */
-export async function primaryReplOffset(peer: RespClient): Promise<number> {
+export async function primaryReplOffset(peer: Redis): Promise<number> {
   try {
     const info = String(await peer.call("INFO", "replication"));
     const m = /master_repl_offset:(\d+)/.exec(info);
